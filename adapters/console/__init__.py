@@ -1,0 +1,184 @@
+"""The console adapter: every command in a terminal, as several people, with no token.
+
+Type commands exactly as in a messenger (``start``, ``/profile``, ``help profile``).
+``:as bob`` switches who you are; ``:in lounge`` speaks in a pretend group (``:in`` alone
+leaves it); ``#2`` presses the second button of the last message; ``:advance 3d`` moves
+a manual clock (scripted runs); ``:quit`` or Ctrl-D ends.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sys
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import timedelta
+from typing import TextIO
+
+from core.hub import Hub
+from core.identity import Platform, PlatformAccount, UserRef
+from core.messages import Outcome, Reply
+
+_DURATION = re.compile(r"^(\d+)([mhdw])$")
+_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+
+
+def render(reply: Reply, *, prefix: str = "") -> str:
+    lines = []
+    if reply.title:
+        lines.append(f"== {reply.title} ==")
+    if reply.text:
+        lines.append(("! " if reply.is_error else "") + reply.text)
+    lines.extend(f"{f.label}: {f.value}" for f in reply.fields)
+    if reply.choices:
+        lines.append("  ".join(f"[#{i} {c.label}]" for i, c in enumerate(reply.choices, start=1)))
+    if reply.attachment:
+        lines.append(f"--- {reply.attachment.filename} ---")
+        lines.append(reply.attachment.content.rstrip("\n"))
+        lines.append("---")
+    return "\n".join(prefix + line for line in "\n".join(lines).splitlines())
+
+
+class ConsoleAdapter:
+    """Also a Sender (notices to console users are printed with the recipient's name) and
+    a SpacePoster (posts in a pretend group, ``console:<name>``, are printed with it)."""
+
+    platform = Platform.CONSOLE
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        out: TextIO,
+        after_each: Callable[[], Awaitable[object]] | None = None,
+        user: str = "you",
+        interactive: bool = False,
+    ) -> None:
+        self.hub = hub
+        self.out = out
+        self.after_each = after_each
+        self.user = user
+        self.interactive = interactive
+        self.space = ""  # the pretend group we're speaking in (":in NAME")
+        self._buttons: dict[str, list[str]] = {}
+
+    def ref(self, user: str | None = None) -> UserRef:
+        name = user or self.user
+        return UserRef(
+            Platform.CONSOLE,
+            "",
+            name,
+            display_name=name.capitalize(),
+            locale="en",
+            space=self.space,
+        )
+
+    async def send(self, account: PlatformAccount, reply: Reply) -> None:
+        self._remember(account.user_id, reply)
+        self.out.write(f"  (to {account.user_id})\n{render(reply, prefix='  | ')}\n")
+        self.out.flush()
+
+    async def post_to_space(self, space: str, reply: Reply) -> None:
+        self.out.write(f"  (in {space})\n{render(reply, prefix='  | ')}\n")
+        self.out.flush()
+
+    async def run(self, lines: AsyncIterator[str]) -> None:
+        if self.interactive:
+            self.out.write(
+                f"mentorhub console — you are '{self.user}'. `help`, `:as NAME`, `:quit`.\n"
+            )
+        self._prompt()
+        async for line in lines:
+            if not await self.handle_line(line):
+                break
+            self._prompt()
+
+    async def handle_line(self, line: str) -> bool:
+        """Handle one input line; False means the session should end."""
+        line = line.strip()
+        if not line or line.startswith("//"):
+            return True
+        if self.interactive is False:
+            self.out.write(f"{self.user}> {line}\n")
+        if line.startswith(":"):
+            return self._meta(line)
+        if re.fullmatch(r"#\d+", line):
+            outcome = await self._press(int(line[1:]))
+        else:
+            outcome = await self.hub.message(self.ref(), line)
+        self._show(outcome)
+        if self.after_each is not None:
+            await self.after_each()
+        return True
+
+    async def _press(self, number: int) -> Outcome:
+        buttons = self._buttons.get(self.user, [])
+        if not 1 <= number <= len(buttons):
+            return Outcome(
+                [Reply(f"There's no button #{number} on the last message.", is_error=True)]
+            )
+        return await self.hub.action(self.ref(), buttons[number - 1])
+
+    def _meta(self, line: str) -> bool:
+        verb, _, rest = line[1:].partition(" ")
+        rest = rest.strip()
+        if verb in ("quit", "q", "exit"):
+            return False
+        if verb == "as" and re.fullmatch(r"[A-Za-z][\w.-]{0,31}", rest):
+            self.user = rest.lower()
+            self.out.write(f"(you are now '{self.user}')\n")
+        elif verb == "in" and re.fullmatch(r"([A-Za-z][\w.-]{0,31})?", rest):
+            self.space = rest.lower()
+            self.out.write(f"(you are in '{self.space}')\n" if rest else "(you left the group)\n")
+        elif verb == "advance" and (match := _DURATION.match(rest)):
+            advance = getattr(self.hub.clock, "advance", None)
+            if advance is None:
+                self.out.write("(the clock is the system clock; :advance works in scripted runs)\n")
+            else:
+                now = advance(timedelta(**{_UNITS[match[2]]: int(match[1])}))
+                self.out.write(f"(clock is now {now:%Y-%m-%d %H:%M} UTC)\n")
+        elif verb == "who":
+            self.out.write(f"(you are '{self.user}')\n")
+        else:
+            self.out.write(
+                ":as NAME — act as someone else · :in GROUP — speak in a group · "
+                "#N — press button N · "
+                ":advance 3d — move a manual clock · :quit\n"
+            )
+        return True
+
+    def _show(self, outcome: Outcome) -> None:
+        for reply in outcome.replies:
+            self._remember(self.user, reply)
+            self.out.write(render(reply) + "\n")
+        self.out.flush()
+
+    def _remember(self, user: str, reply: Reply) -> None:
+        if reply.choices:
+            self._buttons[user] = [choice.action for choice in reply.choices]
+
+    def _prompt(self) -> None:
+        if self.interactive:
+            self.out.write(f"{self.user}> ")
+            self.out.flush()
+
+
+async def stdin_lines(stream: TextIO = sys.stdin) -> AsyncIterator[str]:
+    """Lines from ``stream`` without blocking the loop.
+
+    A daemon thread does the blocking reads, so Ctrl-C never waits for a pending read.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for line in stream:
+                loop.call_soon_threadsafe(queue.put_nowait, line)
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    while (line := await queue.get()) is not None:
+        yield line

@@ -1,0 +1,239 @@
+"""The ``/mentor`` application commands, generated from the core registry. Pure.
+
+Why raw JSON and not discord.py's ``CommandTree``: the tree builds commands from Python
+function signatures, so generating them from data means synthesising signatures; it also
+refuses interactions whose options differ from the local definition (a stale registration
+after an upgrade becomes "the application did not respond"). Instead we build the
+command JSON ourselves (one pure function, tested against the registry), register it with
+the same bulk PUT the tree's ``sync()`` uses, and read every interaction in one
+``on_interaction`` handler that turns options back into argument text for core's parser.
+Core stays the only place that validates arguments, with its own friendly errors.
+
+Layout: one ``/mentor`` command with a subcommand per visible registry command while they
+fit Discord's 25 subcommands. Beyond that, commands are spread by their registry group:
+``/mentor`` (getting started, programs, pairing), ``/mentor-pair`` (the relationship:
+agreement, check-ins, goals and notes, pause and end) and ``/mentor-admin``
+(coordinators). A group that still overflows is a programming error, caught by a test
+against the live registry, never a silently missing command.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from functools import cache
+from typing import Any
+from zoneinfo import available_timezones
+
+from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.text import likely_timezones
+
+log = logging.getLogger(__name__)
+
+MAIN_COMMAND = "mentor"
+PAIR_COMMAND = "mentor-pair"
+ADMIN_COMMAND = "mentor-admin"
+MAIN_DESCRIPTION = "mentorhub: mentoring programs, pairs and check-ins"
+DESCRIPTIONS = {
+    MAIN_COMMAND: MAIN_DESCRIPTION,
+    PAIR_COMMAND: "mentorhub: your pair's agreement, check-ins, goals, notes, pause and end",
+    ADMIN_COMMAND: "mentorhub: run a mentoring program (coordinators)",
+}
+_PAIR_GROUPS = frozenset({"Agreement", "Check-ins", "Goals and notes", "Your mentoring"})
+
+SUB_COMMAND = 1
+STRING = 3
+INTEGER = 4
+
+CHAT_INPUT = 1
+CONTEXT_GUILD = 0
+CONTEXT_BOT_DM = 1
+GUILD_INSTALL = 0
+
+DESCRIPTION_LIMIT = 100
+MAX_SUBCOMMANDS = 25
+MAX_OPTIONS = 25
+MAX_CHOICES = 25
+CHOICE_LIMIT = 100  # name and value of one autocomplete/choice entry
+COMMAND_SIZE_LIMIT = 8000  # names + descriptions + choice names/values of one command
+SHORT_TEXT_MAX_LENGTH = 64  # core.registry.Arg.convert limits words, people, programs
+INT_LIMIT = 2**53  # Discord integer options are doubles
+
+_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
+
+
+def layout(specs: Iterable[CommandSpec]) -> dict[str, list[CommandSpec]]:
+    """Top-level command name -> its subcommands, in registry order."""
+    visible = [s for s in specs if not s.hidden]
+    if len(visible) <= MAX_SUBCOMMANDS:
+        return {MAIN_COMMAND: visible} if visible else {}
+    groups: dict[str, list[CommandSpec]] = {MAIN_COMMAND: [], PAIR_COMMAND: [], ADMIN_COMMAND: []}
+    for spec in visible:
+        groups[home_of(spec)].append(spec)
+    for name, members in groups.items():
+        if len(members) > MAX_SUBCOMMANDS:
+            raise ValueError(
+                f"/{name} would have {len(members)} subcommands; Discord allows "
+                f"{MAX_SUBCOMMANDS}. Give some registry commands another group."
+            )
+    return {name: members for name, members in groups.items() if members}
+
+
+def home_of(spec: CommandSpec) -> str:
+    if spec.access is Access.COORDINATOR:
+        return ADMIN_COMMAND
+    return PAIR_COMMAND if spec.group in _PAIR_GROUPS else MAIN_COMMAND
+
+
+def command_payloads(specs: Iterable[CommandSpec], *, global_scope: bool) -> list[dict[str, Any]]:
+    """The JSON array for PUT /applications/{app}/(guilds/{guild}/)commands.
+
+    Global commands also work in the bot's DMs (``contexts`` guild + bot DM); guild
+    commands exist only in their guild and take no ``contexts``.
+    """
+    payloads = []
+    for name, members in layout(specs).items():
+        command: dict[str, Any] = {
+            "type": CHAT_INPUT,
+            "name": name,
+            "description": DESCRIPTIONS[name],
+            "options": [subcommand_payload(spec) for spec in members],
+        }
+        if global_scope:
+            command["contexts"] = [CONTEXT_GUILD, CONTEXT_BOT_DM]
+            command["integration_types"] = [GUILD_INSTALL]
+        payloads.append(command)
+    return payloads
+
+
+def subcommand_payload(spec: CommandSpec) -> dict[str, Any]:
+    _check_name(spec.name, f"command {spec.name!r}")
+    if len(spec.args) > MAX_OPTIONS:
+        raise ValueError(f"command {spec.name!r} has more than {MAX_OPTIONS} arguments")
+    # Discord wants required options first; our text is by name, so order is free.
+    ordered = [a for a in spec.args if a.required] + [a for a in spec.args if not a.required]
+    payload: dict[str, Any] = {
+        "type": SUB_COMMAND,
+        "name": spec.name,
+        "description": _description(spec.summary, spec.name),
+    }
+    if ordered:
+        payload["options"] = [option_payload(arg) for arg in ordered]
+    return payload
+
+
+def option_payload(arg: Arg) -> dict[str, Any]:
+    _check_name(arg.name, f"argument {arg.name!r}")
+    option: dict[str, Any] = {
+        "type": STRING,
+        "name": arg.name,
+        "description": _description(arg.help, arg.name),
+        "required": arg.required,
+    }
+    if arg.kind is ArgKind.INT:
+        option["type"] = INTEGER
+        option["min_value"] = max(arg.low, -INT_LIMIT)
+        option["max_value"] = min(arg.high, INT_LIMIT)
+    elif arg.kind is ArgKind.CHOICE and len(arg.choices) <= MAX_CHOICES:
+        option["choices"] = [{"name": c, "value": c} for c in arg.choices]
+    elif arg.kind in (ArgKind.TIMEZONE, ArgKind.CHOICE):
+        option["autocomplete"] = True
+    elif arg.kind in (ArgKind.PERSON, ArgKind.PROGRAM):
+        option["max_length"] = SHORT_TEXT_MAX_LENGTH
+        option["autocomplete"] = True  # answered from core data: see lookup_kind
+    elif arg.kind is ArgKind.WORD:
+        option["max_length"] = SHORT_TEXT_MAX_LENGTH
+    elif arg.kind is ArgKind.TEXT:
+        option["max_length"] = min(arg.max_len, 6000)
+    return option
+
+
+def check_limits(payloads: Sequence[dict[str, Any]]) -> list[str]:
+    """Problems Discord would answer with 400 Invalid Form Body (empty when fine)."""
+    problems = []
+    for command in payloads:
+        size = _text_size(command)
+        if size > COMMAND_SIZE_LIMIT:
+            problems.append(
+                f"/{command['name']} is {size} characters long; Discord allows {COMMAND_SIZE_LIMIT}"
+            )
+    return problems
+
+
+def _text_size(node: Any) -> int:
+    if isinstance(node, dict):
+        own = sum(len(str(node.get(key, ""))) for key in ("name", "description"))
+        if "value" in node:
+            own += len(str(node["value"]))
+        return (
+            own
+            + sum(_text_size(child) for child in node.get("options", ()))
+            + sum(_text_size(choice) for choice in node.get("choices", ()))
+        )
+    return 0
+
+
+def _description(text: str, fallback: str) -> str:
+    text = " ".join(text.split()) or fallback
+    return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
+
+
+def _check_name(name: str, what: str) -> None:
+    if not _NAME_RE.match(name) or name != name.lower():
+        raise ValueError(f"{what} is not a valid Discord option name")
+
+
+# --- autocomplete ------------------------------------------------------------------------
+
+
+@cache
+def all_timezones() -> tuple[str, ...]:
+    """The IANA zones core accepts by name (no posix/, right/ or Etc/ aliases)."""
+    return tuple(
+        sorted(
+            z
+            for z in available_timezones()
+            if ("/" in z or z == "UTC") and not z.startswith(("posix/", "right/", "Etc/"))
+        )
+    )
+
+
+def timezone_suggestions(typed: str, locale: str | None, limit: int = MAX_CHOICES) -> list[str]:
+    """Zones for what has been typed: the locale's likely zones first, then zones whose
+    city starts with it, then any zone containing it. Nothing typed: the likely ones."""
+    likely = [z for z in likely_timezones(locale) if z in all_timezones()]
+    query = "_".join(typed.strip().lower().split())
+    if not query:
+        return (likely + [z for z in ("UTC",) if z not in likely])[:limit]
+    matches = [z for z in all_timezones() if query in z.lower()]
+    city_first = sorted(matches, key=lambda z: not z.rsplit("/", 1)[-1].lower().startswith(query))
+    ranked = [z for z in likely if z in matches] + [z for z in city_first if z not in likely]
+    return ranked[:limit]
+
+
+def _arg(spec: CommandSpec | None, option: str) -> Arg | None:
+    return next((a for a in spec.args if a.name == option), None) if spec else None
+
+
+def lookup_kind(spec: CommandSpec | None, option: str) -> ArgKind | None:
+    """PROGRAM or PERSON when ``option``'s suggestions come from core data (the adapter
+    asks core.lookup); None when :func:`suggestions` answers it alone."""
+    arg = _arg(spec, option)
+    if arg is not None and arg.kind in (ArgKind.PROGRAM, ArgKind.PERSON):
+        return arg.kind
+    return None
+
+
+def suggestions(spec: CommandSpec | None, option: str, typed: str, locale: str | None) -> list[str]:
+    """Autocomplete values for ``option`` of ``spec`` that need no data (empty when we
+    have none)."""
+    arg = _arg(spec, option)
+    if arg is None:
+        return []
+    if arg.kind is ArgKind.TIMEZONE:
+        return timezone_suggestions(typed, locale)
+    if arg.kind is ArgKind.CHOICE:
+        needle = typed.strip().lower()
+        return [c for c in arg.choices if needle in c.lower()][:MAX_CHOICES]
+    return []

@@ -1,0 +1,206 @@
+"""Neutral replies -> Discord message payloads. Pure: no SDK objects, no I/O.
+
+Core text is plain. Discord renders markdown, mentions and ``<…>`` entities in message
+content, embed titles, descriptions and fields, so every one of those strings goes
+through :func:`escape`. Button labels, modal titles and input labels are shown verbatim
+by Discord (no markdown, no mentions), so they are only truncated: escaping them would
+show the backslashes. Escaping stops spoofed mentions from *looking* like mentions; what
+makes a ping impossible is ``allowed_mentions`` with an empty ``parse`` on every send
+(:data:`NO_MENTIONS`).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import IntEnum
+from typing import Any
+
+from discord.utils import escape_markdown, escape_mentions
+
+from core.messages import ChoiceStyle, Reply
+
+CONTENT_LIMIT = 2000
+EMBED_TITLE_LIMIT = 256
+EMBED_DESCRIPTION_LIMIT = 4096
+FIELD_NAME_LIMIT = 256
+FIELD_VALUE_LIMIT = 1024
+MAX_FIELDS = 25
+BUTTON_LABEL_LIMIT = 80
+BUTTONS_PER_ROW = 5
+MAX_ROWS = 5
+ERROR_COLOUR = 0xED4245
+ERROR_MARK = "⚠️ "
+
+# Our own component ids. Core action ids are "kind:arg…" (see core.messages.Action), so
+# an id with "!" and no ":" can never collide with one.
+ANSWER_BUTTON_ID = "mh!answer"
+ANSWER_MODAL_ID = "mh!answer-modal"
+ANSWER_INPUT_ID = "answer"
+ANSWER_BUTTON_LABEL = "Type your answer"
+ANSWER_MODAL_TITLE = "Your answer"
+ANSWER_INPUT_LABEL = "Answer"
+ANSWER_MAX_LENGTH = 2000
+
+NO_MENTIONS: Mapping[str, Any] = {"parse": []}
+
+# "1. item" renders as a list; "<#id>", "<t:…>", "</cmd:id>", "<:emoji:id>" render as
+# entities. escape_markdown/escape_mentions leave these alone.
+_ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
+_ANGLE_ENTITY = re.compile(r"<(?=[#/:]|a:|t:)")
+_ZWSP = "\u200b"
+
+
+class ButtonStyle(IntEnum):
+    """Discord's button style numbers (link and premium buttons are never used)."""
+
+    PRIMARY = 1
+    SECONDARY = 2
+    DANGER = 4
+
+
+_STYLES = {
+    ChoiceStyle.DEFAULT: ButtonStyle.SECONDARY,
+    ChoiceStyle.PRIMARY: ButtonStyle.PRIMARY,
+    ChoiceStyle.DANGER: ButtonStyle.DANGER,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    label: str
+    custom_id: str
+    style: ButtonStyle = ButtonStyle.SECONDARY
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "type": 2,
+            "style": int(self.style),
+            "disabled": False,
+            "label": self.label,
+            "custom_id": self.custom_id,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordMessage:
+    """One Discord message: content or an embed (a dict in Discord's embed JSON), buttons."""
+
+    content: str = ""
+    embed: Mapping[str, Any] | None = None
+    buttons: tuple[Button, ...] = ()
+
+    def rows(self) -> list[list[Button]]:
+        return [
+            list(self.buttons[i : i + BUTTONS_PER_ROW])
+            for i in range(0, len(self.buttons), BUTTONS_PER_ROW)
+        ]
+
+    def payload(self) -> dict[str, Any]:
+        """The message JSON we mean to send (what the fake records, key for key)."""
+        data: dict[str, Any] = {}
+        if self.content:
+            data["content"] = self.content
+        if self.embed is not None:
+            data["embeds"] = [dict(self.embed)]
+        if self.buttons:
+            data["components"] = [
+                {"type": 1, "components": [b.payload() for b in row]} for row in self.rows()
+            ]
+        data["allowed_mentions"] = dict(NO_MENTIONS)
+        return data
+
+
+def escape(text: str) -> str:
+    """Make ``text`` display literally: no markdown, no mentions, no ``<…>`` entities."""
+    escaped = escape_mentions(escape_markdown(text))
+    escaped = _ORDERED_LIST.sub(r"\1\\.", escaped)
+    return _ANGLE_ENTITY.sub("<" + _ZWSP, escaped)
+
+
+def truncate(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_reply(reply: Reply, *, answer_button: bool = False) -> DiscordMessage:
+    """One reply as one message.
+
+    Fields become an embed (a profile card); everything else is content, a bold title line
+    above the text, so it also reads well in a push notification. Content longer than
+    Discord's 2000 characters moves into an embed description (4096). ``answer_button``
+    adds a "Type your answer" button, for places where free text can't be typed to us
+    (guild channels: we have no message-content intent there).
+    """
+    buttons = _buttons(reply, answer_button=answer_button and reply.expects_text)
+    title = escape(reply.title) if reply.title else ""
+    body = escape(reply.text) if reply.text else ""
+    if not reply.fields:
+        lines = [f"**{title}**"] if title else []
+        if body:
+            lines.append(body)
+        content = (ERROR_MARK if reply.is_error else "") + "\n".join(lines)
+        if not content and not buttons:
+            content = "…"  # Discord refuses an empty message
+        if len(content) <= CONTENT_LIMIT:
+            return DiscordMessage(content=content, buttons=buttons)
+    return DiscordMessage(embed=_embed(reply, title, body), buttons=buttons)
+
+
+def _embed(reply: Reply, title: str, body: str) -> dict[str, Any]:
+    embed: dict[str, Any] = {}
+    if title:
+        embed["title"] = truncate(title, EMBED_TITLE_LIMIT)
+    if body:
+        marked = (ERROR_MARK if reply.is_error and not title else "") + body
+        embed["description"] = truncate(marked, EMBED_DESCRIPTION_LIMIT)
+    if reply.fields:
+        embed["fields"] = [
+            {
+                "name": truncate(escape(f.label), FIELD_NAME_LIMIT) or "-",
+                "value": truncate(escape(f.value), FIELD_VALUE_LIMIT) or "-",
+                "inline": False,
+            }
+            for f in reply.fields[:MAX_FIELDS]
+        ]
+    if reply.is_error:
+        embed["color"] = ERROR_COLOUR
+    return embed
+
+
+def _buttons(reply: Reply, *, answer_button: bool) -> tuple[Button, ...]:
+    buttons: list[Button] = []
+    if answer_button:
+        buttons.append(Button(ANSWER_BUTTON_LABEL, ANSWER_BUTTON_ID, ButtonStyle.PRIMARY))
+    seen = {b.custom_id for b in buttons}
+    for choice in reply.choices:
+        # Discord rejects a message whose components repeat a custom_id
+        if choice.action in seen:
+            continue
+        seen.add(choice.action)
+        label = truncate(choice.label.strip(), BUTTON_LABEL_LIMIT) or "…"
+        buttons.append(Button(label, choice.action, _STYLES[choice.style]))
+    return tuple(buttons[: BUTTONS_PER_ROW * MAX_ROWS])
+
+
+def answer_modal_payload() -> dict[str, Any]:
+    """The modal opened by the answer button (what the fake records as the type 9 data)."""
+    return {
+        "custom_id": ANSWER_MODAL_ID,
+        "title": ANSWER_MODAL_TITLE,
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 4,
+                        "style": 2,
+                        "label": ANSWER_INPUT_LABEL,
+                        "custom_id": ANSWER_INPUT_ID,
+                        "required": True,
+                        "max_length": ANSWER_MAX_LENGTH,
+                    }
+                ],
+            }
+        ],
+    }

@@ -1,0 +1,617 @@
+"""The Slack messenger: a slack-bolt ``AsyncApp`` inside mentorhub's event loop.
+
+Transport: HTTP (bolt's aiohttp app served on ``host:port``, every request's signature
+checked by bolt) or Socket Mode (an app-level token, no public URL). Both register the same
+listeners, so a payload is handled the same way whichever way it arrived.
+
+Every command, button press and event is acknowledged at once; the work runs after the ack
+in a task of its own, so the listener returns and bolt answers Slack within a millisecond or
+two. Nothing a listener does can raise into bolt: in bolt 1.30 a listener that raises just
+after ``ack()`` can turn the ack into a 404 for Slack.
+
+Form-capable dialogs (the agreement, a check-in) get a "Fill in as a form" button; it opens
+a modal (``views.open`` with the click's ``trigger_id``, valid for 3 s, so right after the
+ack). A submitted modal is the one request answered with content: the core checks every
+field in one short transaction before the ack, so field errors go back in the ack itself
+(``response_action: errors``) and a valid form closes; its outcome then goes to the DM.
+
+Where replies go (the actor's replies; notices to others go through the outbox → ``send``):
+
+- In our DM with the person, replies are ordinary messages there (``chat.postMessage``).
+- Elsewhere (a slash command in a channel, a button on an ephemeral message) replies are
+  ephemeral, through the interaction's ``response_url``: only the person sees them, and we
+  need no membership in that channel.
+- A reply that waits for typed text (a dialog step) always goes to the DM, the one place
+  where we read free text (``message.im``); an ephemeral note points there.
+- Fallback: if the DM can't be posted to, the reply goes to the ``response_url``, and
+  the other way round.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import re
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack import forms, render, translate
+from adapters.slack.directory import Directory
+from adapters.slack.memory import TtlCache
+from adapters.slack.outbound import NETWORK_ERRORS, Poster, error_code, respond
+from adapters.slack.pacing import Pacer
+from adapters.slack.render import SlackMessage
+from adapters.slack.translate import ActionCall, CommandCall, InboundCall, MessageCall, Origin
+from core.delivery import DeliveryError, Unreachable
+from core.dialogs import FormResult
+from core.hub import APOLOGY, Hub
+from core.identity import Platform, PlatformAccount, UserRef
+from core.inbound import KeyedLocks, RecentKeys
+from core.messages import Outcome, Reply
+from core.ports import UnitOfWorkFactory
+from core.reachability import set_reachable, set_workspace_reachable
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/mentor"
+INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
+OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: longer waits raise RateLimited
+SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
+STOP_GRACE = 5.0  # how long stop() lets running handlers finish
+REACHABLE_RECHECK = 3600.0  # how often an active person's account is re-marked reachable
+DM_POINTER = "I've sent you a direct message to continue there."
+FORM_FILLED = "Filled in as a form"
+FORM_ACK_BUDGET = 2.0  # Slack waits 3 s for the answer to a submitted modal
+FORM_NOT_SAVED = (
+    "Your form took me too long to check, and some answers need changing (nothing was saved):"
+)
+FORM_NOT_OPENED = (
+    "I couldn't open the form in time. Tap “Fill in as a form” again, or answer here step by step."
+)
+HELP_FOOTER = "In Slack: /mentor <command> anywhere, or just the command as a direct message to me."
+
+Mode = Literal["http", "socket"]
+
+
+@dataclass(frozen=True, slots=True)
+class SlackSettings:
+    mode: Mode = "http"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    path: str = "/slack/events"
+    base_url: str = "https://slack.com/api/"
+    workspace_messages_per_minute: int = 500
+
+
+class SlackStartError(Exception):
+    """Slack refused to let us start (bad token, no connection); the message says what to fix."""
+
+
+class SlackMessenger:
+    """``core.delivery.Messenger`` for Slack (one workspace, one bot token)."""
+
+    platform = Platform.SLACK
+    form_ack_budget = FORM_ACK_BUDGET
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        uow_factory: UnitOfWorkFactory,
+        settings: SlackSettings,
+        bot_token: str,
+        signing_secret: str = "",
+        app_token: str = "",
+        pacer: Pacer | None = None,
+    ) -> None:
+        if settings.mode == "http" and not signing_secret:
+            raise ValueError("HTTP mode needs the signing secret")
+        if settings.mode == "socket" and not app_token:
+            raise ValueError("Socket Mode needs an app-level token (xapp-…)")
+        self.hub = hub
+        self.settings = settings
+        self._uow_factory = uow_factory
+        self._bot_token = bot_token
+        self._signing_secret = signing_secret
+        self._app_token = app_token
+        self._client = AsyncWebClient(token=bot_token, base_url=settings.base_url)
+        self._pacer = pacer or Pacer(workspace_per_minute=settings.workspace_messages_per_minute)
+        self._poster = Poster(self._client, self._pacer)
+        self.directory = Directory(self._client, self._poster)
+        self._seen: RecentKeys[str] = RecentKeys(capacity=20_000)
+        self._locks: KeyedLocks[tuple[str, str]] = KeyedLocks()
+        self._inflight: set[asyncio.Task[Any]] = set()
+        self._gone_teams: set[str] = set()
+        self._reachable_checked: TtlCache[tuple[str, str], bool] = TtlCache(
+            size=50_000, ttl=REACHABLE_RECHECK
+        )
+        # The click that opened a form, to resolve its prompt once the form is sent. Slack
+        # accepts answers through its response_url for 30 minutes.
+        self._form_clicks: TtlCache[tuple[str, str, str], ActionCall] = TtlCache(
+            size=10_000, ttl=25 * 60.0
+        )
+        self._authorization: AuthorizeResult | None = None
+        self._runner: web.AppRunner | None = None
+        self._socket: AsyncSocketModeHandler | None = None
+        self.app: AsyncApp | None = None
+        self.team_id = ""
+        self.bot_user_id = ""
+        self.url = ""  # HTTP mode: where Slack must send requests (after start)
+        # HTTP mode: called with each answer's server-side time in seconds (benchmarks).
+        self.on_answered: Callable[[float], None] | None = None
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        await self._authenticate()
+        self.app = self._build_app()
+        if self.settings.mode == "http":
+            await self._serve_http(self.app)
+        else:
+            await self._connect_socket(self.app)
+
+    async def stop(self) -> None:
+        """Stop receiving, then give running handlers a few seconds to finish."""
+        socket, self._socket = self._socket, None
+        runner, self._runner = self._runner, None
+        if socket is not None:
+            close: Callable[[], Awaitable[None]] = socket.close_async
+            await close()
+        if runner is not None:
+            await runner.cleanup()
+        await self.idle(STOP_GRACE)
+        for task in list(self._inflight):
+            task.cancel()
+
+    async def idle(self, timeout: float = 5.0) -> bool:  # noqa: ASYNC109
+        """Wait until no inbound handling runs; False if some still does after ``timeout``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._inflight:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            await asyncio.wait(set(self._inflight), timeout=remaining)
+        return True
+
+    async def _authenticate(self) -> None:
+        try:
+            response = await self._client.auth_test()
+        except SlackApiError as exc:
+            error = exc.response.get("error") if hasattr(exc.response, "get") else exc
+            raise SlackStartError(
+                f"Slack refused the bot token ({error}). Check the xoxb- token in the "
+                "environment variable named by slack.bot_token_env, and that the app is installed."
+            ) from None
+        except NETWORK_ERRORS as exc:
+            raise SlackStartError(
+                f"Could not reach Slack at {self.settings.base_url}: {type(exc).__name__}"
+            ) from None
+        self.team_id = str(response.get("team_id") or "")
+        self.bot_user_id = str(response.get("user_id") or "")
+        granted = _granted_scopes(response.headers)
+        if granted is not None:
+            self.directory.read_profiles = "users:read" in granted
+        self._authorization = AuthorizeResult.from_auth_test_response(
+            auth_test_response=response, bot_token=self._bot_token, bot_scopes=granted
+        )
+
+    async def _serve_http(self, app: AsyncApp) -> None:
+        web_app = app.web_app(path=self.settings.path, port=self.settings.port)
+        web_app.middlewares.append(self._timed)
+        runner = web.AppRunner(web_app, access_log=None, shutdown_timeout=2.0)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.host, self.settings.port)
+        await site.start()
+        self._runner = runner
+        host, port = runner.addresses[0][:2]
+        self.url = f"http://{host}:{port}{self.settings.path}"
+        log.info("Slack: listening for HTTP requests on %s", self.url)
+
+    @web.middleware
+    async def _timed(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """How long Slack waited for our answer (from the request's arrival at our handler to
+        the response): slow answers are logged, since Slack gives up after 3 s."""
+        started = time.perf_counter()
+        try:
+            return await handler(request)
+        finally:
+            elapsed = time.perf_counter() - started
+            if elapsed > SLOW_ANSWER:
+                log.warning("Slack: answered a request after %.2f s (Slack waits 3 s)", elapsed)
+            if self.on_answered is not None:
+                self.on_answered(elapsed)
+
+    async def _connect_socket(self, app: AsyncApp) -> None:
+        handler = AsyncSocketModeHandler(app, app_token=self._app_token)
+        connect: Callable[[], Awaitable[None]] = handler.connect_async
+        await connect()
+        self._socket = handler
+        log.info("Slack: connected in Socket Mode")
+
+    # --- bolt wiring ----------------------------------------------------------------------
+
+    def _build_app(self) -> AsyncApp:
+        http = self.settings.mode == "http"
+        authorization = self._authorization
+        assert authorization is not None, "start() authenticates before serving"
+
+        async def authorize(team_id: str | None) -> AuthorizeResult:
+            # bolt passes arguments by name, so this is a plain function, not a method.
+            return authorization
+
+        app = AsyncApp(
+            name="mentorhub",
+            # Token-less on purpose: `authorize` hands bolt the token checked in start(),
+            # so bolt needs no auth.test of its own before the first ack.
+            client=AsyncWebClient(base_url=self.settings.base_url),
+            signing_secret=self._signing_secret if http else "",
+            request_verification_enabled=http,  # Socket Mode frames are not signed
+            authorize=authorize,
+            # Bolt answers Slack when the listener returns. Our listeners ack and hand the
+            # work to a task of their own, so they return at once. (With bolt's default,
+            # False, bolt polls for the ack every 10 ms: a floor of ~10 ms on every ack.)
+            process_before_response=True,
+        )
+
+        async def on_command(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._handle(translate.from_slash_command(body)))
+
+        async def on_action(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._handle(translate.from_block_actions(body)))
+
+        async def on_form_button(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._open_form(translate.from_block_actions(body)))
+
+        async def on_form_submitted(ack: Any, body: dict[str, Any]) -> None:
+            await self._form_submitted(ack, body)
+
+        async def on_message(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._handle(translate.from_message_event(body)))
+
+        async def on_removed(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._app_removed(body))
+
+        app.command(COMMAND)(on_command)
+        app.action(re.compile(render.ACTION_ID_PATTERN))(on_action)
+        app.action(render.FORM_ACTION_ID)(on_form_button)
+        app.view_submission(forms.CALLBACK_ID)(on_form_submitted)
+        app.event("message")(on_message)
+        app.event("app_uninstalled")(on_removed)
+        app.event("tokens_revoked")(on_removed)
+        return app
+
+    async def _ack_then(
+        self, ack: Callable[..., Awaitable[Any]], work: Callable[[], Awaitable[None]]
+    ) -> None:
+        """Ack, then start ``work`` in a task of its own: the listener returns at once, so
+        bolt answers Slack at once. Never lets an exception reach bolt."""
+        try:
+            await ack()
+        except Exception:
+            log.exception("Slack: acknowledging a request failed")
+        self._spawn(work)
+
+    def _spawn(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work`` after the ack, tracked for idle() and stop(), exceptions logged."""
+
+        async def guarded() -> None:
+            try:
+                await work()
+            except Exception:
+                log.exception("Slack: handling a request failed")
+
+        task = asyncio.create_task(guarded())
+        self._inflight.add(task)
+        task.add_done_callback(self._inflight.discard)
+
+    # --- inbound --------------------------------------------------------------------------
+
+    async def _handle(self, call: InboundCall | None) -> None:
+        if call is None:
+            return
+        origin = call.origin
+        if call.dedupe_key and not self._seen.first_time(call.dedupe_key):
+            log.info("Slack: ignoring a repeated delivery (%s)", call.dedupe_key)
+            return
+        self._back_in(origin.team)
+        async with self._locks.hold((origin.team, origin.user_id)):
+            try:
+                ref = await self._user_ref(origin)
+                outcome = await self._dispatch(ref, call)
+                await self._reply(call, outcome)
+            except Exception:
+                log.exception("Slack: answering %s:%s failed", origin.team, origin.user_id)
+                if origin.response_url:
+                    await respond(origin.response_url, render.text_message(APOLOGY))
+                return
+        await self._note_reachable(ref)
+
+    async def _user_ref(self, origin: Origin) -> UserRef:
+        profile = await self.directory.profile(origin.team, origin.user_id)
+        name = (profile.display_name if profile else "") or origin.user_name
+        return UserRef(
+            Platform.SLACK,
+            origin.team,
+            origin.user_id,
+            display_name=name,
+            locale=profile.locale if profile else None,
+            tz_hint=profile.tz if profile else None,
+            space=origin.channel,
+        )
+
+    async def _dispatch(self, ref: UserRef, call: InboundCall) -> Outcome:
+        if isinstance(call, CommandCall):
+            return await self.hub.command(ref, call.verb, call.text)
+        if isinstance(call, MessageCall):
+            return await self.hub.message(ref, call.text)
+        return await self.hub.action(ref, call.action)
+
+    async def _reply(self, call: InboundCall, outcome: Outcome) -> None:
+        origin = call.origin
+        if isinstance(call, ActionCall) and not any(r.is_error for r in outcome.replies):
+            # After an error the prompt stays open (same step), and so do its buttons.
+            await self._resolve_prompt(call)
+        if not outcome.replies:
+            return
+        message = render.render_outcome(outcome.replies, footer=_footer(call))
+        in_dm = isinstance(call, MessageCall) or await self._in_dm(origin)
+        wants_text = any(reply.expects_text for reply in outcome.replies)
+        if in_dm or wants_text or not origin.response_url:
+            posted = await self._post_to_dm(origin, message, in_dm=in_dm)
+            if not posted and origin.response_url:
+                await respond(origin.response_url, message)
+            elif posted and not in_dm and origin.response_url:
+                await respond(origin.response_url, render.text_message(DM_POINTER))
+            return
+        if not await respond(origin.response_url, message):
+            await self._post_to_dm(origin, message, in_dm=False)
+
+    async def _in_dm(self, origin: Origin) -> bool:
+        """Did this happen in our DM with the person, on a lasting (non-ephemeral) message?"""
+        if origin.ephemeral or not origin.channel.startswith("D"):
+            return False  # C… and G… are channels and group DMs; skip the lookup
+        try:
+            return origin.channel == await self.directory.dm_channel(origin.team, origin.user_id)
+        except DeliveryError:
+            return False
+
+    async def _post_to_dm(self, origin: Origin, message: SlackMessage, *, in_dm: bool) -> bool:
+        try:
+            channel = (
+                origin.channel
+                if in_dm
+                else await self.directory.dm_channel(origin.team, origin.user_id)
+            )
+            await self._poster.post(origin.team, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
+        except DeliveryError as exc:
+            log.warning("Slack: could not DM %s:%s: %s", origin.team, origin.user_id, exc)
+            return False
+        return True
+
+    async def _resolve_prompt(self, call: ActionCall) -> None:
+        """Take the buttons off an answered dialog prompt and note the choice under it."""
+        url = call.origin.response_url
+        if not url or call.origin.ephemeral or call.message_blocks is None:
+            return
+        blocks = render.resolve_dialog_buttons(call.message_blocks, call.label)
+        if blocks is not None:
+            resolved = SlackMessage(text=call.message_text or " ", blocks=tuple(blocks))
+            await respond(url, resolved, replace_original=True)
+
+    # --- forms (modals) ---------------------------------------------------------------------
+
+    async def _open_form(self, call: ActionCall | None) -> None:
+        """ "Fill in as a form": the rest of the open dialog as a modal, opened right away
+        (the click's trigger_id expires 3 s after the click; the core call takes ms)."""
+        if call is None:
+            return
+        origin = call.origin
+        if call.dedupe_key and not self._seen.first_time(call.dedupe_key):
+            return
+        self._back_in(origin.team)
+        async with self._locks.hold((origin.team, origin.user_id)):
+            try:
+                ref = await self._user_ref(origin)
+                form = await self.hub.form(ref, call.action)
+                if isinstance(form, Outcome):  # the dialog moved on, or was cancelled
+                    await self._reply(call, form)
+                    return
+                title, fields = form
+                view = forms.modal(title, fields, call.action)
+                opened = await self._views_open(call.trigger_id, view)
+            except Exception:
+                log.exception("Slack: opening a form for %s:%s failed", origin.team, origin.user_id)
+                opened = False
+            if opened:
+                self._form_clicks.put((origin.team, origin.user_id, call.action), call)
+                return
+            note = render.text_message(FORM_NOT_OPENED)
+            if not (origin.response_url and await respond(origin.response_url, note)):
+                await self._post_to_dm(origin, note, in_dm=False)
+
+    async def _views_open(self, trigger_id: str, view: dict[str, Any]) -> bool:
+        if not trigger_id:
+            return False
+        try:
+            await self._client.views_open(trigger_id=trigger_id, view=view)
+        except SlackApiError as exc:  # expired_trigger_id, invalid blocks, …
+            log.warning("Slack: views.open refused: %s", error_code(exc.response))
+            return False
+        except NETWORK_ERRORS as exc:
+            log.warning("Slack: views.open failed: %s", type(exc).__name__)
+            return False
+        return True
+
+    async def _form_submitted(
+        self, ack: Callable[..., Awaitable[Any]], body: Mapping[str, Any]
+    ) -> None:
+        """A submitted modal. The one ack that waits for the core: one short transaction
+        checks every field, so the ack can carry field errors (the modal stays open) or
+        close the modal; the outcome is then posted to the DM, after the ack.
+
+        Fallback: should the core take longer than ``form_ack_budget``, the modal is closed
+        in time anyway and the result (saved, or what to fix) follows in the DM.
+        """
+        try:
+            submission = forms.read_submission(body)
+            if submission is None:
+                await ack()
+                return
+            ref = self._cached_user_ref(submission)
+            check = asyncio.ensure_future(
+                self.hub.submit_form(ref, submission.dialog_id, submission.values)
+            )
+            try:
+                result = await asyncio.wait_for(asyncio.shield(check), self.form_ack_budget)
+            except TimeoutError:
+                await ack()
+                log.warning("Slack: a form took over %.1f s to check", self.form_ack_budget)
+                self._spawn(lambda: self._after_slow_form(submission, ref, check, body))
+                return
+            if result.errors:
+                errors = forms.field_errors(result.errors, submission)
+                await ack(response_action="errors", errors=errors)
+                return
+            await ack()
+        except Exception:
+            log.exception("Slack: handling a submitted form failed")
+            with contextlib.suppress(Exception):
+                await ack()
+            return
+        outcome = result.outcome or Outcome()
+        self._spawn(lambda: self._after_form(submission, ref, outcome))
+
+    async def _after_slow_form(
+        self,
+        submission: forms.Submission,
+        ref: UserRef,
+        check: asyncio.Future[FormResult],
+        body: Mapping[str, Any],
+    ) -> None:
+        result = await check
+        if not result.errors:
+            await self._after_form(submission, ref, result.outcome or Outcome())
+            return
+        labels = forms.labels(body)
+        problems = "\n".join(
+            f"• {labels.get(key, key)}: {message}" for key, message in result.errors.items()
+        )
+        reply = Reply(f"{FORM_NOT_SAVED}\n{problems}", is_error=True)
+        await self._after_form(submission, ref, Outcome(replies=[reply]))
+
+    def _cached_user_ref(self, submission: forms.Submission) -> UserRef:
+        """Who submitted, from what we already know: nothing may delay this ack."""
+        profile = self.directory.cached_profile(submission.team, submission.user_id)
+        return UserRef(
+            Platform.SLACK,
+            submission.team,
+            submission.user_id,
+            display_name=(profile.display_name if profile else "") or submission.user_name,
+            locale=profile.locale if profile else None,
+            tz_hint=profile.tz if profile else None,
+        )
+
+    async def _after_form(
+        self, submission: forms.Submission, ref: UserRef, outcome: Outcome
+    ) -> None:
+        """Resolve the prompt whose button opened the form, then post the outcome to the DM."""
+        key = (submission.team, submission.user_id, submission.dialog_id)
+        click = self._form_clicks.pop(key)
+        origin = Origin(submission.team, submission.user_id, user_name=submission.user_name)
+        async with self._locks.hold((origin.team, origin.user_id)):
+            if click is not None and not any(r.is_error for r in outcome.replies):
+                await self._resolve_prompt(replace(click, label=FORM_FILLED))
+            if outcome.replies:
+                message = render.render_outcome(outcome.replies)
+                posted = await self._post_to_dm(origin, message, in_dm=False)
+                if not posted and click is not None and click.origin.response_url:
+                    await respond(click.origin.response_url, message)
+        await self._note_reachable(ref)
+
+    async def _note_reachable(self, ref: UserRef) -> None:
+        """Someone who talks to us can be reached again (e.g. after a reinstall)."""
+        key = (ref.workspace, ref.user_id)
+        if self._reachable_checked.get(key):
+            return
+        try:
+            await set_reachable(self._uow_factory, ref, True)
+        except Exception:
+            log.exception("Slack: could not update reachability of %s", ref.user_id)
+            return
+        self._reachable_checked.put(key, True)
+
+    # --- the app removed from a workspace -----------------------------------------------------
+
+    async def _app_removed(self, body: Mapping[str, Any]) -> None:
+        team = translate.revoked_team(body)
+        if team is None:
+            return
+        first = team not in self._gone_teams
+        self._gone_teams.add(team)
+        self.directory.forget_team(team)
+        self._reachable_checked.drop(lambda key: key[0] == team)
+        changed = await set_workspace_reachable(self._uow_factory, Platform.SLACK, team, False)
+        if first:
+            # Purging their data follows the privacy rules (a later issue); until then it
+            # stays, and nothing is sent there.
+            log.warning(
+                "Slack: the app was removed from workspace %s; stopped sending there "
+                "(%d account(s) marked unreachable)",
+                team,
+                changed,
+            )
+
+    def _back_in(self, team: str) -> None:
+        if team in self._gone_teams:
+            self._gone_teams.discard(team)
+            log.info("Slack: workspace %s talks to us again (reinstalled)", team)
+
+    # --- outbound (the outbox) ------------------------------------------------------------
+
+    async def send(self, account: PlatformAccount, reply: Reply) -> None:
+        """Deliver a notice as a DM from the app.
+
+        Raises Unreachable (person gone, DMs impossible, app removed from the workspace),
+        RateLimited (pacing or Slack's 429, scoped ``slack:<team>:<channel>``) or
+        TransientFailure (network, 5xx, anything unexpected).
+        """
+        team = account.workspace
+        if team in self._gone_teams:
+            raise Unreachable(f"slack: the app was removed from workspace {team}")
+        channel = await self.directory.dm_channel(team, account.user_id)
+        await self._poster.post(
+            team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
+        )
+
+
+def _footer(call: InboundCall) -> str | None:
+    """Slack's own hint under the general help: how commands are typed here."""
+    if isinstance(call, CommandCall) and call.verb == "help" and not call.text:
+        return HELP_FOOTER
+    if isinstance(call, MessageCall) and call.text.strip().lower() in ("help", "/help"):
+        return HELP_FOOTER
+    return None
+
+
+def _granted_scopes(headers: Any) -> list[str] | None:
+    """The bot token's scopes from Slack's ``x-oauth-scopes`` header; None when not sent."""
+    raw = None
+    with contextlib.suppress(AttributeError, TypeError):
+        raw = headers.get("x-oauth-scopes") or headers.get("X-OAuth-Scopes")
+    if isinstance(raw, list):
+        raw = raw[0] if raw else None
+    if not isinstance(raw, str):
+        return None
+    return [scope.strip() for scope in raw.split(",") if scope.strip()]

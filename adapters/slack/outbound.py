@@ -1,0 +1,140 @@
+"""Sending: direct messages through the paced ``chat.postMessage``, answers through
+``response_url``, and Slack errors translated into the core's delivery outcomes."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from adapters.slack.pacing import Pacer
+from adapters.slack.render import SlackMessage
+from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
+
+log = logging.getLogger(__name__)
+
+# The person can't get a DM from us (gone, deactivated, a bot, or no such user).
+UNREACHABLE_ERRORS = frozenset(
+    {
+        "account_inactive",
+        "user_not_found",
+        "users_not_found",
+        "channel_not_found",
+        "cannot_dm_bot",
+        "user_disabled",
+        "user_not_visible",
+        "is_archived",
+    }
+)
+NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+
+
+def delivery_error(exc: SlackApiError, *, team: str, channel: str) -> DeliveryError:
+    """What a failed Web API call means for a delivery.
+
+    429 → RateLimited for this channel (Slack's Retry-After, default 1 s); a gone or
+    undeliverable recipient → Unreachable; anything else (5xx, a bad token, invalid blocks)
+    → TransientFailure, so the outbox backs off and eventually gives up, logged.
+    """
+    response: Any = exc.response
+    status = getattr(response, "status_code", None) or getattr(response, "status", 0)
+    error = error_code(response)
+    if status == 429 or error == "ratelimited":
+        return RateLimited(_retry_after(response), scope=f"slack:{team}:{channel}")
+    if error in UNREACHABLE_ERRORS:
+        return Unreachable(f"slack: {error}")
+    return TransientFailure(f"slack: HTTP {status} {error or 'no error code'}")
+
+
+class Poster:
+    """``chat.postMessage`` with pacing and error translation; ``conversations.open`` too."""
+
+    def __init__(self, client: AsyncWebClient, pacer: Pacer) -> None:
+        self._client = client
+        self._pacer = pacer
+
+    async def post(self, team: str, channel: str, message: SlackMessage, *, max_wait: float) -> str:
+        """Post ``message``; returns its ts. Waits up to ``max_wait`` s for its pacing turn."""
+        wait = self._pacer.reserve(team, channel, max_wait=max_wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+        try:
+            response = await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
+        except SlackApiError as exc:
+            error = delivery_error(exc, team=team, channel=channel)
+            if isinstance(error, RateLimited):
+                self._pacer.block(team, channel, error.retry_after)
+            raise error from exc
+        except (*NETWORK_ERRORS, SlackClientError) as exc:
+            raise TransientFailure(f"slack: {type(exc).__name__}") from exc
+        return str(response.get("ts", ""))
+
+    async def open_dm(self, team: str, user_id: str) -> str:
+        """The id of our direct-message channel with ``user_id``."""
+        try:
+            response = await self._client.conversations_open(users=user_id)
+        except SlackApiError as exc:
+            raise delivery_error(exc, team=team, channel=user_id) from exc
+        except (*NETWORK_ERRORS, SlackClientError) as exc:
+            raise TransientFailure(f"slack: {type(exc).__name__}") from exc
+        channel = response.get("channel")
+        channel_id = channel.get("id") if isinstance(channel, dict) else None
+        if not isinstance(channel_id, str) or not channel_id:
+            raise TransientFailure("slack: conversations.open returned no channel")
+        return channel_id
+
+
+async def respond(
+    url: str,
+    message: SlackMessage,
+    *,
+    replace_original: bool = False,
+    session: aiohttp.ClientSession | None = None,
+) -> bool:
+    """Answer through a ``response_url`` (no token, no channel membership needed).
+
+    New answers are ephemeral: only the person who acted sees them. Returns False when
+    Slack refused (a response_url takes 5 answers within 30 minutes) or the network failed.
+    """
+    client = AsyncWebhookClient(url, session=session)
+    options: dict[str, Any] = {"replace_original": replace_original}
+    if not replace_original:
+        options["response_type"] = "ephemeral"
+    try:
+        response = await client.send(text=message.text, blocks=list(message.blocks), **options)
+    except NETWORK_ERRORS as exc:
+        log.warning("response_url post failed: %s", type(exc).__name__)
+        return False
+    if response.status_code != 200:
+        log.warning("response_url post refused: HTTP %s %s", response.status_code, response.body)
+        return False
+    return True
+
+
+def error_code(response: Any) -> str:
+    """Slack's ``error`` field of a Web API answer; "" when there is none."""
+    try:
+        error = response.get("error")
+    except (AttributeError, TypeError, ValueError):
+        return ""
+    return error if isinstance(error, str) else ""
+
+
+def _retry_after(response: Any) -> float:
+    headers = getattr(response, "headers", None) or {}
+    raw = None
+    for name in ("Retry-After", "retry-after"):
+        raw = headers.get(name) if hasattr(headers, "get") else None
+        if raw is not None:
+            break
+    if isinstance(raw, list):  # slack_sdk keeps some headers as lists
+        raw = raw[0] if raw else None
+    try:
+        return max(1.0, float(raw)) if raw is not None else 1.0
+    except (TypeError, ValueError):
+        return 1.0

@@ -1,0 +1,179 @@
+"""Slack payloads → the three hub calls (command, message, action). Pure functions.
+
+The same payloads arrive over HTTP and Socket Mode, so listeners in both modes share this.
+Payloads we do not act on (bot messages, edits, channel chatter) translate to None.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+# <@U123>, <@U123|name>, <#C123|general>, <!here>, <!subteam^S1|@team>, <https://x|label>
+_ANGLE = re.compile(r"<([@#!][^<>|]*|[a-zA-Z][a-zA-Z0-9+.-]*:[^<>|\s]*)(?:\|([^<>]*))?>")
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Who acted and where, as far as the reply path needs to know."""
+
+    team: str
+    user_id: str
+    channel: str = ""  # where it happened; "" when unknown
+    response_url: str | None = None
+    ephemeral: bool = False  # the click was on an ephemeral message
+    user_name: str = ""  # the (legacy) user name the payload carries, a display fallback
+
+
+@dataclass(frozen=True, slots=True)
+class CommandCall:
+    origin: Origin
+    verb: str
+    text: str
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class MessageCall:
+    origin: Origin
+    text: str
+    dedupe_key: str
+
+
+@dataclass(frozen=True, slots=True)
+class ActionCall:
+    origin: Origin
+    action: str  # the core's compact action id, from the button's value
+    label: str  # the button text, to note the choice under a resolved prompt
+    message_blocks: tuple[dict[str, Any], ...] | None  # the clicked message, when Slack sent it
+    message_text: str  # its fallback text (already escaped: we wrote it)
+    dedupe_key: str
+    trigger_id: str = ""  # lets us open a modal in answer, within 3 s of the click
+
+
+InboundCall = CommandCall | MessageCall | ActionCall
+
+
+def plain_text(slack_text: str) -> str:
+    """Slack's formatted text → what the person typed.
+
+    ``<@U1|ann>`` → ``@ann``, ``<#C1|general>`` → ``#general``, ``<https://x|x>`` → ``x``
+    (a bare ``<https://x>`` → ``https://x``), special mentions → their label or name, and
+    ``&amp; &lt; &gt;`` → ``& < >``. The core then sees plain text, never markup.
+    """
+
+    def replace(match: re.Match[str]) -> str:
+        target, label = match.group(1), match.group(2)
+        if label:
+            return label if target[0] != "#" and target[0] != "@" else target[0] + label
+        if target.startswith("!"):
+            return "@" + target[1:].split("^", 1)[0]
+        return target
+
+    text = _ANGLE.sub(replace, slack_text)
+    # Slack escapes exactly these three; "&amp;" last so "&amp;lt;" stays "&lt;".
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def from_slash_command(payload: Mapping[str, Any]) -> CommandCall | None:
+    """``/mentor <verb> <args>``; ``/mentor`` alone means ``help``."""
+    team, user = _str(payload.get("team_id")), _str(payload.get("user_id"))
+    if not team or not user:
+        return None
+    text = plain_text(_str(payload.get("text"))).strip()
+    verb, _, rest = text.partition(" ")
+    origin = Origin(
+        team=team,
+        user_id=user,
+        channel=_str(payload.get("channel_id")),
+        response_url=_str(payload.get("response_url")) or None,
+        user_name=_str(payload.get("user_name")),
+    )
+    trigger = _str(payload.get("trigger_id"))
+    key = f"command:{team}:{user}:{trigger}" if trigger else ""
+    return CommandCall(origin, verb.lower() or "help", rest.strip(), key)
+
+
+def from_block_actions(payload: Mapping[str, Any]) -> ActionCall | None:
+    """A button press in one of our messages. Only buttons carrying a value are ours."""
+    actions = payload.get("actions")
+    user = _mapping(payload.get("user"))
+    if not isinstance(actions, list) or not actions or not isinstance(actions[0], Mapping):
+        return None
+    action = actions[0]
+    value = _str(action.get("value"))
+    team = _str(_mapping(payload.get("team")).get("id")) or _str(user.get("team_id"))
+    user_id = _str(user.get("id"))
+    if not value or not team or not user_id:
+        return None
+    container = _mapping(payload.get("container"))
+    channel = _str(container.get("channel_id")) or _str(_mapping(payload.get("channel")).get("id"))
+    origin = Origin(
+        team=team,
+        user_id=user_id,
+        channel=channel,
+        response_url=_str(payload.get("response_url")) or None,
+        ephemeral=bool(container.get("is_ephemeral", False)),
+        user_name=_str(user.get("name")) or _str(user.get("username")),
+    )
+    message = _mapping(payload.get("message"))
+    blocks = message.get("blocks")
+    message_blocks = (
+        tuple(b for b in blocks if isinstance(b, dict)) if isinstance(blocks, list) else None
+    )
+    label = _str(_mapping(action.get("text")).get("text"))
+    # Interactivity has no event id; Slack gives each press its own action_ts.
+    action_ts = _str(action.get("action_ts")) or _str(payload.get("trigger_id"))
+    key = f"action:{team}:{user_id}:{action_ts}" if action_ts else ""
+    message_text = _str(message.get("text"))
+    trigger_id = _str(payload.get("trigger_id"))
+    return ActionCall(origin, value, label, message_blocks, message_text, key, trigger_id)
+
+
+def from_message_event(body: Mapping[str, Any]) -> MessageCall | None:
+    """A direct message to the app. Edits, bot posts and other channels are ignored."""
+    event = _mapping(body.get("event"))
+    if event.get("type") != "message" or event.get("channel_type") != "im":
+        return None
+    if event.get("subtype") or event.get("bot_id") or event.get("app_id"):
+        return None
+    user = _str(event.get("user"))
+    team = _str(body.get("team_id")) or _str(event.get("team"))
+    text = plain_text(_str(event.get("text"))).strip()
+    if not user or not team or not text:
+        return None
+    origin = Origin(team=team, user_id=user, channel=_str(event.get("channel")))
+    event_id = _str(body.get("event_id"))
+    key = f"event:{event_id}" if event_id else ""
+    return MessageCall(origin, text, key)
+
+
+def revoked_team(body: Mapping[str, Any]) -> str | None:
+    """The team that removed us (``app_uninstalled``, or our bot token in ``tokens_revoked``).
+
+    A revoked user token alone changes nothing for us: we only use the bot token.
+    """
+    event = _mapping(body.get("event"))
+    kind = event.get("type")
+    if kind == "tokens_revoked":
+        bots = _mapping(event.get("tokens")).get("bot")
+        if not isinstance(bots, list) or not bots:
+            return None
+    elif kind != "app_uninstalled":
+        return None
+    team = _str(body.get("team_id"))
+    if not team:
+        authorizations = body.get("authorizations")
+        if isinstance(authorizations, list) and authorizations:
+            team = _str(_mapping(authorizations[0]).get("team_id"))
+    return team or None
+
+
+def _str(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _mapping(value: object) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}

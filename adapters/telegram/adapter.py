@@ -1,0 +1,537 @@
+"""The Telegram messenger: python-telegram-bot inside mentorhub's asyncio loop.
+
+Receiving: long polling (PTB's ``Updater``) or a webhook. The webhook server is our own
+small aiohttp app rather than ``Updater.start_webhook``, because PTB 22 compares the
+``X-Telegram-Bot-Api-Secret-Token`` header with ``!=``; we compare in constant time. Either
+way updates land on the ``Application``'s queue and are processed concurrently across
+chats but in order within a chat. A repeated ``update_id`` (Telegram redelivers a webhook
+it thinks failed) is processed once.
+
+Sending: replies to whoever acted, and :meth:`TelegramMessenger.send` for the outbox.
+Everything sent goes through a :class:`~adapters.telegram.pacing.Pacer`; Telegram's errors
+become the core's delivery errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import warnings
+from collections.abc import Awaitable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from aiohttp import web
+from telegram import BotCommand, LinkPreviewOptions, ReplyParameters, Update
+from telegram.error import (
+    BadRequest,
+    Forbidden,
+    InvalidToken,
+    RetryAfter,
+    TelegramError,
+)
+from telegram.ext import (
+    Application,
+    ApplicationBuilder,
+    ApplicationHandlerStop,
+    BaseUpdateProcessor,
+    ContextTypes,
+    TypeHandler,
+)
+from telegram.warnings import PTBDeprecationWarning
+
+from adapters.telegram.pacing import Pacer
+from adapters.telegram.render import (
+    NON_TEXT_HINT,
+    Rendered,
+    private_chat_invite,
+    render,
+    render_plain,
+)
+from adapters.telegram.translate import (
+    ButtonPress,
+    CommandCall,
+    GroupCommand,
+    Inbound,
+    MessageCall,
+    NonText,
+    Reachability,
+    translate,
+)
+from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
+from core.hub import Hub
+from core.identity import Platform, PlatformAccount
+from core.inbound import RecentKeys
+from core.lookup import coordinates_any
+from core.messages import Reply
+from core.model import Program
+from core.ports import UnitOfWorkFactory
+from core.reachability import set_reachable
+
+log = logging.getLogger(__name__)
+
+ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
+# What a coordinator may say in a group; whatever they say, the answer goes to them privately
+GROUP_VERBS = frozenset({"link", "announce"})
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+_SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# BadRequest texts meaning "this account can't be messaged", not "our request was wrong"
+_GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
+
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """Webhook mode. ``url`` is the public HTTPS address registered with ``setWebhook``
+    (a reverse proxy forwards it to ``host:port/path``); ``secret`` is the
+    ``secret_token`` Telegram sends back in every request (1-256 of ``A-Za-z0-9_-``)."""
+
+    url: str
+    secret: str
+    host: str = "127.0.0.1"
+    port: int = 8443
+    path: str = "telegram"
+
+    def __post_init__(self) -> None:
+        if not _SECRET_TOKEN.fullmatch(self.secret):  # Telegram would refuse it at setWebhook
+            raise ValueError(
+                "The Telegram webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -."
+            )
+
+    def __repr__(self) -> str:  # the secret stays out of logs and tracebacks
+        return f"WebhookSettings(url={self.url!r}, host={self.host!r}, port={self.port})"
+
+
+class InOrderPerChat(BaseUpdateProcessor):
+    """Up to ``max_concurrent_updates`` updates at once, but one at a time per person.
+
+    A slow or rate-limited chat then holds up only itself, and a person's messages are
+    still answered in the order they were sent (a dialog depends on that).
+    """
+
+    def __init__(self, max_concurrent_updates: int) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: dict[int, int] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _chat_key(update)
+        if key is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key], self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _chat_key(update: object) -> int | None:
+    """Whose turn it is: the person acting (in a private chat the chat id is theirs too)."""
+    if not isinstance(update, Update):
+        return None
+    if update.effective_user is not None:
+        return update.effective_user.id
+    return update.effective_chat.id if update.effective_chat is not None else None
+
+
+def retry_after_seconds(error: RetryAfter) -> float:
+    """PTB 22 gives an int or a timedelta depending on PTB_TIMEDELTA; accept both."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        value = error.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+# Loggers that may print a Bot API URL, which contains the token (httpx logs every request
+# at INFO; PTB logs the URL it was given at DEBUG).
+_URL_LOGGERS = (
+    "httpx",
+    "telegram.Bot",
+    "telegram.ext.ExtBot",
+    "telegram.BaseRequest",
+    "telegram.HTTPXRequest",
+    "telegram.ext",
+    "telegram.ext.Application",
+    "telegram.ext.Updater",
+)
+
+
+class _RedactToken(logging.Filter):
+    """Replaces the token with ``<token>`` in records of :data:`_URL_LOGGERS`."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record is logging's problem to report, not ours
+            return True
+        if self._token in message:
+            record.msg = message.replace(self._token, "<token>")
+            record.args = None
+        return True
+
+
+class TelegramMessenger:
+    """Mentoring in private chats with the bot. Implements ``core.delivery.Messenger``.
+
+    Fallbacks worth knowing: Telegram has no ephemeral messages, so anything personal goes
+    to the private chat, and in a group we only invite people there (a coordinator may
+    ``link`` a program to the group and ``announce`` there: the group gets the core's
+    space posts, their replies still go to the private chat); Telegram tells us no time
+    zone, so ``UserRef.locale`` (the app language) lets the core suggest some.
+    """
+
+    platform = Platform.TELEGRAM
+
+    def __init__(
+        self,
+        hub: Hub,
+        *,
+        token: str,
+        uow_factory: UnitOfWorkFactory,
+        base_url: str = DEFAULT_BASE_URL,
+        webhook: WebhookSettings | None = None,
+        pacer: Pacer | None = None,
+        poll_timeout: float = 30.0,
+        max_concurrent_updates: int = 64,
+        reply_wait_limit: float = 30.0,
+    ) -> None:
+        self._hub = hub
+        self._uow_factory = uow_factory
+        self._webhook = webhook
+        self._pacer = pacer or Pacer()
+        self._poll_timeout = poll_timeout
+        self._reply_wait_limit = reply_wait_limit
+        self._recent_updates: RecentKeys[int] = RecentKeys(capacity=2048)
+        self._log_filter = _RedactToken(token)
+        for name in _URL_LOGGERS:  # before build(): PTB logs the URL while building
+            logging.getLogger(name).addFilter(self._log_filter)
+        self._commands = frozenset(
+            verb
+            for spec in hub.registry.all(include_hidden=True)
+            for verb in (spec.name, *spec.aliases)
+        )
+        builder = (
+            ApplicationBuilder()
+            .token(token)
+            .base_url(base_url)
+            .concurrent_updates(InOrderPerChat(max_concurrent_updates))
+            .job_queue(None)  # scheduling is mentorhub's, not PTB's
+        )
+        if webhook is not None:
+            builder = builder.updater(None)
+        self.application: AnyApplication = builder.build()
+        self.application.add_handler(TypeHandler(Update, self._drop_repeats), group=-1)
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        self._web: web.AppRunner | None = None
+        self._running = False
+
+    def __repr__(self) -> str:
+        return f"TelegramMessenger(mode={'webhook' if self._webhook else 'polling'})"
+
+    @property
+    def bot_username(self) -> str:
+        """From getMe, known once started."""
+        return str(self.application.bot.username)
+
+    # --- lifecycle -------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the token (getMe), publish the command menu, then start receiving."""
+        try:
+            await self._start()
+        except BaseException:
+            await self._shutdown()
+            raise
+        self._running = True
+
+    async def _start(self) -> None:
+        try:
+            await self.application.initialize()
+        except InvalidToken as error:
+            raise RuntimeError(
+                "Telegram rejected the bot token; check the variable named by "
+                "[telegram] token_env (get a token from @BotFather)."
+            ) from error
+        await self._publish_commands()
+        await self.application.start()
+        if self._webhook is None:
+            assert self.application.updater is not None
+            await self.application.updater.start_polling(
+                timeout=timedelta(seconds=self._poll_timeout),
+                allowed_updates=list(ALLOWED_UPDATES),
+                drop_pending_updates=False,
+            )
+            log.info("telegram: @%s is polling for updates", self.bot_username)
+        else:
+            await self._start_webhook(self._webhook)
+
+    async def stop(self) -> None:
+        """Stop receiving, finish updates in progress, close connections. Idempotent.
+
+        The webhook stays registered with Telegram: another worker may be serving it, and
+        otherwise Telegram keeps the updates until we are back.
+        """
+        if not self._running:
+            return
+        self._running = False
+        await self._shutdown()
+
+    async def _shutdown(self) -> None:
+        app = self.application
+        try:
+            if app.updater is not None and app.updater.running:
+                await app.updater.stop()
+            if self._web is not None:
+                runner, self._web = self._web, None
+                await runner.cleanup()
+            if app.running:
+                await app.stop()
+            await app.shutdown()
+        finally:
+            for name in _URL_LOGGERS:
+                logging.getLogger(name).removeFilter(self._log_filter)
+
+    async def _publish_commands(self) -> None:
+        """The command menu, from the registry: hidden commands and aliases stay out."""
+        commands = [BotCommand(spec.name, spec.summary) for spec in self._hub.registry.all()]
+        try:
+            await self.application.bot.set_my_commands(commands)
+        except TelegramError as error:  # a menu is a nicety; never a reason not to start
+            log.warning("telegram: could not set the command menu: %s", error)
+
+    # --- webhook ---------------------------------------------------------------------------
+
+    async def _start_webhook(self, settings: WebhookSettings) -> None:
+        app = web.Application(client_max_size=1024 * 1024)
+        app.router.add_post("/" + settings.path.strip("/"), self._on_webhook)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        self._web = runner
+        await web.TCPSite(runner, settings.host, settings.port).start()
+        await self.application.bot.set_webhook(
+            settings.url,
+            secret_token=settings.secret,
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
+        log.info(
+            "telegram: @%s receives updates at %s:%s/%s",
+            self.bot_username,
+            settings.host,
+            settings.port,
+            settings.path.strip("/"),
+        )
+
+    async def _on_webhook(self, request: web.Request) -> web.Response:
+        assert self._webhook is not None
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self._webhook.secret.encode()):
+            return web.Response(status=403)
+        try:
+            data = json.loads(await request.read())
+            update = Update.de_json(data, self.application.bot)
+        except (ValueError, TypeError, KeyError, AttributeError):  # not an Update
+            return web.Response(status=400)
+        await self.application.update_queue.put(update)
+        return web.Response(status=200)
+
+    # --- inbound ---------------------------------------------------------------------------
+
+    async def _drop_repeats(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if not self._recent_updates.first_time(update.update_id):
+            log.info("telegram: update %s arrived again; ignored", update.update_id)
+            raise ApplicationHandlerStop
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        inbound = translate(update, bot_username=self.bot_username, commands=self._commands)
+        if inbound is not None:
+            await self.handle(inbound)
+
+    async def handle(self, inbound: Inbound) -> None:
+        """Carry out one translated update."""
+        hub = self._hub
+        if isinstance(inbound, CommandCall):
+            outcome = await hub.command(inbound.ref, inbound.verb, inbound.text)
+            await self._reply(inbound.chat_id, outcome.replies)
+        elif isinstance(inbound, MessageCall):
+            outcome = await hub.message(inbound.ref, inbound.text)
+            await self._reply(inbound.chat_id, outcome.replies)
+        elif isinstance(inbound, ButtonPress):
+            await self._on_press(inbound)
+        elif isinstance(inbound, GroupCommand):
+            await self._on_group_command(inbound)
+        elif isinstance(inbound, NonText):
+            await self._send_rendered(inbound.chat_id, [NON_TEXT_HINT], fallback=None)
+        elif isinstance(inbound, Reachability):
+            changed = await set_reachable(self._uow_factory, inbound.ref, inbound.reachable)
+            if changed:
+                state = "reachable again" if inbound.reachable else "unreachable (blocked)"
+                log.info("telegram: user %s is %s", inbound.ref.user_id, state)
+
+    async def _on_group_command(self, command: GroupCommand) -> None:
+        """A coordinator's ``link``/``announce`` is carried out, with the replies sent to
+        their private chat: the group sees only what the core posts there. Anything else,
+        or anyone else, or a coordinator we can't reach privately, gets the invitation."""
+        if command.verb in GROUP_VERBS and await coordinates_any(self._uow_factory, command.ref):
+            outcome = await self._hub.command(command.ref, command.verb, command.text)
+            if await self._reply(int(command.ref.user_id), outcome.replies):
+                return
+        program = await self._program_living_in(command.chat_id)
+        invite = private_chat_invite(self.bot_username, program)
+        await self._send_rendered(
+            command.chat_id, [invite], reply_to=command.message_id, fallback=None
+        )
+
+    async def _program_living_in(self, chat_id: int) -> Program | None:
+        """The program whose space is this group, if exactly one is."""
+        async with self._uow_factory() as uow:
+            programs = await uow.programs.all()
+        space = f"{Platform.TELEGRAM.value}:{chat_id}"
+        living_here = [program for program in programs if program.space == space]
+        return living_here[0] if len(living_here) == 1 else None
+
+    async def _on_press(self, press: ButtonPress) -> None:
+        """Answer the callback query first (the button stops spinning at once), then act.
+
+        The pressed keyboard is removed afterwards in a private chat: the replies say what
+        happened and carry new buttons if there is more to choose, so an old keyboard could
+        only produce stale presses. Buttons on group messages are everyone's and stay.
+        """
+        try:
+            await self.application.bot.answer_callback_query(press.query_id)
+        except TelegramError as error:  # e.g. "query is too old": act on the press anyway
+            log.debug("telegram: answering callback query failed: %s", error)
+        outcome = await self._hub.action(press.ref, press.data)
+        if press.in_private and press.message_id is not None:
+            try:
+                await self.application.bot.edit_message_reply_markup(
+                    chat_id=press.message_chat_id, message_id=press.message_id
+                )
+            except TelegramError as error:  # already gone or not modified
+                log.debug("telegram: removing a keyboard failed: %s", error)
+        await self._reply(press.reply_chat_id, outcome.replies)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        log.error("telegram: handling an update failed", exc_info=context.error)
+
+    # --- outbound --------------------------------------------------------------------------
+
+    async def send(self, account: PlatformAccount, reply: Reply) -> None:
+        """A direct message to ``account`` (its private chat id is its user id).
+
+        Raises ``RateLimited`` (scope ``telegram:chat:<id>``) on 429, ``Unreachable`` when
+        the user blocked the bot or never started it, ``TransientFailure`` otherwise.
+        A reply longer than one message that fails midway is sent again whole on retry.
+        """
+        try:
+            chat_id = int(account.user_id)
+        except ValueError:
+            raise Unreachable(f"not a Telegram user id: {account.user_id[:32]!r}") from None
+        await self._deliver(chat_id, reply)
+
+    async def post_to_space(self, space: str, reply: Reply) -> None:
+        """An announcement in the group a program is linked to (``telegram:<chat id>``).
+        Only the core's space posts come here, never anything personal. Raises like
+        ``send``; a short 429 is waited out once."""
+        platform, _, chat = space.partition(":")
+        if platform != self.platform.value or not chat.lstrip("-").isdigit():
+            raise Unreachable(f"not a Telegram group: {space[:64]!r}")
+        await self._deliver_now(int(chat), reply)
+
+    async def _reply(self, chat_id: int, replies: list[Reply]) -> bool:
+        """Replies to the person who acted; False if one could not be sent. A short 429 is
+        waited out once; other failures are logged (the person acted just now, so they can
+        simply try again)."""
+        for reply in replies:
+            try:
+                await self._deliver_now(chat_id, reply)
+            except DeliveryError as error:
+                log.warning("telegram: a reply to chat %s was not sent: %s", chat_id, error)
+                return False
+        return True
+
+    async def _deliver_now(self, chat_id: int, reply: Reply) -> None:
+        """For someone waiting: a short 429 is waited out once."""
+        try:
+            await self._deliver(chat_id, reply)
+        except RateLimited as limited:
+            if limited.retry_after > self._reply_wait_limit:
+                raise
+            await self._deliver(chat_id, reply)  # the pacer waits out the hold
+
+    async def _deliver(self, chat_id: int, reply: Reply) -> None:
+        await self._send_rendered(chat_id, render(reply, commands=self._commands), fallback=reply)
+
+    async def _send_rendered(
+        self,
+        chat_id: int,
+        messages: list[Rendered],
+        *,
+        fallback: Reply | None,
+        reply_to: int | None = None,
+    ) -> None:
+        for message in messages:
+            try:
+                await self._send_one(chat_id, message, reply_to=reply_to)
+            except BadRequest as error:
+                if fallback is not None and "can't parse entities" in error.message.lower():
+                    # our markup was wrong somewhere: say it plainly rather than not at all
+                    log.error("telegram: HTML rejected (%s); sending plain text", error)
+                    await self._send_rendered(chat_id, render_plain(fallback), fallback=None)
+                    return
+                raise _delivery_error(chat_id, error, self._pacer) from error
+            except TelegramError as error:
+                raise _delivery_error(chat_id, error, self._pacer) from error
+
+    async def _send_one(
+        self, chat_id: int, message: Rendered, *, reply_to: int | None = None
+    ) -> None:
+        await self._pacer.wait(chat_id)
+        await self.application.bot.send_message(
+            chat_id,
+            message.text,
+            parse_mode=message.parse_mode,
+            reply_markup=message.keyboard,
+            link_preview_options=_NO_PREVIEW,
+            reply_parameters=(
+                ReplyParameters(reply_to, allow_sending_without_reply=True)
+                if reply_to is not None
+                else None
+            ),
+        )
+
+
+def _delivery_error(chat_id: int, error: TelegramError, pacer: Pacer) -> DeliveryError:
+    """Telegram's error as the core's delivery outcome."""
+    if isinstance(error, RetryAfter):
+        seconds = retry_after_seconds(error)
+        pacer.hold(chat_id, seconds)
+        return RateLimited(seconds, scope=f"telegram:chat:{chat_id}")
+    if isinstance(error, Forbidden):
+        return Unreachable(error.message)
+    if isinstance(error, BadRequest) and any(text in error.message.lower() for text in _GONE):
+        return Unreachable(error.message)
+    return TransientFailure(f"{type(error).__name__}: {error.message}")

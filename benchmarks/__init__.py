@@ -1,0 +1,1 @@
+"""mentorhub's benchmarks: `python3 dev.py bench` (see benchmarks/README.md)."""

@@ -1,0 +1,78 @@
+"""Builds the enabled messenger adapters from config. SDKs are imported only when enabled."""
+
+from __future__ import annotations
+
+from bots.config import Config
+from core.delivery import Messenger
+from core.hub import Hub
+
+
+def build_messengers(config: Config, hub: Hub) -> list[Messenger]:
+    messengers: list[Messenger] = []
+    if config.telegram.enabled:
+        messengers.append(_telegram(config, hub))
+    if config.slack.enabled:
+        messengers.append(_slack(config, hub))
+    if config.discord.enabled:
+        messengers.append(_discord(config, hub))
+    return messengers
+
+
+def _telegram(config: Config, hub: Hub) -> Messenger:
+    from adapters.telegram import TelegramMessenger, WebhookSettings
+
+    settings = config.telegram
+    webhook = None
+    if settings.mode == "webhook":
+        webhook = WebhookSettings(
+            url=settings.webhook_url,
+            secret=config.secret(settings.webhook_secret_env).reveal(),
+            host=settings.webhook_host,
+            port=settings.webhook_port,
+            path=settings.webhook_path,
+        )
+    return TelegramMessenger(
+        hub,
+        token=config.secret(settings.token_env).reveal(),
+        uow_factory=hub.uow_factory,
+        base_url=settings.base_url,
+        webhook=webhook,
+    )
+
+
+def _slack(config: Config, hub: Hub) -> Messenger:
+    from adapters.slack import SlackMessenger, SlackSettings
+
+    slack = config.slack
+    http = slack.mode == "http"
+    return SlackMessenger(
+        hub,
+        uow_factory=hub.uow_factory,
+        settings=SlackSettings(
+            mode=slack.mode,
+            host=slack.host,
+            port=slack.port,
+            path=slack.path,
+            base_url=slack.base_url,
+            workspace_messages_per_minute=slack.workspace_messages_per_minute,
+        ),
+        bot_token=config.secret(slack.bot_token_env).reveal(),
+        signing_secret=config.secret(slack.signing_secret_env).reveal() if http else "",
+        app_token="" if http else config.secret(slack.app_token_env).reveal(),
+    )
+
+
+def _discord(config: Config, hub: Hub) -> Messenger:
+    from adapters.discord import DiscordMessenger, DiscordSettings
+
+    settings = config.discord
+    return DiscordMessenger(
+        hub,
+        token=config.secret(settings.token_env),
+        uow_factory=hub.uow_factory,
+        settings=DiscordSettings(
+            guild_ids=settings.guild_ids,
+            sync_global=settings.sync_global,
+            new_dms_per_hour=settings.new_dms_per_hour,
+        ),
+    )

@@ -1,0 +1,139 @@
+"""`mentorhub run`: one asyncio loop with the configured adapters and the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import TextIO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from adapters.console import ConsoleAdapter, stdin_lines
+from bots.bootstrap import Mentorhub
+from bots.messengers import build_messengers
+from core.identity import Platform
+from storage import migrate
+
+log = logging.getLogger(__name__)
+
+
+class MigrationsPending(Exception):
+    pass
+
+
+async def prepare_database(app: Mentorhub) -> None:
+    """Apply pending migrations, or refuse to start when auto_migrate is off."""
+    if not await migrate.pending(app.engine):
+        return
+    if not app.config.database.auto_migrate:
+        raise MigrationsPending(
+            "The database schema is behind this version of mentorhub. "
+            "Run `mentorhub db upgrade` (or set database.auto_migrate = true)."
+        )
+    before, after = await migrate.upgrade(app.engine)
+    log.info("database migrated from %s to %s", sorted(before) or "empty", sorted(after))
+
+
+def build_scheduler(app: Mentorhub) -> AsyncIOScheduler:
+    """A few fixed jobs; the schedule of record lives in our tables, never in APScheduler.
+
+    Every job sets misfire_grace_time (the default of 1 s silently skips a late run),
+    coalesce (one run for many missed ones) and max_instances=1. The pollers start at once
+    (an interval trigger would otherwise wait one whole interval): overdue work found
+    after a restart is claimed within a second of start-up.
+    """
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    poll = app.config.scheduler.poll_seconds
+    now = datetime.now(UTC)
+    scheduler.add_job(
+        app.dispatch,
+        "interval",
+        seconds=poll,
+        next_run_time=now,
+        id="dispatch-due",
+        misfire_grace_time=30,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        app.deliver,
+        "interval",
+        seconds=poll,
+        next_run_time=now,
+        id="deliver-outbox",
+        misfire_grace_time=30,
+        coalesce=True,
+        max_instances=1,
+    )
+    scheduler.add_job(
+        app.upkeep, "interval", minutes=5, next_run_time=now, id="mentoring-upkeep",
+        misfire_grace_time=300, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    scheduler.add_job(
+        app.housekeep, "interval", hours=1, id="housekeeping",
+        misfire_grace_time=3600, coalesce=True, max_instances=1,
+    )  # fmt: skip
+    # Keyed by ISO week: a late run (up to 12 h after) or several workers send it once.
+    scheduler.add_job(
+        app.weekly_digest,
+        "cron",
+        day_of_week="mon",
+        hour=7,
+        id="weekly-digest",
+        misfire_grace_time=12 * 3600,
+        coalesce=True,
+        max_instances=1,
+    )
+    return scheduler
+
+
+async def run(
+    app: Mentorhub,
+    *,
+    lines: AsyncIterator[str] | None = None,
+    out: TextIO = sys.stdout,
+    interactive: bool = False,
+) -> int:
+    await prepare_database(app)
+    scheduler = build_scheduler(app)
+    console: ConsoleAdapter | None = None
+    if app.config.console_enabled():
+        console = ConsoleAdapter(app.hub, out=out, after_each=app.deliver, interactive=interactive)
+        app.senders[Platform.CONSOLE] = console
+    messengers = build_messengers(app.config, app.hub)
+    for messenger in messengers:
+        app.senders[messenger.platform] = messenger
+    scheduler.start()
+    started = []
+    try:
+        for messenger in messengers:
+            await messenger.start()
+            started.append(messenger)
+            log.info("%s adapter started", messenger.platform.value)
+        if console is not None:
+            await console.run(lines if lines is not None else stdin_lines())
+        else:
+            await _wait_for_stop_signal()
+    finally:
+        await app.stop_background()  # before the scheduler: it logs cancelled jobs as errors
+        scheduler.shutdown(wait=False)
+        for messenger in reversed(started):
+            try:
+                await messenger.stop()
+            except Exception:
+                log.exception("stopping the %s adapter failed", messenger.platform.value)
+        await app.close()
+    return 0
+
+
+async def _wait_for_stop_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    log.info("mentorhub is running; Ctrl-C to stop")
+    await stop.wait()

@@ -1,0 +1,75 @@
+"""All commands and flows, assembled into one registry."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.commands.agreements import AGREEMENT, agreement_commands
+from core.commands.announcements import announcement_commands
+from core.commands.checkins import CHECKIN, checkin_commands
+from core.commands.common import coordinator_guard
+from core.commands.coordinator import coordinator_commands
+from core.commands.goals import NOTE, goal_commands
+from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
+from core.commands.pairing import pairing_commands
+from core.commands.people import PROFILE_EDIT, REGISTRATION, people_commands
+from core.commands.programs import ENROLLMENT, program_commands
+from core.context import Context
+from core.dialogs import DialogEngine, Flow
+from core.errors import NotFound
+from core.messages import Reply
+from core.registry import Access, Registry
+
+FLOWS: tuple[Flow, ...] = (
+    REGISTRATION,
+    PROFILE_EDIT,
+    ENROLLMENT,
+    AGREEMENT,
+    CHECKIN,
+    NOTE,
+    END,
+    FEEDBACK,
+)
+
+
+def build_registry() -> Registry:
+    registry = Registry()
+
+    async def cmd_help(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+        verb = args.get("command")
+        if verb:
+            spec = registry.get(str(verb).lstrip("/"))
+            if spec is None:
+                guesses = registry.suggest(str(verb))
+                hint = f"Did you mean `{guesses[0]}`?" if guesses else "Send `help` for the list."
+                raise NotFound(f"There's no command '{str(verb)[:32]}'.", hint=hint)
+            return [Reply(spec.help_text(), title=f"help: {spec.name}")]
+        coordinator = ctx.extra.get("is_coordinator", True)
+        return [
+            Reply(
+                registry.overview(registered=ctx.person is not None, coordinator=bool(coordinator)),
+                title="What you can do",
+            )
+        ]
+
+    registry.extend(people_commands(cmd_help))
+    for commands in (
+        program_commands,
+        pairing_commands,
+        agreement_commands,
+        checkin_commands,
+        goal_commands,
+        lifecycle_commands,
+        coordinator_commands,
+        announcement_commands,
+    ):
+        registry.extend(commands())
+    return registry
+
+
+def build_dialogs(registry: Registry) -> DialogEngine:
+    return DialogEngine(FLOWS, is_command=lambda verb: registry.get(verb) is not None)
+
+
+__all__ = ["FLOWS", "Access", "build_dialogs", "build_registry", "coordinator_guard"]

@@ -1,0 +1,460 @@
+"""The agreement: expectations set early, in force only when both sides confirm.
+
+Either side proposes (a dialog); the other confirms or counter-proposes (the same dialog,
+each step offering to keep the proposal's value). Every change is a new version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, timedelta
+from typing import Any
+
+from core.commands.common import (
+    PAIR_OPT,
+    agreement_in_force,
+    fmt_day,
+    local_today,
+    my_pair,
+    names,
+    pending_proposal,
+    require_status,
+)
+from core.commands.programs import cadence_label, parse_cadence
+from core.commands.schedule import schedule_pair
+from core.context import Context
+from core.dialogs import Data, Flow, Prompt, Step
+from core.errors import Conflict, InvalidInput, NotFound
+from core.messages import Action, Choice, ChoiceStyle, Field, Outcome, Reply
+from core.model import Agreement, Mode, PairStatus, Role
+from core.registry import CommandSpec
+from core.text import SHORT_TEXT_MAX, clean_date, clean_int, clean_text
+
+KEEP = "=keep"
+CONFIDENTIALITY = {
+    "private": "Everything we discuss stays between us",
+    "summaries": "Coordinators may see that we met, never what we said",
+}
+
+
+def agreement_fields(agreement: Agreement) -> tuple[Field, ...]:
+    return (
+        Field("Goals", agreement.goals),
+        Field("Check-ins", cadence_label(agreement.cadence_days)),
+        Field("How we talk", f"{agreement.mode.value} — {agreement.channel}"),
+        Field("Meetings", f"{agreement.meeting_minutes} minutes"),
+        Field("Timeline", f"{fmt_day(agreement.starts_on)} to {fmt_day(agreement.ends_on)}"),
+        Field("Midpoint review", fmt_day(agreement.midpoint_on)),
+        Field("We answer within", f"{agreement.response_hours} hours"),
+        Field("Confidentiality", agreement.confidentiality),
+    )
+
+
+def _keep(data: Data, key: str, label: str) -> list[tuple[str, str]]:
+    base = data.get("base") or {}
+    return [(f"Keep: {label}"[:60], KEEP)] if key in base else []
+
+
+def _kept(data: Data, key: str, raw: str) -> Any:
+    return (data.get("base") or {}).get(key) if raw == KEEP else None
+
+
+async def _ask_goals(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    choices = _keep(data, "goals", str(base.get("goals", "")))
+    if not choices and data.get("mentee_goals"):
+        choices = [("Use the mentee's goals", "=mentee")]
+    return Prompt(
+        "What do you want to achieve together? Concrete goals work best, e.g. "
+        "'ship a portfolio site; practise two mock interviews'.",
+        choices=choices,
+        title=f"Agreement for pair #{data['pair_id']} (1/8)",
+    )
+
+
+async def _parse_goals(ctx: Context, data: Data, raw: str) -> str:
+    if (kept := _kept(data, "goals", raw)) is not None:
+        return str(kept)
+    if raw == "=mentee":
+        return str(data["mentee_goals"])
+    return clean_text(raw, what="goals", limit=SHORT_TEXT_MAX)
+
+
+async def _ask_cadence(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    keep = _keep(data, "cadence_days", cadence_label(int(base.get("cadence_days", 14))))
+    return Prompt(
+        "How often do you check in? (or type a number of days)",
+        choices=[
+            *keep,
+            ("Weekly", "weekly"),
+            ("Every two weeks", "biweekly"),
+            ("Monthly", "monthly"),
+        ],
+        title="(2/8)",
+    )
+
+
+async def _parse_cadence(ctx: Context, data: Data, raw: str) -> int:
+    kept = _kept(data, "cadence_days", raw)
+    return int(kept) if kept is not None else parse_cadence(raw)
+
+
+async def _ask_mode(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    keep = _keep(data, "mode", str(base.get("mode", "")))
+    return Prompt(
+        "How will you mostly talk?",
+        choices=[*keep, ("Written check-ins", "async"), ("Live chat", "chat"), ("Calls", "call")],
+        free_text=False,
+        title="(3/8)",
+    )
+
+
+async def _parse_mode(ctx: Context, data: Data, raw: str) -> str:
+    if (kept := _kept(data, "mode", raw)) is not None:
+        return str(kept)
+    try:
+        return Mode(raw.strip().lower()).value
+    except ValueError as exc:
+        raise InvalidInput("Choose async, chat or call.") from exc
+
+
+async def _ask_channel(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    keep = _keep(data, "channel", str(base.get("channel", "")))
+    return Prompt(
+        "Where? e.g. 'here in chat', 'video call, link in DM'.",
+        choices=[*keep, ("Here in chat", "here in chat")],
+        title="(4/8)",
+    )
+
+
+async def _parse_channel(ctx: Context, data: Data, raw: str) -> str:
+    kept = _kept(data, "channel", raw)
+    return str(kept) if kept is not None else clean_text(raw, what="channel", limit=120)
+
+
+async def _ask_minutes(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    keep = _keep(data, "meeting_minutes", f"{base.get('meeting_minutes')} min")
+    return Prompt(
+        "How long is a typical meeting, in minutes?",
+        choices=[*keep, ("15", "15"), ("30", "30"), ("45", "45"), ("60", "60")],
+        title="(5/8)",
+    )
+
+
+async def _parse_minutes(ctx: Context, data: Data, raw: str) -> int:
+    kept = _kept(data, "meeting_minutes", raw)
+    return int(kept) if kept is not None else clean_int(raw, what="meeting length", low=5, high=240)
+
+
+async def _ask_start(ctx: Context, data: Data) -> Prompt:
+    today = local_today(ctx)
+    monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
+    base = data.get("base") or {}
+    keep = _keep(data, "starts_on", str(base.get("starts_on", "")))
+    return Prompt(
+        "When do you start? (YYYY-MM-DD)",
+        choices=[
+            *keep,
+            (f"Today ({today:%d %b})", today.isoformat()),
+            (f"Monday {monday:%d %b}", monday.isoformat()),
+        ],
+        title="(6/8)",
+    )
+
+
+async def _parse_start(ctx: Context, data: Data, raw: str) -> str:
+    if (kept := _kept(data, "starts_on", raw)) is not None:
+        return str(kept)
+    day = clean_date(raw)
+    if day < local_today(ctx) - timedelta(days=7):
+        raise InvalidInput("The start can't be more than a week in the past.")
+    return day.isoformat()
+
+
+async def _ask_end(ctx: Context, data: Data) -> Prompt:
+    weeks = int(data.get("default_weeks", 12))
+    base = data.get("base") or {}
+    keep = _keep(data, "ends_on", str(base.get("ends_on", "")))
+    return Prompt(
+        "For how long? Pick a length or type an end date (YYYY-MM-DD). "
+        "The midpoint review is set halfway.",
+        choices=[*keep, (f"{weeks} weeks", f"{weeks}w"), ("8 weeks", "8w"), ("6 months", "26w")],
+        title="(7/8)",
+    )
+
+
+async def _parse_end(ctx: Context, data: Data, raw: str) -> str:
+    if (kept := _kept(data, "ends_on", raw)) is not None:
+        return str(kept)
+    start = date.fromisoformat(data["starts_on"])
+    if raw.strip().lower().endswith("w") and raw.strip()[:-1].isdigit():
+        weeks = clean_int(raw.strip()[:-1], what="length in weeks", low=1, high=104)
+        return (start + timedelta(weeks=weeks)).isoformat()
+    end = clean_date(raw)
+    cadence = int(data["cadence_days"])
+    if end < start + timedelta(days=cadence):
+        raise InvalidInput(
+            f"The end must be at least one check-in ({cadence} days) after the start."
+        )
+    return end.isoformat()
+
+
+async def _ask_response(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    keep = _keep(data, "response_hours", f"{base.get('response_hours')} hours")
+    return Prompt(
+        "How quickly do you each answer messages, in hours?",
+        choices=[*keep, ("24 hours", "24"), ("48 hours", "48"), ("72 hours", "72")],
+        title="(8/8)",
+    )
+
+
+async def _parse_response(ctx: Context, data: Data, raw: str) -> int:
+    kept = _kept(data, "response_hours", raw)
+    return (
+        int(kept)
+        if kept is not None
+        else clean_int(raw.removesuffix("h"), what="answer time", low=1, high=336)
+    )
+
+
+async def _ask_confidentiality(ctx: Context, data: Data) -> Prompt:
+    base = data.get("base") or {}
+    keep = _keep(data, "confidentiality", str(base.get("confidentiality", "")))
+    return Prompt(
+        "And confidentiality? Tap one or write your own.",
+        choices=[*keep, *((label, key) for key, label in CONFIDENTIALITY.items())],
+        title="Last step",
+    )
+
+
+async def _parse_confidentiality(ctx: Context, data: Data, raw: str) -> str:
+    if (kept := _kept(data, "confidentiality", raw)) is not None:
+        return str(kept)
+    return CONFIDENTIALITY.get(raw) or clean_text(raw, what="confidentiality", limit=300)
+
+
+async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
+    pair = await ctx.uow.pairs.get(int(data["pair_id"]))
+    if pair is None or not pair.has(ctx.my_id()):
+        raise NotFound("That pair no longer exists.")
+    require_status(
+        pair,
+        PairStatus.AGREEING,
+        PairStatus.ACTIVE,
+        PairStatus.PAUSED,
+        doing="propose an agreement",
+    )
+    assert pair.id is not None
+    versions = await ctx.uow.agreements.of_pair(pair.id)
+    for older in versions:
+        if older.status == "proposed":
+            older.status = "superseded"
+            await ctx.uow.agreements.save(older)
+    agreement = await ctx.uow.agreements.add(
+        Agreement(
+            pair_id=pair.id,
+            version=len(versions) + 1,
+            proposed_by=ctx.my_id(),
+            created_at=ctx.now(),
+            goals=data["goals"],
+            cadence_days=int(data["cadence_days"]),
+            mode=Mode(data["mode"]),
+            channel=data["channel"],
+            meeting_minutes=int(data["meeting_minutes"]),
+            starts_on=date.fromisoformat(data["starts_on"]),
+            ends_on=date.fromisoformat(data["ends_on"]),
+            response_hours=int(data["response_hours"]),
+            confidentiality=data["confidentiality"],
+            confirmed_by=(ctx.my_id(),),
+        )
+    )
+    partner = pair.partner_of(ctx.my_id())
+    ctx.notify(
+        partner,
+        Reply(
+            f"{ctx.me().name} proposed {'a change to ' if agreement.version > 1 else ''}your "
+            f"agreement (version {agreement.version}). It's in force once you confirm.",
+            title=f"Agreement proposal for pair #{pair.id}",
+            fields=agreement_fields(agreement),
+            choices=(
+                Choice(
+                    "Confirm",
+                    Action.command("confirm", f"pair={pair.id}").encode(),
+                    ChoiceStyle.PRIMARY,
+                ),
+                Choice("Suggest changes", Action.command("agree", f"pair={pair.id}").encode()),
+            ),
+        ),
+        key=f"pair:{pair.id}:agreement:{agreement.version}:proposed",
+    )
+    (partner_name,) = await names(ctx, partner)
+    return Outcome(
+        [
+            Reply(
+                f"Sent to {partner_name}. It's in force when they confirm.",
+                title=f"Your proposal (version {agreement.version})",
+                fields=agreement_fields(agreement),
+            )
+        ]
+    )
+
+
+AGREEMENT = Flow(
+    name="agreement",
+    title="agreement proposal",
+    steps=(
+        Step("goals", _ask_goals, _parse_goals),
+        Step("cadence_days", _ask_cadence, _parse_cadence),
+        Step("mode", _ask_mode, _parse_mode),
+        Step("channel", _ask_channel, _parse_channel),
+        Step("meeting_minutes", _ask_minutes, _parse_minutes),
+        Step("starts_on", _ask_start, _parse_start),
+        Step("ends_on", _ask_end, _parse_end),
+        Step("response_hours", _ask_response, _parse_response),
+        Step("confidentiality", _ask_confidentiality, _parse_confidentiality),
+    ),
+    finish=_finish_proposal,
+    form=True,
+)
+
+
+def _as_base(agreement: Agreement) -> dict[str, Any]:
+    return {
+        "goals": agreement.goals,
+        "cadence_days": agreement.cadence_days,
+        "mode": agreement.mode.value,
+        "channel": agreement.channel,
+        "meeting_minutes": agreement.meeting_minutes,
+        "starts_on": agreement.starts_on.isoformat(),
+        "ends_on": agreement.ends_on.isoformat(),
+        "response_hours": agreement.response_hours,
+        "confidentiality": agreement.confidentiality,
+    }
+
+
+async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    pair = await my_pair(ctx, args)
+    require_status(
+        pair,
+        PairStatus.AGREEING,
+        PairStatus.ACTIVE,
+        PairStatus.PAUSED,
+        doing="change the agreement",
+    )
+    program = await ctx.uow.programs.get(pair.program_id)
+    assert program is not None
+    base = await pending_proposal(ctx, pair) or await agreement_in_force(ctx, pair)
+    mentee = await ctx.uow.enrollments.find(pair.program_id, pair.mentee_id, Role.MENTEE)
+    data: Data = {
+        "pair_id": pair.id,
+        "default_weeks": program.duration_weeks,
+        "mentee_goals": mentee.goals if mentee else "",
+    }
+    if base is not None:
+        data["base"] = _as_base(base)
+    return await ctx.dialogs.start(ctx, AGREEMENT.name, data)
+
+
+async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    pair = await my_pair(ctx, args)
+    proposal = await pending_proposal(ctx, pair)
+    if proposal is None:
+        raise Conflict("There's no proposal waiting for you; nothing changed.")
+    me = ctx.my_id()
+    if me in proposal.confirmed_by:
+        raise Conflict(
+            "You've already confirmed this version; it needs your partner's confirmation."
+        )
+    current = await agreement_in_force(ctx, pair)
+    if current is not None:
+        current.status = "superseded"
+        await ctx.uow.agreements.save(current)
+    proposal.confirmed_by = (*proposal.confirmed_by, me)
+    proposal.status = "confirmed"
+    proposal.confirmed_at = ctx.now()
+    await ctx.uow.agreements.save(proposal)
+    if pair.status is PairStatus.AGREEING:
+        pair.status = PairStatus.ACTIVE
+        await ctx.uow.pairs.save(pair)
+    await schedule_pair(ctx, pair, proposal, today=ctx.now().date())
+    reply = Reply(
+        f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
+        f"Your first check-in opens {fmt_day(proposal.starts_on)}.",
+        title="Agreement confirmed",
+        fields=agreement_fields(proposal),
+    )
+    ctx.notify(
+        pair.partner_of(me), reply, key=f"pair:{pair.id}:agreement:{proposal.version}:confirmed"
+    )
+    return [reply]
+
+
+async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    pair = await my_pair(ctx, args)
+    replies = []
+    current = await agreement_in_force(ctx, pair)
+    if current is not None:
+        replies.append(
+            Reply(
+                "",
+                title=f"Agreement in force (version {current.version})",
+                fields=agreement_fields(current),
+            )
+        )
+    proposal = await pending_proposal(ctx, pair)
+    if proposal is not None:
+        waiting = "your partner" if ctx.my_id() in proposal.confirmed_by else "you"
+        choices: tuple[Choice, ...] = ()
+        if waiting == "you":
+            choices = (
+                Choice(
+                    "Confirm",
+                    Action.command("confirm", f"pair={pair.id}").encode(),
+                    ChoiceStyle.PRIMARY,
+                ),
+            )
+        replies.append(
+            Reply(
+                f"Waiting for {waiting} to confirm.",
+                title=f"Proposal (version {proposal.version})",
+                fields=agreement_fields(proposal),
+                choices=choices,
+            )
+        )
+    if not replies:
+        replies.append(
+            Reply(
+                "No agreement yet.",
+                choices=(
+                    Choice("Propose one", Action.command("agree", f"pair={pair.id}").encode()),
+                ),
+            )
+        )
+    return replies
+
+
+def agreement_commands() -> list[CommandSpec]:
+    return [
+        CommandSpec(
+            "agree",
+            "Propose or change your pair's agreement",
+            cmd_agree,
+            args=(PAIR_OPT,),
+            group="Agreement",
+        ),
+        CommandSpec(
+            "confirm",
+            "Confirm the proposed agreement",
+            cmd_confirm,
+            args=(PAIR_OPT,),
+            group="Agreement",
+        ),
+        CommandSpec(
+            "agreement", "Show your agreement", cmd_agreement, args=(PAIR_OPT,), group="Agreement"
+        ),
+    ]

@@ -1,0 +1,100 @@
+"""A program's shared space: link (a group the program posts in), announce.
+
+An announcement reaches every active participant as a notice (through the outbox, with
+retries) and, when the program is linked to a group, is also posted there. Nothing else
+is ever posted in a group: replies go to the person who acted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.commands.common import PROGRAM_ARG
+from core.context import Context
+from core.errors import InvalidInput
+from core.messages import Outcome, Reply, SpacePost
+from core.model import Program
+from core.registry import Access, Arg, ArgKind, CommandSpec
+
+ANNOUNCEMENT_MAX = 2000
+
+
+async def cmd_link(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    program: Program = ctx.extra["program"]
+    if not ctx.ref.space:
+        raise InvalidInput(
+            f"Send this in the group that should get {program.name}'s announcements.",
+            hint=f"Add me to the group, then send `link {program.slug}` there.",
+        )
+    space = f"{ctx.ref.platform.value}:{ctx.ref.space}"
+    before, program.space = program.space, space
+    await ctx.uow.programs.save(program)
+    moved = " It no longer posts in the group it was linked to before." if before else ""
+    welcome = Reply(
+        f"{program.name}'s announcements will be posted here. "
+        "Personal messages never are: those stay in private chats with me.",
+        title=program.name,
+    )
+    return Outcome(
+        replies=[Reply(f"Linked {program.name} to that group.{moved}", title="Linked")],
+        space_posts=[SpacePost(space, welcome)],
+    )
+
+
+async def cmd_announce(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    program: Program = ctx.extra["program"]
+    assert program.id is not None
+    announcement = Reply(args["message"], title=f"Announcement: {program.name}")
+    people = {
+        enrollment.person_id
+        for enrollment in await ctx.uow.enrollments.of_program(program.id)
+        if enrollment.active and enrollment.person_id != ctx.my_id()
+    }
+    key = f"announce:{program.id}:{ctx.now():%Y%m%d%H%M%S%f}"
+    for person_id in sorted(people):
+        ctx.notify(person_id, announcement, key=key, kind="announcement")
+    posts = [SpacePost(program.space, announcement, "Posted in its group too.")]
+    return Outcome(
+        replies=[Reply(f"Sent to {_people(len(people))} in {program.name}.")],
+        space_posts=posts if program.space else [],
+    )
+
+
+def _people(count: int) -> str:
+    return "1 person" if count == 1 else f"{count} people"
+
+
+def announcement_commands() -> list[CommandSpec]:
+    return [
+        CommandSpec(
+            "link",
+            "Post a program's announcements in this group",
+            cmd_link,
+            args=(PROGRAM_ARG,),
+            access=Access.COORDINATOR,
+            program_arg="program",
+            examples=("link design-2026",),
+            group="Coordinators",
+        ),
+        CommandSpec(
+            "announce",
+            "Send an announcement to everyone in a program",
+            cmd_announce,
+            args=(
+                PROGRAM_ARG,
+                Arg(
+                    "message",
+                    ArgKind.TEXT,
+                    "what to announce",
+                    rest=True,
+                    verbatim=True,
+                    max_len=ANNOUNCEMENT_MAX,
+                ),
+            ),
+            access=Access.COORDINATOR,
+            program_arg="program",
+            examples=("announce design-2026 Kick-off call on Friday at 17:00 CET!",),
+            group="Coordinators",
+        ),
+    ]

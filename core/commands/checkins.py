@@ -1,0 +1,320 @@
+"""Check-ins: one per agreed period; a few taps each; the mentee's answers brief the mentor.
+
+Periods come from the agreement in force (start + n x cadence). A period that closed with
+no answers is recorded as missed; while a pair is paused its periods are recorded as paused.
+Answers can be changed until the period closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import date
+from typing import Any
+
+from core.commands.common import PAIR_OPT, agreement_in_force, fmt_day, local_today, my_pair, names
+from core.context import Context
+from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
+from core.errors import Conflict, NotFound
+from core.messages import Action, Choice, Field, Outcome, Reply
+from core.model import Agreement, CheckIn, CheckInAnswer, Pair, PairStatus
+from core.registry import CommandSpec
+from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_int, clean_text
+
+
+async def settle_periods(
+    ctx: Context, pair: Pair, agreement: Agreement, today: date, *, fill: str = "missed"
+) -> list[CheckIn]:
+    """Record every period that closed before ``today``: done, partial, missed (or ``fill``)."""
+    assert pair.id is not None
+    existing = {c.period: c for c in await ctx.uow.checkins.of_pair(pair.id)}
+    closed_until = min(max(agreement.period_of(today), 0), agreement.period_count)
+    if today >= agreement.ends_on:
+        closed_until = agreement.period_count
+    changed = []
+    for period in range(closed_until):
+        checkin = existing.get(period)
+        if checkin is None:
+            opens, closes = agreement.period_bounds(period)
+            checkin = await ctx.uow.checkins.add(
+                CheckIn(pair.id, period, opens, closes, status=fill)
+            )
+            changed.append(checkin)
+        elif checkin.status == "open":
+            assert checkin.id is not None
+            answered = len(await ctx.uow.answers.of_checkin(checkin.id))
+            checkin.status = "done" if answered >= 2 else "partial" if answered else fill
+            await ctx.uow.checkins.save(checkin)
+            changed.append(checkin)
+    return changed
+
+
+async def current_checkin(ctx: Context, pair: Pair, agreement: Agreement) -> CheckIn:
+    today = local_today(ctx)
+    if today < agreement.starts_on:
+        raise Conflict(f"Your first check-in opens {fmt_day(agreement.starts_on)}.")
+    if today >= agreement.ends_on:
+        raise Conflict(
+            "Your agreement has reached its end date.",
+            hint="Agree on a new end date with `agree`, or close the pair with `end`.",
+        )
+    await settle_periods(ctx, pair, agreement, today)
+    period = agreement.period_of(today)
+    assert pair.id is not None
+    for checkin in await ctx.uow.checkins.of_pair(pair.id):
+        if checkin.period == period:
+            return checkin
+    opens, closes = agreement.period_bounds(period)
+    return await ctx.uow.checkins.add(CheckIn(pair.id, period, opens, closes))
+
+
+async def _ask_met(ctx: Context, data: Data) -> Prompt:
+    editing = " You answered already; this replaces your answer." if data.get("editing") else ""
+    return Prompt(
+        f"Did you meet or talk since the last check-in?{editing}",
+        choices=[("Yes", "yes"), ("No", "no")],
+        free_text=False,
+        title=f"Check-in {data['period'] + 1} for pair #{data['pair_id']}",
+    )
+
+
+async def _ask_minutes(ctx: Context, data: Data) -> Prompt:
+    return Prompt(
+        "Roughly how long, in minutes?", choices=[("15", "15"), ("30", "30"), ("60", "60")]
+    )
+
+
+async def _parse_minutes(ctx: Context, data: Data, raw: str) -> int:
+    return clean_int(raw, what="minutes", low=1, high=600)
+
+
+async def _ask_progress(ctx: Context, data: Data) -> Prompt:
+    return Prompt(data["questions"][0])
+
+
+async def _parse_progress(ctx: Context, data: Data, raw: str) -> str:
+    return clean_text(raw, what="answer", limit=SHORT_TEXT_MAX)
+
+
+async def _ask_blockers(ctx: Context, data: Data) -> Prompt:
+    question = data["questions"][1] if len(data["questions"]) > 1 else "Anything blocking you?"
+    return Prompt(question, choices=[("Nothing", "nothing")])
+
+
+async def _ask_rating(ctx: Context, data: Data) -> Prompt:
+    return Prompt(
+        "How useful was this period, from 1 (not at all) to 5 (very)?",
+        choices=[(str(n), str(n)) for n in range(1, 6)],
+    )
+
+
+async def _parse_rating(ctx: Context, data: Data, raw: str) -> int:
+    return clean_int(raw, what="rating", low=1, high=5)
+
+
+async def _ask_note(ctx: Context, data: Data) -> Prompt:
+    return Prompt("Anything else to note? You choose who sees it next.", optional=True)
+
+
+async def _parse_note(ctx: Context, data: Data, raw: str) -> str:
+    return "" if raw == SKIP else clean_text(raw, what="note", limit=LONG_TEXT_MAX)
+
+
+def note_visibility_step(key: str, *, when: Callable[[Data], bool] | None = None) -> Step:
+    """The explicit choice every note makes: only its author, or the partner too."""
+    return two_choice_step(
+        key,
+        "Who may see this note?",
+        ("Only me", "private"),
+        ("Share with my partner", "shared"),
+        true_when="shared",
+        error="Choose 'Only me' or 'Share with my partner'.",
+        when=when,
+    )
+
+
+def brief_fields(answer: CheckInAnswer) -> tuple[Field, ...]:
+    met = f"yes, {answer.minutes} min" if answer.met else "no"
+    fields = [
+        Field("Met", met),
+        Field("Progress", answer.progress),
+        Field("Blockers", answer.blockers),
+        Field("Rating", f"{answer.rating}/5"),
+    ]
+    if answer.note and answer.note_shared:
+        fields.append(Field("Shared note", answer.note))
+    return tuple(fields)
+
+
+async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
+    checkin = await ctx.uow.checkins.get(int(data["checkin_id"]))
+    pair = await ctx.uow.pairs.get(int(data["pair_id"]))
+    closed = checkin is None or local_today(ctx) >= checkin.closes_on
+    if checkin is None or pair is None or closed or checkin.status not in ("open", "done"):
+        raise Conflict("That check-in period has closed; your answer wasn't recorded.")
+    assert checkin.id is not None and pair.id is not None
+    me = ctx.my_id()
+    answers = await ctx.uow.answers.of_checkin(checkin.id)
+    mine = next((a for a in answers if a.person_id == me), None)
+    answer = CheckInAnswer(
+        checkin_id=checkin.id,
+        person_id=me,
+        met=bool(data["met"]),
+        minutes=int(data.get("minutes", 0)) if data["met"] else 0,
+        progress=data["progress"],
+        blockers=data["blockers"],
+        rating=int(data["rating"]),
+        note=data.get("note", ""),
+        note_shared=bool(data.get("note_shared", False)),
+        submitted_at=ctx.now(),
+    )
+    if mine is None:
+        await ctx.uow.answers.add(answer)
+        answers.append(answer)
+    else:
+        answer.id = mine.id
+        await ctx.uow.answers.save(answer)
+    if len({a.person_id for a in answers}) >= 2:
+        checkin.status = "done"
+        await ctx.uow.checkins.save(checkin)
+    partner = pair.partner_of(me)
+    (my_name,) = await names(ctx, me)
+    version = f":{ctx.now():%Y%m%d%H%M%S}" if mine else ""
+    if me == pair.mentee_id:
+        ctx.notify(
+            partner,
+            Reply(
+                f"{my_name} checked in{' (updated)' if mine else ''}. Their brief:",
+                title=f"Check-in {checkin.period + 1}, pair #{pair.id}",
+                fields=brief_fields(answer),
+            ),
+            key=f"pair:{pair.id}:brief:{checkin.period}{version}",
+        )
+    elif not mine:
+        ctx.notify(
+            partner,
+            Reply(f"{my_name} checked in for period {checkin.period + 1}."),
+            key=f"pair:{pair.id}:mentor-checked-in:{checkin.period}",
+        )
+    return Outcome(
+        [
+            Reply(
+                f"Thanks — check-in {checkin.period + 1} recorded. You can change it until "
+                f"{fmt_day(checkin.closes_on)} by sending `checkin` again.",
+                title="Check-in saved",
+            )
+        ]
+    )
+
+
+CHECKIN = Flow(
+    name="checkin",
+    title="check-in",
+    steps=(
+        Step("met", _ask_met, parse_yes_no),
+        Step("minutes", _ask_minutes, _parse_minutes, when=lambda d: bool(d.get("met"))),
+        Step("progress", _ask_progress, _parse_progress),
+        Step("blockers", _ask_blockers, _parse_progress),
+        Step("rating", _ask_rating, _parse_rating),
+        Step("note", _ask_note, _parse_note),
+        note_visibility_step("note_shared", when=lambda d: bool(d.get("note"))),
+    ),
+    finish=_finish_checkin,
+    form=True,
+)
+
+
+async def cmd_checkin(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    pair = await my_pair(ctx, args)
+    if pair.status is PairStatus.PAUSED:
+        raise Conflict(
+            f"Pair #{pair.id} is paused, so check-ins are on hold.", hint="`resume` to continue."
+        )
+    agreement = await agreement_in_force(ctx, pair)
+    if agreement is None:
+        raise Conflict("Check-ins start once your agreement is confirmed.", hint="See `agreement`.")
+    checkin = await current_checkin(ctx, pair, agreement)
+    program = await ctx.uow.programs.get(pair.program_id)
+    assert program is not None and checkin.id is not None
+    answered = any(a.person_id == ctx.my_id() for a in await ctx.uow.answers.of_checkin(checkin.id))
+    data: Data = {
+        "pair_id": pair.id,
+        "checkin_id": checkin.id,
+        "period": checkin.period,
+        "questions": list(program.questions),
+        "editing": answered,
+    }
+    return await ctx.dialogs.start(ctx, CHECKIN.name, data)
+
+
+async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    pair = await my_pair(ctx, args)
+    if pair.mentor_id != ctx.my_id():
+        raise Conflict(
+            "The brief is the mentee's summary for their mentor.", hint="Your own: `checkins`."
+        )
+    assert pair.id is not None
+    for checkin in reversed(await ctx.uow.checkins.of_pair(pair.id)):
+        assert checkin.id is not None
+        for answer in await ctx.uow.answers.of_checkin(checkin.id):
+            if answer.person_id == pair.mentee_id:
+                (mentee,) = await names(ctx, pair.mentee_id)
+                return [
+                    Reply(
+                        f"{mentee}, check-in {checkin.period + 1}:",
+                        title="Brief",
+                        fields=brief_fields(answer),
+                    )
+                ]
+    raise NotFound("Your mentee hasn't checked in yet.")
+
+
+async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    pair = await my_pair(ctx, args)
+    agreement = await agreement_in_force(ctx, pair)
+    if agreement is None:
+        raise Conflict("Check-ins start once your agreement is confirmed.")
+    await settle_periods(ctx, pair, agreement, local_today(ctx))
+    assert pair.id is not None
+    me = ctx.my_id()
+    lines = []
+    for checkin in await ctx.uow.checkins.of_pair(pair.id):
+        assert checkin.id is not None
+        mine = next(
+            (a for a in await ctx.uow.answers.of_checkin(checkin.id) if a.person_id == me), None
+        )
+        detail = f" — you: met {'yes' if mine.met else 'no'}, rated {mine.rating}/5" if mine else ""
+        lines.append(f"{checkin.period + 1}. {fmt_day(checkin.opens_on)}: {checkin.status}{detail}")
+    choices = (Choice("Check in now", Action.command("checkin", f"pair={pair.id}").encode()),)
+    return [
+        Reply(
+            "\n".join(lines) or "No check-ins yet.",
+            title=f"Check-ins, pair #{pair.id}",
+            choices=choices,
+        )
+    ]
+
+
+def checkin_commands() -> list[CommandSpec]:
+    return [
+        CommandSpec(
+            "checkin",
+            "Answer this period's check-in",
+            cmd_checkin,
+            args=(PAIR_OPT,),
+            group="Check-ins",
+        ),
+        CommandSpec(
+            "checkins",
+            "Your pair's check-in history",
+            cmd_checkins,
+            args=(PAIR_OPT,),
+            group="Check-ins",
+        ),
+        CommandSpec(
+            "brief",
+            "Your mentee's latest check-in (mentors)",
+            cmd_brief,
+            args=(PAIR_OPT,),
+            group="Check-ins",
+        ),
+    ]

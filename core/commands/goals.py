@@ -1,0 +1,209 @@
+"""Goals (private unless shared with the mentor) and notes (visibility chosen explicitly)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from core.commands.checkins import note_visibility_step
+from core.commands.common import PAIR_OPT, PROGRAM_OPT, my_pair, my_program, names, open_pairs
+from core.context import Context
+from core.dialogs import Data, Flow
+from core.errors import NotFound
+from core.messages import Action, Choice, Outcome, Reply
+from core.model import Goal, Note
+from core.registry import Arg, ArgKind, CommandSpec
+from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
+
+
+async def _my_goal(ctx: Context, args: Mapping[str, Any]) -> Goal:
+    goal = await ctx.uow.goals.get(int(args["goal"]))
+    if goal is None or goal.owner_id != ctx.my_id():
+        raise NotFound(f"You have no goal #{args['goal']}.", hint="Send `goals` to list yours.")
+    return goal
+
+
+async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    program = await my_program(ctx, args)
+    assert program.id is not None
+    text = clean_text(args["text"], what="goal", limit=SHORT_TEXT_MAX)
+    goal = await ctx.uow.goals.add(Goal(ctx.my_id(), program.id, text, ctx.now()))
+    assert goal.id is not None
+    return [
+        Reply(
+            f"Goal #{goal.id} added. It's private; share it with your mentor if you like.",
+            choices=(
+                Choice("Share with my mentor", Action.command("goal_share", str(goal.id)).encode()),
+                Choice("Mark done", Action.command("goal_done", str(goal.id)).encode()),
+            ),
+        )
+    ]
+
+
+def _goal_line(goal: Goal) -> str:
+    state = "done" if goal.done_at else f"{goal.progress}%"
+    shared = "shared" if goal.shared else "private"
+    return f"#{goal.id} {goal.text} — {state}, {shared}"
+
+
+async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    me = ctx.my_id()
+    replies = []
+    mine = await ctx.uow.goals.of_owner(me)
+    replies.append(
+        Reply(
+            "\n".join(map(_goal_line, mine)) or "No goals yet: `goal <text>`.", title="Your goals"
+        )
+    )
+    for pair in await open_pairs(ctx, me):
+        if pair.mentor_id != me:
+            continue
+        shared = [
+            g
+            for g in await ctx.uow.goals.of_owner(pair.mentee_id)
+            if g.shared and g.program_id == pair.program_id
+        ]
+        if shared:
+            (mentee,) = await names(ctx, pair.mentee_id)
+            replies.append(
+                Reply("\n".join(map(_goal_line, shared)), title=f"{mentee}'s shared goals")
+            )
+    return replies
+
+
+async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    goal = await _my_goal(ctx, args)
+    if goal.done_at is None:
+        goal.done_at = ctx.now()
+        goal.progress = 100
+        await ctx.uow.goals.save(goal)
+        if goal.shared:
+            await _tell_mentor(ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}")
+    return [Reply(f"Goal #{goal.id} done. Well done!", title="Goal completed")]
+
+
+async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    goal = await _my_goal(ctx, args)
+    if not goal.shared:
+        goal.shared = True
+        await ctx.uow.goals.save(goal)
+        await _tell_mentor(ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}")
+    return [Reply(f"Goal #{goal.id} is now visible to your mentor.")]
+
+
+async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    goal = await _my_goal(ctx, args)
+    goal.progress = int(args["percent"])
+    goal.done_at = ctx.now() if goal.progress == 100 else None
+    await ctx.uow.goals.save(goal)
+    return [Reply(_goal_line(goal), title="Goal updated")]
+
+
+async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> None:
+    for pair in await open_pairs(ctx, ctx.my_id()):
+        if pair.mentee_id == ctx.my_id() and pair.program_id == goal.program_id:
+            ctx.notify(
+                pair.mentor_id,
+                Reply(text),
+                key=f"goal:{goal.id}:{ctx.now():%Y%m%d%H%M%S}:{pair.mentor_id}",
+            )
+
+
+async def _finish_note(ctx: Context, data: Data) -> Outcome:
+    pair_id = int(data["pair_id"])
+    note = await ctx.uow.notes.add(
+        Note(ctx.my_id(), pair_id, data["text"], bool(data["shared"]), ctx.now())
+    )
+    pair = await ctx.uow.pairs.get(pair_id)
+    assert pair is not None
+    if note.shared:
+        ctx.notify(
+            pair.partner_of(ctx.my_id()),
+            Reply(note.text, title=f"A note from {ctx.me().name}"),
+            key=f"note:{note.id}",
+        )
+    who = "you and your partner" if note.shared else "only you"
+    return Outcome([Reply(f"Note saved; {who} can see it.")])
+
+
+NOTE = Flow(
+    name="note",
+    title="note",
+    steps=(note_visibility_step("shared"),),
+    finish=_finish_note,
+)
+
+
+async def cmd_note(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    pair = await my_pair(ctx, args)
+    text = clean_text(args["text"], what="note", limit=LONG_TEXT_MAX)
+    return await ctx.dialogs.start(ctx, NOTE.name, {"pair_id": pair.id, "text": text})
+
+
+async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    pair = await my_pair(ctx, args)
+    assert pair.id is not None
+    me = ctx.my_id()
+    visible = [n for n in await ctx.uow.notes.of_pair(pair.id) if n.author_id == me or n.shared]
+    lines = []
+    for note in visible:
+        author = "you" if note.author_id == me else (await names(ctx, note.author_id))[0]
+        scope = "shared" if note.shared else "private"
+        lines.append(f"{note.created_at:%d %b} {author} ({scope}): {note.text}")
+    return [
+        Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")
+    ]
+
+
+def goal_commands() -> list[CommandSpec]:
+    goal_id = Arg("goal", ArgKind.INT, "the goal's number", low=1, high=10**9)
+    return [
+        CommandSpec(
+            "goal",
+            "Add a goal (private unless you share it)",
+            cmd_goal,
+            args=(
+                PROGRAM_OPT,
+                Arg("text", ArgKind.TEXT, "the goal", rest=True, max_len=SHORT_TEXT_MAX),
+            ),
+            examples=("goal Give a talk at the team meetup",),
+            group="Goals and notes",
+        ),
+        CommandSpec(
+            "goals", "Your goals, and those your mentees share", cmd_goals, group="Goals and notes"
+        ),
+        CommandSpec(
+            "goal_done", "Mark a goal done", cmd_goal_done, args=(goal_id,), group="Goals and notes"
+        ),
+        CommandSpec(
+            "goal_share",
+            "Share a goal with your mentor",
+            cmd_goal_share,
+            args=(goal_id,),
+            group="Goals and notes",
+        ),
+        CommandSpec(
+            "goal_progress",
+            "Set a goal's progress in percent",
+            cmd_goal_progress,
+            args=(goal_id, Arg("percent", ArgKind.INT, "0 to 100", low=0, high=100)),
+            group="Goals and notes",
+        ),
+        CommandSpec(
+            "note",
+            "Keep a note on your pair (you choose who sees it)",
+            cmd_note,
+            args=(
+                PAIR_OPT,
+                Arg("text", ArgKind.TEXT, "the note", rest=True, max_len=LONG_TEXT_MAX),
+            ),
+            group="Goals and notes",
+        ),
+        CommandSpec(
+            "notes",
+            "Notes you can see on your pair",
+            cmd_notes,
+            args=(PAIR_OPT,),
+            group="Goals and notes",
+        ),
+    ]

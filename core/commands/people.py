@@ -1,0 +1,342 @@
+"""Registration and profiles: start, profile, help, cancel, privacy."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from core.commands.common import is_coordinator
+from core.commands.programs import program_reply
+from core.context import Context
+from core.dialogs import Data, Flow, Prompt, Step, as_outcome
+from core.errors import Conflict, InvalidInput
+from core.identity import Person, PlatformAccount
+from core.messages import Action, Choice, Field, Outcome, Reply
+from core.model import Program
+from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.text import (
+    clean_handle,
+    clean_int,
+    clean_languages,
+    clean_name,
+    clean_timezone,
+    handle_from_name,
+    likely_timezones,
+)
+
+PROFILE_FIELDS = ("name", "timezone", "languages", "quiet", "handle")
+# `start join_<slug>`: what a link like t.me/<bot>?start=join_<slug> sends (payloads are
+# one word of A-Z a-z 0-9 _ -), so an invitation to a program is a link people can share.
+JOIN_PAYLOAD = re.compile(r"join_([a-z][a-z0-9-]{1,31})")
+
+
+async def unique_handle(ctx: Context, name: str) -> str:
+    base = handle_from_name(name)
+    if len(base) < 2:
+        base = f"{base}_x"
+    candidate, n = base, 1
+    while await ctx.uow.people.handle_taken(candidate):
+        n += 1
+        candidate = f"{base[:20]}{n}"
+    return candidate
+
+
+async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[str, ...]) -> Person:
+    if ctx.person is not None:
+        raise Conflict("You're already registered.", hint="Send `profile` to see or change it.")
+    person = await ctx.uow.people.add(
+        Person(
+            handle=await unique_handle(ctx, name),
+            name=name,
+            timezone=timezone,
+            languages=languages,
+            created_at=ctx.now(),
+        )
+    )
+    assert person.id is not None
+    ctx.account = await ctx.uow.accounts.add(
+        PlatformAccount(
+            platform=ctx.ref.platform,
+            workspace=ctx.ref.workspace,
+            user_id=ctx.ref.user_id,
+            person_id=person.id,
+            display_name=ctx.ref.display_name,
+            created_at=ctx.now(),
+        )
+    )
+    ctx.person = person
+    return person
+
+
+def profile_reply(person: Person, *, title: str = "Your profile") -> Reply:
+    return Reply(
+        "",
+        title=title,
+        fields=(
+            Field("Name", person.name),
+            Field("Handle", f"@{person.handle}"),
+            Field("Time zone", person.timezone),
+            Field("Languages", ", ".join(person.languages)),
+            Field("Quiet hours", f"{person.quiet_start:02d}:00-{person.quiet_end:02d}:00"),
+        ),
+        choices=(
+            Choice("Change time zone", Action.command("profile", "timezone").encode()),
+            Choice("Change languages", Action.command("profile", "languages").encode()),
+        ),
+    )
+
+
+# --- registration flow -----------------------------------------------------------------
+
+
+async def _ask_name(ctx: Context, data: Data) -> Prompt:
+    suggested = ctx.ref.display_name.strip()
+    choices = [(f"Use “{suggested[:40]}”", "=display")] if suggested else []
+    return Prompt("Welcome to mentorhub! What name should people see?", choices=choices)
+
+
+async def _parse_name(ctx: Context, data: Data, raw: str) -> str:
+    return clean_name(ctx.ref.display_name if raw == "=display" else raw)
+
+
+async def _ask_timezone(ctx: Context, data: Data) -> Prompt:
+    hint = ctx.ref.tz_hint
+    zones = [hint] if hint else []
+    zones += [z for z in likely_timezones(ctx.ref.locale) if z not in zones]
+    return Prompt(
+        "Which time zone are you in? Reminders arrive at sensible local times.\n"
+        "Tap one, or type an IANA name (Europe/Berlin) or a city (Lisbon).",
+        choices=[(zone, zone) for zone in zones[:4]],
+    )
+
+
+async def _parse_timezone(ctx: Context, data: Data, raw: str) -> str:
+    return clean_timezone(raw)
+
+
+async def _ask_languages(ctx: Context, data: Data) -> Prompt:
+    guess = (ctx.ref.locale or "en").split("-")[0].lower()
+    choices = [(guess, guess)] + ([("en", "en")] if guess != "en" else [])
+    return Prompt("Which languages can you mentor or be mentored in? e.g. en, de", choices=choices)
+
+
+async def _parse_languages(ctx: Context, data: Data, raw: str) -> list[str]:
+    return list(clean_languages(raw))
+
+
+async def _finish_registration(ctx: Context, data: Data) -> list[Reply]:
+    person = await register(
+        ctx, name=data["name"], timezone=data["timezone"], languages=tuple(data["languages"])
+    )
+    invited = await ctx.uow.programs.by_slug(data["program"]) if "program" in data else None
+    if invited is None:  # no invitation, or the program went away while they registered
+        return [welcome(person)]
+    return [welcome(person, invited), program_reply(invited, coordinator=False)]
+
+
+def welcome(person: Person, invited: Program | None = None) -> Reply:
+    next_step = (
+        f"Next: join {invited.name} below, or `help` to see everything."
+        if invited is not None
+        else "Next: `programs` to find a program to join, or `help` to see everything."
+    )
+    return Reply(
+        f"You're registered, {person.name}. Your handle is @{person.handle}.\n{next_step}",
+        title="Welcome!",
+    )
+
+
+REGISTRATION = Flow(
+    name="register",
+    title="registration",
+    steps=(
+        Step("name", _ask_name, _parse_name, when=lambda d: "name" not in d),
+        Step("timezone", _ask_timezone, _parse_timezone, when=lambda d: "timezone" not in d),
+        Step("languages", _ask_languages, _parse_languages, when=lambda d: "languages" not in d),
+    ),
+    finish=_finish_registration,
+)
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+def invited_program(args: Mapping[str, Any]) -> str | None:
+    """The program slug when ``start`` got only a ``join_<slug>`` payload, else None (any
+    other lone word is still taken as the name, as typed)."""
+    if set(args) != {"name"}:
+        return None
+    found = JOIN_PAYLOAD.fullmatch(str(args["name"]).strip().lower())
+    return found.group(1) if found else None
+
+
+async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome | list[Reply]:
+    slug = invited_program(args)
+    if slug is not None:
+        return await _start_invited(ctx, slug)
+    if ctx.person is not None:
+        return [Reply(f"Welcome back, {ctx.person.name}!"), profile_reply(ctx.person)]
+    data: Data = {}
+    if "name" in args:
+        data["name"] = clean_name(args["name"])
+    if "timezone" in args:
+        data["timezone"] = args["timezone"]
+    if "languages" in args:
+        data["languages"] = list(clean_languages(args["languages"]))
+    if {"name", "timezone", "languages"} <= data.keys():
+        return await _finish_registration(ctx, data)
+    return await ctx.dialogs.start(ctx, REGISTRATION.name, data)
+
+
+async def _start_invited(ctx: Context, slug: str) -> Outcome | list[Reply]:
+    """Register if needed, then show the program with its join buttons."""
+    program = await ctx.uow.programs.by_slug(slug)
+    if program is None:  # an old link: carry on as a plain start
+        outcome = as_outcome(await cmd_start(ctx, {}))
+        outcome.replies.insert(
+            0, Reply(f"The program '{slug}' from your link doesn't exist. See `programs`.")
+        )
+        return outcome
+    if ctx.person is None:
+        return await ctx.dialogs.start(ctx, REGISTRATION.name, {"program": program.slug})
+    return [program_reply(program, coordinator=await is_coordinator(ctx, program))]
+
+
+async def cmd_profile(ctx: Context, args: Mapping[str, Any]) -> Outcome | list[Reply]:
+    person = ctx.me()
+    field_name = args.get("field")
+    value = args.get("value")
+    if field_name is None:
+        return [profile_reply(person)]
+    if value is None:
+        return await ctx.dialogs.start(ctx, PROFILE_EDIT.name, {"field": field_name})
+    data: Data = {"field": field_name}
+    data["value"] = await _parse_profile_value(ctx, data, value)
+    return await _finish_profile_edit(ctx, data)
+
+
+def apply_profile_change(person: Person, field_name: str, raw: str) -> None:
+    if field_name == "name":
+        person.name = clean_name(raw)
+    elif field_name == "timezone":
+        person.timezone = clean_timezone(raw)
+    elif field_name == "languages":
+        person.languages = clean_languages(raw)
+    elif field_name == "handle":
+        person.handle = clean_handle(raw)
+    elif field_name == "quiet":
+        person.quiet_start, person.quiet_end = parse_quiet_hours(raw)
+    else:  # the registry's CHOICE arg already limits this
+        raise InvalidInput(f"Unknown profile field '{field_name}'.")
+
+
+def parse_quiet_hours(raw: str) -> tuple[int, int]:
+    start, sep, end = raw.replace(" ", "").replace(":00", "").partition("-")
+    if not sep:
+        raise InvalidInput(
+            f"'{raw[:20]}' is not a range of hours.",
+            hint="Write quiet hours as start-end in your local time, e.g. 22-7.",
+        )
+    low = clean_int(start, what="quiet hours start", low=0, high=23)
+    high = clean_int(end, what="quiet hours end", low=0, high=23)
+    if low == high:
+        raise InvalidInput("Quiet hours must start and end at different hours.")
+    return low, high
+
+
+async def _ask_profile_value(ctx: Context, data: Data) -> Prompt:
+    field_name = data["field"]
+    if field_name == "timezone":
+        return await _ask_timezone(ctx, data)
+    examples = {
+        "name": "What name should people see?",
+        "languages": "Which languages? e.g. en, de",
+        "quiet": "When should I stay quiet? Hours in your local time, e.g. 22-7.",
+        "handle": "Which handle? 2-24 characters: letters, digits, _.",
+    }
+    return Prompt(examples[field_name])
+
+
+async def _parse_profile_value(ctx: Context, data: Data, raw: str) -> str:
+    person = ctx.me()
+    probe = Person(**{k: getattr(person, k) for k in Person.__dataclass_fields__})
+    apply_profile_change(probe, data["field"], raw)  # validates
+    changed_handle = data["field"] == "handle" and probe.handle != person.handle
+    if changed_handle and await ctx.uow.people.handle_taken(probe.handle):
+        raise InvalidInput(f"The handle @{probe.handle} is taken.", hint="Please choose another.")
+    return raw
+
+
+async def _finish_profile_edit(ctx: Context, data: Data) -> list[Reply]:
+    person = ctx.me()
+    apply_profile_change(person, data["field"], data["value"])
+    await ctx.uow.people.save(person)
+    return [profile_reply(person, title="Profile updated")]
+
+
+PROFILE_EDIT = Flow(
+    name="profile_edit",
+    title="profile change",
+    steps=(Step("value", _ask_profile_value, _parse_profile_value),),
+    finish=_finish_profile_edit,
+)
+
+
+async def cmd_cancel(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    title = await ctx.dialogs.cancel(ctx)
+    if title is None:
+        return [Reply("There was nothing to cancel.")]
+    return [Reply(f"Cancelled your {title}. Nothing from it was saved.")]
+
+
+async def cmd_privacy(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    return [Reply(ctx.settings.privacy_policy, title="Privacy")]
+
+
+def people_commands(help_handler: Any) -> list[CommandSpec]:
+    return [
+        CommandSpec(
+            "help",
+            "List what you can do, or explain one command",
+            help_handler,
+            args=(Arg("command", ArgKind.WORD, "a command to explain", required=False),),
+            access=Access.ANYONE,
+            examples=("help", "help profile"),
+        ),
+        CommandSpec(
+            "start",
+            "Register: your name, time zone and languages",
+            cmd_start,
+            args=(
+                Arg("name", ArgKind.TEXT, "the name people see", required=False, max_len=80),
+                Arg("timezone", ArgKind.TIMEZONE, "IANA zone or city", required=False),
+                Arg("languages", ArgKind.TEXT, "codes like en,de", required=False),
+            ),
+            access=Access.ANYONE,
+            aliases=("join",),
+            examples=('start "Alice Smith" Europe/Berlin en,de', "start", "start join_design-2026"),
+        ),
+        CommandSpec(
+            "profile",
+            "Show your profile, or change one field",
+            cmd_profile,
+            args=(
+                Arg(
+                    "field",
+                    ArgKind.CHOICE,
+                    "what to change",
+                    required=False,
+                    choices=PROFILE_FIELDS,
+                ),
+                Arg("value", ArgKind.TEXT, "the new value", required=False, rest=True, max_len=80),
+            ),
+            examples=("profile", "profile timezone America/New_York", "profile quiet 22-7"),
+        ),
+        CommandSpec(
+            "cancel", "Cancel the question I'm waiting on", cmd_cancel, access=Access.ANYONE
+        ),
+        CommandSpec(
+            "privacy", "How mentorhub handles your data", cmd_privacy, access=Access.ANYONE
+        ),
+    ]

@@ -1,0 +1,89 @@
+"""The schedule a confirmed agreement generates (the due items of record).
+
+Per check-in period and per person: "check-in opens" (09:00 local on the period's first
+day), "meeting reminder" (17:00 the day before, for live modes), "still unanswered" (17:00
+two days before the period closes); per pair, "period closes" (records the period and
+escalates silence). Once per agreement: the midpoint review and the end-of-agreement
+prompt. Times are in each recipient's zone, out of their quiet hours, with a small stable
+jitter. A pause, an end or a new agreement version changes the schedule in the same
+transaction. What each item does when due lives in core/nudges.py.
+"""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+from typing import Any
+
+from core.context import Context
+from core.model import Agreement, Mode, Pair
+from core.ports import DueItem
+from core.scheduling import local_occurrence
+
+CHECKIN_OPEN = "checkin_open"
+MEETING_REMINDER = "meeting_reminder"
+CHECKIN_REMINDER = "checkin_reminder"
+CHECKIN_CLOSE = "checkin_close"
+MIDPOINT = "midpoint"
+AGREEMENT_END = "agreement_end"
+
+MORNING = time(9, 0)
+BEFORE_MORNING = time(8, 30)  # a period closes (and escalates) before the next one opens
+EVENING = time(17, 0)
+JITTER = timedelta(minutes=15)
+
+
+def subject_of(pair: Pair) -> str:
+    return f"pair:{pair.id}"
+
+
+async def plan_schedule(
+    ctx: Context, pair: Pair, agreement: Agreement, *, today: date
+) -> list[DueItem]:
+    """Every item the agreement asks for from ``today`` on (earlier ones are history)."""
+    assert pair.id is not None
+    subject = subject_of(pair)
+    payload: dict[str, Any] = {"pair_id": pair.id, "version": agreement.version}
+    people = [await ctx.uow.people.get(pair.mentor_id), await ctx.uow.people.get(pair.mentee_id)]
+    items: list[DueItem] = []
+
+    def at(person_index: int, kind: str, period: int, day: date, wall: time) -> None:
+        person = people[person_index]
+        if person is None or person.id is None or day < today:
+            return
+        due = local_occurrence(
+            person.timezone, day, wall,
+            quiet_start=person.quiet_start, quiet_end=person.quiet_end,
+            jitter_key=f"{subject}:{kind}:{period}:{person.id}", jitter_max=JITTER,
+        )  # fmt: skip
+        items.append(DueItem(subject, kind, period, person.id, due, dict(payload)))
+
+    live = agreement.mode in (Mode.CHAT, Mode.CALL)
+    for period in range(agreement.period_count):
+        opens, closes = agreement.period_bounds(period)
+        if closes <= today:
+            continue
+        for index in (0, 1):
+            at(index, CHECKIN_OPEN, period, opens, MORNING)
+            if live:
+                at(index, MEETING_REMINDER, period, opens - timedelta(days=1), EVENING)
+            remind_on = closes - timedelta(days=2 if (closes - opens).days >= 4 else 1)
+            if remind_on > opens:
+                at(index, CHECKIN_REMINDER, period, remind_on, EVENING)
+        at(1, CHECKIN_CLOSE, period, closes, BEFORE_MORNING)  # one per pair, the mentee's time
+    for index in (0, 1):
+        at(index, MIDPOINT, 0, agreement.midpoint_on, MORNING)
+        at(index, AGREEMENT_END, 0, agreement.ends_on, MORNING)
+    return items
+
+
+async def schedule_pair(ctx: Context, pair: Pair, agreement: Agreement, *, today: date) -> None:
+    """(Re)compute the pair's schedule from ``today`` — after a confirmation or a resume."""
+    await ctx.uow.due.schedule(
+        await plan_schedule(ctx, pair, agreement, today=today), now=ctx.now()
+    )
+    await ctx.uow.due.cancel(subject_of(pair), from_period=agreement.period_count, now=ctx.now())
+
+
+async def cancel_pair(ctx: Context, pair: Pair) -> int:
+    """Withdraw everything still due for the pair (pause, end)."""
+    return await ctx.uow.due.cancel(subject_of(pair), now=ctx.now())

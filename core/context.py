@@ -1,0 +1,53 @@
+"""What a command handler gets: the transaction, the clock and who is asking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from core.clock import Clock
+from core.errors import NotRegistered
+from core.identity import Person, PlatformAccount, UserRef
+from core.messages import Notice, Reply
+from core.ports import UnitOfWork
+from core.settings import CoreSettings
+
+if TYPE_CHECKING:
+    from core.dialogs import DialogEngine
+
+
+@dataclass(slots=True)
+class Context:
+    uow: UnitOfWork
+    clock: Clock
+    settings: CoreSettings
+    dialogs: DialogEngine
+    ref: UserRef
+    account: PlatformAccount | None = None
+    person: Person | None = None
+    notices: list[Notice] = field(default_factory=list)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    @property
+    def actor(self) -> str:
+        """The key of the account acting; dialogs are kept per account."""
+        return f"{self.ref.platform.value}:{self.ref.workspace}:{self.ref.user_id}"
+
+    def me(self) -> Person:
+        """The registered person acting, or a NotRegistered error telling them how to start."""
+        if self.person is None or self.person.id is None:
+            raise NotRegistered()
+        return self.person
+
+    def my_id(self) -> int:
+        person_id = self.me().id
+        assert person_id is not None
+        return person_id
+
+    def notify(self, person_id: int, reply: Reply, *, key: str, kind: str = "notice") -> None:
+        """Queue a message to someone else; sent after this transaction commits."""
+        self.notices.append(Notice(person_id=person_id, reply=reply, key=key, kind=kind))

@@ -1,0 +1,288 @@
+"""Multi-step flows as persisted state machines.
+
+A flow is a list of steps; each step asks (a prompt with optional choices) and parses the
+answer. State lives in storage, so a flow survives restarts. Buttons carry the dialog id and
+its step sequence number: a press from an earlier step changes nothing and says so.
+Invalid answers get a specific message and the flow stays on the same step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from core.errors import Conflict, InvalidInput
+from core.messages import Action, Choice, ChoiceStyle, Outcome, Reply
+from core.ports import DialogState
+
+if TYPE_CHECKING:
+    from core.context import Context
+
+Data = dict[str, Any]
+SKIP = "-"
+
+
+@dataclass(frozen=True, slots=True)
+class Prompt:
+    text: str
+    choices: Sequence[tuple[str, str]] = ()  # (label, value); the value is parsed like text
+    free_text: bool = True
+    optional: bool = False  # offers a "Skip" button; parse gets SKIP
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    key: str
+    ask: Callable[[Context, Data], Awaitable[Prompt]]
+    parse: Callable[[Context, Data, str], Awaitable[Any]]
+    when: Callable[[Data], bool] | None = None  # step is skipped when this returns False
+
+
+async def parse_yes_no(ctx: Context, data: Data, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("yes", "y"):
+        return True
+    if value in ("no", "n"):
+        return False
+    raise InvalidInput("Please answer yes or no.")
+
+
+def two_choice_step(
+    key: str,
+    question: str,
+    first: tuple[str, str],
+    second: tuple[str, str],
+    *,
+    true_when: str,
+    error: str,
+    when: Callable[[Data], bool] | None = None,
+) -> Step:
+    """A step answered by one of two buttons (label, value), stored as a bool: True when the
+    chosen value is ``true_when``. Naming it keeps button order free of meaning."""
+    if true_when not in (first[1], second[1]):
+        raise ValueError(f"true_when={true_when!r} is neither choice's value")
+
+    async def ask(ctx: Context, data: Data) -> Prompt:
+        return Prompt(question, choices=[first, second], free_text=False)
+
+    async def parse(ctx: Context, data: Data, raw: str) -> bool:
+        if raw not in (first[1], second[1]):
+            raise InvalidInput(error)
+        return raw == true_when
+
+    return Step(key, ask, parse, when=when)
+
+
+FinishFn = Callable[["Context", Data], Awaitable[Outcome | list[Reply]]]
+
+
+@dataclass(frozen=True, slots=True)
+class Flow:
+    name: str
+    title: str
+    steps: tuple[Step, ...]
+    finish: FinishFn
+    form: bool = False  # reads well as one form (adapters with modals may offer it)
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    """One step of a flow shown as a form field. ``choices`` are (label, value) pairs; a
+    field with choices and ``free_text`` False is a select, otherwise a text input."""
+
+    key: str
+    label: str
+    choices: tuple[tuple[str, str], ...]
+    free_text: bool
+    optional: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FormResult:
+    """A submitted form: either the flow's outcome, or an error per field key."""
+
+    outcome: Outcome | None = None
+    errors: dict[str, str] | None = None
+
+
+def dialog_choice(state: DialogState, value: str) -> str:
+    assert state.id is not None
+    return Action("d", (str(state.id), str(state.seq), value)).encode()
+
+
+class DialogEngine:
+    def __init__(
+        self, flows: Sequence[Flow], *, is_command: Callable[[str], bool] = lambda _: False
+    ) -> None:
+        self._flows = {flow.name: flow for flow in flows}
+        self.is_command = is_command
+
+    def flow(self, name: str) -> Flow:
+        return self._flows[name]
+
+    async def start(self, ctx: Context, name: str, data: Data | None = None) -> Outcome:
+        """Begin flow ``name`` for the actor, replacing any flow they had open."""
+        replies: list[Reply] = []
+        previous = await ctx.uow.dialogs.active(ctx.actor)
+        if previous is not None and previous.flow in self._flows:
+            replies.append(
+                Reply(f"I've set aside your unfinished {self._flows[previous.flow].title}.")
+            )
+        state = DialogState(
+            actor=ctx.actor,
+            flow=name,
+            step=-1,
+            data=dict(data or {}),
+            updated_at=ctx.now(),
+            seq=(previous.seq + 1) if previous else 0,
+        )
+        outcome = as_outcome(await self._advance(ctx, state))
+        outcome.replies[:0] = replies
+        return outcome
+
+    async def matching_choice(self, ctx: Context, state: DialogState, raw: str) -> str | None:
+        """The value of the current step's choice whose label or value was typed, if any."""
+        step = self._flows[state.flow].steps[state.step]
+        typed = raw.strip().casefold()
+        for label, value in (await step.ask(ctx, state.data)).choices:
+            if typed in (label.casefold(), value.casefold()):
+                return value
+        return None
+
+    async def answer(self, ctx: Context, state: DialogState, raw: str) -> list[Reply] | Outcome:
+        flow = self._flows[state.flow]
+        step = flow.steps[state.step]
+        raw = await self.matching_choice(ctx, state, raw) or raw
+        try:
+            value = await step.parse(ctx, state.data, raw)
+        except InvalidInput as error:
+            prompt = await self._prompt(ctx, state)
+            text = error.user_text()
+            verb = raw.strip().split(" ", 1)[0].lower()
+            if self.is_command(verb):
+                text += (
+                    f"\nTo run the command instead, send /{verb} (this {flow.title} stays open)."
+                )
+            return [Reply(text, is_error=True), prompt]
+        state.data[step.key] = value
+        return await self._advance(ctx, state)
+
+    async def press(
+        self, ctx: Context, dialog_id: str, seq: str, value: str
+    ) -> list[Reply] | Outcome:
+        state = await ctx.uow.dialogs.active(ctx.actor)
+        if state is None or str(state.id) != dialog_id or str(state.seq) != seq:
+            replies = [Reply("That button is from an earlier question, so nothing was changed.")]
+            if state is not None and state.flow in self._flows:
+                replies.append(await self._prompt(ctx, state))
+            return replies
+        return await self.answer(ctx, state, value)
+
+    async def form(self, ctx: Context, dialog_id: str) -> tuple[str, list[FormField]]:
+        """The rest of the open flow as form fields (from the current step on)."""
+        state = await self._form_state(ctx, dialog_id)
+        flow = self._flows[state.flow]
+        fields = []
+        for step in flow.steps[state.step :]:
+            prompt = await step.ask(ctx, state.data)
+            conditional = step.when is not None
+            fields.append(
+                FormField(
+                    key=step.key,
+                    label=prompt.text,
+                    choices=tuple(prompt.choices),
+                    free_text=prompt.free_text,
+                    optional=prompt.optional or conditional,
+                )
+            )
+        return flow.title, fields
+
+    async def submit(self, ctx: Context, dialog_id: str, values: dict[str, str]) -> FormResult:
+        """Validate every field the way each step would; finish only when all are valid.
+
+        A field whose step doesn't apply (its condition is false) is ignored; nothing is
+        saved unless every applicable field parses.
+        """
+        state = await self._form_state(ctx, dialog_id)
+        flow = self._flows[state.flow]
+        data = dict(state.data)
+        errors: dict[str, str] = {}
+        for step in flow.steps[state.step :]:
+            if step.when is not None and not step.when(data):
+                continue
+            prompt = await step.ask(ctx, data)
+            raw = (values.get(step.key) or "").strip()
+            if not raw:
+                if not prompt.optional:
+                    errors[step.key] = "Please fill this in."
+                    continue
+                raw = SKIP
+            for label, value in prompt.choices:
+                if raw.casefold() == label.casefold():
+                    raw = value
+            try:
+                data[step.key] = await step.parse(ctx, data, raw)
+            except InvalidInput as error:
+                errors[step.key] = error.user_text()
+        if errors:
+            return FormResult(errors=errors)
+        await ctx.uow.dialogs.delete(state.actor)
+        return FormResult(outcome=as_outcome(await flow.finish(ctx, data)))
+
+    async def _form_state(self, ctx: Context, dialog_id: str) -> DialogState:
+        state = await ctx.uow.dialogs.active(ctx.actor)
+        if state is None or str(state.id) != dialog_id or state.flow not in self._flows:
+            raise Conflict("That form is from an earlier question, so nothing was changed.")
+        return state
+
+    async def cancel(self, ctx: Context) -> str | None:
+        state = await ctx.uow.dialogs.active(ctx.actor)
+        if state is None:
+            return None
+        await ctx.uow.dialogs.delete(ctx.actor)
+        flow = self._flows.get(state.flow)
+        return flow.title if flow else state.flow
+
+    def title_of(self, state: DialogState) -> str:
+        flow = self._flows.get(state.flow)
+        return flow.title if flow else state.flow
+
+    async def _advance(self, ctx: Context, state: DialogState) -> list[Reply] | Outcome:
+        flow = self._flows[state.flow]
+        index = state.step + 1
+        while index < len(flow.steps):
+            condition = flow.steps[index].when
+            if condition is None or condition(state.data):
+                break
+            index += 1
+        if index >= len(flow.steps):
+            if state.id is not None:
+                await ctx.uow.dialogs.delete(state.actor)
+            return await flow.finish(ctx, state.data)
+        state.step = index
+        state.seq += 1
+        state.updated_at = ctx.now()
+        saved = await ctx.uow.dialogs.save(state)
+        return [await self._prompt(ctx, saved)]
+
+    async def _prompt(self, ctx: Context, state: DialogState) -> Reply:
+        flow = self._flows[state.flow]
+        step = flow.steps[state.step]
+        prompt = await step.ask(ctx, state.data)
+        choices = [Choice(label, dialog_choice(state, value)) for label, value in prompt.choices]
+        if prompt.optional:
+            choices.append(Choice("Skip", dialog_choice(state, SKIP)))
+        choices.append(Choice("Cancel", Action.command("cancel").encode(), ChoiceStyle.DANGER))
+        return Reply(
+            prompt.text,
+            title=prompt.title,
+            choices=tuple(choices),
+            expects_text=prompt.free_text,
+            form=str(state.id) if flow.form else None,
+        )
+
+
+def as_outcome(result: Outcome | list[Reply]) -> Outcome:
+    return result if isinstance(result, Outcome) else Outcome(replies=list(result))

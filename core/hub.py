@@ -1,0 +1,252 @@
+"""The one entry point adapters call. Each inbound event runs in its own unit of work.
+
+Adapters translate a platform payload into one of three calls — a command (``verb`` plus
+argument text), a free-text message, or a button press (an action id) — and render the
+returned :class:`Outcome`. Notices for other people are written to the outbox in the same
+transaction, so they are sent exactly when the change they describe is committed. Posts
+in a program's shared space (announcements only) go out through ``space_poster`` right
+after the commit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from core.clock import Clock
+from core.context import Context
+from core.dialogs import DialogEngine, FormField, FormResult
+from core.errors import MentorhubError, NotAllowed, NotRegistered
+from core.identity import Platform, UserRef
+from core.messages import Action, Outcome, Reply, SpacePost, reply_to_data
+from core.ports import DialogState, OutboxMessage, UnitOfWorkFactory
+from core.registry import Access, CommandSpec, Registry
+
+log = logging.getLogger(__name__)
+
+ProgramGuard = Callable[[Context, CommandSpec, dict[str, Any]], Awaitable[None]]
+SpacePosting = Callable[[SpacePost], Awaitable[bool]]
+"""Posts in a shared space: True when posted, False when that platform can't post in
+spaces; raises when it could but failed (see core.delivery.post_to_space)."""
+
+APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
+
+
+class Hub:
+    def __init__(
+        self,
+        *,
+        registry: Registry,
+        dialogs: DialogEngine,
+        uow_factory: UnitOfWorkFactory,
+        clock: Clock,
+        settings: Any,
+        coordinator_guard: ProgramGuard | None = None,
+    ) -> None:
+        self.registry = registry
+        self.dialogs = dialogs
+        self.uow_factory = uow_factory
+        self.clock = clock
+        self.settings = settings
+        self._coordinator_guard = coordinator_guard
+        self.space_poster: SpacePosting | None = None  # wired by the composition root
+
+    async def command(self, ref: UserRef, verb: str, text: str = "") -> Outcome:
+        """Run ``verb`` with its argument text as the person behind ``ref``."""
+        return await self._run(ref, lambda ctx: self._command(ctx, verb, text))
+
+    async def message(self, ref: UserRef, text: str) -> Outcome:
+        """Free text: an answer to the open dialog step, else a command typed without '/'."""
+        return await self._run(ref, lambda ctx: self._message(ctx, text))
+
+    async def action(self, ref: UserRef, action_id: str) -> Outcome:
+        """A button press. Works for buttons of any age: stale ones answer politely."""
+        return await self._run(ref, lambda ctx: self._action(ctx, action_id))
+
+    async def form(self, ref: UserRef, dialog_id: str) -> tuple[str, list[FormField]] | Outcome:
+        """The fields of an open form-capable dialog, or an Outcome explaining why not."""
+        result: list[tuple[str, list[FormField]]] = []
+
+        async def read(ctx: Context) -> Outcome:
+            result.append(await self.dialogs.form(ctx, dialog_id))
+            return Outcome()
+
+        outcome = await self._run(ref, read)
+        return result[0] if result else outcome
+
+    async def submit_form(self, ref: UserRef, dialog_id: str, values: dict[str, str]) -> FormResult:
+        """Submit a whole form: errors per field (nothing saved), or the flow's outcome."""
+        result: list[FormResult] = []
+
+        async def submit(ctx: Context) -> Outcome:
+            submitted = await self.dialogs.submit(ctx, dialog_id, values)
+            result.append(submitted)
+            if submitted.errors:
+                raise _FormInvalid()
+            assert submitted.outcome is not None
+            return submitted.outcome
+
+        outcome = await self._run(ref, submit)
+        if result and result[0].errors:
+            return result[0]
+        return FormResult(outcome=outcome)
+
+    async def system(self, work: Callable[[Context], Awaitable[object]]) -> None:
+        """Run periodic work (expiring requests, lifting pauses) as nobody in particular;
+        its notices go to the outbox in the same transaction."""
+        ref = UserRef(Platform.CONSOLE, "", "system", display_name="mentorhub")
+
+        async def run(ctx: Context) -> Outcome:
+            await work(ctx)
+            return Outcome()
+
+        outcome = await self._run(ref, run)
+        if outcome.replies:  # only errors produce replies here
+            log.error("system task failed: %s", outcome.replies[0].text)
+
+    async def _run(
+        self, ref: UserRef, work: Callable[[Context], Awaitable[Outcome | list[Reply]]]
+    ) -> Outcome:
+        try:
+            async with self.uow_factory() as uow:
+                ctx = Context(
+                    uow=uow, clock=self.clock, settings=self.settings, dialogs=self.dialogs, ref=ref
+                )
+                ctx.account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
+                if ctx.account is not None:
+                    ctx.person = await uow.people.get(ctx.account.person_id)
+                result = await work(ctx)
+                outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+                outcome.notices.extend(ctx.notices)
+                for notice in outcome.notices:
+                    await uow.outbox.add(
+                        OutboxMessage(
+                            person_id=notice.person_id,
+                            key=notice.key,
+                            kind=notice.kind,
+                            payload=reply_to_data(notice.reply),
+                            created_at=ctx.now(),
+                            next_attempt_at=ctx.now(),
+                        )
+                    )
+                await uow.commit()
+        except _FormInvalid:
+            return Outcome()
+        except MentorhubError as error:
+            return Outcome(replies=[Reply(error.user_text(), is_error=True, choices=error.choices)])
+        except Exception:
+            log.exception("command failed for %s:%s", ref.platform, ref.user_id)
+            return Outcome(replies=[Reply(APOLOGY, is_error=True)])
+        for post in outcome.space_posts:
+            outcome.replies.extend(await self._post_in_space(post))
+        return outcome
+
+    async def _post_in_space(self, post: SpacePost) -> list[Reply]:
+        """After the commit, so nothing is posted for a change that was rolled back. Best
+        effort: the people concerned have their own copy in the outbox; the actor is told
+        when the space didn't get one."""
+        try:
+            posted = self.space_poster is not None and await self.space_poster(post)
+        except Exception as error:
+            log.warning("posting in %s failed: %s", post.space[:64], error)
+            return [
+                Reply(
+                    "I couldn't post that in the linked group or channel. "
+                    "Check that I'm still a member there.",
+                    is_error=True,
+                )
+            ]
+        if posted:
+            return [Reply(post.confirmation)] if post.confirmation else []
+        return [Reply("(I can't post in groups or channels on this messenger, so I didn't.)")]
+
+    async def _command(self, ctx: Context, verb: str, text: str) -> Outcome | list[Reply]:
+        verb = verb.strip().lstrip("/").lower()
+        spec = self.registry.get(verb)
+        if spec is None:
+            return self._unknown(ctx, verb)
+        if spec.access is not Access.ANYONE and ctx.person is None:
+            raise NotRegistered()
+        args = spec.parse(text)
+        ctx.extra["verb"] = spec.name
+        if spec.access is Access.COORDINATOR:
+            if self._coordinator_guard is None:
+                raise NotAllowed("Only a program's coordinators can do that.")
+            await self._coordinator_guard(ctx, spec, args)
+        before = await ctx.uow.dialogs.active(ctx.actor)
+        result = await spec.handler(ctx, args)
+        outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+        await self._remind_open_dialog(ctx, spec, outcome, before)
+        return outcome
+
+    async def _remind_open_dialog(
+        self, ctx: Context, spec: CommandSpec, outcome: Outcome, before: DialogState | None
+    ) -> None:
+        """A command run mid-flow leaves the flow open; say so, so the next text isn't lost.
+        Not when the command itself started or moved the flow: its prompt is in the replies."""
+        if spec.name in {"cancel", "help", "start"} or before is None:
+            return
+        state = await ctx.uow.dialogs.active(ctx.actor)
+        if state is None or (state.id, state.seq) != (before.id, before.seq):
+            return
+        if any(reply.expects_text for reply in outcome.replies):
+            return
+        title = self.dialogs.title_of(state)
+        outcome.replies.append(
+            Reply(f"(Your {title} is still open: answer its last question, or send `cancel`.)")
+        )
+
+    def _unknown(self, ctx: Context, verb: str) -> list[Reply]:
+        suggestions = self.registry.suggest(verb)
+        guess = f" Did you mean `{suggestions[0]}`?" if suggestions else ""
+        overview = self.registry.overview(registered=ctx.person is not None, coordinator=True)
+        return [
+            Reply(f"I don't know the command '{verb[:32]}'.{guess}", is_error=True),
+            Reply(overview, title="What you can do"),
+        ]
+
+    async def _message(self, ctx: Context, text: str) -> Outcome | list[Reply]:
+        text = text.strip()
+        state = await ctx.uow.dialogs.active(ctx.actor)
+        if state is not None and not text.startswith("/"):
+            typed_a_choice = await self.dialogs.matching_choice(ctx, state, text) is not None
+            if typed_a_choice or not self._is_bare_command(text):
+                return await self.dialogs.answer(ctx, state, text)
+        verb, _, rest = text.lstrip("/").partition(" ")
+        if (
+            text.startswith("/")
+            or self.registry.get(verb) is not None
+            or self.registry.suggest(verb)
+        ):
+            return await self._command(ctx, verb, rest)
+        if ctx.person is None:
+            return [Reply("Hello! Send `start` to register, or `help` to see what I can do.")]
+        return [
+            Reply("I'm not waiting for an answer right now. Send `help` to see what you can do.")
+        ]
+
+    def _is_bare_command(self, text: str) -> bool:
+        """A lone command word mid-dialog ("help", "pairs") runs the command, unless it is
+        one of the step's choices."""
+        return " " not in text and self.registry.get(text.lower()) is not None
+
+    async def _action(self, ctx: Context, action_id: str) -> Outcome | list[Reply]:
+        try:
+            action = Action.decode(action_id)
+        except ValueError:
+            return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+        if action.kind == "d" and len(action.args) == 3:
+            return await self.dialogs.press(ctx, *action.args)
+        if action.kind == "c" and action.args:
+            verb, *args = action.args
+            return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
+        return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+
+
+class _FormInvalid(Exception):
+    """Rolls back a form submission with field errors (they travel in the FormResult)."""
+
+
+def _quote(value: str) -> str:
+    return f'"{value}"' if not value or any(ch.isspace() for ch in value) else value

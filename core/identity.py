@@ -1,0 +1,58 @@
+"""Who is talking: people, and the messenger accounts they use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Platform(StrEnum):
+    CONSOLE = "console"
+    SLACK = "slack"
+    TELEGRAM = "telegram"
+    DISCORD = "discord"
+
+
+@dataclass(frozen=True, slots=True)
+class UserRef:
+    """An account as an adapter sees it, before we know which person it belongs to.
+
+    ``workspace`` scopes ``user_id``: the Slack team id; "" on Telegram and Discord, whose
+    user ids are global.
+    ``locale`` and ``tz_hint`` are what the platform tells us, used only as suggestions.
+    """
+
+    platform: Platform
+    workspace: str
+    user_id: str
+    display_name: str = ""
+    locale: str | None = None
+    tz_hint: str | None = None
+    space: str = ""  # where this was said: a Discord guild, a Slack channel, a Telegram group
+
+
+@dataclass(slots=True)
+class Person:
+    handle: str
+    name: str
+    timezone: str
+    languages: tuple[str, ...]
+    created_at: datetime
+    quiet_start: int = 21
+    quiet_end: int = 8
+    paused_until: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class PlatformAccount:
+    platform: Platform
+    workspace: str
+    user_id: str
+    person_id: int
+    display_name: str = ""
+    preferred: bool = True
+    reachable: bool = True
+    created_at: datetime | None = None
+    id: int | None = field(default=None)

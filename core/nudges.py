@@ -1,0 +1,287 @@
+"""What each due item does when it comes due; the weekly digest; the unreachable hook.
+
+The schedule itself comes from core/commands/schedule.py. Handlers look again at the
+pair when an item comes due, so anything that slipped through (a pause, a new agreement
+version, a period that closed while we were down) is recorded as missed, not nudged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
+
+from core.clock import ManualClock
+from core.commands.checkins import settle_periods
+from core.commands.common import agreement_in_force, fmt_day, names
+from core.commands.coordinator import status_reply
+from core.commands.lifecycle import INDEFINITELY, pause_pair
+from core.commands.schedule import (
+    AGREEMENT_END,
+    CHECKIN_CLOSE,
+    CHECKIN_OPEN,
+    CHECKIN_REMINDER,
+    MEETING_REMINDER,
+    MIDPOINT,
+)
+from core.context import Context
+from core.dialogs import DialogEngine
+from core.dispatch import Missed, Verdict, WorkContext, respect_quiet_hours
+from core.identity import Platform, UserRef
+from core.messages import Action, Choice, ChoiceStyle, Notice, Reply
+from core.model import Agreement, Pair, PairStatus, Role
+from core.ports import DueItem, OutboxMessage
+from core.settings import CoreSettings
+
+LATE = timedelta(hours=12)
+_SYSTEM = UserRef(Platform.CONSOLE, "", "system", display_name="mentorhub")
+
+
+# --- when items come due -------------------------------------------------------------------
+
+
+def system_context(work: WorkContext) -> Context:
+    """A Context for scheduled work: no actor, the pass's own 'now'."""
+    return Context(
+        uow=work.uow, clock=ManualClock(work.now), settings=CoreSettings(),
+        dialogs=DialogEngine(()), ref=_SYSTEM,
+    )  # fmt: skip
+
+
+Handler = Callable[[Context, DueItem, Pair, Agreement], Awaitable[Verdict]]
+
+
+def pair_handler(handler: Handler) -> Callable[[WorkContext, DueItem], Awaitable[Verdict]]:
+    """Load the pair and its agreement; skip items whose pair moved on."""
+
+    async def handle(work: WorkContext, item: DueItem) -> Verdict:
+        ctx = system_context(work)
+        pair = await ctx.uow.pairs.get(int(item.payload["pair_id"]))
+        if pair is None or pair.status is not PairStatus.ACTIVE:
+            return Missed("the pair is not active")
+        agreement = await agreement_in_force(ctx, pair)
+        if agreement is None or agreement.version != item.payload.get("version"):
+            return Missed("the agreement changed")
+        verdict = await handler(ctx, item, pair, agreement)
+        if not isinstance(verdict, list):  # Missed or Defer
+            return verdict
+        return [*verdict, *ctx.notices]  # plus what the handler's use cases queued
+
+    return handle
+
+
+def _checkin_button(pair: Pair) -> Choice:
+    return Choice(
+        "Check in now", Action.command("checkin", f"pair={pair.id}").encode(), ChoiceStyle.PRIMARY
+    )
+
+
+def _pause_button(pair: Pair) -> Choice:
+    return Choice("Pause", Action.command("pause", f"pair={pair.id}").encode())
+
+
+async def _partner_name(ctx: Context, pair: Pair, person_id: int) -> str:
+    (name,) = await names(ctx, pair.partner_of(person_id))
+    return name
+
+
+async def on_checkin_open(ctx: Context, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+    _, closes = agreement.period_bounds(item.period)
+    if ctx.now().date() >= closes:
+        return Missed("the period ended before we could open it")
+    partner = await _partner_name(ctx, pair, item.person_id)
+    reply = Reply(
+        f"Check-in {item.period + 1} with {partner} is open until {fmt_day(closes)}. "
+        "It takes two minutes: did you meet, progress, blockers, a rating.",
+        title="Time to check in",
+        choices=(_checkin_button(pair),),
+    )
+    return [Notice(item.person_id, reply, key="")]
+
+
+async def on_meeting_reminder(
+    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
+) -> Verdict:
+    partner = await _partner_name(ctx, pair, item.person_id)
+    reply = Reply(
+        f"Tomorrow a new period starts: you agreed to meet {partner} by "
+        f"{agreement.mode.value} ({agreement.channel}) for about "
+        f"{agreement.meeting_minutes} minutes. Have you set a time?",
+        title="Meeting reminder",
+    )
+    return [Notice(item.person_id, reply, key="")]
+
+
+async def _answered(ctx: Context, pair: Pair, period: int, person_id: int) -> bool:
+    assert pair.id is not None
+    for checkin in await ctx.uow.checkins.of_pair(pair.id):
+        if checkin.period == period and checkin.id is not None:
+            return any(
+                a.person_id == person_id for a in await ctx.uow.answers.of_checkin(checkin.id)
+            )
+    return False
+
+
+async def on_checkin_reminder(
+    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
+) -> Verdict:
+    if await _answered(ctx, pair, item.period, item.person_id):
+        return []  # already answered: nothing to say
+    _, closes = agreement.period_bounds(item.period)
+    if ctx.now().date() >= closes:
+        return Missed("the period is over")
+    reply = Reply(
+        f"A friendly reminder: your check-in for pair #{pair.id} closes {fmt_day(closes)}.",
+        choices=(_checkin_button(pair),),
+    )
+    return [Notice(item.person_id, reply, key="")]
+
+
+async def on_midpoint(ctx: Context, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+    reply = Reply(
+        "You're halfway through your agreement. Take two minutes for the midpoint review: "
+        "how is it going, and does the agreement still fit?",
+        title="Midpoint review",
+        choices=(Choice("Start the review", Action.command("review", f"pair={pair.id}").encode()),),
+    )
+    return [Notice(item.person_id, reply, key="")]
+
+
+async def on_agreement_end(
+    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
+) -> Verdict:
+    reply = Reply(
+        f"Your agreement for pair #{pair.id} reaches its end date today. Carry on with a new "
+        "end date, or close the pair with a short survey?",
+        title="Agreement ends",
+        choices=(
+            Choice("Carry on", Action.command("agree", f"pair={pair.id}").encode()),
+            Choice("Close the pair", Action.command("end", f"pair={pair.id}").encode()),
+        ),
+    )
+    return [Notice(item.person_id, reply, key="")]
+
+
+async def trailing_misses(ctx: Context, pair: Pair, person_id: int) -> int:
+    """Closed periods in a row (newest first, pauses skipped) this person didn't answer."""
+    assert pair.id is not None
+    misses = 0
+    for checkin in reversed(await ctx.uow.checkins.of_pair(pair.id)):
+        if checkin.status == "open":
+            continue
+        if checkin.status == "paused":
+            continue
+        assert checkin.id is not None
+        if any(a.person_id == person_id for a in await ctx.uow.answers.of_checkin(checkin.id)):
+            break
+        misses += 1
+    return misses
+
+
+async def on_checkin_close(
+    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
+) -> Verdict:
+    """Record the period, then escalate silence: reminder, partner, coordinator.
+
+    Handled late (we were down), it only records: our outage is not their silence.
+    """
+    _, closes = agreement.period_bounds(item.period)
+    await settle_periods(ctx, pair, agreement, max(closes, ctx.now().date()))
+    if ctx.now() - item.due_at > LATE:
+        return []
+    program = await ctx.uow.programs.get(pair.program_id)
+    assert program is not None and pair.id is not None
+    notices: list[Notice] = []
+    for person_id in (pair.mentee_id, pair.mentor_id):
+        misses = await trailing_misses(ctx, pair, person_id)
+        if misses == 0:
+            continue
+        (name,) = await names(ctx, person_id)
+        partner = pair.partner_of(person_id)
+        if misses == program.remind_after_misses:
+            notices.append(Notice(person_id, Reply(
+                "We missed your check-in last period — no problem, life happens. Check in now, "
+                "or pause for a while if you're busy; your partner is told kindly either way.",
+                choices=(_checkin_button(pair), _pause_button(pair)),
+            ), key=f"miss{misses}:{person_id}"))  # fmt: skip
+        if misses == program.partner_after_misses:
+            notices.append(Notice(partner, Reply(
+                f"{name} hasn't checked in for {misses} periods. No action needed; a short, "
+                "friendly message from you often helps.",
+            ), key=f"miss{misses}:partner:{person_id}"))  # fmt: skip
+        if misses >= program.coordinator_after_misses:
+            paused = program.auto_pause and pair.status is PairStatus.ACTIVE
+            for coordinator in [
+                e.person_id
+                for e in await ctx.uow.enrollments.of_program(program.id or 0, Role.COORDINATOR)
+            ]:
+                notices.append(Notice(coordinator, Reply(
+                    f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
+                    + (" The pair is paused until one of them resumes." if paused else ""),
+                    title="A pair needs attention",
+                ), key=f"miss{misses}:coordinator:{coordinator}:{person_id}"))  # fmt: skip
+            if paused:
+                await pause_pair(
+                    ctx, pair, INDEFINITELY, "mentorhub (after several missed check-ins)"
+                )
+    return notices
+
+
+async def weekly_digest(work: WorkContext) -> Sequence[Notice]:
+    """Each coordinator's weekly summary of each program they run."""
+    ctx = system_context(work)
+    notices = []
+    for program in await ctx.uow.programs.all():
+        assert program.id is not None
+        coordinators = await ctx.uow.enrollments.of_program(program.id, Role.COORDINATOR)
+        if not coordinators:
+            continue
+        reply = await status_reply(ctx, program, title=f"{program.name}: this week")
+        for enrollment in coordinators:
+            notices.append(Notice(enrollment.person_id, reply, key=f"program:{program.id}"))
+    return notices
+
+
+async def on_unreachable(
+    work: WorkContext, person_id: int, message: OutboxMessage
+) -> Sequence[Notice]:
+    """Nobody can reach this person: tell their partners and coordinators once a week."""
+    if await work.uow.outbox.unreachable_since(person_id, work.now - timedelta(days=7)) > 1:
+        return []
+    ctx = system_context(work)
+    (name,) = await names(ctx, person_id)
+    text = (
+        f"I can't reach {name} on their messenger right now (they may have blocked or left it). "
+        "If you're in touch, ask them to message mentorhub again (e.g. send /start) and "
+        "reminders will reach them."
+    )
+    told: set[int] = set()
+    notices = []
+    for pair in await ctx.uow.pairs.of_person(person_id):
+        if not pair.status.is_open or pair.status is PairStatus.AWAITING:
+            continue
+        partner = pair.partner_of(person_id)
+        program = await ctx.uow.programs.get(pair.program_id)
+        coordinators = (
+            await ctx.uow.enrollments.of_program(pair.program_id, Role.COORDINATOR)
+            if program
+            else []
+        )
+        for recipient in (partner, *(e.person_id for e in coordinators)):
+            if recipient not in told and recipient != person_id:
+                told.add(recipient)
+                notices.append(
+                    Notice(recipient, Reply(text, title="Can't reach someone"), key=str(recipient))
+                )
+    return notices
+
+
+def due_handlers() -> dict[str, Callable[[WorkContext, DueItem], Awaitable[Verdict]]]:
+    nudges: dict[str, Handler] = {
+        CHECKIN_OPEN: on_checkin_open,
+        MEETING_REMINDER: on_meeting_reminder,
+        CHECKIN_REMINDER: on_checkin_reminder,
+        MIDPOINT: on_midpoint,
+        AGREEMENT_END: on_agreement_end,
+    }
+    nudges[CHECKIN_CLOSE] = on_checkin_close
+    return {kind: respect_quiet_hours(pair_handler(fn)) for kind, fn in nudges.items()}

@@ -1,0 +1,326 @@
+"""Outbound pacing: token buckets keyed by scope, so we stay under each platform's limits
+instead of learning them from 429s.
+
+A message is sent only when every scope it belongs to has a token: for Telegram the bot
+as a whole (≤ 30 msg/s) and the chat (≤ 1 msg/s); for Slack the workspace (an
+unpublished cap, configurable) and the channel (~1 msg/s); for Discord the bot (50
+req/s), the channel, and — when the message first has to open a DM — a small hourly
+budget of new DMs (opening many gets a bot quarantined).
+
+Scope names, which senders also use in ``RateLimited(retry_after, scope)``:
+
+==============  =====================================================
+``telegram``     the Telegram bot as a whole
+``telegram:<chat>``                  one chat
+``slack:<team>``                     one Slack workspace
+``slack:<team>:<user>``              the DM channel with one user
+``discord``      the Discord bot as a whole
+``discord:<user>``                   the DM channel with one user
+``discord:new-dm``                   opening DMs not opened before
+==============  =====================================================
+
+``RateLimited`` with an empty scope means "this platform, as far as this account goes":
+the widest scope of the message (the bot, or the Slack workspace). A 429 pauses only the
+scope it names; every other scope keeps its pace.
+
+Time is injected (``monotonic`` and ``sleep``), so tests run paced code in virtual time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from core.identity import Platform, PlatformAccount
+
+__all__ = [
+    "Pacer",
+    "PlatformPacing",
+    "Rate",
+    "Scope",
+    "Window",
+    "default_pacing",
+]
+
+_EPSILON = 1e-9
+Monotonic = Callable[[], float]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """``per_second`` tokens are added continuously, up to ``burst`` (at least 1)."""
+
+    per_second: float
+    burst: float = 1.0
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError("a rate needs per_second > 0 and burst >= 1")
+
+    @classmethod
+    def per_minute(cls, count: float, burst: float = 1.0) -> Rate:
+        return cls(count / 60.0, burst)
+
+    @classmethod
+    def per_hour(cls, count: float, burst: float = 1.0) -> Rate:
+        return cls(count / 3600.0, burst)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """At most ``count`` sends in any ``seconds``-long span — the rule Telegram and
+    Discord apply (N per rolling second). Unlike a token bucket, a sender that wakes a
+    little late loses nothing: the window still has room for the sends it missed.
+
+    Sends are also kept ``1 / catch_up`` of the average interval apart, so the window
+    is never spent in one burst (a burst arriving all at once is what trips the
+    platform's own window when round trips vary).
+    """
+
+    count: int
+    seconds: float = 1.0
+    catch_up: float = 1.5
+
+    def __post_init__(self) -> None:
+        if self.count < 1 or self.seconds <= 0 or self.catch_up < 1:
+            raise ValueError("a window needs count >= 1, seconds > 0 and catch_up >= 1")
+
+    @property
+    def per_second(self) -> float:
+        return self.count / self.seconds
+
+    @property
+    def spacing(self) -> float:
+        return self.seconds / self.count / self.catch_up
+
+
+Limit = Rate | Window
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    name: str
+    rate: Limit
+
+
+class _Bucket:
+    """A token bucket (for a :class:`Rate`)."""
+
+    __slots__ = ("paused_until", "rate", "tokens", "updated")
+
+    def __init__(self, rate: Rate, now: float) -> None:
+        self.rate = rate
+        self.tokens = 1.0  # start with one token, not a full burst: no thundering start
+        self.updated = now
+        self.paused_until = 0.0
+
+    def _refill(self, now: float) -> None:
+        if now > self.updated:
+            self.tokens = min(
+                self.rate.burst, self.tokens + (now - self.updated) * self.rate.per_second
+            )
+            self.updated = now
+
+    def wait(self, now: float) -> float:
+        """Seconds until a token can be taken (0: now)."""
+        self._refill(now)
+        paused = max(0.0, self.paused_until - now)
+        if self.tokens >= 1.0 - _EPSILON:  # float error must not become an endless wait
+            return paused
+        return max(paused, (1.0 - self.tokens) / self.rate.per_second)
+
+    def take(self, now: float) -> None:
+        self.tokens = max(0.0, self.tokens - 1.0)
+
+    def pause(self, now: float, seconds: float) -> None:
+        """Then restart from one token, so the scope does not burst when it reopens."""
+        self.paused_until = max(self.paused_until, now + max(0.0, seconds))
+        self.tokens = min(self.tokens, 0.0)
+        self.updated = max(self.updated, self.paused_until - 1.0 / self.rate.per_second)
+
+    def idle_since(self) -> float:
+        return self.updated
+
+
+class _SlidingWindow:
+    """A log of recent sends (for a :class:`Window`)."""
+
+    __slots__ = ("paused_until", "rate", "stamps")
+
+    def __init__(self, rate: Window, now: float) -> None:
+        self.rate = rate
+        self.stamps: deque[float] = deque()
+        self.paused_until = 0.0
+
+    def wait(self, now: float) -> float:
+        while self.stamps and self.stamps[0] <= now - self.rate.seconds:
+            self.stamps.popleft()
+        paused = max(0.0, self.paused_until - now)
+        spaced = self.stamps[-1] + self.rate.spacing - now if self.stamps else 0.0
+        if len(self.stamps) < self.rate.count:
+            return max(paused, spaced)
+        return max(paused, spaced, self.stamps[0] + self.rate.seconds - now + _EPSILON)
+
+    def take(self, now: float) -> None:
+        self.stamps.append(now)
+
+    def pause(self, now: float, seconds: float) -> None:
+        self.paused_until = max(self.paused_until, now + max(0.0, seconds))
+
+    def idle_since(self) -> float:
+        return self.stamps[-1] if self.stamps else 0.0
+
+
+_Limiter = _Bucket | _SlidingWindow
+
+
+class Pacer:
+    """Token buckets by scope name, created on first use.
+
+    ``acquire(scopes)`` waits until every scope has a token and takes one from each, as
+    one step (the event loop runs one coroutine at a time, so check-and-take is atomic).
+    ``pause(scope, seconds)`` honours a 429's retry-after for that scope only.
+    """
+
+    def __init__(self, *, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep):
+        self._monotonic = monotonic
+        self._sleep = sleep
+        self._buckets: dict[str, _Limiter] = {}
+
+    def _bucket(self, scope: Scope) -> _Limiter:
+        bucket = self._buckets.get(scope.name)
+        if bucket is None or type(bucket.rate) is not type(scope.rate):
+            now = self._monotonic()
+            bucket = (
+                _Bucket(scope.rate, now)
+                if isinstance(scope.rate, Rate)
+                else _SlidingWindow(scope.rate, now)
+            )
+            self._buckets[scope.name] = bucket
+        elif bucket.rate != scope.rate:
+            bucket.rate = scope.rate  # same kind, new numbers
+        return bucket
+
+    def wait_time(self, scopes: Sequence[Scope]) -> float:
+        """Seconds until :meth:`acquire` could take tokens for all ``scopes``."""
+        now = self._monotonic()
+        return max((self._bucket(scope).wait(now) for scope in scopes), default=0.0)
+
+    async def acquire(self, scopes: Sequence[Scope], *, give_up_after: float | None = None) -> bool:
+        """Wait for a token in every scope and take them. With ``give_up_after``, return
+        False (taking nothing) as soon as a wait longer than that is needed — e.g. a
+        scope was paused by a 429 while we waited."""
+        while True:
+            wait = self.wait_time(scopes)
+            if wait <= 0:
+                now = self._monotonic()
+                for scope in scopes:
+                    self._bucket(scope).take(now)
+                return True
+            if give_up_after is not None and wait > give_up_after:
+                return False
+            await self._sleep(wait)
+
+    def monotonic(self) -> float:
+        """The pacer's clock (injected in tests)."""
+        return self._monotonic()
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep on the pacer's clock (injected in tests)."""
+        await self._sleep(seconds)
+
+    def pause(self, scope: Scope, seconds: float) -> None:
+        """Send nothing in ``scope`` for ``seconds`` (a 429's retry-after)."""
+        self._bucket(scope).pause(self._monotonic(), seconds)
+
+    def paused_for(self, name: str) -> float:
+        bucket = self._buckets.get(name)
+        return 0.0 if bucket is None else max(0.0, bucket.paused_until - self._monotonic())
+
+    def forget_idle(self, older_than: float = 3600.0) -> int:
+        """Drop buckets unused for ``older_than`` seconds (per-chat buckets pile up)."""
+        now = self._monotonic()
+        idle = [
+            name
+            for name, b in self._buckets.items()
+            if now - b.idle_since() > older_than and b.paused_until < now
+        ]
+        for name in idle:
+            del self._buckets[name]
+        return len(idle)
+
+
+@dataclass(frozen=True, slots=True)
+class PlatformPacing:
+    """How one platform is paced. Each rate that is None is not limited by us.
+
+    ``platform_rate``: the bot as a whole; ``workspace_rate``: per workspace (Slack);
+    ``conversation_rate``: per DM/chat; ``new_conversation_rate``: opening DMs not open
+    yet (only when the sender says a send would open one).
+    """
+
+    platform: Platform
+    platform_rate: Limit | None = None
+    workspace_rate: Limit | None = None
+    conversation_rate: Limit | None = None
+    new_conversation_rate: Limit | None = None
+
+    def scopes(self, account: PlatformAccount, *, opens_conversation: bool = False) -> list[Scope]:
+        """Widest first: the first scope is what an unscoped 429 pauses."""
+        name = self.platform.value
+        scopes: list[Scope] = []
+        if self.platform_rate is not None:
+            scopes.append(Scope(name, self.platform_rate))
+        if self.workspace_rate is not None:
+            scopes.append(Scope(f"{name}:{account.workspace}", self.workspace_rate))
+        if self.conversation_rate is not None:
+            scopes.append(Scope(self.conversation_scope(account), self.conversation_rate))
+        if opens_conversation and self.new_conversation_rate is not None:
+            scopes.append(Scope(f"{name}:new-dm", self.new_conversation_rate))
+        if not scopes:  # unpaced, but still a scope a 429 can pause
+            scopes.append(Scope(name, Rate(1e9, 1e9)))
+        return scopes
+
+    def conversation_scope(self, account: PlatformAccount) -> str:
+        if account.workspace:
+            return f"{self.platform.value}:{account.workspace}:{account.user_id}"
+        return f"{self.platform.value}:{account.user_id}"
+
+
+def default_pacing(
+    *,
+    telegram_per_second: float = 28.0,
+    slack_workspace_per_minute: float = 500.0,
+    discord_per_second: float = 48.0,
+    discord_new_dms_per_hour: float = 60.0,
+) -> dict[Platform, PlatformPacing]:
+    """Pacing a little under each platform's documented limits (see PLATFORMS.md).
+
+    Telegram and Discord count sends in rolling one-second windows, so we do too, a
+    couple under their limit: round trips that vary by a few milliseconds can move a
+    message into the platform's previous window. Per chat and per Slack workspace a
+    smooth token bucket (no bursts) is what the platforms tolerate.
+    """
+    return {
+        Platform.TELEGRAM: PlatformPacing(
+            Platform.TELEGRAM,
+            platform_rate=Window(round(telegram_per_second)),
+            conversation_rate=Rate(1.0),
+        ),
+        Platform.SLACK: PlatformPacing(
+            Platform.SLACK,
+            workspace_rate=Rate.per_minute(slack_workspace_per_minute),
+            conversation_rate=Rate(1.0),
+        ),
+        Platform.DISCORD: PlatformPacing(
+            Platform.DISCORD,
+            platform_rate=Window(round(discord_per_second)),
+            conversation_rate=Rate(1.0),
+            new_conversation_rate=Rate.per_hour(discord_new_dms_per_hour, burst=5),
+        ),
+        Platform.CONSOLE: PlatformPacing(Platform.CONSOLE),
+    }

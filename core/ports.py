@@ -1,0 +1,370 @@
+"""The ports core needs from storage. ``storage/`` implements them; tests use SQLite.
+
+Each repository speaks core types only. A unit of work is one transaction: nothing is kept
+unless ``commit()`` is called before it closes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from types import TracebackType
+from typing import Any, Protocol, Self, TypeVar
+
+from core.identity import Person, Platform, PlatformAccount
+from core.model import (
+    Agreement,
+    Block,
+    CheckIn,
+    CheckInAnswer,
+    Enrollment,
+    Feedback,
+    Goal,
+    Note,
+    Pair,
+    Program,
+    Role,
+)
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class DialogState:
+    """A multi-step flow in progress. ``seq`` grows with every step, so a button from an
+    earlier step (which carries the old seq) is recognised as stale."""
+
+    actor: str  # "platform:workspace:user_id" — flows work before registration too
+    flow: str
+    step: int
+    data: dict[str, Any]
+    updated_at: datetime
+    seq: int = 0
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class OutboxMessage:
+    """One message to deliver to one person. ``key`` is unique per recipient: a second
+    message with the same key is dropped, so retries and crashes never send twice.
+
+    ``status``: pending → sending → sent, or back to pending (retry later), or failed /
+    unreachable; ``uncertain`` means a worker died between the platform call and recording
+    its result and the platform could not tell us — assumed sent (see core.delivery).
+    ``locked_by``/``locked_until`` is a worker's lease; ``account_id`` the account it was
+    (last) sent to.
+    """
+
+    person_id: int
+    key: str
+    kind: str
+    payload: dict[str, Any]
+    created_at: datetime
+    status: str = "pending"
+    attempts: int = 0
+    next_attempt_at: datetime | None = None
+    sent_at: datetime | None = None
+    last_error: str | None = None
+    locked_by: str | None = None
+    locked_until: datetime | None = None
+    account_id: int | None = None
+    id: int | None = field(default=None)
+
+
+class DueStatus:
+    """Values of :attr:`DueItem.status`."""
+
+    SCHEDULED = "scheduled"  # waiting for due_at
+    CLAIMED = "claimed"  # a worker holds a lease on it
+    DONE = "done"  # acted on (its notices are in the outbox)
+    CANCELLED = "cancelled"  # withdrawn (pause, end, agreement changed); schedule() revives
+    MISSED = "missed"  # not acted on: superseded by a later period, or stale
+    FAILED = "failed"  # its handler kept failing; logged
+
+    FINAL = frozenset({DONE, MISSED, FAILED})
+
+
+@dataclass(slots=True)
+class DueItem:
+    """Something to act on for one person at one instant: the schedule of record.
+
+    (Not frozen: a claim builds a thousand of these, and a frozen dataclass costs eight
+    times as much to construct. Treat it as a value all the same.)
+
+    ``(subject, kind, period, person_id)`` is unique. ``subject`` names what it is about
+    ("pair:12", "request:40"), ``kind`` what to do ("checkin_open", "meeting_reminder"),
+    ``period`` which occurrence (a check-in period number; 0 for one-offs). ``payload``
+    is handed to the handler untouched.
+    """
+
+    subject: str
+    kind: str
+    period: int
+    person_id: int
+    due_at: datetime
+    payload: dict[str, Any] = field(default_factory=dict)
+    status: str = DueStatus.SCHEDULED
+    attempts: int = 0
+    locked_by: str | None = None
+    locked_until: datetime | None = None
+    id: int | None = None
+
+    @property
+    def key(self) -> str:
+        """The idempotency key of what this item sends: ``subject:kind:period``."""
+        return f"{self.subject}:{self.kind}:{self.period}"
+
+
+class People(Protocol):
+    async def get(self, person_id: int) -> Person | None: ...
+    async def by_handle(self, handle: str) -> Person | None: ...
+    async def handle_taken(self, handle: str) -> bool: ...
+    async def handles_in_programs(
+        self, program_ids: Collection[int], prefix: str, limit: int
+    ) -> list[str]:
+        """Handles starting with ``prefix`` of people taking part (active enrolment) in any
+        of these programs: distinct, alphabetical, at most ``limit``."""
+        ...
+
+    async def add(self, person: Person) -> Person: ...
+    async def save(self, person: Person) -> None: ...
+
+
+class Accounts(Protocol):
+    async def find(
+        self, platform: Platform, workspace: str, user_id: str
+    ) -> PlatformAccount | None: ...
+    async def of_person(self, person_id: int) -> list[PlatformAccount]: ...
+
+    async def of_people(self, person_ids: Collection[int]) -> dict[int, list[PlatformAccount]]:
+        """Accounts of several people in one query (preferred first, as ``of_person``);
+        a person without accounts maps to an empty list."""
+        ...
+
+    async def add(self, account: PlatformAccount) -> PlatformAccount: ...
+    async def save(self, account: PlatformAccount) -> None: ...
+    async def set_workspace_reachable(
+        self, platform: Platform, workspace: str, reachable: bool
+    ) -> int:
+        """Mark every account of one workspace; returns how many changed."""
+        ...
+
+
+class Dialogs(Protocol):
+    async def active(self, actor: str) -> DialogState | None: ...
+    async def save(self, state: DialogState) -> DialogState: ...
+    async def delete(self, actor: str) -> None: ...
+
+    async def expire(self, *, before: datetime) -> int:
+        """Drop flows untouched since ``before``; returns how many."""
+        ...
+
+
+class Outbox(Protocol):
+    """Messages to deliver. Workers claim rows with a lease, like due items."""
+
+    async def add(self, message: OutboxMessage) -> bool:
+        """Queue a message; returns False (and queues nothing) if its key was seen before."""
+        ...
+
+    async def add_many(self, messages: Sequence[OutboxMessage]) -> int:
+        """Queue several messages at once; returns how many were new (keys seen before
+        are dropped, as in ``add``)."""
+        ...
+
+    async def pending(self, *, now: datetime, limit: int) -> list[OutboxMessage]: ...
+    async def save(self, message: OutboxMessage) -> None: ...
+
+    async def claim(
+        self, *, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[OutboxMessage]:
+        """Lease up to ``limit`` pending rows whose time has come and whose lease (if any)
+        has expired, oldest first. Concurrent workers never get the same row."""
+        ...
+
+    async def mark_sending(
+        self, message_id: int, *, worker: str, account_id: int, now: datetime, lease: timedelta
+    ) -> int | None:
+        """Record that ``worker`` is about to call the platform for this row (status
+        "sending", ``attempts`` + 1, lease renewed). None if the lease was lost."""
+        ...
+
+    async def release(
+        self, message: OutboxMessage, *, worker: str, keep_lease: bool = False
+    ) -> bool:
+        """Write the row's outcome fields (status, attempts, next_attempt_at, sent_at,
+        last_error, account_id) and drop the lease unless ``keep_lease``. False if the
+        lease was lost."""
+        ...
+
+    async def stuck(
+        self, *, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[OutboxMessage]:
+        """Lease rows left "sending" by a worker whose lease expired (it died between the
+        platform call and recording the result)."""
+        ...
+
+    async def unreachable_since(self, person_id: int, since: datetime) -> int:
+        """How many messages to this person ended unreachable since ``since``."""
+        ...
+
+    async def purge(self, *, before: datetime) -> int:
+        """Delete finished rows (sent, uncertain, failed, unreachable) created before."""
+        ...
+
+
+class DueItems(Protocol):
+    """The due table: what to act on, for whom, when. Claimed with a lease."""
+
+    async def schedule(self, items: Sequence[DueItem], *, now: datetime) -> None:
+        """Insert or update by ``(subject, kind, period, person_id)``.
+
+        A changed ``due_at`` or ``payload`` moves a scheduled item (and takes an in-flight
+        one back from its worker, whose result is then discarded); a cancelled item is
+        revived. Finished items (done, missed, failed) are left alone, so recomputing a
+        whole schedule never resends a past period. Unchanged items are not written.
+        """
+        ...
+
+    async def cancel(
+        self,
+        subject: str,
+        kinds: Collection[str] | None = None,
+        from_period: int | None = None,
+        *,
+        now: datetime,
+        person_id: int | None = None,
+    ) -> int:
+        """Withdraw scheduled and in-flight items of ``subject`` (optionally only these
+        kinds, periods ≥ ``from_period``, one recipient). Returns how many."""
+        ...
+
+    async def claim(
+        self, *, now: datetime, limit: int, worker: str, lease: timedelta
+    ) -> list[DueItem]:
+        """Lease up to ``limit`` items due by ``now`` (and items whose lease expired).
+
+        First coalesces catch-up: an overdue item with a later period of the same
+        ``(subject, kind, person_id)`` also due is marked missed, never claimed. (Periods
+        of one subject, kind and person are assumed to be at least an hour apart.)
+        """
+        ...
+
+    async def hold(
+        self, ids: Collection[int], *, now: datetime, worker: str, lease: timedelta
+    ) -> list[int]:
+        """Renew ``worker``'s lease on these items; returns the ids it still holds (on
+        PostgreSQL their rows stay locked until the transaction ends)."""
+        ...
+
+    async def complete(
+        self, ids: Collection[int], status: str, *, now: datetime, worker: str | None = None
+    ) -> list[int]:
+        """Finish claimed items with ``status`` (done, missed, failed, cancelled); with
+        ``worker``, only those it still holds. Returns the ids finished."""
+        ...
+
+    async def defer(self, item_id: int, until: datetime, *, now: datetime, worker: str) -> bool:
+        """Give a claimed item back, due again at ``until``."""
+        ...
+
+    async def for_subject(self, subject: str) -> list[DueItem]:
+        """All items of ``subject``, any status, by period then kind."""
+        ...
+
+    async def next_due_at(self) -> datetime | None:
+        """The earliest due_at of a scheduled item."""
+        ...
+
+    async def purge(self, *, before: datetime) -> int:
+        """Delete finished and cancelled items last updated before ``before``."""
+        ...
+
+
+class UnitOfWork(Protocol):
+    people: People
+    accounts: Accounts
+    dialogs: Dialogs
+    outbox: Outbox
+    programs: Programs
+    enrollments: Enrollments
+    pairs: Pairs
+    agreements: Agreements
+    checkins: CheckIns
+    answers: Answers
+    goals: Goals
+    notes: Notes
+    feedback: FeedbackRepo
+    blocks: Blocks
+    due: DueItems
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
+UnitOfWorkFactory = Callable[[], UnitOfWork]
+
+
+class Repository(Protocol[T]):
+    async def get(self, item_id: int) -> T | None: ...
+    async def add(self, item: T) -> T: ...
+    async def save(self, item: T) -> None: ...
+
+
+class Programs(Repository[Program], Protocol):
+    async def by_slug(self, slug: str) -> Program | None: ...
+    async def all(self) -> list[Program]: ...
+
+
+class Enrollments(Repository[Enrollment], Protocol):
+    async def find(self, program_id: int, person_id: int, role: Role) -> Enrollment | None: ...
+    async def of_person(self, person_id: int) -> list[Enrollment]: ...
+    async def of_program(self, program_id: int, role: Role | None = None) -> list[Enrollment]: ...
+
+
+class Pairs(Repository[Pair], Protocol):
+    async def of_person(self, person_id: int) -> list[Pair]: ...
+    async def of_program(self, program_id: int) -> list[Pair]: ...
+    async def expired_requests(self, now: datetime) -> list[Pair]: ...
+    async def pauses_ending(self, now: datetime) -> list[Pair]: ...
+
+
+class Agreements(Repository[Agreement], Protocol):
+    async def of_pair(self, pair_id: int) -> list[Agreement]: ...
+
+
+class CheckIns(Repository[CheckIn], Protocol):
+    async def of_pair(self, pair_id: int) -> list[CheckIn]: ...
+
+
+class Answers(Repository[CheckInAnswer], Protocol):
+    async def of_checkin(self, checkin_id: int) -> list[CheckInAnswer]: ...
+
+
+class Goals(Repository[Goal], Protocol):
+    async def of_owner(self, owner_id: int) -> list[Goal]: ...
+
+
+class Notes(Repository[Note], Protocol):
+    async def of_pair(self, pair_id: int) -> list[Note]: ...
+
+
+class FeedbackRepo(Repository[Feedback], Protocol):
+    async def of_pair(self, pair_id: int) -> list[Feedback]: ...
+
+
+class Blocks(Repository[Block], Protocol):
+    async def of_person(self, person_id: int) -> list[Block]: ...
+    async def between(self, a: int, b: int) -> bool: ...
+    async def remove(self, person_id: int, blocked_id: int) -> bool: ...

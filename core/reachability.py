@@ -1,0 +1,78 @@
+"""Whether we can message an account: set by adapters when a platform says so.
+
+Delivery skips unreachable accounts (see core.delivery). Adapters call these when the
+platform tells them something outside a send: the app was removed from a workspace
+(everyone there becomes unreachable), or someone we marked unreachable talks to us again
+(which proves we can reach them). :func:`fallback_channels` tells an adapter where it may
+ask someone it can't message directly to open their DMs.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from core.identity import Platform, UserRef
+from core.ports import UnitOfWorkFactory
+
+log = logging.getLogger(__name__)
+
+
+async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable: bool) -> bool:
+    """Mark the account behind ``ref``; True when it existed and its state changed."""
+    async with uow_factory() as uow:
+        account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
+        if account is None or account.reachable == reachable:
+            return False
+        account.reachable = reachable
+        await uow.accounts.save(account)
+        await uow.commit()
+    log.info(
+        "%s account %s:%s is now %s",
+        ref.platform.value,
+        ref.workspace,
+        ref.user_id,
+        "reachable" if reachable else "unreachable",
+    )
+    return True
+
+
+async def set_workspace_reachable(
+    uow_factory: UnitOfWorkFactory, platform: Platform, workspace: str, reachable: bool
+) -> int:
+    """Mark every account of one workspace (e.g. the app was uninstalled); returns the count."""
+    async with uow_factory() as uow:
+        changed = await uow.accounts.set_workspace_reachable(platform, workspace, reachable)
+        await uow.commit()
+    log.info(
+        "%d %s account(s) in workspace %s are now %s",
+        changed,
+        platform.value,
+        workspace,
+        "reachable" if reachable else "unreachable",
+    )
+    return changed
+
+
+async def fallback_channels(
+    uow_factory: UnitOfWorkFactory, person_id: int, platform: Platform
+) -> list[str]:
+    """Where to ask someone we can't DM to open their DMs: the channels configured
+    (``Program.channel``) for the programs they take part in that live on ``platform``
+    (or on no platform in particular), in the order they joined, without repeats.
+
+    The values are as coordinators typed them; the adapter decides which it can use.
+    """
+    prefix = f"{platform.value}:"
+    channels: list[str] = []
+    async with uow_factory() as uow:
+        for enrollment in await uow.enrollments.of_person(person_id):
+            if not enrollment.active:
+                continue
+            program = await uow.programs.get(enrollment.program_id)
+            if program is None or not program.channel.strip():
+                continue
+            if program.space and not program.space.startswith(prefix):
+                continue
+            if program.channel.strip() not in channels:
+                channels.append(program.channel.strip())
+    return channels

@@ -1,0 +1,237 @@
+"""The command registry: each command is declared once here; every face is generated from it.
+
+Slack shows a command as ``/mentor <verb> …``, Telegram as ``/<verb> …``, Discord as a
+``/mentor <verb>`` subcommand with typed options, the console as ``<verb> …``. Help text,
+argument parsing and validation all come from the same :class:`CommandSpec`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from core.errors import InvalidInput
+from core.text import clean_date, clean_int, clean_text, clean_timezone
+
+if TYPE_CHECKING:
+    from core.context import Context
+    from core.messages import Outcome, Reply
+
+VERB_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Telegram's and Discord's rules, intersected
+
+
+class Access(StrEnum):
+    ANYONE = "anyone"  # works before registration too
+    REGISTERED = "registered"
+    COORDINATOR = "coordinator"  # of the program named by the spec's ``program_arg``
+
+
+class ArgKind(StrEnum):
+    WORD = "word"
+    TEXT = "text"
+    INT = "int"
+    TIMEZONE = "timezone"
+    DATE = "date"
+    PERSON = "person"  # a handle, with or without @
+    PROGRAM = "program"  # a program's short name
+    CHOICE = "choice"
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    name: str
+    kind: ArgKind
+    help: str
+    required: bool = True
+    rest: bool = False  # takes the rest of the line (only the last positional)
+    verbatim: bool = False  # a rest taken as typed: quotes and apostrophes kept
+    named_only: bool = False  # set only as name=value, so it never swallows a positional
+    choices: tuple[str, ...] = ()
+    low: int = 0
+    high: int = 10_000
+    max_len: int = 300
+
+    def convert(self, raw: str) -> object:
+        what = self.name.replace("_", " ")
+        if self.kind is ArgKind.INT:
+            return clean_int(raw, what=what, low=self.low, high=self.high)
+        if self.kind is ArgKind.TIMEZONE:
+            return clean_timezone(raw)
+        if self.kind is ArgKind.DATE:
+            return clean_date(raw)
+        if self.kind is ArgKind.CHOICE:
+            value = raw.strip().lower()
+            if value not in self.choices:
+                raise InvalidInput(
+                    f"'{raw[:30]}' is not a valid {what}.",
+                    hint=f"Choose one of: {', '.join(self.choices)}.",
+                )
+            return value
+        if self.kind in (ArgKind.PERSON, ArgKind.PROGRAM, ArgKind.WORD):
+            value = raw.strip().lstrip("@").lower() if self.kind is ArgKind.PERSON else raw.strip()
+            return clean_text(value, what=what, limit=64)
+        return clean_text(raw, what=what, limit=self.max_len)
+
+
+Handler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome | list[Reply]"]]
+
+
+@dataclass(frozen=True, slots=True)
+class CommandSpec:
+    name: str
+    summary: str
+    handler: Handler
+    args: tuple[Arg, ...] = ()
+    access: Access = Access.REGISTERED
+    program_arg: str | None = None  # the arg naming the program a coordinator must run
+    examples: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    group: str = "General"
+    hidden: bool = False  # reachable (e.g. from buttons) but not listed in help/menus
+
+    def __post_init__(self) -> None:
+        for verb in (self.name, *self.aliases):
+            if not VERB_RE.match(verb):
+                raise ValueError(f"command name {verb!r} is not valid on every messenger")
+        if len(self.summary) > 100:
+            raise ValueError(f"summary of {self.name!r} exceeds Discord's 100 characters")
+        if self.access is Access.COORDINATOR and self.program_arg is None:
+            raise ValueError(f"coordinator command {self.name!r} must name its program_arg")
+        rests = [a for a in self.args if a.rest]
+        if rests and rests[-1] is not self.args[-1]:
+            raise ValueError(f"only the last argument of {self.name!r} may take the rest")
+        if any(a.verbatim and not a.rest for a in self.args):
+            raise ValueError(f"a verbatim argument of {self.name!r} must take the rest")
+
+    def usage(self) -> str:
+        parts = [self.name]
+        for arg in self.args:
+            label = f"<{arg.name}{'…' if arg.rest else ''}>"
+            if arg.named_only:
+                label = f"<{arg.name}=…>"
+            parts.append(label if arg.required else f"[{label[1:-1]}]")
+        return " ".join(parts)
+
+    def parse(self, text: str) -> dict[str, Any]:
+        """Parse ``text`` (everything after the verb) into converted argument values.
+
+        Positional values fill arguments in order; ``name=value`` sets one by name; quotes
+        group words. The last argument may take the rest of the line.
+        """
+        tokens, verbatim = self._split(text)
+        by_name = {a.name: a for a in self.args}
+        values: dict[str, Any] = {}
+        positional: list[str] = []
+        for token in tokens:
+            key, sep, value = token.partition("=")
+            if sep and key in by_name:
+                values[key] = by_name[key].convert(value)
+            else:
+                positional.append(token)
+        if verbatim:
+            positional.append(verbatim)
+        free = [a for a in self.args if a.name not in values and not a.named_only]
+        for arg in free:
+            if not positional:
+                break
+            if arg.rest:
+                values[arg.name] = arg.convert(" ".join(positional))
+                positional = []
+            else:
+                values[arg.name] = arg.convert(positional.pop(0))
+        if positional:
+            raise InvalidInput(
+                f"Too many values for {self.name}: {' '.join(positional)[:60]}",
+                hint=f"Usage: {self.usage()}",
+            )
+        missing = [a.name for a in self.args if a.required and a.name not in values]
+        if missing:
+            raise InvalidInput(
+                f"{self.name} needs: {', '.join(missing)}.", hint=f"Usage: {self.usage()}"
+            )
+        return values
+
+    def _split(self, text: str) -> tuple[list[str], str]:
+        """Words to parse, and the verbatim rest (if the last argument takes one): the
+        words before it are split at spaces, so "Don't" in the rest is no open quote.
+        A rest given by name (``message=…``, as Discord's options arrive) is parsed."""
+        last = self.args[-1] if self.args else None
+        if last is None or not last.verbatim:
+            return split_words(text), ""
+        before = len([a for a in self.args[:-1] if not a.named_only])
+        words = text.strip().split(None, before)
+        named = any(word.startswith(f"{last.name}=") for word in text.split())
+        if len(words) <= before or named:
+            return split_words(text), ""
+        return split_words(" ".join(words[:-1])), words[-1]
+
+    def help_text(self) -> str:
+        lines = [f"{self.usage()} — {self.summary}"]
+        for arg in self.args:
+            optional = "" if arg.required else " (optional)"
+            choices = f" One of: {', '.join(arg.choices)}." if arg.choices else ""
+            lines.append(f"  {arg.name}{optional}: {arg.help}.{choices}")
+        if self.aliases:
+            lines.append(f"  Also: {', '.join(self.aliases)}")
+        lines.extend(f"  e.g. {example}" for example in self.examples)
+        return "\n".join(lines)
+
+
+def split_words(text: str) -> list[str]:
+    normalized = text.translate(_SMART_QUOTES)
+    try:
+        return shlex.split(normalized)
+    except ValueError as exc:
+        raise InvalidInput(
+            "There's an unclosed quote in that command.",
+            hint='Put quotes around text with spaces, like: "Alice Smith".',
+        ) from exc
+
+
+_SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+
+
+@dataclass(slots=True)
+class Registry:
+    _commands: dict[str, CommandSpec] = field(default_factory=dict)
+    _aliases: dict[str, str] = field(default_factory=dict)
+
+    def add(self, spec: CommandSpec) -> CommandSpec:
+        for verb in (spec.name, *spec.aliases):
+            if verb in self._commands or verb in self._aliases:
+                raise ValueError(f"command {verb!r} declared twice")
+        self._commands[spec.name] = spec
+        for alias in spec.aliases:
+            self._aliases[alias] = spec.name
+        return spec
+
+    def extend(self, specs: Iterable[CommandSpec]) -> None:
+        for spec in specs:
+            self.add(spec)
+
+    def get(self, verb: str) -> CommandSpec | None:
+        verb = verb.lower()
+        return self._commands.get(self._aliases.get(verb, verb))
+
+    def all(self, *, include_hidden: bool = False) -> list[CommandSpec]:
+        return [s for s in self._commands.values() if include_hidden or not s.hidden]
+
+    def suggest(self, verb: str) -> list[str]:
+        names = [*self._commands, *self._aliases]
+        return difflib.get_close_matches(verb.lower(), names, n=3, cutoff=0.6)
+
+    def overview(self, *, registered: bool, coordinator: bool) -> str:
+        groups: dict[str, list[str]] = {}
+        for spec in self.all():
+            if spec.access is Access.COORDINATOR and not coordinator:
+                continue
+            if spec.access is not Access.ANYONE and not registered:
+                continue
+            groups.setdefault(spec.group, []).append(f"  {spec.usage()} — {spec.summary}")
+        sections = [f"{group}:\n" + "\n".join(lines) for group, lines in groups.items()]
+        return "\n\n".join(sections) + "\n\nSend `help <command>` for details."

@@ -1,0 +1,18 @@
+"""Settings core reads. ``bots/config.py`` builds them from the validated TOML file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    privacy_policy: str = (
+        "mentorhub stores your name, time zone, languages and what you enter in your programs. "
+        "Private notes and answers are visible only to you. Send `forget_me` to delete your data."
+    )
+    default_cadence_days: int = 14
+    default_duration_weeks: int = 12
+    default_meeting_minutes: int = 30
+    request_expiry_hours: int = 72
+    default_capacity: int = 2

@@ -1,0 +1,175 @@
+"""Validation of what people type: names, time zones, languages, dates, lengths."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from datetime import date
+from functools import cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from core.errors import InvalidInput
+
+NAME_MAX = 80
+SHORT_TEXT_MAX = 300
+LONG_TEXT_MAX = 2000
+MAX_LANGUAGES = 8
+
+_HANDLE_RE = re.compile(r"^[a-z][a-z0-9_]{1,23}$")
+_LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
+
+
+def clean_text(value: str, *, what: str, limit: int, required: bool = True) -> str:
+    """Trim, drop control characters (except newlines) and enforce a length limit."""
+    cleaned = "".join(
+        ch for ch in value if ch == "\n" or unicodedata.category(ch)[0] != "C"
+    ).strip()
+    if required and not cleaned:
+        raise InvalidInput(f"The {what} can't be empty.")
+    if len(cleaned) > limit:
+        raise InvalidInput(
+            f"The {what} is {len(cleaned)} characters long; the limit is {limit}.",
+            hint="Please shorten it and send it again.",
+        )
+    return cleaned
+
+
+def clean_name(value: str) -> str:
+    return clean_text(value.replace("\n", " "), what="name", limit=NAME_MAX)
+
+
+def handle_from_name(name: str) -> str:
+    """A readable handle from a display name: 'Zoë O'Brien' -> 'zoe_obrien'."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "_", ascii_name.lower()).strip("_")
+    if not slug or not slug[0].isalpha():
+        slug = f"user_{slug}" if slug else "user"
+    return slug[:20].rstrip("_") or "user"
+
+
+def clean_handle(value: str) -> str:
+    handle = value.strip().lstrip("@").lower()
+    if not _HANDLE_RE.match(handle):
+        raise InvalidInput(
+            f"'{value.strip()[:40]}' is not a valid handle.",
+            hint="A handle is 2-24 characters: a letter first, then letters, digits or _.",
+        )
+    return handle
+
+
+@cache
+def _zones_by_lower() -> dict[str, str]:
+    zones = {
+        z.lower(): z
+        for z in available_timezones()
+        if ("/" in z or z == "UTC") and not z.startswith(("posix/", "right/", "Etc/"))
+    }
+    # "berlin" or "new york" -> the zone whose last part is that city, when unambiguous
+    by_city: dict[str, set[str]] = {}
+    for zone in zones.values():
+        city = zone.rsplit("/", 1)[-1].lower()
+        by_city.setdefault(city, set()).add(zone)
+        by_city.setdefault(city.replace("_", " "), set()).add(zone)
+    for city, candidates in by_city.items():
+        if len(candidates) == 1 and city not in zones:
+            zones[city] = next(iter(candidates))
+    return zones
+
+
+def clean_timezone(value: str) -> str:
+    """Accept an IANA name in any case ('europe/berlin'), or a city name ('Berlin')."""
+    raw = value.strip()
+    if not raw:
+        raise InvalidInput("Please name a time zone.", hint=_TZ_HINT)
+    zone = _zones_by_lower().get(raw.lower()) or _zones_by_lower().get(
+        raw.lower().replace(" ", "_")
+    )
+    if zone is None:
+        close = difflib.get_close_matches(raw.lower(), _zones_by_lower().keys(), n=3, cutoff=0.75)
+        suggestions = list(dict.fromkeys(_zones_by_lower()[c] for c in close))[:2]
+        hint = f"Did you mean {' or '.join(suggestions)}? " if suggestions else ""
+        raise InvalidInput(f"'{raw[:60]}' is not a time zone I know.", hint=hint + _TZ_HINT)
+    try:
+        ZoneInfo(zone)
+    except ZoneInfoNotFoundError as exc:  # pragma: no cover - tzdata is a dependency
+        raise InvalidInput(f"'{raw[:60]}' is not a time zone I know.", hint=_TZ_HINT) from exc
+    return zone
+
+
+_TZ_HINT = "Use an IANA name like Europe/Berlin, America/New_York or Asia/Tokyo, or a city name."
+
+
+def clean_languages(value: str) -> tuple[str, ...]:
+    parts = [p.strip().lower() for p in re.split(r"[,\s]+", value) if p.strip()]
+    if not parts:
+        raise InvalidInput("Please name at least one language.", hint=_LANG_HINT)
+    if len(parts) > MAX_LANGUAGES:
+        raise InvalidInput(f"That's {len(parts)} languages; the limit is {MAX_LANGUAGES}.")
+    for part in parts:
+        if not _LANGUAGE_RE.match(part):
+            raise InvalidInput(f"'{part[:20]}' is not a language code.", hint=_LANG_HINT)
+    return tuple(dict.fromkeys(parts))
+
+
+_LANG_HINT = "Use language codes separated by commas, like: en, de, pt-br"
+
+
+def clean_date(value: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(
+            f"'{value.strip()[:30]}' is not a date.",
+            hint="Write dates as YYYY-MM-DD, e.g. 2026-03-01.",
+        ) from exc
+
+
+def clean_int(value: str, *, what: str, low: int, high: int) -> int:
+    try:
+        number = int(value.strip())
+    except ValueError as exc:
+        raise InvalidInput(f"The {what} must be a whole number from {low} to {high}.") from exc
+    if not low <= number <= high:
+        raise InvalidInput(f"The {what} must be from {low} to {high}; you wrote {number}.")
+    return number
+
+
+def likely_timezones(locale: str | None) -> tuple[str, ...]:
+    """A few plausible zones for a language/locale code, offered as quick choices."""
+    if not locale:
+        return ("Europe/London", "America/New_York", "Asia/Kolkata")
+    lang, _, region = locale.replace("_", "-").lower().partition("-")
+    by_region = _REGION_ZONES.get(region) if region else None
+    return by_region or _LANGUAGE_ZONES.get(lang, ("Europe/London", "America/New_York", "UTC"))
+
+
+_LANGUAGE_ZONES: dict[str, tuple[str, ...]] = {
+    "en": ("Europe/London", "America/New_York", "America/Los_Angeles"),
+    "de": ("Europe/Berlin", "Europe/Vienna", "Europe/Zurich"),
+    "fr": ("Europe/Paris", "America/Montreal", "Africa/Dakar"),
+    "es": ("Europe/Madrid", "America/Mexico_City", "America/Bogota"),
+    "pt": ("America/Sao_Paulo", "Europe/Lisbon", "Africa/Luanda"),
+    "it": ("Europe/Rome",),
+    "nl": ("Europe/Amsterdam", "Europe/Brussels"),
+    "pl": ("Europe/Warsaw",),
+    "uk": ("Europe/Kyiv",),
+    "ru": ("Europe/Moscow", "Asia/Almaty", "Asia/Yekaterinburg"),
+    "tr": ("Europe/Istanbul",),
+    "ar": ("Asia/Riyadh", "Africa/Cairo", "Asia/Dubai"),
+    "hi": ("Asia/Kolkata",),
+    "ja": ("Asia/Tokyo",),
+    "ko": ("Asia/Seoul",),
+    "zh": ("Asia/Shanghai", "Asia/Taipei", "Asia/Singapore"),
+    "id": ("Asia/Jakarta",),
+    "vi": ("Asia/Ho_Chi_Minh",),
+    "sv": ("Europe/Stockholm",),
+}
+_REGION_ZONES: dict[str, tuple[str, ...]] = {
+    "us": ("America/New_York", "America/Chicago", "America/Los_Angeles"),
+    "gb": ("Europe/London",),
+    "in": ("Asia/Kolkata",),
+    "br": ("America/Sao_Paulo",),
+    "ca": ("America/Toronto", "America/Vancouver"),
+    "au": ("Australia/Sydney", "Australia/Perth"),
+}

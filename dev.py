@@ -1,0 +1,77 @@
+#!/usr/bin/env python3
+"""One entry point for people and CI; needs nothing but Python 3.11+.
+
+    python3 dev.py run      install (into .venv) and run mentorhub
+    python3 dev.py test     install with dev tools and run the test suite
+    python3 dev.py check    what CI runs: format check, lint, types, tests
+    python3 dev.py fmt      format and autofix
+    python3 dev.py bench    run the benchmarks (see benchmarks/README.md)
+
+Extra arguments go to the underlying tool (`python3 dev.py test -k console`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("MENTORHUB_VENV", ROOT / ".venv"))
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+
+
+def ensure_env(extras: str) -> None:
+    """Create .venv and install the project, again only when pyproject.toml changed."""
+    if sys.version_info < (3, 11):
+        sys.exit(f"mentorhub needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    stamp = VENV / f".installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    if not (BIN / "python").exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", target], check=True)
+    stamp.write_text(digest)
+
+
+def tool(name: str, *args: str) -> int:
+    return subprocess.run([str(BIN / name), *args], cwd=ROOT, check=False).returncode
+
+
+def main(argv: list[str]) -> int:
+    command, *rest = argv or ["help"]
+    if command == "run":
+        ensure_env("")
+        return tool("mentorhub", "run", *rest)
+    if command == "test":
+        ensure_env("dev")
+        return tool("pytest", *rest)
+    if command == "lint":
+        ensure_env("dev")
+        for step in (("ruff", "format", "--check", "."), ("ruff", "check", "."), ("mypy", ".")):
+            print("$", " ".join(step), flush=True)
+            if code := tool(*step):
+                return code
+        return 0
+    if command == "check":
+        return main(["lint"]) or main(["test", *rest])
+    if command == "fmt":
+        ensure_env("dev")
+        return tool("ruff", "format", ".") or tool("ruff", "check", "--fix", ".")
+    if command == "bench":
+        ensure_env("dev")
+        return tool("python", "-m", "benchmarks", *rest)
+    print(__doc__)
+    return 0 if command in ("help", "-h", "--help") else 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

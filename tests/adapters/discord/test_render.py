@@ -1,0 +1,135 @@
+"""Reply -> Discord message JSON, exactly."""
+
+from __future__ import annotations
+
+from adapters.discord.render import (
+    ANSWER_BUTTON_ID,
+    CONTENT_LIMIT,
+    answer_modal_payload,
+    escape,
+    render_reply,
+)
+from core.messages import Action, Choice, ChoiceStyle, Field, Reply
+
+ZW = "\u200b"
+
+
+def test_escape_neutralises_markdown_mentions_and_entities() -> None:
+    assert escape("**bold**") == r"\*\*bold\*\*"
+    assert escape("@everyone and @here") == f"@{ZW}everyone and @{ZW}here"
+    assert escape("<@&123456789012345678>") == f"<@{ZW}&123456789012345678>"
+    assert escape("<@123456789012345678>") == f"<@{ZW}123456789012345678>"
+    assert escape("<#123456789012345678> <t:1700000000:R>") == (
+        f"<{ZW}#123456789012345678> <{ZW}t:1700000000:R>"
+    )
+    assert escape("# big\n> quote\n- item\n1. first") == "\\# big\n\\> quote\n\\- item\n1\\. first"
+    assert escape("a_b `c` ||d|| ~e~") == r"a\_b \`c\` \|\|d\|\| \~e\~"
+    assert escape("[x](http://evil.example)") == r"\[x](http://evil.example)"
+    assert escape("see https://example.org/a_b") == "see https://example.org/a_b"
+
+
+def test_plain_reply_is_escaped_content_without_mentions() -> None:
+    message = render_reply(Reply("Hi @everyone, I'm **Ann** <@&123456789012345678>"))
+    assert message.payload() == {
+        "content": f"Hi @{ZW}everyone, I'm \\*\\*Ann\\*\\* <@{ZW}&123456789012345678>",
+        "allowed_mentions": {"parse": []},
+    }
+
+
+def test_title_is_a_bold_line_and_errors_are_marked() -> None:
+    assert render_reply(Reply("Send `help`.", title="What_now")).content == (
+        "**What\\_now**\nSend \\`help\\`."
+    )
+    assert render_reply(Reply("No such zone.", is_error=True)).content == "⚠️ No such zone."
+
+
+def test_fields_become_an_embed() -> None:
+    reply = Reply(
+        "",
+        title="Your profile",
+        fields=(Field("Name", "@everyone *Ann*"), Field("Languages", "")),
+        choices=(Choice("Change time zone", Action.command("profile", "timezone").encode()),),
+    )
+    assert render_reply(reply).payload() == {
+        "embeds": [
+            {
+                "title": "Your profile",
+                "fields": [
+                    {"name": "Name", "value": f"@{ZW}everyone \\*Ann\\*", "inline": False},
+                    {"name": "Languages", "value": "-", "inline": False},
+                ],
+            }
+        ],
+        "components": [
+            {
+                "type": 1,
+                "components": [
+                    {
+                        "type": 2,
+                        "style": 2,
+                        "disabled": False,
+                        "label": "Change time zone",
+                        "custom_id": "c:profile:timezone",
+                    }
+                ],
+            }
+        ],
+        "allowed_mentions": {"parse": []},
+    }
+
+
+def test_error_embed_is_red() -> None:
+    embed = render_reply(Reply("bad", fields=(Field("a", "b"),), is_error=True)).embed
+    assert embed is not None
+    assert embed["color"] == 0xED4245
+    assert embed["description"] == "⚠️ bad"
+
+
+def test_choices_become_rows_of_five_with_styles_and_unescaped_labels() -> None:
+    choices = (
+        *(Choice(f"**{i}**", f"d:1:2:{i}") for i in range(7)),
+        Choice("Yes", "c:yes", ChoiceStyle.PRIMARY),
+        Choice("Cancel", "c:cancel", ChoiceStyle.DANGER),
+        Choice("Cancel again", "c:cancel", ChoiceStyle.DANGER),  # same id: dropped
+    )
+    message = render_reply(Reply("Pick", choices=choices))
+    rows = message.payload()["components"]
+    assert [len(r["components"]) for r in rows] == [5, 4]
+    flat = [b for r in rows for b in r["components"]]
+    assert flat[0]["label"] == "**0**"  # labels are shown verbatim by Discord
+    assert [b["style"] for b in flat[-2:]] == [1, 4]
+    assert [b["custom_id"] for b in flat].count("c:cancel") == 1
+
+
+def test_answer_button_only_when_text_is_expected_and_asked_for() -> None:
+    reply = Reply("Which time zone?", choices=(Choice("UTC", "d:1:2:UTC"),), expects_text=True)
+    with_answer = render_reply(reply, answer_button=True)
+    assert [(b.label, b.custom_id, int(b.style)) for b in with_answer.buttons] == [
+        ("Type your answer", ANSWER_BUTTON_ID, 1),
+        ("UTC", "d:1:2:UTC", 2),
+    ]
+    assert [b.custom_id for b in render_reply(reply).buttons] == ["d:1:2:UTC"]
+    no_text = Reply("Pick", choices=(Choice("UTC", "d:1:2:UTC"),))
+    assert [b.custom_id for b in render_reply(no_text, answer_button=True).buttons] == ["d:1:2:UTC"]
+
+
+def test_long_text_moves_to_an_embed_and_is_cut_at_the_limit() -> None:
+    long = "x" * (CONTENT_LIMIT + 10)
+    message = render_reply(Reply(long, title="Help"))
+    assert message.content == ""
+    assert message.embed == {"title": "Help", "description": long}
+    huge = render_reply(Reply("y" * 5000))
+    assert huge.embed is not None
+    assert len(huge.embed["description"]) == 4096
+    assert huge.embed["description"].endswith("…")
+
+
+def test_answer_modal_payload() -> None:
+    assert answer_modal_payload()["components"][0]["components"][0]["custom_id"] == "answer"
+
+
+def test_an_empty_reply_still_is_a_valid_message() -> None:
+    assert render_reply(Reply("")).payload() == {
+        "content": "…",
+        "allowed_mentions": {"parse": []},
+    }

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bots.config import ConfigError, Secret, load_config
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_example_config_is_valid_and_names_no_secret() -> None:
+    config = load_config(ROOT / "config.example.toml", environ={})
+    assert config.database.url.startswith("sqlite")
+    assert config.console_enabled()
+    text = (ROOT / "config.example.toml").read_text()
+    token_like = re.compile(r"xox[abp]-[0-9A-Za-z-]{8,}|xapp-[0-9A-Za-z-]{8,}|\d{6,}:[\w-]{30,}")
+    assert token_like.findall(text) == []
+
+
+def test_every_problem_is_reported_with_what_to_fix(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        """
+[database]
+urll = "sqlite:///x.db"
+[programs]
+cadence_days = "weekly"
+[slack]
+enabled = true
+mode = "carrier-pigeon"
+""",
+    )
+    with pytest.raises(ConfigError) as error:
+        load_config(path, environ={})
+    problems = "\n".join(error.value.problems)
+    assert "Unknown key 'database.urll'. Did you mean 'url'?" in problems
+    assert "'programs.cadence_days' must be int; got str 'weekly'" in problems
+    assert "'slack.mode' must be one of 'http', 'socket'" in problems
+
+
+def test_enabled_messenger_needs_its_env_var(tmp_path: Path) -> None:
+    path = write(tmp_path, '[telegram]\nenabled = true\ntoken_env = "MY_TG_TOKEN"\n')
+    with pytest.raises(ConfigError, match="MY_TG_TOKEN"):
+        load_config(path, environ={})
+    config = load_config(path, environ={"MY_TG_TOKEN": "123:abc"})
+    assert config.messengers() == ["telegram"]
+    assert not config.console_enabled()
+
+
+def test_secrets_never_show_themselves() -> None:
+    secret = Secret("xoxb-very-secret")
+    assert "very-secret" not in repr(secret)
+    assert "very-secret" not in f"{secret}"
+    assert secret.reveal() == "xoxb-very-secret"
+
+
+def test_check_config_command_prints_the_verdict(tmp_path: Path) -> None:
+    good = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bots.cli",
+            "--config",
+            str(ROOT / "config.example.toml"),
+            "check-config",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+    )
+    assert good.returncode == 0, good.stderr
+    assert "Configuration OK" in good.stdout
+    bad = write(tmp_path, "[discord]\nenabled = true\n")
+    result = subprocess.run(
+        [sys.executable, "-m", "bots.cli", "--config", str(bad), "check-config"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
+        env={"PATH": "/usr/bin:/bin"},
+    )
+    assert result.returncode == 2
+    assert "MENTORHUB_DISCORD_TOKEN" in result.stderr

@@ -1,0 +1,80 @@
+"""bots/messengers.py builds the enabled adapters from config."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from adapters.discord import DiscordMessenger
+from bots.bootstrap import Mentorhub, build
+from bots.config import (
+    Config,
+    ConfigError,
+    ConsoleConfig,
+    DatabaseConfig,
+    DiscordConfig,
+    load_config,
+)
+from bots.messengers import build_messengers
+from bots.runner import run
+from core.clock import ManualClock
+from core.identity import Platform
+from tests.fakes.discord_api import FakeDiscord
+
+GUILD = 111111111111111111
+
+
+def test_discord_is_built_from_its_config_section(
+    tmp_path: Path, app: Mentorhub, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text(
+        "[discord]\nenabled = true\nguild_ids = [111, 222]\nsync_global = true\n"
+        "new_dms_per_hour = 30\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", "t0ken")
+    config = load_config(path)
+    (messenger,) = build_messengers(config, app.hub)
+    assert isinstance(messenger, DiscordMessenger)
+    assert messenger.platform is Platform.DISCORD
+    assert messenger.settings.guild_ids == (111, 222)
+    assert messenger.settings.sync_global is True
+    assert messenger.settings.new_dms_per_hour == 30
+    assert "t0ken" not in repr(vars(messenger))
+
+
+def test_new_dms_per_hour_must_be_positive(tmp_path: Path) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text("[discord]\nnew_dms_per_hour = 0\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="new_dms_per_hour must be at least 1"):
+        load_config(path, environ={})
+
+
+async def test_run_starts_and_stops_the_discord_adapter(
+    sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord(guilds=[GUILD]) as dc:
+        dc.patch_discord(monkeypatch)
+        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        config = Config(
+            database=DatabaseConfig(url=sqlite_url),
+            console=ConsoleConfig(enabled="always"),  # so the run ends with its input
+            discord=DiscordConfig(enabled=True, guild_ids=(GUILD,)),
+        )
+        app = build(config, clock=clock)
+        out = io.StringIO()
+        await asyncio.wait_for(run(app, lines=lines("privacy"), out=out), 10)
+        assert "mentorhub stores your name" in out.getvalue()
+        assert dc.registered_commands(GUILD)[0]["name"] == "mentor"
+        assert dc.identifies == 1
+        await dc.wait_for(lambda: dc.connected_sessions == 0)  # closed on the way out
+
+
+async def lines(*items: str) -> AsyncIterator[str]:
+    for item in items:
+        yield item

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+import pytest
+
+from core.errors import InvalidInput
+from core.text import (
+    clean_languages,
+    clean_text,
+    clean_timezone,
+    handle_from_name,
+    likely_timezones,
+)
+
+
+@pytest.mark.parametrize(
+    ("typed", "zone"),
+    [
+        ("Europe/Berlin", "Europe/Berlin"),
+        ("europe/berlin", "Europe/Berlin"),
+        ("Berlin", "Europe/Berlin"),
+        ("new york", "America/New_York"),
+        ("UTC", "UTC"),
+    ],
+)
+def test_time_zones_in_any_reasonable_spelling(typed: str, zone: str) -> None:
+    assert clean_timezone(typed) == zone
+
+
+def test_unknown_time_zone_says_what_a_valid_one_looks_like() -> None:
+    with pytest.raises(InvalidInput) as error:
+        clean_timezone("Europe/Berln")
+    text = error.value.user_text()
+    assert "Did you mean Europe/Berlin" in text
+    assert "IANA name like Europe/Berlin" in text
+
+
+def test_languages_are_validated_and_deduplicated() -> None:
+    assert clean_languages("en, DE,en pt-br") == ("en", "de", "pt-br")
+    with pytest.raises(InvalidInput, match="not a language code"):
+        clean_languages("english!")
+
+
+def test_text_limits_name_the_limit_and_drop_control_characters() -> None:
+    assert clean_text(" hi\x00 there\u202e ", what="note", limit=20) == "hi there"
+    with pytest.raises(InvalidInput, match="is 21 characters long; the limit is 20"):
+        clean_text("x" * 21, what="note", limit=20)
+
+
+def test_handles_and_zone_suggestions() -> None:
+    assert handle_from_name("Zoë O'Brien") == "zoe_o_brien"
+    assert handle_from_name("123") == "user_123"
+    assert likely_timezones("de")[0] == "Europe/Berlin"
+    assert likely_timezones("en-US")[0] == "America/New_York"

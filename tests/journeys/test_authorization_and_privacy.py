@@ -1,0 +1,157 @@
+"""Who may do what, and who may see what.
+
+Coordinator commands are refused to everyone else. Private content (private notes, private
+goals, private check-in notes, a mentor's own answers, blocks, end comments, private
+feedback) must never reach anyone but its author — whatever command they try.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+from bots.bootstrap import Mentorhub
+from core.identity import Platform, UserRef
+from core.registry import Access, ArgKind, CommandSpec
+from tests.console_harness import ConsoleSession, own, told
+from tests.journeys.world import build_world
+
+SAMPLE = {
+    ArgKind.PROGRAM: "prog",
+    ArgKind.PERSON: "mia_sousa",
+    ArgKind.INT: "1",
+    ArgKind.TEXT: "some text here",
+    ArgKind.WORD: "word",
+    ArgKind.DATE: "2026-12-01",
+    ArgKind.TIMEZONE: "UTC",
+}
+
+
+def sample_args(spec: CommandSpec) -> str:
+    parts = []
+    for arg in spec.args:
+        if not arg.required:
+            continue
+        value = arg.choices[0] if arg.kind is ArgKind.CHOICE else SAMPLE[arg.kind]
+        parts.append(f'{arg.name}="{value}"' if arg.named_only else f'"{value}"')
+    return " ".join(parts)
+
+
+def ref(user: str) -> UserRef:
+    return UserRef(Platform.CONSOLE, "", user, display_name=user.capitalize(), locale="en")
+
+
+async def test_every_coordinator_command_is_refused_to_participants(app: Mentorhub) -> None:
+    await build_world(app)
+    coordinator_specs = [
+        s for s in app.hub.registry.all(include_hidden=True) if s.access is Access.COORDINATOR
+    ]
+    assert {s.name for s in coordinator_specs} >= {
+        "configure",
+        "coordinator",
+        "assign",
+        "suggest",
+        "status",
+        "export",
+    }
+    for user, spec in itertools.product(("dana", "mia", "olga"), coordinator_specs):
+        outcome = await app.hub.command(ref(user), spec.name, sample_args(spec))
+        texts = " ".join(r.text for r in outcome.replies)
+        assert f"Only coordinators of Test program can use `{spec.name}`." in texts, (
+            user,
+            spec.name,
+            texts,
+        )
+    # and the refusals changed nothing
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None and program.id is not None
+        assert program.cadence_days == 7
+        assert len(await uow.pairs.of_program(program.id)) == 1
+
+
+async def test_the_coordinator_can_run_them(app: Mentorhub) -> None:
+    await build_world(app)
+    outcome = await app.hub.command(ref("cora"), "status", "prog")
+    assert outcome.replies[0].title == "Test program: status"
+
+
+SECRETS = {
+    "mia": ["PRIVATE-NOTE-MIA", "PRIVATE-GOAL-MIA", "CHECKIN-NOTE-MIA", "END-COMMENT-MIA"],
+    "dana": ["DANA-OWN-PROGRESS", "DANA-OWN-BLOCKERS", "PRIVATE-FEEDBACK-DANA"],
+}
+
+
+async def seed_secrets(app: Mentorhub) -> ConsoleSession:
+    c = await build_world(app)
+    await c.say("mia", "note PRIVATE-NOTE-MIA about my fears", "#1")  # Only me
+    await c.say("mia", "goal PRIVATE-GOAL-MIA to switch teams")
+    await c.say("mia", "goal A shared goal everyone may see", "#1")  # shared with mentor
+    await c.say("mia", "checkin", "#1", "#2", "Progress the mentor may read", "Nothing", "4")
+    await c.say("mia", "CHECKIN-NOTE-MIA just for me", "#1")  # Only me
+    await c.say(
+        "dana", "checkin", "#1", "#2", "DANA-OWN-PROGRESS notes", "DANA-OWN-BLOCKERS", "4", "#1"
+    )
+    await c.say("dana", "feedback", "4", "#1", "#1", "PRIVATE-FEEDBACK-DANA for nobody", "#2")
+    await c.say("mia", "block erik_lund")
+    await c.say("mia", "end", "#2", "3", "END-COMMENT-MIA for coordinators", "#2")
+    return c
+
+
+async def test_no_command_shows_private_content_to_anyone_else(sqlite_app: Mentorhub) -> None:
+    app = sqlite_app
+    c = await seed_secrets(app)
+    seen: dict[str, list[str]] = {}
+    specs = app.hub.registry.all(include_hidden=True)
+    for user in ("dana", "mia", "cora", "erik", "olga"):
+        for spec in specs:
+            for variant in {sample_args(spec), "pair=1", "prog", ""}:
+                outcome = await app.hub.command(ref(user), spec.name, variant)
+                seen.setdefault(user, []).extend(r.plain() for r in outcome.replies)
+                seen[user].extend(r.attachment.content for r in outcome.replies if r.attachment)
+                await app.hub.command(ref(user), "cancel")
+    await app.deliver()  # every notice ever queued, printed to its recipient
+    for user in seen:
+        seen[user].append(told(c.out.getvalue(), user))
+    for author, secrets in SECRETS.items():
+        for viewer, texts in seen.items():
+            if viewer == author:
+                continue
+            joined = "\n".join(texts)
+            for secret in secrets:
+                if secret == "END-COMMENT-MIA" and viewer == "cora":
+                    continue  # the end comment is addressed to coordinators
+                assert secret not in joined, f"{viewer} saw {author}'s {secret}"
+    # what was shared does reach the partner
+    assert any("A shared goal everyone may see" in t for t in seen["dana"])
+
+
+async def test_a_block_is_never_revealed(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await c.say("erik", "block mia_sousa")
+    await c.say("mia", "end", "#2", "3", "#1", "#2")
+    out = await c.say("mia", "ask @erik_lund")
+    assert "Erik Lund isn't available." in out
+    assert "block" not in out.lower()
+    out = await c.say("cora", "assign prog mia_sousa erik_lund")
+    assert "That pairing isn't possible." in own(out)
+    assert "block" not in out.lower()
+    out = await c.say("cora", "suggest prog")
+    assert "Erik" not in out
+
+
+async def test_stale_request_buttons_change_nothing(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await c.register("noah", "Noah Sato", "Asia/Tokyo")
+    await c.say("noah", "enroll prog mentee", "figma", "#1", "async", "#1")
+    out = await c.say("noah", "ask @erik_lund")
+    assert "Noah Sato would like you as their mentor" in told(out, "erik")
+    await c.say("erik", "#1")  # Accept
+    again = await app.hub.action(ref("erik"), "c:accept:2")  # the same button, pressed again
+    assert again.replies[0].text == "That request was already agreeing; nothing changed."
+    late = await app.hub.action(ref("erik"), "c:decline:2")
+    assert late.replies[0].text == "That request was already agreeing; nothing changed."
+    stranger = await app.hub.action(ref("dana"), "c:accept:2")
+    assert stranger.replies[0].text == "That request isn't addressed to you."
+    async with app.uow() as uow:
+        pair = await uow.pairs.get(2)
+        assert pair is not None and pair.status.value == "agreeing"
