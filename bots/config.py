@@ -96,6 +96,7 @@ class SlackConfig:
     path: str = "/slack/events"
     base_url: str = "https://slack.com/api/"
     workspace_messages_per_minute: int = 500
+    pair_space: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,7 @@ def _slack(config: Config, hub: Hub) -> Messenger:
             path=slack.path,
             base_url=slack.base_url,
             workspace_messages_per_minute=slack.workspace_messages_per_minute,
+            pair_space=slack.pair_space,
         ),
         bot_token=config.secret(slack.bot_token_env).reveal(),
         signing_secret=config.secret(slack.signing_secret_env).reveal() if http else "",

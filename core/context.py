@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 from core.clock import Clock
 from core.errors import NotRegistered
 from core.identity import Person, PlatformAccount, UserRef
-from core.messages import Notice, Reply
+from core.messages import Notice, PairSpaceCopy, Reply
 from core.ports import UnitOfWork
 from core.settings import CoreSettings
 
@@ -48,6 +48,14 @@ class Context:
         assert person_id is not None
         return person_id
 
-    def notify(self, person_id: int, reply: Reply, *, key: str, kind: str = "notice") -> None:
+    def notify(
+        self,
+        person_id: int,
+        reply: Reply,
+        *,
+        key: str,
+        kind: str = "notice",
+        pair_space: PairSpaceCopy | None = None,
+    ) -> None:
         """Queue a message to someone else; sent after this transaction commits."""
-        self.notices.append(Notice(person_id=person_id, reply=reply, key=key, kind=kind))
+        self.notices.append(Notice(person_id, reply, key, kind, pair_space))

@@ -38,6 +38,13 @@ transaction at a time (group commit: SQLite has a single writer). Rows whose sco
 paused past ``max_hold`` go back to the table until then; each scope holds at most a
 minute of its pace in memory, well inside the lease.
 
+**Pair spaces.** A notice with a :class:`~core.messages.PairSpaceCopy` (an intro, a
+shared reminder) goes, where the messenger offers it (:class:`PairSpaceSender`), into the
+partners' shared conversation once instead of privately to each. The partner's row with
+the same key is then recorded as delivered (or inserted so, if it isn't queued yet, so a
+later copy is dropped). If the partner already had a private copy, or the shared
+conversation can't be used, each gets the message privately, as usual.
+
 **Unreachable people.** An account the platform refuses (Telegram 403, Discord 50007,
 Slack ``account_inactive``) is marked unreachable and the message goes to the person's
 next reachable account. With none left the row becomes "unreachable", the
@@ -62,7 +69,15 @@ from typing import Any, Protocol, runtime_checkable
 from core.clock import Clock
 from core.dispatch import WorkContext, queue_notices
 from core.identity import Platform, PlatformAccount
-from core.messages import Notice, Reply, SpacePost, reply_from_data
+from core.inbound import KeyedLocks, RecentKeys
+from core.messages import (
+    Notice,
+    PairSpaceCopy,
+    Reply,
+    SpacePost,
+    pair_space_from_data,
+    reply_from_data,
+)
 from core.pacing import Pacer, PlatformPacing, Scope, default_pacing
 from core.ports import OutboxMessage, UnitOfWork, UnitOfWorkFactory
 
@@ -117,6 +132,25 @@ class ConfirmingSender(Sender, Protocol):
         ...
 
 
+@runtime_checkable
+class PairSpaceSender(Protocol):
+    """A messenger that can give two of its accounts one shared conversation with the bot
+    (Slack: a group DM of both partners and the app)."""
+
+    def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
+        """Whether these two accounts get a shared conversation here (enabled, same
+        workspace, …). Answered without a network call."""
+        ...
+
+    async def send_to_pair_space(
+        self, account: PlatformAccount, partner: PlatformAccount, reply: Reply
+    ) -> None:
+        """Post ``reply`` in the shared conversation of the two accounts, or raise a
+        DeliveryError. Unreachable means the shared conversation can't be used (the
+        message then goes to ``account`` privately, and no account is marked)."""
+        ...
+
+
 class Messenger(Sender, Protocol):
     """A running messenger adapter: receives from its platform, sends through it."""
 
@@ -161,6 +195,7 @@ async def post_to_space(senders: Mapping[Platform, Sender], post: SpacePost) -> 
     return True
 
 
+PAIR_SPACE_NOTE = "posted in the pair space"  # last_error of a row delivered that way
 FORGET_EVERY = 300.0  # seconds between sweeps of idle pacing state
 SLOT_MARGIN = 0.1  # seconds before a paced slot that a row is marked "sending"
 CLAIM_QUIET = 0.5  # seconds between claims while a claim comes back short
@@ -196,6 +231,7 @@ class DeliveryReport:
     rerouted: int = 0  # an account was unreachable; trying the person's next one
     rate_limited: int = 0  # a 429 paused a scope
     deferred: int = 0  # put back for later by pacing (scope paused, lane backlog)
+    shared: int = 0  # delivered by the post in the pair space made for the partner
     confirmed: int = 0  # recovered after a crash: the sender confirmed (or denied) it
     uncertain: int = 0  # recovered after a crash: can't tell, assumed sent
     lost: int = 0  # our lease was taken over before we could act
@@ -225,6 +261,8 @@ class _Job:
     scopes: list[Scope] = field(default_factory=list)
     reserved: list[str] = field(default_factory=list)  # scopes counted in _reserved
     queued: bool = False  # waiting in a lane (again, after a reroute)
+    pair_space: PairSpaceCopy | None = None
+    partner_accounts: list[PlatformAccount] = field(default_factory=list)
 
     @property
     def account(self) -> PlatformAccount:
@@ -370,6 +408,9 @@ class DeliveryWorker:
         self._tally = _Tally()
         self._pass = asyncio.Lock()
         self._writes = _GroupCommit(uow_factory)
+        self._pair_space_locks: KeyedLocks[str] = KeyedLocks()
+        self._pair_space_posted: RecentKeys[str] = RecentKeys(capacity=10_000)
+        self._pair_space_private: RecentKeys[str] = RecentKeys(capacity=10_000)
 
     # ------------------------------------------------------------------ the pass
 
@@ -475,7 +516,9 @@ class DeliveryWorker:
             messages = await uow.outbox.claim(
                 now=self.clock.now(), limit=limit, worker=self.worker, lease=self.lease
             )
-            everyone = await uow.accounts.of_people({m.person_id for m in messages})
+            spaces = {m.id: pair_space_from_data(m.payload) for m in messages}
+            partners = {space.partner_id for space in spaces.values() if space is not None}
+            everyone = await uow.accounts.of_people({m.person_id for m in messages} | partners)
             await uow.commit()
         accounts = {
             person_id: [a for a in found if a.reachable and a.platform in self.senders]
@@ -484,7 +527,13 @@ class DeliveryWorker:
         # A row we still hold in memory whose lease ran out comes back to us: the claim
         # renewed its lease, and the copy in the lane is the one that will be sent.
         fresh = [m for m in messages if m.id not in self._held]
-        return [_Job(m, reply_from_data(m.payload), accounts[m.person_id]) for m in fresh]
+        jobs = []
+        for m in fresh:
+            job = _Job(m, reply_from_data(m.payload), accounts[m.person_id])
+            if (space := spaces[m.id]) is not None:
+                job.pair_space, job.partner_accounts = space, accounts[space.partner_id]
+            jobs.append(job)
+        return jobs
 
     async def _route(self, job: _Job) -> None:
         """Queue the job on the lane of its current account (or give up on the person)."""
@@ -623,7 +672,7 @@ class DeliveryWorker:
             await self._put_back(job, wait, "deferred", "paced", refund=True)
             return
         try:
-            await self._call(job)
+            outcome = await self._call(job)
         except Unreachable as exc:
             await self._unreachable(job, exc)
         except RateLimited as exc:
@@ -636,7 +685,9 @@ class DeliveryWorker:
         else:
             # Recorded in the background: the sender moves on to its next message while
             # the outcome joins the next group commit (the pass waits for it to end).
-            task = asyncio.create_task(self._finish(job, "sent", None))
+            note = PAIR_SPACE_NOTE if outcome != "sent" else None
+            tally = "shared" if outcome == "shared" else "sent"
+            task = asyncio.create_task(self._finish(job, "sent", note, tally=tally))
             self._recording.add(task)
             task.add_done_callback(self._recorded)
 
@@ -656,14 +707,92 @@ class DeliveryWorker:
             await self.pacer.sleep(wait - SLOT_MARGIN)
         return True
 
-    async def _call(self, job: _Job) -> None:
+    async def _call(self, job: _Job) -> str:
+        """Send the job's message; returns how it went out: "sent" (privately), "posted"
+        (in the pair space, for both) or "shared" (the partner's post already did)."""
         sender = self.senders[job.account.platform]
+        partner = self._pair_space_partner(job, sender)
+        if partner is not None and job.pair_space is not None:
+            assert isinstance(sender, PairSpaceSender)
+            space = f"{job.message.key}|{min(job.message.person_id, partner.person_id)}"
+            async with self._pair_space_locks.hold(space):
+                how = await self._via_pair_space(job, sender, partner, job.pair_space, space)
+            if how is not None:
+                return how
         if isinstance(sender, ConfirmingSender):
             await sender.send_keyed(job.account, job.reply, key=job.message.key)
         else:
             await sender.send(job.account, job.reply)
+        return "sent"
 
-    async def _finish(self, job: _Job, status: str, error: str | None) -> None:
+    def _pair_space_partner(self, job: _Job, sender: Sender) -> PlatformAccount | None:
+        if job.pair_space is None or not isinstance(sender, PairSpaceSender):
+            return None
+        return next(
+            (a for a in job.partner_accounts if sender.shares_pair_space(job.account, a)), None
+        )
+
+    async def _via_pair_space(
+        self,
+        job: _Job,
+        sender: PairSpaceSender,
+        partner: PlatformAccount,
+        copy: PairSpaceCopy,
+        space: str,
+    ) -> str | None:
+        """Post in the pair space unless the partner's copy is settled already; None means
+        send privately instead. Called under the lock of this pair's message, so the first
+        of the two rows to get here decides for both (remembered in memory for rows in
+        our own lanes, read from the partner's row for those of other workers)."""
+        if space in self._pair_space_posted:
+            return "shared"
+        if space in self._pair_space_private:
+            return None
+        async with self.uow_factory() as uow:
+            theirs = await uow.outbox.by_key(partner.person_id, job.message.key)
+        settled = theirs is not None and (
+            theirs.status in ("sent", "uncertain")
+            or (theirs.status == "sending" and theirs.locked_by != self.worker)
+        )
+        if theirs is not None and settled:
+            # Posted there by another worker, or they had (or are getting) their own copy.
+            return "shared" if theirs.last_error == PAIR_SPACE_NOTE else None
+        try:
+            await sender.send_to_pair_space(job.account, partner, copy.reply)
+        except Unreachable as exc:
+            log.info("no pair space for outbox message %s (%s); sending privately", job.id, exc)
+            self._pair_space_private.first_time(space)
+            return None
+        self._pair_space_posted.first_time(space)
+        await self._cover(job, partner)
+        return "posted"
+
+    async def _cover(self, job: _Job, partner: PlatformAccount) -> None:
+        """Record the partner's copy as delivered by the post (their row, if free, or a new
+        finished row, so a later copy with this key is dropped). A row of theirs in our own
+        lanes finds the post in ``_pair_space_posted`` when its turn comes."""
+        now = self.clock.now()
+        covered = OutboxMessage(
+            person_id=partner.person_id,
+            key=job.message.key,
+            kind=job.message.kind,
+            payload=job.message.payload,
+            created_at=now,
+            status="sent",
+            sent_at=now,
+            last_error=PAIR_SPACE_NOTE,
+            account_id=partner.id,
+        )
+
+        async def write(uow: UnitOfWork) -> int | None:
+            return await uow.outbox.cover(covered, worker=self.worker, now=now)
+
+        if await self._writes.submit(write) is not None:
+            self._tally.add("shared")
+
+    async def _finish(
+        self, job: _Job, status: str, error: str | None, *, tally: str | None = None
+    ) -> None:
         message = job.message
         message.status, message.last_error = status, error
         if status == "sent":
@@ -672,7 +801,7 @@ class DeliveryWorker:
             log.warning("outbox message %s: lease lost before recording %s", job.id, status)
             self._tally.add("lost")
             return
-        self._tally.add(status)
+        self._tally.add(tally or status)
         if status == "failed":
             log.warning(
                 "outbox message %s for person %s failed: %s", job.id, message.person_id, error

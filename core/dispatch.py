@@ -60,7 +60,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from core.clock import Clock
-from core.messages import Notice, reply_to_data
+from core.messages import Notice, notice_payload
 from core.ports import DueItem, DueStatus, OutboxMessage, UnitOfWork, UnitOfWorkFactory
 from core.scheduling import next_allowed
 
@@ -274,7 +274,7 @@ def outbox_messages(
             person_id=notice.person_id,
             key=(namespace if notice.key in ("", namespace) else f"{namespace}/{notice.key}")[:160],
             kind=default_kind if notice.kind == "notice" else notice.kind,
-            payload=reply_to_data(notice.reply),
+            payload=notice_payload(notice),
             created_at=now,
             next_attempt_at=now,
         )

@@ -19,7 +19,7 @@ from core.context import Context
 from core.dialogs import DialogEngine, FormField, FormResult
 from core.errors import MentorhubError, NotAllowed, NotRegistered
 from core.identity import Platform, UserRef
-from core.messages import Action, Outcome, Reply, SpacePost, reply_to_data
+from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
 from core.ports import DialogState, OutboxMessage, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, Registry
 
@@ -125,7 +125,7 @@ class Hub:
                             person_id=notice.person_id,
                             key=notice.key,
                             kind=notice.kind,
-                            payload=reply_to_data(notice.reply),
+                            payload=notice_payload(notice),
                             created_at=ctx.now(),
                             next_attempt_at=ctx.now(),
                         )

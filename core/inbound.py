@@ -35,6 +35,9 @@ class RecentKeys(Generic[K]):
             self._keys.popitem(last=False)
         return True
 
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
     def __len__(self) -> int:
         return len(self._keys)
 

@@ -102,16 +102,32 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class PairSpaceCopy:
+    """The wording of a notice for both partners at once (an intro, a shared reminder).
+
+    Where a messenger gives the pair a shared conversation (Slack's optional group DM),
+    the delivery posts ``reply`` there once for both instead of two private copies; the
+    partner's notice with the same key counts as delivered. Elsewhere each person gets
+    their own private notice, as usual. Never for anything private to one of them.
+    """
+
+    partner_id: int
+    reply: Reply
+
+
+@dataclass(frozen=True, slots=True)
 class Notice:
     """A message for someone other than the actor; delivered through the outbox.
 
     ``key`` makes it idempotent: the same key is never sent twice to the same person.
+    ``pair_space``: how to say it to both partners at once (see :class:`PairSpaceCopy`).
     """
 
     person_id: int
     reply: Reply
     key: str
     kind: str = "notice"
+    pair_space: PairSpaceCopy | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +151,9 @@ class Outcome:
     space_posts: list[SpacePost] = field(default_factory=list)
 
 
+PAIR_SPACE = "pair_space"  # the payload entry of a notice's pair-space wording
+
+
 def reply_to_data(reply: Reply) -> dict[str, object]:
     """A JSON-able form of a reply, stored in the outbox."""
     return {
@@ -149,6 +168,27 @@ def reply_to_data(reply: Reply) -> dict[str, object]:
         if reply.attachment
         else None,
     }
+
+
+def notice_payload(notice: Notice) -> dict[str, object]:
+    """What the outbox stores for a notice: its reply, and the pair-space wording if any."""
+    payload = reply_to_data(notice.reply)
+    if notice.pair_space is not None:
+        payload[PAIR_SPACE] = {
+            "partner_id": notice.pair_space.partner_id,
+            "reply": reply_to_data(notice.pair_space.reply),
+        }
+    return payload
+
+
+def pair_space_from_data(data: dict[str, object]) -> PairSpaceCopy | None:
+    stored = data.get(PAIR_SPACE)
+    if not isinstance(stored, dict):
+        return None
+    reply = stored.get("reply")
+    return PairSpaceCopy(
+        int(stored["partner_id"]), reply_from_data(reply if isinstance(reply, dict) else {})
+    )
 
 
 def reply_from_data(data: dict[str, object]) -> Reply:

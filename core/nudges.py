@@ -27,9 +27,10 @@ from core.context import Context
 from core.dialogs import DialogEngine
 from core.dispatch import Missed, Verdict, WorkContext, respect_quiet_hours
 from core.identity import Platform, UserRef
-from core.messages import Action, Choice, ChoiceStyle, Notice, Reply
+from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
 from core.model import Agreement, Pair, PairStatus, Role
 from core.ports import DueItem, OutboxMessage
+from core.scheduling import next_allowed
 from core.settings import CoreSettings
 
 LATE = timedelta(hours=12)
@@ -69,6 +70,19 @@ def pair_handler(handler: Handler) -> Callable[[WorkContext, DueItem], Awaitable
     return handle
 
 
+async def _shared(ctx: Context, item: DueItem, pair: Pair, reply: Reply, to_both: Reply) -> Notice:
+    """A reminder both partners get alike: one post where they share a pair space, unless
+    it is the partner's quiet time now (a group post would wake them; their own copy waits
+    for their morning)."""
+    partner_id = pair.partner_of(item.person_id)
+    partner = await ctx.uow.people.get(partner_id)
+    awake = partner is not None and ctx.now() >= next_allowed(
+        ctx.now(), partner.timezone, quiet_start=partner.quiet_start, quiet_end=partner.quiet_end
+    )
+    space = PairSpaceCopy(partner_id, to_both) if awake else None
+    return Notice(item.person_id, reply, key="", pair_space=space)
+
+
 def _checkin_button(pair: Pair) -> Choice:
     return Choice(
         "Check in now", Action.command("checkin", f"pair={pair.id}").encode(), ChoiceStyle.PRIMARY
@@ -102,13 +116,17 @@ async def on_meeting_reminder(
     ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
 ) -> Verdict:
     partner = await _partner_name(ctx, pair, item.person_id)
+    how = f"by {agreement.mode.value} ({agreement.channel}) for about {agreement.meeting_minutes}"
     reply = Reply(
-        f"Tomorrow a new period starts: you agreed to meet {partner} by "
-        f"{agreement.mode.value} ({agreement.channel}) for about "
-        f"{agreement.meeting_minutes} minutes. Have you set a time?",
+        f"Tomorrow a new period starts: you agreed to meet {partner} {how} minutes. "
+        "Have you set a time?",
         title="Meeting reminder",
     )
-    return [Notice(item.person_id, reply, key="")]
+    to_both = Reply(
+        f"Tomorrow a new period starts: you agreed to meet {how} minutes. Have you two set a time?",
+        title="Meeting reminder",
+    )
+    return [await _shared(ctx, item, pair, reply, to_both)]
 
 
 async def _answered(ctx: Context, pair: Pair, period: int, person_id: int) -> bool:
@@ -143,7 +161,7 @@ async def on_midpoint(ctx: Context, item: DueItem, pair: Pair, agreement: Agreem
         title="Midpoint review",
         choices=(Choice("Start the review", Action.command("review", f"pair={pair.id}").encode()),),
     )
-    return [Notice(item.person_id, reply, key="")]
+    return [await _shared(ctx, item, pair, reply, reply)]
 
 
 async def on_agreement_end(
@@ -158,7 +176,7 @@ async def on_agreement_end(
             Choice("Close the pair", Action.command("end", f"pair={pair.id}").encode()),
         ),
     )
-    return [Notice(item.person_id, reply, key="")]
+    return [await _shared(ctx, item, pair, reply, reply)]
 
 
 async def trailing_misses(ctx: Context, pair: Pair, person_id: int) -> int:

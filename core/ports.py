@@ -198,6 +198,16 @@ class Outbox(Protocol):
         lease was lost."""
         ...
 
+    async def by_key(self, person_id: int, key: str) -> OutboxMessage | None: ...
+
+    async def cover(self, message: OutboxMessage, *, worker: str, now: datetime) -> int | None:
+        """Record that ``message.person_id`` got ``message.key`` through a delivery made
+        for someone else (a post in a pair space): insert ``message`` (finished) when no
+        row has its key yet, so a later copy is dropped; otherwise finish the waiting row
+        unless another worker holds it. Returns the row's id, or None when nothing changed
+        (already finished, or being sent elsewhere)."""
+        ...
+
     async def stuck(
         self, *, now: datetime, limit: int, worker: str, lease: timedelta
     ) -> list[OutboxMessage]:

@@ -440,6 +440,30 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
         )
         return int((await self._run(statement)).scalar_one())
 
+    async def cover(self, message: OutboxMessage, *, worker: str, now: datetime) -> int | None:
+        t = _table(OutboxRow)
+        if await self.add(message):
+            return message.id
+        waiting = t.c.status == "pending"
+        # Rows in our own lanes are settled in memory when their turn comes (see
+        # core.delivery); another worker's expired lease is free to take.
+        free = or_(t.c.locked_by.is_(None), and_(t.c.locked_by != worker, t.c.locked_until < now))
+        statement = (
+            update(t)
+            .where(t.c.person_id == message.person_id, t.c.key == message.key, waiting, free)
+            .values(
+                status=message.status,
+                sent_at=message.sent_at,
+                last_error=message.last_error,
+                account_id=message.account_id,
+                locked_by=None,
+                locked_until=None,
+            )
+            .returning(t.c.id)
+        )
+        covered = (await self._run(statement)).scalar_one_or_none()
+        return None if covered is None else int(covered)
+
     async def by_key(self, person_id: int, key: str) -> OutboxMessage | None:
         return await self._one(
             select(OutboxRow).where(OutboxRow.person_id == person_id, OutboxRow.key == key)

@@ -49,7 +49,13 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack import forms, render, translate
 from adapters.slack.directory import Directory
 from adapters.slack.memory import TtlCache
-from adapters.slack.outbound import NETWORK_ERRORS, Poster, error_code, respond
+from adapters.slack.outbound import (
+    NETWORK_ERRORS,
+    MissingScope,
+    Poster,
+    error_code,
+    respond,
+)
 from adapters.slack.pacing import Pacer
 from adapters.slack.render import SlackMessage
 from adapters.slack.translate import ActionCall, CommandCall, InboundCall, MessageCall, Origin
@@ -79,6 +85,7 @@ FORM_NOT_SAVED = (
 FORM_NOT_OPENED = (
     "I couldn't open the form in time. Tap “Fill in as a form” again, or answer here step by step."
 )
+PAIR_SPACE_SCOPE = "mpim:write"  # conversations.open with several users
 HELP_FOOTER = "In Slack: /mentor <command> anywhere, or just the command as a direct message to me."
 
 Mode = Literal["http", "socket"]
@@ -92,6 +99,7 @@ class SlackSettings:
     path: str = "/slack/events"
     base_url: str = "https://slack.com/api/"
     workspace_messages_per_minute: int = 500
+    pair_space: bool = False  # intros and shared reminders in a group DM of the pair and us
 
 
 class SlackStartError(Exception):
@@ -133,6 +141,7 @@ class SlackMessenger:
         self._locks: KeyedLocks[tuple[str, str]] = KeyedLocks()
         self._inflight: set[asyncio.Task[Any]] = set()
         self._gone_teams: set[str] = set()
+        self._pair_space = settings.pair_space
         self._reachable_checked: TtlCache[tuple[str, str], bool] = TtlCache(
             size=50_000, ttl=REACHABLE_RECHECK
         )
@@ -203,6 +212,8 @@ class SlackMessenger:
         granted = _granted_scopes(response.headers)
         if granted is not None:
             self.directory.read_profiles = "users:read" in granted
+            if self._pair_space and PAIR_SPACE_SCOPE not in granted:
+                self._no_pair_space(f"the app lacks the {PAIR_SPACE_SCOPE} scope")
         self._authorization = AuthorizeResult.from_auth_test_response(
             auth_test_response=response, bot_token=self._bot_token, bot_scopes=granted
         )
@@ -593,6 +604,44 @@ class SlackMessenger:
         channel = await self.directory.dm_channel(team, account.user_id)
         await self._poster.post(
             team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
+        )
+
+    def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
+        return (
+            self._pair_space
+            and account.platform is partner.platform is Platform.SLACK
+            and account.workspace == partner.workspace
+            and account.user_id != partner.user_id
+        )
+
+    async def send_to_pair_space(
+        self, account: PlatformAccount, partner: PlatformAccount, reply: Reply
+    ) -> None:
+        """Post in the group DM of the two and the app (``conversations.open`` with both).
+
+        Raises Unreachable when there is no such conversation for them (someone gone, no
+        ``mpim:write``): the outbox then sends each their own copy. RateLimited and
+        TransientFailure as for ``send``.
+        """
+        team = account.workspace
+        if team in self._gone_teams:
+            raise Unreachable(f"slack: the app was removed from workspace {team}")
+        try:
+            channel = await self.directory.pair_channel(team, account.user_id, partner.user_id)
+        except MissingScope as exc:
+            self._no_pair_space("conversations.open answered missing_scope")
+            raise Unreachable("slack: no pair space (missing_scope)") from exc
+        await self._poster.post(
+            team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
+        )
+
+    def _no_pair_space(self, why: str) -> None:
+        self._pair_space = False
+        log.warning(
+            "Slack: pair spaces are turned off (%s); add %s to the app's bot scopes and "
+            "reinstall it to use them. People get intros and reminders as DMs meanwhile.",
+            why,
+            PAIR_SPACE_SCOPE,
         )
 
 

@@ -27,8 +27,8 @@ class Profile:
 
 
 class Directory:
-    """DM channels (``conversations.open``, cached for good: the id never changes) and profiles
-    (``users.info``, cached for a day: people travel and change zones)."""
+    """DM and pair-space channels (``conversations.open``, cached for good: the id never
+    changes) and profiles (``users.info``, cached for a day: people travel and change zones)."""
 
     def __init__(
         self,
@@ -42,6 +42,7 @@ class Directory:
         self._poster = poster
         self.read_profiles = read_profiles
         self._dms: TtlCache[tuple[str, str], str] = TtlCache(size=50_000, ttl=float("inf"))
+        self._groups: TtlCache[tuple[str, str], str] = TtlCache(size=50_000, ttl=float("inf"))
         self._profiles: TtlCache[tuple[str, str], Profile] = TtlCache(size=50_000, ttl=profile_ttl)
 
     async def dm_channel(self, team: str, user_id: str) -> str:
@@ -51,6 +52,16 @@ class Directory:
         if channel is None:
             channel = await self._poster.open_dm(team, user_id)
             self._dms.put(key, channel)
+        return channel
+
+    async def pair_channel(self, team: str, user_id: str, partner_id: str) -> str:
+        """The group DM of two people and the app (their pair space); cached like DMs."""
+        users = tuple(sorted((user_id, partner_id)))
+        key = (team, ",".join(users))
+        channel = self._groups.get(key)
+        if channel is None:
+            channel = await self._poster.open_conversation(team, users)
+            self._groups.put(key, channel)
         return channel
 
     def remember_dm(self, team: str, user_id: str, channel: str) -> None:
@@ -93,6 +104,7 @@ class Directory:
 
     def forget_team(self, team: str) -> None:
         self._dms.drop(lambda key: key[0] == team)
+        self._groups.drop(lambda key: key[0] == team)
         self._profiles.drop(lambda key: key[0] == team)
 
 

@@ -34,6 +34,11 @@ UNREACHABLE_ERRORS = frozenset(
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
 
 
+class MissingScope(TransientFailure):
+    """The app lacks a scope this call needs; retried like other failures, but a caller
+    with a way around it (the pair space: plain DMs) can tell."""
+
+
 def delivery_error(exc: SlackApiError, *, team: str, channel: str) -> DeliveryError:
     """What a failed Web API call means for a delivery.
 
@@ -48,6 +53,8 @@ def delivery_error(exc: SlackApiError, *, team: str, channel: str) -> DeliveryEr
         return RateLimited(_retry_after(response), scope=f"slack:{team}:{channel}")
     if error in UNREACHABLE_ERRORS:
         return Unreachable(f"slack: {error}")
+    if error == "missing_scope":
+        return MissingScope(f"slack: HTTP {status} missing_scope")
     return TransientFailure(f"slack: HTTP {status} {error or 'no error code'}")
 
 
@@ -76,10 +83,15 @@ class Poster:
 
     async def open_dm(self, team: str, user_id: str) -> str:
         """The id of our direct-message channel with ``user_id``."""
+        return await self.open_conversation(team, (user_id,))
+
+    async def open_conversation(self, team: str, user_ids: tuple[str, ...]) -> str:
+        """The id of our DM with one user, or of the group DM of several users and us."""
+        users = ",".join(user_ids)
         try:
-            response = await self._client.conversations_open(users=user_id)
+            response = await self._client.conversations_open(users=users)
         except SlackApiError as exc:
-            raise delivery_error(exc, team=team, channel=user_id) from exc
+            raise delivery_error(exc, team=team, channel=users) from exc
         except (*NETWORK_ERRORS, SlackClientError) as exc:
             raise TransientFailure(f"slack: {type(exc).__name__}") from exc
         channel = response.get("channel")

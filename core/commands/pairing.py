@@ -27,7 +27,7 @@ from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
 from core.matching import fit
-from core.messages import Action, Choice, ChoiceStyle, Field, Reply
+from core.messages import Action, Choice, ChoiceStyle, Field, PairSpaceCopy, Reply
 from core.model import Block, Enrollment, Pair, PairStatus, Program, Role
 from core.registry import Access, Arg, ArgKind, CommandSpec
 
@@ -104,6 +104,17 @@ async def start_pair(ctx: Context, pair: Pair) -> None:
         Action.command("agree", f"pair={pair.id}").encode(),
         ChoiceStyle.PRIMARY,
     )
+    first_step = (
+        "Start by agreeing on expectations: goals, how often you check in, how you talk, "
+        "and for how long. Either of you can propose; the other confirms."
+    )
+    introduction = Reply(
+        f"{mentee} (mentee), meet {mentor} (mentor): you're pair #{pair.id}. This group is "
+        "your pair space for intros and shared reminders; check-ins, notes and feedback "
+        f"stay private between each of you and me.\n{first_step}",
+        title="New mentoring pair",
+        choices=(propose,),
+    )
     for person_id, partner, role in (
         (pair.mentor_id, mentee, "mentee"),
         (pair.mentee_id, mentor, "mentor"),
@@ -111,13 +122,12 @@ async def start_pair(ctx: Context, pair: Pair) -> None:
         ctx.notify(
             person_id,
             Reply(
-                f"You're paired with {partner} as your {role} (pair #{pair.id}).\n"
-                "Start by agreeing on expectations: goals, how often you check in, how you "
-                "talk, and for how long. Either of you can propose; the other confirms.",
+                f"You're paired with {partner} as your {role} (pair #{pair.id}).\n{first_step}",
                 title="New mentoring pair",
                 choices=(propose,),
             ),
             key=f"pair:{pair.id}:paired",
+            pair_space=PairSpaceCopy(pair.partner_of(person_id), introduction),
         )
 
 

@@ -68,3 +68,64 @@ async def test_outbox_keys_are_unique_per_recipient(app: Mentorhub) -> None:
         later = app.clock.now() + timedelta(minutes=1)
         pending = await uow.outbox.pending(now=later, limit=10)
         assert [m.payload["text"] for m in pending] == ["hi"]
+
+
+async def test_cover_settles_only_a_copy_nobody_else_is_sending(app: Mentorhub) -> None:
+    now = app.clock.now()
+    lease = timedelta(minutes=2)
+
+    def copy(person_id: int, key: str) -> OutboxMessage:
+        return OutboxMessage(
+            person_id=person_id, key=key, kind="nudge", payload={"text": key}, created_at=now
+        )
+
+    def covered(person_id: int, key: str) -> OutboxMessage:
+        message = copy(person_id, key)
+        message.status, message.sent_at, message.last_error = "sent", now, "posted"
+        return message
+
+    async with app.uow() as uow:
+        dana = await uow.people.add(person("dana", app))
+        assert dana.id is not None
+        for key in ("free", "ours", "theirs", "expired", "done"):
+            await uow.outbox.add(copy(dana.id, key))
+        await uow.commit()
+    async with app.uow() as uow:
+        for key, worker, until in (
+            ("ours", "w1", now + lease),
+            ("theirs", "w2", now + lease),
+            ("expired", "w3", now - timedelta(seconds=1)),
+        ):
+            row = await uow.outbox.by_key(dana.id, key)
+            assert row is not None
+            row.locked_by, row.locked_until = worker, until
+            await uow.outbox.save(row)
+        done = await uow.outbox.by_key(dana.id, "done")
+        assert done is not None
+        done.status, done.locked_by, done.locked_until = "sent", None, None
+        await uow.outbox.save(done)
+        await uow.commit()
+
+    async with app.uow() as uow:
+        results = {
+            key: await uow.outbox.cover(covered(dana.id, key), worker="w1", now=now)
+            for key in ("free", "ours", "theirs", "expired", "done", "new")
+        }
+        await uow.commit()
+    assert {key for key, found in results.items() if found is not None} == {
+        "free",
+        "expired",
+        "new",
+    }
+    async with app.uow() as uow:
+        rows = {key: await uow.outbox.by_key(dana.id, key) for key in results}
+    statuses = {key: (row.status, row.locked_by) for key, row in rows.items() if row is not None}
+    assert statuses == {
+        "free": ("sent", None),
+        "ours": ("pending", "w1"),  # our own lanes settle it in memory
+        "theirs": ("pending", "w2"),  # another worker holds it
+        "expired": ("sent", None),
+        "done": ("sent", None),
+        "new": ("sent", None),  # a later copy with this key will be dropped
+    }
+    assert rows["new"] is not None and rows["new"].last_error == "posted"
