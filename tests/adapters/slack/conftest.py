@@ -59,12 +59,23 @@ async def slack() -> AsyncIterator[FakeSlack]:
 
 @asynccontextmanager
 async def running(
-    app: Mentorhub, slack: FakeSlack, *, mode: str = "http", pacer: Pacer | None = None
+    app: Mentorhub,
+    slack: FakeSlack,
+    *,
+    mode: str = "http",
+    pacer: Pacer | None = None,
+    pair_space: bool = False,
 ) -> AsyncIterator[SlackMessenger]:
+    settings = SlackSettings(
+        mode=mode,  # type: ignore[arg-type]
+        port=0,
+        base_url=slack.api_url,
+        pair_space=pair_space,
+    )
     messenger = SlackMessenger(
         app.hub,
         uow_factory=app.hub.uow_factory,
-        settings=SlackSettings(mode=mode, port=0, base_url=slack.api_url),  # type: ignore[arg-type]
+        settings=settings,
         bot_token=BOT_TOKEN,
         signing_secret=SECRET,
         app_token=APP_TOKEN,
@@ -215,3 +226,32 @@ async def register(app: Mentorhub, user: str, name: str) -> PlatformAccount:
     outcome = await app.hub.command(ref(user), "start", f'"{name}" Europe/Berlin en')
     assert outcome.replies[0].title == "Welcome!", outcome.replies
     return await account(app, user)
+
+
+PAIRING = [
+    ("U3", 'start "Cora Lead" Europe/London en', "newprogram prog Test program"),
+    ("U2", 'start "Dana Berg" Europe/Berlin en', "enroll prog mentor 2", "figma", "async"),
+    ("U2", "Skip"),
+    ("U1", 'start "Mia Sousa" Europe/Lisbon en', "enroll prog mentee", "figma", "A job"),
+    ("U1", "async", "Skip"),
+    ("U3", "assign prog mia_sousa dana_berg"),
+]
+AGREEMENT = [  # 12 weeks from Monday 2 March 2026
+    ("U1", "agree", "Use the mentee's goals", "weekly", "async", "here in chat", "30"),
+    ("U1", "2026-03-02", "12w", "48", "private"),
+    ("U2", "confirm"),
+]
+
+
+async def say(app: Mentorhub, script: list[tuple[str, ...]]) -> None:
+    """Each person's lines to the hub directly, as typed messages; none may be refused."""
+    for user, *lines in script:
+        for line in lines:
+            outcome = await app.hub.message(ref(user), line)
+            assert not any(r.is_error for r in outcome.replies), (line, outcome.replies)
+
+
+async def pair_up(app: Mentorhub) -> None:
+    """Mia (U1) mentee of Dana (U2), agreement in force from Mon 2 Mar; by the hub directly."""
+    await say(app, PAIRING + AGREEMENT)
+    assert (await app.deliver()).unreachable > 0  # no sender for these yet: flushed

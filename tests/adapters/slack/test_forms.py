@@ -14,7 +14,7 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.dialogs import FormField
 from core.messages import Action, Choice, ChoiceStyle, Reply
-from tests.adapters.slack.conftest import Wire, ref, running, settle, state_of
+from tests.adapters.slack.conftest import Wire, pair_up, running, settle, state_of
 from tests.fakes.slack_api import FakeSlack, view_submission_payload
 
 # --- the modal (pure) ---------------------------------------------------------------------
@@ -180,26 +180,6 @@ def test_form_button_sits_before_cancel_and_goes_with_the_answer() -> None:
 
 
 # --- the round trip (a check-in, over Socket Mode) -------------------------------------------
-
-
-async def pair_up(app: Mentorhub) -> None:
-    """Mia (U1) mentee of Dana (U2), agreement in force from Mon 2 Mar; by the hub directly."""
-    script = [
-        ("U3", 'start "Cora Lead" Europe/London en', "newprogram prog Test program"),
-        ("U2", 'start "Dana Berg" Europe/Berlin en', "enroll prog mentor 2", "figma", "async"),
-        ("U2", "Skip"),
-        ("U1", 'start "Mia Sousa" Europe/Lisbon en', "enroll prog mentee", "figma", "A job"),
-        ("U1", "async", "Skip"),
-        ("U3", "assign prog mia_sousa dana_berg"),
-        ("U1", "agree", "Use the mentee's goals", "weekly", "async", "here in chat", "30"),
-        ("U1", "2026-03-02", "12w", "48", "private"),
-        ("U2", "confirm"),
-    ]
-    for user, *lines in script:
-        for line in lines:
-            outcome = await app.hub.message(ref(user), line)
-            assert not any(r.is_error for r in outcome.replies), (line, outcome.replies)
-    assert (await app.deliver()).unreachable > 0  # no sender for these yet: flushed
 
 
 def buttons_of(post: dict[str, Any]) -> list[str]:

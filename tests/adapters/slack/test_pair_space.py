@@ -1,0 +1,94 @@
+"""The optional pair space: a group DM of mentor, mentee and the app for the intro and the
+shared reminders, posted once for both; nothing private ever goes there."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bots.bootstrap import Mentorhub
+from core.clock import ManualClock
+from tests.adapters.slack.conftest import AGREEMENT, PAIRING, Wire, running, say
+from tests.fakes.slack_api import FakeSlack
+
+pytestmark = pytest.mark.timeout(15)
+
+MIA, DANA = "U1", "U2"
+SPACE = "G_U1_U2"  # FakeSlack's id for the group DM of U1, U2 (and the app)
+
+
+def titles(slack: FakeSlack, channel: str) -> list[str]:
+    return [post["text"].split("\n")[0] for post in slack.posted_messages(channel)]
+
+
+def opened_for(slack: FakeSlack) -> list[str]:
+    return [str(call.params.get("users")) for call in slack.calls_to("conversations.open")]
+
+
+async def test_intro_and_shared_reminders_are_posted_once_in_the_pair_space(
+    app: Mentorhub, slack: FakeSlack, clock: ManualClock
+) -> None:
+    async with running(app, slack, pair_space=True) as messenger:
+        await say(app, PAIRING)
+        report = await app.deliver()
+        assert (report.sent, report.shared) == (3, 1)  # Cora hears of 2 joins; 1 intro for 2
+        assert "U1,U2" in opened_for(slack)
+        (intro,) = slack.posted_messages(SPACE)
+        assert intro["text"].startswith(
+            "New mentoring pair\nMia Sousa (mentee), meet Dana Berg (mentor): you're pair #1."
+        )
+        for dm in (f"D_{MIA}", f"D_{DANA}"):
+            assert "New mentoring pair" not in titles(slack, dm)  # no second copy in private
+
+        # Either of them may start the agreement from the shared post; the dialog itself
+        # goes to the one who clicked, never into the group.
+        wire = Wire(messenger, slack)
+        await wire.click(intro, "Propose our agreement", user=DANA, name="propose")
+        await slack.wait_for(lambda: slack.posted_messages(f"D_{DANA}"), description="Dana's DM")
+        assert await messenger.idle()
+        assert slack.posted_messages(f"D_{DANA}")[-1]["text"].startswith("Agreement for pair #1")
+        assert len(slack.posted_messages(SPACE)) == 1
+
+        # The agreement (written, 12 weeks from 2 March); its midpoint review is shared.
+        await say(app, [("U2", "cancel"), *AGREEMENT])
+        await app.deliver()
+        clock.set(datetime(2026, 4, 13, 12, 0, tzinfo=UTC))  # midpoint morning for both
+        await app.dispatch()
+        await app.deliver()
+        assert titles(slack, SPACE) == ["New mentoring pair", "Midpoint review"]
+        for dm in (f"D_{MIA}", f"D_{DANA}"):
+            assert "Midpoint review" not in titles(slack, dm)
+
+        # Run it all again: nothing is posted twice.
+        posts = len(slack.posted_messages())
+        await app.dispatch()
+        assert (await app.deliver()).sent == 0
+        assert len(slack.posted_messages()) == posts
+
+
+async def test_without_the_scope_for_group_dms_everyone_gets_their_own_copy(
+    app: Mentorhub, slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    builtin = slack._builtin_handler("conversations.open")
+
+    def no_group_dms(params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        if "," in str(params.get("users", "")):
+            return {"ok": False, "error": "missing_scope", "needed": "mpim:write"}
+        return builtin(params, token)
+
+    slack.set_handler("conversations.open", no_group_dms)
+    caplog.set_level(logging.INFO)
+    async with running(app, slack, pair_space=True):
+        await say(app, PAIRING)
+        report = await app.deliver()
+
+    assert (report.sent, report.shared, report.unreachable) == (4, 0, 0)
+    assert slack.posted_messages(SPACE) == []
+    for dm, partner in ((f"D_{MIA}", "Dana Berg"), (f"D_{DANA}", "Mia Sousa")):
+        (paired,) = [p for p in slack.posted_messages(dm) if p["text"].startswith("New mentoring")]
+        assert f"You're paired with {partner}" in paired["text"]
+    assert "pair spaces are turned off" in caplog.text and "mpim:write" in caplog.text
+    assert sum("," in users for users in opened_for(slack)) == 1  # not retried per message
