@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
-from core.commands.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, JITTER
+from core.commands.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, JITTER, MIDPOINT
 from core.delivery import Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
-from core.messages import Reply
+from core.messages import PAIR_SPACE, Reply
 from core.ports import DueItem, DueStatus
 from tests.console_harness import ConsoleSession, told
 from tests.journeys.world import build_world
@@ -241,3 +241,23 @@ async def test_an_unreachable_person_is_reported_to_partner_and_coordinator_once
     async with app.uow() as uow:
         (account,) = await uow.accounts.of_person(4)
         assert account.reachable is False
+
+
+async def test_a_shared_reminder_is_not_offered_for_the_pair_space_in_partner_quiet_hours(
+    app: Mentorhub, clock: ManualClock
+) -> None:
+    c = await build_world(app)
+    await c.say("dana", "profile quiet 22-11")  # Berlin; Mia's 09:00 Lisbon is 10:00 here
+    await reagree(app, c, ends_on="2w")  # the midpoint is Monday 9 March
+    (mias,) = await items(app, MIDPOINT, "mia_sousa")
+    (danas,) = await items(app, MIDPOINT, "dana_berg")
+    assert mias.due_at < danas.due_at
+    for item in (mias, danas):
+        clock.set(item.due_at + timedelta(minutes=1))
+        await app.dispatch()
+    async with app.uow() as uow:
+        to_mia = await uow.outbox.by_key(mias.person_id, mias.key)
+        to_dana = await uow.outbox.by_key(danas.person_id, danas.key)
+    assert to_mia is not None and to_dana is not None
+    assert PAIR_SPACE not in to_mia.payload  # Dana was asleep: Mia's copy is hers alone
+    assert to_dana.payload[PAIR_SPACE]["partner_id"] == mias.person_id
