@@ -15,6 +15,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from adapters.console import ConsoleAdapter, stdin_lines
 from bots.bootstrap import Mentorhub
 from bots.messengers import build_messengers
+from bots.receiving import ReceiverLease
+from core.delivery import ExclusiveReceiver, Messenger
 from core.identity import Platform
 from storage import migrate
 
@@ -109,16 +111,22 @@ async def run(
         app.senders[messenger.platform] = messenger
     scheduler.start()
     started = []
+    leases: list[asyncio.Task[None]] = []
     try:
         for messenger in messengers:
-            await messenger.start()
+            lease = await start_messenger(app, messenger)
             started.append(messenger)
+            if lease is not None:
+                leases.append(asyncio.create_task(lease.run(), name=f"lease {lease.name}"))
             log.info("%s adapter started", messenger.platform.value)
         if console is not None:
             await console.run(lines if lines is not None else stdin_lines())
         else:
             await _wait_for_stop_signal()
     finally:
+        for task in leases:
+            task.cancel()
+        await asyncio.gather(*leases, return_exceptions=True)
         await app.stop_background()  # before the scheduler: it logs cancelled jobs as errors
         scheduler.shutdown(wait=False)
         for messenger in reversed(started):
@@ -128,6 +136,20 @@ async def run(
                 log.exception("stopping the %s adapter failed", messenger.platform.value)
         await app.close()
     return 0
+
+
+async def start_messenger(app: Mentorhub, messenger: Messenger) -> ReceiverLease | None:
+    """Start ``messenger``. On PostgreSQL (where several workers may run) a connection only
+    one worker may hold receives only under a lease: returned here, for the caller to run."""
+    if app.engine.dialect.name != "postgresql" or not isinstance(messenger, ExclusiveReceiver):
+        await messenger.start()
+        return None
+    await messenger.start_sending()
+    name = messenger.receiver_name()
+    if name is None:
+        await messenger.start_receiving()
+        return None
+    return ReceiverLease(app.engine, messenger, name)
 
 
 async def _wait_for_stop_signal() -> None:

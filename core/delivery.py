@@ -164,6 +164,29 @@ class Messenger(Sender, Protocol):
 
 
 @runtime_checkable
+class ExclusiveReceiver(Protocol):
+    """A messenger whose receiving connection only one worker may hold at a time (Telegram
+    long polling, a Discord gateway shard). ``start()`` does everything; with several
+    workers the runner calls ``start_sending()`` and gives receiving to whichever worker
+    holds its lease (see bots/receiving.py)."""
+
+    async def start_sending(self) -> None:
+        """Connect for sending only."""
+        ...
+
+    def receiver_name(self) -> str | None:
+        """The lease's name (the same for every worker of this bot), known after
+        ``start_sending()``; None when receiving needs no lease (e.g. a webhook)."""
+        ...
+
+    async def start_receiving(self) -> None: ...
+
+    async def stop_receiving(self) -> None:
+        """Stop receiving and stay able to send."""
+        ...
+
+
+@runtime_checkable
 class SpacePoster(Protocol):
     """A messenger that can post in a shared space (a group chat) a program is linked to.
 

@@ -312,12 +312,35 @@ class DiscordMessenger:
 
     async def start(self) -> None:
         """Log in, connect the gateway, wait (bounded) for READY, register /mentor."""
+        await self.start_sending()
+        await self.start_receiving()
+
+    async def start_sending(self) -> None:
+        """Log in over HTTP: enough to open DMs and send; no gateway yet."""
         if self._client is not None:
             return
         client = _MentorClient(self, self.settings)
         self._client = client
         try:
             await client.login(self._token.reveal())
+        except BaseException:
+            await self.stop()
+            raise
+
+    def receiver_name(self) -> str | None:
+        """Each gateway shard must be connected once: two sessions would both receive,
+        and answer, every interaction. (mentorhub runs one shard.)"""
+        client = self._require_client()
+        return f"discord-gateway:{client.application_id}:0"
+
+    async def start_receiving(self) -> None:
+        """Connect the gateway, wait (bounded) for READY, register /mentor."""
+        if self._gateway is not None:
+            return
+        if self._client is None:  # a failed earlier try closed it
+            await self.start_sending()
+        client = self._require_client()
+        try:
             self._gateway = asyncio.create_task(
                 client.connect(reconnect=True), name="discord-gateway"
             )
@@ -326,6 +349,14 @@ class DiscordMessenger:
         except BaseException:
             await self.stop()
             raise
+
+    async def stop_receiving(self) -> None:
+        """discord.py closes HTTP with the gateway: close both, then log in again to send."""
+        if self._gateway is None:
+            return
+        await self.stop()
+        await self.start_sending()
+        log.info("Discord: gateway closed (another worker may take over)")
 
     async def stop(self) -> None:
         client, gateway = self._client, self._gateway

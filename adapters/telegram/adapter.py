@@ -260,12 +260,45 @@ class TelegramMessenger:
 
     async def start(self) -> None:
         """Check the token (getMe), publish the command menu, then start receiving."""
+        await self.start_sending()
+        await self.start_receiving()
+
+    async def start_sending(self) -> None:
+        """Ready to send (getMe passed, the command menu published), not yet polling; a
+        webhook is served from here on, since any number of workers may serve it."""
         try:
             await self._start()
         except BaseException:
             await self._shutdown()
             raise
         self._running = True
+
+    def receiver_name(self) -> str | None:
+        """Long polling admits one poller per bot (Telegram answers the second with 409
+        Conflict), so with several workers one holds it; a webhook needs no holder."""
+        return f"telegram-polling:{self.application.bot.id}" if self._webhook is None else None
+
+    async def start_receiving(self) -> None:
+        if self._webhook is not None or self.polling:
+            return
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            timeout=timedelta(seconds=self._poll_timeout),
+            allowed_updates=list(ALLOWED_UPDATES),
+            drop_pending_updates=False,
+        )
+        log.info("telegram: @%s is polling for updates", self.bot_username)
+
+    async def stop_receiving(self) -> None:
+        if self.polling:
+            assert self.application.updater is not None
+            await self.application.updater.stop()
+            log.info("telegram: stopped polling (another worker may take over)")
+
+    @property
+    def polling(self) -> bool:
+        updater = self.application.updater
+        return updater is not None and updater.running
 
     async def _start(self) -> None:
         try:
@@ -277,15 +310,7 @@ class TelegramMessenger:
             ) from error
         await self._publish_commands()
         await self.application.start()
-        if self._webhook is None:
-            assert self.application.updater is not None
-            await self.application.updater.start_polling(
-                timeout=timedelta(seconds=self._poll_timeout),
-                allowed_updates=list(ALLOWED_UPDATES),
-                drop_pending_updates=False,
-            )
-            log.info("telegram: @%s is polling for updates", self.bot_username)
-        else:
+        if self._webhook is not None:
             await self._start_webhook(self._webhook)
 
     async def stop(self) -> None:

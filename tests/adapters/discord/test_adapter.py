@@ -480,3 +480,33 @@ async def test_an_interaction_sent_while_disconnected_arrives_once_on_resume(h: 
     await h.dc.wait_for(lambda: h.dc.resumes >= 1)
     await h.reply_with(await h.slash("cancel"), "nothing to cancel")
     assert len(h.dc.interaction_responses()) == 2
+
+
+async def test_a_worker_sends_without_the_gateway_until_it_holds_the_shard(
+    app: Mentorhub, dc: FakeDiscord
+) -> None:
+    # With several workers, one holds the gateway (bots/receiving.py); all of them send.
+    messenger = messenger_for(app, dc)
+    app.senders[Platform.DISCORD] = messenger
+    ann = PlatformAccount(Platform.DISCORD, "", str(ANN), 1)
+    await messenger.start_sending()
+    try:
+        assert messenger.receiver_name() == f"discord-gateway:{DEFAULT_APPLICATION_ID}:0"
+        await messenger.send(ann, Reply("sent over REST alone"))
+        assert (dc.identifies, dc.connected_sessions) == (0, 0)
+        assert dc.registered_commands(GUILD) == []  # the receiving worker registers them
+
+        await messenger.start_receiving()
+        assert (dc.identifies, dc.connected_sessions) == (1, 1)
+        assert dc.registered_commands(GUILD)
+        h = Harness(dc, app, messenger)
+        token = await h.slash("help")
+        assert await h.replies(token)
+
+        await messenger.stop_receiving()
+        await dc.wait_for(lambda: dc.connected_sessions == 0)
+        await messenger.send(ann, Reply("still sending"))
+        texts = [m["content"] for m in dc.messages_sent(dc.dm_channel_id(ANN))]
+        assert texts == ["sent over REST alone", "still sending"]
+    finally:
+        await messenger.stop()

@@ -73,6 +73,27 @@ async def tg() -> AsyncIterator[FakeTelegram]:
         yield fake
 
 
+def make_messenger(
+    app: Mentorhub,
+    tg: FakeTelegram,
+    *,
+    webhook: WebhookSettings | None = None,
+    pacer: Pacer | None = None,
+) -> TelegramMessenger:
+    """The real TelegramMessenger pointed at ``tg``, registered as the app's sender."""
+    messenger = TelegramMessenger(
+        app.hub,
+        token=TOKEN,
+        uow_factory=app.hub.uow_factory,
+        base_url=tg.base_url,
+        webhook=webhook,
+        pacer=pacer or Pacer.unlimited(),
+        poll_timeout=5,
+    )
+    app.senders[Platform.TELEGRAM] = messenger
+    return messenger
+
+
 @asynccontextmanager
 async def running_bot(
     app: Mentorhub,
@@ -87,16 +108,7 @@ async def running_bot(
         settings = WebhookSettings(
             url=f"http://127.0.0.1:{port}/tg/hook", secret=SECRET, port=port, path="/tg/hook"
         )
-    messenger = TelegramMessenger(
-        app.hub,
-        token=TOKEN,
-        uow_factory=app.hub.uow_factory,
-        base_url=tg.base_url,
-        webhook=settings,
-        pacer=pacer or Pacer.unlimited(),
-        poll_timeout=5,
-    )
-    app.senders[Platform.TELEGRAM] = messenger
+    messenger = make_messenger(app, tg, webhook=settings, pacer=pacer)
     await messenger.start()
     try:
         yield Bot(messenger, tg)

@@ -13,7 +13,7 @@ import pytest
 from adapters.telegram import Pacer
 from bots.bootstrap import Mentorhub
 from core.delivery import RateLimited, Unreachable
-from core.identity import Platform, UserRef
+from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Choice, Reply, reply_to_data
 from core.ports import OutboxMessage
 from tests.adapters.telegram.conftest import (
@@ -21,6 +21,7 @@ from tests.adapters.telegram.conftest import (
     TOKEN,
     Bot,
     account_of,
+    make_messenger,
     markup,
     running_bot,
 )
@@ -142,6 +143,38 @@ async def test_registration_by_buttons_and_text_over_long_polling(
     await register_ada(tg, bot, by_polling(tg))
     await assert_ada_registered(app)
     assert tg.pending_updates == []  # each update confirmed through the getUpdates offset
+
+
+async def test_a_worker_sends_without_polling_until_it_takes_the_polling_over(
+    app: Mentorhub, tg: FakeTelegram
+) -> None:
+    # With several workers, one holds the long poll (bots/receiving.py); all of them send.
+    messenger = make_messenger(app, tg)
+    ada = PlatformAccount(Platform.TELEGRAM, "", str(ADA), person_id=1)
+    await messenger.start_sending()
+    try:
+        assert messenger.receiver_name() == "telegram-polling:777"
+        await messenger.send(ada, Reply("sent by a worker that does not poll"))
+        assert tg.waiting_long_polls == 0 and not messenger.polling
+        assert tg.sent_messages(ADA)[0]["text"] == "sent by a worker that does not poll"
+        tg.clear_calls()
+
+        await messenger.start_receiving()
+        await tg.wait_for(lambda _: tg.waiting_long_polls == 1)
+        await register_ada(tg, Bot(messenger, tg), by_polling(tg))
+
+        await messenger.stop_receiving()
+        assert not messenger.polling and tg.waiting_long_polls == 0
+        await messenger.send(ada, Reply("still sending"))
+        assert tg.sent_messages(ADA)[-1]["text"] == "still sending"
+    finally:
+        await messenger.stop()
+    await assert_ada_registered(app)
+
+
+async def test_a_webhook_needs_no_receiver_lease(app: Mentorhub, tg: FakeTelegram) -> None:
+    async with running_bot(app, tg, webhook=True) as bot:
+        assert bot.messenger.receiver_name() is None
 
 
 async def test_registration_over_a_webhook(app: Mentorhub, tg: FakeTelegram) -> None:
