@@ -30,6 +30,7 @@ class UserRef:
     locale: str | None = None
     tz_hint: str | None = None
     space: str = ""  # where this was said: a Discord guild, a Slack channel, a Telegram group
+    channel: str = ""  # the channel inside that space, where a platform has both (Discord)
 
 
 @dataclass(slots=True)

@@ -496,6 +496,15 @@ class DiscordMessenger:
             return True
         return False
 
+    async def post_to_space(self, space: str, reply: Reply) -> None:
+        """An announcement in a program's channel (``discord:<channel id>``), mentioning
+        nobody. Only the core's space posts come here, never anything personal."""
+        platform, _, configured = space.partition(":")
+        channel_id = channel_id_of(configured) if platform == self.platform.value else None
+        if channel_id is None:
+            raise Unreachable(f"not a Discord channel: {space[:64]!r}")
+        await self.post_in_channel(str(channel_id), None, reply)
+
     async def post_in_channel(
         self, channel_id: str, mention_user_id: str | None, reply: Reply
     ) -> None:

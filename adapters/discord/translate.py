@@ -172,6 +172,7 @@ def user_ref(facts: InteractionFacts) -> UserRef:
         facts.global_name,
         locale=facts.locale,
         guild_id=facts.guild_id,
+        channel_id=facts.channel_id,
     )
 
 
@@ -182,8 +183,10 @@ def discord_user_ref(
     *,
     locale: str | None = None,
     guild_id: int | None = None,
+    channel_id: int | None = None,
 ) -> UserRef:
-    """Discord user ids are global, so ``workspace`` is empty; ``space`` is the guild."""
+    """Discord user ids are global, so ``workspace`` is empty; ``space`` is the guild and
+    ``channel`` the guild channel (both empty in a DM)."""
     return UserRef(
         platform=Platform.DISCORD,
         workspace="",
@@ -191,6 +194,7 @@ def discord_user_ref(
         display_name=global_name or username,
         locale=locale or None,
         space=str(guild_id) if guild_id is not None else "",
+        channel=str(channel_id) if guild_id is not None and channel_id is not None else "",
     )
 
 

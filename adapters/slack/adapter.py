@@ -85,6 +85,7 @@ FORM_NOT_SAVED = (
 FORM_NOT_OPENED = (
     "I couldn't open the form in time. Tap “Fill in as a form” again, or answer here step by step."
 )
+_CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")  # a public or private channel
 PAIR_SPACE_SCOPE = "mpim:write"  # conversations.open with several users
 HELP_FOOTER = "In Slack: /mentor <command> anywhere, or just the command as a direct message to me."
 
@@ -359,7 +360,7 @@ class SlackMessenger:
             display_name=name,
             locale=profile.locale if profile else None,
             tz_hint=profile.tz if profile else None,
-            space=origin.channel,
+            **_where(origin),
         )
 
     async def _dispatch(self, ref: UserRef, call: InboundCall) -> Outcome:
@@ -606,6 +607,15 @@ class SlackMessenger:
             team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
         )
 
+    async def post_to_space(self, space: str, reply: Reply) -> None:
+        """An announcement in the channel a program is linked to (``slack:<channel id>``);
+        the app must be a member of it. Only the core's space posts come here."""
+        platform, _, channel = space.partition(":")
+        if platform != self.platform.value or not _CHANNEL_ID.fullmatch(channel):
+            raise Unreachable(f"not a Slack channel id: {space[:64]!r}")
+        message = render.render_outcome([reply])
+        await self._poster.post(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
+
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
         return (
             self._pair_space
@@ -643,6 +653,12 @@ class SlackMessenger:
             why,
             PAIR_SPACE_SCOPE,
         )
+
+
+def _where(origin: Origin) -> dict[str, str]:
+    """A public or private channel: the workspace and that channel. A DM, or a group DM
+    (a pair space among them), is private: no space, so nothing is ever linked there."""
+    return {} if origin.private else {"space": origin.team, "channel": origin.channel}
 
 
 def _footer(call: InboundCall) -> str | None:

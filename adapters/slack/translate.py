@@ -25,6 +25,7 @@ class Origin:
     response_url: str | None = None
     ephemeral: bool = False  # the click was on an ephemeral message
     user_name: str = ""  # the (legacy) user name the payload carries, a display fallback
+    private: bool = True  # a DM or group DM; False in a public or private channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +91,7 @@ def from_slash_command(payload: Mapping[str, Any]) -> CommandCall | None:
         channel=_str(payload.get("channel_id")),
         response_url=_str(payload.get("response_url")) or None,
         user_name=_str(payload.get("user_name")),
+        private=_is_private(_str(payload.get("channel_id")), _str(payload.get("channel_name"))),
     )
     trigger = _str(payload.get("trigger_id"))
     key = f"command:{team}:{user}:{trigger}" if trigger else ""
@@ -117,6 +119,7 @@ def from_block_actions(payload: Mapping[str, Any]) -> ActionCall | None:
         response_url=_str(payload.get("response_url")) or None,
         ephemeral=bool(container.get("is_ephemeral", False)),
         user_name=_str(user.get("name")) or _str(user.get("username")),
+        private=_is_private(channel, _str(_mapping(payload.get("channel")).get("name"))),
     )
     message = _mapping(payload.get("message"))
     blocks = message.get("blocks")
@@ -148,6 +151,16 @@ def from_message_event(body: Mapping[str, Any]) -> MessageCall | None:
     event_id = _str(body.get("event_id"))
     key = f"event:{event_id}" if event_id else ""
     return MessageCall(origin, text, key)
+
+
+def _is_private(channel: str, name: str) -> bool:
+    """Slack names DMs "directmessage" and group DMs "mpdm-…" in these payloads."""
+    return (
+        not channel
+        or channel.startswith("D")
+        or name in ("", "directmessage")
+        or (name.startswith("mpdm-"))
+    )
 
 
 def revoked_team(body: Mapping[str, Any]) -> str | None:

@@ -1,7 +1,7 @@
-"""A program's shared space: link (a group the program posts in), announce.
+"""A program's shared space: link (a group or channel the program posts in), announce.
 
 An announcement reaches every active participant as a notice (through the outbox, with
-retries) and, when the program is linked to a group, is also posted there. Nothing else
+retries) and, when the program has a group or channel, is also posted there. Nothing else
 is ever posted in a group: replies go to the person who acted.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
 from core.errors import InvalidInput
+from core.identity import Platform
 from core.messages import Outcome, Reply, SpacePost
 from core.model import Program
 from core.registry import Access, Arg, ArgKind, CommandSpec
@@ -27,10 +28,18 @@ async def cmd_link(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             f"Send this in the group that should get {program.name}'s announcements.",
             hint=f"Add me to the group, then send `link {program.slug}` there.",
         )
-    space = f"{ctx.ref.platform.value}:{ctx.ref.space}"
-    before, program.space = program.space, space
+    before = announcement_space(program)
+    program.space = f"{ctx.ref.platform.value}:{ctx.ref.space}"
+    if ctx.ref.channel:  # a channel inside a server: that channel is the one to post in
+        program.channel = ctx.ref.channel
     await ctx.uow.programs.save(program)
-    moved = " It no longer posts in the group it was linked to before." if before else ""
+    space = announcement_space(program)
+    assert space is not None
+    moved = (
+        " It no longer posts in the group it was linked to before."
+        if before and before != space
+        else ""
+    )
     welcome = Reply(
         f"{program.name}'s announcements will be posted here. "
         "Personal messages never are: those stay in private chats with me.",
@@ -54,11 +63,30 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     key = f"announce:{program.id}:{ctx.now():%Y%m%d%H%M%S%f}"
     for person_id in sorted(people):
         ctx.notify(person_id, announcement, key=key, kind="announcement")
-    posts = [SpacePost(program.space, announcement, "Posted in its group too.")]
+    space = announcement_space(program)
+    posts = [SpacePost(space, announcement, "Posted in its group too.")] if space else []
     return Outcome(
         replies=[Reply(f"Sent to {_people(len(people))} in {program.name}.")],
-        space_posts=posts if program.space else [],
+        space_posts=posts,
     )
+
+
+def announcement_space(program: Program) -> str | None:
+    """Where a program's announcements are posted (``"<platform>:<id>"``), if anywhere:
+    its channel where programs live in a server or workspace (Discord, Slack: set by
+    `link` in that channel, or `configure … channel`), else the group it was linked to or
+    created in (Telegram)."""
+    platform, _, place = program.space.partition(":")
+    if not place:
+        return None
+    if platform in _SERVER_PLATFORMS:
+        channel = program.channel.strip()
+        return f"{platform}:{channel}" if channel else None
+    return program.space
+
+
+# Where a space is a server or workspace, announcements go to a channel inside it.
+_SERVER_PLATFORMS = frozenset({Platform.DISCORD.value, Platform.SLACK.value})
 
 
 def _people(count: int) -> str:

@@ -14,7 +14,7 @@ from core.delivery import Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Reply, reply_to_data
 from core.ports import OutboxMessage
-from tests.adapters.discord.harness import ANN, BOB, GUILD, Harness
+from tests.adapters.discord.harness import ANN, BOB, GUILD, ZW, Harness
 from tests.fakes.discord_api import message_create, option
 
 pytestmark = pytest.mark.timeout(15)
@@ -183,3 +183,38 @@ async def test_program_and_handle_autocomplete(h: Harness, app: Mentorhub) -> No
     assert await h.autocomplete("block", "person", "", user=12345) == []  # unregistered
     # the other kinds still answer from the registry alone
     assert "Europe/Lisbon" in await h.autocomplete("start", "timezone", "lisb")
+
+
+async def test_link_in_a_channel_then_announcements_are_posted_there_pinging_nobody(
+    h: Harness, app: Mentorhub
+) -> None:
+    bob = await program_with_member(app, channel=None)
+    h.usernames[ANN] = "ann"
+    token = await h.slash("link", option("program", "prog"), user=ANN)
+    await h.reply_with(token, "Linked Test program to that group.")
+    (welcome,) = h.dc.messages_sent(h.channel)
+    assert "Test program's announcements will be posted here." in welcome["content"] + str(
+        welcome.get("embeds")
+    )
+
+    text = "@everyone kick-off on Friday <@&444444444444444444>"
+    token = await h.slash("announce", option("program", "prog"), option("message", text))
+    await h.reply_with(token, "Posted in its group too.")
+    posts = h.dc.calls_to("POST", rf"^/channels/{h.channel}/messages$")
+    assert len(posts) == 2 and all(p.json["allowed_mentions"] == {"parse": []} for p in posts)
+    assert posts[-1].json["content"] == (  # escaped, and allowed_mentions pings nobody
+        f"**Announcement: Test program**\n@{ZW}everyone kick-off on Friday "
+        f"<@{ZW}&444444444444444444>"
+    )
+    assert (await app.deliver()).sent == 1  # Bob has his own copy by DM
+    assert "kick-off on Friday" in str(h.dc.messages_sent(h.dc.dm_channel_id(BOB)))
+    assert bob.reachable
+
+
+async def test_announcements_without_a_channel_are_sent_by_dm_only(
+    h: Harness, app: Mentorhub
+) -> None:
+    await program_with_member(app, channel=None)
+    outcome = await app.hub.command(ref(ANN, "Ann"), "announce", "prog Hello")
+    assert [r.text for r in outcome.replies] == ["Sent to 1 person in Test program."]
+    assert h.dc.messages_sent(h.channel) == []

@@ -61,6 +61,7 @@ def test_slash_command_in_a_guild() -> None:
         display_name=f"user{USER}",
         locale="en-US",
         space=str(GUILD),
+        channel=str(CHANNEL),
     )
 
 
@@ -77,7 +78,7 @@ def test_slash_command_in_a_dm_has_no_space_and_keeps_locale() -> None:
     facts = InteractionFacts.from_payload(payload)
     assert translate(facts) == RunCommand("profile", "")
     ref = user_ref(facts)
-    assert (ref.space, ref.display_name, ref.locale) == ("", "Ann Lee", "pt-BR")
+    assert (ref.space, ref.channel, ref.display_name, ref.locale) == ("", "", "Ann Lee", "pt-BR")
 
 
 def test_integer_and_nested_group_options() -> None:

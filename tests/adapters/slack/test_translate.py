@@ -64,6 +64,7 @@ def test_slash_command_verb_and_arguments() -> None:
             channel="C9",
             response_url=RESPONSE_URL,
             user_name="u1",
+            private=False,  # "general"
         ),
         verb="profile",
         text="timezone  America/New_York",
@@ -185,3 +186,26 @@ def test_removal_events() -> None:
     no_team["team_id"] = ""
     assert revoked_team(no_team) == "T8"  # from authorizations
     assert revoked_team(event_callback_payload({"type": "message"})) is None
+
+
+@pytest.mark.parametrize(
+    ("channel", "name", "private"),
+    [
+        ("D0001", "directmessage", True),
+        ("C0002", "mpdm-ann--bob--mentorhub-1", True),  # a group DM, e.g. a pair space
+        ("C0003", "general", False),
+        ("G0004", "privategroup", False),  # a private channel
+    ],
+)
+def test_dms_and_group_dms_are_private_channels_are_not(
+    channel: str, name: str, private: bool
+) -> None:
+    payload = slash_command_payload(
+        user_id="U1",
+        text="link prog",
+        channel_id=channel,
+        channel_name=name,
+        response_url=RESPONSE_URL,
+    )
+    call = from_slash_command(payload)
+    assert call is not None and call.origin.private is private

@@ -1,5 +1,6 @@
-"""The optional pair space: a group DM of mentor, mentee and the app for the intro and the
-shared reminders, posted once for both; nothing private ever goes there."""
+"""Shared places in Slack: the optional pair space (a group DM of mentor, mentee and the
+app for the intro and shared reminders, posted once for both; nothing private ever goes
+there) and a program's announcement channel."""
 
 from __future__ import annotations
 
@@ -92,3 +93,37 @@ async def test_without_the_scope_for_group_dms_everyone_gets_their_own_copy(
         assert f"You're paired with {partner}" in paired["text"]
     assert "pair spaces are turned off" in caplog.text and "mpim:write" in caplog.text
     assert sum("," in users for users in opened_for(slack)) == 1  # not retried per message
+
+
+async def test_link_in_a_channel_then_announcements_are_posted_there_harmlessly(
+    app: Mentorhub, slack: FakeSlack
+) -> None:
+    async with running(app, slack) as messenger:
+        wire = Wire(messenger, slack)
+        await say(app, PAIRING)
+        await app.deliver()
+
+        await wire.command("link prog", user="U3", channel="D_U3", name="in-dm")  # not in a DM
+        await slack.wait_for(
+            lambda: "Send this in the group" in str(slack.posted_messages("D_U3")),
+            description="the refusal",
+        )
+
+        await wire.command("link prog", user="U3", channel="C7", name="link")
+        await slack.wait_for(lambda: slack.posted_messages("C7"), description="the welcome")
+        assert "announcements will be posted here" in slack.posted_messages("C7")[0]["text"]
+
+        text = "<!channel> kick-off on Friday, ask <@U1>"
+        await wire.command(f"announce prog {text}", user="U3", channel="C7", name="announce")
+        await slack.wait_for(lambda: len(slack.posted_messages("C7")) == 2)
+        assert await messenger.idle()
+        posted = slack.posted_messages("C7")[1]
+        (section,) = posted["blocks"]
+        assert section["text"] == {  # no <!channel>, no <@U1>: plain, verbatim text
+            "type": "mrkdwn",
+            "text": "*Announcement: Test program*\n@channel kick-off on Friday, ask @U1",
+            "verbatim": True,
+        }
+        assert (await app.deliver()).sent == 2  # and Mia and Dana have it by DM
+        for dm in (f"D_{MIA}", f"D_{DANA}"):
+            assert titles(slack, dm)[-1] == "Announcement: Test program"
