@@ -19,6 +19,7 @@ SCENARIOS: dict[str, str] = {
     "B1": "benchmarks.b1_telegram",
     "B1b": "benchmarks.b1b_slack_discord",
     "B4": "benchmarks.b4_section",
+    "B5": "benchmarks.b5_idle_rss",
 }
 
 
