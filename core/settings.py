@@ -9,7 +9,8 @@ from dataclasses import dataclass
 class CoreSettings:
     privacy_policy: str = (
         "mentorhub stores your name, time zone, languages and what you enter in your programs. "
-        "Private notes and answers are visible only to you. Send `forget_me` to delete your data."
+        "Private notes and answers are visible only to you. To stop taking part, `leave` your "
+        "programs; to have your data deleted, ask whoever runs this mentorhub."
     )
     default_cadence_days: int = 14
     default_duration_weeks: int = 12
