@@ -77,6 +77,7 @@ from core.messages import (
     SpacePost,
     pair_space_from_data,
     reply_from_data,
+    reply_to_data,
 )
 from core.pacing import Pacer, PlatformPacing, Scope, default_pacing
 from core.ports import OutboxMessage, UnitOfWork, UnitOfWorkFactory
@@ -787,10 +788,10 @@ class DeliveryWorker:
             self._pair_space_private.first_time(space)
             return None
         self._pair_space_posted.first_time(space)
-        await self._cover(job, partner)
+        await self._cover(job, partner, copy)
         return "posted"
 
-    async def _cover(self, job: _Job, partner: PlatformAccount) -> None:
+    async def _cover(self, job: _Job, partner: PlatformAccount, copy: PairSpaceCopy) -> None:
         """Record the partner's copy as delivered by the post (their row, if free, or a new
         finished row, so a later copy with this key is dropped). A row of theirs in our own
         lanes finds the post in ``_pair_space_posted`` when its turn comes."""
@@ -799,7 +800,7 @@ class DeliveryWorker:
             person_id=partner.person_id,
             key=job.message.key,
             kind=job.message.kind,
-            payload=job.message.payload,
+            payload=reply_to_data(copy.reply),  # what they saw
             created_at=now,
             status="sent",
             sent_at=now,

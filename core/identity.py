@@ -29,8 +29,10 @@ class UserRef:
     display_name: str = ""
     locale: str | None = None
     tz_hint: str | None = None
-    space: str = ""  # where this was said: a Discord guild, a Slack channel, a Telegram group
-    channel: str = ""  # the channel inside that space, where a platform has both (Discord)
+    # Where this was said, "" in a private chat: a Discord guild, a Slack workspace (when
+    # in a channel), a Telegram group; and the channel inside it where there is one.
+    space: str = ""
+    channel: str = ""
 
 
 @dataclass(slots=True)

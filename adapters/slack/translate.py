@@ -155,12 +155,9 @@ def from_message_event(body: Mapping[str, Any]) -> MessageCall | None:
 
 def _is_private(channel: str, name: str) -> bool:
     """Slack names DMs "directmessage" and group DMs "mpdm-…" in these payloads."""
-    return (
-        not channel
-        or channel.startswith("D")
-        or name in ("", "directmessage")
-        or (name.startswith("mpdm-"))
-    )
+    if not channel or channel.startswith("D"):
+        return True
+    return name in ("", "directmessage") or name.startswith("mpdm-")
 
 
 def revoked_team(body: Mapping[str, Any]) -> str | None:

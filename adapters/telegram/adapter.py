@@ -261,7 +261,11 @@ class TelegramMessenger:
     async def start(self) -> None:
         """Check the token (getMe), publish the command menu, then start receiving."""
         await self.start_sending()
-        await self.start_receiving()
+        try:
+            await self.start_receiving()
+        except BaseException:
+            await self.stop()
+            raise
 
     async def start_sending(self) -> None:
         """Ready to send (getMe passed, the command menu published), not yet polling; a
