@@ -18,10 +18,16 @@ import signal
 import sys
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from benchmarks.common import Scale, Section
+
+if TYPE_CHECKING:
+    from tests.fakes.discord_api import FakeDiscord
+    from tests.fakes.slack_api import FakeSlack
+    from tests.fakes.telegram_api import FakeTelegram
 
 TARGET_MIB = 150.0
 GUILD = 111_111_111_111_111_111
@@ -64,18 +70,19 @@ async def until(condition: Callable[[], bool], what: str, timeout: float = 60.0)
         await asyncio.sleep(0.1)
 
 
+@dataclass(frozen=True)
+class Fakes:
+    telegram: FakeTelegram
+    slack: FakeSlack
+    discord: FakeDiscord
+
+
 async def measure(
-    messengers: set[str], fakes: dict[str, Any], idle: float, workdir: Path
+    messengers: set[str], fakes: Fakes, idle: float, workdir: Path
 ) -> tuple[float, float]:
     """Start `mentorhub run` with ``messengers``, wait until each is connected, let it
     idle for ``idle`` seconds (several poll and delivery passes), then read its RSS."""
-    from tests.fakes.discord_api import FakeDiscord
-    from tests.fakes.slack_api import FakeSlack
-    from tests.fakes.telegram_api import FakeTelegram
-
-    telegram: FakeTelegram = fakes["telegram"]
-    slack: FakeSlack = fakes["slack"]
-    discord: FakeDiscord = fakes["discord"]
+    telegram, slack, discord = fakes.telegram, fakes.slack, fakes.discord
     name = "-".join(sorted(messengers))
     config = workdir / f"{name}.toml"
     urls = {"telegram": telegram.base_url, "slack": slack.api_url}
@@ -131,7 +138,7 @@ async def run(scale: Scale) -> list[Section]:
     section = Section("B5", "idle `mentorhub run` with all three messengers")
     async with FakeTelegram() as telegram, FakeSlack() as slack, FakeDiscord(guilds=[GUILD]) as dc:
         slack.add_workspace(SLACK_TOKEN, "T0001")
-        fakes = {"telegram": telegram, "slack": slack, "discord": dc}
+        fakes = Fakes(telegram, slack, dc)
         with tempfile.TemporaryDirectory(prefix="mentorhub-b5-") as tmp:
             workdir = Path(tmp)
             ours, ours_peak = await measure({"telegram", "slack", "discord"}, fakes, idle, workdir)

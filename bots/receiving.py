@@ -58,7 +58,7 @@ class ReceiverLease:
         self.retry_seconds = retry_seconds
         self.check_seconds = check_seconds
         self._sleep = sleep
-        self.holding = asyncio.Event()  # set while this worker receives
+        self.receiving = False
 
     async def run(self) -> None:
         """Until cancelled: take the lock when it is free, receive while it is held."""
@@ -70,9 +70,8 @@ class ReceiverLease:
                     log.warning("receiver lease %s: database trouble (%s)", self.name, exc)
                 except Exception:  # the receiver failed to start: try again later
                     log.exception("receiver lease %s: receiving failed", self.name)
-                await self._stop_receiving()
                 await self._sleep(self.retry_seconds)
-        finally:
+        finally:  # cancelled while the unlock below was still finishing
             await asyncio.shield(self._stop_receiving())
 
     async def _hold_once(self) -> None:
@@ -84,7 +83,7 @@ class ReceiverLease:
             try:
                 log.info("receiver lease %s: this worker receives", self.name)
                 await self.receiver.start_receiving()
-                self.holding.set()
+                self.receiving = True
                 while True:  # the lock is ours while this session lives
                     await self._sleep(self.check_seconds)
                     await connection.execute(text("SELECT 1"))
@@ -107,9 +106,9 @@ class ReceiverLease:
             pass  # the session is gone, and the lock with it
 
     async def _stop_receiving(self) -> None:
-        if not self.holding.is_set():
+        if not self.receiving:
             return
-        self.holding.clear()
+        self.receiving = False
         try:
             await self.receiver.stop_receiving()
         except Exception:

@@ -433,8 +433,8 @@ class DeliveryWorker:
         self._pass = asyncio.Lock()
         self._writes = _GroupCommit(uow_factory)
         self._pair_space_locks: KeyedLocks[str] = KeyedLocks()
-        self._pair_space_posted: RecentKeys[str] = RecentKeys(capacity=10_000)
-        self._pair_space_private: RecentKeys[str] = RecentKeys(capacity=10_000)
+        # (a pair's message, whether it went to their pair space): decided by its first row
+        self._pair_space_choices: RecentKeys[tuple[str, bool]] = RecentKeys(capacity=10_000)
 
     # ------------------------------------------------------------------ the pass
 
@@ -735,66 +735,55 @@ class DeliveryWorker:
         """Send the job's message; returns how it went out: "sent" (privately), "posted"
         (in the pair space, for both) or "shared" (the partner's post already did)."""
         sender = self.senders[job.account.platform]
-        partner = self._pair_space_partner(job, sender)
-        if partner is not None and job.pair_space is not None:
-            assert isinstance(sender, PairSpaceSender)
-            space = f"{job.message.key}|{min(job.message.person_id, partner.person_id)}"
-            async with self._pair_space_locks.hold(space):
-                how = await self._via_pair_space(job, sender, partner, job.pair_space, space)
-            if how is not None:
-                return how
+        if isinstance(sender, PairSpaceSender) and job.pair_space is not None:
+            partner = next(
+                (a for a in job.partner_accounts if sender.shares_pair_space(job.account, a)),
+                None,
+            )
+            if partner is not None:
+                how = await self._via_pair_space(job, sender, partner, job.pair_space)
+                if how is not None:
+                    return how
         if isinstance(sender, ConfirmingSender):
             await sender.send_keyed(job.account, job.reply, key=job.message.key)
         else:
             await sender.send(job.account, job.reply)
         return "sent"
 
-    def _pair_space_partner(self, job: _Job, sender: Sender) -> PlatformAccount | None:
-        if job.pair_space is None or not isinstance(sender, PairSpaceSender):
-            return None
-        return next(
-            (a for a in job.partner_accounts if sender.shares_pair_space(job.account, a)), None
-        )
-
     async def _via_pair_space(
-        self,
-        job: _Job,
-        sender: PairSpaceSender,
-        partner: PlatformAccount,
-        copy: PairSpaceCopy,
-        space: str,
+        self, job: _Job, sender: PairSpaceSender, partner: PlatformAccount, copy: PairSpaceCopy
     ) -> str | None:
         """Post in the pair space unless the partner's copy is settled already; None means
-        send privately instead. Called under the lock of this pair's message, so the first
-        of the two rows to get here decides for both (remembered in memory for rows in
-        our own lanes, read from the partner's row for those of other workers)."""
-        if space in self._pair_space_posted:
-            return "shared"
-        if space in self._pair_space_private:
-            return None
-        async with self.uow_factory() as uow:
-            theirs = await uow.outbox.by_key(partner.person_id, job.message.key)
-        settled = theirs is not None and (
-            theirs.status in ("sent", "uncertain")
-            or (theirs.status == "sending" and theirs.locked_by != self.worker)
-        )
-        if theirs is not None and settled:
-            # Posted there by another worker, or they had (or are getting) their own copy.
-            return "shared" if theirs.last_error == PAIR_SPACE_NOTE else None
-        try:
-            await sender.send_to_pair_space(job.account, partner, copy.reply)
-        except Unreachable as exc:
-            log.info("no pair space for outbox message %s (%s); sending privately", job.id, exc)
-            self._pair_space_private.first_time(space)
-            return None
-        self._pair_space_posted.first_time(space)
+        send privately instead. The first of the pair's two rows to get here decides for
+        both: remembered in memory for rows in our own lanes, read from the partner's row
+        for those of other workers."""
+        space = f"{job.message.key}|{min(job.message.person_id, partner.person_id)}"
+        async with self._pair_space_locks.hold(space):
+            if (space, True) in self._pair_space_choices:
+                return "shared"
+            if (space, False) in self._pair_space_choices:
+                return None
+            async with self.uow_factory() as uow:
+                theirs = await uow.outbox.by_key(partner.person_id, job.message.key)
+            if theirs is not None and (
+                theirs.status in ("sent", "uncertain")
+                or (theirs.status == "sending" and theirs.locked_by != self.worker)
+            ):  # posted there by another worker, or they had (or are getting) their own
+                return "shared" if theirs.last_error == PAIR_SPACE_NOTE else None
+            try:
+                await sender.send_to_pair_space(job.account, partner, copy.reply)
+            except Unreachable as exc:
+                log.info("no pair space for outbox message %s (%s): sent privately", job.id, exc)
+                self._pair_space_choices.first_time((space, False))
+                return None
+            self._pair_space_choices.first_time((space, True))
         await self._cover(job, partner, copy)
         return "posted"
 
     async def _cover(self, job: _Job, partner: PlatformAccount, copy: PairSpaceCopy) -> None:
         """Record the partner's copy as delivered by the post (their row, if free, or a new
         finished row, so a later copy with this key is dropped). A row of theirs in our own
-        lanes finds the post in ``_pair_space_posted`` when its turn comes."""
+        lanes finds the post in ``_pair_space_choices`` when its turn comes."""
         now = self.clock.now()
         covered = OutboxMessage(
             person_id=partner.person_id,

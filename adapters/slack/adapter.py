@@ -599,13 +599,17 @@ class SlackMessenger:
         RateLimited (pacing or Slack's 429, scoped ``slack:<team>:<channel>``) or
         TransientFailure (network, 5xx, anything unexpected).
         """
-        team = account.workspace
-        if team in self._gone_teams:
-            raise Unreachable(f"slack: the app was removed from workspace {team}")
+        team = self._installed_in(account)
         channel = await self.directory.dm_channel(team, account.user_id)
         await self._poster.post(
             team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
         )
+
+    def _installed_in(self, account: PlatformAccount) -> str:
+        """The account's workspace; Unreachable when the app was removed from it."""
+        if account.workspace in self._gone_teams:
+            raise Unreachable(f"slack: the app was removed from workspace {account.workspace}")
+        return account.workspace
 
     async def post_to_space(self, space: str, reply: Reply) -> None:
         """An announcement in the channel a program is linked to (``slack:<channel id>``);
@@ -633,9 +637,7 @@ class SlackMessenger:
         ``mpim:write``): the outbox then sends each their own copy. RateLimited and
         TransientFailure as for ``send``.
         """
-        team = account.workspace
-        if team in self._gone_teams:
-            raise Unreachable(f"slack: the app was removed from workspace {team}")
+        team = self._installed_in(account)
         try:
             channel = await self.directory.pair_channel(team, account.user_id, partner.user_id)
         except MissingScope as exc:

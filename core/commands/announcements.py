@@ -19,22 +19,23 @@ from core.model import Program
 from core.registry import Access, Arg, ArgKind, CommandSpec
 
 ANNOUNCEMENT_MAX = 2000
+# Where a space is a server or workspace, announcements go to a channel inside it.
+_SERVER_PLATFORMS = frozenset({Platform.DISCORD.value, Platform.SLACK.value})
 
 
 async def cmd_link(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program: Program = ctx.extra["program"]
-    if not ctx.ref.space:
+    here = f"{ctx.ref.platform.value}:{ctx.ref.space}" if ctx.ref.space else ""
+    channel = ctx.ref.channel or program.channel  # a channel inside a server: post there
+    space = _posting_place(here, channel)
+    if space is None:  # a private chat
         raise InvalidInput(
             f"Send this in the group that should get {program.name}'s announcements.",
             hint=f"Add me to the group, then send `link {program.slug}` there.",
         )
     before = announcement_space(program)
-    program.space = f"{ctx.ref.platform.value}:{ctx.ref.space}"
-    if ctx.ref.channel:  # a channel inside a server: that channel is the one to post in
-        program.channel = ctx.ref.channel
+    program.space, program.channel = here, channel
     await ctx.uow.programs.save(program)
-    space = announcement_space(program)
-    assert space is not None
     moved = (
         " It no longer posts in the group it was linked to before."
         if before and before != space
@@ -76,17 +77,16 @@ def announcement_space(program: Program) -> str | None:
     its channel where programs live in a server or workspace (Discord, Slack: set by
     `link` in that channel, or `configure … channel`), else the group it was linked to or
     created in (Telegram)."""
-    platform, _, place = program.space.partition(":")
+    return _posting_place(program.space, program.channel)
+
+
+def _posting_place(space: str, channel: str) -> str | None:
+    platform, _, place = space.partition(":")
     if not place:
         return None
     if platform in _SERVER_PLATFORMS:
-        channel = program.channel.strip()
-        return f"{platform}:{channel}" if channel else None
-    return program.space
-
-
-# Where a space is a server or workspace, announcements go to a channel inside it.
-_SERVER_PLATFORMS = frozenset({Platform.DISCORD.value, Platform.SLACK.value})
+        return f"{platform}:{channel.strip()}" if channel.strip() else None
+    return space
 
 
 def _people(count: int) -> str:

@@ -29,7 +29,6 @@ from core.identity import Platform, PlatformAccount
 from core.messages import Notice, Reply, SpacePost, reply_to_data
 from core.pacing import Pacer, Scope
 from core.ports import OutboxMessage, UnitOfWorkFactory
-from storage.uow import SqlUnitOfWork
 from tests.core.scheduling_helpers import FakeSender, FakeTime, SimulatedCrash, add_person
 
 TG, SLACK = Platform.TELEGRAM, Platform.SLACK
@@ -79,7 +78,7 @@ async def queue(app: Mentorhub, person_id: int, key: str, text: str | None = Non
 
 async def row(app: Mentorhub, person_id: int, key: str) -> OutboxMessage:
     async with app.uow() as uow:
-        found = await cast(SqlUnitOfWork, uow).outbox.by_key(person_id, key)
+        found = await uow.outbox.by_key(person_id, key)
     assert found is not None
     return found
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from typing import cast
 
 import pytest
 
@@ -17,7 +16,6 @@ from core.identity import Platform, PlatformAccount
 from core.messages import Notice, PairSpaceCopy, Reply
 from core.pacing import Pacer
 from core.ports import OutboxMessage
-from storage.uow import SqlUnitOfWork
 from tests.core.scheduling_helpers import FakeSender, FakeTime, add_person
 
 SLACK, TG = Platform.SLACK, Platform.TELEGRAM
@@ -79,7 +77,7 @@ async def queue(app: Mentorhub, person_id: int, partner_id: int, partner_name: s
 
 async def row(app: Mentorhub, person_id: int) -> OutboxMessage | None:
     async with app.uow() as uow:
-        return await cast(SqlUnitOfWork, uow).outbox.by_key(person_id, KEY)
+        return await uow.outbox.by_key(person_id, KEY)
 
 
 async def pair_on(
