@@ -17,7 +17,7 @@ from core.messages import Reply, reply_to_data
 from core.pacing import default_pacing
 from core.ports import UnitOfWork
 from storage.db import create_engine, session_factory
-from storage.repositories import _table
+from storage.repositories.base import _table
 from storage.tables import AccountRow, OutboxRow, PersonRow
 from storage.uow import SqlUnitOfWork
 

@@ -26,6 +26,7 @@ from core.identity import Platform
 from core.messages import Notice, Reply
 from core.ports import DueItem, UnitOfWorkFactory
 from tests.core.scheduling_helpers import SimulatedCrash, add_person
+from tests.storage.helpers import pending_outbox
 
 LEASE = timedelta(minutes=2)
 
@@ -64,7 +65,7 @@ async def run(app: Mentorhub, handlers: dict[str, DueHandler], **kwargs: object)
 
 async def outbox_keys(app: Mentorhub) -> list[tuple[int, str, str]]:
     async with app.uow() as uow:
-        messages = await uow.outbox.pending(now=app.clock.now() + timedelta(days=999), limit=999)
+        messages = await pending_outbox(uow, now=app.clock.now() + timedelta(days=999))
     return sorted((m.person_id, m.key, str(m.payload["text"])) for m in messages)
 
 

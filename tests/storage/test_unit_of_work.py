@@ -5,6 +5,7 @@ from datetime import timedelta
 from bots.bootstrap import Mentorhub
 from core.identity import Person
 from core.ports import OutboxMessage
+from tests.storage.helpers import pending_outbox
 
 
 def person(handle: str, app: Mentorhub) -> Person:
@@ -66,7 +67,7 @@ async def test_outbox_keys_are_unique_per_recipient(app: Mentorhub) -> None:
         await uow.commit()
     async with app.uow() as uow:
         later = app.clock.now() + timedelta(minutes=1)
-        pending = await uow.outbox.pending(now=later, limit=10)
+        pending = await pending_outbox(uow, now=later)
         assert [m.payload["text"] for m in pending] == ["hi"]
 
 

@@ -46,6 +46,7 @@ from tests.fakes.slack_api import (
     url_verification_json,
     view_submission_payload,
 )
+from tests.storage.helpers import pending_outbox
 
 
 class Spy:
@@ -227,7 +228,7 @@ async def test_429_is_rate_limited_for_that_channel_only(
         report = await app.deliver()
         assert (report.sent, report.rate_limited) == (1, 1), report
         async with app.uow() as uow:
-            (waiting,) = await uow.outbox.pending(now=clock.now() + timedelta(hours=1), limit=5)
+            (waiting,) = await pending_outbox(uow, now=clock.now() + timedelta(hours=1))
         assert waiting.person_id == ann.person_id
         assert waiting.next_attempt_at is not None
         assert waiting.next_attempt_at > clock.now()

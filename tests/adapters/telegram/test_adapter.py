@@ -32,6 +32,7 @@ from tests.fakes.telegram_api import (
     message_update,
     my_chat_member_update,
 )
+from tests.storage.helpers import pending_outbox
 
 pytestmark = pytest.mark.timeout(10)
 
@@ -411,8 +412,8 @@ async def test_a_429_through_the_outbox_is_retried_later(
     report = await app.deliver()
     assert (report.sent, report.rate_limited) == (0, 1)
     async with app.uow() as uow:
-        assert await uow.outbox.pending(now=app.clock.now(), limit=10) == []  # not due yet
-        [due] = await uow.outbox.pending(now=app.clock.now() + timedelta(seconds=6), limit=10)
+        assert await pending_outbox(uow, now=app.clock.now()) == []  # not due yet
+        [due] = await pending_outbox(uow, now=app.clock.now() + timedelta(seconds=6))
     assert due.last_error == f"rate limited for 5.0s (telegram:chat:{ADA})"
 
 

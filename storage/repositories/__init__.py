@@ -1,0 +1,35 @@
+"""Repositories: core's ports implemented with SQLModel on an AsyncSession."""
+
+from storage.repositories.due import SqlDueItems
+from storage.repositories.identity import SqlAccounts, SqlDialogs, SqlPeople
+from storage.repositories.mentoring import (
+    SqlAgreements,
+    SqlAnswers,
+    SqlBlocks,
+    SqlCheckIns,
+    SqlEnrollments,
+    SqlFeedback,
+    SqlGoals,
+    SqlNotes,
+    SqlPairs,
+    SqlPrograms,
+)
+from storage.repositories.outbox import SqlOutbox
+
+__all__ = [
+    "SqlAccounts",
+    "SqlAgreements",
+    "SqlAnswers",
+    "SqlBlocks",
+    "SqlCheckIns",
+    "SqlDialogs",
+    "SqlDueItems",
+    "SqlEnrollments",
+    "SqlFeedback",
+    "SqlGoals",
+    "SqlNotes",
+    "SqlOutbox",
+    "SqlPairs",
+    "SqlPeople",
+    "SqlPrograms",
+]

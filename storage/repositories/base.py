@@ -1,0 +1,68 @@
+"""What every repository shares: get/add/save by primary key, and small query helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import Table
+from sqlmodel import SQLModel, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.mapping import to_domain, to_row, update_row
+
+D = TypeVar("D")
+R = TypeVar("R", bound=SQLModel)
+
+
+class _Repo(Generic[D, R]):
+    """Get/add/save by primary key for a core dataclass with an ``id`` field."""
+
+    domain: type[D]
+    row: type[R]
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def get(self, item_id: int) -> D | None:
+        row = await self.session.get(self.row, item_id)
+        return to_domain(row, self.domain) if row is not None else None
+
+    async def add(self, item: D) -> D:
+        row = to_row(item, self.row)
+        self.session.add(row)
+        await self.session.flush()
+        item.id = row.id  # type: ignore[attr-defined]
+        return item
+
+    async def save(self, item: D) -> None:
+        row = await self.session.get(self.row, item.id)  # type: ignore[attr-defined]
+        if row is None:
+            raise LookupError(f"{self.row.__name__} {item.id} vanished")  # type: ignore[attr-defined]
+        update_row(row, item)
+        await self.session.flush()
+
+    async def _one(self, statement: Any) -> D | None:
+        row = (await self.session.exec(statement)).first()
+        return to_domain(row, self.domain) if row is not None else None
+
+    async def _all(self, statement: Any) -> list[D]:
+        return [to_domain(row, self.domain) for row in (await self.session.exec(statement)).all()]
+
+    async def _children(self, parent: Any, parent_id: int, *order_by: Any) -> list[D]:
+        """The rows whose ``parent`` column (e.g. ``NoteRow.pair_id``) is ``parent_id``,
+        in ``order_by`` order (none given: the database's order)."""
+        return await self._all(select(self.row).where(parent == parent_id).order_by(*order_by))
+
+
+def _table(row: type[SQLModel]) -> Table:
+    table = row.__table__  # type: ignore[attr-defined]
+    assert isinstance(table, Table)
+    return table
+
+
+def _chunks(ids: Collection[int], size: int = 1000) -> Iterator[list[int]]:
+    """Bound IN lists (SQLite and asyncpg cap the number of bound parameters)."""
+    items = list(ids)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

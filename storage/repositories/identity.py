@@ -1,0 +1,118 @@
+"""Who is who: people, their platform accounts, and the flows they have in progress."""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from datetime import datetime
+
+from sqlalchemy import update
+from sqlmodel import col, delete, select
+
+from core.identity import Person, Platform, PlatformAccount
+from core.ports import DialogState
+from storage.mapping import update_row
+from storage.repositories.base import _chunks, _Repo
+from storage.tables import AccountRow, DialogRow, EnrollmentRow, PersonRow
+
+_PREFERRED_FIRST = (col(AccountRow.preferred).desc(), col(AccountRow.id))
+
+
+class SqlPeople(_Repo[Person, PersonRow]):
+    domain, row = Person, PersonRow
+
+    async def by_handle(self, handle: str) -> Person | None:
+        return await self._one(select(PersonRow).where(PersonRow.handle == handle.lower()))
+
+    async def handle_taken(self, handle: str) -> bool:
+        found = await self.session.exec(
+            select(PersonRow.id).where(PersonRow.handle == handle.lower())
+        )
+        return found.first() is not None
+
+    async def handles_in_programs(
+        self, program_ids: Collection[int], prefix: str, limit: int
+    ) -> list[str]:
+        if not program_ids or limit < 1:
+            return []
+        statement = (
+            select(PersonRow.handle)
+            .join(EnrollmentRow, col(EnrollmentRow.person_id) == col(PersonRow.id))
+            .where(col(EnrollmentRow.program_id).in_(list(program_ids)))
+            .where(col(EnrollmentRow.active))
+            .where(col(PersonRow.handle).startswith(prefix.lower(), autoescape=True))
+            .distinct()
+            .order_by(col(PersonRow.handle))
+            .limit(limit)
+        )
+        return list((await self.session.exec(statement)).all())
+
+
+class SqlAccounts(_Repo[PlatformAccount, AccountRow]):
+    domain, row = PlatformAccount, AccountRow
+
+    async def find(
+        self, platform: Platform, workspace: str, user_id: str
+    ) -> PlatformAccount | None:
+        return await self._one(
+            select(AccountRow).where(
+                AccountRow.platform == platform.value,
+                AccountRow.workspace == workspace,
+                AccountRow.user_id == user_id,
+            )
+        )
+
+    async def of_person(self, person_id: int) -> list[PlatformAccount]:
+        return await self._children(AccountRow.person_id, person_id, *_PREFERRED_FIRST)
+
+    async def set_workspace_reachable(
+        self, platform: Platform, workspace: str, reachable: bool
+    ) -> int:
+        statement = (
+            update(AccountRow)
+            .where(
+                col(AccountRow.platform) == platform.value,
+                col(AccountRow.workspace) == workspace,
+                col(AccountRow.reachable) != reachable,
+            )
+            .values(reachable=reachable)
+        )
+        result = await self.session.exec(statement)
+        return int(result.rowcount)
+
+    async def of_people(self, person_ids: Collection[int]) -> dict[int, list[PlatformAccount]]:
+        found: dict[int, list[PlatformAccount]] = {person_id: [] for person_id in person_ids}
+        for chunk in _chunks(found):
+            for account in await self._all(
+                select(AccountRow)
+                .where(col(AccountRow.person_id).in_(chunk))
+                .order_by(*_PREFERRED_FIRST)
+            ):
+                found[account.person_id].append(account)
+        return found
+
+
+class SqlDialogs(_Repo[DialogState, DialogRow]):
+    domain, row = DialogState, DialogRow
+
+    async def active(self, actor: str) -> DialogState | None:
+        return await self._one(select(DialogRow).where(DialogRow.actor == actor))
+
+    async def save(self, state: DialogState) -> DialogState:  # type: ignore[override]
+        existing = (
+            await self.session.exec(select(DialogRow).where(DialogRow.actor == state.actor))
+        ).first()
+        if existing is None:
+            return await self.add(state)
+        update_row(existing, state)
+        await self.session.flush()
+        state.id = existing.id
+        return state
+
+    async def delete(self, actor: str) -> None:
+        await self.session.exec(delete(DialogRow).where(col(DialogRow.actor) == actor))
+
+    async def expire(self, *, before: datetime) -> int:
+        result = await self.session.exec(
+            delete(DialogRow).where(col(DialogRow.updated_at) < before)
+        )
+        return int(result.rowcount or 0)
