@@ -52,12 +52,12 @@ async def delivery_stats(fake: RemoteFake | LocalFake, expected: int) -> dict[st
 
 async def ours(count: int, work: Path, separate: bool) -> dict[str, Any]:
     url = await fresh_sqlite(work / "b1.db")
-    await seed(url, [(Platform.TELEGRAM, "", str(10_000_000 + i)) for i in range(count)])
+    await seed(url, [(Platform("telegram"), "", str(10_000_000 + i)) for i in range(count)])
     async with stand_in("telegram", separate=separate, **LIMITS) as fake:
         client = bot(fake.url, pool=32)
         await client.initialize()
         sender = TelegramBotSender(client)
-        engine, worker = make_worker(url, {Platform.TELEGRAM: sender}, senders_per_platform=12)
+        engine, worker = make_worker(url, {Platform("telegram"): sender}, senders_per_platform=12)
         await fake.command("clear")
         started = time.perf_counter()
         report = await drain(url, worker)

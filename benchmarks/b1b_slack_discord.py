@@ -46,11 +46,13 @@ def slack_clients(api_url: str) -> dict[str, Any]:
 
 def recipients(per_team: int, discord: int, new_dms: int) -> list[Recipient]:
     slack = [
-        (Platform.SLACK, team, f"U{team}{i:05d}")
+        (Platform("slack"), team, f"U{team}{i:05d}")
         for i in range(per_team)
         for team in TEAMS.values()
     ]
-    dms = [(Platform.DISCORD, "", str(800_000_000_000_000 + i)) for i in range(discord + new_dms)]
+    dms = [
+        (Platform("discord"), "", str(800_000_000_000_000 + i)) for i in range(discord + new_dms)
+    ]
     mixed: list[Recipient] = []
     for i in range(max(len(slack), len(dms))):  # interleaved, as one nudge to everyone
         mixed.extend(x[i] for x in (slack, dms) if i < len(x))
@@ -81,7 +83,7 @@ async def ours(scale: Scale, work: Path) -> dict[str, Any]:
         stand_in("discord", separate=scale.separate_fakes, rtt=0.15) as discord,
         aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=64)) as session,
     ):
-        known = [u for p, _, u in people if p is Platform.DISCORD][:discord_n]
+        known = [u for p, _, u in people if p is Platform("discord")][:discord_n]
         channels = (await discord.command("preopen", users=known))["channels"]
         slack_sender = SlackWebSender(slack_clients(slack.url))
         discord_sender = DiscordHttpSender(session, discord.url, DISCORD_TOKEN)
@@ -100,7 +102,7 @@ async def ours(scale: Scale, work: Path) -> dict[str, Any]:
         )
         engine, worker = make_worker(
             url,
-            {Platform.SLACK: slack_sender, Platform.DISCORD: discord_sender},
+            {Platform("slack"): slack_sender, Platform("discord"): discord_sender},
             pacing=pacing,
             senders_per_platform=16,
         )

@@ -226,7 +226,7 @@ async def _register(app: Mentorhub) -> None:
 
 
 def _ref(n: int) -> UserRef:
-    return UserRef(Platform.SLACK, TEAM, f"UB{n:04d}", display_name=f"Person {n}")
+    return UserRef(Platform("slack"), TEAM, f"UB{n:04d}", display_name=f"Person {n}")
 
 
 class _CoreCalls:
@@ -328,7 +328,7 @@ class _FanOut:
             # A new person each time (a channel's 1/s pacing never holds a worker back).
             person = worker * 1_000_000 + n
             n += 1
-            account = PlatformAccount(Platform.SLACK, TEAM, f"UF{person}", person_id=person)
+            account = PlatformAccount(Platform("slack"), TEAM, f"UF{person}", person_id=person)
             try:
                 await self.messenger.send(account, self._reply)
             except DeliveryError:
@@ -386,7 +386,7 @@ async def _renamed(app: Mentorhub) -> int:
     renamed = 0
     async with app.uow() as uow:
         for n in range(USERS):
-            account = await uow.accounts.find(Platform.SLACK, TEAM, f"UB{n:04d}")
+            account = await uow.accounts.find(Platform("slack"), TEAM, f"UB{n:04d}")
             assert account is not None
             person = await uow.people.get(account.person_id)
             assert person is not None

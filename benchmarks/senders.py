@@ -38,7 +38,7 @@ def seconds(value: Any) -> float:
 class TelegramBotSender:
     """python-telegram-bot's ``Bot`` behind our pacing."""
 
-    platform = Platform.TELEGRAM
+    platform = Platform("telegram")
 
     def __init__(self, bot: Any) -> None:
         self.bot = bot
@@ -62,7 +62,7 @@ class TelegramBotSender:
 class SlackWebSender:
     """slack-sdk's ``AsyncWebClient``, one per workspace, behind our pacing."""
 
-    platform = Platform.SLACK
+    platform = Platform("slack")
 
     def __init__(self, clients: dict[str, Any]) -> None:
         self.clients = clients  # team id -> AsyncWebClient
@@ -98,7 +98,7 @@ class SlackWebSender:
 class DiscordHttpSender:
     """Discord's REST API over aiohttp: open the DM channel once, then post to it."""
 
-    platform = Platform.DISCORD
+    platform = Platform("discord")
 
     def __init__(self, session: aiohttp.ClientSession, base_url: str, token: str) -> None:
         self.session = session

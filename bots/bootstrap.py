@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import secrets
 import socket
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, TypeVar, cast
@@ -15,17 +16,19 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.config import Config
+from bots.messengers import messenger_kinds
 from core import nudges
 from core.clock import Clock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
-from core.delivery import DeliveryReport, DeliveryWorker, Sender, post_to_space
+from core.delivery import DeliveryReport, DeliveryWorker, Messenger, Sender, post_to_space
 from core.dispatch import DigestHook, DispatchReport, DueHandler, dispatch_due, run_weekly_digest
 from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep
 from core.hub import Hub
 from core.identity import Platform
 from core.messages import SpacePost
-from core.pacing import default_pacing
-from core.ports import UnitOfWork
+from core.messengers import MessengerDeps, MessengerKind, Terminal
+from core.pacing import Pacer
+from core.ports import UnitOfWork, UnitOfWorkFactory
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -33,44 +36,85 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
+class Outlets:
+    """The running messengers by platform: where the delivery worker sends and where the
+    hub posts in spaces. Filled once, by :func:`build`, then sealed: the one cycle in the
+    object graph (a messenger needs the hub to receive; the hub needs the messengers to
+    post) is closed there and nowhere else."""
+
+    def __init__(self) -> None:
+        self._by_platform: dict[Platform, Messenger] = {}
+        self._sealed = False
+
+    def add(self, messenger: Messenger) -> None:
+        if self._sealed:
+            raise RuntimeError("messengers are added while the app is built, not later")
+        if messenger.platform in self._by_platform:
+            raise ValueError(f"two messengers for {messenger.platform.value}")
+        self._by_platform[messenger.platform] = messenger
+
+    def seal(self) -> None:
+        self._sealed = True
+
+    def __getitem__(self, platform: Platform) -> Messenger:
+        return self._by_platform[platform]
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(self._by_platform)
+
+    def __len__(self) -> int:
+        return len(self._by_platform)
+
+    def running(self) -> list[Messenger]:
+        return list(self._by_platform.values())
+
+    async def post_to_space(self, post: SpacePost) -> bool:
+        """Through whichever messenger serves the space's platform."""
+        return await post_to_space(OutletsView(self), post)
+
+
+class OutletsView(Mapping[Platform, Sender]):
+    """Read-only: what the delivery worker may send through."""
+
+    def __init__(self, outlets: Outlets) -> None:
+        self._outlets = outlets
+
+    def __getitem__(self, platform: Platform) -> Sender:
+        return self._outlets[platform]
+
+    def __iter__(self) -> Iterator[Platform]:
+        return iter(self._outlets)
+
+    def __len__(self) -> int:
+        return len(self._outlets)
+
+
+MessengerFactory = Callable[[MessengerDeps], Messenger]
+
+
 @dataclass
 class Mentorhub:
+    """The wired application: built by :func:`build`, run by ``bots.runner``."""
+
     config: Config
     engine: AsyncEngine
     hub: Hub
     clock: Clock
-    senders: dict[Platform, Sender] = field(default_factory=dict)
-    worker_id: str = field(default_factory=lambda: new_worker_id())
-    # What to do when a due item of each kind comes due; the domain registers its kinds.
-    due_handlers: dict[str, DueHandler] = field(default_factory=dict)
-    digest_hook: DigestHook | None = None  # the weekly coordinator digest, from the domain
-    delivery: DeliveryWorker = field(init=False)  # one pass at a time (it has its own lock)
+    uow_factory: UnitOfWorkFactory
+    outlets: Outlets
+    delivery: DeliveryWorker  # one pass at a time (it has its own lock)
+    due_handlers: Mapping[str, DueHandler]
+    digest_hook: DigestHook | None  # the weekly coordinator digest, from the domain
+    worker_id: str
     _working: set[asyncio.Task[Any]] = field(default_factory=set)
     _stopping: bool = False
 
-    def __post_init__(self) -> None:
-        settings = self.config.scheduler
-        self.delivery = DeliveryWorker(
-            self.hub.uow_factory,
-            self.senders,
-            self.clock,
-            worker=self.worker_id,
-            pacing=default_pacing(
-                slack_workspace_per_minute=self.config.slack.workspace_messages_per_minute,
-                discord_new_dms_per_hour=self.config.discord.new_dms_per_hour,
-            ),
-            senders_per_platform=settings.senders_per_platform,
-            lease=timedelta(seconds=settings.lease_seconds),
-            on_unreachable=nudges.on_unreachable,
-        )
-        self.hub.space_poster = self.post_to_space
-
-    async def post_to_space(self, post: SpacePost) -> bool:
-        """Through whichever running messenger serves the space's platform."""
-        return await post_to_space(self.senders, post)
+    @property
+    def messengers(self) -> list[Messenger]:
+        return self.outlets.running()
 
     def uow(self) -> UnitOfWork:
-        return self.hub.uow_factory()
+        return self.uow_factory()
 
     async def deliver(self) -> DeliveryReport:
         """Send what the outbox holds (the delivery job; also after each console line)."""
@@ -81,7 +125,7 @@ class Mentorhub:
         settings = self.config.scheduler
         return await self._tracked(
             lambda: dispatch_due(
-                self.hub.uow_factory,
+                self.uow_factory,
                 self.clock,
                 self.due_handlers,
                 worker=self.worker_id,
@@ -93,7 +137,7 @@ class Mentorhub:
 
     async def housekeep(self) -> HousekeepingReport:
         return await self._tracked(
-            lambda: housekeep(self.hub.uow_factory, self.clock), HousekeepingReport()
+            lambda: housekeep(self.uow_factory, self.clock), HousekeepingReport()
         )
 
     async def upkeep(self) -> None:
@@ -103,7 +147,7 @@ class Mentorhub:
     async def weekly_digest(self) -> int:
         return await self._tracked(
             lambda: run_weekly_digest(
-                self.hub.uow_factory, self.clock, self.digest_hook, worker=self.worker_id
+                self.uow_factory, self.clock, self.digest_hook, worker=self.worker_id
             ),
             0,
         )
@@ -152,26 +196,77 @@ def build_due_handlers() -> dict[str, DueHandler]:
 
 
 def build(
-    config: Config, *, clock: Clock | None = None, engine: AsyncEngine | None = None
+    config: Config,
+    *,
+    clock: Clock | None = None,
+    engine: AsyncEngine | None = None,
+    messengers: Sequence[MessengerFactory] | None = None,
+    terminal: Terminal | None = None,
+    pacer: Pacer | None = None,
 ) -> Mentorhub:
+    """The whole object graph, in one place. ``messengers``: factories to build instead of
+    the enabled ones of the config (tests, benchmarks); ``terminal``: the process's
+    input and output, for the console."""
     engine = engine or create_engine(config.database.url)
     sessions = session_factory(engine)
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     clock = clock or SystemClock()
+    pacer = pacer or Pacer()
+
+    def uow_factory() -> UnitOfWork:
+        return cast(UnitOfWork, SqlUnitOfWork(sessions, write_lock=write_lock))
+
     registry = build_registry()
+    kinds = config.enabled_kinds()
+    outlets = Outlets()
     hub = Hub(
         registry=registry,
         dialogs=build_dialogs(registry),
-        uow_factory=lambda: cast(UnitOfWork, SqlUnitOfWork(sessions, write_lock=write_lock)),
+        uow_factory=uow_factory,
         clock=clock,
         settings=config.core_settings(),
+        spaces=outlets,
         coordinator_guard=coordinator_guard,
     )
-    return Mentorhub(
+    worker_id = new_worker_id()
+    scheduler = config.scheduler
+    delivery = DeliveryWorker(
+        uow_factory,
+        OutletsView(outlets),
+        clock,
+        worker=worker_id,
+        pacing={kind.platform: kind.pacing(config.section(kind)) for kind in messenger_kinds()},
+        pacer=pacer,
+        senders_per_platform=scheduler.senders_per_platform,
+        lease=timedelta(seconds=scheduler.lease_seconds),
+        on_unreachable=nudges.on_unreachable,
+    )
+    app = Mentorhub(
         config=config,
         engine=engine,
         hub=hub,
         clock=clock,
+        uow_factory=uow_factory,
+        outlets=outlets,
+        delivery=delivery,
         due_handlers=build_due_handlers(),
         digest_hook=nudges.weekly_digest,
+        worker_id=worker_id,
     )
+    deps = MessengerDeps(
+        hub=hub,
+        pacer=pacer,
+        secret=config.secret,
+        deliver_now=app.deliver,
+        terminal=terminal,
+    )
+    if messengers is None:
+        messengers = [functools.partial(_from_config, kind, config) for kind in kinds]
+    for factory in messengers:
+        outlets.add(factory(deps))
+    outlets.seal()
+    return app
+
+
+def _from_config(kind: MessengerKind[Any], config: Config, deps: MessengerDeps) -> Messenger:
+    return kind.build(config.section(kind), deps)

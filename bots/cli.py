@@ -15,6 +15,7 @@ from bots.bootstrap import build
 from bots.config import Config, ConfigError, load_config
 from bots.runner import MigrationsPending, run
 from core.clock import Clock, ManualClock
+from core.messengers import Terminal
 from storage import migrate
 from storage.db import create_engine
 
@@ -88,9 +89,9 @@ def _run(config: Config, *, script: Path | None, clock_start: str | None) -> int
     script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
 
     async def go() -> int:
-        app = build(config, clock=clock)
         lines = _file_lines(script_lines) if script_lines is not None else None
-        return await run(app, lines=lines, interactive=interactive)
+        terminal = Terminal(lines=lines, out=sys.stdout, interactive=interactive)
+        return await run(build(config, clock=clock, terminal=terminal))
 
     try:
         return asyncio.run(go())

@@ -16,30 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from bots.messengers import messenger_kinds
+from core.messengers import MessengerKind, Secret
 from core.settings import CoreSettings
+
+__all__ = ["Config", "ConfigError", "Secret", "load_config"]
 
 
 class ConfigError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
-
-
-class Secret:
-    """A secret value that never shows itself in logs, reprs or tracebacks."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    __str__ = __repr__
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,49 +53,6 @@ class PrivacyConfig:
 
 
 @dataclass(frozen=True, slots=True)
-class ConsoleConfig:
-    # "auto": open the console when no messenger is enabled.
-    enabled: Literal["auto", "always", "never"] = "auto"
-
-
-@dataclass(frozen=True, slots=True)
-class TelegramConfig:
-    enabled: bool = False
-    token_env: str = "MENTORHUB_TELEGRAM_TOKEN"
-    mode: Literal["polling", "webhook"] = "polling"
-    base_url: str = "https://api.telegram.org/bot"
-    webhook_url: str = ""
-    webhook_host: str = "127.0.0.1"
-    webhook_port: int = 8443
-    webhook_path: str = "telegram"
-    webhook_secret_env: str = "MENTORHUB_TELEGRAM_WEBHOOK_SECRET"
-
-
-@dataclass(frozen=True, slots=True)
-class SlackConfig:
-    enabled: bool = False
-    mode: Literal["http", "socket"] = "http"
-    bot_token_env: str = "MENTORHUB_SLACK_BOT_TOKEN"
-    signing_secret_env: str = "MENTORHUB_SLACK_SIGNING_SECRET"
-    app_token_env: str = "MENTORHUB_SLACK_APP_TOKEN"
-    host: str = "127.0.0.1"
-    port: int = 3000
-    path: str = "/slack/events"
-    base_url: str = "https://slack.com/api/"
-    workspace_messages_per_minute: int = 500
-    pair_space: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class DiscordConfig:
-    enabled: bool = False
-    token_env: str = "MENTORHUB_DISCORD_TOKEN"
-    guild_ids: tuple[int, ...] = ()
-    sync_global: bool = False
-    new_dms_per_hour: int = 60
-
-
-@dataclass(frozen=True, slots=True)
 class SchedulerConfig:
     poll_seconds: float = 5.0
     batch_size: int = 500
@@ -121,20 +65,34 @@ class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     programs: ProgramDefaults = field(default_factory=ProgramDefaults)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
-    console: ConsoleConfig = field(default_factory=ConsoleConfig)
-    telegram: TelegramConfig = field(default_factory=TelegramConfig)
-    slack: SlackConfig = field(default_factory=SlackConfig)
-    discord: DiscordConfig = field(default_factory=DiscordConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    # Each messenger's section by its name (``[telegram]``…), as its package declares it;
+    # a section not given has its defaults.
+    sections: typing.Mapping[str, Any] = field(default_factory=dict)
     source: str = "(defaults)"
 
+    def section(self, kind: MessengerKind[Any]) -> Any:
+        """The settings of ``kind``'s section (its defaults when the file has none)."""
+        given = self.sections.get(kind.section)
+        return given if given is not None else kind.settings()
+
+    def enabled_kinds(self) -> list[MessengerKind[Any]]:
+        """The messengers to run: each decides from its section (the console opens when no
+        other messenger is enabled, unless told otherwise)."""
+        kinds = messenger_kinds()
+        flagged = {kind.section for kind in kinds if kind.enabled(self.section(kind), False)}
+        return [
+            kind
+            for kind in kinds
+            if kind.enabled(self.section(kind), bool(flagged - {kind.section}))
+        ]
+
     def messengers(self) -> list[str]:
-        return [name for name in ("telegram", "slack", "discord") if getattr(self, name).enabled]
+        """The enabled messengers other than a terminal console, by section name."""
+        return [kind.section for kind in self.enabled_kinds() if kind.section != "console"]
 
     def console_enabled(self) -> bool:
-        if self.console.enabled == "auto":
-            return not self.messengers()
-        return self.console.enabled == "always"
+        return any(kind.section == "console" for kind in self.enabled_kinds())
 
     def core_settings(self) -> CoreSettings:
         p = self.programs
@@ -145,25 +103,14 @@ class Config:
             default_meeting_minutes=p.meeting_minutes,
             request_expiry_hours=p.request_expiry_hours,
             default_capacity=p.mentor_capacity,
+            spaces_with_channels=frozenset(
+                kind.platform for kind in messenger_kinds() if kind.spaces_have_channels
+            ),
         )
 
     def secret(self, env_name: str) -> Secret:
         """The secret held by environment variable ``env_name`` (validated at load)."""
         return Secret(os.environ[env_name])
-
-
-_REQUIRED_SECRETS: dict[str, tuple[tuple[str, typing.Callable[[Any], bool]], ...]] = {
-    "telegram": (
-        ("token_env", lambda c: True),
-        ("webhook_secret_env", lambda c: c.mode == "webhook"),
-    ),
-    "slack": (
-        ("bot_token_env", lambda c: True),
-        ("signing_secret_env", lambda c: c.mode == "http"),
-        ("app_token_env", lambda c: c.mode == "socket"),
-    ),
-    "discord": (("token_env", lambda c: True),),
-}
 
 
 def load_config(
@@ -188,7 +135,14 @@ def load_config(
             raise ConfigError([f"{file} is not valid TOML: {exc}"]) from exc
         source = str(file)
     problems: list[str] = []
-    config: Config = _build(Config, raw, "", problems)
+    kinds = {kind.section: kind for kind in messenger_kinds()}
+    sections = {
+        name: _build(kinds[name].settings, raw.pop(name), name, problems)
+        for name in list(raw)
+        if name in kinds
+    }
+    config: Config = _build(Config, raw, "", problems, extra_known=kinds)
+    config = dataclasses.replace(config, sections=sections)
     if not problems:
         config = dataclasses.replace(config, source=source)
         problems.extend(_check_semantics(config, env))
@@ -199,27 +153,17 @@ def load_config(
 
 def _check_semantics(config: Config, env: typing.Mapping[str, str]) -> list[str]:
     problems: list[str] = []
-    for section, requirements in _REQUIRED_SECRETS.items():
-        settings = getattr(config, section)
-        if not settings.enabled:
-            continue
-        for key, needed in requirements:
-            name = getattr(settings, key)
-            if needed(settings) and not env.get(name):
+    enabled = config.enabled_kinds()
+    for kind in enabled:
+        settings = config.section(kind)
+        for key, name in kind.secrets(settings):
+            if not env.get(name):
                 problems.append(
-                    f"[{section}] is enabled but environment variable {name} (named by "
-                    f"{section}.{key}) is not set. Export it, or set enabled = false."
+                    f"[{kind.section}] is enabled but environment variable {name} (named by "
+                    f"{kind.section}.{key}) is not set. Export it, or set enabled = false."
                 )
-    if (
-        config.telegram.enabled
-        and config.telegram.mode == "webhook"
-        and not config.telegram.webhook_url
-    ):
-        problems.append('[telegram] mode = "webhook" needs webhook_url (the public HTTPS URL).')
-    if config.discord.new_dms_per_hour < 1:
-        problems.append("[discord] new_dms_per_hour must be at least 1.")
-    if not config.slack.base_url.endswith("/"):
-        problems.append("[slack] base_url must end with '/'.")
+    for kind in enabled:
+        problems.extend(kind.problems(config.section(kind)))
     for name, value in (
         ("cadence_days", config.programs.cadence_days),
         ("mentor_capacity", config.programs.mentor_capacity),
@@ -231,12 +175,19 @@ def _check_semantics(config: Config, env: typing.Mapping[str, str]) -> list[str]
     return problems
 
 
-def _build(cls: type[Any], raw: Any, where: str, problems: list[str]) -> Any:
+def _build(
+    cls: type[Any],
+    raw: Any,
+    where: str,
+    problems: list[str],
+    extra_known: typing.Collection[str] = (),
+) -> Any:
     if not isinstance(raw, dict):
         problems.append(f"[{where}] must be a table.")
         return cls()
     hints = typing.get_type_hints(cls)
-    known = {f.name for f in dataclasses.fields(cls) if f.name != "source"}
+    fields = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "sections")}
+    known = fields | set(extra_known)
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = f"{where}.{key}" if where else key

@@ -1,79 +1,34 @@
-"""Builds the enabled messenger adapters from config. SDKs are imported only when enabled."""
+"""The messengers mentorhub knows: one line per messenger package.
+
+Each package declares itself (``MESSENGER``, a :class:`core.messengers.MessengerKind`);
+its SDK is imported only when it is enabled. Adding a messenger is adding its package
+and one line here (see README, "Adding a messenger").
+"""
 
 from __future__ import annotations
 
-from bots.config import Config
-from core.delivery import Messenger
-from core.hub import Hub
+from collections.abc import Sequence
+from functools import cache
+from importlib import import_module
+from typing import Any
+
+from core.messengers import MessengerKind
+
+PACKAGES: tuple[str, ...] = (
+    "adapters.console",
+    "adapters.telegram",
+    "adapters.slack",
+    "adapters.discord",
+)
 
 
-def build_messengers(config: Config, hub: Hub) -> list[Messenger]:
-    messengers: list[Messenger] = []
-    if config.telegram.enabled:
-        messengers.append(_telegram(config, hub))
-    if config.slack.enabled:
-        messengers.append(_slack(config, hub))
-    if config.discord.enabled:
-        messengers.append(_discord(config, hub))
-    return messengers
-
-
-def _telegram(config: Config, hub: Hub) -> Messenger:
-    from adapters.telegram import TelegramMessenger, WebhookSettings
-
-    settings = config.telegram
-    webhook = None
-    if settings.mode == "webhook":
-        webhook = WebhookSettings(
-            url=settings.webhook_url,
-            secret=config.secret(settings.webhook_secret_env).reveal(),
-            host=settings.webhook_host,
-            port=settings.webhook_port,
-            path=settings.webhook_path,
-        )
-    return TelegramMessenger(
-        hub,
-        token=config.secret(settings.token_env).reveal(),
-        uow_factory=hub.uow_factory,
-        base_url=settings.base_url,
-        webhook=webhook,
-    )
-
-
-def _slack(config: Config, hub: Hub) -> Messenger:
-    from adapters.slack import SlackMessenger, SlackSettings
-
-    slack = config.slack
-    http = slack.mode == "http"
-    return SlackMessenger(
-        hub,
-        uow_factory=hub.uow_factory,
-        settings=SlackSettings(
-            mode=slack.mode,
-            host=slack.host,
-            port=slack.port,
-            path=slack.path,
-            base_url=slack.base_url,
-            workspace_messages_per_minute=slack.workspace_messages_per_minute,
-            pair_space=slack.pair_space,
-        ),
-        bot_token=config.secret(slack.bot_token_env).reveal(),
-        signing_secret=config.secret(slack.signing_secret_env).reveal() if http else "",
-        app_token="" if http else config.secret(slack.app_token_env).reveal(),
-    )
-
-
-def _discord(config: Config, hub: Hub) -> Messenger:
-    from adapters.discord import DiscordMessenger, DiscordSettings
-
-    settings = config.discord
-    return DiscordMessenger(
-        hub,
-        token=config.secret(settings.token_env),
-        uow_factory=hub.uow_factory,
-        settings=DiscordSettings(
-            guild_ids=settings.guild_ids,
-            sync_global=settings.sync_global,
-            new_dms_per_hour=settings.new_dms_per_hour,
-        ),
-    )
+@cache
+def messenger_kinds() -> Sequence[MessengerKind[Any]]:
+    """The declared messengers, in the order of :data:`PACKAGES`."""
+    kinds: list[MessengerKind[Any]] = []
+    for package in PACKAGES:
+        kind = getattr(import_module(package), "MESSENGER", None)
+        if not isinstance(kind, MessengerKind):
+            raise TypeError(f"{package} declares no MESSENGER (a core.messengers.MessengerKind)")
+        kinds.append(kind)
+    return tuple(kinds)

@@ -5,19 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-import sys
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import TextIO
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from adapters.console import ConsoleAdapter, stdin_lines
 from bots.bootstrap import Mentorhub
-from bots.messengers import build_messengers
 from bots.receiving import ReceiverLease
-from core.delivery import ExclusiveReceiver, Messenger
-from core.identity import Platform
+from core.delivery import ExclusiveReceiver, Foreground, Messenger
 from storage import migrate
 
 log = logging.getLogger(__name__)
@@ -93,34 +87,24 @@ def build_scheduler(app: Mentorhub) -> AsyncIOScheduler:
     return scheduler
 
 
-async def run(
-    app: Mentorhub,
-    *,
-    lines: AsyncIterator[str] | None = None,
-    out: TextIO = sys.stdout,
-    interactive: bool = False,
-) -> int:
+async def run(app: Mentorhub) -> int:
+    """Start every messenger the app was built with and the scheduler; run until a
+    foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
     await prepare_database(app)
     scheduler = build_scheduler(app)
-    console: ConsoleAdapter | None = None
-    if app.config.console_enabled():
-        console = ConsoleAdapter(app.hub, out=out, after_each=app.deliver, interactive=interactive)
-        app.senders[Platform.CONSOLE] = console
-    messengers = build_messengers(app.config, app.hub)
-    for messenger in messengers:
-        app.senders[messenger.platform] = messenger
     scheduler.start()
-    started = []
+    started: list[Messenger] = []
     leases: list[asyncio.Task[None]] = []
     try:
-        for messenger in messengers:
+        for messenger in app.messengers:
             lease = await start_messenger(app, messenger)
             started.append(messenger)
             if lease is not None:
                 leases.append(asyncio.create_task(lease.run(), name=f"lease {lease.name}"))
-            log.info("%s adapter started", messenger.platform.value)
-        if console is not None:
-            await console.run(lines if lines is not None else stdin_lines())
+            log.info("%s messenger started", messenger.platform.value)
+        foreground = [m for m in app.messengers if isinstance(m, Foreground)]
+        if foreground:
+            await foreground[0].run_in_foreground()
         else:
             await _wait_for_stop_signal()
     finally:
@@ -133,7 +117,7 @@ async def run(
             try:
                 await messenger.stop()
             except Exception:
-                log.exception("stopping the %s adapter failed", messenger.platform.value)
+                log.exception("stopping the %s messenger failed", messenger.platform.value)
         await app.close()
     return 0
 

@@ -188,6 +188,14 @@ class ExclusiveReceiver(Protocol):
 
 
 @runtime_checkable
+class Foreground(Protocol):
+    """A messenger that runs in the foreground (the console): ``mentorhub run`` ends
+    when it returns, instead of on a stop signal."""
+
+    async def run_in_foreground(self) -> None: ...
+
+
+@runtime_checkable
 class SpacePoster(Protocol):
     """A messenger that can post in a shared space (a group chat) a program is linked to.
 

@@ -1,34 +1,57 @@
-"""The one entry point adapters call. Each inbound event runs in its own unit of work.
+"""The one door into the core. Each inbound event runs in its own unit of work.
 
-Adapters translate a platform payload into one of three calls — a command (``verb`` plus
-argument text), a free-text message, or a button press (an action id) — and render the
-returned :class:`Outcome`. Notices for other people are written to the outbox in the same
-transaction, so they are sent exactly when the change they describe is committed. Posts
-in a program's shared space (announcements only) go out through ``space_poster`` right
-after the commit.
+Adapters translate a platform payload into one :data:`core.inbound.Inbound` value — a
+command (``verb`` plus argument text), a free-text message, a button press (an action
+id), a submitted form, a change of reachability — hand it to :meth:`Hub.handle` and
+render the returned :class:`Outcome`. Notices for other people are written to the outbox
+in the same transaction, so they are sent exactly when the change they describe is
+committed. Posts in a program's shared space (announcements only) go out through
+``spaces`` right after the commit.
+
+What else an adapter may ask of the core is a method here with a typed result:
+completions while someone types, whether someone coordinates a program, the program a
+group or channel belongs to, where to ask someone with closed DMs to open them. Adapters
+never see a unit of work.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Protocol
 
+from core import lookup, reachability
 from core.clock import Clock
 from core.context import Context
 from core.dialogs import DialogEngine, FormField, FormResult
 from core.errors import MentorhubError, NotAllowed, NotRegistered
 from core.identity import Platform, UserRef
+from core.inbound import (
+    Command,
+    FormSubmit,
+    Inbound,
+    Message,
+    Press,
+    ReachabilityChange,
+    WorkspaceRemoved,
+)
 from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
+from core.model import Program
 from core.ports import DialogState, OutboxMessage, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, Registry
+from core.settings import CoreSettings
 
 log = logging.getLogger(__name__)
 
 ProgramGuard = Callable[[Context, CommandSpec, dict[str, Any]], Awaitable[None]]
-SpacePosting = Callable[[SpacePost], Awaitable[bool]]
-"""Posts in a shared space: True when posted, False when that platform can't post in
-spaces; raises when it could but failed (see core.delivery.post_to_space)."""
+
+
+class SpacePosting(Protocol):
+    async def post_to_space(self, post: SpacePost) -> bool:
+        """Post in a shared space: True when posted, False when that platform can't post
+        in spaces; raises when it could but failed (see core.delivery.post_to_space)."""
+        ...
+
 
 APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
 
@@ -41,16 +64,63 @@ class Hub:
         dialogs: DialogEngine,
         uow_factory: UnitOfWorkFactory,
         clock: Clock,
-        settings: Any,
+        settings: CoreSettings,
+        spaces: SpacePosting | None = None,
         coordinator_guard: ProgramGuard | None = None,
     ) -> None:
         self.registry = registry
         self.dialogs = dialogs
-        self.uow_factory = uow_factory
         self.clock = clock
         self.settings = settings
+        self._uow_factory = uow_factory
+        self._spaces = spaces
         self._coordinator_guard = coordinator_guard
-        self.space_poster: SpacePosting | None = None  # wired by the composition root
+
+    async def handle(self, inbound: Inbound) -> Outcome:
+        """Carry out one inbound event. A submitted form with fields to fix saves nothing
+        and answers with ``Outcome.field_errors``."""
+        match inbound:
+            case Command(ref=ref, verb=verb, text=text):
+                return await self.command(ref, verb, text)
+            case Message(ref=ref, text=text):
+                return await self.message(ref, text)
+            case Press(ref=ref, action_id=action_id):
+                return await self.action(ref, action_id)
+            case FormSubmit(ref=ref, dialog_id=dialog_id, values=values):
+                result = await self.submit_form(ref, dialog_id, dict(values))
+                if result.errors:
+                    return Outcome(field_errors=dict(result.errors))
+                return result.outcome or Outcome()
+            case ReachabilityChange(ref=ref, reachable=reachable):
+                await reachability.set_reachable(self._uow_factory, ref, reachable)
+                return Outcome()
+            case WorkspaceRemoved(platform=platform, workspace=workspace):
+                await reachability.set_workspace_reachable(
+                    self._uow_factory, platform, workspace, False
+                )
+                return Outcome()
+
+    # --- what adapters may ask besides -------------------------------------------------------
+
+    async def complete_programs(self, typed: str) -> list[str]:
+        """Program short names for autocompletion (starting with ``typed`` first)."""
+        return await lookup.program_slugs(self._uow_factory, typed)
+
+    async def complete_handles(self, ref: UserRef, typed: str) -> list[str]:
+        """Handles of people who share a program with ``ref``, for autocompletion."""
+        return await lookup.handles(self._uow_factory, ref, typed)
+
+    async def coordinates_any(self, ref: UserRef) -> bool:
+        """Whether ``ref`` coordinates some program (for commands said in a group)."""
+        return await lookup.coordinates_any(self._uow_factory, ref)
+
+    async def program_living_in(self, space: str) -> Program | None:
+        """The program whose shared space (``"<platform>:<id>"``) this is, if exactly one."""
+        return await lookup.program_living_in(self._uow_factory, space)
+
+    async def fallback_channels(self, person_id: int, platform: Platform) -> list[str]:
+        """Where to ask someone we can't message directly to open their DMs."""
+        return await reachability.fallback_channels(self._uow_factory, person_id, platform)
 
     async def command(self, ref: UserRef, verb: str, text: str = "") -> Outcome:
         """Run ``verb`` with its argument text as the person behind ``ref``."""
@@ -95,7 +165,7 @@ class Hub:
     async def system(self, work: Callable[[Context], Awaitable[object]]) -> None:
         """Run periodic work (expiring requests, lifting pauses) as nobody in particular;
         its notices go to the outbox in the same transaction."""
-        ref = UserRef(Platform.CONSOLE, "", "system", display_name="mentorhub")
+        ref = UserRef(Platform("console"), "", "system", display_name="mentorhub")
 
         async def run(ctx: Context) -> Outcome:
             await work(ctx)
@@ -109,7 +179,7 @@ class Hub:
         self, ref: UserRef, work: Callable[[Context], Awaitable[Outcome | list[Reply]]]
     ) -> Outcome:
         try:
-            async with self.uow_factory() as uow:
+            async with self._uow_factory() as uow:
                 ctx = Context(
                     uow=uow, clock=self.clock, settings=self.settings, dialogs=self.dialogs, ref=ref
                 )
@@ -147,7 +217,7 @@ class Hub:
         effort: the people concerned have their own copy in the outbox; the actor is told
         when the space didn't get one."""
         try:
-            posted = self.space_poster is not None and await self.space_poster(post)
+            posted = self._spaces is not None and await self._spaces.post_to_space(post)
         except Exception as error:
             log.warning("posting in %s failed: %s", post.space[:64], error)
             return [

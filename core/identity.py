@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 
 
-class Platform(StrEnum):
-    CONSOLE = "console"
-    SLACK = "slack"
-    TELEGRAM = "telegram"
-    DISCORD = "discord"
+class Platform(str):
+    """A messenger's key ("console", …): an open set. Each messenger package owns its key
+    and declares it when it registers (see core.messengers); core names none of them."""
+
+    __slots__ = ()
+
+    @property
+    def value(self) -> str:
+        """The key as a plain string (for log lines and stored columns)."""
+        return str(self)
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ typing. No names, time zones or anything else about a person.
 from __future__ import annotations
 
 from core.identity import UserRef
-from core.model import Role
+from core.model import Program, Role
 from core.ports import UnitOfWorkFactory
 
 DEFAULT_LIMIT = 25  # Discord shows at most 25 suggestions
@@ -60,3 +60,10 @@ async def coordinates_any(uow_factory: UnitOfWorkFactory, ref: UserRef) -> bool:
             return False
         enrollments = await uow.enrollments.of_person(account.person_id)
     return any(e.active and e.role is Role.COORDINATOR for e in enrollments)
+
+
+async def program_living_in(uow_factory: UnitOfWorkFactory, space: str) -> Program | None:
+    """The program whose shared space is ``space``, if exactly one is."""
+    async with uow_factory() as uow:
+        living_here = await uow.programs.in_space(space)
+    return living_here[0] if len(living_here) == 1 else None

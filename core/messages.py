@@ -149,6 +149,8 @@ class Outcome:
     replies: list[Reply] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
     space_posts: list[SpacePost] = field(default_factory=list)
+    # A submitted form with fields to fix (nothing was saved): the message per field key.
+    field_errors: dict[str, str] = field(default_factory=dict)
 
 
 PAIR_SPACE = "pair_space"  # the payload entry of a notice's pair-space wording

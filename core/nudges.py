@@ -34,7 +34,7 @@ from core.scheduling import next_allowed
 from core.settings import CoreSettings
 
 LATE = timedelta(hours=12)
-_SYSTEM = UserRef(Platform.CONSOLE, "", "system", display_name="mentorhub")
+_SYSTEM = UserRef(Platform("console"), "", "system", display_name="mentorhub")
 
 
 # --- when items come due -------------------------------------------------------------------

@@ -306,21 +306,21 @@ def default_pacing(
     smooth token bucket (no bursts) is what the platforms tolerate.
     """
     return {
-        Platform.TELEGRAM: PlatformPacing(
-            Platform.TELEGRAM,
+        Platform("telegram"): PlatformPacing(
+            Platform("telegram"),
             platform_rate=Window(round(telegram_per_second)),
             conversation_rate=Rate(1.0),
         ),
-        Platform.SLACK: PlatformPacing(
-            Platform.SLACK,
+        Platform("slack"): PlatformPacing(
+            Platform("slack"),
             workspace_rate=Rate.per_minute(slack_workspace_per_minute),
             conversation_rate=Rate(1.0),
         ),
-        Platform.DISCORD: PlatformPacing(
-            Platform.DISCORD,
+        Platform("discord"): PlatformPacing(
+            Platform("discord"),
             platform_rate=Window(round(discord_per_second)),
             conversation_rate=Rate(1.0),
             new_conversation_rate=Rate.per_hour(discord_new_dms_per_hour, burst=5),
         ),
-        Platform.CONSOLE: PlatformPacing(Platform.CONSOLE),
+        Platform("console"): PlatformPacing(Platform("console")),
     }

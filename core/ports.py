@@ -334,6 +334,9 @@ class Repository(Protocol[T]):
 class Programs(Repository[Program], Protocol):
     async def by_slug(self, slug: str) -> Program | None: ...
     async def all(self) -> list[Program]: ...
+    async def in_space(self, space: str) -> list[Program]:
+        """Programs whose shared space (``"<platform>:<id>"``) is ``space``."""
+        ...
 
 
 class Enrollments(Repository[Enrollment], Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,3 +17,6 @@ class CoreSettings:
     default_meeting_minutes: int = 30
     request_expiry_hours: int = 72
     default_capacity: int = 2
+    # Messengers whose shared spaces are servers or workspaces with channels inside: a
+    # program's announcements go to a channel there (declared by each messenger).
+    spaces_with_channels: frozenset[str] = field(default_factory=frozenset)

@@ -32,6 +32,8 @@ def _from_column(hint: Any, value: Any) -> Any:
         return tuple(value)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
+    if isinstance(hint, type) and issubclass(hint, str) and hint is not str:
+        return hint(value)  # a str-based key such as Platform
     if origin is dict or hint is dict:
         return dict(value)
     return value
@@ -42,6 +44,8 @@ def _to_column(value: Any) -> Any:
         return list(value)
     if isinstance(value, enum.Enum):
         return value.value
+    if isinstance(value, str) and type(value) is not str:
+        return str(value)
     if isinstance(value, dict):
         return dict(value)
     return value

@@ -14,7 +14,7 @@ class ConsoleSession:
         self.app = app
         self.out = io.StringIO()
         self.console = ConsoleAdapter(app.hub, out=self.out, after_each=app.deliver)
-        app.senders[Platform.CONSOLE] = self.console
+        app.senders[Platform("console")] = self.console
 
     async def say(self, user: str, *lines: str) -> str:
         """Send ``lines`` as ``user``; returns everything printed meanwhile."""

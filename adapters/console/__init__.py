@@ -4,6 +4,10 @@ Type commands exactly as in a messenger (``start``, ``/profile``, ``help profile
 ``:as bob`` switches who you are; ``:in lounge`` speaks in a pretend group (``:in`` alone
 leaves it); ``#2`` presses the second button of the last message; ``:advance 3d`` moves
 a manual clock (scripted runs); ``:quit`` or Ctrl-D ends.
+
+The console is a messenger like the others, registered the same way (:data:`MESSENGER`,
+config section ``[console]``): it runs in the foreground, so ``mentorhub run`` ends when
+its input does.
 """
 
 from __future__ import annotations
@@ -13,12 +17,25 @@ import re
 import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
-from typing import TextIO
+from typing import Literal, TextIO
 
 from core.hub import Hub
 from core.identity import Platform, PlatformAccount, UserRef
+from core.inbound import Message, Press
 from core.messages import Outcome, Reply
+from core.messengers import MessengerDeps, MessengerKind
+from core.pacing import PlatformPacing
+
+CONSOLE = Platform("console")
+
+
+@dataclass(frozen=True, slots=True)
+class ConsoleConfig:
+    # "auto": open the console when no messenger is enabled.
+    enabled: Literal["auto", "always", "never"] = "auto"
+
 
 _DURATION = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -40,17 +57,19 @@ def render(reply: Reply, *, prefix: str = "") -> str:
     return "\n".join(prefix + line for line in "\n".join(lines).splitlines())
 
 
-class ConsoleAdapter:
-    """Also a Sender (notices to console users are printed with the recipient's name) and
-    a SpacePoster (posts in a pretend group, ``console:<name>``, are printed with it)."""
+class ConsoleMessenger:
+    """Reads lines as several people and prints what each is told. Sends (notices to
+    console users are printed with the recipient's name), posts in spaces (a pretend
+    group, ``console:<name>``) and runs in the foreground until its input ends."""
 
-    platform = Platform.CONSOLE
+    platform = CONSOLE
 
     def __init__(
         self,
         hub: Hub,
         *,
         out: TextIO,
+        lines: AsyncIterator[str] | None = None,
         after_each: Callable[[], Awaitable[object]] | None = None,
         user: str = "you",
         interactive: bool = False,
@@ -61,12 +80,23 @@ class ConsoleAdapter:
         self.user = user
         self.interactive = interactive
         self.space = ""  # the pretend group we're speaking in (":in NAME")
+        self._lines = lines
         self._buttons: dict[str, list[str]] = {}
+
+    async def start(self) -> None:
+        """Nothing to connect to."""
+
+    async def stop(self) -> None:
+        """Nothing to release."""
+
+    async def run_in_foreground(self) -> None:
+        """Read the input given at construction (stdin by default) until it ends."""
+        await self.run(self._lines if self._lines is not None else stdin_lines())
 
     def ref(self, user: str | None = None) -> UserRef:
         name = user or self.user
         return UserRef(
-            Platform.CONSOLE,
+            CONSOLE,
             "",
             name,
             display_name=name.capitalize(),
@@ -106,7 +136,7 @@ class ConsoleAdapter:
         if re.fullmatch(r"#\d+", line):
             outcome = await self._press(int(line[1:]))
         else:
-            outcome = await self.hub.message(self.ref(), line)
+            outcome = await self.hub.handle(Message(self.ref(), line))
         self._show(outcome)
         if self.after_each is not None:
             await self.after_each()
@@ -118,7 +148,7 @@ class ConsoleAdapter:
             return Outcome(
                 [Reply(f"There's no button #{number} on the last message.", is_error=True)]
             )
-        return await self.hub.action(self.ref(), buttons[number - 1])
+        return await self.hub.handle(Press(self.ref(), buttons[number - 1]))
 
     def _meta(self, line: str) -> bool:
         verb, _, rest = line[1:].partition(" ")
@@ -182,3 +212,30 @@ async def stdin_lines(stream: TextIO = sys.stdin) -> AsyncIterator[str]:
     threading.Thread(target=pump, name="console-stdin", daemon=True).start()
     while (line := await queue.get()) is not None:
         yield line
+
+
+def _enabled(config: ConsoleConfig, others_enabled: bool) -> bool:
+    if config.enabled == "auto":
+        return not others_enabled
+    return config.enabled == "always"
+
+
+def _build(config: ConsoleConfig, deps: MessengerDeps) -> ConsoleMessenger:
+    terminal = deps.terminal
+    return ConsoleMessenger(
+        deps.hub,
+        out=terminal.out if terminal is not None else sys.stdout,
+        lines=terminal.lines if terminal is not None else None,
+        after_each=deps.deliver_now,
+        interactive=terminal.interactive if terminal is not None else False,
+    )
+
+
+MESSENGER = MessengerKind(
+    platform=CONSOLE,
+    section="console",
+    settings=ConsoleConfig,
+    build=_build,
+    pacing=lambda config: PlatformPacing(CONSOLE),
+    enabled=_enabled,
+)

@@ -1,10 +1,67 @@
 """The Discord adapter: ``/mentor`` slash commands in servers, buttons, modals and DMs.
 
 ``DiscordMessenger`` (adapter.py) runs discord.py inside mentorhub's loop; the pure parts
-are ``commands`` (registry -> command JSON), ``translate`` (interaction -> hub call) and
-``render`` (reply -> message JSON).
+are ``commands`` (registry -> command JSON), ``translate`` (interaction -> core inbound)
+and ``render`` (reply -> message JSON); ``settings`` is the ``[discord]`` config section.
+This module declares the messenger (:data:`MESSENGER`) without importing the SDK.
 """
 
-from adapters.discord.adapter import DiscordMessenger, DiscordSettings, intents, invite_url
+from __future__ import annotations
 
-__all__ = ["DiscordMessenger", "DiscordSettings", "intents", "invite_url"]
+from typing import TYPE_CHECKING, Any
+
+from adapters.discord.settings import DISCORD, DiscordConfig, problems, required_secrets
+from core.messengers import MessengerDeps, MessengerKind
+from core.pacing import PlatformPacing, Rate, Window
+
+if TYPE_CHECKING:
+    from core.delivery import Messenger
+
+
+def pacing(config: DiscordConfig) -> PlatformPacing:
+    """50 requests in any rolling second (a couple under), one message a second per DM
+    channel, and few new DMs an hour: bursts of new DMs get bots quarantined."""
+    return PlatformPacing(
+        DISCORD,
+        platform_rate=Window(48),
+        conversation_rate=Rate(1.0),
+        new_conversation_rate=Rate.per_hour(config.new_dms_per_hour, burst=5),
+    )
+
+
+def build(config: DiscordConfig, deps: MessengerDeps) -> Messenger:
+    from adapters.discord.adapter import DiscordMessenger, DiscordSettings
+
+    return DiscordMessenger(
+        deps.hub,
+        token=deps.secret(config.token_env),
+        settings=DiscordSettings(
+            guild_ids=config.guild_ids,
+            sync_global=config.sync_global,
+            new_dms_per_hour=config.new_dms_per_hour,
+        ),
+    )
+
+
+MESSENGER = MessengerKind(
+    platform=DISCORD,
+    section="discord",
+    settings=DiscordConfig,
+    build=build,
+    pacing=pacing,
+    secrets=required_secrets,
+    problems=problems,
+    spaces_have_channels=True,
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The adapter's classes and helpers on first use (they import the SDK)."""
+    if name in ("DiscordMessenger", "DiscordSettings", "intents", "invite_url"):
+        from adapters.discord import adapter
+
+        return getattr(adapter, name)
+    raise AttributeError(name)
+
+
+__all__ = ["DISCORD", "MESSENGER", "DiscordConfig"]

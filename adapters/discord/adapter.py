@@ -53,25 +53,21 @@ from adapters.discord.render import (
     render_reply,
     truncate,
 )
+from adapters.discord.settings import DISCORD
 from adapters.discord.translate import (
+    Ignore,
     InteractionFacts,
     OpenAnswer,
-    PressButton,
-    RunCommand,
-    SubmitText,
     Suggest,
     discord_user_ref,
     translate,
     user_ref,
 )
-from core import lookup
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import APOLOGY, Hub
-from core.identity import Platform, PlatformAccount, UserRef
-from core.inbound import KeyedLocks, RecentKeys
+from core.identity import PlatformAccount, UserRef
+from core.inbound import KeyedLocks, Message, ReachabilityChange, RecentKeys
 from core.messages import Outcome, Reply
-from core.ports import UnitOfWorkFactory
-from core.reachability import fallback_channels, set_reachable
 from core.registry import ArgKind
 
 log = logging.getLogger(__name__)
@@ -276,24 +272,20 @@ class DiscordMessenger:
     Implements :class:`core.delivery.Messenger`. ``send`` delivers a reply as a DM, opening
     the DM channel on demand (cached; new ones within ``new_dms_per_hour``); when the
     user's DMs are closed it asks them in their program's channel to open them.
-    ``uow_factory`` serves core's read functions (fallback channels, autocomplete, marking
-    someone who DMs us reachable again).
     """
 
-    platform = Platform.DISCORD
+    platform = DISCORD
 
     def __init__(
         self,
         hub: Hub,
+        *,
         token: TokenSource,
         settings: DiscordSettings | None = None,
-        *,
-        uow_factory: UnitOfWorkFactory,
     ) -> None:
         self.hub = hub
         self.settings = settings or DiscordSettings()
         self._token = token
-        self._uow_factory = uow_factory
         self._client: _MentorClient | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._handled: RecentKeys[int | str] = RecentKeys()
@@ -469,9 +461,7 @@ class DiscordMessenger:
             log.info("DMs to %s are closed; they were asked to open them recently", user_id)
             return False
         try:
-            configured = await fallback_channels(
-                self._uow_factory, account.person_id, Platform.DISCORD
-            )
+            configured = await self.hub.fallback_channels(account.person_id, DISCORD)
         except Exception:
             log.exception("could not read the fallback channels of person %s", account.person_id)
             return False
@@ -579,25 +569,18 @@ class DiscordMessenger:
         self, interaction: discord.Interaction[Any], facts: InteractionFacts
     ) -> None:
         inbound = translate(facts)
-        ref = user_ref(facts)
         if isinstance(inbound, Suggest):
-            values = await self._suggestions(inbound, ref, facts.locale)
+            values = await self._suggestions(inbound, user_ref(facts), facts.locale)
             await interaction.response.autocomplete(
                 [app_commands.Choice(name=truncate(v, 100), value=v[:100]) for v in values]
             )
         elif isinstance(inbound, OpenAnswer):
             await interaction.response.send_modal(answer_modal())
-        elif isinstance(inbound, RunCommand):
-            work = self.hub.command(ref, inbound.verb, inbound.text)
-            await self._answer(interaction, facts, self._in_order(facts.user_id, work))
-        elif isinstance(inbound, PressButton):
-            work = self.hub.action(ref, inbound.action_id)
-            await self._answer(interaction, facts, self._in_order(facts.user_id, work))
-        elif isinstance(inbound, SubmitText):
-            work = self.hub.message(ref, inbound.text)
-            await self._answer(interaction, facts, self._in_order(facts.user_id, work))
-        else:
+        elif isinstance(inbound, Ignore):
             log.debug("ignored interaction %s: %s", facts.id, inbound.reason)
+        else:
+            work = self.hub.handle(inbound)
+            await self._answer(interaction, facts, self._in_order(facts.user_id, work))
 
     async def _suggestions(self, inbound: Suggest, ref: UserRef, locale: str | None) -> list[str]:
         spec = self.hub.registry.get(inbound.verb)
@@ -605,9 +588,9 @@ class DiscordMessenger:
         typed = inbound.typed[: schema.SHORT_TEXT_MAX_LENGTH]
         try:
             if kind is ArgKind.PROGRAM:
-                return await lookup.program_slugs(self._uow_factory, typed)
+                return await self.hub.complete_programs(typed)
             if kind is ArgKind.PERSON:
-                return await lookup.handles(self._uow_factory, ref, typed)
+                return await self.hub.complete_handles(ref, typed)
         except Exception:  # no suggestions beats a failed interaction
             log.exception("autocomplete for %s %s failed", inbound.verb, inbound.option)
             return []
@@ -678,7 +661,7 @@ class DiscordMessenger:
         ref = discord_user_ref(author.id, author.name, author.global_name)
         try:
             if message.content.strip():
-                work = self.hub.message(ref, message.content)
+                work = self.hub.handle(Message(ref, message.content))
                 outcome = await self._in_order(author.id, work)
             else:
                 outcome = Outcome(replies=[Reply(EMPTY_DM_REPLY)])
@@ -700,7 +683,7 @@ class DiscordMessenger:
         if self._known_reachable.get(user_id):
             return
         try:
-            await set_reachable(self._uow_factory, ref, True)
+            await self.hub.handle(ReachabilityChange(ref, reachable=True))
         except Exception:
             log.exception("could not mark Discord user %s reachable", user_id)
             return

@@ -1,7 +1,8 @@
 """Discord interactions -> the one core call each stands for. Pure: wire JSON in, values out.
 
 An interaction is reduced to :class:`InteractionFacts` (ids, who, where, the raw ``data``
-object) and then to one :data:`Inbound` value. Slash-command options are turned back into
+object) and then to one core inbound value (:mod:`core.inbound`), or to one of the few
+things the adapter answers itself (:data:`Local`). Slash-command options are turned back into
 the argument text core's parser reads (``name=value``, shell-quoted), so every command the
 registry declares works without Discord-specific code.
 """
@@ -14,7 +15,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from adapters.discord.render import ANSWER_BUTTON_ID, ANSWER_INPUT_ID, ANSWER_MODAL_ID
-from core.identity import Platform, UserRef
+from adapters.discord.settings import DISCORD
+from core.identity import UserRef
+from core.inbound import Command, Message, Press
 
 APPLICATION_COMMAND = 2
 MESSAGE_COMPONENT = 3
@@ -71,24 +74,8 @@ class InteractionFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class RunCommand:
-    verb: str
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class PressButton:
-    action_id: str
-
-
-@dataclass(frozen=True, slots=True)
 class OpenAnswer:
     """The "Type your answer" button: answer with a modal, core is not involved."""
-
-
-@dataclass(frozen=True, slots=True)
-class SubmitText:
-    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,13 +92,18 @@ class Ignore:
     reason: str
 
 
-Inbound = RunCommand | PressButton | OpenAnswer | SubmitText | Suggest | Ignore
+Local = OpenAnswer | Suggest | Ignore
+"""What the adapter answers without the core's Hub.handle."""
+
+Translated = Command | Press | Message | Local
 
 
-def translate(facts: InteractionFacts) -> Inbound:
+def translate(facts: InteractionFacts) -> Translated:
+    """A slash command, a button or the "Type your answer" modal becomes the core's
+    Command, Press or Message (the typed answer)."""
     if facts.type == APPLICATION_COMMAND:
         verb, options = command_path(facts.data)
-        return RunCommand(verb, options_text(options))
+        return Command(user_ref(facts), verb, options_text(options))
     if facts.type == AUTOCOMPLETE:
         verb, options = command_path(facts.data)
         focused = next((o for o in options if o.get("focused")), None)
@@ -124,13 +116,13 @@ def translate(facts: InteractionFacts) -> Inbound:
             return Ignore(f"component type {facts.data.get('component_type')}")
         if custom_id == ANSWER_BUTTON_ID:
             return OpenAnswer()
-        return PressButton(custom_id)
+        return Press(user_ref(facts), custom_id)
     if facts.type == MODAL_SUBMIT:
         if facts.data.get("custom_id") != ANSWER_MODAL_ID:
             return Ignore(f"modal {str(facts.data.get('custom_id'))[:40]!r}")
         for component in _walk_components(facts.data.get("components")):
             if component.get("custom_id") == ANSWER_INPUT_ID:
-                return SubmitText(str(component.get("value") or ""))
+                return Message(user_ref(facts), str(component.get("value") or ""))
         return Ignore("answer modal without its input")
     return Ignore(f"interaction type {facts.type}")
 
@@ -188,7 +180,7 @@ def discord_user_ref(
     """Discord user ids are global, so ``workspace`` is empty; ``space`` is the guild and
     ``channel`` the guild channel (both empty in a DM)."""
     return UserRef(
-        platform=Platform.DISCORD,
+        platform=DISCORD,
         workspace="",
         user_id=str(user_id),
         display_name=global_name or username,

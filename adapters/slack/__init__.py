@@ -1,10 +1,74 @@
 """The Slack adapter: ``/mentor <verb>``, Block Kit buttons, DMs from the app.
 
 See adapter.py for the transport and where replies go, render.py for the Block Kit mapping
-and its escaping rules, translate.py for the payloads we act on, and the two app manifests
-(manifest.http.json, manifest.socket.json) for the scopes and why each is needed.
+and its escaping rules, translate.py for the payloads we act on, settings.py for the
+``[slack]`` config section, and the two app manifests (manifest.http.json,
+manifest.socket.json) for the scopes and why each is needed. This module declares the
+messenger (:data:`MESSENGER`) without importing the SDK.
 """
 
-from adapters.slack.adapter import SlackMessenger, SlackSettings, SlackStartError
+from __future__ import annotations
 
-__all__ = ["SlackMessenger", "SlackSettings", "SlackStartError"]
+from typing import TYPE_CHECKING, Any
+
+from adapters.slack.settings import SLACK, SlackConfig, problems, required_secrets
+from core.messengers import MessengerDeps, MessengerKind
+from core.pacing import PlatformPacing, Rate
+
+if TYPE_CHECKING:
+    from core.delivery import Messenger
+
+
+def pacing(config: SlackConfig) -> PlatformPacing:
+    """Slack's per-workspace cap is unpublished: ours is configurable; about one message a
+    second per conversation."""
+    return PlatformPacing(
+        SLACK,
+        workspace_rate=Rate.per_minute(config.workspace_messages_per_minute),
+        conversation_rate=Rate(1.0),
+    )
+
+
+def build(config: SlackConfig, deps: MessengerDeps) -> Messenger:
+    from adapters.slack.adapter import SlackMessenger, SlackSettings
+
+    http = config.mode == "http"
+    return SlackMessenger(
+        deps.hub,
+        settings=SlackSettings(
+            mode=config.mode,
+            host=config.host,
+            port=config.port,
+            path=config.path,
+            base_url=config.base_url,
+            workspace_messages_per_minute=config.workspace_messages_per_minute,
+            pair_space=config.pair_space,
+        ),
+        bot_token=deps.secret(config.bot_token_env).reveal(),
+        signing_secret=deps.secret(config.signing_secret_env).reveal() if http else "",
+        app_token="" if http else deps.secret(config.app_token_env).reveal(),
+    )
+
+
+MESSENGER = MessengerKind(
+    platform=SLACK,
+    section="slack",
+    settings=SlackConfig,
+    build=build,
+    pacing=pacing,
+    secrets=required_secrets,
+    problems=problems,
+    spaces_have_channels=True,
+)
+
+
+def __getattr__(name: str) -> Any:
+    """The adapter's classes on first use (they import the SDK)."""
+    if name in ("SlackMessenger", "SlackSettings", "SlackStartError"):
+        from adapters.slack import adapter
+
+        return getattr(adapter, name)
+    raise AttributeError(name)
+
+
+__all__ = ["MESSENGER", "SLACK", "SlackConfig"]

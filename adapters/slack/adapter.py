@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import re
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from aiohttp import web
@@ -58,15 +59,22 @@ from adapters.slack.outbound import (
 )
 from adapters.slack.pacing import Pacer
 from adapters.slack.render import SlackMessage
-from adapters.slack.translate import ActionCall, CommandCall, InboundCall, MessageCall, Origin
+from adapters.slack.settings import SLACK
+from adapters.slack.translate import Origin, Received
 from core.delivery import DeliveryError, Unreachable
-from core.dialogs import FormResult
 from core.hub import APOLOGY, Hub
-from core.identity import Platform, PlatformAccount, UserRef
-from core.inbound import KeyedLocks, RecentKeys
+from core.identity import PlatformAccount, UserRef
+from core.inbound import (
+    Command,
+    FormSubmit,
+    KeyedLocks,
+    Message,
+    Press,
+    ReachabilityChange,
+    RecentKeys,
+    WorkspaceRemoved,
+)
 from core.messages import Outcome, Reply
-from core.ports import UnitOfWorkFactory
-from core.reachability import set_reachable, set_workspace_reachable
 
 log = logging.getLogger(__name__)
 
@@ -110,14 +118,13 @@ class SlackStartError(Exception):
 class SlackMessenger:
     """``core.delivery.Messenger`` for Slack (one workspace, one bot token)."""
 
-    platform = Platform.SLACK
+    platform = SLACK
     form_ack_budget = FORM_ACK_BUDGET
 
     def __init__(
         self,
         hub: Hub,
         *,
-        uow_factory: UnitOfWorkFactory,
         settings: SlackSettings,
         bot_token: str,
         signing_secret: str = "",
@@ -130,7 +137,6 @@ class SlackMessenger:
             raise ValueError("Socket Mode needs an app-level token (xapp-…)")
         self.hub = hub
         self.settings = settings
-        self._uow_factory = uow_factory
         self._bot_token = bot_token
         self._signing_secret = signing_secret
         self._app_token = app_token
@@ -148,7 +154,7 @@ class SlackMessenger:
         )
         # The click that opened a form, to resolve its prompt once the form is sent. Slack
         # accepts answers through its response_url for 30 minutes.
-        self._form_clicks: TtlCache[tuple[str, str, str], ActionCall] = TtlCache(
+        self._form_clicks: TtlCache[tuple[str, str, str], Received] = TtlCache(
             size=10_000, ttl=25 * 60.0
         )
         self._authorization: AuthorizeResult | None = None
@@ -330,7 +336,7 @@ class SlackMessenger:
 
     # --- inbound --------------------------------------------------------------------------
 
-    async def _handle(self, call: InboundCall | None) -> None:
+    async def _handle(self, call: Received | None) -> None:
         if call is None:
             return
         origin = call.origin
@@ -340,8 +346,8 @@ class SlackMessenger:
         self._back_in(origin.team)
         async with self._locks.hold((origin.team, origin.user_id)):
             try:
-                ref = await self._user_ref(origin)
-                outcome = await self._dispatch(ref, call)
+                ref = await self._user_ref(call)
+                outcome = await self.hub.handle(dataclasses.replace(call.inbound, ref=ref))
                 await self._reply(call, outcome)
             except Exception:
                 log.exception("Slack: answering %s:%s failed", origin.team, origin.user_id)
@@ -350,35 +356,28 @@ class SlackMessenger:
                 return
         await self._note_reachable(ref)
 
-    async def _user_ref(self, origin: Origin) -> UserRef:
+    async def _user_ref(self, call: Received) -> UserRef:
+        """The payload's ref with the person's profile (name, locale, time zone) added."""
+        origin = call.origin
         profile = await self.directory.profile(origin.team, origin.user_id)
-        name = (profile.display_name if profile else "") or origin.user_name
-        return UserRef(
-            Platform.SLACK,
-            origin.team,
-            origin.user_id,
-            display_name=name,
-            locale=profile.locale if profile else None,
-            tz_hint=profile.tz if profile else None,
-            **_where(origin),
+        if profile is None:
+            return call.inbound.ref
+        return dataclasses.replace(
+            call.inbound.ref,
+            display_name=profile.display_name or origin.user_name,
+            locale=profile.locale,
+            tz_hint=profile.tz,
         )
 
-    async def _dispatch(self, ref: UserRef, call: InboundCall) -> Outcome:
-        if isinstance(call, CommandCall):
-            return await self.hub.command(ref, call.verb, call.text)
-        if isinstance(call, MessageCall):
-            return await self.hub.message(ref, call.text)
-        return await self.hub.action(ref, call.action)
-
-    async def _reply(self, call: InboundCall, outcome: Outcome) -> None:
+    async def _reply(self, call: Received, outcome: Outcome) -> None:
         origin = call.origin
-        if isinstance(call, ActionCall) and not any(r.is_error for r in outcome.replies):
+        if call.clicked is not None and not any(r.is_error for r in outcome.replies):
             # After an error the prompt stays open (same step), and so do its buttons.
             await self._resolve_prompt(call)
         if not outcome.replies:
             return
         message = render.render_outcome(outcome.replies, footer=_footer(call))
-        in_dm = isinstance(call, MessageCall) or await self._in_dm(origin)
+        in_dm = isinstance(call.inbound, Message) or await self._in_dm(origin)
         wants_text = any(reply.expects_text for reply in outcome.replies)
         if in_dm or wants_text or not origin.response_url:
             posted = await self._post_to_dm(origin, message, in_dm=in_dm)
@@ -412,42 +411,43 @@ class SlackMessenger:
             return False
         return True
 
-    async def _resolve_prompt(self, call: ActionCall) -> None:
-        """Take the buttons off an answered dialog prompt and note the choice under it."""
-        url = call.origin.response_url
-        if not url or call.origin.ephemeral or call.message_blocks is None:
+    async def _resolve_prompt(self, call: Received, label: str | None = None) -> None:
+        """Take the buttons off an answered dialog prompt and note the choice (``label``,
+        else the pressed button's) under it."""
+        url, clicked = call.origin.response_url, call.clicked
+        if not url or call.origin.ephemeral or clicked is None or clicked.message_blocks is None:
             return
-        blocks = render.resolve_dialog_buttons(call.message_blocks, call.label)
+        blocks = render.resolve_dialog_buttons(clicked.message_blocks, label or clicked.label)
         if blocks is not None:
-            resolved = SlackMessage(text=call.message_text or " ", blocks=tuple(blocks))
+            resolved = SlackMessage(text=clicked.message_text or " ", blocks=tuple(blocks))
             await respond(url, resolved, replace_original=True)
 
     # --- forms (modals) ---------------------------------------------------------------------
 
-    async def _open_form(self, call: ActionCall | None) -> None:
+    async def _open_form(self, call: Received | None) -> None:
         """ "Fill in as a form": the rest of the open dialog as a modal, opened right away
         (the click's trigger_id expires 3 s after the click; the core call takes ms)."""
-        if call is None:
+        if call is None or not isinstance(call.inbound, Press) or call.clicked is None:
             return
-        origin = call.origin
+        origin, dialog_id = call.origin, call.inbound.action_id
         if call.dedupe_key and not self._seen.first_time(call.dedupe_key):
             return
         self._back_in(origin.team)
         async with self._locks.hold((origin.team, origin.user_id)):
             try:
-                ref = await self._user_ref(origin)
-                form = await self.hub.form(ref, call.action)
+                ref = await self._user_ref(call)
+                form = await self.hub.form(ref, dialog_id)
                 if isinstance(form, Outcome):  # the dialog moved on, or was cancelled
                     await self._reply(call, form)
                     return
                 title, fields = form
-                view = forms.modal(title, fields, call.action)
-                opened = await self._views_open(call.trigger_id, view)
+                view = forms.modal(title, fields, dialog_id)
+                opened = await self._views_open(call.clicked.trigger_id, view)
             except Exception:
                 log.exception("Slack: opening a form for %s:%s failed", origin.team, origin.user_id)
                 opened = False
             if opened:
-                self._form_clicks.put((origin.team, origin.user_id, call.action), call)
+                self._form_clicks.put((origin.team, origin.user_id, dialog_id), call)
                 return
             note = render.text_message(FORM_NOT_OPENED)
             if not (origin.response_url and await respond(origin.response_url, note)):
@@ -483,7 +483,7 @@ class SlackMessenger:
                 return
             ref = self._cached_user_ref(submission)
             check = asyncio.ensure_future(
-                self.hub.submit_form(ref, submission.dialog_id, submission.values)
+                self.hub.handle(FormSubmit(ref, submission.dialog_id, submission.values))
             )
             try:
                 result = await asyncio.wait_for(asyncio.shield(check), self.form_ack_budget)
@@ -492,8 +492,8 @@ class SlackMessenger:
                 log.warning("Slack: a form took over %.1f s to check", self.form_ack_budget)
                 self._spawn(lambda: self._after_slow_form(submission, ref, check, body))
                 return
-            if result.errors:
-                errors = forms.field_errors(result.errors, submission)
+            if result.field_errors:
+                errors = forms.field_errors(result.field_errors, submission)
                 await ack(response_action="errors", errors=errors)
                 return
             await ack()
@@ -502,23 +502,22 @@ class SlackMessenger:
             with contextlib.suppress(Exception):
                 await ack()
             return
-        outcome = result.outcome or Outcome()
-        self._spawn(lambda: self._after_form(submission, ref, outcome))
+        self._spawn(lambda: self._after_form(submission, ref, result))
 
     async def _after_slow_form(
         self,
         submission: forms.Submission,
         ref: UserRef,
-        check: asyncio.Future[FormResult],
+        check: asyncio.Future[Outcome],
         body: Mapping[str, Any],
     ) -> None:
         result = await check
-        if not result.errors:
-            await self._after_form(submission, ref, result.outcome or Outcome())
+        if not result.field_errors:
+            await self._after_form(submission, ref, result)
             return
         labels = forms.labels(body)
         problems = "\n".join(
-            f"• {labels.get(key, key)}: {message}" for key, message in result.errors.items()
+            f"• {labels.get(key, key)}: {message}" for key, message in result.field_errors.items()
         )
         reply = Reply(f"{FORM_NOT_SAVED}\n{problems}", is_error=True)
         await self._after_form(submission, ref, Outcome(replies=[reply]))
@@ -527,7 +526,7 @@ class SlackMessenger:
         """Who submitted, from what we already know: nothing may delay this ack."""
         profile = self.directory.cached_profile(submission.team, submission.user_id)
         return UserRef(
-            Platform.SLACK,
+            SLACK,
             submission.team,
             submission.user_id,
             display_name=(profile.display_name if profile else "") or submission.user_name,
@@ -544,7 +543,7 @@ class SlackMessenger:
         origin = Origin(submission.team, submission.user_id, user_name=submission.user_name)
         async with self._locks.hold((origin.team, origin.user_id)):
             if click is not None and not any(r.is_error for r in outcome.replies):
-                await self._resolve_prompt(replace(click, label=FORM_FILLED))
+                await self._resolve_prompt(click, label=FORM_FILLED)
             if outcome.replies:
                 message = render.render_outcome(outcome.replies)
                 posted = await self._post_to_dm(origin, message, in_dm=False)
@@ -558,7 +557,7 @@ class SlackMessenger:
         if self._reachable_checked.get(key):
             return
         try:
-            await set_reachable(self._uow_factory, ref, True)
+            await self.hub.handle(ReachabilityChange(ref, reachable=True))
         except Exception:
             log.exception("Slack: could not update reachability of %s", ref.user_id)
             return
@@ -574,15 +573,14 @@ class SlackMessenger:
         self._gone_teams.add(team)
         self.directory.forget_team(team)
         self._reachable_checked.drop(lambda key: key[0] == team)
-        changed = await set_workspace_reachable(self._uow_factory, Platform.SLACK, team, False)
+        await self.hub.handle(WorkspaceRemoved(SLACK, team))
         if first:
             # Purging their data follows the privacy rules (a later issue); until then it
             # stays, and nothing is sent there.
             log.warning(
                 "Slack: the app was removed from workspace %s; stopped sending there "
-                "(%d account(s) marked unreachable)",
+                "(its accounts are marked unreachable)",
                 team,
-                changed,
             )
 
     def _back_in(self, team: str) -> None:
@@ -623,7 +621,7 @@ class SlackMessenger:
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
         return (
             self._pair_space
-            and account.platform is partner.platform is Platform.SLACK
+            and account.platform is partner.platform is SLACK
             and account.workspace == partner.workspace
             and account.user_id != partner.user_id
         )
@@ -657,17 +655,12 @@ class SlackMessenger:
         )
 
 
-def _where(origin: Origin) -> dict[str, str]:
-    """A public or private channel: the workspace and that channel. A DM, or a group DM
-    (a pair space among them), is private: no space, so nothing is ever linked there."""
-    return {} if origin.private else {"space": origin.team, "channel": origin.channel}
-
-
-def _footer(call: InboundCall) -> str | None:
+def _footer(call: Received) -> str | None:
     """Slack's own hint under the general help: how commands are typed here."""
-    if isinstance(call, CommandCall) and call.verb == "help" and not call.text:
+    inbound = call.inbound
+    if isinstance(inbound, Command) and inbound.verb == "help" and not inbound.text:
         return HELP_FOOTER
-    if isinstance(call, MessageCall) and call.text.strip().lower() in ("help", "/help"):
+    if isinstance(inbound, Message) and inbound.text.strip().lower() in ("help", "/help"):
         return HELP_FOOTER
     return None
 

@@ -1,4 +1,8 @@
-"""Slack payloads → the three hub calls (command, message, action). Pure functions.
+"""Slack payloads → the core's inbound values (command, message, press). Pure functions.
+
+Each becomes a :class:`Received`: the core value with a first :class:`~core.identity.UserRef`
+(the adapter adds the person's profile before handing it on), plus what the reply path
+needs (:class:`Origin`, the click's message) and the key that makes a redelivery count once.
 
 The same payloads arrive over HTTP and Socket Mode, so listeners in both modes share this.
 Payloads we do not act on (bot messages, edits, channel chatter) translate to None.
@@ -10,6 +14,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from adapters.slack.settings import SLACK
+from core.identity import UserRef
+from core.inbound import Command, Message, Press
 
 # <@U123>, <@U123|name>, <#C123|general>, <!here>, <!subteam^S1|@team>, <https://x|label>
 _ANGLE = re.compile(r"<([@#!][^<>|]*|[a-zA-Z][a-zA-Z0-9+.-]*:[^<>|\s]*)(?:\|([^<>]*))?>")
@@ -29,32 +37,29 @@ class Origin:
 
 
 @dataclass(frozen=True, slots=True)
-class CommandCall:
-    origin: Origin
-    verb: str
-    text: str
-    dedupe_key: str
+class Clicked:
+    """The message whose button was pressed, to resolve its prompt after the answer."""
 
-
-@dataclass(frozen=True, slots=True)
-class MessageCall:
-    origin: Origin
-    text: str
-    dedupe_key: str
-
-
-@dataclass(frozen=True, slots=True)
-class ActionCall:
-    origin: Origin
-    action: str  # the core's compact action id, from the button's value
     label: str  # the button text, to note the choice under a resolved prompt
     message_blocks: tuple[dict[str, Any], ...] | None  # the clicked message, when Slack sent it
     message_text: str  # its fallback text (already escaped: we wrote it)
-    dedupe_key: str
     trigger_id: str = ""  # lets us open a modal in answer, within 3 s of the click
 
 
-InboundCall = CommandCall | MessageCall | ActionCall
+@dataclass(frozen=True, slots=True)
+class Received:
+    inbound: Command | Message | Press
+    origin: Origin
+    dedupe_key: str = ""
+    clicked: Clicked | None = None  # a press
+
+
+def user_ref(origin: Origin) -> UserRef:
+    """Who acted, as far as the payload tells. A public or private channel puts the
+    workspace and that channel in ``space``/``channel``; a DM or group DM (a pair space
+    among them) is private: no space, so nothing is ever linked there."""
+    where = {} if origin.private else {"space": origin.team, "channel": origin.channel}
+    return UserRef(SLACK, origin.team, origin.user_id, display_name=origin.user_name, **where)
 
 
 def plain_text(slack_text: str) -> str:
@@ -78,7 +83,7 @@ def plain_text(slack_text: str) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
-def from_slash_command(payload: Mapping[str, Any]) -> CommandCall | None:
+def from_slash_command(payload: Mapping[str, Any]) -> Received | None:
     """``/mentor <verb> <args>``; ``/mentor`` alone means ``help``."""
     team, user = _str(payload.get("team_id")), _str(payload.get("user_id"))
     if not team or not user:
@@ -95,10 +100,10 @@ def from_slash_command(payload: Mapping[str, Any]) -> CommandCall | None:
     )
     trigger = _str(payload.get("trigger_id"))
     key = f"command:{team}:{user}:{trigger}" if trigger else ""
-    return CommandCall(origin, verb.lower() or "help", rest.strip(), key)
+    return Received(Command(user_ref(origin), verb.lower() or "help", rest.strip()), origin, key)
 
 
-def from_block_actions(payload: Mapping[str, Any]) -> ActionCall | None:
+def from_block_actions(payload: Mapping[str, Any]) -> Received | None:
     """A button press in one of our messages. Only buttons carrying a value are ours."""
     actions = payload.get("actions")
     user = _mapping(payload.get("user"))
@@ -132,10 +137,11 @@ def from_block_actions(payload: Mapping[str, Any]) -> ActionCall | None:
     key = f"action:{team}:{user_id}:{action_ts}" if action_ts else ""
     message_text = _str(message.get("text"))
     trigger_id = _str(payload.get("trigger_id"))
-    return ActionCall(origin, value, label, message_blocks, message_text, key, trigger_id)
+    clicked = Clicked(label, message_blocks, message_text, trigger_id)
+    return Received(Press(user_ref(origin), value), origin, key, clicked)
 
 
-def from_message_event(body: Mapping[str, Any]) -> MessageCall | None:
+def from_message_event(body: Mapping[str, Any]) -> Received | None:
     """A direct message to the app. Edits, bot posts and other channels are ignored."""
     event = _mapping(body.get("event"))
     if event.get("type") != "message" or event.get("channel_type") != "im":
@@ -150,7 +156,7 @@ def from_message_event(body: Mapping[str, Any]) -> MessageCall | None:
     origin = Origin(team=team, user_id=user, channel=_str(event.get("channel")))
     event_id = _str(body.get("event_id"))
     key = f"event:{event_id}" if event_id else ""
-    return MessageCall(origin, text, key)
+    return Received(Message(user_ref(origin), text), origin, key)
 
 
 def _is_private(channel: str, name: str) -> bool:

@@ -1,11 +1,67 @@
 """The Telegram adapter: mentoring in private chats with a bot (python-telegram-bot 22).
 
-``render`` and ``translate`` are pure (Reply -> HTML messages, Update -> hub call);
+``render`` and ``translate`` are pure (Reply -> HTML messages, Update -> core inbound);
 ``adapter`` holds the I/O: the PTB application, the webhook server and the sender;
-``pacing`` keeps sends under Telegram's flood limits.
+``settings`` is the ``[telegram]`` config section. This module declares the messenger
+(:data:`MESSENGER`) without importing the SDK; the factory imports it when enabled.
 """
 
-from adapters.telegram.adapter import TelegramMessenger, WebhookSettings
-from adapters.telegram.pacing import Pacer
+from __future__ import annotations
 
-__all__ = ["Pacer", "TelegramMessenger", "WebhookSettings"]
+from typing import TYPE_CHECKING, Any
+
+from adapters.telegram.settings import TELEGRAM, TelegramConfig, problems, required_secrets
+from core.messengers import MessengerDeps, MessengerKind
+from core.pacing import PlatformPacing, Rate, Window
+
+if TYPE_CHECKING:
+    from core.delivery import Messenger
+
+
+def pacing(config: TelegramConfig) -> PlatformPacing:
+    """About 30 messages a second in all, counted in rolling seconds as Telegram does (a
+    couple under), and one a second per chat."""
+    return PlatformPacing(TELEGRAM, platform_rate=Window(28), conversation_rate=Rate(1.0))
+
+
+def build(config: TelegramConfig, deps: MessengerDeps) -> Messenger:
+    from adapters.telegram.adapter import TelegramMessenger, WebhookSettings
+
+    webhook = None
+    if config.mode == "webhook":
+        webhook = WebhookSettings(
+            url=config.webhook_url,
+            secret=deps.secret(config.webhook_secret_env).reveal(),
+            host=config.webhook_host,
+            port=config.webhook_port,
+            path=config.webhook_path,
+        )
+    return TelegramMessenger(
+        deps.hub,
+        token=deps.secret(config.token_env).reveal(),
+        base_url=config.base_url,
+        webhook=webhook,
+    )
+
+
+MESSENGER = MessengerKind(
+    platform=TELEGRAM,
+    section="telegram",
+    settings=TelegramConfig,
+    build=build,
+    pacing=pacing,
+    secrets=required_secrets,
+    problems=problems,
+)
+
+
+def __getattr__(name: str) -> Any:
+    """``TelegramMessenger`` and ``WebhookSettings`` on first use (they import the SDK)."""
+    if name in ("TelegramMessenger", "WebhookSettings"):
+        from adapters.telegram import adapter
+
+        return getattr(adapter, name)
+    raise AttributeError(name)
+
+
+__all__ = ["MESSENGER", "TELEGRAM", "TelegramConfig"]

@@ -52,25 +52,13 @@ from adapters.telegram.render import (
     render,
     render_plain,
 )
-from adapters.telegram.translate import (
-    ButtonPress,
-    CommandCall,
-    GroupCommand,
-    Inbound,
-    MessageCall,
-    NonText,
-    Reachability,
-    translate,
-)
+from adapters.telegram.settings import TELEGRAM
+from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import Hub
-from core.identity import Platform, PlatformAccount
-from core.inbound import RecentKeys
-from core.lookup import coordinates_any
+from core.identity import PlatformAccount
+from core.inbound import Command, Press, RecentKeys
 from core.messages import Reply
-from core.model import Program
-from core.ports import UnitOfWorkFactory
-from core.reachability import set_reachable
 
 log = logging.getLogger(__name__)
 
@@ -202,14 +190,13 @@ class TelegramMessenger:
     zone, so ``UserRef.locale`` (the app language) lets the core suggest some.
     """
 
-    platform = Platform.TELEGRAM
+    platform = TELEGRAM
 
     def __init__(
         self,
         hub: Hub,
         *,
         token: str,
-        uow_factory: UnitOfWorkFactory,
         base_url: str = DEFAULT_BASE_URL,
         webhook: WebhookSettings | None = None,
         pacer: Pacer | None = None,
@@ -217,8 +204,7 @@ class TelegramMessenger:
         max_concurrent_updates: int = 64,
         reply_wait_limit: float = 30.0,
     ) -> None:
-        self._hub = hub
-        self._uow_factory = uow_factory
+        self.hub = hub
         self._webhook = webhook
         self._pacer = pacer or Pacer()
         self._poll_timeout = poll_timeout
@@ -345,7 +331,7 @@ class TelegramMessenger:
 
     async def _publish_commands(self) -> None:
         """The command menu, from the registry: hidden commands and aliases stay out."""
-        commands = [BotCommand(spec.name, spec.summary) for spec in self._hub.registry.all()]
+        commands = [BotCommand(spec.name, spec.summary) for spec in self.hub.registry.all()]
         try:
             await self.application.bot.set_my_commands(commands)
         except TelegramError as error:  # a menu is a nicety; never a reason not to start
@@ -399,50 +385,34 @@ class TelegramMessenger:
         if inbound is not None:
             await self.handle(inbound)
 
-    async def handle(self, inbound: Inbound) -> None:
+    async def handle(self, received: Translated) -> None:
         """Carry out one translated update."""
-        hub = self._hub
-        if isinstance(inbound, CommandCall):
-            outcome = await hub.command(inbound.ref, inbound.verb, inbound.text)
-            await self._reply(inbound.chat_id, outcome.replies)
-        elif isinstance(inbound, MessageCall):
-            outcome = await hub.message(inbound.ref, inbound.text)
-            await self._reply(inbound.chat_id, outcome.replies)
-        elif isinstance(inbound, ButtonPress):
-            await self._on_press(inbound)
-        elif isinstance(inbound, GroupCommand):
-            await self._on_group_command(inbound)
-        elif isinstance(inbound, NonText):
-            await self._send_rendered(inbound.chat_id, [NON_TEXT_HINT], fallback=None)
-        elif isinstance(inbound, Reachability):
-            changed = await set_reachable(self._uow_factory, inbound.ref, inbound.reachable)
-            if changed:
-                state = "reachable again" if inbound.reachable else "unreachable (blocked)"
-                log.info("telegram: user %s is %s", inbound.ref.user_id, state)
+        if isinstance(received, NonText):
+            await self._send_rendered(received.chat_id, [NON_TEXT_HINT], fallback=None)
+            return
+        inbound, where = received.inbound, received.where
+        if isinstance(inbound, Press) and where is not None:
+            await self._on_press(inbound, where)
+        elif isinstance(inbound, Command) and inbound.ref.space and where is not None:
+            await self._on_group_command(inbound, where)
+        else:
+            outcome = await self.hub.handle(inbound)
+            if where is not None:
+                await self._reply(where.chat_id, outcome.replies)
 
-    async def _on_group_command(self, command: GroupCommand) -> None:
+    async def _on_group_command(self, command: Command, where: Where) -> None:
         """A coordinator's ``link``/``announce`` is carried out, with the replies sent to
         their private chat: the group sees only what the core posts there. Anything else,
         or anyone else, or a coordinator we can't reach privately, gets the invitation."""
-        if command.verb in GROUP_VERBS and await coordinates_any(self._uow_factory, command.ref):
-            outcome = await self._hub.command(command.ref, command.verb, command.text)
+        if command.verb in GROUP_VERBS and await self.hub.coordinates_any(command.ref):
+            outcome = await self.hub.handle(command)
             if await self._reply(int(command.ref.user_id), outcome.replies):
                 return
-        program = await self._program_living_in(command.chat_id)
+        program = await self.hub.program_living_in(f"{TELEGRAM}:{where.chat_id}")
         invite = private_chat_invite(self.bot_username, program)
-        await self._send_rendered(
-            command.chat_id, [invite], reply_to=command.message_id, fallback=None
-        )
+        await self._send_rendered(where.chat_id, [invite], reply_to=where.message_id, fallback=None)
 
-    async def _program_living_in(self, chat_id: int) -> Program | None:
-        """The program whose space is this group, if exactly one is."""
-        async with self._uow_factory() as uow:
-            programs = await uow.programs.all()
-        space = f"{Platform.TELEGRAM.value}:{chat_id}"
-        living_here = [program for program in programs if program.space == space]
-        return living_here[0] if len(living_here) == 1 else None
-
-    async def _on_press(self, press: ButtonPress) -> None:
+    async def _on_press(self, press: Press, where: Where) -> None:
         """Answer the callback query first (the button stops spinning at once), then act.
 
         The pressed keyboard is removed afterwards in a private chat: the replies say what
@@ -450,18 +420,18 @@ class TelegramMessenger:
         only produce stale presses. Buttons on group messages are everyone's and stay.
         """
         try:
-            await self.application.bot.answer_callback_query(press.query_id)
+            await self.application.bot.answer_callback_query(where.query_id)
         except TelegramError as error:  # e.g. "query is too old": act on the press anyway
             log.debug("telegram: answering callback query failed: %s", error)
-        outcome = await self._hub.action(press.ref, press.data)
-        if press.in_private and press.message_id is not None:
+        outcome = await self.hub.handle(press)
+        if where.in_private and where.message_id is not None:
             try:
                 await self.application.bot.edit_message_reply_markup(
-                    chat_id=press.message_chat_id, message_id=press.message_id
+                    chat_id=where.message_chat_id, message_id=where.message_id
                 )
             except TelegramError as error:  # already gone or not modified
                 log.debug("telegram: removing a keyboard failed: %s", error)
-        await self._reply(press.reply_chat_id, outcome.replies)
+        await self._reply(where.chat_id, outcome.replies)
 
     async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         log.error("telegram: handling an update failed", exc_info=context.error)

@@ -9,9 +9,9 @@ None: not for us). The adapter only executes it, so every routing rule lives her
   the payload as its text: interpreting payloads is the core's job (``join_<slug>`` is an
   invitation to a program; another lone word is read as the person's name);
 - group: only commands meant for us (``/verb@thisbot``, or a bare ``/verb`` we know) are
-  answered; everything else is ignored. The adapter carries out a coordinator's ``link``
-  and ``announce`` (replying in private) and answers the rest with an invitation to a
-  private chat;
+  answered (``ref.space`` is the group); everything else is ignored. The adapter
+  carries out a coordinator's ``link`` and ``announce`` (replying in private) and answers
+  the rest with an invitation to a private chat;
 - a button press anywhere is a press; its replies go to the presser's private chat;
 - ``my_chat_member`` in a private chat: "kicked" means the user blocked the bot,
   "member" that they unblocked it.
@@ -22,59 +22,41 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from telegram import Chat, Message, Update, User
+from telegram import Chat, Update, User
+from telegram import Message as TelegramMessage
 from telegram.constants import ChatMemberStatus, ChatType
 
-from core.identity import Platform, UserRef
+from adapters.telegram.settings import TELEGRAM
+from core.identity import UserRef
+from core.inbound import Command, Inbound, Message, Press, ReachabilityChange
 
 _GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
 
 @dataclass(frozen=True, slots=True)
-class CommandCall:
-    """``hub.command(ref, verb, text)``; replies go to ``chat_id``."""
+class Where:
+    """Where an update came from, as far as answering it goes (core never sees this).
 
-    ref: UserRef
+    ``chat_id`` is the chat it was said in: the private chat, or the group of a command
+    said there. A button press also names the message holding the keyboard
+    (``message_chat_id``/``message_id``), whether that keyboard is only the presser's
+    (``in_private``: a group message's buttons are everyone's and stay) and the callback
+    query to answer at once (``query_id``); its replies go to the presser's private chat.
+    """
+
     chat_id: int
-    verb: str
-    text: str
+    message_id: int | None = None
+    query_id: str = ""
+    message_chat_id: int | None = None
+    in_private: bool = True
 
 
 @dataclass(frozen=True, slots=True)
-class MessageCall:
-    """``hub.message(ref, text)``; replies go to ``chat_id``."""
+class Received:
+    """One update as the core's inbound value, and where to answer it."""
 
-    ref: UserRef
-    chat_id: int
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ButtonPress:
-    """``hub.action(ref, data)`` after answering ``query_id`` at once. Replies go to
-    ``reply_chat_id`` (the presser's private chat). ``message_id`` in ``message_chat_id`` is
-    the message holding the keyboard; ``in_private`` says whether its keyboard is only the
-    presser's (a group message's buttons are everyone's and stay)."""
-
-    ref: UserRef
-    query_id: str
-    data: str
-    reply_chat_id: int
-    message_chat_id: int | None
-    message_id: int | None
-    in_private: bool
-
-
-@dataclass(frozen=True, slots=True)
-class GroupCommand:
-    """A command for us in a group (``ref.space`` is the group): an invitation to a private
-    chat, unless it is one of the few a coordinator may give there."""
-
-    ref: UserRef
-    chat_id: int
-    message_id: int
-    verb: str
-    text: str
+    inbound: Inbound
+    where: Where | None = None  # None: nobody to answer (a change of reachability)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,15 +67,7 @@ class NonText:
     chat_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class Reachability:
-    """The user blocked (False) or unblocked (True) the bot."""
-
-    ref: UserRef
-    reachable: bool
-
-
-Inbound = CommandCall | MessageCall | ButtonPress | GroupCommand | NonText | Reachability
+Translated = Received | NonText
 
 
 def user_ref(user: User, chat: Chat | None = None) -> UserRef:
@@ -101,7 +75,7 @@ def user_ref(user: User, chat: Chat | None = None) -> UserRef:
     zone; the language code lets the core suggest likely ones."""
     space = str(chat.id) if chat is not None and chat.type != ChatType.PRIVATE else ""
     return UserRef(
-        platform=Platform.TELEGRAM,
+        platform=TELEGRAM,
         workspace="",
         user_id=str(user.id),
         display_name=user.full_name,
@@ -112,7 +86,7 @@ def user_ref(user: User, chat: Chat | None = None) -> UserRef:
 
 def translate(
     update: Update, *, bot_username: str, commands: Collection[str] = ()
-) -> Inbound | None:
+) -> Translated | None:
     """What ``update`` asks of us, or None. ``commands`` are the verbs we know (a bare
     ``/verb`` in a group is taken as ours only if it is one of them)."""
     if update.callback_query is not None:
@@ -124,23 +98,22 @@ def translate(
     return None  # edits, channel posts, inline queries…: not used
 
 
-def _press(update: Update) -> ButtonPress | None:
+def _press(update: Update) -> Received:
     query = update.callback_query
     assert query is not None
     message = query.message
     chat = message.chat if message is not None else None
-    return ButtonPress(
-        ref=user_ref(query.from_user, chat),
-        query_id=query.id,
-        data=query.data or "",
-        reply_chat_id=query.from_user.id,
-        message_chat_id=chat.id if chat is not None else None,
+    where = Where(
+        chat_id=query.from_user.id,
         message_id=message.message_id if message is not None else None,
+        query_id=query.id,
+        message_chat_id=chat.id if chat is not None else None,
         in_private=chat is not None and chat.type == ChatType.PRIVATE,
     )
+    return Received(Press(user_ref(query.from_user, chat), query.data or ""), where)
 
 
-def _membership(update: Update) -> Reachability | None:
+def _membership(update: Update) -> Received | None:
     change = update.my_chat_member
     assert change is not None
     if change.chat.type != ChatType.PRIVATE:
@@ -148,9 +121,9 @@ def _membership(update: Update) -> Reachability | None:
     status = change.new_chat_member.status
     ref = user_ref(change.from_user, change.chat)
     if status == ChatMemberStatus.BANNED:  # "kicked": the user blocked the bot
-        return Reachability(ref, reachable=False)
+        return Received(ReachabilityChange(ref, reachable=False))
     if status == ChatMemberStatus.MEMBER:
-        return Reachability(ref, reachable=True)
+        return Received(ReachabilityChange(ref, reachable=True))
     return None
 
 
@@ -168,7 +141,9 @@ def split_command(text: str) -> tuple[str, str, str] | None:
     return verb, mention, rest.strip()
 
 
-def _message(message: Message, bot_username: str, commands: Collection[str]) -> Inbound | None:
+def _message(
+    message: TelegramMessage, bot_username: str, commands: Collection[str]
+) -> Translated | None:
     user = message.from_user
     if user is None or user.is_bot:
         return None
@@ -183,15 +158,16 @@ def _message(message: Message, bot_username: str, commands: Collection[str]) -> 
             return None
         verb, mention, rest = command
         if mention or verb.lower() in commands:
-            return GroupCommand(ref, chat.id, message.message_id, verb.lower(), rest)
+            where = Where(chat.id, message_id=message.message_id, in_private=False)
+            return Received(Command(ref, verb.lower(), rest), where)
         return None
     if chat.type != ChatType.PRIVATE:
         return None
     if command is not None:
         verb, _, rest = command
-        return CommandCall(ref, chat.id, verb, rest)
+        return Received(Command(ref, verb, rest), Where(chat.id))
     if text is not None:
-        return MessageCall(ref, chat.id, text)
+        return Received(Message(ref, text), Where(chat.id))
     if message.effective_attachment is not None:
         return NonText(ref, chat.id)
     return None  # service messages (pins, …)

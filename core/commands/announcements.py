@@ -13,27 +13,25 @@ from typing import Any
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
 from core.errors import InvalidInput
-from core.identity import Platform
 from core.messages import Outcome, Reply, SpacePost
 from core.model import Program
 from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.settings import CoreSettings
 
 ANNOUNCEMENT_MAX = 2000
-# Where a space is a server or workspace, announcements go to a channel inside it.
-_SERVER_PLATFORMS = frozenset({Platform.DISCORD.value, Platform.SLACK.value})
 
 
 async def cmd_link(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program: Program = ctx.extra["program"]
     here = f"{ctx.ref.platform.value}:{ctx.ref.space}" if ctx.ref.space else ""
     channel = ctx.ref.channel or program.channel  # a channel inside a server: post there
-    space = _posting_place(here, channel)
+    space = _posting_place(ctx.settings, here, channel)
     if space is None:  # a private chat
         raise InvalidInput(
             f"Send this in the group that should get {program.name}'s announcements.",
             hint=f"Add me to the group, then send `link {program.slug}` there.",
         )
-    before = announcement_space(program)
+    before = announcement_space(ctx.settings, program)
     program.space, program.channel = here, channel
     await ctx.uow.programs.save(program)
     moved = (
@@ -64,7 +62,7 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     key = f"announce:{program.id}:{ctx.now():%Y%m%d%H%M%S%f}"
     for person_id in sorted(people):
         ctx.notify(person_id, announcement, key=key, kind="announcement")
-    space = announcement_space(program)
+    space = announcement_space(ctx.settings, program)
     posts = [SpacePost(space, announcement, "Posted in its group too.")] if space else []
     return Outcome(
         replies=[Reply(f"Sent to {_people(len(people))} in {program.name}.")],
@@ -72,19 +70,19 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     )
 
 
-def announcement_space(program: Program) -> str | None:
+def announcement_space(settings: CoreSettings, program: Program) -> str | None:
     """Where a program's announcements are posted (``"<platform>:<id>"``), if anywhere:
-    its channel where programs live in a server or workspace (Discord, Slack: set by
-    `link` in that channel, or `configure … channel`), else the group it was linked to or
-    created in (Telegram)."""
-    return _posting_place(program.space, program.channel)
+    its channel where programs live in a server or workspace (set by `link` in that
+    channel, or `configure … channel`), else the group chat it was linked to or created
+    in."""
+    return _posting_place(settings, program.space, program.channel)
 
 
-def _posting_place(space: str, channel: str) -> str | None:
+def _posting_place(settings: CoreSettings, space: str, channel: str) -> str | None:
     platform, _, place = space.partition(":")
     if not place:
         return None
-    if platform in _SERVER_PLATFORMS:
+    if platform in settings.spaces_with_channels:
         return f"{platform}:{channel.strip()}" if channel.strip() else None
     return space
 

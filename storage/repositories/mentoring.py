@@ -45,6 +45,10 @@ class SqlPrograms(_Repo[Program, ProgramRow]):
     async def all(self) -> list[Program]:
         return await self._all(select(ProgramRow).order_by(col(ProgramRow.id)))
 
+    async def in_space(self, space: str) -> list[Program]:
+        statement = select(ProgramRow).where(ProgramRow.space == space)
+        return await self._all(statement.order_by(col(ProgramRow.id)))
+
 
 class SqlEnrollments(_Repo[Enrollment, EnrollmentRow]):
     domain, row = Enrollment, EnrollmentRow

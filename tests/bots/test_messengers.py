@@ -41,7 +41,7 @@ def test_discord_is_built_from_its_config_section(
     config = load_config(path)
     (messenger,) = build_messengers(config, app.hub)
     assert isinstance(messenger, DiscordMessenger)
-    assert messenger.platform is Platform.DISCORD
+    assert messenger.platform is Platform("discord")
     assert messenger.settings.guild_ids == (111, 222)
     assert messenger.settings.sync_global is True
     assert messenger.settings.new_dms_per_hour == 30

@@ -26,7 +26,7 @@ class FakeReceiver:
     """A messenger's receiving side that records whether it receives; ``changed`` is set
     whenever anything happens to it (or its lease sleeps between tries)."""
 
-    platform = Platform.TELEGRAM
+    platform = Platform("telegram")
 
     def __init__(self, name: str | None = "telegram-polling:42") -> None:
         self.name = name

@@ -31,7 +31,7 @@ from core.pacing import Pacer, Scope
 from core.ports import OutboxMessage, UnitOfWorkFactory
 from tests.core.scheduling_helpers import FakeSender, FakeTime, SimulatedCrash, add_person
 
-TG, SLACK = Platform.TELEGRAM, Platform.SLACK
+TG, SLACK = Platform("telegram"), Platform("slack")
 LEASE = timedelta(minutes=2)
 
 
@@ -368,10 +368,10 @@ class _Poster(FakeSender):
 
 
 async def test_space_posts_go_to_the_messenger_of_the_spaces_platform() -> None:
-    telegram = _Poster(Platform.TELEGRAM)
+    telegram = _Poster(Platform("telegram"))
     senders: dict[Platform, Sender] = {
-        Platform.TELEGRAM: telegram,
-        Platform.DISCORD: FakeSender(Platform.DISCORD),  # no group posts
+        Platform("telegram"): telegram,
+        Platform("discord"): FakeSender(Platform("discord")),  # no group posts
     }
     hello = Reply("hello")
     assert await post_to_space(senders, SpacePost("telegram:-100", hello)) is True
@@ -386,8 +386,8 @@ def test_a_429_in_an_adapters_own_words_pauses_only_that_conversation() -> None:
     from core.delivery import _scope_named_by
     from core.pacing import default_pacing
 
-    slack = default_pacing()[Platform.SLACK]
-    account = PlatformAccount(Platform.SLACK, "T1", "U1", person_id=1)
+    slack = default_pacing()[Platform("slack")]
+    account = PlatformAccount(Platform("slack"), "T1", "U1", person_id=1)
     scopes = slack.scopes(account)
     assert _scope_named_by(scopes, "slack:T1:U1").name == "slack:T1:U1"
     assert _scope_named_by(scopes, "slack:T1:D_U1").name == "slack:T1:U1"  # a channel id

@@ -10,12 +10,12 @@ from tests.journeys.world import build_world
 
 
 def console(user: str) -> UserRef:
-    return UserRef(Platform.CONSOLE, "", user, display_name=user)
+    return UserRef(Platform("console"), "", user, display_name=user)
 
 
 async def person_id(app: Mentorhub, user: str) -> int:
     async with app.uow() as uow:
-        account = await uow.accounts.find(Platform.CONSOLE, "", user)
+        account = await uow.accounts.find(Platform("console"), "", user)
     assert account is not None
     return account.person_id
 
@@ -50,16 +50,16 @@ async def test_fallback_channels_of_a_persons_programs_on_a_platform(app: Mentor
     c = await build_world(app)
     factory = app.hub.uow_factory
     dana, olga = await person_id(app, "dana"), await person_id(app, "olga")
-    assert await fallback_channels(factory, dana, Platform.DISCORD) == []  # none configured
+    assert await fallback_channels(factory, dana, Platform("discord")) == []  # none configured
     await c.say("cora", "configure prog channel 123456789012345678")
     # "prog" was made in the console: it lives on no platform, so any may use its channel
-    assert await fallback_channels(factory, dana, Platform.DISCORD) == ["123456789012345678"]
-    assert await fallback_channels(factory, olga, Platform.DISCORD) == []
+    assert await fallback_channels(factory, dana, Platform("discord")) == ["123456789012345678"]
+    assert await fallback_channels(factory, olga, Platform("discord")) == []
     async with app.uow() as uow:
         program = await uow.programs.by_slug("prog")
         assert program is not None
         program.space = "slack:T1"
         await uow.programs.save(program)
         await uow.commit()
-    assert await fallback_channels(factory, dana, Platform.DISCORD) == []
-    assert await fallback_channels(factory, dana, Platform.SLACK) == ["123456789012345678"]
+    assert await fallback_channels(factory, dana, Platform("discord")) == []
+    assert await fallback_channels(factory, dana, Platform("slack")) == ["123456789012345678"]

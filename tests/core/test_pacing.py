@@ -120,16 +120,16 @@ def test_default_scopes_per_platform() -> None:
         account = PlatformAccount(platform, workspace, "U1", person_id=1)
         return [s.name for s in pacing[platform].scopes(account, opens_conversation=opens)]
 
-    assert names(Platform.TELEGRAM) == ["telegram", "telegram:U1"]
-    assert names(Platform.SLACK, "T9") == ["slack:T9", "slack:T9:U1"]
-    assert names(Platform.DISCORD) == ["discord", "discord:U1"]
-    assert names(Platform.DISCORD, opens=True) == ["discord", "discord:U1", "discord:new-dm"]
-    assert names(Platform.CONSOLE) == ["console"]
-    slack = pacing[Platform.SLACK].workspace_rate
+    assert names(Platform("telegram")) == ["telegram", "telegram:U1"]
+    assert names(Platform("slack"), "T9") == ["slack:T9", "slack:T9:U1"]
+    assert names(Platform("discord")) == ["discord", "discord:U1"]
+    assert names(Platform("discord"), opens=True) == ["discord", "discord:U1", "discord:new-dm"]
+    assert names(Platform("console")) == ["console"]
+    slack = pacing[Platform("slack")].workspace_rate
     assert slack is not None and slack.per_second == 2
     assert (
-        PlatformPacing(Platform.TELEGRAM)
-        .scopes(PlatformAccount(Platform.TELEGRAM, "", "5", person_id=1))[0]
+        PlatformPacing(Platform("telegram"))
+        .scopes(PlatformAccount(Platform("telegram"), "", "5", person_id=1))[0]
         .name
         == "telegram"
     )

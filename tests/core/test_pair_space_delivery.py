@@ -18,7 +18,7 @@ from core.pacing import Pacer
 from core.ports import OutboxMessage
 from tests.core.scheduling_helpers import FakeSender, FakeTime, add_person
 
-SLACK, TG = Platform.SLACK, Platform.TELEGRAM
+SLACK, TG = Platform("slack"), Platform("telegram")
 KEY = "pair:1:meeting_reminder:2"
 BOTH = Reply("Tomorrow a new period starts: have you two set a time?", title="Meeting reminder")
 

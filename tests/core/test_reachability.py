@@ -8,7 +8,7 @@ from core.reachability import set_reachable, set_workspace_reachable
 
 
 def slack(user: str, team: str = "T1") -> UserRef:
-    return UserRef(Platform.SLACK, team, user, display_name=user)
+    return UserRef(Platform("slack"), team, user, display_name=user)
 
 
 async def register(app: Mentorhub, ref: UserRef) -> None:
@@ -38,12 +38,12 @@ async def test_set_reachable_changes_one_account(app: Mentorhub) -> None:
 
 async def test_set_workspace_reachable_touches_only_that_workspace(app: Mentorhub) -> None:
     ann, bob, cem = slack("ann"), slack("bob"), slack("cem", team="T2")
-    tg = UserRef(Platform.TELEGRAM, "", "T1", display_name="tg")  # same id, other platform
+    tg = UserRef(Platform("telegram"), "", "T1", display_name="tg")  # same id, other platform
     for ref in (ann, bob, cem, tg):
         await register(app, ref)
     factory = app.hub.uow_factory
-    assert await set_workspace_reachable(factory, Platform.SLACK, "T1", False) == 2
-    assert await set_workspace_reachable(factory, Platform.SLACK, "T1", False) == 0
+    assert await set_workspace_reachable(factory, Platform("slack"), "T1", False) == 2
+    assert await set_workspace_reachable(factory, Platform("slack"), "T1", False) == 0
     states = [await reachable(app, ref) for ref in (ann, bob, cem, tg)]
     assert states == [False, False, True, True]
-    assert await set_workspace_reachable(factory, Platform.SLACK, "T1", True) == 2
+    assert await set_workspace_reachable(factory, Platform("slack"), "T1", True) == 2

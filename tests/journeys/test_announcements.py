@@ -17,7 +17,7 @@ LOUNGE = "console:lounge"
 
 
 def in_lounge(user: str) -> UserRef:
-    return UserRef(Platform.CONSOLE, "", user, display_name=user.capitalize(), space="lounge")
+    return UserRef(Platform("console"), "", user, display_name=user.capitalize(), space="lounge")
 
 
 async def program_space(app: Mentorhub) -> str:

@@ -37,7 +37,7 @@ def sample_args(spec: CommandSpec) -> str:
 
 
 def ref(user: str) -> UserRef:
-    return UserRef(Platform.CONSOLE, "", user, display_name=user.capitalize(), locale="en")
+    return UserRef(Platform("console"), "", user, display_name=user.capitalize(), locale="en")
 
 
 async def test_every_coordinator_command_is_refused_to_participants(app: Mentorhub) -> None:

@@ -6,7 +6,7 @@ from bots.bootstrap import Mentorhub
 from core.identity import Platform, UserRef
 from tests.journeys.world import build_world
 
-MIA = UserRef(Platform.CONSOLE, "", "mia", display_name="Mia")
+MIA = UserRef(Platform("console"), "", "mia", display_name="Mia")
 
 
 async def test_a_form_reports_every_bad_field_and_saves_nothing(app: Mentorhub) -> None:

@@ -20,7 +20,7 @@ from core.ports import DueItem, DueStatus
 from tests.console_harness import ConsoleSession, told
 from tests.journeys.world import build_world
 
-MIA = UserRef(Platform.CONSOLE, "", "mia", display_name="Mia")
+MIA = UserRef(Platform("console"), "", "mia", display_name="Mia")
 KEEP_ALL = dict.fromkeys(
     ("goals", "cadence_days", "mode", "channel", "meeting_minutes", "starts_on", "ends_on",
      "response_hours", "confidentiality"),
@@ -215,7 +215,7 @@ async def test_the_weekly_digest_reaches_coordinators_once(app: Mentorhub) -> No
 class Refusing:
     """A console 'messenger' on which one person has blocked us."""
 
-    platform = Platform.CONSOLE
+    platform = Platform("console")
 
     def __init__(self, inner: object, blocked: str) -> None:
         self.inner, self.blocked = inner, blocked
@@ -230,7 +230,7 @@ async def test_an_unreachable_person_is_reported_to_partner_and_coordinator_once
     app: Mentorhub,
 ) -> None:
     c = await build_world(app)
-    app.senders[Platform.CONSOLE] = Refusing(c.console, blocked="mia")
+    app.senders[Platform("console")] = Refusing(c.console, blocked="mia")
     start = c.out.tell()
     await c.say("dana", "note Let's meet Thursday", "Share with my partner")
     await c.say("dana", "note And bring the slides", "Share with my partner")

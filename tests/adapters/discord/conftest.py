@@ -23,7 +23,7 @@ async def dc(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def h(dc: FakeDiscord, app: Mentorhub) -> AsyncIterator[Harness]:
     messenger = messenger_for(app, dc)
-    app.senders[Platform.DISCORD] = messenger
+    app.senders[Platform("discord")] = messenger
     await messenger.start()
     harness = Harness(dc, app, messenger)
     try:

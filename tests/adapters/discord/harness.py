@@ -86,7 +86,7 @@ class Harness:
         """Stop the adapter and start a brand-new one (new client, nothing in memory)."""
         await self.messenger.stop()
         self.messenger = messenger_for(self.app, self.dc, **overrides)
-        self.app.senders[Platform.DISCORD] = self.messenger
+        self.app.senders[Platform("discord")] = self.messenger
         await self.messenger.start()
 
     async def slash(

@@ -47,10 +47,10 @@ GUILD_COMMANDS = rf"^/applications/{DEFAULT_APPLICATION_ID}/guilds/{GUILD}/comma
 
 
 async def register(h: Harness, user: int, name: str = "Ann") -> int:
-    ref = UserRef(Platform.DISCORD, "", str(user), display_name=name)
+    ref = UserRef(Platform("discord"), "", str(user), display_name=name)
     await h.app.hub.command(ref, "start", f"name='{name}' timezone=Europe/Berlin languages=en")
     async with h.app.uow() as uow:
-        account = await uow.accounts.find(Platform.DISCORD, "", str(user))
+        account = await uow.accounts.find(Platform("discord"), "", str(user))
     assert account is not None
     return account.person_id
 
@@ -186,7 +186,7 @@ async def test_register_in_a_guild_with_buttons_and_a_modal(h: Harness) -> None:
     assert welcome["content"].startswith("**Welcome!**\n")
 
     async with h.app.uow() as uow:
-        account = await uow.accounts.find(Platform.DISCORD, "", str(ANN))
+        account = await uow.accounts.find(Platform("discord"), "", str(ANN))
         assert account is not None
         person = await uow.people.get(account.person_id)
     assert person is not None
@@ -278,7 +278,7 @@ async def test_everyone_in_user_text_never_pings(h: Harness) -> None:
 
     # the same name in a DM (outbox) and in a channel fallback
     async with h.app.uow() as uow:
-        account = await uow.accounts.find(Platform.DISCORD, "", str(ANN))
+        account = await uow.accounts.find(Platform("discord"), "", str(ANN))
         assert account is not None
         person = await uow.people.get(account.person_id)
     assert person is not None
@@ -329,7 +329,7 @@ async def test_free_text_in_dms_answers_the_dialog(h: Harness) -> None:
     assert not answer["flags"] & EPHEMERAL
     # the DM channel is known now: a notice to Ann opens no new DM
     async with h.app.uow() as uow:
-        account = await uow.accounts.find(Platform.DISCORD, "", str(ANN))
+        account = await uow.accounts.find(Platform("discord"), "", str(ANN))
     assert account is not None
     await h.messenger.send(account, Reply("hello again"))
     assert h.dc.dm_opens == 0
@@ -356,7 +356,7 @@ async def test_a_slash_command_in_the_bots_dm(h: Harness) -> None:
     assert not prompt["flags"] & EPHEMERAL  # a DM is private already; keep the history
     assert ANSWER_BUTTON_ID not in [cid for _, cid in buttons(prompt)]
     # the interaction told us Ann's DM channel: a notice needs no new DM
-    await h.messenger.send(PlatformAccount(Platform.DISCORD, "", str(ANN), 1), Reply("hi"))
+    await h.messenger.send(PlatformAccount(Platform("discord"), "", str(ANN), 1), Reply("hi"))
     assert h.dc.dm_opens == 0
     assert h.dc.messages_sent(558)[-1]["content"] == "hi"
 
@@ -372,7 +372,7 @@ async def test_a_replayed_dm_is_handled_once(h: Harness) -> None:
 
 
 async def test_send_opens_a_dm_once_and_maps_closed_dms_to_unreachable(h: Harness) -> None:
-    account = PlatformAccount(Platform.DISCORD, "", str(ANN), person_id=1)
+    account = PlatformAccount(Platform("discord"), "", str(ANN), person_id=1)
     await h.messenger.send(account, Reply("one", choices=(Choice("OK", "c:ok"),)))
     await h.messenger.send(account, Reply("two"))
     assert h.dc.dm_opens == 1
@@ -386,7 +386,7 @@ async def test_send_opens_a_dm_once_and_maps_closed_dms_to_unreachable(h: Harnes
 
     h.dc.close_dms(BOB)
     with pytest.raises(Unreachable, match="50007"):
-        await h.messenger.send(PlatformAccount(Platform.DISCORD, "", str(BOB), 2), Reply("hi"))
+        await h.messenger.send(PlatformAccount(Platform("discord"), "", str(BOB), 2), Reply("hi"))
 
 
 async def test_delivery_marks_a_closed_dm_account_unreachable(h: Harness) -> None:
@@ -402,7 +402,7 @@ async def test_delivery_marks_a_closed_dm_account_unreachable(h: Harness) -> Non
 
 async def test_new_dms_are_budgeted_per_hour(h: Harness, clock: ManualClock) -> None:
     await h.restart(new_dms_per_hour=2)
-    users = [PlatformAccount(Platform.DISCORD, "", str(ANN + i), person_id=i) for i in range(3)]
+    users = [PlatformAccount(Platform("discord"), "", str(ANN + i), person_id=i) for i in range(3)]
     await h.messenger.send(users[0], Reply("a"))
     await h.messenger.send(users[1], Reply("b"))
     with pytest.raises(RateLimited) as limited:
@@ -418,7 +418,7 @@ async def test_new_dms_are_budgeted_per_hour(h: Harness, clock: ManualClock) -> 
 async def test_server_errors_are_transient(h: Harness) -> None:
     from core.delivery import TransientFailure
 
-    account = PlatformAccount(Platform.DISCORD, "", str(ANN), person_id=1)
+    account = PlatformAccount(Platform("discord"), "", str(ANN), person_id=1)
     await h.messenger.send(account, Reply("open the channel"))
     h.dc.fail_next("POST", r"^/channels/\d+/messages$", status=503)
     with pytest.raises(TransientFailure, match="503"):
@@ -487,8 +487,8 @@ async def test_a_worker_sends_without_the_gateway_until_it_holds_the_shard(
 ) -> None:
     # With several workers, one holds the gateway (bots/receiving.py); all of them send.
     messenger = messenger_for(app, dc)
-    app.senders[Platform.DISCORD] = messenger
-    ann = PlatformAccount(Platform.DISCORD, "", str(ANN), 1)
+    app.senders[Platform("discord")] = messenger
+    ann = PlatformAccount(Platform("discord"), "", str(ANN), 1)
     await messenger.start_sending()
     try:
         assert messenger.receiver_name() == f"discord-gateway:{DEFAULT_APPLICATION_ID}:0"

@@ -24,7 +24,7 @@ NEUTRAL = "I couldn't DM you — please open your DMs"
 
 
 def ref(user: int, name: str) -> UserRef:
-    return UserRef(Platform.DISCORD, "", str(user), display_name=name, space=str(GUILD))
+    return UserRef(Platform("discord"), "", str(user), display_name=name, space=str(GUILD))
 
 
 async def say(app: Mentorhub, user: int, name: str, verb: str, text: str = "") -> str:
@@ -34,7 +34,7 @@ async def say(app: Mentorhub, user: int, name: str, verb: str, text: str = "") -
 
 async def account_of(app: Mentorhub, user: int) -> PlatformAccount:
     async with app.uow() as uow:
-        account = await uow.accounts.find(Platform.DISCORD, "", str(user))
+        account = await uow.accounts.find(Platform("discord"), "", str(user))
     assert account is not None
     return account
 

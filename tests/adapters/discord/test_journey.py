@@ -208,5 +208,5 @@ async def test_two_people_join_pair_agree_and_check_in(
     assert "Shared the case study" not in mention["content"] and "mia" not in mention["content"]
     assert mention["guild_id"] == str(GUILD)
     async with app.uow() as uow:
-        account = await uow.accounts.find(Platform.DISCORD, "", str(DANA))
+        account = await uow.accounts.find(Platform("discord"), "", str(DANA))
     assert account is not None and account.reachable  # asked to open DMs; not given up on

@@ -55,7 +55,7 @@ def test_slash_command_in_a_guild() -> None:
     facts = slash("start", option("name", "Ann Lee"), option("timezone", "Europe/Berlin"))
     assert translate(facts) == RunCommand("start", "name='Ann Lee' timezone=Europe/Berlin")
     assert user_ref(facts) == UserRef(
-        Platform.DISCORD,
+        Platform("discord"),
         "",
         str(USER),
         display_name=f"user{USER}",

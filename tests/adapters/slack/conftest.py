@@ -83,7 +83,7 @@ async def running(
         pacer=pacer or Pacer(channel_burst=20),
     )
     await messenger.start()
-    app.senders[Platform.SLACK] = messenger
+    app.senders[Platform("slack")] = messenger
     try:
         yield messenger
     finally:
@@ -212,12 +212,12 @@ async def settle(messenger: SlackMessenger, slack: FakeSlack, *, posts: int) -> 
 
 
 def ref(user: str) -> UserRef:
-    return UserRef(Platform.SLACK, TEAM, user, display_name=user)
+    return UserRef(Platform("slack"), TEAM, user, display_name=user)
 
 
 async def account(app: Mentorhub, user: str) -> PlatformAccount:
     async with app.uow() as uow:
-        found = await uow.accounts.find(Platform.SLACK, TEAM, user)
+        found = await uow.accounts.find(Platform("slack"), TEAM, user)
     assert found is not None
     return found
 

@@ -368,7 +368,7 @@ async def test_messengers_builds_slack_from_config(
     )
     (messenger,) = build_messengers(config, app.hub)
     assert isinstance(messenger, SlackMessenger)
-    assert messenger.platform is Platform.SLACK
+    assert messenger.platform is Platform("slack")
     settings = messenger.settings
     assert (settings.mode, settings.host, settings.port, settings.path) == (
         mode,

@@ -109,7 +109,7 @@ async def test_registration_by_command_button_and_dm_answers(
         ],
     }
     async with app.uow() as uow:
-        account = await uow.accounts.find(Platform.SLACK, TEAM, "U1")
+        account = await uow.accounts.find(Platform("slack"), TEAM, "U1")
         assert account is not None
         person = await uow.people.get(account.person_id)
     assert person is not None
@@ -198,7 +198,7 @@ async def test_mention_injection_is_rendered_harmlessly(app: Mentorhub, slack: F
     )
     assert "<!channel>" not in str(welcome) and "<@U2>" not in str(welcome)
     async with app.uow() as uow:
-        account = await uow.accounts.find(Platform.SLACK, TEAM, "U1")
+        account = await uow.accounts.find(Platform("slack"), TEAM, "U1")
         assert account is not None
         person = await uow.people.get(account.person_id)
     assert person is not None

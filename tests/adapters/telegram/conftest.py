@@ -90,7 +90,7 @@ def make_messenger(
         pacer=pacer or Pacer.unlimited(),
         poll_timeout=5,
     )
-    app.senders[Platform.TELEGRAM] = messenger
+    app.senders[Platform("telegram")] = messenger
     return messenger
 
 
@@ -124,7 +124,7 @@ async def bot(app: Mentorhub, tg: FakeTelegram) -> AsyncIterator[Bot]:
 
 async def account_of(app: Mentorhub, user_id: int) -> PlatformAccount:
     async with app.uow() as uow:
-        account = await uow.accounts.find(Platform.TELEGRAM, "", str(user_id))
+        account = await uow.accounts.find(Platform("telegram"), "", str(user_id))
     assert account is not None
     return account
 

@@ -151,7 +151,7 @@ async def test_a_worker_sends_without_polling_until_it_takes_the_polling_over(
 ) -> None:
     # With several workers, one holds the long poll (bots/receiving.py); all of them send.
     messenger = make_messenger(app, tg)
-    ada = PlatformAccount(Platform.TELEGRAM, "", str(ADA), person_id=1)
+    ada = PlatformAccount(Platform("telegram"), "", str(ADA), person_id=1)
     await messenger.start_sending()
     try:
         assert messenger.receiver_name() == "telegram-polling:777"
@@ -303,7 +303,7 @@ async def test_in_a_group_only_an_invitation_to_talk_in_private(app: Mentorhub, 
     await bot.until_handled(1)
     assert [type(i).__name__ for i in bot.handled] == ["GroupCommand"]  # the others: ignored
     async with app.uow() as uow:
-        assert await uow.accounts.find(Platform.TELEGRAM, "", str(ADA)) is None
+        assert await uow.accounts.find(Platform("telegram"), "", str(ADA)) is None
 
 
 async def test_a_group_a_program_lives_in_gets_its_invitation_link(
@@ -312,7 +312,7 @@ async def test_a_group_a_program_lives_in_gets_its_invitation_link(
     tg = bot.tg
     await _register(app, BOB, "Bob")
     await _register(app, ADA, "Ada")
-    in_the_group = UserRef(Platform.TELEGRAM, "", str(BOB), "Bob", "en", space=str(GROUP))
+    in_the_group = UserRef(Platform("telegram"), "", str(BOB), "Bob", "en", space=str(GROUP))
     created = await app.hub.command(in_the_group, "newprogram", "design-26 Design <b>crit</b>")
     assert created.replies[0].title == "Program created"  # its space: this group
 
@@ -341,7 +341,7 @@ async def test_a_group_a_program_lives_in_gets_its_invitation_link(
 
 
 async def _register(app: Mentorhub, user_id: int, name: str) -> None:
-    ref = UserRef(Platform.TELEGRAM, "", str(user_id), display_name=name, locale="en")
+    ref = UserRef(Platform("telegram"), "", str(user_id), display_name=name, locale="en")
     outcome = await app.hub.command(ref, "start", f'"{name}" Europe/Berlin en')
     assert outcome.replies[0].title == "Welcome!"
 

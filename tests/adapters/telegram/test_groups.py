@@ -25,7 +25,7 @@ INVITE = "Let's talk in private: I answer personal requests in a direct chat wit
 
 def ref(user_id: int, space: int | None = None) -> UserRef:
     return UserRef(
-        Platform.TELEGRAM, "", str(user_id), f"User {user_id}", "en", space=str(space or "")
+        Platform("telegram"), "", str(user_id), f"User {user_id}", "en", space=str(space or "")
     )
 
 

@@ -38,7 +38,7 @@ def _translate(payload: dict[str, Any]) -> object:
 
 def _ref(space: str = "") -> UserRef:
     return UserRef(
-        Platform.TELEGRAM,
+        Platform("telegram"),
         "",
         str(ADA),
         display_name="Ada Lovelace",
@@ -77,7 +77,7 @@ def test_the_user_ref_carries_name_and_language_but_no_zone() -> None:
     update = message_update(ADA, "hi", first_name="Zoë", language_code=None)
     call = _translate(update)
     assert isinstance(call, MessageCall)
-    assert call.ref == UserRef(Platform.TELEGRAM, "", str(ADA), display_name="Zoë")
+    assert call.ref == UserRef(Platform("telegram"), "", str(ADA), display_name="Zoë")
     assert call.ref.tz_hint is None
 
 

@@ -25,7 +25,7 @@ async def test_polling_mode_from_config(app: Mentorhub, monkeypatch: pytest.Monk
     _with_telegram(app, base_url="http://127.0.0.1:9/bot")
     [messenger] = build_messengers(app.config, app.hub)
     assert isinstance(messenger, TelegramMessenger)
-    assert messenger.platform is Platform.TELEGRAM
+    assert messenger.platform is Platform("telegram")
     assert messenger.application.bot.token == "42:from-env"
     assert messenger.application.bot.base_url == "http://127.0.0.1:9/bot42:from-env"
     assert messenger.application.updater is not None

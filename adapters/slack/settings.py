@@ -1,0 +1,40 @@
+"""The ``[slack]`` config section and the platform key. No SDK import here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from core.identity import Platform
+
+SLACK = Platform("slack")
+
+
+@dataclass(frozen=True, slots=True)
+class SlackConfig:
+    enabled: bool = False
+    mode: Literal["http", "socket"] = "http"
+    bot_token_env: str = "MENTORHUB_SLACK_BOT_TOKEN"
+    signing_secret_env: str = "MENTORHUB_SLACK_SIGNING_SECRET"
+    app_token_env: str = "MENTORHUB_SLACK_APP_TOKEN"
+    host: str = "127.0.0.1"
+    port: int = 3000
+    path: str = "/slack/events"
+    base_url: str = "https://slack.com/api/"
+    workspace_messages_per_minute: int = 500
+    pair_space: bool = False
+
+
+def required_secrets(config: SlackConfig) -> list[tuple[str, str]]:
+    secrets = [("bot_token_env", config.bot_token_env)]
+    if config.mode == "http":
+        secrets.append(("signing_secret_env", config.signing_secret_env))
+    else:
+        secrets.append(("app_token_env", config.app_token_env))
+    return secrets
+
+
+def problems(config: SlackConfig) -> list[str]:
+    if not config.base_url.endswith("/"):
+        return ["[slack] base_url must end with '/'."]
+    return []
