@@ -292,7 +292,6 @@ def probe_restart(url: str) -> None:
     from bots.runner import prepare_database
 
     async def main() -> None:
-        app = build(Config(database=DatabaseConfig(url=url)))
         first: list[float] = []
 
         async def record(ctx: WorkContext, item: DueItem) -> list[Any]:
@@ -301,7 +300,7 @@ def probe_restart(url: str) -> None:
                 print(json.dumps({"claimed_at": time.time()}), flush=True)
             return []
 
-        app.due_handlers["checkin"] = record
+        app = build(Config(database=DatabaseConfig(url=url)), due_handlers={"checkin": record})
         await prepare_database(app)
         await app.dispatch()
         await app.close()

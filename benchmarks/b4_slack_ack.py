@@ -48,8 +48,8 @@ from typing import Any
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack import SlackMessenger, SlackSettings
 from adapters.slack import adapter as slack_adapter
+from adapters.slack.adapter import SlackMessenger, SlackSettings
 from adapters.slack.pacing import Pacer
 from bots.bootstrap import Mentorhub, build
 from bots.config import Config, DatabaseConfig
@@ -201,7 +201,6 @@ async def _messenger(
 ) -> AsyncIterator[SlackMessenger]:
     messenger = SlackMessenger(
         app.hub,
-        uow_factory=app.hub.uow_factory,
         settings=SlackSettings(port=0, base_url=api_url),
         bot_token="xoxb-b4",
         signing_secret=SECRET,

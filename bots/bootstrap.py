@@ -37,24 +37,19 @@ log = logging.getLogger(__name__)
 
 
 class Outlets:
-    """The running messengers by platform: where the delivery worker sends and where the
-    hub posts in spaces. Filled once, by :func:`build`, then sealed: the one cycle in the
-    object graph (a messenger needs the hub to receive; the hub needs the messengers to
-    post) is closed there and nowhere else."""
+    """The messengers of this process by platform: where the delivery worker sends and
+    where the hub posts in spaces. :func:`build` fills it, right after the hub: the one
+    cycle in the object graph (a messenger needs the hub to receive; the hub needs the
+    messengers to post) is closed there and nowhere else. Tests that build an app without
+    messengers add their own (``replace=True`` for a restarted one)."""
 
     def __init__(self) -> None:
         self._by_platform: dict[Platform, Messenger] = {}
-        self._sealed = False
 
-    def add(self, messenger: Messenger) -> None:
-        if self._sealed:
-            raise RuntimeError("messengers are added while the app is built, not later")
-        if messenger.platform in self._by_platform:
+    def add(self, messenger: Messenger, *, replace: bool = False) -> None:
+        if messenger.platform in self._by_platform and not replace:
             raise ValueError(f"two messengers for {messenger.platform.value}")
         self._by_platform[messenger.platform] = messenger
-
-    def seal(self) -> None:
-        self._sealed = True
 
     def __getitem__(self, platform: Platform) -> Messenger:
         return self._by_platform[platform]
@@ -203,10 +198,12 @@ def build(
     messengers: Sequence[MessengerFactory] | None = None,
     terminal: Terminal | None = None,
     pacer: Pacer | None = None,
+    due_handlers: Mapping[str, DueHandler] | None = None,
 ) -> Mentorhub:
     """The whole object graph, in one place. ``messengers``: factories to build instead of
     the enabled ones of the config (tests, benchmarks); ``terminal``: the process's
-    input and output, for the console."""
+    input and output, for the console; ``due_handlers``: instead of the domain's
+    (benchmarks)."""
     engine = engine or create_engine(config.database.url)
     sessions = session_factory(engine)
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
@@ -249,7 +246,7 @@ def build(
         uow_factory=uow_factory,
         outlets=outlets,
         delivery=delivery,
-        due_handlers=build_due_handlers(),
+        due_handlers=build_due_handlers() if due_handlers is None else due_handlers,
         digest_hook=nudges.weekly_digest,
         worker_id=worker_id,
     )
@@ -264,7 +261,6 @@ def build(
         messengers = [functools.partial(_from_config, kind, config) for kind in kinds]
     for factory in messengers:
         outlets.add(factory(deps))
-    outlets.seal()
     return app
 
 

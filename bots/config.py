@@ -162,7 +162,7 @@ def _check_semantics(config: Config, env: typing.Mapping[str, str]) -> list[str]
                     f"[{kind.section}] is enabled but environment variable {name} (named by "
                     f"{kind.section}.{key}) is not set. Export it, or set enabled = false."
                 )
-    for kind in enabled:
+    for kind in messenger_kinds():
         problems.extend(kind.problems(config.section(kind)))
     for name, value in (
         ("cadence_days", config.programs.cadence_days),

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import ClassVar
 
 
 class Platform(str):
     """A messenger's key ("console", …): an open set. Each messenger package owns its key
-    and declares it when it registers (see core.messengers); core names none of them."""
+    and declares it when it registers (see core.messengers); core names none of them.
+
+    Interned like an enum member: ``Platform("x") is Platform("x")``.
+    """
 
     __slots__ = ()
+    _interned: ClassVar[dict[str, Platform]] = {}
+
+    def __new__(cls, key: str) -> Platform:
+        known = cls._interned.get(key)
+        if known is None:
+            known = cls._interned[key] = super().__new__(cls, key)
+        return known
 
     @property
     def value(self) -> str:

@@ -161,7 +161,7 @@ async def sqlite_url(tmp_path: Path) -> str:
 
 
 def make_app(url: str, clock: ManualClock) -> Mentorhub:
-    return build(Config(database=DatabaseConfig(url=url)), clock=clock)
+    return build(Config(database=DatabaseConfig(url=url)), clock=clock, messengers=())
 
 
 @pytest.fixture

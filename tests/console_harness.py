@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import io
 
-from adapters.console import ConsoleAdapter
+from adapters.console import ConsoleMessenger
 from bots.bootstrap import Mentorhub
-from core.identity import Platform
 
 
 class ConsoleSession:
     def __init__(self, app: Mentorhub) -> None:
         self.app = app
         self.out = io.StringIO()
-        self.console = ConsoleAdapter(app.hub, out=self.out, after_each=app.deliver)
-        app.senders[Platform("console")] = self.console
+        self.console = ConsoleMessenger(app.hub, out=self.out, after_each=app.deliver)
+        app.outlets.add(self.console, replace=True)  # a new terminal on the same app
 
     async def say(self, user: str, *lines: str) -> str:
         """Send ``lines`` as ``user``; returns everything printed meanwhile."""

@@ -31,6 +31,6 @@ def required_secrets(config: TelegramConfig) -> list[tuple[str, str]]:
 
 
 def problems(config: TelegramConfig) -> list[str]:
-    if config.mode == "webhook" and not config.webhook_url:
+    if config.enabled and config.mode == "webhook" and not config.webhook_url:
         return ['[telegram] mode = "webhook" needs webhook_url (the public HTTPS URL).']
     return []

@@ -28,7 +28,7 @@ from telegram.constants import ChatMemberStatus, ChatType
 
 from adapters.telegram.settings import TELEGRAM
 from core.identity import UserRef
-from core.inbound import Command, Inbound, Message, Press, ReachabilityChange
+from core.inbound import Command, Message, Press, ReachabilityChange
 
 _GROUPS = frozenset({ChatType.GROUP, ChatType.SUPERGROUP})
 
@@ -55,7 +55,7 @@ class Where:
 class Received:
     """One update as the core's inbound value, and where to answer it."""
 
-    inbound: Inbound
+    inbound: Command | Message | Press | ReachabilityChange
     where: Where | None = None  # None: nobody to answer (a change of reachability)
 
 

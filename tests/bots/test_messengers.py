@@ -1,28 +1,24 @@
-"""bots/messengers.py builds the enabled adapters from config."""
+"""The enabled messengers are built from their config sections."""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import io
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from adapters.discord import DiscordMessenger
+from adapters.console import ConsoleConfig
+from adapters.discord import DiscordConfig
+from adapters.discord.adapter import DiscordMessenger
 from bots.bootstrap import Mentorhub, build
-from bots.config import (
-    Config,
-    ConfigError,
-    ConsoleConfig,
-    DatabaseConfig,
-    DiscordConfig,
-    load_config,
-)
-from bots.messengers import build_messengers
+from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.runner import run
 from core.clock import ManualClock
 from core.identity import Platform
+from core.messengers import Terminal
 from tests.fakes.discord_api import FakeDiscord
 
 GUILD = 111111111111111111
@@ -38,8 +34,8 @@ def test_discord_is_built_from_its_config_section(
         encoding="utf-8",
     )
     monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", "t0ken")
-    config = load_config(path)
-    (messenger,) = build_messengers(config, app.hub)
+    config = dataclasses.replace(load_config(path), database=app.config.database)
+    (messenger,) = build(config, clock=app.clock, engine=app.engine).messengers
     assert isinstance(messenger, DiscordMessenger)
     assert messenger.platform is Platform("discord")
     assert messenger.settings.guild_ids == (111, 222)
@@ -63,12 +59,14 @@ async def test_run_starts_and_stops_the_discord_adapter(
         monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
         config = Config(
             database=DatabaseConfig(url=sqlite_url),
-            console=ConsoleConfig(enabled="always"),  # so the run ends with its input
-            discord=DiscordConfig(enabled=True, guild_ids=(GUILD,)),
+            sections={
+                "console": ConsoleConfig(enabled="always"),  # so the run ends with its input
+                "discord": DiscordConfig(enabled=True, guild_ids=(GUILD,)),
+            },
         )
-        app = build(config, clock=clock)
         out = io.StringIO()
-        await asyncio.wait_for(run(app, lines=lines("privacy"), out=out), 10)
+        app = build(config, clock=clock, terminal=Terminal(lines("privacy"), out))
+        await asyncio.wait_for(run(app), 10)
         assert "mentorhub stores your name" in out.getvalue()
         assert dc.registered_commands(GUILD)[0]["name"] == "mentor"
         assert dc.identifies == 1

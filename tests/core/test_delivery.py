@@ -50,7 +50,7 @@ def worker(
     on_unreachable: UnreachableHook | None = None,
 ) -> DeliveryWorker:
     return DeliveryWorker(
-        factory or app.hub.uow_factory,
+        factory or app.uow_factory,
         senders,
         app.clock,
         worker=name,

@@ -10,6 +10,7 @@ import pytest
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.delivery import Messenger
 from core.dispatch import (
     Defer,
     DueHandler,
@@ -54,7 +55,7 @@ async def schedule(app: Mentorhub, *items: DueItem) -> None:
 
 async def run(app: Mentorhub, handlers: dict[str, DueHandler], **kwargs: object):  # type: ignore[no-untyped-def]
     return await dispatch_due(
-        app.hub.uow_factory,
+        app.uow_factory,
         app.clock,
         handlers,
         worker="w1",
@@ -236,12 +237,12 @@ async def test_weekly_digest_is_sent_once_per_week(sqlite_app: Mentorhub) -> Non
     async def digest(ctx: WorkContext) -> list[Notice]:
         return [Notice(coordinator, Reply("3 active pairs"), key="")]
 
-    assert await run_weekly_digest(app.hub.uow_factory, clock, digest) == 1
-    assert await run_weekly_digest(app.hub.uow_factory, clock, digest) == 0  # second worker
+    assert await run_weekly_digest(app.uow_factory, clock, digest) == 1
+    assert await run_weekly_digest(app.uow_factory, clock, digest) == 0  # second worker
     assert await outbox_keys(app) == [(coordinator, "digest:2026-W10", "3 active pairs")]
     clock.advance(timedelta(days=7))
-    assert await run_weekly_digest(app.hub.uow_factory, clock, digest) == 1
-    assert await run_weekly_digest(app.hub.uow_factory, clock, None) == 0
+    assert await run_weekly_digest(app.uow_factory, clock, digest) == 1
+    assert await run_weekly_digest(app.uow_factory, clock, None) == 0
 
 
 async def test_housekeeping_purges_what_is_old(sqlite_app: Mentorhub) -> None:
@@ -250,10 +251,10 @@ async def test_housekeeping_purges_what_is_old(sqlite_app: Mentorhub) -> None:
     alice, _ = await add_person(app, "alice", (Platform("console"), "", "alice"))
     await schedule(app, DueItem("pair:1", "checkin", 1, alice, clock.now()))
     await run(app, {"checkin": Recorder()})
-    app.senders[Platform("console")] = cast(object, _Null())  # type: ignore[assignment]
+    app.outlets.add(cast(Messenger, _Null()))
     assert (await app.deliver()).sent == 1
     clock.advance(timedelta(days=500))
-    report = await housekeep(app.hub.uow_factory, clock)
+    report = await housekeep(app.uow_factory, clock)
     assert (report.outbox, report.due_items) == (1, 1)
 
 
@@ -284,6 +285,6 @@ async def test_two_workers_dispatch_the_same_due_set_without_duplicates(
                 return
             await asyncio.sleep(0)
 
-    await asyncio.gather(worker("w1", app.hub.uow_factory), worker("w2", second_uow_factory))
+    await asyncio.gather(worker("w1", app.uow_factory), worker("w2", second_uow_factory))
     assert sorted(handler.seen) == sorted((f"pair:{n}", 1) for n in range(300))
     assert len(await outbox_keys(app)) == 300

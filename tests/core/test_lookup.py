@@ -22,7 +22,7 @@ async def person_id(app: Mentorhub, user: str) -> int:
 
 async def test_handles_are_those_of_people_sharing_a_program(app: Mentorhub) -> None:
     c = await build_world(app)
-    factory = app.hub.uow_factory
+    factory = app.uow_factory
     # mia shares "prog" with cora, dana and erik; never herself; olga is in no program
     assert await handles(factory, console("mia"), "") == ["cora_lead", "dana_berg", "erik_lund"]
     assert await handles(factory, console("mia"), "@D") == ["dana_berg"]
@@ -39,7 +39,7 @@ async def test_handles_are_those_of_people_sharing_a_program(app: Mentorhub) -> 
 async def test_program_slugs_start_with_then_contain(app: Mentorhub) -> None:
     c = await build_world(app)
     await c.say("cora", "newprogram design-prog Design", "newprogram alpha Alpha")
-    factory = app.hub.uow_factory
+    factory = app.uow_factory
     assert await program_slugs(factory, "") == ["alpha", "design-prog", "prog"]
     assert await program_slugs(factory, "PRO") == ["prog", "design-prog"]
     assert await program_slugs(factory, "#al") == ["alpha"]
@@ -48,7 +48,7 @@ async def test_program_slugs_start_with_then_contain(app: Mentorhub) -> None:
 
 async def test_fallback_channels_of_a_persons_programs_on_a_platform(app: Mentorhub) -> None:
     c = await build_world(app)
-    factory = app.hub.uow_factory
+    factory = app.uow_factory
     dana, olga = await person_id(app, "dana"), await person_id(app, "olga")
     assert await fallback_channels(factory, dana, Platform("discord")) == []  # none configured
     await c.say("cora", "configure prog channel 123456789012345678")

@@ -49,7 +49,7 @@ def fake_time(clock: ManualClock) -> FakeTime:
 
 def worker(app: Mentorhub, senders: Mapping[Platform, Sender], time: FakeTime) -> DeliveryWorker:
     return DeliveryWorker(
-        app.hub.uow_factory,
+        app.uow_factory,
         senders,
         app.clock,
         worker="w1",

@@ -27,7 +27,7 @@ async def test_set_reachable_changes_one_account(app: Mentorhub) -> None:
     ann, bob = slack("ann"), slack("bob")
     await register(app, ann)
     await register(app, bob)
-    factory = app.hub.uow_factory
+    factory = app.uow_factory
     assert await set_reachable(factory, ann, False) is True
     assert await set_reachable(factory, ann, False) is False  # no change
     assert (await reachable(app, ann), await reachable(app, bob)) == (False, True)
@@ -41,7 +41,7 @@ async def test_set_workspace_reachable_touches_only_that_workspace(app: Mentorhu
     tg = UserRef(Platform("telegram"), "", "T1", display_name="tg")  # same id, other platform
     for ref in (ann, bob, cem, tg):
         await register(app, ref)
-    factory = app.hub.uow_factory
+    factory = app.uow_factory
     assert await set_workspace_reachable(factory, Platform("slack"), "T1", False) == 2
     assert await set_workspace_reachable(factory, Platform("slack"), "T1", False) == 0
     states = [await reachable(app, ref) for ref in (ann, bob, cem, tg)]

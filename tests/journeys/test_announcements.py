@@ -7,9 +7,12 @@ mia is a mentee; olga is in no program.
 
 from __future__ import annotations
 
+from typing import cast
+
 from bots.bootstrap import Mentorhub
-from core.identity import Platform, UserRef
-from core.messages import Reply, SpacePost
+from core.delivery import Messenger, Sender
+from core.identity import Platform, PlatformAccount, UserRef
+from core.messages import Reply
 from tests.console_harness import ConsoleSession, own, posted, told
 from tests.journeys.world import build_world
 
@@ -75,18 +78,31 @@ async def test_only_announcements_are_posted_in_a_linked_group(app: Mentorhub) -
         assert outcome.space_posts == []
 
 
+class DirectOnly:
+    """The console as a messenger that can't post in groups or channels."""
+
+    platform = Platform("console")
+
+    def __init__(self, inner: Sender) -> None:
+        self.inner = inner
+
+    async def send(self, account: PlatformAccount, reply: Reply) -> None:
+        await self.inner.send(account, reply)
+
+
 async def test_the_actor_hears_when_the_group_post_fails(app: Mentorhub) -> None:
     c = await build_world(app)
     await c.say("cora", ":in lounge", "link prog")
-    attempts: list[SpacePost] = []
+    attempts: list[str] = []
 
-    async def failing(post: SpacePost) -> bool:
-        attempts.append(post)
-        raise ConnectionError("the group is gone")
+    class GroupGone(DirectOnly):
+        async def post_to_space(self, space: str, reply: Reply) -> None:
+            attempts.append(space)
+            raise ConnectionError("the group is gone")
 
-    app.hub.space_poster = failing
+    app.outlets.add(cast(Messenger, GroupGone(c.console)), replace=True)
     outcome = await app.hub.command(in_lounge("cora"), "announce", "prog Hello")
-    assert [post.space for post in attempts] == [LOUNGE]
+    assert attempts == [LOUNGE]
     assert outcome.replies == [
         Reply("Sent to 3 people in Test program."),
         Reply(
@@ -97,10 +113,7 @@ async def test_the_actor_hears_when_the_group_post_fails(app: Mentorhub) -> None
     ]
     assert len(outcome.notices) == 3  # the people have theirs in the outbox regardless
 
-    async def cannot(post: SpacePost) -> bool:
-        return False  # a messenger without group posts
-
-    app.hub.space_poster = cannot
+    app.outlets.add(cast(Messenger, DirectOnly(c.console)), replace=True)
     outcome = await app.hub.command(in_lounge("cora"), "announce", "prog Hello again")
     assert outcome.replies[-1].text == (
         "(I can't post in groups or channels on this messenger, so I didn't.)"

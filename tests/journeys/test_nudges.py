@@ -8,12 +8,13 @@ United States on 8 March and 1 November.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.commands.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, JITTER, MIDPOINT
-from core.delivery import Unreachable
+from core.delivery import Messenger, Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import PAIR_SPACE, Reply
 from core.ports import DueItem, DueStatus
@@ -230,7 +231,7 @@ async def test_an_unreachable_person_is_reported_to_partner_and_coordinator_once
     app: Mentorhub,
 ) -> None:
     c = await build_world(app)
-    app.senders[Platform("console")] = Refusing(c.console, blocked="mia")
+    app.outlets.add(cast(Messenger, Refusing(c.console, blocked="mia")), replace=True)
     start = c.out.tell()
     await c.say("dana", "note Let's meet Thursday", "Share with my partner")
     await c.say("dana", "note And bring the slides", "Share with my partner")

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bots.bootstrap import Mentorhub
-from core.identity import Platform
 from tests.adapters.discord.harness import GUILD, Harness, messenger_for
 from tests.fakes.discord_api import FakeDiscord
 
@@ -23,7 +22,7 @@ async def dc(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def h(dc: FakeDiscord, app: Mentorhub) -> AsyncIterator[Harness]:
     messenger = messenger_for(app, dc)
-    app.senders[Platform("discord")] = messenger
+    app.outlets.add(messenger)
     await messenger.start()
     harness = Harness(dc, app, messenger)
     try:

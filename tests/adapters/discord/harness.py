@@ -6,11 +6,10 @@ from __future__ import annotations
 import itertools
 from typing import Any
 
-from adapters.discord import DiscordMessenger, DiscordSettings
+from adapters.discord.adapter import DiscordMessenger, DiscordSettings
 from adapters.discord.commands import layout
 from adapters.discord.render import ANSWER_BUTTON_ID, ANSWER_MODAL_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
-from core.identity import Platform
 from tests.fakes.discord_api import (
     FakeDiscord,
     component_interaction,
@@ -48,9 +47,7 @@ def settings(**overrides: Any) -> DiscordSettings:
 
 
 def messenger_for(app: Mentorhub, dc: FakeDiscord, **overrides: Any) -> DiscordMessenger:
-    return DiscordMessenger(
-        app.hub, Token(dc.token), settings(**overrides), uow_factory=app.hub.uow_factory
-    )
+    return DiscordMessenger(app.hub, token=Token(dc.token), settings=settings(**overrides))
 
 
 class Harness:
@@ -86,7 +83,7 @@ class Harness:
         """Stop the adapter and start a brand-new one (new client, nothing in memory)."""
         await self.messenger.stop()
         self.messenger = messenger_for(self.app, self.dc, **overrides)
-        self.app.senders[Platform("discord")] = self.messenger
+        self.app.outlets.add(self.messenger, replace=True)
         await self.messenger.start()
 
     async def slash(

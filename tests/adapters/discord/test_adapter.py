@@ -9,7 +9,7 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord import DiscordMessenger, intents
+from adapters.discord.adapter import DiscordMessenger, intents
 from adapters.discord.commands import command_payloads
 from adapters.discord.render import ANSWER_BUTTON_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
@@ -116,9 +116,7 @@ async def test_sync_global_too(dc: FakeDiscord, app: Mentorhub) -> None:
 
 
 async def test_a_bad_token_fails_start_cleanly(dc: FakeDiscord, app: Mentorhub) -> None:
-    messenger = DiscordMessenger(
-        app.hub, Token("wrong"), settings(), uow_factory=app.hub.uow_factory
-    )
+    messenger = DiscordMessenger(app.hub, token=Token("wrong"), settings=settings())
     with pytest.raises(discord.LoginFailure):
         await messenger.start()
     assert messenger.client is None
@@ -487,7 +485,7 @@ async def test_a_worker_sends_without_the_gateway_until_it_holds_the_shard(
 ) -> None:
     # With several workers, one holds the gateway (bots/receiving.py); all of them send.
     messenger = messenger_for(app, dc)
-    app.senders[Platform("discord")] = messenger
+    app.outlets.add(messenger)
     ann = PlatformAccount(Platform("discord"), "", str(ANN), 1)
     await messenger.start_sending()
     try:

@@ -11,9 +11,6 @@ from adapters.discord.translate import (
     Ignore,
     InteractionFacts,
     OpenAnswer,
-    PressButton,
-    RunCommand,
-    SubmitText,
     Suggest,
     options_text,
     translate,
@@ -21,6 +18,7 @@ from adapters.discord.translate import (
 )
 from core.commands import build_registry
 from core.identity import Platform, UserRef
+from core.inbound import Command, Message, Press
 from core.registry import ArgKind, CommandSpec, split_words
 from tests.fakes.discord_api import (
     component_interaction,
@@ -53,7 +51,9 @@ def slash(
 
 def test_slash_command_in_a_guild() -> None:
     facts = slash("start", option("name", "Ann Lee"), option("timezone", "Europe/Berlin"))
-    assert translate(facts) == RunCommand("start", "name='Ann Lee' timezone=Europe/Berlin")
+    assert translate(facts) == Command(
+        user_ref(facts), "start", "name='Ann Lee' timezone=Europe/Berlin"
+    )
     assert user_ref(facts) == UserRef(
         Platform("discord"),
         "",
@@ -76,7 +76,7 @@ def test_slash_command_in_a_dm_has_no_space_and_keeps_locale() -> None:
     )
     payload["user"]["global_name"] = "Ann Lee"
     facts = InteractionFacts.from_payload(payload)
-    assert translate(facts) == RunCommand("profile", "")
+    assert translate(facts) == Command(user_ref(facts), "profile", "")
     ref = user_ref(facts)
     assert (ref.space, ref.channel, ref.display_name, ref.locale) == ("", "", "Ann Lee", "pt-BR")
 
@@ -93,7 +93,7 @@ def test_integer_and_nested_group_options() -> None:
         ],
     }
     facts = InteractionFacts(id=1, type=2, data=data, user_id=USER, username="ann")
-    assert translate(facts) == RunCommand("cadence", "days=14")
+    assert translate(facts) == Command(user_ref(facts), "cadence", "days=14")
 
 
 @pytest.mark.parametrize(
@@ -180,7 +180,8 @@ def button(custom_id: str, component_type: int = 2) -> InteractionFacts:
 
 
 def test_buttons() -> None:
-    assert translate(button("d:5:3:Europe/Berlin")) == PressButton("d:5:3:Europe/Berlin")
+    pressed = button("d:5:3:Europe/Berlin")
+    assert translate(pressed) == Press(user_ref(pressed), "d:5:3:Europe/Berlin")
     assert translate(button(ANSWER_BUTTON_ID)) == OpenAnswer()
     assert isinstance(translate(button("x", component_type=3)), Ignore)
 
@@ -196,7 +197,7 @@ def test_modal_submit_is_free_text() -> None:
             guild_id=GUILD,
         )
     )
-    assert translate(facts) == SubmitText("Lisbon")
+    assert translate(facts) == Message(user_ref(facts), "Lisbon")
     labelled = InteractionFacts(
         id=6,
         type=5,
@@ -209,6 +210,6 @@ def test_modal_submit_is_free_text() -> None:
         user_id=USER,
         username="ann",
     )
-    assert translate(labelled) == SubmitText("Oslo")
+    assert translate(labelled) == Message(user_ref(labelled), "Oslo")
     other = InteractionFacts(id=7, type=5, data={"custom_id": "x"}, user_id=USER, username="a")
     assert isinstance(translate(other), Ignore)

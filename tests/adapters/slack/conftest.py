@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import SlackMessenger, SlackSettings
+from adapters.slack.adapter import SlackMessenger, SlackSettings
 from adapters.slack.pacing import Pacer
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
@@ -74,7 +74,6 @@ async def running(
     )
     messenger = SlackMessenger(
         app.hub,
-        uow_factory=app.hub.uow_factory,
         settings=settings,
         bot_token=BOT_TOKEN,
         signing_secret=SECRET,
@@ -83,7 +82,7 @@ async def running(
         pacer=pacer or Pacer(channel_burst=20),
     )
     await messenger.start()
-    app.senders[Platform("slack")] = messenger
+    app.outlets.add(messenger)
     try:
         yield messenger
     finally:

@@ -12,12 +12,11 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import SlackMessenger, SlackStartError
+from adapters.slack import SlackConfig, SlackMessenger, SlackStartError
 from adapters.slack.adapter import _granted_scopes
 from adapters.slack.pacing import Pacer
-from bots.bootstrap import Mentorhub
-from bots.config import Config, SlackConfig
-from bots.messengers import build_messengers
+from bots.bootstrap import Mentorhub, build
+from bots.config import Config
 from core.clock import ManualClock
 from core.delivery import RateLimited, TransientFailure, Unreachable
 from core.identity import Platform
@@ -357,16 +356,15 @@ async def test_messengers_builds_slack_from_config(
     monkeypatch.setenv("MENTORHUB_SLACK_BOT_TOKEN", "xoxb-from-env")
     monkeypatch.setenv("MENTORHUB_SLACK_SIGNING_SECRET", "secret-from-env")
     monkeypatch.setenv("MENTORHUB_SLACK_APP_TOKEN", "xapp-from-env")
-    config = Config(
-        slack=SlackConfig(
-            enabled=True,
-            mode=mode,  # type: ignore[arg-type]
-            port=3999,
-            base_url="https://slack-gov.com/api/",
-            workspace_messages_per_minute=120,
-        )
+    slack = SlackConfig(
+        enabled=True,
+        mode=mode,  # type: ignore[arg-type]
+        port=3999,
+        base_url="https://slack-gov.com/api/",
+        workspace_messages_per_minute=120,
     )
-    (messenger,) = build_messengers(config, app.hub)
+    config = Config(database=app.config.database, sections={"slack": slack})
+    (messenger,) = build(config, clock=app.clock, engine=app.engine).messengers
     assert isinstance(messenger, SlackMessenger)
     assert messenger.platform is Platform("slack")
     settings = messenger.settings

@@ -1,4 +1,4 @@
-"""Slack payloads → hub calls, with the wire shapes the fake (and Slack) produce."""
+"""Slack payloads → core inbound values, with the wire shapes the fake (and Slack) produce."""
 
 from __future__ import annotations
 
@@ -6,17 +6,19 @@ from typing import Any
 
 import pytest
 
+from adapters.slack.settings import SLACK
 from adapters.slack.translate import (
-    ActionCall,
-    CommandCall,
-    MessageCall,
+    Clicked,
     Origin,
+    Received,
     from_block_actions,
     from_message_event,
     from_slash_command,
     plain_text,
     revoked_team,
 )
+from core.identity import UserRef
+from core.inbound import Command, Message, Press
 from tests.fakes.slack_api import (
     block_actions_payload,
     event_callback_payload,
@@ -57,17 +59,18 @@ def test_slash_command_verb_and_arguments() -> None:
         channel_id="C9",
         trigger_id="13345224609.738474920.8088930838d88f008e0",
     )
-    assert from_slash_command(payload) == CommandCall(
-        origin=Origin(
-            team="T0001",
-            user_id="U1",
-            channel="C9",
-            response_url=RESPONSE_URL,
-            user_name="u1",
-            private=False,  # "general"
-        ),
-        verb="profile",
-        text="timezone  America/New_York",
+    origin = Origin(
+        team="T0001",
+        user_id="U1",
+        channel="C9",
+        response_url=RESPONSE_URL,
+        user_name="u1",
+        private=False,  # "general"
+    )
+    said_in = UserRef(SLACK, "T0001", "U1", display_name="u1", space="T0001", channel="C9")
+    assert from_slash_command(payload) == Received(
+        Command(said_in, verb="profile", text="timezone  America/New_York"),
+        origin=origin,
         dedupe_key="command:T0001:U1:13345224609.738474920.8088930838d88f008e0",
     )
 
@@ -77,8 +80,8 @@ def test_bare_slash_command_means_help(text: str) -> None:
     call = from_slash_command(
         slash_command_payload(user_id="U1", text=text, response_url=RESPONSE_URL)
     )
-    assert call is not None
-    assert (call.verb, call.text) == ("help", "")
+    assert call is not None and isinstance(call.inbound, Command)
+    assert (call.inbound.verb, call.inbound.text) == ("help", "")
 
 
 def test_slash_command_text_is_unescaped() -> None:
@@ -86,8 +89,8 @@ def test_slash_command_text_is_unescaped() -> None:
         user_id="U1", text='start "Ann &amp; Co" &lt;x&gt;', response_url=RESPONSE_URL
     )
     call = from_slash_command(payload)
-    assert call is not None
-    assert call.text == 'start "Ann & Co" <x>'.partition(" ")[2]
+    assert call is not None and isinstance(call.inbound, Command)
+    assert call.inbound.text == 'start "Ann & Co" <x>'.partition(" ")[2]
 
 
 def test_slash_command_without_user_is_ignored() -> None:
@@ -107,7 +110,8 @@ def test_block_actions_from_a_dm_message() -> None:
         trigger_id="1700000001.1.abc",
     )
     payload["message"] = {"text": "Which zone?", "blocks": [{"type": "section"}]}
-    assert from_block_actions(payload) == ActionCall(
+    assert from_block_actions(payload) == Received(
+        Press(UserRef(SLACK, "T0001", "U1", display_name="u1"), "d:4:2:Europe/Berlin"),
         origin=Origin(
             team="T0001",
             user_id="U1",
@@ -116,12 +120,13 @@ def test_block_actions_from_a_dm_message() -> None:
             ephemeral=False,
             user_name="u1",
         ),
-        action="d:4:2:Europe/Berlin",
-        label="Europe/Berlin",
-        message_blocks=({"type": "section"},),
-        message_text="Which zone?",
         dedupe_key="action:T0001:U1:1700000001.000200",
-        trigger_id="1700000001.1.abc",
+        clicked=Clicked(
+            label="Europe/Berlin",
+            message_blocks=({"type": "section"},),
+            message_text="Which zone?",
+            trigger_id="1700000001.1.abc",
+        ),
     )
 
 
@@ -138,7 +143,7 @@ def test_block_actions_on_an_ephemeral_message_and_foreign_buttons() -> None:
     assert call is not None
     assert call.origin.ephemeral is True
     assert call.origin.channel == "C5"
-    assert call.message_blocks is None
+    assert call.clicked is not None and call.clicked.message_blocks is None
     no_value = block_actions_payload(user_id="U1", action_id="mh:1", response_url=RESPONSE_URL)
     assert from_block_actions(no_value) is None
     assert from_block_actions({"type": "block_actions", "actions": []}) is None
@@ -148,9 +153,9 @@ def test_dm_message_event() -> None:
     body = event_callback_payload(
         message_event(user_id="U1", text="Lisbon &amp; more"), event_id="Ev42"
     )
-    assert from_message_event(body) == MessageCall(
+    assert from_message_event(body) == Received(
+        Message(UserRef(SLACK, "T0001", "U1"), text="Lisbon & more"),
         origin=Origin(team="T0001", user_id="U1", channel="D_U1"),
-        text="Lisbon & more",
         dedupe_key="event:Ev42",
     )
 

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram import Pacer, TelegramMessenger, WebhookSettings
-from adapters.telegram.translate import Inbound
+from adapters.telegram.adapter import TelegramMessenger, WebhookSettings
+from adapters.telegram.pacing import Pacer
+from adapters.telegram.translate import NonText, Translated
 from bots.bootstrap import Mentorhub
 from core.identity import Platform, PlatformAccount
 from tests.fakes.telegram_api import Call, FakeTelegram
@@ -33,18 +34,18 @@ class Bot:
     def __init__(self, messenger: TelegramMessenger, tg: FakeTelegram) -> None:
         self.messenger = messenger
         self.tg = tg
-        self.handled: list[Inbound] = []
+        self.handled: list[Translated] = []
         self._changed = asyncio.Event()
         original = messenger.handle
 
-        async def spy(inbound: Inbound) -> None:
+        async def spy(inbound: Translated) -> None:
             try:
                 await original(inbound)
             finally:
                 self.handled.append(inbound)
                 self._changed.set()
 
-        messenger.handle = spy  # type: ignore[method-assign]
+        messenger.handle = spy  # type: ignore[method-assign,assignment]
 
     async def until_handled(self, count: int, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         async with asyncio.timeout(timeout):
@@ -56,6 +57,14 @@ class Bot:
         """Wait for ``count`` accepted sendMessage calls in all; return them."""
         await self.tg.wait_for(lambda calls: len(_accepted(calls, "sendMessage")) >= count)
         return _accepted(self.tg.calls, "sendMessage")
+
+
+def describe(translated: Translated) -> str:
+    """What kind of update the adapter handled, and where it was said."""
+    if isinstance(translated, NonText):
+        return "NonText"
+    where = "in a private chat" if translated.inbound.ref.space == "" else "in a group"
+    return f"{type(translated.inbound).__name__} {where}"
 
 
 def _accepted(calls: list[Call], method: str) -> list[Call]:
@@ -84,13 +93,12 @@ def make_messenger(
     messenger = TelegramMessenger(
         app.hub,
         token=TOKEN,
-        uow_factory=app.hub.uow_factory,
         base_url=tg.base_url,
         webhook=webhook,
         pacer=pacer or Pacer.unlimited(),
         poll_timeout=5,
     )
-    app.senders[Platform("telegram")] = messenger
+    app.outlets.add(messenger)
     return messenger
 
 

@@ -10,7 +10,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from adapters.telegram import Pacer
+from adapters.telegram.pacing import Pacer
 from bots.bootstrap import Mentorhub
 from core.delivery import RateLimited, Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
@@ -21,6 +21,7 @@ from tests.adapters.telegram.conftest import (
     TOKEN,
     Bot,
     account_of,
+    describe,
     make_messenger,
     markup,
     running_bot,
@@ -204,7 +205,7 @@ async def test_a_wrong_webhook_secret_is_refused_and_nothing_runs(
         [reply] = await bot.sent(1)
         await bot.until_handled(1)
     assert reply.params["text"].startswith("<b>Privacy</b>\n")
-    assert [type(i).__name__ for i in bot.handled] == ["CommandCall"]
+    assert [describe(i) for i in bot.handled] == ["Command in a private chat"]
     async with app.uow() as uow:
         assert await uow.dialogs.active(f"telegram::{ADA}") is None  # /start never ran
 
@@ -301,7 +302,7 @@ async def test_in_a_group_only_an_invitation_to_talk_in_private(app: Mentorhub, 
     }
     assert invite.params["reply_parameters"]["message_id"] == 900
     await bot.until_handled(1)
-    assert [type(i).__name__ for i in bot.handled] == ["GroupCommand"]  # the others: ignored
+    assert [describe(i) for i in bot.handled] == ["Command in a group"]  # the others: ignored
     async with app.uow() as uow:
         assert await uow.accounts.find(Platform("telegram"), "", str(ADA)) is None
 

@@ -1,4 +1,5 @@
-"""Update -> hub call: every routing rule, on Telegram's wire format."""
+"""Update -> core inbound value and where to answer: every routing rule, on Telegram's
+wire format."""
 
 from __future__ import annotations
 
@@ -7,17 +8,9 @@ from typing import Any
 import pytest
 from telegram import Bot, Update
 
-from adapters.telegram.translate import (
-    ButtonPress,
-    CommandCall,
-    GroupCommand,
-    MessageCall,
-    NonText,
-    Reachability,
-    split_command,
-    translate,
-)
+from adapters.telegram.translate import NonText, Received, Where, split_command, translate
 from core.identity import Platform, UserRef
+from core.inbound import Command, Message, Press, ReachabilityChange
 from tests.fakes.telegram_api import (
     BOT_USERNAME,
     callback_query_update,
@@ -34,6 +27,24 @@ BOT = Bot("123:ABC")
 def _translate(payload: dict[str, Any]) -> object:
     update = Update.de_json({"update_id": 1, **payload}, BOT)
     return translate(update, bot_username=BOT_USERNAME, commands=COMMANDS)
+
+
+def command_call(ref: UserRef, chat_id: int, verb: str, text: str) -> Received:
+    """A command in a private chat, answered there."""
+    return Received(Command(ref, verb, text), Where(chat_id))
+
+
+def message_call(ref: UserRef, chat_id: int, text: str) -> Received:
+    return Received(Message(ref, text), Where(chat_id))
+
+
+def group_command(ref: UserRef, chat_id: int, message_id: int, verb: str, text: str) -> Received:
+    """Said in a group: answered in the group, in reply to the command's message."""
+    return Received(Command(ref, verb, text), Where(chat_id, message_id, in_private=False))
+
+
+def reachability(ref: UserRef, *, reachable: bool) -> Received:
+    return Received(ReachabilityChange(ref, reachable))
 
 
 def _ref(space: str = "") -> UserRef:
@@ -54,31 +65,31 @@ def _msg(text: str, **kwargs: Any) -> dict[str, Any]:
 
 
 def test_a_private_command_with_arguments() -> None:
-    assert _translate(_msg("/profile timezone Europe/Lisbon")) == CommandCall(
+    assert _translate(_msg("/profile timezone Europe/Lisbon")) == command_call(
         _ref(), ADA, "profile", "timezone Europe/Lisbon"
     )
 
 
 def test_a_deep_link_payload_reaches_start_as_its_text() -> None:
-    assert _translate(_msg("/start inv_42-abc")) == CommandCall(_ref(), ADA, "start", "inv_42-abc")
+    assert _translate(_msg("/start inv_42-abc")) == command_call(_ref(), ADA, "start", "inv_42-abc")
 
 
 def test_a_command_addressed_to_this_bot_or_another() -> None:
     mine = _translate(_msg(f"/help@{BOT_USERNAME.upper()} profile"))
-    assert mine == CommandCall(_ref(), ADA, "help", "profile")
+    assert mine == command_call(_ref(), ADA, "help", "profile")
     assert _translate(_msg("/help@some_other_bot")) is None
 
 
 def test_free_text_is_a_message() -> None:
-    assert _translate(_msg("  Lisbon ")) == MessageCall(_ref(), ADA, "  Lisbon ")
+    assert _translate(_msg("  Lisbon ")) == message_call(_ref(), ADA, "  Lisbon ")
 
 
 def test_the_user_ref_carries_name_and_language_but_no_zone() -> None:
     update = message_update(ADA, "hi", first_name="Zoë", language_code=None)
     call = _translate(update)
-    assert isinstance(call, MessageCall)
-    assert call.ref == UserRef(Platform("telegram"), "", str(ADA), display_name="Zoë")
-    assert call.ref.tz_hint is None
+    assert isinstance(call, Received) and isinstance(call.inbound, Message)
+    assert call.inbound.ref == UserRef(Platform("telegram"), "", str(ADA), display_name="Zoë")
+    assert call.inbound.ref.tz_hint is None
 
 
 def test_a_button_press_in_a_private_chat() -> None:
@@ -91,14 +102,15 @@ def test_a_button_press_in_a_private_chat() -> None:
         language_code="de",
         callback_query_id="q1",
     )
-    assert _translate(update) == ButtonPress(
-        ref=_ref(),
-        query_id="q1",
-        data="d:1:1:=display",
-        reply_chat_id=ADA,
-        message_chat_id=ADA,
-        message_id=55,
-        in_private=True,
+    assert _translate(update) == Received(
+        Press(ref=_ref(), action_id="d:1:1:=display"),
+        Where(
+            query_id="q1",
+            chat_id=ADA,  # the replies' chat
+            message_chat_id=ADA,
+            message_id=55,
+            in_private=True,
+        ),
     )
 
 
@@ -114,10 +126,10 @@ def test_a_button_press_on_a_group_message_replies_in_private() -> None:
         callback_query_id="q2",
     )
     press = _translate(update)
-    assert isinstance(press, ButtonPress)
-    assert press.reply_chat_id == ADA
-    assert (press.message_chat_id, press.in_private) == (GROUP, False)
-    assert press.ref.space == str(GROUP)
+    assert isinstance(press, Received) and press.where is not None
+    assert press.where.chat_id == ADA
+    assert (press.where.message_chat_id, press.where.in_private) == (GROUP, False)
+    assert press.inbound.ref.space == str(GROUP)
 
 
 @pytest.mark.parametrize(
@@ -133,7 +145,7 @@ def test_a_button_press_on_a_group_message_replies_in_private() -> None:
 def test_in_groups_only_our_commands_get_an_answer(text: str, expected: bool) -> None:
     result = _translate(_msg(text, chat_id=GROUP, message_id=77))
     if expected:
-        assert result == GroupCommand(_ref(space=str(GROUP)), GROUP, 77, "profile", "")
+        assert result == group_command(_ref(space=str(GROUP)), GROUP, 77, "profile", "")
     else:
         assert result is None
 
@@ -145,8 +157,8 @@ def test_blocking_and_unblocking() -> None:
     back = my_chat_member_update(
         ADA, "member", first_name="Ada", last_name="Lovelace", language_code="de"
     )
-    assert _translate(blocked) == Reachability(_ref(), reachable=False)
-    assert _translate(back) == Reachability(_ref(), reachable=True)
+    assert _translate(blocked) == reachability(_ref(), reachable=False)
+    assert _translate(back) == reachability(_ref(), reachable=True)
     removed_from_group = my_chat_member_update(ADA, "left", chat_id=GROUP)
     assert _translate(removed_from_group) is None
 

@@ -1,4 +1,4 @@
-"""bots/messengers.py builds the Telegram adapter from config, secrets from the environment."""
+"""The Telegram messenger is built from its config section, secrets from the environment."""
 
 from __future__ import annotations
 
@@ -6,24 +6,22 @@ import dataclasses
 
 import pytest
 
-from adapters.telegram import TelegramMessenger, WebhookSettings
-from adapters.telegram.adapter import retry_after_seconds
-from bots.bootstrap import Mentorhub
-from bots.config import TelegramConfig
-from bots.messengers import build_messengers
+from adapters.telegram import TelegramConfig
+from adapters.telegram.adapter import TelegramMessenger, WebhookSettings, retry_after_seconds
+from bots.bootstrap import Mentorhub, build
 from core.identity import Platform
 
 
 def _with_telegram(app: Mentorhub, **settings: object) -> Mentorhub:
+    """The app built again, from its config with Telegram enabled."""
     telegram = TelegramConfig(enabled=True, **settings)  # type: ignore[arg-type]
-    app.config = dataclasses.replace(app.config, telegram=telegram)
-    return app
+    config = dataclasses.replace(app.config, sections={"telegram": telegram})
+    return build(config, clock=app.clock, engine=app.engine)
 
 
 async def test_polling_mode_from_config(app: Mentorhub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MENTORHUB_TELEGRAM_TOKEN", "42:from-env")
-    _with_telegram(app, base_url="http://127.0.0.1:9/bot")
-    [messenger] = build_messengers(app.config, app.hub)
+    [messenger] = _with_telegram(app, base_url="http://127.0.0.1:9/bot").messengers
     assert isinstance(messenger, TelegramMessenger)
     assert messenger.platform is Platform("telegram")
     assert messenger.application.bot.token == "42:from-env"
@@ -35,15 +33,14 @@ async def test_polling_mode_from_config(app: Mentorhub, monkeypatch: pytest.Monk
 async def test_webhook_mode_from_config(app: Mentorhub, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MENTORHUB_TELEGRAM_TOKEN", "42:from-env")
     monkeypatch.setenv("HOOK_SECRET", "hook-secret")
-    _with_telegram(
+    [messenger] = _with_telegram(
         app,
         mode="webhook",
         webhook_url="https://bot.example.org/tg",
         webhook_port=8555,
         webhook_path="tg",
         webhook_secret_env="HOOK_SECRET",
-    )
-    [messenger] = build_messengers(app.config, app.hub)
+    ).messengers
     assert isinstance(messenger, TelegramMessenger)
     assert messenger.application.updater is None  # our own webhook server receives
     webhook = messenger._webhook
