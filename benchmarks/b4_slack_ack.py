@@ -11,7 +11,7 @@ What runs (docs: shared/reference/PERFORMANCE.md, B4):
 - Commands are sent one at a time at ``RATE`` per second, signed as Slack signs them.
 - "Server side" is measured by the messenger's own aiohttp middleware around bolt's handler
   (request body read, signature check, parse, listener, ack); the loopback round trip seen by
-  the client and the core call (``hub.command``, the row written, after the ack) are reported
+  the client and the core call (``hub.handle``, the row written, after the ack) are reported
   beside it.
 - The fan-out is B1-like: ``FANOUT_WORKERS`` tasks send nudges through the Slack sender
   (``SlackMessenger.send``: render, pacing, ``conversations.open`` once per person,
@@ -55,6 +55,7 @@ from bots.bootstrap import Mentorhub, build
 from bots.config import Config, DatabaseConfig
 from core.delivery import DeliveryError
 from core.identity import Platform, PlatformAccount, UserRef
+from core.inbound import Command
 from core.messages import Choice, Outcome, Reply
 from storage import migrate
 from storage.db import create_engine
@@ -158,7 +159,7 @@ async def _app(path: Path) -> Mentorhub:
         await migrate.upgrade(engine)
     finally:
         await engine.dispose()
-    return build(Config(database=DatabaseConfig(url=url)))
+    return build(Config(database=DatabaseConfig(url=url)), messengers=())
 
 
 @contextlib.asynccontextmanager
@@ -220,7 +221,8 @@ async def _messenger(
 
 async def _register(app: Mentorhub) -> None:
     for n in range(USERS):
-        outcome = await app.hub.command(_ref(n), "start", f'"Person {n}" Europe/Berlin en')
+        start = Command(_ref(n), "start", f'"Person {n}" Europe/Berlin en')
+        outcome = await app.hub.handle(start)
         assert outcome.replies and not outcome.replies[0].is_error, outcome.replies
 
 
@@ -229,13 +231,13 @@ def _ref(n: int) -> UserRef:
 
 
 class _CoreCalls:
-    """Times ``hub.command`` (the work after the ack) and counts the ones that wrote."""
+    """Times ``hub.handle`` (the work after the ack) and counts the ones that wrote."""
 
     def __init__(self, app: Mentorhub) -> None:
         self.ms: list[float] = []
         self.written = self.failed = 0
-        self._command: Callable[..., Awaitable[Outcome]] = app.hub.command
-        app.hub.command = self._timed  # type: ignore[method-assign,assignment]
+        self._command: Callable[..., Awaitable[Outcome]] = app.hub.handle
+        app.hub.handle = self._timed  # type: ignore[method-assign,assignment]
 
     def clear(self) -> None:
         self.ms.clear()
