@@ -33,8 +33,8 @@ class Platform(str):
 class UserRef:
     """An account as an adapter sees it, before we know which person it belongs to.
 
-    ``workspace`` scopes ``user_id``: the Slack team id; "" on Telegram and Discord, whose
-    user ids are global.
+    ``workspace`` scopes ``user_id`` where a messenger's user ids are per workspace (a
+    team id); "" where they are global.
     ``locale`` and ``tz_hint`` are what the platform tells us, used only as suggestions.
     """
 
@@ -44,8 +44,8 @@ class UserRef:
     display_name: str = ""
     locale: str | None = None
     tz_hint: str | None = None
-    # Where this was said, "" in a private chat: a Discord guild, a Slack workspace (when
-    # in a channel), a Telegram group; and the channel inside it where there is one.
+    # Where this was said, "" in a private chat: a server or workspace (when in a
+    # channel), or a group chat; and the channel inside it where there is one.
     space: str = ""
     channel: str = ""
 

@@ -7,9 +7,9 @@ adapter passes it to :meth:`core.hub.Hub.handle`. Core answers with an
 
 Also here, because every adapter needs them on the way in:
 
-- :class:`RecentKeys`: platforms redeliver (Slack retries, Telegram webhook retries, a
-  Discord dispatch replayed after RESUME); a bounded memory of recent ids makes each
-  event count once.
+- :class:`RecentKeys`: platforms redeliver (retried webhooks and events, a gateway
+  dispatch replayed after a resume); a bounded memory of recent ids makes each event
+  count once.
 - :class:`KeyedLocks`: a person's inputs must reach the core one at a time, in order —
   two quick messages must not both answer the same dialog step.
 """

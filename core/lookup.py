@@ -13,7 +13,7 @@ from core.identity import UserRef
 from core.model import Program, Role
 from core.ports import UnitOfWorkFactory
 
-DEFAULT_LIMIT = 25  # Discord shows at most 25 suggestions
+DEFAULT_LIMIT = 25  # the most suggestions a messenger shows at once
 
 
 def _prefix(typed: str, strip: str = "") -> str:

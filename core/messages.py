@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-ACTION_ID_MAX_BYTES = 64  # Telegram's callback_data limit; the strictest of the three
+ACTION_ID_MAX_BYTES = 64  # the strictest messenger's limit on a button's data
 _ACTION_SEP = ":"
 
 
@@ -105,7 +105,7 @@ class Reply:
 class PairSpaceCopy:
     """The wording of a notice for both partners at once (an intro, a shared reminder).
 
-    Where a messenger gives the pair a shared conversation (Slack's optional group DM),
+    Where a messenger gives the pair a shared conversation (e.g. an optional group DM),
     the delivery posts ``reply`` there once for both instead of two private copies; the
     partner's notice with the same key counts as delivered. Elsewhere each person gets
     their own private notice, as usual. Never for anything private to one of them.
@@ -133,7 +133,7 @@ class Notice:
 @dataclass(frozen=True, slots=True)
 class SpacePost:
     """A message for a shared space a program is linked to (``"<platform>:<id>"``, e.g.
-    ``"telegram:-100123"``), posted right after the commit. Announcements only: anything
+    ``"<platform>:-100123"``), posted right after the commit. Announcements only: anything
     personal goes to a person, as a reply or a :class:`Notice`. ``confirmation`` is told
     to the actor once it is posted."""
 

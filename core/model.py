@@ -70,7 +70,7 @@ class Program:
     questions: tuple[str, ...] = DEFAULT_QUESTIONS
     matching: Matching = Matching.REQUEST
     request_expiry_hours: int = 72
-    space: str = ""  # "discord:<guild>", "slack:<team>", "telegram:<chat>": where it lives
+    space: str = ""  # "<platform>:<server, workspace or group chat>": where it lives
     channel: str = ""  # announcements and reach-you-here fallback
     remind_after_misses: int = 1
     partner_after_misses: int = 2

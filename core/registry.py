@@ -1,8 +1,9 @@
 """The command registry: each command is declared once here; every face is generated from it.
 
-Slack shows a command as ``/mentor <verb> …``, Telegram as ``/<verb> …``, Discord as a
-``/mentor <verb>`` subcommand with typed options, the console as ``<verb> …``. Help text,
-argument parsing and validation all come from the same :class:`CommandSpec`.
+Each messenger shows a command its own way (a slash command with the verb as its
+argument, a command per verb, a subcommand with typed options; the console as
+``<verb> …``). Help text, argument parsing and validation all come from the same
+:class:`CommandSpec`.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
     from core.context import Context
     from core.messages import Outcome, Reply
 
-VERB_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Telegram's and Discord's rules, intersected
+VERB_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # every messenger's command-name rules, intersected
+SUMMARY_MAX = 100  # the shortest limit on a command's description among the messengers
 
 
 class Access(StrEnum):
@@ -98,8 +100,8 @@ class CommandSpec:
         for verb in (self.name, *self.aliases):
             if not VERB_RE.match(verb):
                 raise ValueError(f"command name {verb!r} is not valid on every messenger")
-        if len(self.summary) > 100:
-            raise ValueError(f"summary of {self.name!r} exceeds Discord's 100 characters")
+        if len(self.summary) > SUMMARY_MAX:
+            raise ValueError(f"summary of {self.name!r} exceeds {SUMMARY_MAX} characters")
         if self.access is Access.COORDINATOR and self.program_arg is None:
             raise ValueError(f"coordinator command {self.name!r} must name its program_arg")
         rests = [a for a in self.args if a.rest]
@@ -159,7 +161,7 @@ class CommandSpec:
     def _split(self, text: str) -> tuple[list[str], str]:
         """Words to parse, and the verbatim rest (if the last argument takes one): the
         words before it are split at spaces, so "Don't" in the rest is no open quote.
-        A rest given by name (``message=…``, as Discord's options arrive) is parsed."""
+        A rest given by name (``message=…``, as typed options arrive) is parsed."""
         last = self.args[-1] if self.args else None
         if last is None or not last.verbatim:
             return split_words(text), ""

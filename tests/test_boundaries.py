@@ -1,8 +1,11 @@
-"""The seams hold: core imports no SDK, ORM or scheduler; adapters don't import each other."""
+"""The seams hold: core imports no SDK, ORM or scheduler and names no messenger; adapters
+reach core only through the Hub-facing API and don't import each other."""
 
 from __future__ import annotations
 
 import ast
+import re
+import tokenize
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -16,6 +19,23 @@ FORBIDDEN_IN_CORE = {
     "apscheduler",
 }
 ADAPTERS = {"slack", "telegram", "discord", "console"}
+# What a messenger package may import from core: the Hub and the values that cross it,
+# the delivery contract it implements, the pacer it shares, its own declaration, and pure
+# helpers. Never core.lookup, core.reachability, repositories or units of work.
+HUB_FACING = {
+    "core.delivery",
+    "core.dialogs",  # FormField, the fields Hub.form returns
+    "core.hub",
+    "core.identity",
+    "core.inbound",
+    "core.messages",
+    "core.messengers",
+    "core.model",  # Program, as Hub.program_living_in returns it
+    "core.pacing",
+    "core.registry",  # the command registry a messenger publishes as its menu
+    "core.text",  # pure text helpers (time-zone suggestions)
+}
+MESSENGER_NAMES = re.compile(r"telegram|slack|discord", re.IGNORECASE)
 
 
 def imported_modules(path: Path) -> set[str]:
@@ -48,6 +68,34 @@ def test_adapters_do_not_import_each_other() -> None:
                 parts = module.split(".")
                 if parts[0] == "adapters" and len(parts) > 1 and parts[1] != adapter:
                     offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+    assert offenders == []
+
+
+def test_adapters_reach_core_only_through_the_hub_facing_api() -> None:
+    offenders = []
+    for path in (ROOT / "adapters").rglob("*.py"):
+        for module in imported_modules(path):
+            parts = module.split(".")
+            if parts[0] == "storage" or (parts[0] == "core" and not _hub_facing(module)):
+                offenders.append(f"{path.relative_to(ROOT)} imports {module}")
+        if "uow_factory" in path.read_text(encoding="utf-8"):
+            offenders.append(f"{path.relative_to(ROOT)} names uow_factory")
+    assert offenders == []
+
+
+def _hub_facing(module: str) -> bool:
+    return any(module == allowed or module.startswith(allowed + ".") for allowed in HUB_FACING)
+
+
+def test_core_names_no_messenger() -> None:
+    """Not in identifiers, strings or comments: each messenger's package owns its name."""
+    offenders = []
+    for path in (ROOT / "core").rglob("*.py"):
+        with path.open("rb") as source:
+            for token in tokenize.tokenize(source.readline):
+                if MESSENGER_NAMES.search(token.string):
+                    line = token.start[0]
+                    offenders.append(f"{path.relative_to(ROOT)}:{line}: {token.string[:60]}")
     assert offenders == []
 
 
