@@ -26,6 +26,7 @@ from core.identity import Platform
 from core.messages import SpacePost
 from core.pacing import default_pacing
 from core.ports import UnitOfWork
+from core.settings import CoreSettings
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -96,9 +97,17 @@ class Mentorhub:
             lambda: housekeep(self.hub.uow_factory, self.clock), HousekeepingReport()
         )
 
-    async def upkeep(self) -> None:
+    async def upkeep(self) -> int:
         """Mentoring upkeep: expire unanswered requests, lift ended pauses."""
-        await self._tracked(lambda: self.hub.system(mentoring_upkeep), None)
+        return await self._tracked(
+            lambda: mentoring_upkeep(
+                self.hub.uow_factory,
+                self.clock,
+                self.config.core_settings(),
+                worker=self.worker_id,
+            ),
+            0,
+        )
 
     async def weekly_digest(self) -> int:
         return await self._tracked(
@@ -146,9 +155,10 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:48]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def build_due_handlers() -> dict[str, DueHandler]:
-    """Handlers by due-item kind: the mentoring domain's nudges (core/nudges.py)."""
-    return dict(nudges.due_handlers())
+def build_due_handlers(settings: CoreSettings) -> dict[str, DueHandler]:
+    """Handlers by due-item kind: the mentoring domain's nudges (core/nudges.py), with the
+    configured settings (scheduled work never falls back to defaults)."""
+    return dict(nudges.due_handlers(settings))
 
 
 def build(
@@ -159,12 +169,13 @@ def build(
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     clock = clock or SystemClock()
     registry = build_registry()
+    settings = config.core_settings()
     hub = Hub(
         registry=registry,
         dialogs=build_dialogs(registry),
         uow_factory=lambda: cast(UnitOfWork, SqlUnitOfWork(sessions, write_lock=write_lock)),
         clock=clock,
-        settings=config.core_settings(),
+        settings=settings,
         coordinator_guard=coordinator_guard,
     )
     return Mentorhub(
@@ -172,6 +183,6 @@ def build(
         engine=engine,
         hub=hub,
         clock=clock,
-        due_handlers=build_due_handlers(),
+        due_handlers=build_due_handlers(settings),
         digest_hook=nudges.weekly_digest,
     )

@@ -8,7 +8,7 @@ from typing import Any
 from core.commands.agreements import AGREEMENT, agreement_commands
 from core.commands.announcements import announcement_commands
 from core.commands.checkins import CHECKIN, checkin_commands
-from core.commands.common import coordinator_guard
+from core.commands.common import coordinates_any, coordinator_guard
 from core.commands.coordinator import coordinator_commands
 from core.commands.goals import NOTE, goal_commands
 from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
@@ -45,10 +45,10 @@ def build_registry() -> Registry:
                 hint = f"Did you mean `{guesses[0]}`?" if guesses else "Send `help` for the list."
                 raise NotFound(f"There's no command '{str(verb)[:32]}'.", hint=hint)
             return [Reply(spec.help_text(), title=f"help: {spec.name}")]
-        coordinator = ctx.extra.get("is_coordinator", True)
+        coordinator = ctx.person is not None and await coordinates_any(ctx)
         return [
             Reply(
-                registry.overview(registered=ctx.person is not None, coordinator=bool(coordinator)),
+                registry.overview(registered=ctx.person is not None, coordinator=coordinator),
                 title="What you can do",
             )
         ]

@@ -10,7 +10,7 @@ from core.commands.common import PAIR_OPT, PROGRAM_OPT, my_pair, my_program, nam
 from core.context import Context
 from core.dialogs import Data, Flow
 from core.errors import NotFound
-from core.messages import Action, Choice, Outcome, Reply
+from core.messages import Action, Choice, Notice, Outcome, Reply
 from core.model import Goal, Note
 from core.registry import Arg, ArgKind, CommandSpec
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
@@ -71,24 +71,30 @@ async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     return replies
 
 
-async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
+    outcome = Outcome([Reply(f"Goal #{goal.id} done. Well done!", title="Goal completed")])
     if goal.done_at is None:
         goal.done_at = ctx.now()
         goal.progress = 100
         await ctx.uow.goals.save(goal)
         if goal.shared:
-            await _tell_mentor(ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}")
-    return [Reply(f"Goal #{goal.id} done. Well done!", title="Goal completed")]
+            outcome.notices += await _tell_mentor(
+                ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}"
+            )
+    return outcome
 
 
-async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
+    outcome = Outcome([Reply(f"Goal #{goal.id} is now visible to your mentor.")])
     if not goal.shared:
         goal.shared = True
         await ctx.uow.goals.save(goal)
-        await _tell_mentor(ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}")
-    return [Reply(f"Goal #{goal.id} is now visible to your mentor.")]
+        outcome.notices += await _tell_mentor(
+            ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}"
+        )
+    return outcome
 
 
 async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
@@ -99,14 +105,16 @@ async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> list[Reply
     return [Reply(_goal_line(goal), title="Goal updated")]
 
 
-async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> None:
-    for pair in await open_pairs(ctx, ctx.my_id()):
-        if pair.mentee_id == ctx.my_id() and pair.program_id == goal.program_id:
-            ctx.notify(
-                pair.mentor_id,
-                Reply(text),
-                key=f"goal:{goal.id}:{ctx.now():%Y%m%d%H%M%S}:{pair.mentor_id}",
-            )
+async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> list[Notice]:
+    return [
+        Notice(
+            pair.mentor_id,
+            Reply(text),
+            key=f"goal:{goal.id}:{ctx.now():%Y%m%d%H%M%S}:{pair.mentor_id}",
+        )
+        for pair in await open_pairs(ctx, ctx.my_id())
+        if pair.mentee_id == ctx.my_id() and pair.program_id == goal.program_id
+    ]
 
 
 async def _finish_note(ctx: Context, data: Data) -> Outcome:
@@ -116,14 +124,17 @@ async def _finish_note(ctx: Context, data: Data) -> Outcome:
     )
     pair = await ctx.uow.pairs.get(pair_id)
     assert pair is not None
-    if note.shared:
-        ctx.notify(
-            pair.partner_of(ctx.my_id()),
-            Reply(note.text, title=f"A note from {ctx.me().name}"),
-            key=f"note:{note.id}",
-        )
     who = "you and your partner" if note.shared else "only you"
-    return Outcome([Reply(f"Note saved; {who} can see it.")])
+    outcome = Outcome([Reply(f"Note saved; {who} can see it.")])
+    if note.shared:
+        outcome.notices.append(
+            Notice(
+                pair.partner_of(ctx.my_id()),
+                Reply(note.text, title=f"A note from {ctx.me().name}"),
+                key=f"note:{note.id}",
+            )
+        )
+    return outcome
 
 
 NOTE = Flow(

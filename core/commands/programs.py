@@ -19,9 +19,10 @@ from core.commands.common import (
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
-from core.messages import Action, Choice, Field, Outcome, Reply
+from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
-from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.services.wording import cadence_label as cadence_label
 from core.text import SHORT_TEXT_MAX, clean_date, clean_int, clean_text
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
@@ -48,11 +49,6 @@ def parse_cadence(raw: str) -> int:
         return CADENCES[value]
     days = value.removesuffix("days").removesuffix("d")
     return clean_int(days, what="cadence in days", low=1, high=90)
-
-
-def cadence_label(days: int) -> str:
-    names = {7: "weekly", 14: "every two weeks", 30: "monthly"}
-    return names.get(days, f"every {days} days")
 
 
 def program_reply(program: Program, *, coordinator: bool) -> Reply:
@@ -131,8 +127,7 @@ async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     return [program_reply(program, coordinator=await is_coordinator(ctx, program))]
 
 
-async def cmd_configure(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    program: Program = ctx.extra["program"]
+async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> list[Reply]:
     apply_program_setting(program, args["field"], args["value"])
     await ctx.uow.programs.save(program)
     return [
@@ -280,10 +275,14 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
     outcome = Outcome()
     for coordinator in await coordinators_of(ctx, program):
         if coordinator != me.id:
-            ctx.notify(
-                coordinator,
-                Reply(f"{me.name} joined {program.name} as a {role.value}.", title=program.name),
-                key=f"enrolled:{program.id}:{me.id}:{role.value}:{ctx.now():%Y%m%d%H%M%S}",
+            outcome.notices.append(
+                Notice(
+                    coordinator,
+                    Reply(
+                        f"{me.name} joined {program.name} as a {role.value}.", title=program.name
+                    ),
+                    key=f"enrolled:{program.id}:{me.id}:{role.value}:{ctx.now():%Y%m%d%H%M%S}",
+                )
             )
     if role is Role.MENTEE:
         next_step = {
@@ -352,8 +351,7 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     return [Reply(f"You've left {program.name}. Your history stays private to you.")]
 
 
-async def cmd_coordinator(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    program: Program = ctx.extra["program"]
+async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     person = await person_by_ref(ctx, args["person"])
     assert person.id is not None
@@ -361,12 +359,12 @@ async def cmd_coordinator(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     if existing is not None and existing.active:
         raise Conflict(f"{person.name} already coordinates {program.name}.")
     await ctx.uow.enrollments.add(Enrollment(program.id, person.id, Role.COORDINATOR, ctx.now()))
-    ctx.notify(
+    told = Notice(
         person.id,
         Reply(f"{ctx.me().name} made you a coordinator of {program.name}.", title=program.name),
         key=f"coordinator:{program.id}:{person.id}",
     )
-    return [Reply(f"{person.name} is now a coordinator of {program.name}.")]
+    return Outcome([Reply(f"{person.name} is now a coordinator of {program.name}.")], [told])
 
 
 def program_commands() -> list[CommandSpec]:
@@ -409,7 +407,7 @@ def program_commands() -> list[CommandSpec]:
         CommandSpec(
             "configure",
             "Change a program's settings",
-            cmd_configure,
+            ForCoordinators(cmd_configure),
             args=(
                 PROGRAM_ARG,
                 Arg("field", ArgKind.CHOICE, "what to change", choices=CONFIG_FIELDS),
@@ -426,7 +424,7 @@ def program_commands() -> list[CommandSpec]:
         CommandSpec(
             "coordinator",
             "Make someone a coordinator of a program",
-            cmd_coordinator,
+            ForCoordinators(cmd_coordinator),
             args=(PROGRAM_ARG, Arg("person", ArgKind.PERSON, "their handle")),
             access=Access.COORDINATOR,
             program_arg="program",
