@@ -161,10 +161,9 @@ class Hub:
             if self._coordinator_guard is None:
                 raise NotAllowed("Only a program's coordinators can do that.")
             program = await self._coordinator_guard(ctx, spec, args)
-            result = await spec.handler.handler(ctx, args, program)
+            outcome = await spec.handler.handler(ctx, args, program)
         else:
-            result = await spec.handler(ctx, args)
-        outcome = as_outcome(result)
+            outcome = await spec.handler(ctx, args)
         await self._remind_open_dialog(ctx, spec, outcome, before)
         return outcome
 

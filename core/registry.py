@@ -20,7 +20,7 @@ from core.text import clean_date, clean_int, clean_text, clean_timezone
 
 if TYPE_CHECKING:
     from core.context import Context
-    from core.messages import Outcome, Reply
+    from core.messages import Outcome
     from core.model import Program
 
 VERB_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # Telegram's and Discord's rules, intersected
@@ -79,10 +79,8 @@ class Arg:
         return clean_text(raw, what=what, limit=self.max_len)
 
 
-Handler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome | list[Reply]"]]
-ProgramHandler = Callable[
-    ["Context", Mapping[str, Any], "Program"], Awaitable["Outcome | list[Reply]"]
-]
+Handler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome"]]
+ProgramHandler = Callable[["Context", Mapping[str, Any], "Program"], Awaitable["Outcome"]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -389,7 +389,7 @@ async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return Outcome([reply], [Notice(pair.partner_of(me), reply, key=key)])
 
 
-async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     replies = []
     current = await agreement_in_force(ctx, pair)
@@ -430,7 +430,7 @@ async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
                 ),
             )
         )
-    return replies
+    return Outcome(replies)
 
 
 def agreement_commands() -> list[CommandSpec]:

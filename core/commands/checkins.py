@@ -213,7 +213,7 @@ async def cmd_checkin(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, CHECKIN.name, data)
 
 
-async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     if pair.mentor_id != ctx.my_id():
         raise Conflict(
@@ -225,17 +225,19 @@ async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         for answer in await ctx.uow.answers.of_checkin(checkin.id):
             if answer.person_id == pair.mentee_id:
                 (mentee,) = await names(ctx, pair.mentee_id)
-                return [
-                    Reply(
-                        f"{mentee}, check-in {checkin.period + 1}:",
-                        title="Brief",
-                        fields=brief_fields(answer),
-                    )
-                ]
+                return Outcome(
+                    [
+                        Reply(
+                            f"{mentee}, check-in {checkin.period + 1}:",
+                            title="Brief",
+                            fields=brief_fields(answer),
+                        )
+                    ]
+                )
     raise NotFound("Your mentee hasn't checked in yet.")
 
 
-async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     agreement = await agreement_in_force(ctx, pair)
     if agreement is None:
@@ -249,13 +251,15 @@ async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         detail = f" — you: met {'yes' if mine.met else 'no'}, rated {mine.rating}/5" if mine else ""
         lines.append(f"{checkin.period + 1}. {fmt_day(checkin.opens_on)}: {checkin.status}{detail}")
     choices = (Choice("Check in now", Action.command("checkin", f"pair={pair.id}").encode()),)
-    return [
-        Reply(
-            "\n".join(lines) or "No check-ins yet.",
-            title=f"Check-ins, pair #{pair.id}",
-            choices=choices,
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                "\n".join(lines) or "No check-ins yet.",
+                title=f"Check-ins, pair #{pair.id}",
+                choices=choices,
+            )
+        ]
+    )
 
 
 def checkin_commands() -> list[CommandSpec]:

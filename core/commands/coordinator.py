@@ -12,14 +12,16 @@ from typing import Any
 
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
-from core.messages import Attachment, Reply
+from core.messages import Attachment, Outcome, Reply
 from core.model import Program
 from core.registry import Access, CommandSpec, ForCoordinators
 from core.services.health import pair_health, program_status
 
 
-async def cmd_status(ctx: Context, args: Mapping[str, Any], program: Program) -> list[Reply]:
-    return [await program_status(ctx.uow, ctx.now(), program, title=f"{program.name}: status")]
+async def cmd_status(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
+    return Outcome(
+        [await program_status(ctx.uow, ctx.now(), program, title=f"{program.name}: status")]
+    )
 
 
 EXPORT_COLUMNS = (
@@ -29,7 +31,7 @@ EXPORT_COLUMNS = (
 )  # fmt: skip
 
 
-async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) -> list[Reply]:
+async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     today = ctx.now().date()
     out = io.StringIO()
@@ -65,14 +67,18 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
             )
         )
         rows += 1
-    return [
-        Reply(
-            f"{rows} pairs exported. The file has status and check-in completion only — "
-            "no answers, goals or notes.",
-            title=f"{program.name}: export",
-            attachment=Attachment(f"{program.slug}-pairs-{today.isoformat()}.csv", out.getvalue()),
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"{rows} pairs exported. The file has status and check-in completion only — "
+                "no answers, goals or notes.",
+                title=f"{program.name}: export",
+                attachment=Attachment(
+                    f"{program.slug}-pairs-{today.isoformat()}.csv", out.getvalue()
+                ),
+            )
+        ]
+    )
 
 
 def coordinator_commands() -> list[CommandSpec]:

@@ -23,21 +23,25 @@ async def _my_goal(ctx: Context, args: Mapping[str, Any]) -> Goal:
     return goal
 
 
-async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args)
     assert program.id is not None
     text = clean_text(args["text"], what="goal", limit=SHORT_TEXT_MAX)
     goal = await ctx.uow.goals.add(Goal(ctx.my_id(), program.id, text, ctx.now()))
     assert goal.id is not None
-    return [
-        Reply(
-            f"Goal #{goal.id} added. It's private; share it with your mentor if you like.",
-            choices=(
-                Choice("Share with my mentor", Action.command("goal_share", str(goal.id)).encode()),
-                Choice("Mark done", Action.command("goal_done", str(goal.id)).encode()),
-            ),
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Goal #{goal.id} added. It's private; share it with your mentor if you like.",
+                choices=(
+                    Choice(
+                        "Share with my mentor", Action.command("goal_share", str(goal.id)).encode()
+                    ),
+                    Choice("Mark done", Action.command("goal_done", str(goal.id)).encode()),
+                ),
+            )
+        ]
+    )
 
 
 def _goal_line(goal: Goal) -> str:
@@ -46,7 +50,7 @@ def _goal_line(goal: Goal) -> str:
     return f"#{goal.id} {goal.text} — {state}, {shared}"
 
 
-async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.my_id()
     replies = []
     mine = await ctx.uow.goals.of_owner(me)
@@ -68,7 +72,7 @@ async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             replies.append(
                 Reply("\n".join(map(_goal_line, shared)), title=f"{mentee}'s shared goals")
             )
-    return replies
+    return Outcome(replies)
 
 
 async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -97,12 +101,12 @@ async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return outcome
 
 
-async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
     goal.progress = int(args["percent"])
     goal.done_at = ctx.now() if goal.progress == 100 else None
     await ctx.uow.goals.save(goal)
-    return [Reply(_goal_line(goal), title="Goal updated")]
+    return Outcome([Reply(_goal_line(goal), title="Goal updated")])
 
 
 async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> list[Notice]:
@@ -151,7 +155,7 @@ async def cmd_note(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, NOTE.name, {"pair_id": pair.id, "text": text})
 
 
-async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     assert pair.id is not None
     me = ctx.my_id()
@@ -161,9 +165,9 @@ async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         author = "you" if note.author_id == me else (await names(ctx, note.author_id))[0]
         scope = "shared" if note.shared else "private"
         lines.append(f"{note.created_at:%d %b} {author} ({scope}): {note.text}")
-    return [
-        Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")
-    ]
+    return Outcome(
+        [Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")]
+    )
 
 
 def goal_commands() -> list[CommandSpec]:

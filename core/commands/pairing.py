@@ -37,7 +37,7 @@ from core.services.pairing import (
 # --- commands ----------------------------------------------------------------------------
 
 
-async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args, Role.MENTEE)
     assert program.id is not None
     me = ctx.me()
@@ -78,14 +78,16 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             )
         )
     if not rows:
-        return [Reply(f"No mentor in {program.name} has a free place right now. Try again later.")]
+        return Outcome(
+            [Reply(f"No mentor in {program.name} has a free place right now. Try again later.")]
+        )
     rows.sort(key=lambda row: -row[0])
     intro = Reply(
         f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
         f"several in order: `ask @first @second` — if one can't, I ask the next.",
         title="Mentors",
     )
-    return [intro, *(reply for _, reply in rows[:10])]
+    return Outcome([intro, *(reply for _, reply in rows[:10])])
 
 
 async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -182,7 +184,7 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) ->
     return Outcome([paired], notices)
 
 
-async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -> list[Reply]:
+async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     waiting = [
         e for e in await ctx.uow.enrollments.of_program(program.id, Role.MENTEE) if e.waiting_since
@@ -232,46 +234,50 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
             )
         )
     if not replies:
-        return [
-            Reply(f"No suggestions: nobody in {program.name} is waiting, or no mentor has room.")
-        ]
-    return [Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies]
+        return Outcome(
+            [Reply(f"No suggestions: nobody in {program.name} is waiting, or no mentor has room.")]
+        )
+    return Outcome([Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies])
 
 
-async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     other = await person_by_ref(ctx, args["person"])
     assert other.id is not None
     if other.id == ctx.my_id():
         raise InvalidInput("You can't block yourself.")
     if not await any_block(ctx, ctx.my_id(), other.id):
         await ctx.uow.blocks.add(Block(ctx.my_id(), other.id, ctx.now()))
-    return [
-        Reply(
-            f"Noted: you won't be paired with {other.name}. Nobody else can see this, "
-            "including them and coordinators.",
-            title="Private",
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Noted: you won't be paired with {other.name}. Nobody else can see this, "
+                "including them and coordinators.",
+                title="Private",
+            )
+        ]
+    )
 
 
 async def any_block(ctx: Context, me: int, other: int) -> bool:
     return any(b.blocked_id == other for b in await ctx.uow.blocks.of_person(me))
 
 
-async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     other = await person_by_ref(ctx, args["person"])
     assert other.id is not None
     removed = await ctx.uow.blocks.remove(ctx.my_id(), other.id)
-    return [
-        Reply(
-            f"Removed {other.name} from your private list."
-            if removed
-            else "They weren't on your list."
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Removed {other.name} from your private list."
+                if removed
+                else "They weren't on your list."
+            )
+        ]
+    )
 
 
-async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.my_id()
     pairs = await ctx.uow.pairs.of_person(me)
     visible = [
@@ -280,7 +286,7 @@ async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         if p.status not in (PairStatus.DECLINED, PairStatus.EXPIRED) or p.mentee_id == me
     ]
     if not visible:
-        return [Reply("You have no pairs yet.")]
+        return Outcome([Reply("You have no pairs yet.")])
     lines = []
     for pair in visible:
         program = await ctx.uow.programs.get(pair.program_id)
@@ -289,7 +295,7 @@ async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         lines.append(
             f"#{pair.id} {program.name if program else '?'}: {role} {partner} — {pair.status.value}"
         )
-    return [Reply("\n".join(lines), title="Your pairs")]
+    return Outcome([Reply("\n".join(lines), title="Your pairs")])
 
 
 async def notify_coordinators(

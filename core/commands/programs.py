@@ -73,7 +73,7 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
     return Reply(program.description, title=program.name, fields=tuple(fields), choices=join)
 
 
-async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     slug = clean_slug(args["slug"])
     if await ctx.uow.programs.by_slug(slug):
         raise Conflict(
@@ -96,44 +96,50 @@ async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     await ctx.uow.enrollments.add(
         Enrollment(program.id, ctx.my_id(), Role.COORDINATOR, joined_at=ctx.now())
     )
-    return [
-        Reply(
-            f"Program {program.name} created; you're its coordinator.\n"
-            f"People join with `enroll {slug} mentee` or `enroll {slug} mentor`. "
-            f"Adjust it with `configure {slug} <field> <value>` (see `help configure`).",
-            title="Program created",
-        ),
-        program_reply(program, coordinator=True),
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Program {program.name} created; you're its coordinator.\n"
+                f"People join with `enroll {slug} mentee` or `enroll {slug} mentor`. "
+                f"Adjust it with `configure {slug} <field> <value>` (see `help configure`).",
+                title="Program created",
+            ),
+            program_reply(program, coordinator=True),
+        ]
+    )
 
 
-async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     programs = await ctx.uow.programs.all()
     if not programs:
-        return [
-            Reply("There are no programs yet. Create one with `newprogram <short-name> <name>`.")
-        ]
+        return Outcome(
+            [Reply("There are no programs yet. Create one with `newprogram <short-name> <name>`.")]
+        )
     mine = {e.program_id: e.role for e in await ctx.uow.enrollments.of_person(ctx.my_id())}
     lines = []
     for program in programs:
         role = mine.get(program.id or 0)
         suffix = f" — you: {role.value}" if role else ""
         lines.append(f"{program.slug}: {program.name}{suffix}")
-    return [Reply("\n".join(lines) + "\n\nSend `program <name>` for details.", title="Programs")]
+    return Outcome(
+        [Reply("\n".join(lines) + "\n\nSend `program <name>` for details.", title="Programs")]
+    )
 
 
-async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await program_by_ref(ctx, args["program"])
-    return [program_reply(program, coordinator=await is_coordinator(ctx, program))]
+    return Outcome([program_reply(program, coordinator=await is_coordinator(ctx, program))])
 
 
-async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> list[Reply]:
+async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     apply_program_setting(program, args["field"], args["value"])
     await ctx.uow.programs.save(program)
-    return [
-        Reply(f"Updated {args['field']}.", title=program.name),
-        program_reply(program, coordinator=True),
-    ]
+    return Outcome(
+        [
+            Reply(f"Updated {args['field']}.", title=program.name),
+            program_reply(program, coordinator=True),
+        ]
+    )
 
 
 def apply_program_setting(program: Program, field_name: str, raw: str) -> None:
@@ -330,7 +336,7 @@ async def cmd_enroll(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, ENROLLMENT.name, data)
 
 
-async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await program_by_ref(ctx, args["program"])
     me = ctx.my_id()
     busy = [p for p in await open_pairs(ctx, me) if p.program_id == program.id]
@@ -348,7 +354,7 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             left += 1
     if not left:
         raise NotFound(f"You aren't a participant in {program.name}.")
-    return [Reply(f"You've left {program.name}. Your history stays private to you.")]
+    return Outcome([Reply(f"You've left {program.name}. Your history stays private to you.")])
 
 
 async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
