@@ -114,7 +114,9 @@ class CommandSpec:
         if self.access is Access.COORDINATOR and self.program_arg is None:
             raise ValueError(f"coordinator command {self.name!r} must name its program_arg")
         if (self.access is Access.COORDINATOR) != isinstance(self.handler, ForCoordinators):
-            raise ValueError(f"only coordinator commands, like {self.name!r}, take a program")
+            raise ValueError(
+                f"{self.name!r}: coordinator commands, and only they, take ForCoordinators"
+            )
         rests = [a for a in self.args if a.rest]
         if rests and rests[-1] is not self.args[-1]:
             raise ValueError(f"only the last argument of {self.name!r} may take the rest")
