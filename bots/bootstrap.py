@@ -29,6 +29,7 @@ from core.messages import SpacePost
 from core.messengers import MessengerDeps, MessengerKind, Terminal
 from core.pacing import Pacer
 from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.settings import CoreSettings
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
@@ -135,9 +136,17 @@ class Mentorhub:
             lambda: housekeep(self.uow_factory, self.clock), HousekeepingReport()
         )
 
-    async def upkeep(self) -> None:
+    async def upkeep(self) -> int:
         """Mentoring upkeep: expire unanswered requests, lift ended pauses."""
-        await self._tracked(lambda: self.hub.system(mentoring_upkeep), None)
+        return await self._tracked(
+            lambda: mentoring_upkeep(
+                self.uow_factory,
+                self.clock,
+                self.hub.settings,
+                worker=self.worker_id,
+            ),
+            0,
+        )
 
     async def weekly_digest(self) -> int:
         return await self._tracked(
@@ -185,9 +194,10 @@ def new_worker_id() -> str:
     return f"{socket.gethostname()[:48]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
-def build_due_handlers() -> dict[str, DueHandler]:
-    """Handlers by due-item kind: the mentoring domain's nudges (core/nudges.py)."""
-    return dict(nudges.due_handlers())
+def build_due_handlers(settings: CoreSettings) -> dict[str, DueHandler]:
+    """Handlers by due-item kind: the mentoring domain's nudges (core/nudges.py), with the
+    configured settings (scheduled work never falls back to defaults)."""
+    return dict(nudges.due_handlers(settings))
 
 
 def build(
@@ -214,6 +224,7 @@ def build(
         return cast(UnitOfWork, SqlUnitOfWork(sessions, write_lock=write_lock))
 
     registry = build_registry()
+    settings = config.core_settings()
     kinds = config.enabled_kinds()
     outlets = Outlets()
     hub = Hub(
@@ -221,7 +232,7 @@ def build(
         dialogs=build_dialogs(registry),
         uow_factory=uow_factory,
         clock=clock,
-        settings=config.core_settings(),
+        settings=settings,
         spaces=outlets,
         coordinator_guard=coordinator_guard,
     )
@@ -246,7 +257,7 @@ def build(
         uow_factory=uow_factory,
         outlets=outlets,
         delivery=delivery,
-        due_handlers=build_due_handlers() if due_handlers is None else due_handlers,
+        due_handlers=build_due_handlers(settings) if due_handlers is None else due_handlers,
         digest_hook=nudges.weekly_digest,
         worker_id=worker_id,
     )

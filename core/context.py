@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.errors import NotRegistered
 from core.identity import Person, PlatformAccount, UserRef
-from core.messages import Notice, PairSpaceCopy, Reply
 from core.ports import UnitOfWork
+from core.services import Work
 from core.settings import CoreSettings
 
 if TYPE_CHECKING:
@@ -26,11 +26,15 @@ class Context:
     ref: UserRef
     account: PlatformAccount | None = None
     person: Person | None = None
-    notices: list[Notice] = field(default_factory=list)
-    extra: dict[str, Any] = field(default_factory=dict)
+    verb: str = ""  # the command being run, for buttons that run it again with a choice
 
     def now(self) -> datetime:
         return self.clock.now()
+
+    @property
+    def work(self) -> Work:
+        """What the domain services get: no actor, just the transaction, now and settings."""
+        return Work(self.uow, self.now(), self.settings)
 
     @property
     def actor(self) -> str:
@@ -47,15 +51,3 @@ class Context:
         person_id = self.me().id
         assert person_id is not None
         return person_id
-
-    def notify(
-        self,
-        person_id: int,
-        reply: Reply,
-        *,
-        key: str,
-        kind: str = "notice",
-        pair_space: PairSpaceCopy | None = None,
-    ) -> None:
-        """Queue a message to someone else; sent after this transaction commits."""
-        self.notices.append(Notice(person_id, reply, key, kind, pair_space))

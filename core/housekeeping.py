@@ -6,10 +6,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from core.clock import Clock
-from core.commands.lifecycle import resume_due
-from core.commands.pairing import expire_requests
-from core.context import Context
+from core.dispatch import WorkContext, queue_notices
 from core.ports import UnitOfWorkFactory
+from core.services import Work
+from core.services.pairing import expire_requests
+from core.services.pauses import resume_due
+from core.settings import CoreSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,10 +49,20 @@ async def housekeep(
     return report
 
 
-async def mentoring_upkeep(ctx: Context) -> None:
+async def mentoring_upkeep(
+    uow_factory: UnitOfWorkFactory, clock: Clock, settings: CoreSettings, *, worker: str = ""
+) -> int:
     """Expire unanswered mentoring requests (passing them on) and lift ended pauses.
 
-    Runs as a hub system task, so its notices reach the outbox in the same transaction.
+    One unit of work of its own, like a dispatch pass: the changes and their notices are
+    committed together. Runs as nobody: there is no actor, and none is faked. Returns how
+    many notices were queued.
     """
-    await expire_requests(ctx)
-    await resume_due(ctx)
+    async with uow_factory() as uow:
+        work = Work(uow, clock.now(), settings)
+        notices = [*await expire_requests(work), *await resume_due(work)]
+        queued = await queue_notices(
+            WorkContext(uow, work.now, worker), notices, namespace="upkeep", default_kind="notice"
+        )
+        await uow.commit()
+    return queued

@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from core import lookup, reachability
 from core.clock import Clock
 from core.context import Context
-from core.dialogs import DialogEngine, FormField, FormResult
+from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.errors import MentorhubError, NotAllowed, NotRegistered
 from core.identity import Platform, UserRef
 from core.inbound import (
@@ -38,12 +38,14 @@ from core.inbound import (
 from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
 from core.model import Program
 from core.ports import DialogState, OutboxMessage, UnitOfWorkFactory
-from core.registry import Access, CommandSpec, Registry
+from core.registry import Access, CommandSpec, ForCoordinators, Registry
 from core.settings import CoreSettings
 
 log = logging.getLogger(__name__)
 
-ProgramGuard = Callable[[Context, CommandSpec, dict[str, Any]], Awaitable[None]]
+ProgramGuard = Callable[[Context, CommandSpec, dict[str, Any]], Awaitable[Program]]
+"""Finds the program a coordinator command names and checks the actor coordinates it."""
+T = TypeVar("T")
 
 
 class SpacePosting(Protocol):
@@ -124,60 +126,44 @@ class Hub:
 
     async def command(self, ref: UserRef, verb: str, text: str = "") -> Outcome:
         """Run ``verb`` with its argument text as the person behind ``ref``."""
-        return await self._run(ref, lambda ctx: self._command(ctx, verb, text))
+        return await self._run(ref, lambda ctx: self._command(ctx, verb, text), _kept)
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
-        return await self._run(ref, lambda ctx: self._message(ctx, text))
+        return await self._run(ref, lambda ctx: _replied(self._message(ctx, text)), _kept)
 
     async def action(self, ref: UserRef, action_id: str) -> Outcome:
         """A button press. Works for buttons of any age: stale ones answer politely."""
-        return await self._run(ref, lambda ctx: self._action(ctx, action_id))
+        return await self._run(ref, lambda ctx: _replied(self._action(ctx, action_id)), _kept)
 
     async def form(self, ref: UserRef, dialog_id: str) -> tuple[str, list[FormField]] | Outcome:
         """The fields of an open form-capable dialog, or an Outcome explaining why not."""
-        result: list[tuple[str, list[FormField]]] = []
-
-        async def read(ctx: Context) -> Outcome:
-            result.append(await self.dialogs.form(ctx, dialog_id))
-            return Outcome()
-
-        outcome = await self._run(ref, read)
-        return result[0] if result else outcome
+        return await self._run(
+            ref, lambda ctx: self.dialogs.form(ctx, dialog_id), lambda _: Outcome()
+        )
 
     async def submit_form(self, ref: UserRef, dialog_id: str, values: dict[str, str]) -> FormResult:
         """Submit a whole form: errors per field (nothing saved), or the flow's outcome."""
-        result: list[FormResult] = []
-
-        async def submit(ctx: Context) -> Outcome:
-            submitted = await self.dialogs.submit(ctx, dialog_id, values)
-            result.append(submitted)
-            if submitted.errors:
-                raise _FormInvalid()
-            assert submitted.outcome is not None
-            return submitted.outcome
-
-        outcome = await self._run(ref, submit)
-        if result and result[0].errors:
-            return result[0]
-        return FormResult(outcome=outcome)
-
-    async def system(self, work: Callable[[Context], Awaitable[object]]) -> None:
-        """Run periodic work (expiring requests, lifting pauses) as nobody in particular;
-        its notices go to the outbox in the same transaction."""
-        ref = UserRef(Platform("console"), "", "system", display_name="mentorhub")
-
-        async def run(ctx: Context) -> Outcome:
-            await work(ctx)
-            return Outcome()
-
-        outcome = await self._run(ref, run)
-        if outcome.replies:  # only errors produce replies here
-            log.error("system task failed: %s", outcome.replies[0].text)
+        result = await self._run(
+            ref,
+            lambda ctx: self.dialogs.submit(ctx, dialog_id, values),
+            lambda submitted: None if submitted.errors else submitted.outcome,
+        )
+        return result if isinstance(result, FormResult) else FormResult(outcome=result)
 
     async def _run(
-        self, ref: UserRef, work: Callable[[Context], Awaitable[Outcome | list[Reply]]]
-    ) -> Outcome:
+        self,
+        ref: UserRef,
+        work: Callable[[Context], Awaitable[T]],
+        kept: Callable[[T], Outcome | None],
+    ) -> T | Outcome:
+        """Run ``work`` as the person behind ``ref`` in one unit of work; return its result.
+
+        ``kept`` names the Outcome the result brings about: its notices are written to the
+        outbox and everything is committed together, then its space posts go out. None
+        keeps nothing (a form with field errors): the unit of work rolls back. An error
+        becomes an Outcome telling the person, and nothing is saved either.
+        """
         try:
             async with self._uow_factory() as uow:
                 ctx = Context(
@@ -187,8 +173,9 @@ class Hub:
                 if ctx.account is not None:
                     ctx.person = await uow.people.get(ctx.account.person_id)
                 result = await work(ctx)
-                outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
-                outcome.notices.extend(ctx.notices)
+                outcome = kept(result)
+                if outcome is None:
+                    return result  # leaving the unit of work uncommitted rolls it back
                 for notice in outcome.notices:
                     await uow.outbox.add(
                         OutboxMessage(
@@ -201,8 +188,6 @@ class Hub:
                         )
                     )
                 await uow.commit()
-        except _FormInvalid:
-            return Outcome()
         except MentorhubError as error:
             return Outcome(replies=[Reply(error.user_text(), is_error=True, choices=error.choices)])
         except Exception:
@@ -210,7 +195,7 @@ class Hub:
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
-        return outcome
+        return result
 
     async def _post_in_space(self, post: SpacePost) -> list[Reply]:
         """After the commit, so nothing is posted for a change that was rolled back. Best
@@ -231,22 +216,23 @@ class Hub:
             return [Reply(post.confirmation)] if post.confirmation else []
         return [Reply("(I can't post in groups or channels on this messenger, so I didn't.)")]
 
-    async def _command(self, ctx: Context, verb: str, text: str) -> Outcome | list[Reply]:
+    async def _command(self, ctx: Context, verb: str, text: str) -> Outcome:
         verb = verb.strip().lstrip("/").lower()
         spec = self.registry.get(verb)
         if spec is None:
-            return self._unknown(ctx, verb)
+            return Outcome(self._unknown(ctx, verb))
         if spec.access is not Access.ANYONE and ctx.person is None:
             raise NotRegistered()
         args = spec.parse(text)
-        ctx.extra["verb"] = spec.name
-        if spec.access is Access.COORDINATOR:
+        ctx.verb = spec.name
+        before = await ctx.uow.dialogs.active(ctx.actor)
+        if isinstance(spec.handler, ForCoordinators):
             if self._coordinator_guard is None:
                 raise NotAllowed("Only a program's coordinators can do that.")
-            await self._coordinator_guard(ctx, spec, args)
-        before = await ctx.uow.dialogs.active(ctx.actor)
-        result = await spec.handler(ctx, args)
-        outcome = result if isinstance(result, Outcome) else Outcome(replies=list(result))
+            program = await self._coordinator_guard(ctx, spec, args)
+            outcome = await spec.handler.handler(ctx, args, program)
+        else:
+            outcome = await spec.handler(ctx, args)
         await self._remind_open_dialog(ctx, spec, outcome, before)
         return outcome
 
@@ -314,8 +300,12 @@ class Hub:
         return [Reply("That button doesn't work any more. Send `help` to carry on.")]
 
 
-class _FormInvalid(Exception):
-    """Rolls back a form submission with field errors (they travel in the FormResult)."""
+def _kept(outcome: Outcome) -> Outcome:
+    return outcome
+
+
+async def _replied(result: Awaitable[Outcome | list[Reply]]) -> Outcome:
+    return as_outcome(await result)
 
 
 def _quote(value: str) -> str:

@@ -1,21 +1,27 @@
 """What each due item does when it comes due; the weekly digest; the unreachable hook.
 
-The schedule itself comes from core/commands/schedule.py. Handlers look again at the
+The schedule itself comes from core/services/schedule.py. Handlers look again at the
 pair when an item comes due, so anything that slipped through (a pause, a new agreement
 version, a period that closed while we were down) is recorded as missed, not nudged.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 
-from core.clock import ManualClock
-from core.commands.checkins import settle_periods
-from core.commands.common import agreement_in_force, fmt_day, names
-from core.commands.coordinator import status_reply
-from core.commands.lifecycle import INDEFINITELY, pause_pair
-from core.commands.schedule import (
+from core.dispatch import DueHandler, Missed, Verdict, WorkContext, respect_quiet_hours
+from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
+from core.model import Agreement, Pair, PairStatus, Role
+from core.ports import DueItem, OutboxMessage
+from core.scheduling import next_allowed
+from core.services import Work
+from core.services.health import program_status
+from core.services.lookups import agreement_in_force, names
+from core.services.pairing import tell_coordinators
+from core.services.pauses import INDEFINITELY, pause_pair
+from core.services.periods import MISSED, settle_periods, trailing_misses
+from core.services.schedule import (
     AGREEMENT_END,
     CHECKIN_CLOSE,
     CHECKIN_OPEN,
@@ -23,61 +29,43 @@ from core.commands.schedule import (
     MEETING_REMINDER,
     MIDPOINT,
 )
-from core.context import Context
-from core.dialogs import DialogEngine
-from core.dispatch import Missed, Verdict, WorkContext, respect_quiet_hours
-from core.identity import Platform, UserRef
-from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
-from core.model import Agreement, Pair, PairStatus, Role
-from core.ports import DueItem, OutboxMessage
-from core.scheduling import next_allowed
+from core.services.wording import fmt_day
 from core.settings import CoreSettings
 
 LATE = timedelta(hours=12)
-_SYSTEM = UserRef(Platform("console"), "", "system", display_name="mentorhub")
 
 
 # --- when items come due -------------------------------------------------------------------
 
 
-def system_context(work: WorkContext) -> Context:
-    """A Context for scheduled work: no actor, the pass's own 'now'."""
-    return Context(
-        uow=work.uow, clock=ManualClock(work.now), settings=CoreSettings(),
-        dialogs=DialogEngine(()), ref=_SYSTEM,
-    )  # fmt: skip
+PairHandler = Callable[[Work, DueItem, Pair, Agreement], Awaitable[Verdict]]
 
 
-Handler = Callable[[Context, DueItem, Pair, Agreement], Awaitable[Verdict]]
+def pair_handler(handler: PairHandler, settings: CoreSettings) -> DueHandler:
+    """Load the pair and its agreement; skip items whose pair moved on. The handler works
+    with the configured settings, like every command does."""
 
-
-def pair_handler(handler: Handler) -> Callable[[WorkContext, DueItem], Awaitable[Verdict]]:
-    """Load the pair and its agreement; skip items whose pair moved on."""
-
-    async def handle(work: WorkContext, item: DueItem) -> Verdict:
-        ctx = system_context(work)
-        pair = await ctx.uow.pairs.get(int(item.payload["pair_id"]))
+    async def handle(ctx: WorkContext, item: DueItem) -> Verdict:
+        work = Work(ctx.uow, ctx.now, settings)
+        pair = await work.uow.pairs.get(int(item.payload["pair_id"]))
         if pair is None or pair.status is not PairStatus.ACTIVE:
             return Missed("the pair is not active")
-        agreement = await agreement_in_force(ctx, pair)
+        agreement = await agreement_in_force(work.uow, pair)
         if agreement is None or agreement.version != item.payload.get("version"):
             return Missed("the agreement changed")
-        verdict = await handler(ctx, item, pair, agreement)
-        if not isinstance(verdict, list):  # Missed or Defer
-            return verdict
-        return [*verdict, *ctx.notices]  # plus what the handler's use cases queued
+        return await handler(work, item, pair, agreement)
 
     return handle
 
 
-async def _shared(ctx: Context, item: DueItem, pair: Pair, reply: Reply, to_both: Reply) -> Notice:
+async def _shared(work: Work, item: DueItem, pair: Pair, reply: Reply, to_both: Reply) -> Notice:
     """A reminder both partners get alike: one post where they share a pair space, unless
     it is the partner's quiet time now (a group post would wake them; their own copy waits
     for their morning)."""
     partner_id = pair.partner_of(item.person_id)
-    partner = await ctx.uow.people.get(partner_id)
-    awake = partner is not None and ctx.now() >= next_allowed(
-        ctx.now(), partner.timezone, quiet_start=partner.quiet_start, quiet_end=partner.quiet_end
+    partner = await work.uow.people.get(partner_id)
+    awake = partner is not None and work.now >= next_allowed(
+        work.now, partner.timezone, quiet_start=partner.quiet_start, quiet_end=partner.quiet_end
     )
     space = PairSpaceCopy(partner_id, to_both) if awake else None
     return Notice(item.person_id, reply, key="", pair_space=space)
@@ -93,16 +81,16 @@ def _pause_button(pair: Pair) -> Choice:
     return Choice("Pause", Action.command("pause", f"pair={pair.id}").encode())
 
 
-async def _partner_name(ctx: Context, pair: Pair, person_id: int) -> str:
-    (name,) = await names(ctx, pair.partner_of(person_id))
+async def _partner_name(work: Work, pair: Pair, person_id: int) -> str:
+    (name,) = await names(work.uow, pair.partner_of(person_id))
     return name
 
 
-async def on_checkin_open(ctx: Context, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+async def on_checkin_open(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
     _, closes = agreement.period_bounds(item.period)
-    if ctx.now().date() >= closes:
+    if work.now.date() >= closes:
         return Missed("the period ended before we could open it")
-    partner = await _partner_name(ctx, pair, item.person_id)
+    partner = await _partner_name(work, pair, item.person_id)
     reply = Reply(
         f"Check-in {item.period + 1} with {partner} is open until {fmt_day(closes)}. "
         "It takes two minutes: did you meet, progress, blockers, a rating.",
@@ -113,9 +101,9 @@ async def on_checkin_open(ctx: Context, item: DueItem, pair: Pair, agreement: Ag
 
 
 async def on_meeting_reminder(
-    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
+    work: Work, item: DueItem, pair: Pair, agreement: Agreement
 ) -> Verdict:
-    partner = await _partner_name(ctx, pair, item.person_id)
+    partner = await _partner_name(work, pair, item.person_id)
     how = f"by {agreement.mode.value} ({agreement.channel}) for about {agreement.meeting_minutes}"
     reply = Reply(
         f"Tomorrow a new period starts: you agreed to meet {partner} {how} minutes. "
@@ -126,26 +114,26 @@ async def on_meeting_reminder(
         f"Tomorrow a new period starts: you agreed to meet {how} minutes. Have you two set a time?",
         title="Meeting reminder",
     )
-    return [await _shared(ctx, item, pair, reply, to_both)]
+    return [await _shared(work, item, pair, reply, to_both)]
 
 
-async def _answered(ctx: Context, pair: Pair, period: int, person_id: int) -> bool:
+async def _answered(work: Work, pair: Pair, period: int, person_id: int) -> bool:
     assert pair.id is not None
-    for checkin in await ctx.uow.checkins.of_pair(pair.id):
+    for checkin in await work.uow.checkins.of_pair(pair.id):
         if checkin.period == period and checkin.id is not None:
             return any(
-                a.person_id == person_id for a in await ctx.uow.answers.of_checkin(checkin.id)
+                a.person_id == person_id for a in await work.uow.answers.of_checkin(checkin.id)
             )
     return False
 
 
 async def on_checkin_reminder(
-    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
+    work: Work, item: DueItem, pair: Pair, agreement: Agreement
 ) -> Verdict:
-    if await _answered(ctx, pair, item.period, item.person_id):
+    if await _answered(work, pair, item.period, item.person_id):
         return []  # already answered: nothing to say
     _, closes = agreement.period_bounds(item.period)
-    if ctx.now().date() >= closes:
+    if work.now.date() >= closes:
         return Missed("the period is over")
     reply = Reply(
         f"A friendly reminder: your check-in for pair #{pair.id} closes {fmt_day(closes)}.",
@@ -154,19 +142,17 @@ async def on_checkin_reminder(
     return [Notice(item.person_id, reply, key="")]
 
 
-async def on_midpoint(ctx: Context, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+async def on_midpoint(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
     reply = Reply(
         "You're halfway through your agreement. Take two minutes for the midpoint review: "
         "how is it going, and does the agreement still fit?",
         title="Midpoint review",
         choices=(Choice("Start the review", Action.command("review", f"pair={pair.id}").encode()),),
     )
-    return [await _shared(ctx, item, pair, reply, reply)]
+    return [await _shared(work, item, pair, reply, reply)]
 
 
-async def on_agreement_end(
-    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
-) -> Verdict:
+async def on_agreement_end(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
     reply = Reply(
         f"Your agreement for pair #{pair.id} reaches its end date today. Carry on with a new "
         "end date, or close the pair with a short survey?",
@@ -176,44 +162,28 @@ async def on_agreement_end(
             Choice("Close the pair", Action.command("end", f"pair={pair.id}").encode()),
         ),
     )
-    return [await _shared(ctx, item, pair, reply, reply)]
+    return [await _shared(work, item, pair, reply, reply)]
 
 
-async def trailing_misses(ctx: Context, pair: Pair, person_id: int) -> int:
-    """Closed periods in a row (newest first, pauses skipped) this person didn't answer."""
-    assert pair.id is not None
-    misses = 0
-    for checkin in reversed(await ctx.uow.checkins.of_pair(pair.id)):
-        if checkin.status == "open":
-            continue
-        if checkin.status == "paused":
-            continue
-        assert checkin.id is not None
-        if any(a.person_id == person_id for a in await ctx.uow.answers.of_checkin(checkin.id)):
-            break
-        misses += 1
-    return misses
-
-
-async def on_checkin_close(
-    ctx: Context, item: DueItem, pair: Pair, agreement: Agreement
-) -> Verdict:
-    """Record the period, then escalate silence: reminder, partner, coordinator.
+async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+    """Record the period — the one place a period is settled as it closes — then escalate
+    silence: reminder, partner, coordinator.
 
     Handled late (we were down), it only records: our outage is not their silence.
     """
+    uow = work.uow
     _, closes = agreement.period_bounds(item.period)
-    await settle_periods(ctx, pair, agreement, max(closes, ctx.now().date()))
-    if ctx.now() - item.due_at > LATE:
+    await settle_periods(uow, pair, agreement, max(closes, work.now.date()), fill=MISSED)
+    if work.now - item.due_at > LATE:
         return []
-    program = await ctx.uow.programs.get(pair.program_id)
+    program = await uow.programs.get(pair.program_id)
     assert program is not None and pair.id is not None
     notices: list[Notice] = []
     for person_id in (pair.mentee_id, pair.mentor_id):
-        misses = await trailing_misses(ctx, pair, person_id)
+        misses = await trailing_misses(uow, pair, person_id)
         if misses == 0:
             continue
-        (name,) = await names(ctx, person_id)
+        (name,) = await names(uow, person_id)
         partner = pair.partner_of(person_id)
         if misses == program.remind_after_misses:
             notices.append(Notice(person_id, Reply(
@@ -228,32 +198,35 @@ async def on_checkin_close(
             ), key=f"miss{misses}:partner:{person_id}"))  # fmt: skip
         if misses >= program.coordinator_after_misses:
             paused = program.auto_pause and pair.status is PairStatus.ACTIVE
-            for coordinator in [
-                e.person_id
-                for e in await ctx.uow.enrollments.of_program(program.id or 0, Role.COORDINATOR)
-            ]:
-                notices.append(Notice(coordinator, Reply(
-                    f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
-                    + (" The pair is paused until one of them resumes." if paused else ""),
-                    title="A pair needs attention",
-                ), key=f"miss{misses}:coordinator:{coordinator}:{person_id}"))  # fmt: skip
+            attention = Reply(
+                f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
+                + (" The pair is paused until one of them resumes." if paused else ""),
+                title="A pair needs attention",
+            )
+            notices += await tell_coordinators(
+                uow, program, attention, key=f"miss{misses}:coordinator:{person_id}"
+            )
             if paused:
-                await pause_pair(
-                    ctx, pair, INDEFINITELY, "mentorhub (after several missed check-ins)"
+                notices += await pause_pair(
+                    work,
+                    pair,
+                    INDEFINITELY,
+                    "mentorhub (after several missed check-ins)",
+                    today=work.now.date(),
+                    until_label="further notice",
                 )
     return notices
 
 
-async def weekly_digest(work: WorkContext) -> Sequence[Notice]:
-    """Each coordinator's weekly summary of each program they run."""
-    ctx = system_context(work)
+async def weekly_digest(ctx: WorkContext) -> Sequence[Notice]:
+    """Each coordinator's weekly summary of each program they run. Reads only."""
     notices = []
     for program in await ctx.uow.programs.all():
         assert program.id is not None
         coordinators = await ctx.uow.enrollments.of_program(program.id, Role.COORDINATOR)
         if not coordinators:
             continue
-        reply = await status_reply(ctx, program, title=f"{program.name}: this week")
+        reply = await program_status(ctx.uow, ctx.now, program, title=f"{program.name}: this week")
         for enrollment in coordinators:
             notices.append(Notice(enrollment.person_id, reply, key=f"program:{program.id}"))
     return notices
@@ -265,8 +238,8 @@ async def on_unreachable(
     """Nobody can reach this person: tell their partners and coordinators once a week."""
     if await work.uow.outbox.unreachable_since(person_id, work.now - timedelta(days=7)) > 1:
         return []
-    ctx = system_context(work)
-    (name,) = await names(ctx, person_id)
+    uow = work.uow
+    (name,) = await names(uow, person_id)
     text = (
         f"I can't reach {name} on their messenger right now (they may have blocked or left it). "
         "If you're in touch, ask them to message mentorhub again (e.g. send /start) and "
@@ -274,15 +247,13 @@ async def on_unreachable(
     )
     told: set[int] = set()
     notices = []
-    for pair in await ctx.uow.pairs.of_person(person_id):
+    for pair in await uow.pairs.of_person(person_id):
         if not pair.status.is_open or pair.status is PairStatus.AWAITING:
             continue
         partner = pair.partner_of(person_id)
-        program = await ctx.uow.programs.get(pair.program_id)
+        program = await uow.programs.get(pair.program_id)
         coordinators = (
-            await ctx.uow.enrollments.of_program(pair.program_id, Role.COORDINATOR)
-            if program
-            else []
+            await uow.enrollments.of_program(pair.program_id, Role.COORDINATOR) if program else []
         )
         for recipient in (partner, *(e.person_id for e in coordinators)):
             if recipient not in told and recipient != person_id:
@@ -293,8 +264,9 @@ async def on_unreachable(
     return notices
 
 
-def due_handlers() -> dict[str, Callable[[WorkContext, DueItem], Awaitable[Verdict]]]:
-    nudges: dict[str, Handler] = {
+def due_handlers(settings: CoreSettings) -> Mapping[str, DueHandler]:
+    """Handlers by due-item kind, working with the configured ``settings``."""
+    nudges: dict[str, PairHandler] = {
         CHECKIN_OPEN: on_checkin_open,
         MEETING_REMINDER: on_meeting_reminder,
         CHECKIN_REMINDER: on_checkin_reminder,
@@ -302,4 +274,4 @@ def due_handlers() -> dict[str, Callable[[WorkContext, DueItem], Awaitable[Verdi
         AGREEMENT_END: on_agreement_end,
     }
     nudges[CHECKIN_CLOSE] = on_checkin_close
-    return {kind: respect_quiet_hours(pair_handler(fn)) for kind, fn in nudges.items()}
+    return {kind: respect_quiet_hours(pair_handler(fn, settings)) for kind, fn in nudges.items()}

@@ -21,7 +21,8 @@ from core.text import clean_date, clean_int, clean_text, clean_timezone
 
 if TYPE_CHECKING:
     from core.context import Context
-    from core.messages import Outcome, Reply
+    from core.messages import Outcome
+    from core.model import Program
 
 VERB_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # every messenger's command-name rules, intersected
 SUMMARY_MAX = 100  # the shortest limit on a command's description among the messengers
@@ -80,14 +81,24 @@ class Arg:
         return clean_text(raw, what=what, limit=self.max_len)
 
 
-Handler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome | list[Reply]"]]
+Handler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome"]]
+ProgramHandler = Callable[["Context", Mapping[str, Any], "Program"], Awaitable["Outcome"]]
+
+
+@dataclass(frozen=True, slots=True)
+class ForCoordinators:
+    """The handler of a coordinator command. The hub runs it only once the coordinator
+    guard has found the program named by the spec's ``program_arg`` and checked that the
+    actor coordinates it, and hands it that program."""
+
+    handler: ProgramHandler
 
 
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str
     summary: str
-    handler: Handler
+    handler: Handler | ForCoordinators
     args: tuple[Arg, ...] = ()
     access: Access = Access.REGISTERED
     program_arg: str | None = None  # the arg naming the program a coordinator must run
@@ -104,6 +115,10 @@ class CommandSpec:
             raise ValueError(f"summary of {self.name!r} exceeds {SUMMARY_MAX} characters")
         if self.access is Access.COORDINATOR and self.program_arg is None:
             raise ValueError(f"coordinator command {self.name!r} must name its program_arg")
+        if (self.access is Access.COORDINATOR) != isinstance(self.handler, ForCoordinators):
+            raise ValueError(
+                f"{self.name!r}: coordinator commands, and only they, take ForCoordinators"
+            )
         rests = [a for a in self.args if a.rest]
         if rests and rests[-1] is not self.args[-1]:
             raise ValueError(f"only the last argument of {self.name!r} may take the rest")

@@ -3,7 +3,7 @@
 Inbound, every interaction (slash command, autocomplete, button, modal) arrives at one
 ``on_interaction`` handler: it drops replays (a bounded set of handled interaction ids),
 translates the payload (translate.py) into a hub call, and answers. DMs to the bot arrive
-as MESSAGE_CREATE and become ``hub.message`` (Discord includes DM content without the
+as MESSAGE_CREATE and become a core ``Message`` (Discord includes DM content without the
 privileged message-content intent). Guild channel text is never read; a free-text answer
 in a guild goes through a modal opened by a "Type your answer" button.
 
@@ -211,7 +211,7 @@ def inert_view(message: DiscordMessage) -> discord.ui.View:
 
 
 def answer_modal() -> discord.ui.Modal:
-    """One text input; its submission becomes ``hub.message``. Stopped for the same reason
+    """One text input; its submission becomes a core ``Message``. Stopped for the same reason
     as :func:`inert_view`: the submission is read in ``on_interaction``."""
     modal = discord.ui.Modal(title=ANSWER_MODAL_TITLE, custom_id=ANSWER_MODAL_ID, timeout=None)
     modal.add_item(

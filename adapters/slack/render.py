@@ -9,7 +9,7 @@ are sent as they are (escaping them would show ``&amp;`` literally).
 
 Buttons: a block's ``action_id`` must be unique within the block, so each button gets
 ``mh:<n>`` (n counts across the message) and carries the core's compact action id in its
-``value``; one listener matches ``^mh:\\d+$`` and hands ``value`` to ``hub.action``.
+``value``; one listener matches ``^mh:\\d+$`` and hands ``value`` to the hub as a ``Press``.
 A prompt of a form-capable dialog also gets a "Fill in as a form" button, ``mh:form`` with the
 dialog id as its value, which opens the rest of the dialog as a modal (see forms.py).
 """

@@ -8,7 +8,7 @@ from typing import Any
 from core.commands.agreements import AGREEMENT, agreement_commands
 from core.commands.announcements import announcement_commands
 from core.commands.checkins import CHECKIN, checkin_commands
-from core.commands.common import coordinator_guard
+from core.commands.common import coordinates_any, coordinator_guard
 from core.commands.coordinator import coordinator_commands
 from core.commands.goals import NOTE, goal_commands
 from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
@@ -18,7 +18,7 @@ from core.commands.programs import ENROLLMENT, program_commands
 from core.context import Context
 from core.dialogs import DialogEngine, Flow
 from core.errors import NotFound
-from core.messages import Reply
+from core.messages import Outcome, Reply
 from core.registry import Access, Registry
 
 FLOWS: tuple[Flow, ...] = (
@@ -36,7 +36,7 @@ FLOWS: tuple[Flow, ...] = (
 def build_registry() -> Registry:
     registry = Registry()
 
-    async def cmd_help(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+    async def cmd_help(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         verb = args.get("command")
         if verb:
             spec = registry.get(str(verb).lstrip("/"))
@@ -44,14 +44,16 @@ def build_registry() -> Registry:
                 guesses = registry.suggest(str(verb))
                 hint = f"Did you mean `{guesses[0]}`?" if guesses else "Send `help` for the list."
                 raise NotFound(f"There's no command '{str(verb)[:32]}'.", hint=hint)
-            return [Reply(spec.help_text(), title=f"help: {spec.name}")]
-        coordinator = ctx.extra.get("is_coordinator", True)
-        return [
-            Reply(
-                registry.overview(registered=ctx.person is not None, coordinator=bool(coordinator)),
-                title="What you can do",
-            )
-        ]
+            return Outcome([Reply(spec.help_text(), title=f"help: {spec.name}")])
+        coordinator = ctx.person is not None and await coordinates_any(ctx)
+        return Outcome(
+            [
+                Reply(
+                    registry.overview(registered=ctx.person is not None, coordinator=coordinator),
+                    title="What you can do",
+                )
+            ]
+        )
 
     registry.extend(people_commands(cmd_help))
     for commands in (

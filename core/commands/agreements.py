@@ -21,13 +21,13 @@ from core.commands.common import (
     require_status,
 )
 from core.commands.programs import cadence_label, parse_cadence
-from core.commands.schedule import schedule_pair
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
-from core.messages import Action, Choice, ChoiceStyle, Field, Outcome, Reply
+from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import Agreement, Mode, PairStatus, Role
 from core.registry import CommandSpec
+from core.services.schedule import schedule_pair
 from core.text import SHORT_TEXT_MAX, clean_date, clean_int, clean_text
 
 KEEP = "=keep"
@@ -274,7 +274,7 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
         )
     )
     partner = pair.partner_of(ctx.my_id())
-    ctx.notify(
+    proposed = Notice(
         partner,
         Reply(
             f"{ctx.me().name} proposed {'a change to ' if agreement.version > 1 else ''}your "
@@ -293,15 +293,12 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
         key=f"pair:{pair.id}:agreement:{agreement.version}:proposed",
     )
     (partner_name,) = await names(ctx, partner)
-    return Outcome(
-        [
-            Reply(
-                f"Sent to {partner_name}. It's in force when they confirm.",
-                title=f"Your proposal (version {agreement.version})",
-                fields=agreement_fields(agreement),
-            )
-        ]
+    sent = Reply(
+        f"Sent to {partner_name}. It's in force when they confirm.",
+        title=f"Your proposal (version {agreement.version})",
+        fields=agreement_fields(agreement),
     )
+    return Outcome([sent], [proposed])
 
 
 AGREEMENT = Flow(
@@ -360,7 +357,7 @@ async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, AGREEMENT.name, data)
 
 
-async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     proposal = await pending_proposal(ctx, pair)
     if proposal is None:
@@ -381,20 +378,18 @@ async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     if pair.status is PairStatus.AGREEING:
         pair.status = PairStatus.ACTIVE
         await ctx.uow.pairs.save(pair)
-    await schedule_pair(ctx, pair, proposal, today=ctx.now().date())
+    await schedule_pair(ctx.work, pair, proposal, today=ctx.now().date())
     reply = Reply(
         f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
         f"Your first check-in opens {fmt_day(proposal.starts_on)}.",
         title="Agreement confirmed",
         fields=agreement_fields(proposal),
     )
-    ctx.notify(
-        pair.partner_of(me), reply, key=f"pair:{pair.id}:agreement:{proposal.version}:confirmed"
-    )
-    return [reply]
+    key = f"pair:{pair.id}:agreement:{proposal.version}:confirmed"
+    return Outcome([reply], [Notice(pair.partner_of(me), reply, key=key)])
 
 
-async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     replies = []
     current = await agreement_in_force(ctx, pair)
@@ -435,7 +430,7 @@ async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
                 ),
             )
         )
-    return replies
+    return Outcome(replies)
 
 
 def agreement_commands() -> list[CommandSpec]:

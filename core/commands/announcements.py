@@ -13,16 +13,15 @@ from typing import Any
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
 from core.errors import InvalidInput
-from core.messages import Outcome, Reply, SpacePost
+from core.messages import Notice, Outcome, Reply, SpacePost
 from core.model import Program
-from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.settings import CoreSettings
 
 ANNOUNCEMENT_MAX = 2000
 
 
-async def cmd_link(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    program: Program = ctx.extra["program"]
+async def cmd_link(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     here = f"{ctx.ref.platform.value}:{ctx.ref.space}" if ctx.ref.space else ""
     channel = ctx.ref.channel or program.channel  # a channel inside a server: post there
     space = _posting_place(ctx.settings, here, channel)
@@ -50,8 +49,7 @@ async def cmd_link(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     )
 
 
-async def cmd_announce(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    program: Program = ctx.extra["program"]
+async def cmd_announce(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     announcement = Reply(args["message"], title=f"Announcement: {program.name}")
     people = {
@@ -60,12 +58,15 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if enrollment.active and enrollment.person_id != ctx.my_id()
     }
     key = f"announce:{program.id}:{ctx.now():%Y%m%d%H%M%S%f}"
-    for person_id in sorted(people):
-        ctx.notify(person_id, announcement, key=key, kind="announcement")
+    notices = [
+        Notice(person_id, announcement, key=key, kind="announcement")
+        for person_id in sorted(people)
+    ]
     space = announcement_space(ctx.settings, program)
     posts = [SpacePost(space, announcement, "Posted in its group too.")] if space else []
     return Outcome(
         replies=[Reply(f"Sent to {_people(len(people))} in {program.name}.")],
+        notices=notices,
         space_posts=posts,
     )
 
@@ -96,7 +97,7 @@ def announcement_commands() -> list[CommandSpec]:
         CommandSpec(
             "link",
             "Post a program's announcements in this group",
-            cmd_link,
+            ForCoordinators(cmd_link),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
@@ -106,7 +107,7 @@ def announcement_commands() -> list[CommandSpec]:
         CommandSpec(
             "announce",
             "Send an announcement to everyone in a program",
-            cmd_announce,
+            ForCoordinators(cmd_announce),
             args=(
                 PROGRAM_ARG,
                 Arg(

@@ -1,54 +1,28 @@
 """Check-ins: one per agreed period; a few taps each; the mentee's answers brief the mentor.
 
-Periods come from the agreement in force (start + n x cadence). A period that closed with
-no answers is recorded as missed; while a pair is paused its periods are recorded as paused.
-Answers can be changed until the period closes.
+Answers can be changed until the period closes. What a closed period counts as (done,
+partial, missed, paused) and when that is recorded: core/services/periods.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
 from core.commands.common import PAIR_OPT, agreement_in_force, fmt_day, local_today, my_pair, names
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
 from core.errors import Conflict, NotFound
-from core.messages import Action, Choice, Field, Outcome, Reply
+from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import Agreement, CheckIn, CheckInAnswer, Pair, PairStatus
 from core.registry import CommandSpec
+from core.services.periods import checkins_to_show
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_int, clean_text
 
 
-async def settle_periods(
-    ctx: Context, pair: Pair, agreement: Agreement, today: date, *, fill: str = "missed"
-) -> list[CheckIn]:
-    """Record every period that closed before ``today``: done, partial, missed (or ``fill``)."""
-    assert pair.id is not None
-    existing = {c.period: c for c in await ctx.uow.checkins.of_pair(pair.id)}
-    closed_until = min(max(agreement.period_of(today), 0), agreement.period_count)
-    if today >= agreement.ends_on:
-        closed_until = agreement.period_count
-    changed = []
-    for period in range(closed_until):
-        checkin = existing.get(period)
-        if checkin is None:
-            opens, closes = agreement.period_bounds(period)
-            checkin = await ctx.uow.checkins.add(
-                CheckIn(pair.id, period, opens, closes, status=fill)
-            )
-            changed.append(checkin)
-        elif checkin.status == "open":
-            assert checkin.id is not None
-            answered = len(await ctx.uow.answers.of_checkin(checkin.id))
-            checkin.status = "done" if answered >= 2 else "partial" if answered else fill
-            await ctx.uow.checkins.save(checkin)
-            changed.append(checkin)
-    return changed
-
-
 async def current_checkin(ctx: Context, pair: Pair, agreement: Agreement) -> CheckIn:
+    """This period's check-in row, created on the first answer. Earlier periods are left
+    to their close handler: answering now doesn't decide what they were."""
     today = local_today(ctx)
     if today < agreement.starts_on:
         raise Conflict(f"Your first check-in opens {fmt_day(agreement.starts_on)}.")
@@ -57,7 +31,6 @@ async def current_checkin(ctx: Context, pair: Pair, agreement: Agreement) -> Che
             "Your agreement has reached its end date.",
             hint="Agree on a new end date with `agree`, or close the pair with `end`.",
         )
-    await settle_periods(ctx, pair, agreement, today)
     period = agreement.period_of(today)
     assert pair.id is not None
     for checkin in await ctx.uow.checkins.of_pair(pair.id):
@@ -179,31 +152,25 @@ async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
     partner = pair.partner_of(me)
     (my_name,) = await names(ctx, me)
     version = f":{ctx.now():%Y%m%d%H%M%S}" if mine else ""
-    if me == pair.mentee_id:
-        ctx.notify(
-            partner,
-            Reply(
-                f"{my_name} checked in{' (updated)' if mine else ''}. Their brief:",
-                title=f"Check-in {checkin.period + 1}, pair #{pair.id}",
-                fields=brief_fields(answer),
-            ),
-            key=f"pair:{pair.id}:brief:{checkin.period}{version}",
-        )
-    elif not mine:
-        ctx.notify(
-            partner,
-            Reply(f"{my_name} checked in for period {checkin.period + 1}."),
-            key=f"pair:{pair.id}:mentor-checked-in:{checkin.period}",
-        )
-    return Outcome(
-        [
-            Reply(
-                f"Thanks — check-in {checkin.period + 1} recorded. You can change it until "
-                f"{fmt_day(checkin.closes_on)} by sending `checkin` again.",
-                title="Check-in saved",
-            )
-        ]
+    saved = Reply(
+        f"Thanks — check-in {checkin.period + 1} recorded. You can change it until "
+        f"{fmt_day(checkin.closes_on)} by sending `checkin` again.",
+        title="Check-in saved",
     )
+    outcome = Outcome([saved])
+    if me == pair.mentee_id:
+        brief = Reply(
+            f"{my_name} checked in{' (updated)' if mine else ''}. Their brief:",
+            title=f"Check-in {checkin.period + 1}, pair #{pair.id}",
+            fields=brief_fields(answer),
+        )
+        key = f"pair:{pair.id}:brief:{checkin.period}{version}"
+        outcome.notices.append(Notice(partner, brief, key=key))
+    elif not mine:
+        told = Reply(f"{my_name} checked in for period {checkin.period + 1}.")
+        key = f"pair:{pair.id}:mentor-checked-in:{checkin.period}"
+        outcome.notices.append(Notice(partner, told, key=key))
+    return outcome
 
 
 CHECKIN = Flow(
@@ -246,7 +213,7 @@ async def cmd_checkin(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, CHECKIN.name, data)
 
 
-async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     if pair.mentor_id != ctx.my_id():
         raise Conflict(
@@ -258,40 +225,41 @@ async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         for answer in await ctx.uow.answers.of_checkin(checkin.id):
             if answer.person_id == pair.mentee_id:
                 (mentee,) = await names(ctx, pair.mentee_id)
-                return [
-                    Reply(
-                        f"{mentee}, check-in {checkin.period + 1}:",
-                        title="Brief",
-                        fields=brief_fields(answer),
-                    )
-                ]
+                return Outcome(
+                    [
+                        Reply(
+                            f"{mentee}, check-in {checkin.period + 1}:",
+                            title="Brief",
+                            fields=brief_fields(answer),
+                        )
+                    ]
+                )
     raise NotFound("Your mentee hasn't checked in yet.")
 
 
-async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     agreement = await agreement_in_force(ctx, pair)
     if agreement is None:
         raise Conflict("Check-ins start once your agreement is confirmed.")
-    await settle_periods(ctx, pair, agreement, local_today(ctx))
     assert pair.id is not None
     me = ctx.my_id()
     lines = []
-    for checkin in await ctx.uow.checkins.of_pair(pair.id):
-        assert checkin.id is not None
-        mine = next(
-            (a for a in await ctx.uow.answers.of_checkin(checkin.id) if a.person_id == me), None
-        )
+    for checkin in await checkins_to_show(ctx.uow, pair, agreement, local_today(ctx)):
+        answers = await ctx.uow.answers.of_checkin(checkin.id) if checkin.id is not None else []
+        mine = next((a for a in answers if a.person_id == me), None)
         detail = f" — you: met {'yes' if mine.met else 'no'}, rated {mine.rating}/5" if mine else ""
         lines.append(f"{checkin.period + 1}. {fmt_day(checkin.opens_on)}: {checkin.status}{detail}")
     choices = (Choice("Check in now", Action.command("checkin", f"pair={pair.id}").encode()),)
-    return [
-        Reply(
-            "\n".join(lines) or "No check-ins yet.",
-            title=f"Check-ins, pair #{pair.id}",
-            choices=choices,
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                "\n".join(lines) or "No check-ins yet.",
+                title=f"Check-ins, pair #{pair.id}",
+                choices=choices,
+            )
+        ]
+    )
 
 
 def checkin_commands() -> list[CommandSpec]:

@@ -13,6 +13,8 @@ from core.identity import Person
 from core.messages import Action, Choice
 from core.model import Agreement, Enrollment, Pair, PairStatus, Program, Role
 from core.registry import Arg, ArgKind, CommandSpec
+from core.services import lookups
+from core.services.wording import fmt_day as fmt_day  # commands format days through here
 
 PAIR_OPT = Arg(
     "pair", ArgKind.INT, "which pair (if you have several)",
@@ -29,10 +31,6 @@ def local_today(ctx: Context, person: Person | None = None) -> date:
     who = person or ctx.person
     zone = ZoneInfo(who.timezone) if who else ZoneInfo("UTC")
     return ctx.now().astimezone(zone).date()
-
-
-def fmt_day(day: date) -> str:
-    return f"{day:%a %d %b %Y}"
 
 
 async def program_by_ref(ctx: Context, ref: str) -> Program:
@@ -68,8 +66,17 @@ async def is_coordinator(ctx: Context, program: Program) -> bool:
     return found is not None and found.active
 
 
-async def coordinator_guard(ctx: Context, spec: CommandSpec, args: dict[str, Any]) -> None:
-    """The hub calls this before every coordinator-only command."""
+async def coordinates_any(ctx: Context) -> bool:
+    """Whether the actor coordinates some program: only they are shown coordinator commands."""
+    if ctx.person is None or ctx.person.id is None:
+        return False
+    enrollments = await ctx.uow.enrollments.of_person(ctx.person.id)
+    return any(e.role is Role.COORDINATOR and e.active for e in enrollments)
+
+
+async def coordinator_guard(ctx: Context, spec: CommandSpec, args: dict[str, Any]) -> Program:
+    """The hub calls this before every coordinator-only command; the program it returns
+    is handed to the command's handler."""
     assert spec.program_arg is not None
     ref = args.get(spec.program_arg)
     if ref is None:
@@ -80,12 +87,11 @@ async def coordinator_guard(ctx: Context, spec: CommandSpec, args: dict[str, Any
             f"Only coordinators of {program.name} can use `{spec.name}`.",
             hint="Ask a coordinator if you need this done.",
         )
-    ctx.extra["program"] = program
+    return program
 
 
 async def coordinators_of(ctx: Context, program: Program) -> list[int]:
-    assert program.id is not None
-    return [e.person_id for e in await ctx.uow.enrollments.of_program(program.id, Role.COORDINATOR)]
+    return await lookups.coordinators_of(ctx.uow, program)
 
 
 async def my_program(ctx: Context, args: Mapping[str, Any], role: Role | None = None) -> Program:
@@ -140,7 +146,7 @@ async def my_pair(
             "You don't have a mentoring pair right now.", hint="Send `pairs` to see yours."
         )
     ids = ", ".join(f"#{p.id}" for p in candidates)
-    verb = str(ctx.extra.get("verb", ""))
+    verb = ctx.verb
     choices = []
     for pair in candidates:
         (partner,) = await names(ctx, pair.partner_of(me))
@@ -157,11 +163,7 @@ async def my_pair(
 
 
 async def names(ctx: Context, *person_ids: int) -> list[str]:
-    result = []
-    for person_id in person_ids:
-        person = await ctx.uow.people.get(person_id)
-        result.append(person.name if person else "someone")
-    return result
+    return await lookups.names(ctx.uow, *person_ids)
 
 
 async def pair_label(ctx: Context, pair: Pair) -> str:
@@ -170,9 +172,7 @@ async def pair_label(ctx: Context, pair: Pair) -> str:
 
 
 async def agreement_in_force(ctx: Context, pair: Pair) -> Agreement | None:
-    assert pair.id is not None
-    confirmed = [a for a in await ctx.uow.agreements.of_pair(pair.id) if a.status == "confirmed"]
-    return confirmed[-1] if confirmed else None
+    return await lookups.agreement_in_force(ctx.uow, pair)
 
 
 async def pending_proposal(ctx: Context, pair: Pair) -> Agreement | None:

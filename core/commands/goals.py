@@ -10,7 +10,7 @@ from core.commands.common import PAIR_OPT, PROGRAM_OPT, my_pair, my_program, nam
 from core.context import Context
 from core.dialogs import Data, Flow
 from core.errors import NotFound
-from core.messages import Action, Choice, Outcome, Reply
+from core.messages import Action, Choice, Notice, Outcome, Reply
 from core.model import Goal, Note
 from core.registry import Arg, ArgKind, CommandSpec
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
@@ -23,21 +23,25 @@ async def _my_goal(ctx: Context, args: Mapping[str, Any]) -> Goal:
     return goal
 
 
-async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args)
     assert program.id is not None
     text = clean_text(args["text"], what="goal", limit=SHORT_TEXT_MAX)
     goal = await ctx.uow.goals.add(Goal(ctx.my_id(), program.id, text, ctx.now()))
     assert goal.id is not None
-    return [
-        Reply(
-            f"Goal #{goal.id} added. It's private; share it with your mentor if you like.",
-            choices=(
-                Choice("Share with my mentor", Action.command("goal_share", str(goal.id)).encode()),
-                Choice("Mark done", Action.command("goal_done", str(goal.id)).encode()),
-            ),
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Goal #{goal.id} added. It's private; share it with your mentor if you like.",
+                choices=(
+                    Choice(
+                        "Share with my mentor", Action.command("goal_share", str(goal.id)).encode()
+                    ),
+                    Choice("Mark done", Action.command("goal_done", str(goal.id)).encode()),
+                ),
+            )
+        ]
+    )
 
 
 def _goal_line(goal: Goal) -> str:
@@ -46,7 +50,7 @@ def _goal_line(goal: Goal) -> str:
     return f"#{goal.id} {goal.text} — {state}, {shared}"
 
 
-async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.my_id()
     replies = []
     mine = await ctx.uow.goals.of_owner(me)
@@ -68,45 +72,53 @@ async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             replies.append(
                 Reply("\n".join(map(_goal_line, shared)), title=f"{mentee}'s shared goals")
             )
-    return replies
+    return Outcome(replies)
 
 
-async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
+    outcome = Outcome([Reply(f"Goal #{goal.id} done. Well done!", title="Goal completed")])
     if goal.done_at is None:
         goal.done_at = ctx.now()
         goal.progress = 100
         await ctx.uow.goals.save(goal)
         if goal.shared:
-            await _tell_mentor(ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}")
-    return [Reply(f"Goal #{goal.id} done. Well done!", title="Goal completed")]
+            outcome.notices += await _tell_mentor(
+                ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}"
+            )
+    return outcome
 
 
-async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
+    outcome = Outcome([Reply(f"Goal #{goal.id} is now visible to your mentor.")])
     if not goal.shared:
         goal.shared = True
         await ctx.uow.goals.save(goal)
-        await _tell_mentor(ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}")
-    return [Reply(f"Goal #{goal.id} is now visible to your mentor.")]
+        outcome.notices += await _tell_mentor(
+            ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}"
+        )
+    return outcome
 
 
-async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
     goal.progress = int(args["percent"])
     goal.done_at = ctx.now() if goal.progress == 100 else None
     await ctx.uow.goals.save(goal)
-    return [Reply(_goal_line(goal), title="Goal updated")]
+    return Outcome([Reply(_goal_line(goal), title="Goal updated")])
 
 
-async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> None:
-    for pair in await open_pairs(ctx, ctx.my_id()):
-        if pair.mentee_id == ctx.my_id() and pair.program_id == goal.program_id:
-            ctx.notify(
-                pair.mentor_id,
-                Reply(text),
-                key=f"goal:{goal.id}:{ctx.now():%Y%m%d%H%M%S}:{pair.mentor_id}",
-            )
+async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> list[Notice]:
+    return [
+        Notice(
+            pair.mentor_id,
+            Reply(text),
+            key=f"goal:{goal.id}:{ctx.now():%Y%m%d%H%M%S}:{pair.mentor_id}",
+        )
+        for pair in await open_pairs(ctx, ctx.my_id())
+        if pair.mentee_id == ctx.my_id() and pair.program_id == goal.program_id
+    ]
 
 
 async def _finish_note(ctx: Context, data: Data) -> Outcome:
@@ -116,14 +128,17 @@ async def _finish_note(ctx: Context, data: Data) -> Outcome:
     )
     pair = await ctx.uow.pairs.get(pair_id)
     assert pair is not None
-    if note.shared:
-        ctx.notify(
-            pair.partner_of(ctx.my_id()),
-            Reply(note.text, title=f"A note from {ctx.me().name}"),
-            key=f"note:{note.id}",
-        )
     who = "you and your partner" if note.shared else "only you"
-    return Outcome([Reply(f"Note saved; {who} can see it.")])
+    outcome = Outcome([Reply(f"Note saved; {who} can see it.")])
+    if note.shared:
+        outcome.notices.append(
+            Notice(
+                pair.partner_of(ctx.my_id()),
+                Reply(note.text, title=f"A note from {ctx.me().name}"),
+                key=f"note:{note.id}",
+            )
+        )
+    return outcome
 
 
 NOTE = Flow(
@@ -140,7 +155,7 @@ async def cmd_note(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, NOTE.name, {"pair_id": pair.id, "text": text})
 
 
-async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     assert pair.id is not None
     me = ctx.my_id()
@@ -150,9 +165,9 @@ async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         author = "you" if note.author_id == me else (await names(ctx, note.author_id))[0]
         scope = "shared" if note.shared else "private"
         lines.append(f"{note.created_at:%d %b} {author} ({scope}): {note.text}")
-    return [
-        Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")
-    ]
+    return Outcome(
+        [Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")]
+    )
 
 
 def goal_commands() -> list[CommandSpec]:

@@ -12,12 +12,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from core.commands.checkins import settle_periods
 from core.commands.common import (
     PAIR_OPT,
     PROGRAM_OPT,
-    agreement_in_force,
-    fmt_day,
     local_today,
     my_pair,
     my_program,
@@ -26,13 +23,14 @@ from core.commands.common import (
     require_status,
 )
 from core.commands.pairing import notify_coordinators
-from core.commands.schedule import cancel_pair, schedule_pair
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
 from core.errors import Conflict, InvalidInput, NotFound
-from core.messages import Action, Choice, ChoiceStyle, Outcome, Reply
+from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
 from core.model import Feedback, Pair, PairStatus, Role
 from core.registry import Arg, ArgKind, CommandSpec
+from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, until_text
+from core.services.schedule import cancel_pair
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
 END_REASONS = {
@@ -41,7 +39,6 @@ END_REASONS = {
     "time": "no time right now",
     "other": "another reason",
 }
-INDEFINITELY = datetime(9999, 12, 31, tzinfo=UTC)
 
 
 def _until(ctx: Context, day: date | None) -> datetime:
@@ -55,106 +52,73 @@ def _until(ctx: Context, day: date | None) -> datetime:
 
 
 def _until_text(ctx: Context, until: datetime) -> str:
-    if until >= INDEFINITELY:
-        return "further notice"
-    last_moment = until.astimezone(ZoneInfo(ctx.me().timezone)) - timedelta(minutes=1)
-    return fmt_day(last_moment.date())
+    return until_text(until, ctx.me().timezone)
 
 
-async def pause_pair(ctx: Context, pair: Pair, until: datetime, by_name: str) -> None:
-    agreement = await agreement_in_force(ctx, pair)
-    if agreement is not None:
-        await settle_periods(ctx, pair, agreement, local_today(ctx))
-    pair.status = PairStatus.PAUSED
-    pair.paused_until = until
-    await ctx.uow.pairs.save(pair)
-    await cancel_pair(ctx, pair)
-    for person_id in (pair.mentor_id, pair.mentee_id):
-        ctx.notify(
-            person_id,
-            Reply(
-                f"{by_name} paused pair #{pair.id} until {_until_text(ctx, until)}. Check-ins and "
-                "reminders are on hold; nothing counts as missed meanwhile.",
-                title="Mentoring paused",
-                choices=(Choice("Resume", Action.command("resume", f"pair={pair.id}").encode()),),
-            ),
-            key=f"pair:{pair.id}:paused:{ctx.now():%Y%m%d%H%M%S}",
-        )
+async def _pause(ctx: Context, pair: Pair, until: datetime) -> list[Notice]:
+    return await pause_pair(
+        ctx.work,
+        pair,
+        until,
+        ctx.me().name,
+        today=local_today(ctx),
+        until_label=_until_text(ctx, until),
+    )
 
 
-async def resume_pair(ctx: Context, pair: Pair, by_name: str) -> None:
-    agreement = await agreement_in_force(ctx, pair)
-    if agreement is not None:
-        await settle_periods(ctx, pair, agreement, local_today(ctx), fill="paused")
-    pair.status = PairStatus.ACTIVE if agreement is not None else PairStatus.AGREEING
-    pair.paused_until = None
-    await ctx.uow.pairs.save(pair)
-    if agreement is not None:
-        await schedule_pair(ctx, pair, agreement, today=ctx.now().date())
-    for person_id in (pair.mentor_id, pair.mentee_id):
-        ctx.notify(
-            person_id,
-            Reply(f"{by_name} resumed pair #{pair.id}. Check-ins continue on your agreed cadence."),
-            key=f"pair:{pair.id}:resumed:{ctx.now():%Y%m%d%H%M%S}",
-        )
+async def _resume(ctx: Context, pair: Pair) -> list[Notice]:
+    return await resume_pair(ctx.work, pair, ctx.me().name, today=local_today(ctx))
 
 
-async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.me()
     until = _until(ctx, args.get("until"))
     if args.get("pair") is not None:
         pair = await my_pair(ctx, args)
         require_status(pair, PairStatus.AGREEING, PairStatus.ACTIVE, doing="pause it")
-        await pause_pair(ctx, pair, until, me.name)
-        return [
-            Reply(
-                f"Pair #{pair.id} is paused until {_until_text(ctx, until)}; you'll both be told."
-            )
-        ]
+        notices = await _pause(ctx, pair, until)
+        text = f"Pair #{pair.id} is paused until {_until_text(ctx, until)}; you'll both be told."
+        return Outcome([Reply(text)], notices)
     me.paused_until = until
     await ctx.uow.people.save(me)
+    outcome = Outcome()
     paused = 0
     for pair in await open_pairs(ctx, ctx.my_id()):
         if pair.status in (PairStatus.AGREEING, PairStatus.ACTIVE):
-            await pause_pair(ctx, pair, until, me.name)
+            outcome.notices += await _pause(ctx, pair, until)
             paused += 1
     extra = f" Your {paused} pair{'s are' if paused != 1 else ' is'} paused too." if paused else ""
-    return [
+    outcome.replies.append(
         Reply(
             f"You're paused until {_until_text(ctx, until)}: "
             f"no reminders and no new matches.{extra}",
             title="Paused",
             choices=(Choice("Resume now", Action.command("resume").encode()),),
         )
-    ]
+    )
+    return outcome
 
 
-async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.me()
     if args.get("pair") is not None:
         pair = await my_pair(ctx, args)
         require_status(pair, PairStatus.PAUSED, doing="resume it")
-        await resume_pair(ctx, pair, me.name)
-        return [Reply(f"Pair #{pair.id} is active again.")]
+        notices = await _resume(ctx, pair)
+        return Outcome([Reply(f"Pair #{pair.id} is active again.")], notices)
     was_paused = me.paused_until is not None
     me.paused_until = None
     await ctx.uow.people.save(me)
+    outcome = Outcome()
     resumed = 0
     for pair in await open_pairs(ctx, ctx.my_id()):
         if pair.status is PairStatus.PAUSED:
-            await resume_pair(ctx, pair, me.name)
+            outcome.notices += await _resume(ctx, pair)
             resumed += 1
     if not was_paused and not resumed:
         raise Conflict("Nothing is paused.")
-    return [Reply(f"Welcome back! {resumed} pair(s) resumed.", title="Resumed")]
-
-
-async def resume_due(ctx: Context) -> int:
-    """Pauses whose end date has come are lifted. Run periodically (housekeeping)."""
-    pairs = await ctx.uow.pairs.pauses_ending(ctx.now())
-    for pair in pairs:
-        await resume_pair(ctx, pair, "The pause's end date")
-    return len(pairs)
+    outcome.replies.append(Reply(f"Welcome back! {resumed} pair(s) resumed.", title="Resumed"))
+    return outcome
 
 
 # --- ending ------------------------------------------------------------------------------
@@ -210,14 +174,12 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
         raise Conflict("This pair has already ended.")
     assert pair.id is not None
     me, partner = ctx.my_id(), pair.partner_of(ctx.my_id())
-    agreement = await agreement_in_force(ctx, pair)
-    if agreement is not None:
-        await settle_periods(ctx, pair, agreement, local_today(ctx))
+    # No settling: the ended pair's periods stop at its end, and readers count them so.
     pair.status = PairStatus.ENDED
     pair.ended_at, pair.ended_by, pair.end_reason = ctx.now(), me, data["reason"]
     pair.paused_until = None
     await ctx.uow.pairs.save(pair)
-    await cancel_pair(ctx, pair)
+    await cancel_pair(ctx.work, pair)
     await ctx.uow.feedback.add(
         Feedback(
             pair.id,
@@ -245,25 +207,28 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
                 ChoiceStyle.PRIMARY,
             ),
         )
-    ctx.notify(
-        partner,
-        Reply(
-            f"Your mentoring pair with {my_name} in {program.name} has come to a close. "
-            "Thank you for the time you put in — it counts. "
-            + (
-                "When you're ready, you can be matched with someone new; you'll come first."
-                if partner_is_mentee
-                else ""
+    outcome = Outcome()
+    outcome.notices.append(
+        Notice(
+            partner,
+            Reply(
+                f"Your mentoring pair with {my_name} in {program.name} has come to a close. "
+                "Thank you for the time you put in — it counts. "
+                + (
+                    "When you're ready, you can be matched with someone new; you'll come first."
+                    if partner_is_mentee
+                    else ""
+                ),
+                title="Mentoring pair closed",
+                choices=tuple(partner_choices),
             ),
-            title="Mentoring pair closed",
-            choices=tuple(partner_choices),
-        ),
-        key=f"pair:{pair.id}:ended:partner",
+            key=f"pair:{pair.id}:ended:partner",
+        )
     )
     if partner_is_mentee:
         await _mark_waiting(ctx, pair.program_id, partner, rematch=True, only_if_enrolled=True)
     comment = f" Comment: {data['comment']}" if data.get("comment") else ""
-    await notify_coordinators(
+    outcome.notices += await notify_coordinators(
         ctx,
         program,
         Reply(
@@ -273,12 +238,13 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
         ),
         key=f"pair:{pair.id}:ended",
     )
-    replies = [
+    replies = outcome.replies
+    replies.append(
         Reply(
             f"Pair #{pair.id} is closed. {partner_name} has been told kindly; no reason is shared.",
             title="Pair ended",
         )
-    ]
+    )
     if data["rematch"] and me == pair.mentee_id:
         await _mark_waiting(ctx, pair.program_id, me, rematch=True)
         replies.append(
@@ -293,7 +259,7 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
         )
     elif data["rematch"]:
         replies.append(Reply("Noted — your place is free for a new mentee."))
-    return Outcome(replies)
+    return outcome
 
 
 async def _mark_waiting(
@@ -328,7 +294,7 @@ async def cmd_end(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, END.name, {"pair_id": pair.id, "role": role})
 
 
-async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args, Role.MENTEE)
     assert program.id is not None
     if any(
@@ -337,20 +303,19 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     ):
         raise Conflict(f"You already have an open pair in {program.name}.")
     await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
-    await notify_coordinators(
+    notices = await notify_coordinators(
         ctx,
         program,
         Reply(f"{ctx.me().name} asked for a rematch in {program.name}.", title=program.name),
         key=f"rematch:{program.id}:{ctx.my_id()}:{ctx.now():%Y%m%d%H%M}",
     )
-    return [
-        Reply(
-            f"You're waiting for a new match in {program.name}, ahead of first-time requests.",
-            choices=(
-                Choice("See mentors", Action.command("mentors", f"program=#{program.id}").encode()),
-            ),
-        )
-    ]
+    waiting = Reply(
+        f"You're waiting for a new match in {program.name}, ahead of first-time requests.",
+        choices=(
+            Choice("See mentors", Action.command("mentors", f"program=#{program.id}").encode()),
+        ),
+    )
+    return Outcome([waiting], notices)
 
 
 # --- feedback ----------------------------------------------------------------------------
@@ -409,7 +374,8 @@ async def _finish_feedback(ctx: Context, data: Data) -> Outcome:
             suggestion=data.get("suggestion", ""),
         )
     )
-    replies = [Reply("Thank you — feedback saved.")]
+    outcome = Outcome([Reply("Thank you — feedback saved.")])
+    replies = outcome.replies
     has_text = any((feedback.what_happened, feedback.effect, feedback.suggestion))
     if data.get("shared") and has_text:
         lines = [
@@ -417,12 +383,11 @@ async def _finish_feedback(ctx: Context, data: Data) -> Outcome:
             f"Effect: {feedback.effect}" if feedback.effect else "",
             f"Suggestion: {feedback.suggestion}" if feedback.suggestion else "",
         ]
-        ctx.notify(
-            pair.partner_of(ctx.my_id()),
-            Reply(
-                "\n".join(line for line in lines if line), title=f"Feedback from {ctx.me().name}"
-            ),
-            key=f"feedback:{feedback.id}",
+        shared = Reply(
+            "\n".join(line for line in lines if line), title=f"Feedback from {ctx.me().name}"
+        )
+        outcome.notices.append(
+            Notice(pair.partner_of(ctx.my_id()), shared, key=f"feedback:{feedback.id}")
         )
         replies[0] = Reply("Thank you — feedback saved and sent to your partner.")
     if data.get("adjust"):
@@ -434,7 +399,7 @@ async def _finish_feedback(ctx: Context, data: Data) -> Outcome:
                 ),
             )
         )
-    return Outcome(replies)
+    return outcome
 
 
 FEEDBACK = Flow(

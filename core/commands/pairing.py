@@ -1,228 +1,43 @@
 """Making pairs: mentors, ask, accept, decline, assign, suggest, block, unblock, pairs.
 
-Hard rules, never broken: mentor capacity, paused people, a confidential "not with this
-person" list, one open pair per mentee per program, and no repeat of a past pairing unless
-a coordinator insists (``force``). Refusals caused by someone's block never reveal it.
+The pairing rules themselves live in core/services/pairing.py.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from core.commands.common import (
     PROGRAM_ARG,
     PROGRAM_OPT,
-    coordinators_of,
     enrollment_of,
-    is_coordinator,
     my_program,
     names,
     pair_label,
     person_by_ref,
-    program_by_ref,
 )
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
 from core.matching import fit
-from core.messages import Action, Choice, ChoiceStyle, Field, PairSpaceCopy, Reply
-from core.model import Block, Enrollment, Pair, PairStatus, Program, Role
-from core.registry import Access, Arg, ArgKind, CommandSpec
-
-UNAVAILABLE = "That pairing isn't possible."
-
-
-async def matched_count(ctx: Context, program: Program, mentor_id: int) -> int:
-    pairs = await ctx.uow.pairs.of_person(mentor_id)
-    return sum(
-        1
-        for p in pairs
-        if p.program_id == program.id
-        and p.mentor_id == mentor_id
-        and p.status.is_open
-        and p.status is not PairStatus.AWAITING
-    )
-
-
-def is_paused(person: Person, ctx: Context) -> bool:
-    return person.paused_until is not None and person.paused_until > ctx.now()
-
-
-async def pairing_problem(
-    ctx: Context,
-    program: Program,
-    mentor: Person,
-    mentee: Person,
-    *,
-    force: bool = False,
-    ignore_pair: int | None = None,
-) -> str | None:
-    """Why these two can't be paired now (a message safe to show), or None."""
-    assert program.id is not None and mentor.id is not None and mentee.id is not None
-    if mentor.id == mentee.id:
-        return "Nobody can mentor themselves."
-    mentor_enr = await ctx.uow.enrollments.find(program.id, mentor.id, Role.MENTOR)
-    mentee_enr = await ctx.uow.enrollments.find(program.id, mentee.id, Role.MENTEE)
-    if mentor_enr is None or not mentor_enr.active:
-        return f"{mentor.name} isn't a mentor in {program.name}."
-    if mentee_enr is None or not mentee_enr.active:
-        return f"{mentee.name} isn't a mentee in {program.name}."
-    if is_paused(mentor, ctx) or is_paused(mentee, ctx):
-        return "One of them is paused right now."
-    if await matched_count(ctx, program, mentor.id) >= mentor_enr.capacity:
-        return f"{mentor.name} has no free mentoring capacity."
-    for pair in await ctx.uow.pairs.of_person(mentee.id):
-        if pair.program_id != program.id or pair.id == ignore_pair:
-            continue
-        if pair.status.is_open:
-            return f"{mentee.name} already has an open pair in {program.name}."
-        if pair.mentor_id == mentor.id and pair.status.was_matched and not force:
-            return f"{mentor.name} and {mentee.name} were paired before."
-    if await ctx.uow.blocks.between(mentor.id, mentee.id):
-        return UNAVAILABLE
-    return None
-
-
-async def start_pair(ctx: Context, pair: Pair) -> None:
-    """Both sides are told they're paired and asked to set their agreement."""
-    assert pair.id is not None
-    pair.status = PairStatus.AGREEING
-    pair.started_at = ctx.now()
-    pair.expires_at = None
-    pair.next_choices = ()
-    await ctx.uow.pairs.save(pair)
-    mentee_enr = await ctx.uow.enrollments.find(pair.program_id, pair.mentee_id, Role.MENTEE)
-    if mentee_enr is not None:
-        mentee_enr.waiting_since = None
-        mentee_enr.rematch = False
-        await ctx.uow.enrollments.save(mentee_enr)
-    mentor, mentee = await names(ctx, pair.mentor_id, pair.mentee_id)
-    propose = Choice(
-        "Propose our agreement",
-        Action.command("agree", f"pair={pair.id}").encode(),
-        ChoiceStyle.PRIMARY,
-    )
-    first_step = (
-        "Start by agreeing on expectations: goals, how often you check in, how you talk, "
-        "and for how long. Either of you can propose; the other confirms."
-    )
-    introduction = Reply(
-        f"{mentee} (mentee), meet {mentor} (mentor): you're pair #{pair.id}. This group is "
-        "your pair space for intros and shared reminders; check-ins, notes and feedback "
-        f"stay private between each of you and me.\n{first_step}",
-        title="New mentoring pair",
-        choices=(propose,),
-    )
-    for person_id, partner, role in (
-        (pair.mentor_id, mentee, "mentee"),
-        (pair.mentee_id, mentor, "mentor"),
-    ):
-        ctx.notify(
-            person_id,
-            Reply(
-                f"You're paired with {partner} as your {role} (pair #{pair.id}).\n{first_step}",
-                title="New mentoring pair",
-                choices=(propose,),
-            ),
-            key=f"pair:{pair.id}:paired",
-            pair_space=PairSpaceCopy(pair.partner_of(person_id), introduction),
-        )
-
-
-def _request_reply(mentee: Person, enrollment: Enrollment, pair: Pair, program: Program) -> Reply:
-    assert pair.id is not None
-    fields = [Field("Wants to learn", ", ".join(enrollment.skills) or "-")]
-    if enrollment.goals:
-        fields.append(Field("Goals", enrollment.goals))
-    fields.append(Field("Prefers", enrollment.mode.value))
-    if pair.expires_at:
-        fields.append(Field("Please answer by", f"{pair.expires_at:%a %d %b %H:%M} UTC"))
-    return Reply(
-        f"{mentee.name} would like you as their mentor in {program.name}.",
-        title="Mentoring request",
-        fields=tuple(fields),
-        choices=(
-            Choice("Accept", Action.command("accept", str(pair.id)).encode(), ChoiceStyle.PRIMARY),
-            Choice("Decline", Action.command("decline", str(pair.id)).encode(), ChoiceStyle.DANGER),
-        ),
-    )
-
-
-async def send_request(
-    ctx: Context,
-    program: Program,
-    mentee: Person,
-    mentor_ids: list[int],
-    *,
-    origin: str = "requested",
-) -> Pair | None:
-    """Ask the first mentor in ``mentor_ids`` who can take the mentee; keep the rest in line."""
-    assert program.id is not None and mentee.id is not None
-    while mentor_ids:
-        mentor = await ctx.uow.people.get(mentor_ids.pop(0))
-        if mentor is None or await pairing_problem(ctx, program, mentor, mentee) is not None:
-            continue
-        assert mentor.id is not None
-        pair = await ctx.uow.pairs.add(
-            Pair(
-                program_id=program.id,
-                mentor_id=mentor.id,
-                mentee_id=mentee.id,
-                status=PairStatus.AWAITING,
-                created_at=ctx.now(),
-                origin=origin,
-                expires_at=ctx.now() + timedelta(hours=program.request_expiry_hours),
-                next_choices=tuple(mentor_ids),
-            )
-        )
-        enrollment = await enrollment_of(ctx, program, mentee.id, Role.MENTEE)
-        ctx.notify(
-            mentor.id,
-            _request_reply(mentee, enrollment, pair, program),
-            key=f"pair:{pair.id}:request",
-        )
-        return pair
-    return None
-
-
-async def pass_on(ctx: Context, pair: Pair, why: str) -> None:
-    """A request went nowhere: tell the mentee, and ask their next choice if any."""
-    program = await ctx.uow.programs.get(pair.program_id)
-    mentee = await ctx.uow.people.get(pair.mentee_id)
-    assert program is not None and mentee is not None
-    following = await send_request(ctx, program, mentee, list(pair.next_choices))
-    if following is not None:
-        (next_name,) = await names(ctx, following.mentor_id)
-        text = f"{why} I've asked your next choice, {next_name}."
-    else:
-        text = f"{why} Send `mentors {program.slug}` to choose someone else."
-    ctx.notify(
-        pair.mentee_id, Reply(text, title="Your mentoring request"), key=f"pair:{pair.id}:passed"
-    )
-
-
-async def expire_requests(ctx: Context) -> int:
-    """Requests past their deadline pass to the mentee's next choice. Run periodically."""
-    expired = await ctx.uow.pairs.expired_requests(ctx.now())
-    for pair in expired:
-        pair.status = PairStatus.EXPIRED
-        await ctx.uow.pairs.save(pair)
-        (mentor,) = await names(ctx, pair.mentor_id)
-        await pass_on(ctx, pair, f"{mentor} didn't answer in time.")
-        ctx.notify(
-            pair.mentor_id,
-            Reply("A mentoring request to you expired; no action is needed."),
-            key=f"pair:{pair.id}:expired",
-        )
-    return len(expired)
-
+from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
+from core.model import Block, Pair, PairStatus, Program, Role
+from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.services.pairing import (
+    UNAVAILABLE,
+    matched_count,
+    pairing_problem,
+    pass_on,
+    send_request,
+    start_pair,
+    tell_coordinators,
+)
 
 # --- commands ----------------------------------------------------------------------------
 
 
-async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args, Role.MENTEE)
     assert program.id is not None
     me = ctx.me()
@@ -234,9 +49,9 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         mentor = await ctx.uow.people.get(enrollment.person_id)
         if mentor is None or mentor.id == me.id:
             continue
-        if await pairing_problem(ctx, program, mentor, me) is not None:
+        if await pairing_problem(ctx.work, program, mentor, me) is not None:
             continue
-        free = enrollment.capacity - await matched_count(ctx, program, enrollment.person_id)
+        free = enrollment.capacity - await matched_count(ctx.uow, program, enrollment.person_id)
         match = fit(mentor, enrollment, me, mine, ctx.now())
         rows.append(
             (
@@ -263,17 +78,19 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             )
         )
     if not rows:
-        return [Reply(f"No mentor in {program.name} has a free place right now. Try again later.")]
+        return Outcome(
+            [Reply(f"No mentor in {program.name} has a free place right now. Try again later.")]
+        )
     rows.sort(key=lambda row: -row[0])
     intro = Reply(
         f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
         f"several in order: `ask @first @second` — if one can't, I ask the next.",
         title="Mentors",
     )
-    return [intro, *(reply for _, reply in rows[:10])]
+    return Outcome([intro, *(reply for _, reply in rows[:10])])
 
 
-async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args, Role.MENTEE)
     me = ctx.me()
     await enrollment_of(ctx, program, ctx.my_id(), Role.MENTEE)
@@ -284,11 +101,11 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     for ref in refs:
         mentor = await person_by_ref(ctx, ref)
         assert mentor.id is not None
-        problem = await pairing_problem(ctx, program, mentor, me)
+        problem = await pairing_problem(ctx.work, program, mentor, me)
         if problem is not None:
             raise Conflict(problem if problem != UNAVAILABLE else f"{mentor.name} isn't available.")
         chosen.append(mentor.id)
-    pair = await send_request(ctx, program, me, chosen)
+    pair, notices = await send_request(ctx.work, program, me, chosen)
     assert pair is not None
     (mentor_name,) = await names(ctx, pair.mentor_id)
     queued = (
@@ -297,12 +114,11 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         else ""
     )
     hours = program.request_expiry_hours
-    return [
-        Reply(
-            f"I've asked {mentor_name}. They have {hours} hours to answer.{queued}",
-            title="Request sent",
-        )
-    ]
+    sent = Reply(
+        f"I've asked {mentor_name}. They have {hours} hours to answer.{queued}",
+        title="Request sent",
+    )
+    return Outcome([sent], notices)
 
 
 async def _awaiting_for_me(ctx: Context, args: Mapping[str, Any]) -> Pair:
@@ -314,7 +130,7 @@ async def _awaiting_for_me(ctx: Context, args: Mapping[str, Any]) -> Pair:
     return pair
 
 
-async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await _awaiting_for_me(ctx, args)
     program = await ctx.uow.programs.get(pair.program_id)
     mentor, mentee = (
@@ -322,29 +138,30 @@ async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         await ctx.uow.people.get(pair.mentee_id),
     )
     assert program is not None and mentor is not None and mentee is not None
-    problem = await pairing_problem(ctx, program, mentor, mentee, ignore_pair=pair.id)
+    problem = await pairing_problem(ctx.work, program, mentor, mentee, ignore_pair=pair.id)
     if problem is not None:
         raise Conflict(problem if problem != UNAVAILABLE else "This request can't be accepted.")
-    await start_pair(ctx, pair)
-    return [Reply(f"You accepted {mentee.name}. I've told them.", title="Request accepted")]
+    notices = await start_pair(ctx.work, pair)
+    accepted = Reply(f"You accepted {mentee.name}. I've told them.", title="Request accepted")
+    return Outcome([accepted], notices)
 
 
-async def cmd_decline(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_decline(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await _awaiting_for_me(ctx, args)
     pair.status = PairStatus.DECLINED
     await ctx.uow.pairs.save(pair)
     (mentor,) = await names(ctx, pair.mentor_id)
-    await pass_on(ctx, pair, f"{mentor} can't take a new mentee right now.")
-    return [Reply("Declined. The mentee gets a kind note and is passed on; no reason is shared.")]
+    notices = await pass_on(ctx.work, pair, f"{mentor} can't take a new mentee right now.")
+    declined = Reply("Declined. The mentee gets a kind note and is passed on; no reason is shared.")
+    return Outcome([declined], notices)
 
 
-async def cmd_assign(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    program: Program = ctx.extra["program"]
+async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     mentee = await person_by_ref(ctx, args["mentee"])
     mentor = await person_by_ref(ctx, args["mentor"])
     force = args.get("force") == "force"
-    problem = await pairing_problem(ctx, program, mentor, mentee, force=force)
+    problem = await pairing_problem(ctx.work, program, mentor, mentee, force=force)
     if problem is not None:
         hint = "Add `force` to pair them again anyway." if "paired before" in problem else None
         raise Conflict(problem, hint=hint)
@@ -360,14 +177,14 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             forced=force,
         )
     )
-    await start_pair(ctx, pair)
-    return [
-        Reply(f"Paired {await pair_label(ctx, pair)}. Both have been told.", title="Pair created")
-    ]
+    notices = await start_pair(ctx.work, pair)
+    paired = Reply(
+        f"Paired {await pair_label(ctx, pair)}. Both have been told.", title="Pair created"
+    )
+    return Outcome([paired], notices)
 
 
-async def cmd_suggest(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    program: Program = ctx.extra["program"]
+async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     waiting = [
         e for e in await ctx.uow.enrollments.of_program(program.id, Role.MENTEE) if e.waiting_since
@@ -375,7 +192,8 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     waiting.sort(key=lambda e: (not e.rematch, e.waiting_since))
     mentors = await ctx.uow.enrollments.of_program(program.id, Role.MENTOR)
     free = {
-        e.person_id: e.capacity - await matched_count(ctx, program, e.person_id) for e in mentors
+        e.person_id: e.capacity - await matched_count(ctx.uow, program, e.person_id)
+        for e in mentors
     }
     replies = []
     for mentee_enr in waiting:
@@ -387,7 +205,7 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
                 continue
             mentor = await ctx.uow.people.get(mentor_enr.person_id)
             assert mentor is not None
-            if await pairing_problem(ctx, program, mentor, mentee) is not None:
+            if await pairing_problem(ctx.work, program, mentor, mentee) is not None:
                 continue
             match = fit(mentor, mentor_enr, mentee, mentee_enr, ctx.now())
             if best is None or match.score > best[0]:
@@ -416,46 +234,50 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             )
         )
     if not replies:
-        return [
-            Reply(f"No suggestions: nobody in {program.name} is waiting, or no mentor has room.")
-        ]
-    return [Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies]
+        return Outcome(
+            [Reply(f"No suggestions: nobody in {program.name} is waiting, or no mentor has room.")]
+        )
+    return Outcome([Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies])
 
 
-async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     other = await person_by_ref(ctx, args["person"])
     assert other.id is not None
     if other.id == ctx.my_id():
         raise InvalidInput("You can't block yourself.")
     if not await any_block(ctx, ctx.my_id(), other.id):
         await ctx.uow.blocks.add(Block(ctx.my_id(), other.id, ctx.now()))
-    return [
-        Reply(
-            f"Noted: you won't be paired with {other.name}. Nobody else can see this, "
-            "including them and coordinators.",
-            title="Private",
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Noted: you won't be paired with {other.name}. Nobody else can see this, "
+                "including them and coordinators.",
+                title="Private",
+            )
+        ]
+    )
 
 
 async def any_block(ctx: Context, me: int, other: int) -> bool:
     return any(b.blocked_id == other for b in await ctx.uow.blocks.of_person(me))
 
 
-async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     other = await person_by_ref(ctx, args["person"])
     assert other.id is not None
     removed = await ctx.uow.blocks.remove(ctx.my_id(), other.id)
-    return [
-        Reply(
-            f"Removed {other.name} from your private list."
-            if removed
-            else "They weren't on your list."
-        )
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Removed {other.name} from your private list."
+                if removed
+                else "They weren't on your list."
+            )
+        ]
+    )
 
 
-async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.my_id()
     pairs = await ctx.uow.pairs.of_person(me)
     visible = [
@@ -464,7 +286,7 @@ async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         if p.status not in (PairStatus.DECLINED, PairStatus.EXPIRED) or p.mentee_id == me
     ]
     if not visible:
-        return [Reply("You have no pairs yet.")]
+        return Outcome([Reply("You have no pairs yet.")])
     lines = []
     for pair in visible:
         program = await ctx.uow.programs.get(pair.program_id)
@@ -473,13 +295,14 @@ async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
         lines.append(
             f"#{pair.id} {program.name if program else '?'}: {role} {partner} — {pair.status.value}"
         )
-    return [Reply("\n".join(lines), title="Your pairs")]
+    return Outcome([Reply("\n".join(lines), title="Your pairs")])
 
 
-async def notify_coordinators(ctx: Context, program: Program, reply: Reply, key: str) -> None:
-    for coordinator in await coordinators_of(ctx, program):
-        if coordinator != ctx.my_id():
-            ctx.notify(coordinator, reply, key=f"{key}:c{coordinator}")
+async def notify_coordinators(
+    ctx: Context, program: Program, reply: Reply, key: str
+) -> list[Notice]:
+    """The same notice for each coordinator of ``program`` but the one acting."""
+    return await tell_coordinators(ctx.uow, program, reply, key, except_id=ctx.my_id())
 
 
 def pairing_commands() -> list[CommandSpec]:
@@ -525,7 +348,7 @@ def pairing_commands() -> list[CommandSpec]:
         CommandSpec(
             "assign",
             "Pair a mentee with a mentor",
-            cmd_assign,
+            ForCoordinators(cmd_assign),
             args=(
                 PROGRAM_ARG,
                 Arg("mentee", ArgKind.PERSON, "the mentee's handle"),
@@ -545,19 +368,10 @@ def pairing_commands() -> list[CommandSpec]:
         CommandSpec(
             "suggest",
             "Suggested pairs for waiting mentees",
-            cmd_suggest,
+            ForCoordinators(cmd_suggest),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
             group="Coordinators",
         ),
     ]
-
-
-__all__ = [
-    "expire_requests",
-    "is_coordinator",
-    "notify_coordinators",
-    "pairing_commands",
-    "program_by_ref",
-]

@@ -171,12 +171,12 @@ def invited_program(args: Mapping[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
-async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome | list[Reply]:
+async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     slug = invited_program(args)
     if slug is not None:
         return await _start_invited(ctx, slug)
     if ctx.person is not None:
-        return [Reply(f"Welcome back, {ctx.person.name}!"), profile_reply(ctx.person)]
+        return Outcome([Reply(f"Welcome back, {ctx.person.name}!"), profile_reply(ctx.person)])
     data: Data = {}
     if "name" in args:
         data["name"] = clean_name(args["name"])
@@ -185,35 +185,35 @@ async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome | list[Rep
     if "languages" in args:
         data["languages"] = list(clean_languages(args["languages"]))
     if {"name", "timezone", "languages"} <= data.keys():
-        return await _finish_registration(ctx, data)
+        return as_outcome(await _finish_registration(ctx, data))
     return await ctx.dialogs.start(ctx, REGISTRATION.name, data)
 
 
-async def _start_invited(ctx: Context, slug: str) -> Outcome | list[Reply]:
+async def _start_invited(ctx: Context, slug: str) -> Outcome:
     """Register if needed, then show the program with its join buttons."""
     program = await ctx.uow.programs.by_slug(slug)
     if program is None:  # an old link: carry on as a plain start
-        outcome = as_outcome(await cmd_start(ctx, {}))
+        outcome = await cmd_start(ctx, {})
         outcome.replies.insert(
             0, Reply(f"The program '{slug}' from your link doesn't exist. See `programs`.")
         )
         return outcome
     if ctx.person is None:
         return await ctx.dialogs.start(ctx, REGISTRATION.name, {"program": program.slug})
-    return [program_reply(program, coordinator=await is_coordinator(ctx, program))]
+    return Outcome([program_reply(program, coordinator=await is_coordinator(ctx, program))])
 
 
-async def cmd_profile(ctx: Context, args: Mapping[str, Any]) -> Outcome | list[Reply]:
+async def cmd_profile(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     person = ctx.me()
     field_name = args.get("field")
     value = args.get("value")
     if field_name is None:
-        return [profile_reply(person)]
+        return Outcome([profile_reply(person)])
     if value is None:
         return await ctx.dialogs.start(ctx, PROFILE_EDIT.name, {"field": field_name})
     data: Data = {"field": field_name}
     data["value"] = await _parse_profile_value(ctx, data, value)
-    return await _finish_profile_edit(ctx, data)
+    return as_outcome(await _finish_profile_edit(ctx, data))
 
 
 def apply_profile_change(person: Person, field_name: str, raw: str) -> None:
@@ -283,15 +283,15 @@ PROFILE_EDIT = Flow(
 )
 
 
-async def cmd_cancel(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_cancel(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     title = await ctx.dialogs.cancel(ctx)
     if title is None:
-        return [Reply("There was nothing to cancel.")]
-    return [Reply(f"Cancelled your {title}. Nothing from it was saved.")]
+        return Outcome([Reply("There was nothing to cancel.")])
+    return Outcome([Reply(f"Cancelled your {title}. Nothing from it was saved.")])
 
 
-async def cmd_privacy(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    return [Reply(ctx.settings.privacy_policy, title="Privacy")]
+async def cmd_privacy(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    return Outcome([Reply(ctx.settings.privacy_policy, title="Privacy")])
 
 
 def people_commands(help_handler: Any) -> list[CommandSpec]:

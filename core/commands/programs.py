@@ -19,9 +19,10 @@ from core.commands.common import (
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
-from core.messages import Action, Choice, Field, Outcome, Reply
+from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
-from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.services.wording import cadence_label as cadence_label
 from core.text import SHORT_TEXT_MAX, clean_date, clean_int, clean_text
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
@@ -50,11 +51,6 @@ def parse_cadence(raw: str) -> int:
     return clean_int(days, what="cadence in days", low=1, high=90)
 
 
-def cadence_label(days: int) -> str:
-    names = {7: "weekly", 14: "every two weeks", 30: "monthly"}
-    return names.get(days, f"every {days} days")
-
-
 def program_reply(program: Program, *, coordinator: bool) -> Reply:
     span = (
         f"{fmt_day(program.starts_on)} to {fmt_day(program.ends_on)}"
@@ -77,7 +73,7 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
     return Reply(program.description, title=program.name, fields=tuple(fields), choices=join)
 
 
-async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     slug = clean_slug(args["slug"])
     if await ctx.uow.programs.by_slug(slug):
         raise Conflict(
@@ -100,45 +96,50 @@ async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     await ctx.uow.enrollments.add(
         Enrollment(program.id, ctx.my_id(), Role.COORDINATOR, joined_at=ctx.now())
     )
-    return [
-        Reply(
-            f"Program {program.name} created; you're its coordinator.\n"
-            f"People join with `enroll {slug} mentee` or `enroll {slug} mentor`. "
-            f"Adjust it with `configure {slug} <field> <value>` (see `help configure`).",
-            title="Program created",
-        ),
-        program_reply(program, coordinator=True),
-    ]
+    return Outcome(
+        [
+            Reply(
+                f"Program {program.name} created; you're its coordinator.\n"
+                f"People join with `enroll {slug} mentee` or `enroll {slug} mentor`. "
+                f"Adjust it with `configure {slug} <field> <value>` (see `help configure`).",
+                title="Program created",
+            ),
+            program_reply(program, coordinator=True),
+        ]
+    )
 
 
-async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     programs = await ctx.uow.programs.all()
     if not programs:
-        return [
-            Reply("There are no programs yet. Create one with `newprogram <short-name> <name>`.")
-        ]
+        return Outcome(
+            [Reply("There are no programs yet. Create one with `newprogram <short-name> <name>`.")]
+        )
     mine = {e.program_id: e.role for e in await ctx.uow.enrollments.of_person(ctx.my_id())}
     lines = []
     for program in programs:
         role = mine.get(program.id or 0)
         suffix = f" — you: {role.value}" if role else ""
         lines.append(f"{program.slug}: {program.name}{suffix}")
-    return [Reply("\n".join(lines) + "\n\nSend `program <name>` for details.", title="Programs")]
+    return Outcome(
+        [Reply("\n".join(lines) + "\n\nSend `program <name>` for details.", title="Programs")]
+    )
 
 
-async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await program_by_ref(ctx, args["program"])
-    return [program_reply(program, coordinator=await is_coordinator(ctx, program))]
+    return Outcome([program_reply(program, coordinator=await is_coordinator(ctx, program))])
 
 
-async def cmd_configure(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    program: Program = ctx.extra["program"]
+async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     apply_program_setting(program, args["field"], args["value"])
     await ctx.uow.programs.save(program)
-    return [
-        Reply(f"Updated {args['field']}.", title=program.name),
-        program_reply(program, coordinator=True),
-    ]
+    return Outcome(
+        [
+            Reply(f"Updated {args['field']}.", title=program.name),
+            program_reply(program, coordinator=True),
+        ]
+    )
 
 
 def apply_program_setting(program: Program, field_name: str, raw: str) -> None:
@@ -280,10 +281,14 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
     outcome = Outcome()
     for coordinator in await coordinators_of(ctx, program):
         if coordinator != me.id:
-            ctx.notify(
-                coordinator,
-                Reply(f"{me.name} joined {program.name} as a {role.value}.", title=program.name),
-                key=f"enrolled:{program.id}:{me.id}:{role.value}:{ctx.now():%Y%m%d%H%M%S}",
+            outcome.notices.append(
+                Notice(
+                    coordinator,
+                    Reply(
+                        f"{me.name} joined {program.name} as a {role.value}.", title=program.name
+                    ),
+                    key=f"enrolled:{program.id}:{me.id}:{role.value}:{ctx.now():%Y%m%d%H%M%S}",
+                )
             )
     if role is Role.MENTEE:
         next_step = {
@@ -331,7 +336,7 @@ async def cmd_enroll(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return await ctx.dialogs.start(ctx, ENROLLMENT.name, data)
 
 
-async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
+async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await program_by_ref(ctx, args["program"])
     me = ctx.my_id()
     busy = [p for p in await open_pairs(ctx, me) if p.program_id == program.id]
@@ -349,11 +354,10 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
             left += 1
     if not left:
         raise NotFound(f"You aren't a participant in {program.name}.")
-    return [Reply(f"You've left {program.name}. Your history stays private to you.")]
+    return Outcome([Reply(f"You've left {program.name}. Your history stays private to you.")])
 
 
-async def cmd_coordinator(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
-    program: Program = ctx.extra["program"]
+async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     person = await person_by_ref(ctx, args["person"])
     assert person.id is not None
@@ -361,12 +365,12 @@ async def cmd_coordinator(ctx: Context, args: Mapping[str, Any]) -> list[Reply]:
     if existing is not None and existing.active:
         raise Conflict(f"{person.name} already coordinates {program.name}.")
     await ctx.uow.enrollments.add(Enrollment(program.id, person.id, Role.COORDINATOR, ctx.now()))
-    ctx.notify(
+    told = Notice(
         person.id,
         Reply(f"{ctx.me().name} made you a coordinator of {program.name}.", title=program.name),
         key=f"coordinator:{program.id}:{person.id}",
     )
-    return [Reply(f"{person.name} is now a coordinator of {program.name}.")]
+    return Outcome([Reply(f"{person.name} is now a coordinator of {program.name}.")], [told])
 
 
 def program_commands() -> list[CommandSpec]:
@@ -409,7 +413,7 @@ def program_commands() -> list[CommandSpec]:
         CommandSpec(
             "configure",
             "Change a program's settings",
-            cmd_configure,
+            ForCoordinators(cmd_configure),
             args=(
                 PROGRAM_ARG,
                 Arg("field", ArgKind.CHOICE, "what to change", choices=CONFIG_FIELDS),
@@ -426,7 +430,7 @@ def program_commands() -> list[CommandSpec]:
         CommandSpec(
             "coordinator",
             "Make someone a coordinator of a program",
-            cmd_coordinator,
+            ForCoordinators(cmd_coordinator),
             args=(PROGRAM_ARG, Arg("person", ArgKind.PERSON, "their handle")),
             access=Access.COORDINATOR,
             program_arg="program",

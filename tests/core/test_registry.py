@@ -7,12 +7,12 @@ import pytest
 
 from core.commands import build_registry
 from core.errors import InvalidInput
-from core.messages import ACTION_ID_MAX_BYTES, Action, Choice
+from core.messages import ACTION_ID_MAX_BYTES, Action, Choice, Outcome
 from core.registry import Arg, ArgKind, CommandSpec, Registry
 
 
-async def _noop(ctx: Any, args: Any) -> list[Any]:
-    return []
+async def _noop(ctx: Any, args: Any) -> Outcome:
+    return Outcome()
 
 
 SPEC = CommandSpec(

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
-from core.commands.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, JITTER, MIDPOINT
 from core.delivery import Messenger, Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import PAIR_SPACE, Reply
 from core.ports import DueItem, DueStatus
+from core.services.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, JITTER, MIDPOINT
 from tests.console_harness import ConsoleSession, told
 from tests.journeys.world import build_world
 

@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
-from core.housekeeping import mentoring_upkeep as housekeeping
 from tests.conftest import make_app
 from tests.console_harness import ConsoleSession, told
 from tests.journeys.world import build_world
@@ -21,12 +20,12 @@ async def test_an_unanswered_request_expires_and_passes_to_the_next_choice(
     out = await c.say("noah", "ask @erik_lund @dana_berg")
     assert "They have 72 hours to answer." in out
     clock.advance(timedelta(hours=71))
-    await app.hub.system(housekeeping)
+    await app.upkeep()
     await app.deliver()
     assert "expired" not in c.out.getvalue()
     clock.advance(timedelta(hours=2))
     start = c.out.tell()
-    await app.hub.system(housekeeping)
+    await app.upkeep()
     await app.deliver()
     out = c.out.getvalue()[start:]
     assert "Erik Lund didn't answer in time. I've asked your next choice, Dana Berg." in told(
@@ -35,7 +34,7 @@ async def test_an_unanswered_request_expires_and_passes_to_the_next_choice(
     assert "Noah Sato would like you as their mentor" in told(out, "dana")
     assert "A mentoring request to you expired" in told(out, "erik")
     start = c.out.tell()
-    await app.hub.system(housekeeping)  # a second run changes nothing and sends nothing
+    await app.upkeep()  # a second run changes nothing and sends nothing
     await app.deliver()
     assert c.out.getvalue()[start:] == ""
 
@@ -46,11 +45,11 @@ async def test_a_pause_lifts_by_itself_on_its_end_date(app: Mentorhub, clock: Ma
     assert "You're paused until Tue 10 Mar 2026" in out
     assert "Mia Sousa paused pair #1 until Tue 10 Mar 2026" in told(out, "dana")
     clock.set(clock.now().replace(day=10, hour=22))  # 22:00 UTC is 22:00 in Lisbon: still the 10th
-    await app.hub.system(housekeeping)
+    await app.upkeep()
     await app.deliver()
     assert "resumed" not in c.out.getvalue()
     clock.advance(timedelta(hours=3))
-    await app.hub.system(housekeeping)
+    await app.upkeep()
     await app.deliver()
     assert "The pause's end date resumed pair #1." in told(c.out.getvalue(), "dana")
 

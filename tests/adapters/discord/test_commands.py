@@ -20,10 +20,14 @@ from adapters.discord.commands import (
 )
 from core.commands import build_registry
 from core.commands.people import people_commands
-from core.registry import Access, Arg, ArgKind, CommandSpec, Registry
+from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators, Registry
 
 
 async def noop(ctx, args):  # pragma: no cover - never run
+    return []
+
+
+async def noop_for_program(ctx, args, program):  # pragma: no cover - never run
     return []
 
 
@@ -132,9 +136,11 @@ def test_every_registry_command_is_reachable_as_a_slash_command() -> None:
 
 
 def spec(name: str, *args: Arg, access: Access = Access.REGISTERED, **kw: Any) -> CommandSpec:
-    program_arg = "program" if access is Access.COORDINATOR else None
+    coordinator = access is Access.COORDINATOR
+    handler = ForCoordinators(noop_for_program) if coordinator else noop
+    program_arg = "program" if coordinator else None
     return CommandSpec(
-        name, f"Do {name}", noop, args=args, access=access, program_arg=program_arg, **kw
+        name, f"Do {name}", handler, args=args, access=access, program_arg=program_arg, **kw
     )
 
 

@@ -22,9 +22,9 @@ import pytest
 from adapters.discord.adapter import DMS_CLOSED_TEXT
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
-from core.commands.schedule import CHECKIN_OPEN, CHECKIN_REMINDER
 from core.pacing import Pacer
 from core.ports import DueItem, DueStatus
+from core.services.schedule import CHECKIN_OPEN, CHECKIN_REMINDER
 from tests.adapters.discord.harness import (
     EPHEMERAL,
     Harness,

@@ -14,10 +14,10 @@ from __future__ import annotations
 from datetime import date, time, timedelta
 from typing import Any
 
-from core.context import Context
 from core.model import Agreement, Mode, Pair
-from core.ports import DueItem
+from core.ports import DueItem, UnitOfWork
 from core.scheduling import local_occurrence
+from core.services import Work
 
 CHECKIN_OPEN = "checkin_open"
 MEETING_REMINDER = "meeting_reminder"
@@ -37,13 +37,13 @@ def subject_of(pair: Pair) -> str:
 
 
 async def plan_schedule(
-    ctx: Context, pair: Pair, agreement: Agreement, *, today: date
+    uow: UnitOfWork, pair: Pair, agreement: Agreement, *, today: date
 ) -> list[DueItem]:
     """Every item the agreement asks for from ``today`` on (earlier ones are history)."""
     assert pair.id is not None
     subject = subject_of(pair)
     payload: dict[str, Any] = {"pair_id": pair.id, "version": agreement.version}
-    people = [await ctx.uow.people.get(pair.mentor_id), await ctx.uow.people.get(pair.mentee_id)]
+    people = [await uow.people.get(pair.mentor_id), await uow.people.get(pair.mentee_id)]
     items: list[DueItem] = []
 
     def at(person_index: int, kind: str, period: int, day: date, wall: time) -> None:
@@ -76,14 +76,13 @@ async def plan_schedule(
     return items
 
 
-async def schedule_pair(ctx: Context, pair: Pair, agreement: Agreement, *, today: date) -> None:
+async def schedule_pair(work: Work, pair: Pair, agreement: Agreement, *, today: date) -> None:
     """(Re)compute the pair's schedule from ``today`` — after a confirmation or a resume."""
-    await ctx.uow.due.schedule(
-        await plan_schedule(ctx, pair, agreement, today=today), now=ctx.now()
-    )
-    await ctx.uow.due.cancel(subject_of(pair), from_period=agreement.period_count, now=ctx.now())
+    items = await plan_schedule(work.uow, pair, agreement, today=today)
+    await work.uow.due.schedule(items, now=work.now)
+    await work.uow.due.cancel(subject_of(pair), from_period=agreement.period_count, now=work.now)
 
 
-async def cancel_pair(ctx: Context, pair: Pair) -> int:
+async def cancel_pair(work: Work, pair: Pair) -> int:
     """Withdraw everything still due for the pair (pause, end)."""
-    return await ctx.uow.due.cancel(subject_of(pair), now=ctx.now())
+    return await work.uow.due.cancel(subject_of(pair), now=work.now)

@@ -1,0 +1,224 @@
+"""Pairing rules and making pairs: who may be paired, requests, their expiry, introductions.
+
+Hard rules, never broken: mentor capacity, paused people, a confidential "not with this
+person" list, one open pair per mentee per program, and no repeat of a past pairing unless
+a coordinator insists (``force``). Refusals caused by someone's block never reveal it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from core.identity import Person
+from core.messages import Action, Choice, ChoiceStyle, Field, Notice, PairSpaceCopy, Reply
+from core.model import Enrollment, Pair, PairStatus, Program, Role
+from core.ports import UnitOfWork
+from core.services import Work
+from core.services.lookups import coordinators_of, names
+
+UNAVAILABLE = "That pairing isn't possible."
+
+
+async def matched_count(uow: UnitOfWork, program: Program, mentor_id: int) -> int:
+    pairs = await uow.pairs.of_person(mentor_id)
+    return sum(
+        1
+        for p in pairs
+        if p.program_id == program.id
+        and p.mentor_id == mentor_id
+        and p.status.is_open
+        and p.status is not PairStatus.AWAITING
+    )
+
+
+def is_paused(person: Person, now: datetime) -> bool:
+    return person.paused_until is not None and person.paused_until > now
+
+
+async def pairing_problem(
+    work: Work,
+    program: Program,
+    mentor: Person,
+    mentee: Person,
+    *,
+    force: bool = False,
+    ignore_pair: int | None = None,
+) -> str | None:
+    """Why these two can't be paired now (a message safe to show), or None."""
+    assert program.id is not None and mentor.id is not None and mentee.id is not None
+    uow = work.uow
+    if mentor.id == mentee.id:
+        return "Nobody can mentor themselves."
+    mentor_enr = await uow.enrollments.find(program.id, mentor.id, Role.MENTOR)
+    mentee_enr = await uow.enrollments.find(program.id, mentee.id, Role.MENTEE)
+    if mentor_enr is None or not mentor_enr.active:
+        return f"{mentor.name} isn't a mentor in {program.name}."
+    if mentee_enr is None or not mentee_enr.active:
+        return f"{mentee.name} isn't a mentee in {program.name}."
+    if is_paused(mentor, work.now) or is_paused(mentee, work.now):
+        return "One of them is paused right now."
+    if await matched_count(uow, program, mentor.id) >= mentor_enr.capacity:
+        return f"{mentor.name} has no free mentoring capacity."
+    for pair in await uow.pairs.of_person(mentee.id):
+        if pair.program_id != program.id or pair.id == ignore_pair:
+            continue
+        if pair.status.is_open:
+            return f"{mentee.name} already has an open pair in {program.name}."
+        if pair.mentor_id == mentor.id and pair.status.was_matched and not force:
+            return f"{mentor.name} and {mentee.name} were paired before."
+    if await uow.blocks.between(mentor.id, mentee.id):
+        return UNAVAILABLE
+    return None
+
+
+async def start_pair(work: Work, pair: Pair) -> list[Notice]:
+    """Both sides are told they're paired and asked to set their agreement."""
+    assert pair.id is not None
+    uow = work.uow
+    pair.status = PairStatus.AGREEING
+    pair.started_at = work.now
+    pair.expires_at = None
+    pair.next_choices = ()
+    await uow.pairs.save(pair)
+    mentee_enr = await uow.enrollments.find(pair.program_id, pair.mentee_id, Role.MENTEE)
+    if mentee_enr is not None:
+        mentee_enr.waiting_since = None
+        mentee_enr.rematch = False
+        await uow.enrollments.save(mentee_enr)
+    mentor, mentee = await names(uow, pair.mentor_id, pair.mentee_id)
+    propose = Choice(
+        "Propose our agreement",
+        Action.command("agree", f"pair={pair.id}").encode(),
+        ChoiceStyle.PRIMARY,
+    )
+    first_step = (
+        "Start by agreeing on expectations: goals, how often you check in, how you talk, "
+        "and for how long. Either of you can propose; the other confirms."
+    )
+    introduction = Reply(
+        f"{mentee} (mentee), meet {mentor} (mentor): you're pair #{pair.id}. This group is "
+        "your pair space for intros and shared reminders; check-ins, notes and feedback "
+        f"stay private between each of you and me.\n{first_step}",
+        title="New mentoring pair",
+        choices=(propose,),
+    )
+    return [
+        Notice(
+            person_id,
+            Reply(
+                f"You're paired with {partner} as your {role} (pair #{pair.id}).\n{first_step}",
+                title="New mentoring pair",
+                choices=(propose,),
+            ),
+            key=f"pair:{pair.id}:paired",
+            pair_space=PairSpaceCopy(pair.partner_of(person_id), introduction),
+        )
+        for person_id, partner, role in (
+            (pair.mentor_id, mentee, "mentee"),
+            (pair.mentee_id, mentor, "mentor"),
+        )
+    ]
+
+
+def _request_reply(mentee: Person, enrollment: Enrollment, pair: Pair, program: Program) -> Reply:
+    assert pair.id is not None
+    fields = [Field("Wants to learn", ", ".join(enrollment.skills) or "-")]
+    if enrollment.goals:
+        fields.append(Field("Goals", enrollment.goals))
+    fields.append(Field("Prefers", enrollment.mode.value))
+    if pair.expires_at:
+        fields.append(Field("Please answer by", f"{pair.expires_at:%a %d %b %H:%M} UTC"))
+    return Reply(
+        f"{mentee.name} would like you as their mentor in {program.name}.",
+        title="Mentoring request",
+        fields=tuple(fields),
+        choices=(
+            Choice("Accept", Action.command("accept", str(pair.id)).encode(), ChoiceStyle.PRIMARY),
+            Choice("Decline", Action.command("decline", str(pair.id)).encode(), ChoiceStyle.DANGER),
+        ),
+    )
+
+
+async def send_request(
+    work: Work,
+    program: Program,
+    mentee: Person,
+    mentor_ids: list[int],
+    *,
+    origin: str = "requested",
+) -> tuple[Pair | None, list[Notice]]:
+    """Ask the first mentor in ``mentor_ids`` who can take the mentee; keep the rest in line."""
+    assert program.id is not None and mentee.id is not None
+    uow = work.uow
+    while mentor_ids:
+        mentor = await uow.people.get(mentor_ids.pop(0))
+        if mentor is None or await pairing_problem(work, program, mentor, mentee) is not None:
+            continue
+        assert mentor.id is not None
+        pair = await uow.pairs.add(
+            Pair(
+                program_id=program.id,
+                mentor_id=mentor.id,
+                mentee_id=mentee.id,
+                status=PairStatus.AWAITING,
+                created_at=work.now,
+                origin=origin,
+                expires_at=work.now + timedelta(hours=program.request_expiry_hours),
+                next_choices=tuple(mentor_ids),
+            )
+        )
+        enrollment = await uow.enrollments.find(program.id, mentee.id, Role.MENTEE)
+        assert enrollment is not None  # pairing_problem checked it
+        request = _request_reply(mentee, enrollment, pair, program)
+        return pair, [Notice(mentor.id, request, key=f"pair:{pair.id}:request")]
+    return None, []
+
+
+async def pass_on(work: Work, pair: Pair, why: str) -> list[Notice]:
+    """A request went nowhere: tell the mentee, and ask their next choice if any."""
+    program = await work.uow.programs.get(pair.program_id)
+    mentee = await work.uow.people.get(pair.mentee_id)
+    assert program is not None and mentee is not None
+    following, notices = await send_request(work, program, mentee, list(pair.next_choices))
+    if following is not None:
+        (next_name,) = await names(work.uow, following.mentor_id)
+        text = f"{why} I've asked your next choice, {next_name}."
+    else:
+        text = f"{why} Send `mentors {program.slug}` to choose someone else."
+    notices.append(
+        Notice(
+            pair.mentee_id,
+            Reply(text, title="Your mentoring request"),
+            key=f"pair:{pair.id}:passed",
+        )
+    )
+    return notices
+
+
+async def expire_requests(work: Work) -> list[Notice]:
+    """Requests past their deadline pass to the mentee's next choice. Run periodically."""
+    notices: list[Notice] = []
+    for pair in await work.uow.pairs.expired_requests(work.now):
+        pair.status = PairStatus.EXPIRED
+        await work.uow.pairs.save(pair)
+        (mentor,) = await names(work.uow, pair.mentor_id)
+        notices += await pass_on(work, pair, f"{mentor} didn't answer in time.")
+        notices.append(
+            Notice(
+                pair.mentor_id,
+                Reply("A mentoring request to you expired; no action is needed."),
+                key=f"pair:{pair.id}:expired",
+            )
+        )
+    return notices
+
+
+async def tell_coordinators(
+    uow: UnitOfWork, program: Program, reply: Reply, key: str, *, except_id: int | None = None
+) -> list[Notice]:
+    """The same notice for each coordinator of ``program`` (but not the one acting)."""
+    return [
+        Notice(coordinator, reply, key=f"{key}:c{coordinator}")
+        for coordinator in await coordinators_of(uow, program)
+        if coordinator != except_id
+    ]

@@ -1,0 +1,73 @@
+"""Pausing and resuming a pair: a pause freezes the cadence, both sides are told.
+
+A pause is the one state change besides a period's close that settles periods (see
+core/services/periods.py), because only these two moments know what the pause covers:
+pausing records the periods that closed before it as they were (missed stays missed,
+even if that period's close hasn't been handled yet), and resuming records the periods
+that closed during it as paused. Nothing else remembers when a pair was paused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from core.messages import Action, Choice, Notice, Reply
+from core.model import Pair, PairStatus
+from core.services import Work
+from core.services.lookups import agreement_in_force
+from core.services.periods import MISSED, PAUSED, settle_periods
+from core.services.schedule import cancel_pair, schedule_pair
+from core.services.wording import fmt_day
+
+INDEFINITELY = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def until_text(until: datetime, timezone: str) -> str:
+    """The last day of a pause, as its author counts days."""
+    if until >= INDEFINITELY:
+        return "further notice"
+    last_moment = until.astimezone(ZoneInfo(timezone)) - timedelta(minutes=1)
+    return fmt_day(last_moment.date())
+
+
+async def pause_pair(
+    work: Work, pair: Pair, until: datetime, by_name: str, *, today: date, until_label: str
+) -> list[Notice]:
+    agreement = await agreement_in_force(work.uow, pair)
+    if agreement is not None:
+        await settle_periods(work.uow, pair, agreement, today, fill=MISSED)
+    pair.status = PairStatus.PAUSED
+    pair.paused_until = until
+    await work.uow.pairs.save(pair)
+    await cancel_pair(work, pair)
+    told = Reply(
+        f"{by_name} paused pair #{pair.id} until {until_label}. Check-ins and "
+        "reminders are on hold; nothing counts as missed meanwhile.",
+        title="Mentoring paused",
+        choices=(Choice("Resume", Action.command("resume", f"pair={pair.id}").encode()),),
+    )
+    key = f"pair:{pair.id}:paused:{work.now:%Y%m%d%H%M%S}"
+    return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
+
+
+async def resume_pair(work: Work, pair: Pair, by_name: str, *, today: date) -> list[Notice]:
+    agreement = await agreement_in_force(work.uow, pair)
+    if agreement is not None:
+        await settle_periods(work.uow, pair, agreement, today, fill=PAUSED)
+    pair.status = PairStatus.ACTIVE if agreement is not None else PairStatus.AGREEING
+    pair.paused_until = None
+    await work.uow.pairs.save(pair)
+    if agreement is not None:
+        await schedule_pair(work, pair, agreement, today=work.now.date())
+    told = Reply(f"{by_name} resumed pair #{pair.id}. Check-ins continue on your agreed cadence.")
+    key = f"pair:{pair.id}:resumed:{work.now:%Y%m%d%H%M%S}"
+    return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
+
+
+async def resume_due(work: Work) -> list[Notice]:
+    """Pauses whose end date has come are lifted. Run periodically (upkeep)."""
+    notices: list[Notice] = []
+    for pair in await work.uow.pairs.pauses_ending(work.now):
+        notices += await resume_pair(work, pair, "The pause's end date", today=work.now.date())
+    return notices

@@ -1,0 +1,14 @@
+"""How dates and cadences read in messages, wherever they are written."""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+def fmt_day(day: date) -> str:
+    return f"{day:%a %d %b %Y}"
+
+
+def cadence_label(days: int) -> str:
+    names = {7: "weekly", 14: "every two weeks", 30: "monthly"}
+    return names.get(days, f"every {days} days")
