@@ -27,8 +27,8 @@ from benchmarks.common import Scale, Section, fresh_sqlite, median, ms, percenti
 from benchmarks.fake_host import stand_in
 from benchmarks.fanout import Recipient, drain, make_worker, seed, windows
 from benchmarks.senders import DiscordHttpSender, SlackWebSender
+from bots.messengers import pacing_rules
 from core.identity import Platform
-from core.pacing import default_pacing
 
 TEAMS = {"xoxb-bench-t1": "T1", "xoxb-bench-t2": "T2", "xoxb-bench-t3": "T3"}
 SLACK_CAP_PER_MIN = 525
@@ -95,7 +95,7 @@ async def ours(scale: Scale, work: Path) -> dict[str, Any]:
             channel=storm_user,
             times=1,
         )
-        pacing = default_pacing(
+        pacing = pacing_rules(
             slack_workspace_per_minute=OUR_SLACK_PER_MIN, discord_new_dms_per_hour=60
         )
         engine, worker = make_worker(

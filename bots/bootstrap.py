@@ -15,6 +15,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.config import Config
+from bots.messengers import build_pacing
 from core import nudges
 from core.clock import Clock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
@@ -24,7 +25,7 @@ from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep
 from core.hub import Hub
 from core.identity import Platform
 from core.messages import SpacePost
-from core.pacing import default_pacing
+from core.pacing import Pacer
 from core.ports import UnitOfWork
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
@@ -44,6 +45,8 @@ class Mentorhub:
     # What to do when a due item of each kind comes due; the domain registers its kinds.
     due_handlers: dict[str, DueHandler] = field(default_factory=dict)
     digest_hook: DigestHook | None = None  # the weekly coordinator digest, from the domain
+    # The one pacer of the process: the outbox and the messengers' replies share it.
+    pacer: Pacer = field(default_factory=Pacer)
     delivery: DeliveryWorker = field(init=False)  # one pass at a time (it has its own lock)
     _working: set[asyncio.Task[Any]] = field(default_factory=set)
     _stopping: bool = False
@@ -55,10 +58,8 @@ class Mentorhub:
             self.senders,
             self.clock,
             worker=self.worker_id,
-            pacing=default_pacing(
-                slack_workspace_per_minute=self.config.slack.workspace_messages_per_minute,
-                discord_new_dms_per_hour=self.config.discord.new_dms_per_hour,
-            ),
+            pacer=self.pacer,
+            pacing=build_pacing(self.config),
             senders_per_platform=settings.senders_per_platform,
             lease=timedelta(seconds=settings.lease_seconds),
             on_unreachable=nudges.on_unreachable,

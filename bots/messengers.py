@@ -2,23 +2,51 @@
 
 from __future__ import annotations
 
+import adapters.discord
+import adapters.slack
+import adapters.telegram
 from bots.config import Config
 from core.delivery import Messenger
 from core.hub import Hub
+from core.identity import Platform
+from core.pacing import Pacer, PlatformPacing
 
 
-def build_messengers(config: Config, hub: Hub) -> list[Messenger]:
+def build_pacing(config: Config) -> dict[Platform, PlatformPacing]:
+    """Each messenger's pacing rules as configured."""
+    return pacing_rules(
+        slack_workspace_per_minute=config.slack.workspace_messages_per_minute,
+        discord_new_dms_per_hour=config.discord.new_dms_per_hour,
+    )
+
+
+def pacing_rules(
+    *, slack_workspace_per_minute: float = 500.0, discord_new_dms_per_hour: float = 60.0
+) -> dict[Platform, PlatformPacing]:
+    """Each messenger's pacing rules, as its adapter declares them (no SDK is imported)."""
+    rules = [
+        adapters.telegram.pacing(),
+        adapters.slack.pacing(workspace_per_minute=slack_workspace_per_minute),
+        adapters.discord.pacing(new_dms_per_hour=discord_new_dms_per_hour),
+    ]
+    return {rule.platform: rule for rule in rules}
+
+
+def build_messengers(config: Config, hub: Hub, pacer: Pacer | None = None) -> list[Messenger]:
+    """The enabled messengers; ``pacer`` is the process's one pacer (the delivery worker's),
+    so their replies and the outbox share each conversation's budget."""
+    pacer = pacer or Pacer()
     messengers: list[Messenger] = []
     if config.telegram.enabled:
-        messengers.append(_telegram(config, hub))
+        messengers.append(_telegram(config, hub, pacer))
     if config.slack.enabled:
-        messengers.append(_slack(config, hub))
+        messengers.append(_slack(config, hub, pacer))
     if config.discord.enabled:
-        messengers.append(_discord(config, hub))
+        messengers.append(_discord(config, hub, pacer))
     return messengers
 
 
-def _telegram(config: Config, hub: Hub) -> Messenger:
+def _telegram(config: Config, hub: Hub, pacer: Pacer) -> Messenger:
     from adapters.telegram import TelegramMessenger, WebhookSettings
 
     settings = config.telegram
@@ -40,7 +68,7 @@ def _telegram(config: Config, hub: Hub) -> Messenger:
     )
 
 
-def _slack(config: Config, hub: Hub) -> Messenger:
+def _slack(config: Config, hub: Hub, pacer: Pacer) -> Messenger:
     from adapters.slack import SlackMessenger, SlackSettings
 
     slack = config.slack
@@ -63,7 +91,7 @@ def _slack(config: Config, hub: Hub) -> Messenger:
     )
 
 
-def _discord(config: Config, hub: Hub) -> Messenger:
+def _discord(config: Config, hub: Hub, pacer: Pacer) -> Messenger:
     from adapters.discord import DiscordMessenger, DiscordSettings
 
     settings = config.discord

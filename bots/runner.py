@@ -106,7 +106,7 @@ async def run(
     if app.config.console_enabled():
         console = ConsoleAdapter(app.hub, out=out, after_each=app.deliver, interactive=interactive)
         app.senders[Platform.CONSOLE] = console
-    messengers = build_messengers(app.config, app.hub)
+    messengers = build_messengers(app.config, app.hub, app.pacer)
     for messenger in messengers:
         app.senders[messenger.platform] = messenger
     scheduler.start()

@@ -5,6 +5,22 @@ and its escaping rules, translate.py for the payloads we act on, and the two app
 (manifest.http.json, manifest.socket.json) for the scopes and why each is needed.
 """
 
-from adapters.slack.adapter import SlackMessenger, SlackSettings, SlackStartError
+from __future__ import annotations
 
-__all__ = ["SlackMessenger", "SlackSettings", "SlackStartError"]
+from typing import TYPE_CHECKING, Any
+
+from adapters.slack.pacing_rules import SLACK, pacing
+
+if TYPE_CHECKING:
+    from adapters.slack.adapter import SlackMessenger, SlackSettings, SlackStartError
+
+__all__ = ["SLACK", "SlackMessenger", "SlackSettings", "SlackStartError", "pacing"]
+
+
+def __getattr__(name: str) -> Any:
+    # The SDK is imported with the messenger, not with the pacing rules every process reads.
+    if name in __all__:
+        from adapters.slack import adapter
+
+        return getattr(adapter, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

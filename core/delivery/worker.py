@@ -28,7 +28,7 @@ from core.delivery.policy import DeliveryReport, RetryPolicy, Tally
 from core.dispatch import WorkContext, queue_notices
 from core.identity import Platform
 from core.messages import Notice, pair_space_from_data, reply_from_data
-from core.pacing import Pacer, PlatformPacing, Scope, default_pacing
+from core.pacing import Pacer, PlatformPacing, Scope
 from core.ports import OutboxMessage, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ class DeliveryWorker:
         self.worker = worker
         self.pacer = pacer or Pacer()
         self._last_forget = self.pacer.monotonic()
-        self.pacing = dict(pacing or default_pacing())
+        self.pacing = dict(pacing or {})  # a platform without rules is not paced by us
         self.senders_per_platform = senders_per_platform
         self.batch = batch
         self.lease = lease

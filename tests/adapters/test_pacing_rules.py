@@ -1,0 +1,30 @@
+"""Each adapter's pacing rules: the scopes its messages are paced in."""
+
+from __future__ import annotations
+
+from bots.messengers import pacing_rules
+from core.identity import Platform, PlatformAccount
+from core.pacing import PlatformPacing
+
+
+def test_default_scopes_per_platform() -> None:
+    pacing = pacing_rules(slack_workspace_per_minute=120, discord_new_dms_per_hour=30)
+    pacing[Platform.CONSOLE] = PlatformPacing(Platform.CONSOLE)
+
+    def names(platform: Platform, workspace: str = "", *, opens: bool = False) -> list[str]:
+        account = PlatformAccount(platform, workspace, "U1", person_id=1)
+        return [s.name for s in pacing[platform].scopes(account, opens_conversation=opens)]
+
+    assert names(Platform.TELEGRAM) == ["telegram", "telegram:U1"]
+    assert names(Platform.SLACK, "T9") == ["slack:T9", "slack:T9:U1"]
+    assert names(Platform.DISCORD) == ["discord", "discord:U1"]
+    assert names(Platform.DISCORD, opens=True) == ["discord", "discord:U1", "discord:new-dm"]
+    assert names(Platform.CONSOLE) == ["console"]
+    slack = pacing[Platform.SLACK].workspace_rate
+    assert slack is not None and slack.per_second == 2
+    assert (
+        PlatformPacing(Platform.TELEGRAM)
+        .scopes(PlatformAccount(Platform.TELEGRAM, "", "5", person_id=1))[0]
+        .name
+        == "telegram"
+    )
