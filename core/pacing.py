@@ -71,8 +71,8 @@ class Rate:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """At most ``count`` sends in any ``seconds``-long span — the rule Telegram and
-    Discord apply (N per rolling second). Unlike a token bucket, a sender that wakes a
+    """At most ``count`` sends in any ``seconds``-long span — the rule some platforms
+    apply (N per rolling second). Unlike a token bucket, a sender that wakes a
     little late loses nothing: the window still has room for the sends it missed.
 
     Sends are also kept ``1 / catch_up`` of the average interval apart, so the window
@@ -223,6 +223,18 @@ class Pacer:
             if give_up_after is not None and wait > give_up_after:
                 return False
             await self._sleep(wait)
+
+    async def wait_out_pauses(
+        self, scopes: Sequence[Scope], *, give_up_after: float | None = None
+    ) -> bool:
+        """Wait until no scope is paused by a 429, taking no token: for a send whose tokens
+        whoever scheduled it took already. False (at once) if that would take longer than
+        ``give_up_after``."""
+        while (wait := max((self.paused_for(scope.name) for scope in scopes), default=0.0)) > 0:
+            if give_up_after is not None and wait > give_up_after:
+                return False
+            await self._sleep(wait)
+        return True
 
     def monotonic(self) -> float:
         """The pacer's clock (injected in tests)."""

@@ -10,10 +10,11 @@ from typing import Any
 
 import pytest
 
-from adapters.telegram import Pacer, TelegramMessenger, WebhookSettings
+from adapters.telegram import TelegramMessenger, WebhookSettings
 from adapters.telegram.translate import Inbound
 from bots.bootstrap import Mentorhub
 from core.identity import Platform, PlatformAccount
+from core.pacing import UNLIMITED, Pacer, PlatformPacing
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 TOKEN = "123456:TEST-token_abc"
@@ -79,6 +80,7 @@ def make_messenger(
     *,
     webhook: WebhookSettings | None = None,
     pacer: Pacer | None = None,
+    pacing: PlatformPacing | None = None,
 ) -> TelegramMessenger:
     """The real TelegramMessenger pointed at ``tg``, registered as the app's sender."""
     messenger = TelegramMessenger(
@@ -87,7 +89,9 @@ def make_messenger(
         uow_factory=app.hub.uow_factory,
         base_url=tg.base_url,
         webhook=webhook,
-        pacer=pacer or Pacer.unlimited(),
+        pacer=pacer or Pacer(),
+        # Unpaced unless a test asks (only 429 pauses count), per chat as in production.
+        pacing=pacing or PlatformPacing(Platform.TELEGRAM, conversation_rate=UNLIMITED),
         poll_timeout=5,
     )
     app.senders[Platform.TELEGRAM] = messenger
@@ -101,6 +105,7 @@ async def running_bot(
     *,
     webhook: bool = False,
     pacer: Pacer | None = None,
+    pacing: PlatformPacing | None = None,
 ) -> AsyncIterator[Bot]:
     settings = None
     if webhook:
@@ -108,7 +113,7 @@ async def running_bot(
         settings = WebhookSettings(
             url=f"http://127.0.0.1:{port}/tg/hook", secret=SECRET, port=port, path="/tg/hook"
         )
-    messenger = make_messenger(app, tg, webhook=settings, pacer=pacer)
+    messenger = make_messenger(app, tg, webhook=settings, pacer=pacer, pacing=pacing)
     await messenger.start()
     try:
         yield Bot(messenger, tg)
