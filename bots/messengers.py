@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import adapters.discord
-import adapters.slack
-import adapters.telegram
+from adapters.discord import pacing_rules as discord_rules
+from adapters.slack import pacing_rules as slack_rules
+from adapters.telegram import pacing_rules as telegram_rules
 from bots.config import Config
 from core.delivery import Messenger
 from core.hub import Hub
@@ -25,9 +25,9 @@ def pacing_rules(
 ) -> dict[Platform, PlatformPacing]:
     """Each messenger's pacing rules, as its adapter declares them (no SDK is imported)."""
     rules = [
-        adapters.telegram.pacing(),
-        adapters.slack.pacing(workspace_per_minute=slack_workspace_per_minute),
-        adapters.discord.pacing(new_dms_per_hour=discord_new_dms_per_hour),
+        telegram_rules.pacing(),
+        slack_rules.pacing(workspace_per_minute=slack_workspace_per_minute),
+        discord_rules.pacing(new_dms_per_hour=discord_new_dms_per_hour),
     ]
     return {rule.platform: rule for rule in rules}
 

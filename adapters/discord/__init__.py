@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.discord.pacing_rules import DISCORD, pacing
+from adapters.discord.pacing_rules import DISCORD
 
 if TYPE_CHECKING:
     from adapters.discord.adapter import DiscordMessenger, DiscordSettings, intents, invite_url
 
-__all__ = ["DISCORD", "DiscordMessenger", "DiscordSettings", "intents", "invite_url", "pacing"]
+__all__ = ["DISCORD", "DiscordMessenger", "DiscordSettings", "intents", "invite_url"]
 
 
 def __getattr__(name: str) -> Any:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.slack.pacing_rules import SLACK, pacing
+from adapters.slack.pacing_rules import SLACK
 
 if TYPE_CHECKING:
     from adapters.slack.adapter import SlackMessenger, SlackSettings, SlackStartError
 
-__all__ = ["SLACK", "SlackMessenger", "SlackSettings", "SlackStartError", "pacing"]
+__all__ = ["SLACK", "SlackMessenger", "SlackSettings", "SlackStartError"]
 
 
 def __getattr__(name: str) -> Any:

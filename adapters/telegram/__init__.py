@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from adapters.telegram.pacing_rules import TELEGRAM, pacing
+from adapters.telegram.pacing_rules import TELEGRAM
 
 if TYPE_CHECKING:
     from adapters.telegram.adapter import TelegramMessenger, WebhookSettings
 
-__all__ = ["TELEGRAM", "TelegramMessenger", "WebhookSettings", "pacing"]
+__all__ = ["TELEGRAM", "TelegramMessenger", "WebhookSettings"]
 
 
 def __getattr__(name: str) -> Any:

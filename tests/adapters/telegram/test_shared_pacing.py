@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from adapters.telegram import pacing
+from adapters.telegram.pacing_rules import pacing
 from bots.bootstrap import Mentorhub
 from core.messages import Reply, reply_to_data
 from core.pacing import Pacer
