@@ -23,12 +23,14 @@ from typing import Any
 
 import aiohttp
 
+from adapters.discord import DiscordConfig
+from adapters.slack import SlackConfig
 from benchmarks.common import Scale, Section, fresh_sqlite, median, ms, percentile
 from benchmarks.fake_host import stand_in
 from benchmarks.fanout import Recipient, drain, make_worker, seed, windows
 from benchmarks.senders import DiscordHttpSender, SlackWebSender
+from bots.messengers import pacing_rules
 from core.identity import Platform
-from core.pacing import default_pacing
 
 TEAMS = {"xoxb-bench-t1": "T1", "xoxb-bench-t2": "T2", "xoxb-bench-t3": "T3"}
 SLACK_CAP_PER_MIN = 525
@@ -97,8 +99,11 @@ async def ours(scale: Scale, work: Path) -> dict[str, Any]:
             channel=storm_user,
             times=1,
         )
-        pacing = default_pacing(
-            slack_workspace_per_minute=OUR_SLACK_PER_MIN, discord_new_dms_per_hour=60
+        pacing = pacing_rules(
+            {
+                "slack": SlackConfig(workspace_messages_per_minute=OUR_SLACK_PER_MIN),
+                "discord": DiscordConfig(new_dms_per_hour=60),
+            }
         )
         engine, worker = make_worker(
             url,

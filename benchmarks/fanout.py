@@ -10,11 +10,11 @@ from typing import Any, cast
 from sqlalchemy import func, select
 from sqlmodel import col
 
+from bots.messengers import pacing_rules
 from core.clock import SystemClock
 from core.delivery import DeliveryReport, DeliveryWorker, Sender
 from core.identity import Platform
 from core.messages import Reply, reply_to_data
-from core.pacing import default_pacing
 from core.ports import UnitOfWork
 from storage.db import create_engine, session_factory
 from storage.repositories.base import _table
@@ -90,7 +90,7 @@ def make_worker(
         senders,
         SystemClock(),
         worker="bench",
-        pacing=options.pop("pacing", default_pacing()),
+        pacing=options.pop("pacing", pacing_rules()),
         **options,
     )
     return engine, worker

@@ -16,7 +16,7 @@ from typing import Any, TypeVar, cast
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.config import Config
-from bots.messengers import messenger_kinds
+from bots.messengers import pacing_rules
 from core import nudges
 from core.clock import Clock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
@@ -98,6 +98,7 @@ class Mentorhub:
     clock: Clock
     uow_factory: UnitOfWorkFactory
     outlets: Outlets
+    pacer: Pacer  # the process's one pacer: the outbox and every messenger's replies
     delivery: DeliveryWorker  # one pass at a time (it has its own lock)
     due_handlers: Mapping[str, DueHandler]
     digest_hook: DigestHook | None  # the weekly coordinator digest, from the domain
@@ -243,7 +244,7 @@ def build(
         OutletsView(outlets),
         clock,
         worker=worker_id,
-        pacing={kind.platform: kind.pacing(config.section(kind)) for kind in messenger_kinds()},
+        pacing=pacing_rules(config.sections),
         pacer=pacer,
         senders_per_platform=scheduler.senders_per_platform,
         lease=timedelta(seconds=scheduler.lease_seconds),
@@ -256,6 +257,7 @@ def build(
         clock=clock,
         uow_factory=uow_factory,
         outlets=outlets,
+        pacer=pacer,
         delivery=delivery,
         due_handlers=build_due_handlers(settings) if due_handlers is None else due_handlers,
         digest_hook=nudges.weekly_digest,

@@ -1,26 +1,26 @@
 """Outbound pacing: token buckets keyed by scope, so we stay under each platform's limits
 instead of learning them from 429s.
 
-A message is sent only when every scope it belongs to has a token: for Telegram the bot
-as a whole (≤ 30 msg/s) and the chat (≤ 1 msg/s); for Slack the workspace (an
-unpublished cap, configurable) and the channel (~1 msg/s); for Discord the bot (50
-req/s), the channel, and — when the message first has to open a DM — a small hourly
-budget of new DMs (opening many gets a bot quarantined).
+One :class:`Pacer` per process paces everything a messenger sends — the outbox's
+deliveries and the adapters' interactive replies — so both draw on one budget per scope.
+A message is sent only when every scope it belongs to has a token: the bot as a whole,
+a workspace (where the platform limits one), the conversation, and — when the message
+first has to open a conversation — a small budget of new conversations (opening many
+gets a bot quarantined). Each adapter declares its platform's rates as a
+:class:`PlatformPacing`; the composition root collects them.
 
-Scope names, which senders also use in ``RateLimited(retry_after, scope)``:
+Scope names, produced only by :class:`PlatformPacing` (``<p>`` is the platform's key):
 
-==============  =====================================================
-``telegram``     the Telegram bot as a whole
-``telegram:<chat>``                  one chat
-``slack:<team>``                     one Slack workspace
-``slack:<team>:<user>``              the DM channel with one user
-``discord``      the Discord bot as a whole
-``discord:<user>``                   the DM channel with one user
-``discord:new-dm``                   opening DMs not opened before
-==============  =====================================================
+============================  =========================================
+``<p>``                        the bot as a whole
+``<p>:<workspace>``            one workspace (when the platform has them)
+``<p>:<conversation>``         one conversation (a DM, a chat, a channel)
+``<p>:<workspace>:<conv>``     one conversation in a workspace
+``<p>:new-dm``                 opening conversations not opened before
+============================  =========================================
 
 ``RateLimited`` with an empty scope means "this platform, as far as this account goes":
-the widest scope of the message (the bot, or the Slack workspace). A 429 pauses only the
+the widest scope of the message (the bot, or the workspace). A 429 pauses only the
 scope it names; every other scope keeps its pace.
 
 Time is injected (``monotonic`` and ``sleep``), so tests run paced code in virtual time.
@@ -42,7 +42,6 @@ __all__ = [
     "Rate",
     "Scope",
     "Window",
-    "default_pacing",
 ]
 
 _EPSILON = 1e-9
@@ -72,8 +71,8 @@ class Rate:
 
 @dataclass(frozen=True, slots=True)
 class Window:
-    """At most ``count`` sends in any ``seconds``-long span — the rule Telegram and
-    Discord apply (N per rolling second). Unlike a token bucket, a sender that wakes a
+    """At most ``count`` sends in any ``seconds``-long span — the rule some platforms
+    apply (N per rolling second). Unlike a token bucket, a sender that wakes a
     little late loses nothing: the window still has room for the sends it missed.
 
     Sends are also kept ``1 / catch_up`` of the average interval apart, so the window
@@ -225,6 +224,18 @@ class Pacer:
                 return False
             await self._sleep(wait)
 
+    async def wait_out_pauses(
+        self, scopes: Sequence[Scope], *, give_up_after: float | None = None
+    ) -> bool:
+        """Wait until no scope is paused by a 429, taking no token: for a send whose tokens
+        whoever scheduled it took already. False (at once) if that would take longer than
+        ``give_up_after``."""
+        while (wait := max((self.paused_for(scope.name) for scope in scopes), default=0.0)) > 0:
+            if give_up_after is not None and wait > give_up_after:
+                return False
+            await self._sleep(wait)
+        return True
+
     def monotonic(self) -> float:
         """The pacer's clock (injected in tests)."""
         return self._monotonic()
@@ -258,9 +269,9 @@ class Pacer:
 class PlatformPacing:
     """How one platform is paced. Each rate that is None is not limited by us.
 
-    ``platform_rate``: the bot as a whole; ``workspace_rate``: per workspace (Slack);
-    ``conversation_rate``: per DM/chat; ``new_conversation_rate``: opening DMs not open
-    yet (only when the sender says a send would open one).
+    ``platform_rate``: the bot as a whole; ``workspace_rate``: per workspace;
+    ``conversation_rate``: per DM/chat/channel; ``new_conversation_rate``: opening DMs not
+    open yet (only when the sender says a send would open one).
     """
 
     platform: Platform
@@ -270,57 +281,41 @@ class PlatformPacing:
     new_conversation_rate: Limit | None = None
 
     def scopes(self, account: PlatformAccount, *, opens_conversation: bool = False) -> list[Scope]:
-        """Widest first: the first scope is what an unscoped 429 pauses."""
+        """The scopes of a DM to ``account``, widest first."""
+        return self.scopes_for(
+            account.workspace, account.user_id, opens_conversation=opens_conversation
+        )
+
+    def scopes_for(
+        self, workspace: str, conversation: str, *, opens_conversation: bool = False
+    ) -> list[Scope]:
+        """The scopes of a message to ``conversation`` (a user's DM is named by the user's
+        id), widest first: the first scope is what an unscoped 429 pauses."""
         name = self.platform.value
         scopes: list[Scope] = []
         if self.platform_rate is not None:
             scopes.append(Scope(name, self.platform_rate))
         if self.workspace_rate is not None:
-            scopes.append(Scope(f"{name}:{account.workspace}", self.workspace_rate))
+            scopes.append(Scope(f"{name}:{workspace}", self.workspace_rate))
         if self.conversation_rate is not None:
-            scopes.append(Scope(self.conversation_scope(account), self.conversation_rate))
+            scopes.append(
+                Scope(self.conversation_scope(workspace, conversation), self.conversation_rate)
+            )
         if opens_conversation and self.new_conversation_rate is not None:
             scopes.append(Scope(f"{name}:new-dm", self.new_conversation_rate))
         if not scopes:  # unpaced, but still a scope a 429 can pause
-            scopes.append(Scope(name, Rate(1e9, 1e9)))
+            scopes.append(Scope(name, UNLIMITED))
         return scopes
 
-    def conversation_scope(self, account: PlatformAccount) -> str:
-        if account.workspace:
-            return f"{self.platform.value}:{account.workspace}:{account.user_id}"
-        return f"{self.platform.value}:{account.user_id}"
+    def conversation_scope(self, workspace: str, conversation: str) -> str:
+        """The name of one conversation's scope, the same for replies and the outbox."""
+        if workspace:
+            return f"{self.platform.value}:{workspace}:{conversation}"
+        return f"{self.platform.value}:{conversation}"
+
+    def bot_scope(self) -> Scope:
+        """The bot as a whole (what a platform-wide 429 pauses)."""
+        return Scope(self.platform.value, self.platform_rate or UNLIMITED)
 
 
-def default_pacing(
-    *,
-    telegram_per_second: float = 28.0,
-    slack_workspace_per_minute: float = 500.0,
-    discord_per_second: float = 48.0,
-    discord_new_dms_per_hour: float = 60.0,
-) -> dict[Platform, PlatformPacing]:
-    """Pacing a little under each platform's documented limits (see PLATFORMS.md).
-
-    Telegram and Discord count sends in rolling one-second windows, so we do too, a
-    couple under their limit: round trips that vary by a few milliseconds can move a
-    message into the platform's previous window. Per chat and per Slack workspace a
-    smooth token bucket (no bursts) is what the platforms tolerate.
-    """
-    return {
-        Platform("telegram"): PlatformPacing(
-            Platform("telegram"),
-            platform_rate=Window(round(telegram_per_second)),
-            conversation_rate=Rate(1.0),
-        ),
-        Platform("slack"): PlatformPacing(
-            Platform("slack"),
-            workspace_rate=Rate.per_minute(slack_workspace_per_minute),
-            conversation_rate=Rate(1.0),
-        ),
-        Platform("discord"): PlatformPacing(
-            Platform("discord"),
-            platform_rate=Window(round(discord_per_second)),
-            conversation_rate=Rate(1.0),
-            new_conversation_rate=Rate.per_hour(discord_new_dms_per_hour, burst=5),
-        ),
-        Platform("console"): PlatformPacing(Platform("console")),
-    }
+UNLIMITED = Rate(1e9, 1e9)

@@ -10,23 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from adapters.discord import pacing_rules
 from adapters.discord.settings import DISCORD, DiscordConfig, problems, required_secrets
 from core.messengers import MessengerDeps, MessengerKind
-from core.pacing import PlatformPacing, Rate, Window
+from core.pacing import PlatformPacing
 
 if TYPE_CHECKING:
     from core.delivery import Messenger
 
 
 def pacing(config: DiscordConfig) -> PlatformPacing:
-    """50 requests in any rolling second (a couple under), one message a second per DM
-    channel, and few new DMs an hour: bursts of new DMs get bots quarantined."""
-    return PlatformPacing(
-        DISCORD,
-        platform_rate=Window(48),
-        conversation_rate=Rate(1.0),
-        new_conversation_rate=Rate.per_hour(config.new_dms_per_hour, burst=5),
-    )
+    return pacing_rules.pacing(new_dms_per_hour=config.new_dms_per_hour)
 
 
 def build(config: DiscordConfig, deps: MessengerDeps) -> Messenger:

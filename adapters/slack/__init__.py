@@ -11,22 +11,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from adapters.slack import pacing_rules
 from adapters.slack.settings import SLACK, SlackConfig, problems, required_secrets
 from core.messengers import MessengerDeps, MessengerKind
-from core.pacing import PlatformPacing, Rate
+from core.pacing import PlatformPacing
 
 if TYPE_CHECKING:
     from core.delivery import Messenger
 
 
 def pacing(config: SlackConfig) -> PlatformPacing:
-    """Slack's per-workspace cap is unpublished: ours is configurable; about one message a
-    second per conversation."""
-    return PlatformPacing(
-        SLACK,
-        workspace_rate=Rate.per_minute(config.workspace_messages_per_minute),
-        conversation_rate=Rate(1.0),
-    )
+    return pacing_rules.pacing(workspace_per_minute=config.workspace_messages_per_minute)
 
 
 def build(config: SlackConfig, deps: MessengerDeps) -> Messenger:

@@ -10,18 +10,17 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from adapters.telegram import pacing_rules
 from adapters.telegram.settings import TELEGRAM, TelegramConfig, problems, required_secrets
 from core.messengers import MessengerDeps, MessengerKind
-from core.pacing import PlatformPacing, Rate, Window
+from core.pacing import PlatformPacing
 
 if TYPE_CHECKING:
     from core.delivery import Messenger
 
 
 def pacing(config: TelegramConfig) -> PlatformPacing:
-    """About 30 messages a second in all, counted in rolling seconds as Telegram does (a
-    couple under), and one a second per chat."""
-    return PlatformPacing(TELEGRAM, platform_rate=Window(28), conversation_rate=Rate(1.0))
+    return pacing_rules.pacing()
 
 
 def build(config: TelegramConfig, deps: MessengerDeps) -> Messenger:
@@ -41,6 +40,8 @@ def build(config: TelegramConfig, deps: MessengerDeps) -> Messenger:
         token=deps.secret(config.token_env).reveal(),
         base_url=config.base_url,
         webhook=webhook,
+        pacer=deps.pacer,
+        pacing=pacing(config),
     )
 
 

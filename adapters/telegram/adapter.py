@@ -8,8 +8,10 @@ chats but in order within a chat. A repeated ``update_id`` (Telegram redelivers 
 it thinks failed) is processed once.
 
 Sending: replies to whoever acted, and :meth:`TelegramMessenger.send` for the outbox.
-Everything sent goes through a :class:`~adapters.telegram.pacing.Pacer`; Telegram's errors
-become the core's delivery errors.
+Everything sent draws on the process's one :class:`~core.pacing.Pacer` (the outbox's
+too), in the scopes :mod:`adapters.telegram.pacing_rules` declares, so a reply and a
+delivery to the same chat share its budget. Telegram's errors become the core's delivery
+errors.
 """
 
 from __future__ import annotations
@@ -44,7 +46,7 @@ from telegram.ext import (
 )
 from telegram.warnings import PTBDeprecationWarning
 
-from adapters.telegram.pacing import Pacer
+from adapters.telegram import pacing_rules
 from adapters.telegram.render import (
     NON_TEXT_HINT,
     Rendered,
@@ -59,6 +61,7 @@ from core.hub import Hub
 from core.identity import PlatformAccount
 from core.inbound import Command, Press, RecentKeys
 from core.messages import Reply
+from core.pacing import Pacer, PlatformPacing, Scope
 
 log = logging.getLogger(__name__)
 
@@ -200,13 +203,15 @@ class TelegramMessenger:
         base_url: str = DEFAULT_BASE_URL,
         webhook: WebhookSettings | None = None,
         pacer: Pacer | None = None,
+        pacing: PlatformPacing | None = None,
         poll_timeout: float = 30.0,
         max_concurrent_updates: int = 64,
         reply_wait_limit: float = 30.0,
     ) -> None:
         self.hub = hub
         self._webhook = webhook
-        self._pacer = pacer or Pacer()
+        self._pacer = pacer or Pacer()  # the process's one pacer, shared with the outbox
+        self._pacing = pacing or pacing_rules.pacing()
         self._poll_timeout = poll_timeout
         self._reply_wait_limit = reply_wait_limit
         self._recent_updates: RecentKeys[int] = RecentKeys(capacity=2048)
@@ -449,7 +454,7 @@ class TelegramMessenger:
             chat_id = int(account.user_id)
         except ValueError:
             raise Unreachable(f"not a Telegram user id: {account.user_id[:32]!r}") from None
-        await self._deliver(chat_id, reply)
+        await self._deliver(chat_id, reply, paced=True)
 
     async def post_to_space(self, space: str, reply: Reply) -> None:
         """An announcement in the group a program is linked to (``telegram:<chat id>``).
@@ -481,8 +486,11 @@ class TelegramMessenger:
                 raise
             await self._deliver(chat_id, reply)  # the pacer waits out the hold
 
-    async def _deliver(self, chat_id: int, reply: Reply) -> None:
-        await self._send_rendered(chat_id, render(reply, commands=self._commands), fallback=reply)
+    async def _deliver(self, chat_id: int, reply: Reply, *, paced: bool = False) -> None:
+        """``paced``: the caller (the outbox) already took the first message's tokens."""
+        await self._send_rendered(
+            chat_id, render(reply, commands=self._commands), fallback=reply, paced=paced
+        )
 
     async def _send_rendered(
         self,
@@ -491,24 +499,34 @@ class TelegramMessenger:
         *,
         fallback: Reply | None,
         reply_to: int | None = None,
+        paced: bool = False,
     ) -> None:
-        for message in messages:
+        for index, message in enumerate(messages):
             try:
-                await self._send_one(chat_id, message, reply_to=reply_to)
+                await self._send_one(
+                    chat_id, message, reply_to=reply_to, paced=paced and index == 0
+                )
             except BadRequest as error:
                 if fallback is not None and "can't parse entities" in error.message.lower():
                     # our markup was wrong somewhere: say it plainly rather than not at all
                     log.error("telegram: HTML rejected (%s); sending plain text", error)
                     await self._send_rendered(chat_id, render_plain(fallback), fallback=None)
                     return
-                raise _delivery_error(chat_id, error, self._pacer) from error
+                raise self._delivery_error(chat_id, error) from error
             except TelegramError as error:
-                raise _delivery_error(chat_id, error, self._pacer) from error
+                raise self._delivery_error(chat_id, error) from error
 
     async def _send_one(
-        self, chat_id: int, message: Rendered, *, reply_to: int | None = None
+        self, chat_id: int, message: Rendered, *, reply_to: int | None = None, paced: bool = False
     ) -> None:
-        await self._pacer.wait(chat_id)
+        scopes = self._scopes(chat_id)
+        # A paced message had its tokens taken by the outbox; it only waits out a 429.
+        if paced:
+            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=self._reply_wait_limit)
+        else:
+            ready = await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit)
+        if not ready:
+            raise RateLimited(self._pacer.wait_time(scopes), scope=f"telegram:chat:{chat_id}")
         await self.application.bot.send_message(
             chat_id,
             message.text,
@@ -522,13 +540,20 @@ class TelegramMessenger:
             ),
         )
 
+    def _scopes(self, chat_id: int) -> list[Scope]:
+        return self._pacing.scopes_for("", str(chat_id))
 
-def _delivery_error(chat_id: int, error: TelegramError, pacer: Pacer) -> DeliveryError:
-    """Telegram's error as the core's delivery outcome."""
-    if isinstance(error, RetryAfter):
-        seconds = retry_after_seconds(error)
-        pacer.hold(chat_id, seconds)
-        return RateLimited(seconds, scope=f"telegram:chat:{chat_id}")
+    def _delivery_error(self, chat_id: int, error: TelegramError) -> DeliveryError:
+        """Telegram's error as the core's delivery outcome. A 429 names no scope: it
+        pauses only the chat it came from, for replies and the outbox alike."""
+        if isinstance(error, RetryAfter):
+            seconds = retry_after_seconds(error)
+            self._pacer.pause(self._scopes(chat_id)[-1], seconds)
+            return RateLimited(seconds, scope=f"telegram:chat:{chat_id}")
+        return _delivery_outcome(error)
+
+
+def _delivery_outcome(error: TelegramError) -> DeliveryError:
     if isinstance(error, Forbidden):
         return Unreachable(error.message)
     if isinstance(error, BadRequest) and any(text in error.message.lower() for text in _GONE):

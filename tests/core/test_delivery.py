@@ -13,6 +13,7 @@ from typing import Any, cast
 import pytest
 
 from bots.bootstrap import Mentorhub
+from bots.messengers import pacing_rules
 from core.clock import ManualClock
 from core.delivery import (
     DeliveryWorker,
@@ -55,6 +56,7 @@ def worker(
         app.clock,
         worker=name,
         pacer=Pacer(monotonic=time.monotonic, sleep=time.sleep),
+        pacing=pacing_rules(),
         lease=LEASE,
         retry=RetryPolicy(max_attempts=4, base=timedelta(seconds=10), cap=timedelta(minutes=5)),
         rng=random.Random(7),
@@ -384,9 +386,8 @@ async def test_space_posts_go_to_the_messenger_of_the_spaces_platform() -> None:
 
 def test_a_429_in_an_adapters_own_words_pauses_only_that_conversation() -> None:
     from core.delivery import _scope_named_by
-    from core.pacing import default_pacing
 
-    slack = default_pacing()[Platform("slack")]
+    slack = pacing_rules()[Platform("slack")]
     account = PlatformAccount(Platform("slack"), "T1", "U1", person_id=1)
     scopes = slack.scopes(account)
     assert _scope_named_by(scopes, "slack:T1:U1").name == "slack:T1:U1"

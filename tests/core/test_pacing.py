@@ -8,8 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from core.clock import ManualClock
-from core.identity import Platform, PlatformAccount
-from core.pacing import Pacer, PlatformPacing, Rate, Scope, default_pacing
+from core.pacing import Pacer, Rate, Scope
 from tests.core.scheduling_helpers import FakeTime
 
 
@@ -111,25 +110,3 @@ def test_rates_are_validated() -> None:
         Rate(0)
     assert Rate.per_minute(600).per_second == 10
     assert Rate.per_hour(60).per_second == pytest.approx(1 / 60)
-
-
-def test_default_scopes_per_platform() -> None:
-    pacing = default_pacing(slack_workspace_per_minute=120, discord_new_dms_per_hour=30)
-
-    def names(platform: Platform, workspace: str = "", *, opens: bool = False) -> list[str]:
-        account = PlatformAccount(platform, workspace, "U1", person_id=1)
-        return [s.name for s in pacing[platform].scopes(account, opens_conversation=opens)]
-
-    assert names(Platform("telegram")) == ["telegram", "telegram:U1"]
-    assert names(Platform("slack"), "T9") == ["slack:T9", "slack:T9:U1"]
-    assert names(Platform("discord")) == ["discord", "discord:U1"]
-    assert names(Platform("discord"), opens=True) == ["discord", "discord:U1", "discord:new-dm"]
-    assert names(Platform("console")) == ["console"]
-    slack = pacing[Platform("slack")].workspace_rate
-    assert slack is not None and slack.per_second == 2
-    assert (
-        PlatformPacing(Platform("telegram"))
-        .scopes(PlatformAccount(Platform("telegram"), "", "5", person_id=1))[0]
-        .name
-        == "telegram"
-    )

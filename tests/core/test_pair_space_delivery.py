@@ -9,6 +9,7 @@ from collections.abc import Mapping
 import pytest
 
 from bots.bootstrap import Mentorhub
+from bots.messengers import pacing_rules
 from core.clock import ManualClock
 from core.delivery import DeliveryWorker, PairSpaceSender, RetryPolicy, Sender, Unreachable
 from core.dispatch import outbox_messages
@@ -54,6 +55,7 @@ def worker(app: Mentorhub, senders: Mapping[Platform, Sender], time: FakeTime) -
         app.clock,
         worker="w1",
         pacer=Pacer(monotonic=time.monotonic, sleep=time.sleep),
+        pacing=pacing_rules(),
         retry=RetryPolicy(max_attempts=3),
         rng=random.Random(3),
     )

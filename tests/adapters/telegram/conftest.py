@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 
 from adapters.telegram.adapter import TelegramMessenger, WebhookSettings
-from adapters.telegram.pacing import Pacer
 from adapters.telegram.translate import NonText, Translated
 from bots.bootstrap import Mentorhub
 from core.identity import Platform, PlatformAccount
+from core.pacing import UNLIMITED, Pacer, PlatformPacing
 from tests.fakes.telegram_api import Call, FakeTelegram
 
 TOKEN = "123456:TEST-token_abc"
@@ -88,6 +88,7 @@ def make_messenger(
     *,
     webhook: WebhookSettings | None = None,
     pacer: Pacer | None = None,
+    pacing: PlatformPacing | None = None,
 ) -> TelegramMessenger:
     """The real TelegramMessenger pointed at ``tg``, registered as the app's sender."""
     messenger = TelegramMessenger(
@@ -95,7 +96,9 @@ def make_messenger(
         token=TOKEN,
         base_url=tg.base_url,
         webhook=webhook,
-        pacer=pacer or Pacer.unlimited(),
+        pacer=pacer or Pacer(),
+        # Unpaced unless a test asks (only 429 pauses count), per chat as in production.
+        pacing=pacing or PlatformPacing(Platform("telegram"), conversation_rate=UNLIMITED),
         poll_timeout=5,
     )
     app.outlets.add(messenger)
@@ -109,6 +112,7 @@ async def running_bot(
     *,
     webhook: bool = False,
     pacer: Pacer | None = None,
+    pacing: PlatformPacing | None = None,
 ) -> AsyncIterator[Bot]:
     settings = None
     if webhook:
@@ -116,7 +120,7 @@ async def running_bot(
         settings = WebhookSettings(
             url=f"http://127.0.0.1:{port}/tg/hook", secret=SECRET, port=port, path="/tg/hook"
         )
-    messenger = make_messenger(app, tg, webhook=settings, pacer=pacer)
+    messenger = make_messenger(app, tg, webhook=settings, pacer=pacer, pacing=pacing)
     await messenger.start()
     try:
         yield Bot(messenger, tg)

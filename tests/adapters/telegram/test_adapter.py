@@ -10,11 +10,11 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from adapters.telegram.pacing import Pacer
 from bots.bootstrap import Mentorhub
 from core.delivery import RateLimited, Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Choice, Reply, reply_to_data
+from core.pacing import Pacer
 from core.ports import OutboxMessage
 from tests.adapters.telegram.conftest import (
     SECRET,
@@ -373,10 +373,13 @@ async def test_a_long_reply_goes_out_in_several_messages(app: Mentorhub, bot: Bo
 async def test_a_429_limits_only_its_chat(app: Mentorhub, tg: FakeTelegram) -> None:
     slept: list[float] = []
 
+    virtual = [0.0]  # the pacer's clock: moves only when it sleeps
+
     async def record_sleep(seconds: float) -> None:
         slept.append(seconds)
+        virtual[0] += seconds
 
-    pacer = Pacer(global_rate=0, chat_interval=0, group_interval=0, sleep=record_sleep)
+    pacer = Pacer(monotonic=lambda: virtual[0], sleep=record_sleep)
     async with running_bot(app, tg, pacer=pacer) as bot:
         await _register(app, ADA, "Ada")
         await _register(app, BOB, "Bob")
@@ -496,10 +499,13 @@ async def test_stop_is_idempotent_and_quick(app: Mentorhub, tg: FakeTelegram) ->
 async def test_a_429_on_a_reply_is_waited_out_once(app: Mentorhub, tg: FakeTelegram) -> None:
     slept: list[float] = []
 
+    virtual = [0.0]  # the pacer's clock: moves only when it sleeps
+
     async def record_sleep(seconds: float) -> None:
         slept.append(seconds)
+        virtual[0] += seconds
 
-    pacer = Pacer(global_rate=0, chat_interval=0, group_interval=0, sleep=record_sleep)
+    pacer = Pacer(monotonic=lambda: virtual[0], sleep=record_sleep)
     async with running_bot(app, tg, pacer=pacer) as bot:
         tg.fail_next("sendMessage", error_code=429, retry_after=3, chat_id=ADA)
         tg.push_update(ada_says("/privacy"))

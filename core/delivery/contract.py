@@ -1,0 +1,167 @@
+"""The delivery contract: what a messenger adapter implements and what it may raise.
+
+The worker (:mod:`core.delivery.worker`) and the runner look for the optional
+capabilities with ``isinstance``: a messenger declares one by implementing its methods.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol, runtime_checkable
+
+from core.identity import Platform, PlatformAccount
+from core.messages import Reply, SpacePost
+
+
+class DeliveryError(Exception):
+    """Base of what a sender may raise."""
+
+
+class Unreachable(DeliveryError):
+    """The platform says this account can't be messaged (blocked, DMs closed, gone)."""
+
+
+class RateLimited(DeliveryError):
+    """A 429. ``scope`` names the paced scope it applies to (see core.pacing); "" means
+    the platform as far as this account goes (the bot, or the Slack workspace)."""
+
+    def __init__(self, retry_after: float, scope: str = "") -> None:
+        super().__init__(f"rate limited for {retry_after:.1f}s ({scope or 'global'})")
+        self.retry_after = retry_after
+        self.scope = scope
+
+
+class TransientFailure(DeliveryError):
+    """Network trouble or a 5xx: worth trying again later."""
+
+
+class Sender(Protocol):
+    platform: Platform
+
+    async def send(self, account: PlatformAccount, reply: Reply) -> None:
+        """Deliver ``reply`` to ``account`` as a direct message, or raise a DeliveryError."""
+        ...
+
+
+@runtime_checkable
+class ConfirmingSender(Sender, Protocol):
+    """A sender that can tell, after a crash, whether a message reached the platform.
+
+    It is given the outbox key with every message (``send_keyed``) and stores it where
+    it can look it up later (Slack ``metadata``, a Discord ``nonce``…).
+    """
+
+    async def send_keyed(self, account: PlatformAccount, reply: Reply, *, key: str) -> None:
+        """Like ``send``, tagging the message with ``key``."""
+        ...
+
+    async def confirm_sent(self, account: PlatformAccount, key: str) -> bool | None:
+        """True: a message tagged ``key`` was delivered; False: it certainly was not;
+        None: can't tell."""
+        ...
+
+
+@runtime_checkable
+class PairSpaceSender(Protocol):
+    """A messenger that can give two of its accounts one shared conversation with the bot
+    (Slack: a group DM of both partners and the app)."""
+
+    def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
+        """Whether these two accounts get a shared conversation here (enabled, same
+        workspace, …). Answered without a network call."""
+        ...
+
+    async def send_to_pair_space(
+        self, account: PlatformAccount, partner: PlatformAccount, reply: Reply
+    ) -> None:
+        """Post ``reply`` in the shared conversation of the two accounts, or raise a
+        DeliveryError. Unreachable means the shared conversation can't be used (the
+        message then goes to ``account`` privately, and no account is marked)."""
+        ...
+
+
+@runtime_checkable
+class ConversationOpener(Protocol):
+    """A messenger whose send may first have to open a conversation (a Discord DM channel
+    not opened before). Opening many at once gets a bot quarantined, so such sends also
+    take a token of the platform's new-conversation budget."""
+
+    def opens_conversation(self, account: PlatformAccount) -> bool:
+        """Whether a send to ``account`` now would open a new conversation (answered
+        without a network call)."""
+        ...
+
+
+class Messenger(Sender, Protocol):
+    """A running messenger adapter: receives from its platform, sends through it."""
+
+    async def start(self) -> None:
+        """Connect and begin receiving. Returns once receiving has started."""
+        ...
+
+    async def stop(self) -> None:
+        """Stop receiving and release connections; safe to call twice."""
+        ...
+
+
+@runtime_checkable
+class ExclusiveReceiver(Protocol):
+    """A messenger whose receiving connection only one worker may hold at a time (Telegram
+    long polling, a Discord gateway shard). ``start()`` does everything; with several
+    workers the runner calls ``start_sending()`` and gives receiving to whichever worker
+    holds its lease (see bots/receiving.py)."""
+
+    async def start_sending(self) -> None:
+        """Connect for sending only."""
+        ...
+
+    def receiver_name(self) -> str | None:
+        """The lease's name (the same for every worker of this bot), known after
+        ``start_sending()``; None when receiving needs no lease (e.g. a webhook)."""
+        ...
+
+    async def start_receiving(self) -> None: ...
+
+    async def stop_receiving(self) -> None:
+        """Stop receiving and stay able to send."""
+        ...
+
+
+@runtime_checkable
+class Foreground(Protocol):
+    """A messenger that runs in the foreground (the console): ``mentorhub run`` ends
+    when it returns, instead of on a stop signal."""
+
+    async def run_in_foreground(self) -> None: ...
+
+
+@runtime_checkable
+class SpacePoster(Protocol):
+    """A messenger that can post in a shared space (a group chat) a program is linked to.
+
+    Only the core's :class:`~core.messages.SpacePost` values arrive here (announcements);
+    nothing personal is ever posted in a space.
+    """
+
+    async def post_to_space(self, space: str, reply: Reply) -> None:
+        """Post ``reply`` in ``space`` (``"<platform>:<id>"``), or raise a DeliveryError."""
+        ...
+
+
+async def post_to_space(senders: Mapping[Platform, Sender], post: SpacePost) -> bool:
+    """Post through the running messenger of the space's platform. False when that
+    messenger can't post in spaces; a DeliveryError when there is none or posting failed.
+
+    Not through the outbox (which is per person): the people concerned get the same
+    message as notices, with retries; this is the extra copy for the group.
+    """
+    try:
+        sender = senders.get(Platform(post.space.partition(":")[0]))
+    except ValueError:  # not a platform's space
+        sender = None
+    if sender is None:
+        raise Unreachable(f"no running messenger posts in {post.space[:64]!r}")
+    if not isinstance(sender, SpacePoster):
+        return False
+    await sender.post_to_space(post.space, post.reply)
+    return True
