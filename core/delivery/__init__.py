@@ -22,8 +22,8 @@ account) immediately before the platform call, and records the result right afte
 - Crash after the commit but before the result is recorded: the row stays "sending" with
   an expired lease. We cannot know whether the platform accepted the message, so it is
   *not* blindly resent. Recovery (:meth:`DeliveryWorker.recover`) asks the sender:
-  a :class:`ConfirmingSender` can look the message up by its key (Slack message
-  metadata, a Discord nonce, a chat history search) — ``True`` records it sent,
+  a :class:`ConfirmingSender` can look the message up by its key (message
+  metadata, a nonce, a chat history search) — ``True`` records it sent,
   ``False`` sends it again, ``None`` means it cannot tell. Without a confirmation the row
   is recorded ``"uncertain"`` (assumed sent) and logged.
 
@@ -33,7 +33,7 @@ rare window costs less than the duplicates users complain about, and the log say
 which message to look at.
 
 **Keeping pace.** Claimed rows wait in memory in one lane per platform, one FIFO per
-widest scope (the bot, or each Slack workspace); a few senders per platform each take the
+widest scope (the bot, or each workspace); a few senders per platform each take the
 message whose scopes are ready soonest, so a paused workspace or a busy chat holds up
 nothing else. A row is marked "sending" just before its paced slot (the commit's latency
 must not bunch requests into 429s), and marks and outcomes of all senders share one
@@ -48,8 +48,8 @@ the same key is then recorded as delivered (or inserted so, if it isn't queued y
 later copy is dropped). If the partner already had a private copy, or the shared
 conversation can't be used, each gets the message privately, as usual.
 
-**Unreachable people.** An account the platform refuses (Telegram 403, Discord 50007,
-Slack ``account_inactive``) is marked unreachable and the message goes to the person's
+**Unreachable people.** An account the platform refuses (blocked, DMs closed, account
+gone) is marked unreachable and the message goes to the person's
 next reachable account. With none left the row becomes "unreachable", the
 ``on_unreachable`` hook (the domain: tell the partner and the coordinator) returns notices
 that are queued in the same transaction, and a warning is logged — nothing is dropped

@@ -23,7 +23,7 @@ class Unreachable(DeliveryError):
 
 class RateLimited(DeliveryError):
     """A 429. ``scope`` names the paced scope it applies to (see core.pacing); "" means
-    the platform as far as this account goes (the bot, or the Slack workspace)."""
+    the platform as far as this account goes (the bot, or the account's workspace)."""
 
     def __init__(self, retry_after: float, scope: str = "") -> None:
         super().__init__(f"rate limited for {retry_after:.1f}s ({scope or 'global'})")
@@ -48,7 +48,7 @@ class ConfirmingSender(Sender, Protocol):
     """A sender that can tell, after a crash, whether a message reached the platform.
 
     It is given the outbox key with every message (``send_keyed``) and stores it where
-    it can look it up later (Slack ``metadata``, a Discord ``nonce``…).
+    it can look it up later (message metadata, a nonce…).
     """
 
     async def send_keyed(self, account: PlatformAccount, reply: Reply, *, key: str) -> None:
@@ -64,7 +64,7 @@ class ConfirmingSender(Sender, Protocol):
 @runtime_checkable
 class PairSpaceSender(Protocol):
     """A messenger that can give two of its accounts one shared conversation with the bot
-    (Slack: a group DM of both partners and the app)."""
+    (e.g. a group DM of both partners and the app)."""
 
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
         """Whether these two accounts get a shared conversation here (enabled, same
@@ -82,7 +82,7 @@ class PairSpaceSender(Protocol):
 
 @runtime_checkable
 class ConversationOpener(Protocol):
-    """A messenger whose send may first have to open a conversation (a Discord DM channel
+    """A messenger whose send may first have to open a conversation (a DM channel
     not opened before). Opening many at once gets a bot quarantined, so such sends also
     take a token of the platform's new-conversation budget."""
 
@@ -106,8 +106,8 @@ class Messenger(Sender, Protocol):
 
 @runtime_checkable
 class ExclusiveReceiver(Protocol):
-    """A messenger whose receiving connection only one worker may hold at a time (Telegram
-    long polling, a Discord gateway shard). ``start()`` does everything; with several
+    """A messenger whose receiving connection only one worker may hold at a time (long
+    polling, a gateway shard). ``start()`` does everything; with several
     workers the runner calls ``start_sending()`` and gives receiving to whichever worker
     holds its lease (see bots/receiving.py)."""
 

@@ -86,7 +86,7 @@ class GroupCommit:
 class Lane:
     """One platform: claimed messages waiting to be sent, and up to ``size`` senders.
 
-    Messages wait in one FIFO per widest scope (the bot, or each Slack workspace), and a
+    Messages wait in one FIFO per widest scope (the bot, or each workspace), and a
     sender takes the message whose scopes are ready soonest, not the oldest one: a paused
     or slow workspace, or a busy chat, must not hold up messages that could go now.
     """
@@ -172,8 +172,8 @@ class Reservations:
 
 def scope_named_by(scopes: Sequence[Scope], named: str) -> Scope:
     """The pacing scope a 429 refers to: ours by name; an unscoped 429 pauses the widest;
-    any other name is an adapter's own name for one conversation (a Slack channel, a
-    Telegram chat), so only the conversation is paused — never the whole platform."""
+    any other name is an adapter's own name for one conversation (a channel, a chat),
+    so only the conversation is paused — never the whole platform."""
     exact = next((scope for scope in scopes if scope.name == named), None)
     if exact is not None:
         return exact
