@@ -43,7 +43,8 @@ How the mentoring domain plugs in
 - **Pause / end / leave.** ``await ctx.uow.due.cancel(subject, kinds, from_period,
   now=ctx.now())`` in the same transaction (resume = schedule again).
 - **Handlers.** Register ``{kind: handler}`` in ``bots.bootstrap.build_due_handlers``;
-  wrap them in :func:`respect_pause` / :func:`respect_quiet_hours` as fits. A check-in
+  wrap them in :func:`respect_quiet_hours` where the recipient's quiet hours apply (a
+  pause cancels the pair's items in the same transaction, so no wrapper is needed). A check-in
   handler returns :class:`Missed` when its period is over, escalation handlers count
   missed periods from the domain's own check-in records.
 - **Digest.** Set ``Mentorhub.digest_hook`` to a :data:`DigestHook` returning the
@@ -75,7 +76,6 @@ __all__ = [
     "WorkContext",
     "dispatch_due",
     "queue_notices",
-    "respect_pause",
     "respect_quiet_hours",
     "run_weekly_digest",
 ]
@@ -305,22 +305,6 @@ def respect_quiet_hours(handler: DueHandler) -> DueHandler:
             )
             if allowed > ctx.now:
                 return Defer(allowed, "quiet hours")
-        return await handler(ctx, item)
-
-    return guarded
-
-
-def respect_pause(handler: DueHandler) -> DueHandler:
-    """Wrap a handler: a recipient who paused until a later time is not nudged before.
-
-    The domain cancels a paused pair's items in the same transaction as the pause; this
-    is the safety net for anything scheduled while paused.
-    """
-
-    async def guarded(ctx: WorkContext, item: DueItem) -> Verdict:
-        person = await ctx.uow.people.get(item.person_id)
-        if person is not None and person.paused_until is not None and person.paused_until > ctx.now:
-            return Defer(person.paused_until, "paused")
         return await handler(ctx, item)
 
     return guarded

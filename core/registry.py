@@ -81,7 +81,7 @@ class Arg:
         return clean_text(raw, what=what, limit=self.max_len)
 
 
-Handler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome"]]
+CommandHandler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome"]]
 ProgramHandler = Callable[["Context", Mapping[str, Any], "Program"], Awaitable["Outcome"]]
 
 
@@ -98,7 +98,7 @@ class ForCoordinators:
 class CommandSpec:
     name: str
     summary: str
-    handler: Handler | ForCoordinators
+    handler: CommandHandler | ForCoordinators
     args: tuple[Arg, ...] = ()
     access: Access = Access.REGISTERED
     program_arg: str | None = None  # the arg naming the program a coordinator must run

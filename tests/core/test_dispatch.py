@@ -18,7 +18,6 @@ from core.dispatch import (
     Verdict,
     WorkContext,
     dispatch_due,
-    respect_pause,
     respect_quiet_hours,
     run_weekly_digest,
 )
@@ -199,7 +198,7 @@ async def test_an_unknown_kind_is_retried_not_dropped(sqlite_app: Mentorhub) -> 
     assert (await run(app, {"new_kind": handler})).done == 1  # the deploy brought it
 
 
-async def test_quiet_hours_and_pause_wrappers_defer(sqlite_app: Mentorhub) -> None:
+async def test_the_quiet_hours_wrapper_defers(sqlite_app: Mentorhub) -> None:
     app = sqlite_app
     clock = cast(ManualClock, app.clock)  # 09:00 UTC: 10:00 in Berlin, 04:00 in New York
     berlin, _ = await add_person(app, "berlin")
@@ -215,18 +214,7 @@ async def test_quiet_hours_and_pause_wrappers_defer(sqlite_app: Mentorhub) -> No
     assert (report.done, report.deferred) == (1, 1)
     async with app.uow() as uow:
         items = {i.person_id: i for i in await uow.due.for_subject("pair:1")}
-        person = await uow.people.get(berlin)
-        assert person is not None
-        person.paused_until = now + timedelta(days=10)
-        await uow.people.save(person)
-        await uow.commit()
     assert items[new_york].due_at == now + timedelta(hours=4)  # 08:00 in New York
-    await schedule(app, DueItem("pair:1", "checkin", 2, berlin, now))
-    report = await run(app, {"checkin": respect_pause(handler)})
-    assert report.deferred == 1
-    async with app.uow() as uow:
-        [paused] = [i for i in await uow.due.for_subject("pair:1") if i.period == 2]
-    assert paused.due_at == now + timedelta(days=10)
 
 
 async def test_weekly_digest_is_sent_once_per_week(sqlite_app: Mentorhub) -> None:

@@ -15,7 +15,6 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.dispatch import WorkContext
 from core.nudges import weekly_digest
-from tests.console_harness import own
 from tests.journeys.world import build_world
 
 Snapshot = dict[str, list[tuple[Any, ...]]]
@@ -70,16 +69,6 @@ async def test_export_checkins_and_the_digest_count_an_unsettled_period_without_
         await uow.commit()
     assert [notice.reply.title for notice in digest] == ["Test program: this week"]
     assert await snapshot(app) == before
-
-
-async def test_help_lists_coordinator_commands_only_to_coordinators(app: Mentorhub) -> None:
-    c = await build_world(app)
-    coordinator_help = own(await c.say("cora", "help"))
-    assert "Coordinators:" in coordinator_help and "status <program>" in coordinator_help
-    for person in ("mia", "dana", "olga"):
-        help_text = own(await c.say(person, "help"))
-        assert "Coordinators:" not in help_text and "status <program>" not in help_text
-        assert "checkin" in help_text
 
 
 async def test_the_console_user_called_system_is_an_ordinary_unregistered_person(
