@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from adapters.discord import DiscordConfig
 from adapters.discord.adapter import DiscordMessenger
 from bots.bootstrap import Mentorhub, build
 from bots.config import Config, ConfigError, DatabaseConfig, load_config
+from bots.messengers import PACKAGES, messenger_kinds
 from bots.runner import run
 from core.clock import ManualClock
 from core.identity import Platform
@@ -76,3 +78,28 @@ async def test_run_starts_and_stops_the_discord_adapter(
 async def lines(*items: str) -> AsyncIterator[str]:
     for item in items:
         yield item
+
+
+def test_every_messenger_package_is_registered_and_declares_itself() -> None:
+    """Adding a messenger is one package plus one line in bots/messengers.py."""
+    root = Path(__file__).resolve().parents[2] / "adapters"
+    packages = sorted(
+        f"adapters.{path.name}" for path in root.iterdir() if (path / "__init__.py").exists()
+    )
+    assert sorted(PACKAGES) == packages
+    kinds = messenger_kinds()
+    assert len({kind.platform for kind in kinds}) == len({kind.section for kind in kinds})
+    for kind in kinds:
+        assert kind.platform == kind.section  # one name for the key and the config table
+        assert dataclasses.is_dataclass(kind.settings)
+        settings = kind.settings()  # every setting has its documented default
+        assert kind.pacing(settings).platform is kind.platform
+        assert kind.enabled(settings, False) is (kind.section == "console")  # off by default
+        assert list(kind.problems(settings)) == []
+
+
+def test_config_sections_come_from_the_declarations(tmp_path: Path) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text('[console]\nenabled = "never"\n[telegarm]\nenabled = true\n')
+    with pytest.raises(ConfigError, match=re.escape("Unknown key 'telegarm'. Did you mean")):
+        load_config(path, environ={})
