@@ -20,7 +20,7 @@ from bots.messengers import pacing_rules
 from core import nudges
 from core.clock import Clock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
-from core.delivery import DeliveryReport, DeliveryWorker, Messenger, Sender, post_to_space
+from core.delivery import DeliveryReport, DeliveryWorker, Messenger, post_to_space
 from core.dispatch import DigestHook, DispatchReport, DueHandler, dispatch_due, run_weekly_digest
 from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep
 from core.hub import Hub
@@ -37,12 +37,13 @@ T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 
-class Outlets:
-    """The messengers of this process by platform: where the delivery worker sends and
-    where the hub posts in spaces. :func:`build` fills it, right after the hub: the one
-    cycle in the object graph (a messenger needs the hub to receive; the hub needs the
-    messengers to post) is closed there and nowhere else. Tests that build an app without
-    messengers add their own (``replace=True`` for a restarted one)."""
+class Outlets(Mapping[Platform, Messenger]):
+    """The messengers of this process by platform: where the delivery worker sends (it
+    sees a read-only mapping) and where the hub posts in spaces. :func:`build` fills it
+    right after creating the hub: the one cycle in the object graph (a messenger needs the
+    hub to receive; the hub needs the messengers to post) is closed there and nowhere
+    else. Tests that build an app without messengers add their own (``replace=True`` for
+    a restarted one)."""
 
     def __init__(self) -> None:
         self._by_platform: dict[Platform, Messenger] = {}
@@ -66,23 +67,7 @@ class Outlets:
 
     async def post_to_space(self, post: SpacePost) -> bool:
         """Through whichever messenger serves the space's platform."""
-        return await post_to_space(OutletsView(self), post)
-
-
-class OutletsView(Mapping[Platform, Sender]):
-    """Read-only: what the delivery worker may send through."""
-
-    def __init__(self, outlets: Outlets) -> None:
-        self._outlets = outlets
-
-    def __getitem__(self, platform: Platform) -> Sender:
-        return self._outlets[platform]
-
-    def __iter__(self) -> Iterator[Platform]:
-        return iter(self._outlets)
-
-    def __len__(self) -> int:
-        return len(self._outlets)
+        return await post_to_space(self, post)
 
 
 MessengerFactory = Callable[[MessengerDeps], Messenger]
@@ -241,7 +226,7 @@ def build(
     scheduler = config.scheduler
     delivery = DeliveryWorker(
         uow_factory,
-        OutletsView(outlets),
+        outlets,
         clock,
         worker=worker_id,
         pacing=pacing_rules(config.sections),
