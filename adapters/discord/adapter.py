@@ -41,7 +41,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import commands as schema
-from adapters.discord.limits import BoundedCache, NewDmBudget
+from adapters.discord.limits import NewDmBudget
 from adapters.discord.render import (
     ANSWER_INPUT_ID,
     ANSWER_INPUT_LABEL,
@@ -66,7 +66,8 @@ from adapters.discord.translate import (
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
-from core.inbound import KeyedLocks, Message, ReachabilityChange, RecentKeys
+from core.inbound import Message, ReachabilityChange
+from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
 from core.registry import ArgKind
 
@@ -289,12 +290,12 @@ class DiscordMessenger:
         self._client: _MentorClient | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._handled: RecentKeys[int | str] = RecentKeys()
-        self._dm_channels: BoundedCache[int, int] = BoundedCache()
+        self._dm_channels: LruCache[int, int] = LruCache(50_000)
         self._new_dms = NewDmBudget(self.settings.new_dms_per_hour, hub.clock.now)
         self._dm_lock = asyncio.Lock()
         self._per_user: KeyedLocks[int] = KeyedLocks()
-        self._mentioned_at: BoundedCache[int, datetime] = BoundedCache()
-        self._known_reachable: BoundedCache[int, bool] = BoundedCache()
+        self._mentioned_at: LruCache[int, datetime] = LruCache(50_000)
+        self._known_reachable: LruCache[int, bool] = LruCache(50_000)
 
     @property
     def client(self) -> discord.Client | None:

@@ -49,7 +49,6 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import forms, render, translate
 from adapters.slack.directory import Directory
-from adapters.slack.memory import TtlCache
 from adapters.slack.outbound import (
     NETWORK_ERRORS,
     MissingScope,
@@ -67,13 +66,12 @@ from core.identity import PlatformAccount, UserRef
 from core.inbound import (
     Command,
     FormSubmit,
-    KeyedLocks,
     Message,
     Press,
     ReachabilityChange,
-    RecentKeys,
     WorkspaceRemoved,
 )
+from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
 
 log = logging.getLogger(__name__)
@@ -149,13 +147,13 @@ class SlackMessenger:
         self._inflight: set[asyncio.Task[Any]] = set()
         self._gone_teams: set[str] = set()
         self._pair_space = settings.pair_space
-        self._reachable_checked: TtlCache[tuple[str, str], bool] = TtlCache(
-            size=50_000, ttl=REACHABLE_RECHECK
+        self._reachable_checked: LruCache[tuple[str, str], bool] = LruCache(
+            50_000, ttl=REACHABLE_RECHECK
         )
         # The click that opened a form, to resolve its prompt once the form is sent. Slack
         # accepts answers through its response_url for 30 minutes.
-        self._form_clicks: TtlCache[tuple[str, str, str], Received] = TtlCache(
-            size=10_000, ttl=25 * 60.0
+        self._form_clicks: LruCache[tuple[str, str, str], Received] = LruCache(
+            10_000, ttl=25 * 60.0
         )
         self._authorization: AuthorizeResult | None = None
         self._runner: web.AppRunner | None = None

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.slack.memory import TtlCache
 from adapters.slack.pacing import Pacer
 from core.delivery import RateLimited
 
@@ -69,18 +68,3 @@ def test_a_429_blocks_only_its_channel() -> None:
     assert pacer.reserve("T", "D2", max_wait=1) == 0
     time.now += 30
     assert pacer.reserve("T", "D1", max_wait=1) == 0
-
-
-def test_ttl_cache_expires_and_drops() -> None:
-    time = FakeTime()
-    cache: TtlCache[str, int] = TtlCache(size=2, ttl=10, clock=time)
-    cache.put("a", 1)
-    assert cache.get("a") == 1
-    time.now += 11
-    assert cache.get("a") is None
-    cache.put("x1", 1)
-    cache.put("y1", 2)
-    cache.put("x2", 3)
-    assert cache.get("x1") is None  # size bound
-    cache.drop(lambda key: key.startswith("x"))
-    assert (cache.get("x2"), cache.get("y1")) == (None, 2)
