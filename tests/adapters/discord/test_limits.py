@@ -1,30 +1,12 @@
-"""The new-DM budget and what send errors mean for the outbox."""
+"""what send errors mean for the outbox."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import aiohttp
 import discord
-import pytest
 
 from adapters.discord.adapter import delivery_error, invite_url
-from adapters.discord.limits import NewDmBudget
-from core.clock import ManualClock
 from core.delivery import RateLimited, TransientFailure, Unreachable
-
-
-def test_new_dm_budget_is_a_rolling_hour(clock: ManualClock) -> None:
-    budget = NewDmBudget(2, clock.now)
-    assert budget.take() == 0.0
-    clock.advance(timedelta(minutes=30))
-    assert budget.take() == 0.0
-    assert budget.take() == 1800.0  # the first one leaves the window in 30 minutes
-    clock.advance(timedelta(minutes=30))
-    assert budget.take() == 0.0
-    assert budget.take() == 1800.0
-    with pytest.raises(ValueError, match="at least 1"):
-        NewDmBudget(0, clock.now)
 
 
 class Response:
