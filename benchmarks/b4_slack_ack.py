@@ -49,8 +49,8 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 
 from adapters.slack import adapter as slack_adapter
+from adapters.slack import pacing_rules
 from adapters.slack.adapter import SlackMessenger, SlackSettings
-from adapters.slack.pacing import Pacer
 from bots.bootstrap import Mentorhub, build
 from bots.config import Config, DatabaseConfig
 from core.delivery import DeliveryError
@@ -205,7 +205,8 @@ async def _messenger(
         settings=SlackSettings(port=0, base_url=api_url),
         bot_token="xoxb-b4",
         signing_secret=SECRET,
-        pacer=Pacer(workspace_per_minute=1_000_000),  # the fan-out: far above Slack's cap
+        # the fan-out: far above Slack's workspace cap
+        pacing=pacing_rules.pacing(workspace_per_minute=1_000_000),
     )
     if naive:  # the listeners are ours either way; only bolt's ack path differs
         with unittest.mock.patch.object(slack_adapter, "AsyncApp", _BoltDefaultApp):

@@ -29,6 +29,7 @@ HUB_FACING = {
     "core.identity",
     "core.inbound",
     "core.messages",
+    "core.memory",  # bounded caches, replay memory, per-person locks
     "core.messengers",
     "core.model",  # Program, as Hub.program_living_in returns it
     "core.pacing",

@@ -34,6 +34,8 @@ def build(config: DiscordConfig, deps: MessengerDeps) -> Messenger:
             sync_global=config.sync_global,
             new_dms_per_hour=config.new_dms_per_hour,
         ),
+        pacer=deps.pacer,
+        pacing=pacing(config),
     )
 
 

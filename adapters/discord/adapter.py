@@ -13,7 +13,15 @@ we defer (type 5, "thinking…") and send the replies as follow-ups. Each furthe
 follow-up. In guilds replies are ephemeral (personal content in a shared channel); in the
 bot's DMs they are ordinary messages, so the history stays.
 
-Outbound, notices are DMs. When Discord refuses one because the person's DMs are closed
+Outbound, notices are DMs. Everything sent that is not an interaction response draws on
+the process's one :class:`~core.pacing.Pacer` (the outbox's too), in the scopes
+:mod:`adapters.discord.pacing_rules` declares: the bot (``discord``) and the conversation
+(``discord:<user>`` for a DM, ``discord:<channel>`` for a server channel). Opening a DM
+not open yet is declared (``opens_conversation``), so the outbox takes a token of the
+new-DM budget for it; the adapter counts nothing twice. A 429 pauses the scope Discord
+named: a global one the bot, any other the conversation (see :class:`RateLimitWatch`).
+
+When Discord refuses a DM because the person's DMs are closed
 (50007), ``send`` mentions them in their program's channel with a neutral request to open
 their DMs (see :meth:`DiscordMessenger.send`); a DM from them later marks them reachable.
 
@@ -31,7 +39,7 @@ import hashlib
 import json
 import logging
 import re
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -41,7 +49,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import commands as schema
-from adapters.discord.limits import BoundedCache, NewDmBudget
+from adapters.discord import pacing_rules
 from adapters.discord.render import (
     ANSWER_INPUT_ID,
     ANSWER_INPUT_LABEL,
@@ -66,8 +74,10 @@ from adapters.discord.translate import (
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
-from core.inbound import KeyedLocks, Message, ReachabilityChange, RecentKeys
+from core.inbound import Message, ReachabilityChange
+from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
+from core.pacing import Pacer, PlatformPacing, Scope
 from core.registry import ArgKind
 
 log = logging.getLogger(__name__)
@@ -75,7 +85,7 @@ log = logging.getLogger(__name__)
 CANNOT_MESSAGE_USER = 50007
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_USER = 10013
-NEW_DM_SCOPE = "discord:new-dm"
+_CHANNEL_PATH = re.compile(r"/channels/(\d+)/")
 
 # View Channels, Send Messages, Embed Links, Use Application Commands
 PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 31)
@@ -117,6 +127,7 @@ class DiscordSettings:
     ready_timeout: float = 30.0  # start() gives up if READY takes longer
     guild_ready_timeout: float = 2.0  # discord.py's wait for GUILD_CREATEs before READY
     max_ratelimit_wait: float = 30.0  # longer 429 waits raise RateLimited (discord.py min 30)
+    reply_wait_limit: float = 30.0  # longest wait for a pacing turn before RateLimited
     fallback_quiet_hours: float = 12.0  # at most one DMs-closed mention per user in this time
 
 
@@ -248,9 +259,64 @@ def _nonce(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:25]
 
 
+class RateLimitWatch:
+    """Which limit each 429 was, by the channel it came from.
+
+    discord.py waits out a 429 up to ``max_ratelimit_timeout`` itself and raises
+    ``discord.RateLimited`` — the wait, nothing more — for a longer one. Whether Discord
+    meant the whole bot (``X-RateLimit-Global: true`` / ``X-RateLimit-Scope: global``) or
+    one route's bucket (scope ``user`` or ``shared``) is only in the response; this sees
+    every response through discord.py's documented ``http_trace`` hook (an aiohttp
+    ``TraceConfig``). A global 429 pauses the bot at once: discord.py holds every request
+    meanwhile, so the outbox should not line more up.
+    """
+
+    def __init__(self, on_global: Callable[[float], None]) -> None:
+        self.trace = aiohttp.TraceConfig()
+        self.trace.on_request_end.append(self._on_request_end)
+        self._on_global = on_global
+        self._global: LruCache[str, bool] = LruCache(1_000)  # limit key -> was it global
+
+    async def _on_request_end(
+        self, session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
+    ) -> None:
+        response = params.response
+        if response.status != 429:
+            return
+        headers = response.headers
+        is_global = (
+            headers.get("X-RateLimit-Global", "").lower() == "true"
+            or headers.get("X-RateLimit-Scope", "").lower() == "global"
+        )
+        self._global.put(limit_key(params.url.path), is_global)
+        if is_global:
+            self._on_global(_seconds(headers.get("Retry-After")))
+
+    def was_global(self, key: str) -> bool:
+        """Whether the last 429 for ``key`` (see :func:`limit_key`) was global; False when
+        discord.py raised before asking (a bucket it knows is exhausted: that route's)."""
+        return bool(self._global.pop(key))
+
+
+def limit_key(path: str) -> str:
+    """A channel's id for its routes, "" for any other (opening a DM)."""
+    found = _CHANNEL_PATH.search(path)
+    return found.group(1) if found else ""
+
+
+def _seconds(raw: str | None) -> float:
+    try:
+        return max(0.0, float(raw)) if raw is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
 class _MentorClient(discord.Client):
-    def __init__(self, messenger: DiscordMessenger, settings: DiscordSettings) -> None:
+    def __init__(
+        self, messenger: DiscordMessenger, settings: DiscordSettings, trace: aiohttp.TraceConfig
+    ) -> None:
         super().__init__(
+            http_trace=trace,
             intents=intents(),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.guild_ready_timeout,
@@ -269,9 +335,10 @@ class _MentorClient(discord.Client):
 class DiscordMessenger:
     """The Discord adapter: receives slash commands, buttons, modals and DMs; sends DMs.
 
-    Implements :class:`core.delivery.Messenger`. ``send`` delivers a reply as a DM, opening
-    the DM channel on demand (cached; new ones within ``new_dms_per_hour``); when the
-    user's DMs are closed it asks them in their program's channel to open them.
+    Implements :class:`core.delivery.Messenger` and ``ConversationOpener``. ``send``
+    delivers a reply as a DM, opening the DM channel on demand (cached; the outbox paces
+    new ones); when the user's DMs are closed it asks them in their program's channel to
+    open them.
     """
 
     platform = DISCORD
@@ -282,19 +349,25 @@ class DiscordMessenger:
         *,
         token: TokenSource,
         settings: DiscordSettings | None = None,
+        pacer: Pacer | None = None,
+        pacing: PlatformPacing | None = None,
     ) -> None:
         self.hub = hub
         self.settings = settings or DiscordSettings()
+        self._pacer = pacer or Pacer()  # the process's one pacer, shared with the outbox
+        self._pacing = pacing or pacing_rules.pacing(
+            new_dms_per_hour=self.settings.new_dms_per_hour
+        )
+        self._watch = RateLimitWatch(self._pause_bot)
         self._token = token
         self._client: _MentorClient | None = None
         self._gateway: asyncio.Task[None] | None = None
         self._handled: RecentKeys[int | str] = RecentKeys()
-        self._dm_channels: BoundedCache[int, int] = BoundedCache()
-        self._new_dms = NewDmBudget(self.settings.new_dms_per_hour, hub.clock.now)
+        self._dm_channels: LruCache[int, int] = LruCache(50_000)
         self._dm_lock = asyncio.Lock()
         self._per_user: KeyedLocks[int] = KeyedLocks()
-        self._mentioned_at: BoundedCache[int, datetime] = BoundedCache()
-        self._known_reachable: BoundedCache[int, bool] = BoundedCache()
+        self._mentioned_at: LruCache[int, datetime] = LruCache(50_000)
+        self._known_reachable: LruCache[int, bool] = LruCache(50_000)
 
     @property
     def client(self) -> discord.Client | None:
@@ -311,7 +384,7 @@ class DiscordMessenger:
         """Log in over HTTP: enough to open DMs and send; no gateway yet."""
         if self._client is not None:
             return
-        client = _MentorClient(self, self.settings)
+        client = _MentorClient(self, self.settings, self._watch.trace)
         self._client = client
         try:
             await client.login(self._token.reveal())
@@ -434,14 +507,21 @@ class DiscordMessenger:
             if not await self._ask_to_open_dms(account):
                 raise
 
+    def opens_conversation(self, account: PlatformAccount) -> bool:
+        """True when we know no DM channel with this user: a send opens one."""
+        return account.user_id.isdigit() and self._dm_channels.get(int(account.user_id)) is None
+
     async def _send_dm(self, account: PlatformAccount, reply: Reply) -> None:
         user_id = int(account.user_id)
         message = render_reply(reply)
+        scopes = self._scopes(str(user_id))
+        await self._turn(scopes, taken=True)  # the outbox took the tokens, new DM included
         channel_id = await self._dm_channel_id(user_id)
         try:
             await self._post(
                 channel_id,
                 message,
+                scopes,
                 allowed=discord.AllowedMentions.none(),
                 nonce=_nonce("dm", channel_id, message.payload()),
             )
@@ -472,13 +552,16 @@ class DiscordMessenger:
                 log.debug("fallback channel %r is not a Discord channel id", raw[:40])
                 continue
             try:
+                scopes = self._scopes(str(channel_id))
+                await self._turn(scopes)
                 await self._post(
                     channel_id,
                     message,
+                    scopes,
                     allowed=only_user(user_id),
                     nonce=_nonce("dms-closed", channel_id, user_id, now.isoformat()),
                 )
-            except _SEND_ERRORS as exc:
+            except (*_SEND_ERRORS, DeliveryError) as exc:
                 log.warning("DMs-closed mention in channel %s failed: %r", channel_id, exc)
                 continue
             self._mentioned_at.put(user_id, now)
@@ -508,10 +591,13 @@ class DiscordMessenger:
             content = f"{mention} {message.content}" if message.content else mention
             message = dataclasses.replace(message, content=truncate(content, CONTENT_LIMIT))
             allowed = only_user(int(mention_user_id))
+        scopes = self._scopes(str(int(channel_id)))
+        await self._turn(scopes)
         try:
             await self._post(
                 int(channel_id),
                 message,
+                scopes,
                 allowed=allowed,
                 nonce=_nonce("channel", channel_id, mention_user_id, message.payload()),
             )
@@ -522,14 +608,46 @@ class DiscordMessenger:
         self,
         channel_id: int,
         message: DiscordMessage,
+        scopes: list[Scope],
         *,
         allowed: discord.AllowedMentions,
         nonce: str,
     ) -> None:
+        """Post in a channel whose pacing turn has come; raises RateLimited for a 429."""
         channel = self._require_client().get_partial_messageable(channel_id)
         kwargs = sdk_kwargs(message)
         kwargs["allowed_mentions"] = allowed
-        await channel.send(nonce=nonce, **kwargs)
+        try:
+            await channel.send(nonce=nonce, **kwargs)
+        except discord.RateLimited as exc:
+            raise self._rate_limited(exc, str(channel_id), scopes[-1]) from exc
+
+    def _scopes(self, conversation: str) -> list[Scope]:
+        """The pacing scopes of a DM (named by the user's id, as the outbox names it) or
+        of a server channel (by its id)."""
+        return self._pacing.scopes_for("", conversation)
+
+    async def _turn(self, scopes: list[Scope], *, taken: bool = False) -> None:
+        """Wait for a send's pacing turn and take its tokens — or, when the outbox took
+        them (``taken``), only wait out a 429's pause. RateLimited beyond a capped wait."""
+        limit = self.settings.reply_wait_limit
+        if taken:
+            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=limit)
+        else:
+            ready = await self._pacer.acquire(scopes, give_up_after=limit)
+        if not ready:
+            slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
+            raise RateLimited(self._pacer.wait_time(scopes), scope=slowest.name)
+
+    def _rate_limited(self, exc: discord.RateLimited, key: str, route: Scope) -> RateLimited:
+        """A 429 longer than discord.py waits: pause exactly what Discord named — the bot
+        for a global one, else ``route`` (the conversation, or the new-DM budget)."""
+        scope = self._pacing.bot_scope() if self._watch.was_global(key) else route
+        self._pacer.pause(scope, exc.retry_after)
+        return RateLimited(exc.retry_after, scope=scope.name)
+
+    def _pause_bot(self, seconds: float) -> None:
+        self._pacer.pause(self._pacing.bot_scope(), seconds)
 
     async def _dm_channel_id(self, user_id: int) -> int:
         cached = self._dm_channels.get(user_id)
@@ -540,11 +658,11 @@ class DiscordMessenger:
             cached = self._dm_channels.get(user_id)
             if cached is not None:
                 return cached
-            wait = self._new_dms.take()
-            if wait > 0:
-                raise RateLimited(wait, scope=NEW_DM_SCOPE)
             try:
                 channel = await client.create_dm(discord.Object(user_id))
+            except discord.RateLimited as exc:
+                new_dm = self._pacing.scopes_for("", str(user_id), opens_conversation=True)[-1]
+                raise self._rate_limited(exc, limit_key(""), new_dm) from exc
             except _SEND_ERRORS as exc:
                 raise delivery_error(exc) from exc
             self._dm_channels.put(user_id, channel.id)
@@ -665,11 +783,17 @@ class DiscordMessenger:
                 outcome = await self._in_order(author.id, work)
             else:
                 outcome = Outcome(replies=[Reply(EMPTY_DM_REPLY)])
+            scopes = self._scopes(str(author.id))
             for index, reply in enumerate(outcome.replies):
-                await message.channel.send(
-                    nonce=f"{message.id}-{index}", **sdk_kwargs(render_reply(reply))
+                await self._turn(scopes)
+                await self._post(
+                    message.channel.id,
+                    render_reply(reply),
+                    scopes,
+                    allowed=discord.AllowedMentions.none(),
+                    nonce=f"{message.id}-{index}",
                 )
-        except _SEND_ERRORS as exc:
+        except (*_SEND_ERRORS, DeliveryError) as exc:
             log.warning("answering DM %s failed: %r", message.id, exc)
         except Exception:
             log.exception("handling DM %s failed", message.id)

@@ -42,6 +42,8 @@ def build(config: SlackConfig, deps: MessengerDeps) -> Messenger:
         bot_token=deps.secret(config.bot_token_env).reveal(),
         signing_secret=deps.secret(config.signing_secret_env).reveal() if http else "",
         app_token="" if http else deps.secret(config.app_token_env).reveal(),
+        pacer=deps.pacer,
+        pacing=pacing(config),
     )
 
 

@@ -47,9 +47,8 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack import forms, render, translate
+from adapters.slack import forms, pacing_rules, render, translate
 from adapters.slack.directory import Directory
-from adapters.slack.memory import TtlCache
 from adapters.slack.outbound import (
     NETWORK_ERRORS,
     MissingScope,
@@ -57,7 +56,6 @@ from adapters.slack.outbound import (
     error_code,
     respond,
 )
-from adapters.slack.pacing import Pacer
 from adapters.slack.render import SlackMessage
 from adapters.slack.settings import SLACK
 from adapters.slack.translate import Origin, Received
@@ -67,20 +65,20 @@ from core.identity import PlatformAccount, UserRef
 from core.inbound import (
     Command,
     FormSubmit,
-    KeyedLocks,
     Message,
     Press,
     ReachabilityChange,
-    RecentKeys,
     WorkspaceRemoved,
 )
+from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
+from core.pacing import Pacer, PlatformPacing
 
 log = logging.getLogger(__name__)
 
 COMMAND = "/mentor"
 INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
-OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: longer waits raise RateLimited
+OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
 SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
 STOP_GRACE = 5.0  # how long stop() lets running handlers finish
 REACHABLE_RECHECK = 3600.0  # how often an active person's account is re-marked reachable
@@ -130,6 +128,7 @@ class SlackMessenger:
         signing_secret: str = "",
         app_token: str = "",
         pacer: Pacer | None = None,
+        pacing: PlatformPacing | None = None,
     ) -> None:
         if settings.mode == "http" and not signing_secret:
             raise ValueError("HTTP mode needs the signing secret")
@@ -141,21 +140,24 @@ class SlackMessenger:
         self._signing_secret = signing_secret
         self._app_token = app_token
         self._client = AsyncWebClient(token=bot_token, base_url=settings.base_url)
-        self._pacer = pacer or Pacer(workspace_per_minute=settings.workspace_messages_per_minute)
-        self._poster = Poster(self._client, self._pacer)
+        self._pacer = pacer or Pacer()  # the process's one pacer, shared with the outbox
+        self._pacing = pacing or pacing_rules.pacing(
+            workspace_per_minute=settings.workspace_messages_per_minute
+        )
+        self._poster = Poster(self._client, self._pacer, self._pacing)
         self.directory = Directory(self._client, self._poster)
         self._seen: RecentKeys[str] = RecentKeys(capacity=20_000)
         self._locks: KeyedLocks[tuple[str, str]] = KeyedLocks()
         self._inflight: set[asyncio.Task[Any]] = set()
         self._gone_teams: set[str] = set()
         self._pair_space = settings.pair_space
-        self._reachable_checked: TtlCache[tuple[str, str], bool] = TtlCache(
-            size=50_000, ttl=REACHABLE_RECHECK
+        self._reachable_checked: LruCache[tuple[str, str], bool] = LruCache(
+            50_000, ttl=REACHABLE_RECHECK
         )
         # The click that opened a form, to resolve its prompt once the form is sent. Slack
         # accepts answers through its response_url for 30 minutes.
-        self._form_clicks: TtlCache[tuple[str, str, str], Received] = TtlCache(
-            size=10_000, ttl=25 * 60.0
+        self._form_clicks: LruCache[tuple[str, str, str], Received] = LruCache(
+            10_000, ttl=25 * 60.0
         )
         self._authorization: AuthorizeResult | None = None
         self._runner: web.AppRunner | None = None
@@ -405,7 +407,13 @@ class SlackMessenger:
                 if in_dm
                 else await self.directory.dm_channel(origin.team, origin.user_id)
             )
-            await self._poster.post(origin.team, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
+            await self._poster.post(
+                origin.team,
+                channel,
+                message,
+                max_wait=INTERACTIVE_MAX_WAIT,
+                conversation=origin.user_id,  # their DM, paced as the outbox paces it
+            )
         except DeliveryError as exc:
             log.warning("Slack: could not DM %s:%s: %s", origin.team, origin.user_id, exc)
             return False
@@ -594,13 +602,19 @@ class SlackMessenger:
         """Deliver a notice as a DM from the app.
 
         Raises Unreachable (person gone, DMs impossible, app removed from the workspace),
-        RateLimited (pacing or Slack's 429, scoped ``slack:<team>:<channel>``) or
-        TransientFailure (network, 5xx, anything unexpected).
+        RateLimited (a 429 pause, scoped ``slack:<team>:<channel>``) or
+        TransientFailure (network, 5xx, anything unexpected). The outbox took this
+        message's pacing tokens already; only a 429's pause is waited out here.
         """
         team = self._installed_in(account)
         channel = await self.directory.dm_channel(team, account.user_id)
         await self._poster.post(
-            team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
+            team,
+            channel,
+            render.render_outcome([reply]),
+            max_wait=OUTBOX_MAX_WAIT,
+            conversation=account.user_id,
+            paced=True,
         )
 
     def _installed_in(self, account: PlatformAccount) -> str:
@@ -641,8 +655,8 @@ class SlackMessenger:
         except MissingScope as exc:
             self._no_pair_space("conversations.open answered missing_scope")
             raise Unreachable("slack: no pair space (missing_scope)") from exc
-        await self._poster.post(
-            team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT
+        await self._poster.post(  # the outbox took the tokens (in the person's DM scopes)
+            team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT, paced=True
         )
 
     def _no_pair_space(self, why: str) -> None:

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.memory import TtlCache
 from adapters.slack.outbound import NETWORK_ERRORS, Poster
+from core.memory import LruCache
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +41,9 @@ class Directory:
         self._client = client
         self._poster = poster
         self.read_profiles = read_profiles
-        self._dms: TtlCache[tuple[str, str], str] = TtlCache(size=50_000, ttl=float("inf"))
-        self._groups: TtlCache[tuple[str, str], str] = TtlCache(size=50_000, ttl=float("inf"))
-        self._profiles: TtlCache[tuple[str, str], Profile] = TtlCache(size=50_000, ttl=profile_ttl)
+        self._dms: LruCache[tuple[str, str], str] = LruCache(50_000)
+        self._groups: LruCache[tuple[str, str], str] = LruCache(50_000)
+        self._profiles: LruCache[tuple[str, str], Profile] = LruCache(50_000, ttl=profile_ttl)
 
     async def dm_channel(self, team: str, user_id: str) -> str:
         """Our DM channel with the person; raises a core DeliveryError when Slack refuses."""

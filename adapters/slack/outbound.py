@@ -1,5 +1,11 @@
 """Sending: direct messages through the paced ``chat.postMessage``, answers through
-``response_url``, and Slack errors translated into the core's delivery outcomes."""
+``response_url``, and Slack errors translated into the core's delivery outcomes.
+
+Every post draws on the process's one :class:`~core.pacing.Pacer` (the outbox's too), in
+the scopes :mod:`adapters.slack.pacing_rules` declares: the workspace, and the
+conversation — a DM named by the person's user id, as the outbox names it, so a reply
+and a delivery to one person share its budget.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +18,9 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
-from adapters.slack.pacing import Pacer
 from adapters.slack.render import SlackMessage
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
+from core.pacing import Pacer, PlatformPacing, Scope
 
 log = logging.getLogger(__name__)
 
@@ -61,25 +67,57 @@ def delivery_error(exc: SlackApiError, *, team: str, channel: str) -> DeliveryEr
 class Poster:
     """``chat.postMessage`` with pacing and error translation; ``conversations.open`` too."""
 
-    def __init__(self, client: AsyncWebClient, pacer: Pacer) -> None:
+    def __init__(self, client: AsyncWebClient, pacer: Pacer, pacing: PlatformPacing) -> None:
         self._client = client
-        self._pacer = pacer
+        self._pacer = pacer  # the process's one pacer, shared with the outbox
+        self._pacing = pacing
 
-    async def post(self, team: str, channel: str, message: SlackMessage, *, max_wait: float) -> str:
-        """Post ``message``; returns its ts. Waits up to ``max_wait`` s for its pacing turn."""
-        wait = self._pacer.reserve(team, channel, max_wait=max_wait)
-        if wait > 0:
-            await asyncio.sleep(wait)
+    async def post(
+        self,
+        team: str,
+        channel: str,
+        message: SlackMessage,
+        *,
+        max_wait: float,
+        conversation: str | None = None,
+        paced: bool = False,
+    ) -> str:
+        """Post ``message``; returns its ts. ``conversation`` is the pacer's name for the
+        channel: the user's id for their DM (as the outbox names it), else the channel id.
+
+        Waits up to ``max_wait`` s for its pacing turn, else raises RateLimited. ``paced``:
+        the caller (the outbox) took this post's tokens already, so it only waits out a
+        429's pause. A 429 pauses the conversation it came from, for everyone sending there.
+        """
+        conversation = conversation or channel
+        scopes = self._pacing.scopes_for(team, conversation)
+        if paced:
+            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=max_wait)
+        else:
+            ready = await self._pacer.acquire(scopes, give_up_after=max_wait)
+        if not ready:
+            scope = self._limiting(scopes, self._pacing.conversation_scope(team, conversation))
+            raise RateLimited(
+                self._pacer.wait_time(scopes), scope=scope or f"slack:{team}:{channel}"
+            )
         try:
             response = await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
         except SlackApiError as exc:
             error = delivery_error(exc, team=team, channel=channel)
             if isinstance(error, RateLimited):
-                self._pacer.block(team, channel, error.retry_after)
+                # chat.postMessage is limited per channel: the conversation waits, the
+                # workspace's other conversations don't
+                self._pacer.pause(scopes[-1], error.retry_after)
             raise error from exc
         except (*NETWORK_ERRORS, SlackClientError) as exc:
             raise TransientFailure(f"slack: {type(exc).__name__}") from exc
         return str(response.get("ts", ""))
+
+    def _limiting(self, scopes: list[Scope], conversation: str) -> str:
+        """The name of the scope a pacing wait is for; "" for the conversation, which
+        RateLimited names by its channel (as for a 429 from Slack)."""
+        slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
+        return "" if slowest.name == conversation else slowest.name
 
     async def open_dm(self, team: str, user_id: str) -> str:
         """The id of our direct-message channel with ``user_id``."""

@@ -16,7 +16,6 @@ errors.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 import json
 import logging
@@ -59,7 +58,8 @@ from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import Hub
 from core.identity import PlatformAccount
-from core.inbound import Command, Press, RecentKeys
+from core.inbound import Command, Press
+from core.memory import KeyedLocks, RecentKeys
 from core.messages import Reply
 from core.pacing import Pacer, PlatformPacing, Scope
 
@@ -109,23 +109,15 @@ class InOrderPerChat(BaseUpdateProcessor):
 
     def __init__(self, max_concurrent_updates: int) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: dict[int, int] = {}
+        self._locks: KeyedLocks[int] = KeyedLocks()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)
         if key is None:
             await coroutine
             return
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._users[key] = self._users.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._users[key] -= 1
-            if not self._users[key]:
-                del self._users[key], self._locks[key]
+        async with self._locks.hold(key):
+            await coroutine
 
     async def initialize(self) -> None:
         pass

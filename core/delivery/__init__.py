@@ -1,7 +1,8 @@
 """Delivering the outbox: leased rows, paced per platform, retried, every outcome recorded.
 
 ``contract`` (what adapters implement and raise), ``policy`` (retries, the report),
-``lanes`` (rows waiting in memory, the group commit), ``pair_space``, ``worker``.
+``lanes`` (rows waiting in memory, the group commit), ``pair_space``, ``recovery``
+(rows a crashed worker left "sending"), ``worker``.
 
 Adapters implement :class:`Sender` and report outcomes with the exceptions below; the
 :class:`DeliveryWorker` decides what happens next (retry later, another account, give up).
@@ -21,7 +22,7 @@ account) immediately before the platform call, and records the result right afte
   claims it again and sends it — once.
 - Crash after the commit but before the result is recorded: the row stays "sending" with
   an expired lease. We cannot know whether the platform accepted the message, so it is
-  *not* blindly resent. Recovery (:meth:`DeliveryWorker.recover`) asks the sender:
+  *not* blindly resent. Recovery (:mod:`core.delivery.recovery`) asks the sender:
   a :class:`ConfirmingSender` can look the message up by its key (message
   metadata, a nonce, a chat history search) — ``True`` records it sent,
   ``False`` sends it again, ``None`` means it cannot tell. Without a confirmation the row

@@ -142,6 +142,43 @@ class Lane:
         return job
 
 
+class Held:
+    """The claimed rows in memory (queued or being sent), each counted under its widest
+    scope, so a scope's backlog can be bounded."""
+
+    def __init__(self) -> None:
+        self._scopes: dict[int, str] = {}  # row id -> widest scope
+        self._load: dict[str, int] = {}  # rows held per widest scope
+
+    def hold(self, job_id: int, scope: str) -> None:
+        if self._scopes.get(job_id) != scope:
+            self.release(job_id)
+            self._scopes[job_id] = scope
+            self._load[scope] = self._load.get(scope, 0) + 1
+
+    def release(self, job_id: int) -> None:
+        scope = self._scopes.pop(job_id, None)
+        if scope is not None:
+            left = self._load.get(scope, 0) - 1
+            if left > 0:
+                self._load[scope] = left
+            else:
+                self._load.pop(scope, None)
+
+    def load(self, scope: str) -> int:
+        return self._load.get(scope, 0)
+
+    def clear(self) -> None:
+        self._scopes.clear()
+        self._load.clear()
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._scopes
+
+    def __len__(self) -> int:
+        return len(self._scopes)
+
+
 class Reservations:
     """How many senders picked a message in each scope and wait for its slot: a sender
     choosing its next message counts them, so they don't all queue for one busy chat."""

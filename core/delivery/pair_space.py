@@ -18,7 +18,7 @@ from core.clock import Clock
 from core.delivery.contract import PairSpaceSender, Unreachable
 from core.delivery.lanes import Job
 from core.identity import PlatformAccount
-from core.inbound import KeyedLocks, RecentKeys
+from core.memory import KeyedLocks, RecentKeys
 from core.messages import PairSpaceCopy, reply_to_data
 from core.ports import OutboxMessage, UnitOfWork, UnitOfWorkFactory
 

@@ -9,7 +9,6 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import fields
 from datetime import timedelta
 
 from core.clock import Clock
@@ -22,9 +21,10 @@ from core.delivery.contract import (
     TransientFailure,
     Unreachable,
 )
-from core.delivery.lanes import GroupCommit, Job, Lane, Reservations, scope_named_by
+from core.delivery.lanes import GroupCommit, Held, Job, Lane, Reservations, scope_named_by
 from core.delivery.pair_space import PAIR_SPACE_NOTE, PairSpaces
 from core.delivery.policy import DeliveryReport, RetryPolicy, Tally
+from core.delivery.recovery import Recovery
 from core.dispatch import WorkContext, queue_notices
 from core.identity import Platform
 from core.messages import Notice, pair_space_from_data, reply_from_data
@@ -86,14 +86,24 @@ class DeliveryWorker:
         self.rng = rng or random.Random()
         self._lanes: dict[Platform, Lane] = {}
         self._reserved = Reservations()  # senders that picked a message, per scope
-        self._held: dict[int, str] = {}  # rows in our lanes (queued or being sent) -> scope
-        self._scope_load: dict[str, int] = {}  # rows held per widest scope
+        self._held = Held()  # rows in our lanes (queued or being sent)
         self._recording: set[asyncio.Task[None]] = set()  # outcomes being written
         self._progress = asyncio.Event()
         self._tally = Tally()
         self._pass = asyncio.Lock()
         self._writes = GroupCommit(uow_factory)
         self._pair_spaces = PairSpaces(uow_factory, self._writes.submit, clock, worker=worker)
+        self._recovery = Recovery(
+            uow_factory,
+            self.senders,
+            clock,
+            worker=worker,
+            batch=batch,
+            lease=lease,
+            tally=lambda: self._tally,
+            finish=self._finish,
+            put_back=self._put_back,
+        )
 
     # ------------------------------------------------------------------ the pass
 
@@ -106,6 +116,10 @@ class DeliveryWorker:
             except asyncio.CancelledError:
                 await self._stop_lanes()  # shutting down: leases expire, nothing is lost
                 raise
+
+    async def recover(self) -> DeliveryReport:
+        """Settle rows a dead worker left "sending" (see :mod:`core.delivery.recovery`)."""
+        return await self._recovery.recover()
 
     def _forget_idle_pacing(self) -> None:
         """Per-chat pacing state would otherwise grow with every person ever messaged;
@@ -126,7 +140,6 @@ class DeliveryWorker:
         await self._writes.close()
         self._reserved.clear()
         self._held.clear()
-        self._scope_load.clear()
 
     async def _deliver(self) -> DeliveryReport:
         self._tally = Tally()
@@ -159,27 +172,11 @@ class DeliveryWorker:
     def _room(self) -> int:
         return max(0, MAX_HELD - len(self._held))
 
-    def _hold(self, job: Job) -> None:
-        scope = job.scopes[0].name
-        if self._held.get(job.id) != scope:
-            self._release_hold(job.id)
-            self._held[job.id] = scope
-            self._scope_load[scope] = self._scope_load.get(scope, 0) + 1
-
-    def _release_hold(self, job_id: int) -> None:
-        scope = self._held.pop(job_id, None)
-        if scope is not None:
-            left = self._scope_load.get(scope, 0) - 1
-            if left > 0:
-                self._scope_load[scope] = left
-            else:
-                self._scope_load.pop(scope, None)
-
     def _backlog(self, scope: Scope) -> tuple[int, int]:
         """Rows held for ``scope`` and how many it may have: a minute of its pace (well
         inside the lease), so one slow workspace can't fill memory or starve another."""
         allowed = max(4 * self.senders_per_platform, math.ceil(scope.rate.per_second * 60))
-        return self._scope_load.get(scope.name, 0), allowed
+        return self._held.load(scope.name), allowed
 
     def _idle(self) -> bool:
         lanes_idle = all(not lane.queues and not lane.tasks for lane in self._lanes.values())
@@ -239,7 +236,7 @@ class DeliveryWorker:
             return
         lane.push(job)
         job.queued = True
-        self._hold(job)
+        self._held.hold(job.id, job.scopes[0].name)
         while len(lane.tasks) < min(lane.size, lane.load):
             task = asyncio.create_task(self._run_lane(lane))
             lane.tasks.add(task)
@@ -272,7 +269,7 @@ class DeliveryWorker:
             finally:
                 self._reserved.give_back(job)
                 if not job.queued:  # sent, given back or finished: no longer ours to hold
-                    self._release_hold(job.id)
+                    self._held.release(job.id)
                 lane.active -= 1
                 self._progress.set()
 
@@ -431,7 +428,7 @@ class DeliveryWorker:
             gone = {id(job) for job, _ in shed}
             lane.keep_only(lambda job, gone=gone: id(job) not in gone)  # type: ignore[misc]
             for job, _ in shed:
-                self._release_hold(job.id)
+                self._held.release(job.id)
             await asyncio.gather(
                 *(self._put_back(job, timedelta(seconds=w), "deferred", "paced") for job, w in shed)
             )
@@ -493,51 +490,3 @@ class DeliveryWorker:
             reason,
             queued,
         )
-
-    # ------------------------------------------------------------------ crash recovery
-
-    async def recover(self) -> DeliveryReport:
-        """Settle rows a dead worker left "sending" (see the module docstring)."""
-        before = self._tally.report()
-        while True:
-            async with self.uow_factory() as uow:
-                stuck = await uow.outbox.stuck(
-                    now=self.clock.now(), limit=self.batch, worker=self.worker, lease=self.lease
-                )
-                await uow.commit()
-            if not stuck:
-                break
-            for message in stuck:
-                await self._recover_one(message)
-        after = self._tally.report()
-        return DeliveryReport(
-            *(getattr(after, f.name) - getattr(before, f.name) for f in fields(DeliveryReport))
-        )
-
-    async def _recover_one(self, message: OutboxMessage) -> None:
-        async with self.uow_factory() as uow:
-            accounts = await uow.accounts.of_person(message.person_id)
-        account = next((a for a in accounts if a.id == message.account_id), None)
-        sender = self.senders.get(account.platform) if account is not None else None
-        verdict: bool | None = None
-        if account is not None and isinstance(sender, ConfirmingSender):
-            try:
-                verdict = await sender.confirm_sent(account, message.key)
-            except Exception:
-                log.exception("confirm_sent failed for outbox message %s", message.id)
-        job = Job(message, reply_from_data(message.payload), [])
-        if verdict is True:
-            self._tally.add("confirmed")
-            await self._finish(job, "sent", "confirmed after a worker died mid-send")
-        elif verdict is False:
-            self._tally.add("confirmed")
-            await self._put_back(job, timedelta(0), "retried", "not delivered: worker died")
-        else:
-            log.warning(
-                "outbox message %s (%s) for person %s: a worker died between sending and "
-                "recording; the platform can't confirm, so it is assumed sent (not resent)",
-                message.id,
-                message.key,
-                message.person_id,
-            )
-            await self._finish(job, "uncertain", "uncertain-assumed-sent: worker died mid-send")

@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.discord.pacing_rules import pacing
+from adapters.discord.settings import DISCORD
 from bots.bootstrap import Mentorhub
 from tests.adapters.discord.harness import GUILD, Harness, messenger_for
 from tests.fakes.discord_api import FakeDiscord
@@ -21,6 +23,9 @@ async def dc(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
 
 @pytest.fixture
 async def h(dc: FakeDiscord, app: Mentorhub) -> AsyncIterator[Harness]:
+    # Tests open DMs with a few people at once; Discord's new-DM budget (a token a minute)
+    # would hold all but the first for a minute. The budget has tests of its own.
+    app.delivery.pacing[DISCORD] = pacing(new_dms_per_hour=360_000)
     messenger = messenger_for(app, dc)
     app.outlets.add(messenger)
     await messenger.start()

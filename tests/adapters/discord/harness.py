@@ -10,6 +10,8 @@ from adapters.discord.adapter import DiscordMessenger, DiscordSettings
 from adapters.discord.commands import layout
 from adapters.discord.render import ANSWER_BUTTON_ID, ANSWER_MODAL_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
+from core.identity import Platform
+from core.pacing import UNLIMITED, Pacer, PlatformPacing
 from tests.fakes.discord_api import (
     FakeDiscord,
     component_interaction,
@@ -46,8 +48,23 @@ def settings(**overrides: Any) -> DiscordSettings:
     return DiscordSettings(**values)
 
 
-def messenger_for(app: Mentorhub, dc: FakeDiscord, **overrides: Any) -> DiscordMessenger:
-    return DiscordMessenger(app.hub, token=Token(dc.token), settings=settings(**overrides))
+def messenger_for(
+    app: Mentorhub,
+    dc: FakeDiscord,
+    *,
+    pacer: Pacer | None = None,
+    pacing: PlatformPacing | None = None,
+    **overrides: Any,
+) -> DiscordMessenger:
+    """Unless a test is about pacing, replies are not paced: people answer far slower than
+    tests do."""
+    return DiscordMessenger(
+        app.hub,
+        token=Token(dc.token),
+        settings=settings(**overrides),
+        pacer=pacer or Pacer(),
+        pacing=pacing or PlatformPacing(Platform("discord"), conversation_rate=UNLIMITED),
+    )
 
 
 class Harness:

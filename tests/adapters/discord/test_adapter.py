@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
 from typing import Any
 
 import discord
@@ -13,8 +12,7 @@ from adapters.discord.adapter import DiscordMessenger, intents
 from adapters.discord.commands import command_payloads
 from adapters.discord.render import ANSWER_BUTTON_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
-from core.clock import ManualClock
-from core.delivery import RateLimited, Unreachable
+from core.delivery import Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Action, Choice, Reply, reply_to_data
 from core.ports import OutboxMessage
@@ -396,21 +394,6 @@ async def test_delivery_marks_a_closed_dm_account_unreachable(h: Harness) -> Non
     async with h.app.uow() as uow:
         (account,) = await uow.accounts.of_person(person_id)
     assert account.reachable is False
-
-
-async def test_new_dms_are_budgeted_per_hour(h: Harness, clock: ManualClock) -> None:
-    await h.restart(new_dms_per_hour=2)
-    users = [PlatformAccount(Platform("discord"), "", str(ANN + i), person_id=i) for i in range(3)]
-    await h.messenger.send(users[0], Reply("a"))
-    await h.messenger.send(users[1], Reply("b"))
-    with pytest.raises(RateLimited) as limited:
-        await h.messenger.send(users[2], Reply("c"))
-    assert limited.value.scope == "discord:new-dm"
-    assert 3590 <= limited.value.retry_after <= 3600
-    await h.messenger.send(users[0], Reply("known channel: free"))
-    clock.advance(timedelta(hours=1))
-    await h.messenger.send(users[2], Reply("c"))
-    assert h.dc.dm_opens == 3
 
 
 async def test_server_errors_are_transient(h: Harness) -> None:

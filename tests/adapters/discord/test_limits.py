@@ -1,42 +1,12 @@
-"""Seen-id set, DM channel cache, new-DM budget and what send errors mean for the outbox."""
+"""what send errors mean for the outbox."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import aiohttp
 import discord
-import pytest
 
 from adapters.discord.adapter import delivery_error, invite_url
-from adapters.discord.limits import BoundedCache, NewDmBudget
-from core.clock import ManualClock
 from core.delivery import RateLimited, TransientFailure, Unreachable
-
-
-def test_bounded_cache() -> None:
-    cache: BoundedCache[int, int] = BoundedCache(capacity=2)
-    cache.put(1, 10)
-    cache.put(2, 20)
-    assert cache.get(1) == 10
-    cache.put(3, 30)  # evicts 2, the least recently used
-    assert (cache.get(1), cache.get(2), cache.get(3)) == (10, None, 30)
-    cache.pop(1)
-    assert cache.get(1) is None
-    assert len(cache) == 1
-
-
-def test_new_dm_budget_is_a_rolling_hour(clock: ManualClock) -> None:
-    budget = NewDmBudget(2, clock.now)
-    assert budget.take() == 0.0
-    clock.advance(timedelta(minutes=30))
-    assert budget.take() == 0.0
-    assert budget.take() == 1800.0  # the first one leaves the window in 30 minutes
-    clock.advance(timedelta(minutes=30))
-    assert budget.take() == 0.0
-    assert budget.take() == 1800.0
-    with pytest.raises(ValueError, match="at least 1"):
-        NewDmBudget(0, clock.now)
 
 
 class Response:

@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 
 from adapters.slack.adapter import SlackMessenger, SlackSettings
-from adapters.slack.pacing import Pacer
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.identity import Platform, PlatformAccount, UserRef
+from core.pacing import UNLIMITED, Pacer, PlatformPacing
 from tests.conftest import make_app
 from tests.fakes.slack_api import (
     FakeSlack,
@@ -64,6 +64,7 @@ async def running(
     *,
     mode: str = "http",
     pacer: Pacer | None = None,
+    pacing: PlatformPacing | None = None,
     pair_space: bool = False,
 ) -> AsyncIterator[SlackMessenger]:
     settings = SlackSettings(
@@ -78,8 +79,10 @@ async def running(
         bot_token=BOT_TOKEN,
         signing_secret=SECRET,
         app_token=APP_TOKEN,
-        # A person answers far slower than tests do; a roomy burst keeps tests off the clock.
-        pacer=pacer or Pacer(channel_burst=20),
+        pacer=pacer or Pacer(),
+        # A person answers far slower than tests do: unless a test is about pacing, no
+        # conversation pace keeps tests off the clock.
+        pacing=pacing or PlatformPacing(Platform("slack"), conversation_rate=UNLIMITED),
     )
     await messenger.start()
     app.outlets.add(messenger)

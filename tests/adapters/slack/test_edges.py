@@ -14,14 +14,13 @@ import pytest
 
 from adapters.slack import SlackConfig, SlackMessenger, SlackStartError
 from adapters.slack.adapter import _granted_scopes
-from adapters.slack.pacing import Pacer
 from bots.bootstrap import Mentorhub, build
 from bots.config import Config
 from core.clock import ManualClock
 from core.delivery import RateLimited, TransientFailure, Unreachable
 from core.identity import Platform
 from core.messages import Reply, reply_to_data
-from core.pacing import Pacer as CorePacer
+from core.pacing import Pacer
 from core.ports import OutboxMessage
 from tests.adapters.slack.conftest import (
     SECRET,
@@ -192,7 +191,7 @@ async def test_429_is_rate_limited_for_that_channel_only(
 ) -> None:
     ann, bob = await register(app, "U1", "Ann"), await register(app, "U2", "Bob")
     pacer_time = FakeTime()
-    async with running(app, slack, pacer=Pacer(clock=pacer_time)) as messenger:
+    async with running(app, slack, pacer=Pacer(monotonic=pacer_time)) as messenger:
         slack.fail_next(
             "chat.postMessage", error="ratelimited", status=429, retry_after=7, channel="D_U1"
         )
@@ -210,7 +209,7 @@ async def test_429_is_rate_limited_for_that_channel_only(
         # Through the outbox: Ann's notice waits for Retry-After, then goes. The delivery
         # worker's pacer runs on the test's clock, like the adapter's.
         delivery_time = ClockTime(clock)
-        app.delivery.pacer = CorePacer(monotonic=delivery_time.monotonic, sleep=delivery_time.sleep)
+        app.delivery.pacer = Pacer(monotonic=delivery_time.monotonic, sleep=delivery_time.sleep)
         async with app.uow() as uow:
             for person in (ann.person_id, bob.person_id):
                 await uow.outbox.add(

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from adapters.slack.pacing import Pacer
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from tests.adapters.slack.conftest import BOT_TOKEN, Wire, running
@@ -99,8 +98,8 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
     slack.set_user(MIA, tz="Europe/Lisbon", real_name="Mia Sousa")
     slack.set_user(DANA, tz="Europe/Berlin", real_name="Dana Berg")
     slack.set_user(CORA, tz="Europe/London", real_name="Cora Lead")
-    # A person answers far slower than a test: a roomy burst keeps pacing out of the way.
-    async with running(app, slack, pacer=Pacer(channel_burst=100)) as messenger:
+    # A person answers far slower than a test: the fixture's pacing stays out of the way.
+    async with running(app, slack) as messenger:
         wire = Wire(messenger, slack)
         inbox = Inbox(wire)
 

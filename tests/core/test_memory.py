@@ -1,10 +1,45 @@
-"""The inbound helpers every adapter uses: replay memory and per-person ordering."""
+"""The bounded memories every adapter uses: caches, replay memory, per-person ordering."""
 
 from __future__ import annotations
 
 import asyncio
 
-from core.inbound import KeyedLocks, RecentKeys
+from core.memory import KeyedLocks, LruCache, RecentKeys
+
+
+class FakeTime:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_lru_cache_is_bounded() -> None:
+    cache: LruCache[int, int] = LruCache(capacity=2)
+    cache.put(1, 10)
+    cache.put(2, 20)
+    assert cache.get(1) == 10
+    cache.put(3, 30)  # evicts 2, the least recently used
+    assert (cache.get(1), cache.get(2), cache.get(3)) == (10, None, 30)
+    cache.pop(1)
+    assert cache.get(1) is None
+    assert len(cache) == 1
+
+
+def test_lru_cache_with_a_ttl_expires_and_drops() -> None:
+    time = FakeTime()
+    cache: LruCache[str, int] = LruCache(capacity=2, ttl=10, clock=time)
+    cache.put("a", 1)
+    assert cache.get("a") == 1
+    time.now += 11
+    assert cache.get("a") is None
+    cache.put("x1", 1)
+    cache.put("y1", 2)
+    cache.put("x2", 3)
+    assert cache.get("x1") is None  # size bound
+    cache.drop(lambda key: key.startswith("x"))
+    assert (cache.get("x2"), cache.get("y1")) == (None, 2)
 
 
 def test_recent_keys_are_bounded_and_remember_the_latest() -> None:
