@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bots.bootstrap import Mentorhub
+from bots.bootstrap import DIGEST_CRON_DAY, DIGEST_HOUR, Mentorhub
 from bots.receiving import ReceiverLease
+from core.clock import ManualClock
 from core.delivery import ExclusiveReceiver, Foreground, Messenger
 from storage import migrate
 
@@ -77,8 +78,8 @@ def build_scheduler(app: Mentorhub) -> AsyncIOScheduler:
     scheduler.add_job(
         app.weekly_digest,
         "cron",
-        day_of_week="mon",
-        hour=7,
+        day_of_week=DIGEST_CRON_DAY,
+        hour=DIGEST_HOUR,
         id="weekly-digest",
         misfire_grace_time=12 * 3600,
         coalesce=True,
@@ -91,8 +92,15 @@ async def run(app: Mentorhub) -> int:
     """Start every messenger the app was built with and the scheduler; run until a
     foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
     await prepare_database(app)
+    # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
+    # drives the same work itself as it moves (Mentorhub.pass_time), so nothing
+    # time-driven waits for a real timer or runs at a moment the clock never showed.
+    manual_clock = isinstance(app.clock, ManualClock)
     scheduler = build_scheduler(app)
-    scheduler.start()
+    if manual_clock:
+        await app.pass_time(timedelta(0))
+    else:
+        scheduler.start()
     started: list[Messenger] = []
     leases: list[asyncio.Task[None]] = []
     try:
@@ -112,7 +120,8 @@ async def run(app: Mentorhub) -> int:
             task.cancel()
         await asyncio.gather(*leases, return_exceptions=True)
         await app.stop_background()  # before the scheduler: it logs cancelled jobs as errors
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         for messenger in reversed(started):
             try:
                 await messenger.stop()

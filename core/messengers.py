@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from core.identity import Platform
@@ -57,14 +58,17 @@ class Terminal:
 @dataclass(frozen=True, slots=True)
 class MessengerDeps:
     """What every messenger is built with. ``secret(env_name)`` reads a secret named by
-    the config; ``deliver_now`` runs a delivery pass at once (the console prints notices
-    right after each line); ``terminal`` is None unless the process has one to lend."""
+    the config; ``deliver_now`` does at once what is due and delivers the outbox (the
+    console prints notices right after each line); ``terminal`` is None unless the
+    process has one to lend; ``pass_time(delta)`` moves a manual clock, doing on the way
+    everything time-driven at its own moment (None: the clock is the system's)."""
 
     hub: Hub
     pacer: Pacer
     secret: Callable[[str], Secret]
     deliver_now: Callable[[], Awaitable[object]]
     terminal: Terminal | None = None
+    pass_time: Callable[[timedelta], Awaitable[datetime]] | None = None
 
 
 def _no_problems(settings: Any) -> Sequence[str]:
