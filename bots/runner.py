@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.bootstrap import DIGEST_CRON_DAY, DIGEST_HOUR, Mentorhub
 from bots.receiving import ReceiverLease
@@ -22,9 +26,27 @@ class MigrationsPending(Exception):
     pass
 
 
+class DatabaseUnreachable(Exception):
+    """The database can't be opened at start-up (a server down, a file not writable)."""
+
+
+@contextlib.asynccontextmanager
+async def opening_database(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Turns a failure to reach the database into DatabaseUnreachable, in one line."""
+    try:
+        yield
+    except (OSError, DBAPIError) as error:
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(f"the database {url} can't be opened: {reason}") from error
+
+
 async def prepare_database(app: Mentorhub) -> None:
     """Apply pending migrations, or refuse to start when auto_migrate is off."""
-    if not await migrate.pending(app.engine):
+    async with opening_database(app.engine):
+        pending = await migrate.pending(app.engine)
+    if not pending:
         return
     if not app.config.database.auto_migrate:
         raise MigrationsPending(

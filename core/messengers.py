@@ -15,7 +15,7 @@ The package's ``__init__`` must not import the messenger's SDK: configuration is
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
@@ -27,6 +27,34 @@ if TYPE_CHECKING:
     from core.hub import Hub
 
 S = TypeVar("S")
+N = TypeVar("N", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The range a numeric setting must fall in, checked when the config is loaded."""
+
+    low: float
+    high: float | None = None
+    unit: str = ""
+
+    def problem(self, name: str, value: float) -> str | None:
+        """What is wrong with ``value`` for the setting ``name``, or None."""
+        if self.low <= value and (self.high is None or value <= self.high):
+            return None
+        unit = f" {self.unit}" if self.unit else ""
+        allowed = (
+            f"at least {self.low:g}{unit}"
+            if self.high is None
+            else f"from {self.low:g} to {self.high:g}{unit}"
+        )
+        return f"'{name}' must be {allowed}; got {value!r}."
+
+
+def bounded(default: N, low: N, high: N | None = None, *, unit: str = "") -> N:
+    """A settings field whose value must lie in ``[low, high]`` (``unit`` names it in the
+    message): ``poll_seconds: float = bounded(5.0, 0.1, unit="seconds")``."""
+    return field(default=default, metadata={"bounds": Bounds(low, high, unit)})
 
 
 class Secret:
