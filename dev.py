@@ -2,6 +2,7 @@
 """One entry point for people and CI; needs nothing but Python 3.11+.
 
     python3 dev.py run      install (into .venv) and run mentorhub
+    python3 dev.py mentorhub ARGS   any mentorhub command (check-config, db current, …)
     python3 dev.py test     install with dev tools and run the test suite
     python3 dev.py check    what CI runs: format check, lint, types, tests
     python3 dev.py fmt      format and autofix
@@ -43,7 +44,14 @@ def ensure_env(extras: str) -> None:
 
 
 def tool(name: str, *args: str) -> int:
-    return subprocess.run([str(BIN / name), *args], cwd=ROOT, check=False).returncode
+    """Run a tool from .venv and return its exit status. Ctrl-C reaches the tool too (the
+    terminal signals the whole process group): we wait for it to stop in its own way."""
+    process = subprocess.Popen([str(BIN / name), *args], cwd=ROOT)
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def main(argv: list[str]) -> int:
@@ -51,6 +59,9 @@ def main(argv: list[str]) -> int:
     if command == "run":
         ensure_env("")
         return tool("mentorhub", "run", *rest)
+    if command == "mentorhub":
+        ensure_env("")
+        return tool("mentorhub", *rest)
     if command == "test":
         ensure_env("dev")
         return tool("pytest", *rest)
@@ -74,4 +85,11 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    try:
+        raise SystemExit(main(sys.argv[1:]))
+    except KeyboardInterrupt:  # while installing: pip has stopped already
+        print("\ninterrupted.", file=sys.stderr)
+        raise SystemExit(130) from None
+    except subprocess.CalledProcessError as error:
+        print(f"installing failed: {' '.join(map(str, error.cmd))} exited {error.returncode}.")
+        raise SystemExit(error.returncode or 1) from None

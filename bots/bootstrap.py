@@ -10,7 +10,7 @@ import secrets
 import socket
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -18,11 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.config import Config
 from bots.messengers import pacing_rules
 from core import nudges
-from core.clock import Clock, SystemClock
+from core.clock import Clock, ManualClock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
 from core.delivery import DeliveryReport, DeliveryWorker, Messenger, post_to_space
 from core.dispatch import DigestHook, DispatchReport, DueHandler, dispatch_due, run_weekly_digest
-from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep
+from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep, next_wakeup
 from core.hub import Hub
 from core.identity import Platform
 from core.messages import SpacePost
@@ -35,6 +35,20 @@ from storage.uow import SqlUnitOfWork
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
+
+# The weekly coordinator digest goes out on Mondays at 07:00 UTC: the scheduler's cron, and
+# a moment a manual clock stops at when it passes it.
+DIGEST_CRON_DAY, DIGEST_WEEKDAY, DIGEST_HOUR = "mon", 0, 7
+# Dispatch passes at one moment, at most: each claims a batch, and a handler's new items
+# due at once are claimed by the next pass.
+_DISPATCH_PASSES = 20
+
+
+def next_digest_at(after: datetime) -> datetime:
+    """The first weekly-digest moment later than ``after``."""
+    moment = after.astimezone(UTC).replace(hour=DIGEST_HOUR, minute=0, second=0, microsecond=0)
+    moment += timedelta(days=(DIGEST_WEEKDAY - moment.weekday()) % 7)
+    return moment if moment > after else moment + timedelta(days=7)
 
 
 class Outlets(Mapping[Platform, Messenger]):
@@ -141,6 +155,45 @@ class Mentorhub:
             ),
             0,
         )
+
+    async def catch_up(self) -> None:
+        """Do what is due by now and deliver: after each console line. On the system clock
+        the scheduler's pollers find due work; a manual clock has no poller, so its due
+        work runs here, at the clock's time."""
+        if isinstance(self.clock, ManualClock):
+            await self._work_due_now()
+        else:
+            await self.deliver()
+
+    async def pass_time(self, delta: timedelta) -> datetime:
+        """Move the manual clock ``delta`` forward as if that time had passed: it stops at
+        each moment when time-driven work falls due (a due item, a pause's end, a
+        request's expiry, the weekly digest) and does that work there, before moving on.
+        The scheduler's jobs run on the wall clock; this is their stand-in for a clock
+        that moves only when told."""
+        clock = self.clock
+        if not isinstance(clock, ManualClock):
+            raise TypeError("only a manual clock can be moved; this one is the system's")
+        target = clock.now() + delta
+        await self._work_due_now()
+        while (now := clock.now()) < target:
+            digest_at = next_digest_at(now)
+            wakeup = await next_wakeup(self.uow_factory, after=now)
+            step = min(target, digest_at, wakeup or target)
+            clock.set(step)
+            if step == digest_at:
+                await self.weekly_digest()
+            await self._work_due_now()
+        if delta:
+            await self.housekeep()
+        return target
+
+    async def _work_due_now(self) -> None:
+        await self.upkeep()  # first: a pause that ends now lifts before what it held back
+        for _ in range(_DISPATCH_PASSES):
+            if not (await self.dispatch()).claimed:
+                break
+        await self.deliver()
 
     async def _tracked(self, work: Callable[[], Awaitable[T]], stopped: T) -> T:
         """Run background work so that stop_background() can end it before the engine
@@ -252,8 +305,9 @@ def build(
         hub=hub,
         pacer=pacer,
         secret=config.secret,
-        deliver_now=app.deliver,
+        deliver_now=app.catch_up,
         terminal=terminal,
+        pass_time=app.pass_time if isinstance(clock, ManualClock) else None,
     )
     if messengers is None:
         messengers = [functools.partial(_from_config, kind, config) for kind in kinds]

@@ -11,15 +11,22 @@ from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from bots.bootstrap import build
 from bots.config import Config, ConfigError, load_config
-from bots.runner import MigrationsPending, run
+from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
 from core.messengers import Terminal
 from storage import migrate
 from storage.db import create_engine
 
 DEFAULT_CONFIG = "mentorhub.toml"
+CLOCK_EXAMPLE = "2026-03-02T09:00Z"
+
+
+class CantStart(Exception):
+    """A start-up problem the person can fix: shown as one line, exit status 2."""
 
 
 def _config_path(arg: str | None) -> str | None:
@@ -59,16 +66,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_commands.add_parser("upgrade", help="apply pending migrations (a no-op when current)")
     db_commands.add_parser("current", help="show the schema revision")
     args = parser.parse_args(argv)
+    config = _load(args.config)
+    _configure_logging(verbose=args.verbose, console=config.console_enabled())
+    try:
+        return _command(config, args)
+    except (CantStart, DatabaseUnreachable) as error:
+        print(f"mentorhub can't start: {error}", file=sys.stderr)
+        return 2
 
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    if not args.verbose:
+
+def _configure_logging(*, verbose: bool, console: bool) -> None:
+    """Logs go to stderr. Beside the console they are only warnings and errors, marked as
+    log lines and without a wall-clock stamp: they never pass for chat, and a scripted
+    run's clock is not the wall clock."""
+    if console:
+        level, line = logging.WARNING, "[log] %(levelname)s %(name)s: %(message)s"
+    else:
+        level, line = logging.INFO, "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    logging.basicConfig(level=logging.DEBUG if verbose else level, format=line, stream=sys.stderr)
+    if not verbose:
         for noisy in ("alembic", "apscheduler", "httpx", "aiosqlite"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
-    config = _load(args.config)
+
+
+def _command(config: Config, args: argparse.Namespace) -> int:
     if args.command == "check-config":
         enabled = ", ".join(config.messengers()) or "none (the console adapter opens)"
         print(
@@ -83,10 +104,21 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _run(config: Config, *, script: Path | None, clock_start: str | None) -> int:
     clock: Clock | None = None
-    if clock_start:
-        clock = ManualClock(datetime.fromisoformat(clock_start.replace("Z", "+00:00")))
+    if clock_start is not None:
+        if config.messengers():
+            raise CantStart(
+                "--clock starts a manual clock that only the console's :advance moves, and "
+                f"the enabled messengers ({', '.join(config.messengers())}) run on real time. "
+                "Drop --clock, or disable them to try it in the console."
+            )
+        clock = ManualClock(parse_clock(clock_start))
+    if script is not None and not config.console_enabled():
+        raise CantStart(
+            "--script feeds the console, and the console is not enabled (another messenger "
+            'is, or [console] enabled = "never"). Drop --script, or set enabled = "always".'
+        )
+    script_lines = read_script(script) if script is not None else None
     interactive = script is None and sys.stdin.isatty()
-    script_lines = script.read_text(encoding="utf-8").splitlines() if script else None
 
     async def go() -> int:
         lines = _file_lines(script_lines) if script_lines is not None else None
@@ -99,8 +131,35 @@ def _run(config: Config, *, script: Path | None, clock_start: str | None) -> int
         print(str(error), file=sys.stderr)
         return 3
     except KeyboardInterrupt:
-        print("\nbye", file=sys.stderr)
-        return 0
+        print("\nmentorhub stopped (Ctrl-C).", file=sys.stderr)
+        return 130  # the shell's status for "interrupted"
+
+
+def parse_clock(text: str) -> datetime:
+    """``--clock``: an ISO date and time with its zone (``Z`` or ``+01:00``)."""
+    try:
+        moment = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise CantStart(
+            f"--clock {text!r} is not a date and time: give one like {CLOCK_EXAMPLE}."
+        ) from None
+    if moment.tzinfo is None:
+        raise CantStart(
+            f"--clock {text!r} has no time zone: add one, e.g. {CLOCK_EXAMPLE} (Z is UTC) "
+            "or 2026-03-02T09:00+01:00."
+        )
+    return moment
+
+
+def read_script(path: Path) -> list[str]:
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        raise CantStart(
+            f"the script {path} doesn't exist. Try examples/demo.txt, which comes with mentorhub."
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CantStart(f"the script {path} can't be read: {error}") from None
 
 
 async def _file_lines(lines: list[str]) -> AsyncIterator[str]:
@@ -111,22 +170,25 @@ async def _file_lines(lines: list[str]) -> AsyncIterator[str]:
 async def _db(config: Config, action: str) -> int:
     engine = create_engine(config.database.url)
     try:
-        if action == "upgrade":
-            before, after = await migrate.upgrade(engine)
-            if before == after:
-                print(f"Database already at {', '.join(sorted(after))}; nothing to do.")
-            else:
-                old, new = ", ".join(sorted(before)) or "empty", ", ".join(sorted(after))
-                print(f"Database upgraded: {old} -> {new}")
-        else:
-            current = await migrate.current_revisions(engine)
-            heads = migrate.head_revisions()
-            state = (
-                "up to date" if current == heads else f"behind (head is {', '.join(sorted(heads))})"
-            )
-            print(f"Schema revision: {', '.join(sorted(current)) or 'none'} — {state}")
+        async with opening_database(engine):
+            return await _db_action(engine, action)
     finally:
         await engine.dispose()
+
+
+async def _db_action(engine: AsyncEngine, action: str) -> int:
+    if action == "upgrade":
+        before, after = await migrate.upgrade(engine)
+        if before == after:
+            print(f"Database already at {', '.join(sorted(after))}; nothing to do.")
+        else:
+            old, new = ", ".join(sorted(before)) or "empty", ", ".join(sorted(after))
+            print(f"Database upgraded: {old} -> {new}")
+        return 0
+    current = await migrate.current_revisions(engine)
+    heads = migrate.head_revisions()
+    state = "up to date" if current == heads else f"behind (head is {', '.join(sorted(heads))})"
+    print(f"Schema revision: {', '.join(sorted(current)) or 'none'} — {state}")
     return 0
 
 

@@ -16,8 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from bots.messengers import messenger_kinds
-from core.messengers import MessengerKind, Secret
+from core.messengers import Bounds, MessengerKind, Secret, bounded
 from core.settings import CoreSettings
 
 __all__ = ["Config", "ConfigError", "Secret", "load_config"]
@@ -40,11 +43,12 @@ class DatabaseConfig:
 
 @dataclass(frozen=True, slots=True)
 class ProgramDefaults:
-    cadence_days: int = 14
-    duration_weeks: int = 12
-    meeting_minutes: int = 30
-    request_expiry_hours: int = 72
-    mentor_capacity: int = 2
+    # The ranges `configure` accepts for a program.
+    cadence_days: int = bounded(14, 1, 90, unit="days")
+    duration_weeks: int = bounded(12, 1, 104, unit="weeks")
+    meeting_minutes: int = bounded(30, 5, 240, unit="minutes")
+    request_expiry_hours: int = bounded(72, 1, 720, unit="hours")
+    mentor_capacity: int = bounded(2, 1, 20, unit="mentees")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +58,11 @@ class PrivacyConfig:
 
 @dataclass(frozen=True, slots=True)
 class SchedulerConfig:
-    poll_seconds: float = 5.0
-    batch_size: int = 500
-    lease_seconds: int = 120
-    senders_per_platform: int = 16
+    poll_seconds: float = bounded(5.0, 0.1, 3600.0, unit="seconds")
+    batch_size: int = bounded(500, 1, 100_000, unit="rows")
+    # Longer than a dispatch pass can take, or a live claim is taken over.
+    lease_seconds: int = bounded(120, 10, 86_400, unit="seconds")
+    senders_per_platform: int = bounded(16, 1, 1000)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +138,8 @@ def load_config(
             raw = tomllib.loads(file.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError([f"{file} is not valid TOML: {exc}"]) from exc
+        except (OSError, UnicodeDecodeError) as exc:
+            raise ConfigError([f"Config file {file} can't be read: {exc}"]) from exc
         source = str(file)
     problems: list[str] = []
     kinds = {kind.section: kind for kind in messenger_kinds()}
@@ -142,10 +149,10 @@ def load_config(
         if name in kinds
     }
     config: Config = _build(Config, raw, "", problems, extra_known=kinds)
-    config = dataclasses.replace(config, sections=sections)
-    if not problems:
-        config = dataclasses.replace(config, source=source)
-        problems.extend(_check_semantics(config, env))
+    # A value with the wrong type or out of range was reported and left at its default,
+    # so what depends on it is checked too: every problem is listed in one pass.
+    config = dataclasses.replace(config, sections=sections, source=source)
+    problems.extend(_check_semantics(config, env))
     if problems:
         raise ConfigError(problems)
     return config
@@ -164,15 +171,26 @@ def _check_semantics(config: Config, env: typing.Mapping[str, str]) -> list[str]
                 )
     for kind in messenger_kinds():
         problems.extend(kind.problems(config.section(kind)))
-    for name, value in (
-        ("cadence_days", config.programs.cadence_days),
-        ("mentor_capacity", config.programs.mentor_capacity),
-    ):
-        if value < 1:
-            problems.append(f"[programs] {name} must be at least 1.")
-    if not config.database.url.split(":", 1)[0].startswith(("sqlite", "postgres")):
-        problems.append("[database] url must start with sqlite:// or postgresql://.")
+    problems.extend(_database_problems(config.database.url))
     return problems
+
+
+def _database_problems(url: str) -> list[str]:
+    if not url.split(":", 1)[0].startswith(("sqlite", "postgres")):
+        return ["[database] url must start with sqlite:// or postgresql://."]
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return [f"[database] url {url!r} is not a database URL (e.g. sqlite:///mentorhub.db)."]
+    database = parsed.database or ":memory:"
+    if parsed.get_backend_name() == "sqlite" and database != ":memory:":
+        folder = Path(database).absolute().parent
+        if not folder.is_dir():
+            return [
+                f"[database] url: the folder {folder} for the SQLite file doesn't exist. "
+                "Create it, or change the path."
+            ]
+    return []
 
 
 def _build(
@@ -186,8 +204,8 @@ def _build(
         problems.append(f"[{where}] must be a table.")
         return cls()
     hints = typing.get_type_hints(cls)
-    fields = {f.name for f in dataclasses.fields(cls) if f.name not in ("source", "sections")}
-    known = fields | set(extra_known)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name not in ("source", "sections")}
+    known = set(fields) | set(extra_known)
     values: dict[str, Any] = {}
     for key, value in raw.items():
         name = f"{where}.{key}" if where else key
@@ -205,12 +223,20 @@ def _build(
             values[key] = _build(typing.cast(type, hint), value, name, problems)
         else:
             converted = _convert(hint, value, name, problems)
+            if converted is not _INVALID and (problem := _out_of_bounds(fields[key], name, value)):
+                problems.append(problem)
+                converted = _INVALID
             if converted is not _INVALID:
                 values[key] = converted
     return cls(**values)
 
 
 _INVALID = object()
+
+
+def _out_of_bounds(spec: dataclasses.Field[Any], name: str, value: Any) -> str | None:
+    bounds = spec.metadata.get("bounds")
+    return bounds.problem(name, value) if isinstance(bounds, Bounds) else None
 
 
 def _convert(hint: Any, value: Any, name: str, problems: list[str]) -> Any:

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
-from datetime import UTC, datetime
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bots.bootstrap import Mentorhub
+from bots.bootstrap import DIGEST_CRON_DAY, DIGEST_HOUR, Mentorhub
 from bots.receiving import ReceiverLease
+from core.clock import ManualClock
 from core.delivery import ExclusiveReceiver, Foreground, Messenger
 from storage import migrate
 
@@ -21,9 +26,27 @@ class MigrationsPending(Exception):
     pass
 
 
+class DatabaseUnreachable(Exception):
+    """The database can't be opened at start-up (a server down, a file not writable)."""
+
+
+@contextlib.asynccontextmanager
+async def opening_database(engine: AsyncEngine) -> AsyncIterator[None]:
+    """Turns a failure to reach the database into DatabaseUnreachable, in one line."""
+    try:
+        yield
+    except (OSError, DBAPIError) as error:
+        cause = error.orig if isinstance(error, DBAPIError) and error.orig else error
+        reason = str(cause).splitlines()[0] if str(cause) else type(cause).__name__
+        url = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnreachable(f"the database {url} can't be opened: {reason}") from error
+
+
 async def prepare_database(app: Mentorhub) -> None:
     """Apply pending migrations, or refuse to start when auto_migrate is off."""
-    if not await migrate.pending(app.engine):
+    async with opening_database(app.engine):
+        pending = await migrate.pending(app.engine)
+    if not pending:
         return
     if not app.config.database.auto_migrate:
         raise MigrationsPending(
@@ -77,8 +100,8 @@ def build_scheduler(app: Mentorhub) -> AsyncIOScheduler:
     scheduler.add_job(
         app.weekly_digest,
         "cron",
-        day_of_week="mon",
-        hour=7,
+        day_of_week=DIGEST_CRON_DAY,
+        hour=DIGEST_HOUR,
         id="weekly-digest",
         misfire_grace_time=12 * 3600,
         coalesce=True,
@@ -91,8 +114,15 @@ async def run(app: Mentorhub) -> int:
     """Start every messenger the app was built with and the scheduler; run until a
     foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
     await prepare_database(app)
+    # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
+    # drives the same work itself as it moves (Mentorhub.pass_time), so nothing
+    # time-driven waits for a real timer or runs at a moment the clock never showed.
+    manual_clock = isinstance(app.clock, ManualClock)
     scheduler = build_scheduler(app)
-    scheduler.start()
+    if manual_clock:
+        await app.pass_time(timedelta(0))
+    else:
+        scheduler.start()
     started: list[Messenger] = []
     leases: list[asyncio.Task[None]] = []
     try:
@@ -112,7 +142,8 @@ async def run(app: Mentorhub) -> int:
             task.cancel()
         await asyncio.gather(*leases, return_exceptions=True)
         await app.stop_background()  # before the scheduler: it logs cancelled jobs as errors
-        scheduler.shutdown(wait=False)
+        if scheduler.running:
+            scheduler.shutdown(wait=False)
         for messenger in reversed(started):
             try:
                 await messenger.stop()

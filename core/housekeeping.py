@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.dispatch import WorkContext, queue_notices
@@ -66,3 +66,16 @@ async def mentoring_upkeep(
         )
         await uow.commit()
     return queued
+
+
+async def next_wakeup(uow_factory: UnitOfWorkFactory, after: datetime) -> datetime | None:
+    """The earliest moment later than ``after`` when time-driven work falls due: a due
+    item, the end of a pause, the expiry of a request. A clock that jumps (a scripted
+    run's ``:advance``) stops at each of these, so everything happens at its own time
+    and in order: a pause lifts before the check-in that follows it opens."""
+    async with uow_factory() as uow:
+        moments = [
+            await uow.due.next_due_at(after=after),
+            await uow.pairs.next_change_after(after),
+        ]
+    return min((moment for moment in moments if moment is not None), default=None)

@@ -15,7 +15,8 @@ The package's ``__init__`` must not import the messenger's SDK: configuration is
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Generic, TextIO, TypeVar
 
 from core.identity import Platform
@@ -26,6 +27,34 @@ if TYPE_CHECKING:
     from core.hub import Hub
 
 S = TypeVar("S")
+N = TypeVar("N", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class Bounds:
+    """The range a numeric setting must fall in, checked when the config is loaded."""
+
+    low: float
+    high: float | None = None
+    unit: str = ""
+
+    def problem(self, name: str, value: float) -> str | None:
+        """What is wrong with ``value`` for the setting ``name``, or None."""
+        if self.low <= value and (self.high is None or value <= self.high):
+            return None
+        unit = f" {self.unit}" if self.unit else ""
+        allowed = (
+            f"at least {self.low:g}{unit}"
+            if self.high is None
+            else f"from {self.low:g} to {self.high:g}{unit}"
+        )
+        return f"'{name}' must be {allowed}; got {value!r}."
+
+
+def bounded(default: N, low: N, high: N | None = None, *, unit: str = "") -> N:
+    """A settings field whose value must lie in ``[low, high]`` (``unit`` names it in the
+    message): ``poll_seconds: float = bounded(5.0, 0.1, unit="seconds")``."""
+    return field(default=default, metadata={"bounds": Bounds(low, high, unit)})
 
 
 class Secret:
@@ -57,14 +86,17 @@ class Terminal:
 @dataclass(frozen=True, slots=True)
 class MessengerDeps:
     """What every messenger is built with. ``secret(env_name)`` reads a secret named by
-    the config; ``deliver_now`` runs a delivery pass at once (the console prints notices
-    right after each line); ``terminal`` is None unless the process has one to lend."""
+    the config; ``deliver_now`` does at once what is due and delivers the outbox (the
+    console prints notices right after each line); ``terminal`` is None unless the
+    process has one to lend; ``pass_time(delta)`` moves a manual clock, doing on the way
+    everything time-driven at its own moment (None: the clock is the system's)."""
 
     hub: Hub
     pacer: Pacer
     secret: Callable[[str], Secret]
     deliver_now: Callable[[], Awaitable[object]]
     terminal: Terminal | None = None
+    pass_time: Callable[[timedelta], Awaitable[datetime]] | None = None
 
 
 def _no_problems(settings: Any) -> Sequence[str]:

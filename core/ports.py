@@ -282,8 +282,8 @@ class DueItems(Protocol):
         """All items of ``subject``, any status, by period then kind."""
         ...
 
-    async def next_due_at(self) -> datetime | None:
-        """The earliest due_at of a scheduled item."""
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
+        """The earliest due_at of a scheduled item (only those later than ``after``)."""
         ...
 
     async def purge(self, *, before: datetime) -> int:
@@ -350,6 +350,10 @@ class Pairs(Repository[Pair], Protocol):
     async def of_program(self, program_id: int) -> list[Pair]: ...
     async def expired_requests(self, now: datetime) -> list[Pair]: ...
     async def pauses_ending(self, now: datetime) -> list[Pair]: ...
+    async def next_change_after(self, after: datetime) -> datetime | None:
+        """The earliest moment later than ``after`` when a pause ends or a request
+        expires (what ``pauses_ending`` and ``expired_requests`` will then return)."""
+        ...
 
 
 class Agreements(Repository[Agreement], Protocol):

@@ -18,7 +18,7 @@ import sys
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Literal, TextIO
 
 from core.hub import Hub
@@ -71,12 +71,14 @@ class ConsoleMessenger:
         out: TextIO,
         lines: AsyncIterator[str] | None = None,
         after_each: Callable[[], Awaitable[object]] | None = None,
+        pass_time: Callable[[timedelta], Awaitable[datetime]] | None = None,
         user: str = "you",
         interactive: bool = False,
     ) -> None:
         self.hub = hub
         self.out = out
         self.after_each = after_each
+        self.pass_time = pass_time
         self.user = user
         self.interactive = interactive
         self.space = ""  # the pretend group we're speaking in (":in NAME")
@@ -132,7 +134,7 @@ class ConsoleMessenger:
         if self.interactive is False:
             self.out.write(f"{self.user}> {line}\n")
         if line.startswith(":"):
-            return self._meta(line)
+            return await self._meta(line)
         if re.fullmatch(r"#\d+", line):
             outcome = await self._press(int(line[1:]))
         else:
@@ -150,7 +152,7 @@ class ConsoleMessenger:
             )
         return await self.hub.handle(Press(self.ref(), buttons[number - 1]))
 
-    def _meta(self, line: str) -> bool:
+    async def _meta(self, line: str) -> bool:
         verb, _, rest = line[1:].partition(" ")
         rest = rest.strip()
         if verb in ("quit", "q", "exit"):
@@ -162,12 +164,15 @@ class ConsoleMessenger:
             self.space = rest.lower()
             self.out.write(f"(you are in '{self.space}')\n" if rest else "(you left the group)\n")
         elif verb == "advance" and (match := _DURATION.match(rest)):
-            advance = getattr(self.hub.clock, "advance", None)
-            if advance is None:
-                self.out.write("(the clock is the system clock; :advance works in scripted runs)\n")
+            if self.pass_time is None:
+                self.out.write("(the clock is the system clock; start with --clock to :advance)\n")
             else:
-                now = advance(timedelta(**{_UNITS[match[2]]: int(match[1])}))
-                self.out.write(f"(clock is now {now:%Y-%m-%d %H:%M} UTC)\n")
+                # Announced first: what falls due on the way is printed as it happens.
+                delta = timedelta(**{_UNITS[match[2]]: int(match[1])})
+                self.out.write(
+                    f"(clock moves to {self.hub.clock.now() + delta:%Y-%m-%d %H:%M} UTC)\n"
+                )
+                await self.pass_time(delta)
         elif verb == "who":
             self.out.write(f"(you are '{self.user}')\n")
         else:
@@ -227,6 +232,7 @@ def _build(config: ConsoleConfig, deps: MessengerDeps) -> ConsoleMessenger:
         out=terminal.out if terminal is not None else sys.stdout,
         lines=terminal.lines if terminal is not None else None,
         after_each=deps.deliver_now,
+        pass_time=deps.pass_time,
         interactive=terminal.interactive if terminal is not None else False,
     )
 

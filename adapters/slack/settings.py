@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.identity import Platform
+from core.messengers import bounded
 
 SLACK = Platform("slack")
 
@@ -18,10 +19,10 @@ class SlackConfig:
     signing_secret_env: str = "MENTORHUB_SLACK_SIGNING_SECRET"
     app_token_env: str = "MENTORHUB_SLACK_APP_TOKEN"
     host: str = "127.0.0.1"
-    port: int = 3000
+    port: int = bounded(3000, 1, 65535)
     path: str = "/slack/events"
     base_url: str = "https://slack.com/api/"
-    workspace_messages_per_minute: int = 500
+    workspace_messages_per_minute: int = bounded(500, 1, unit="messages a minute")
     pair_space: bool = False
 
 

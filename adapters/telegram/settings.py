@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from core.identity import Platform
+from core.messengers import bounded
 
 TELEGRAM = Platform("telegram")
 
@@ -18,7 +19,7 @@ class TelegramConfig:
     base_url: str = "https://api.telegram.org/bot"
     webhook_url: str = ""
     webhook_host: str = "127.0.0.1"
-    webhook_port: int = 8443
+    webhook_port: int = bounded(8443, 1, 65535)
     webhook_path: str = "telegram"
     webhook_secret_env: str = "MENTORHUB_TELEGRAM_WEBHOOK_SECRET"
 

@@ -292,9 +292,11 @@ class SqlDueItems(_Leased):
         )
         return [self._item(r) for r in (await self._run(statement)).mappings()]
 
-    async def next_due_at(self) -> datetime | None:
+    async def next_due_at(self, after: datetime | None = None) -> datetime | None:
         t = _table(DueItemRow)
         statement = sa_select(func.min(t.c.due_at)).where(t.c.status == DueStatus.SCHEDULED)
+        if after is not None:
+            statement = statement.where(t.c.due_at > after)
         value = (await self._run(statement)).scalar_one_or_none()
         return value if isinstance(value, datetime) else None
 

@@ -98,6 +98,23 @@ class SqlPairs(_Repo[Pair, PairRow]):
             .order_by(col(PairRow.id))
         )
 
+    async def next_change_after(self, after: datetime) -> datetime | None:
+        moments = []
+        for status, column in (
+            (PairStatus.PAUSED, PairRow.paused_until),
+            (PairStatus.AWAITING, PairRow.expires_at),
+        ):
+            statement = (
+                select(column)
+                .where(PairRow.status == status.value, col(column) > after)
+                .order_by(col(column))
+                .limit(1)
+            )
+            moment = (await self.session.exec(statement)).first()
+            if moment is not None:
+                moments.append(moment)
+        return min(moments, default=None)
+
     async def expired_requests(self, now: datetime) -> list[Pair]:
         return await self._all(
             select(PairRow)
