@@ -12,7 +12,9 @@ class ConsoleSession:
     def __init__(self, app: Mentorhub) -> None:
         self.app = app
         self.out = io.StringIO()
-        self.console = ConsoleMessenger(app.hub, out=self.out, after_each=app.deliver)
+        self.console = ConsoleMessenger(
+            app.hub, out=self.out, after_each=app.deliver, pass_time=app.pass_time
+        )
         app.outlets.add(self.console, replace=True)  # a new terminal on the same app
 
     async def say(self, user: str, *lines: str) -> str:

@@ -10,9 +10,7 @@ from tests.journeys.world import build_world
 
 
 async def world_with_clock(app: Mentorhub) -> ConsoleSession:
-    c = await build_world(app)
-    c.console.pass_time = app.pass_time  # what the composition root gives the console
-    return c
+    return await build_world(app)  # the harness's console passes time as `run` wires it
 
 
 async def test_a_pause_ends_on_its_date_while_the_clock_jumps_past_it(
