@@ -108,9 +108,10 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair, notices = await send_request(ctx.work, program, me, chosen)
     assert pair is not None
     (mentor_name,) = await names(ctx, pair.mentor_id)
+    # send_request keeps the mentors still in line on the request itself
     queued = (
-        f" If they can't, I'll ask the next on your list ({len(chosen) - 1} more)."
-        if chosen
+        f" If they can't, I'll ask the next on your list ({len(pair.next_choices)} more)."
+        if pair.next_choices
         else ""
     )
     hours = program.request_expiry_hours
