@@ -4,7 +4,8 @@ are, what coordinators see, why nobody can be matched, ended pairs, and catching
 from __future__ import annotations
 
 from bots.bootstrap import Mentorhub
-from tests.console_harness import own
+from core.ports import DueItem, DueStatus
+from tests.console_harness import ConsoleSession, own
 from tests.journeys.world import build_world
 
 
@@ -14,3 +15,33 @@ async def test_asking_several_mentors_counts_the_ones_still_in_line(app: Mentorh
     await c.say("noah", "enroll prog mentee", "figma", "#1", "async", "#1")
     out = own(await c.say("noah", "ask @erik_lund @dana_berg"))
     assert "I'll ask the next on your list (1 more)." in out, out
+
+
+async def _propose_the_same_agreement_again(c: ConsoleSession) -> None:
+    out = await c.say("mia", "agree")
+    for _ in range(12):  # each step offers to keep what is agreed as its first button
+        if "Sent to Dana Berg" in out:
+            return
+        out = await c.say("mia", "#1")
+    raise AssertionError(out)
+
+
+async def scheduled(app: Mentorhub, subject: str) -> list[DueItem]:
+    async with app.uow() as uow:
+        found = await uow.due.for_subject(subject)
+    return [item for item in found if item.status != DueStatus.CANCELLED]
+
+
+async def test_an_ended_pair_takes_no_more_commands(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await _propose_the_same_agreement_again(c)
+    out = await c.say("dana", "end", "#1", "4", "#1", "no")
+    assert "Pair #1 is closed." in out
+    assert await scheduled(app, "pair:1") == []
+    out = own(await c.say("dana", "confirm pair=1"))
+    assert "Pair #1 has ended, so nothing can be changed in it" in out, out
+    assert "in force" not in out
+    assert await scheduled(app, "pair:1") == []
+    for command in ("checkin pair=1", "pause pair=1", "note pair=1 hello there"):
+        out = own(await c.say("mia", command))
+        assert "Pair #1 has ended" in out, (command, out)
