@@ -26,10 +26,11 @@ from core.commands.pairing import notify_coordinators
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
 from core.errors import Conflict, InvalidInput, NotFound
+from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
 from core.model import Feedback, Pair, PairStatus, Role
 from core.registry import Arg, ArgKind, CommandSpec
-from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, until_text
+from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, still_away, until_text
 from core.services.schedule import cancel_pair
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
@@ -99,11 +100,23 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return outcome
 
 
+def _partner_away(ctx: Context, pair: Pair, away: Person) -> str:
+    assert away.paused_until is not None
+    return (
+        f"Pair #{pair.id} stays paused: {away.name} paused themselves until "
+        f"{_until_text(ctx, away.paused_until)}, and only they can lift their own pause. "
+        "It resumes when they're back."
+    )
+
+
 async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.me()
     if args.get("pair") is not None:
         pair = await my_pair(ctx, args)
         require_status(pair, PairStatus.PAUSED, doing="resume it")
+        away = await still_away(ctx.work, pair, except_id=ctx.my_id())
+        if away is not None:
+            raise Conflict(_partner_away(ctx, pair, away))
         notices = await _resume(ctx, pair)
         return Outcome([Reply(f"Pair #{pair.id} is active again.")], notices)
     was_paused = me.paused_until is not None
@@ -111,13 +124,20 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     await ctx.uow.people.save(me)
     outcome = Outcome()
     resumed = 0
+    still_paused: list[str] = []
     for pair in await open_pairs(ctx, ctx.my_id()):
-        if pair.status is PairStatus.PAUSED:
-            outcome.notices += await _resume(ctx, pair)
-            resumed += 1
+        if pair.status is not PairStatus.PAUSED:
+            continue
+        away = await still_away(ctx.work, pair, except_id=ctx.my_id())
+        if away is not None:
+            still_paused.append(_partner_away(ctx, pair, away))
+            continue
+        outcome.notices += await _resume(ctx, pair)
+        resumed += 1
     if not was_paused and not resumed:
-        raise Conflict("Nothing is paused.")
-    outcome.replies.append(Reply(f"Welcome back! {resumed} pair(s) resumed.", title="Resumed"))
+        raise Conflict("\n".join(still_paused) or "Nothing is paused.")
+    text = "\n".join([f"Welcome back! {resumed} pair(s) resumed.", *still_paused])
+    outcome.replies.append(Reply(text, title="Resumed"))
     return outcome
 
 

@@ -3,9 +3,12 @@ are, what coordinators see, why nobody can be matched, ended pairs, and catching
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bots.bootstrap import Mentorhub
+from core.clock import ManualClock
 from core.ports import DueItem, DueStatus
-from tests.console_harness import ConsoleSession, own
+from tests.console_harness import ConsoleSession, own, told
 from tests.journeys.world import build_world
 
 
@@ -45,3 +48,41 @@ async def test_an_ended_pair_takes_no_more_commands(app: Mentorhub) -> None:
     for command in ("checkin pair=1", "pause pair=1", "note pair=1 hello there"):
         out = own(await c.say("mia", command))
         assert "Pair #1 has ended" in out, (command, out)
+
+
+async def test_every_pause_and_resume_is_told_even_within_one_second(app: Mentorhub) -> None:
+    c = await build_world(app)  # the manual clock stands still: all of this is one instant
+    for _ in range(2):
+        out = await c.say("mia", "pause pair=1")
+        assert "Mia Sousa paused pair #1" in told(out, "dana"), out
+        out = await c.say("mia", "resume pair=1")
+        assert "Mia Sousa resumed pair #1" in told(out, "dana"), out
+
+
+async def test_a_personal_pause_is_lifted_only_by_its_owner_or_its_end_date(
+    app: Mentorhub, clock: ManualClock
+) -> None:
+    c = await build_world(app)
+    await c.say("mia", "pause pair=1 2026-03-10")
+    out = await c.say("dana", "pause 2026-03-20")
+    assert "You're paused until Fri 20 Mar 2026" in out
+    out = await c.say("mia", "resume")
+    assert "Pair #1 stays paused: Dana Berg paused themselves until" in own(out), out
+    assert told(out, "dana") == ""
+    out = await c.say("mia", "resume pair=1")
+    assert "only they can lift their own pause" in own(out), out
+    assert told(out, "dana") == ""
+
+    clock.set(datetime(2026, 3, 12, 10, 0, tzinfo=UTC))  # the pair's own pause is over
+    start = c.out.tell()
+    await app.upkeep()
+    await app.dispatch()
+    await app.deliver()
+    assert c.out.getvalue()[start:] == ""  # Dana is still away: nothing resumes, nobody nudged
+
+    clock.set(datetime(2026, 3, 21, 10, 0, tzinfo=UTC))
+    start = c.out.tell()
+    await app.upkeep()
+    await app.deliver()
+    out = c.out.getvalue()[start:]
+    assert "resumed pair #1" in told(out, "mia"), out
