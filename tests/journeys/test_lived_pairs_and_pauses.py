@@ -3,7 +3,7 @@ are, what coordinators see, why nobody can be matched, ended pairs, and catching
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
@@ -86,3 +86,26 @@ async def test_a_personal_pause_is_lifted_only_by_its_owner_or_its_end_date(
     await app.deliver()
     out = c.out.getvalue()[start:]
     assert "resumed pair #1" in told(out, "mia"), out
+
+
+async def _let_time_pass(app: Mentorhub, clock: ManualClock, until: datetime) -> None:
+    """Run the scheduler every few hours, as a running mentorhub would."""
+    while clock.now() < until:
+        clock.advance(timedelta(hours=4))
+        await app.upkeep()
+        await app.dispatch()
+        await app.deliver()
+
+
+async def test_status_shows_auto_paused_pairs_at_risk_and_no_paused_mentor_as_free(
+    app: Mentorhub, clock: ManualClock
+) -> None:
+    c = await build_world(app)
+    start = c.out.tell()
+    await _let_time_pass(app, clock, datetime(2026, 3, 24, 12, 0, tzinfo=UTC))
+    assert "The pair is paused until one of them resumes." in told(c.out.getvalue()[start:], "cora")
+    await c.say("erik", "pause 2026-04-30")
+    out = await c.say("cora", "status prog")
+    assert "At risk: 1" in out, out
+    assert "#1 Dana Berg & Mia Sousa: paused after 3 missed check-ins in a row" in out
+    assert "Mentors with free places: Dana Berg (1)\n" in out + "\n", out
