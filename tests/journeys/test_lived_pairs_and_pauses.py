@@ -109,3 +109,20 @@ async def test_status_shows_auto_paused_pairs_at_risk_and_no_paused_mentor_as_fr
     assert "At risk: 1" in out, out
     assert "#1 Dana Berg & Mia Sousa: paused after 3 missed check-ins in a row" in out
     assert "Mentors with free places: Dana Berg (1)\n" in out + "\n", out
+
+
+async def test_suggest_and_mentors_say_why_nobody_can_be_matched(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await c.register("noah", "Noah Sato", "Asia/Tokyo")
+    await c.say("noah", "enroll prog mentee", "figma", "#1", "async", "#1")
+    await c.say("noah", "ask @erik_lund")
+    await c.say("erik", "accept 2")  # Erik's one place is taken
+    out = await c.say("mia", "end", "#1", "4", "#1", "yes")  # Mia waits for a rematch
+    assert "You're first in line for a new mentor." in out, out
+    out = own(await c.say("cora", "suggest prog"))
+    assert "nobody in Test program is waiting, or no mentor has room" not in out
+    assert "Mia Sousa: Dana Berg and Mia Sousa were paired before." in out, out
+    assert "`assign prog <mentee> <mentor> force`" in out
+    out = own(await c.say("mia", "mentors"))
+    assert "No mentor in Test program can take you right now:" in out, out
+    assert "Dana Berg and Mia Sousa were paired before." in out
