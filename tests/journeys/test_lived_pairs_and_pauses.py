@@ -126,3 +126,24 @@ async def test_suggest_and_mentors_say_why_nobody_can_be_matched(app: Mentorhub)
     out = own(await c.say("mia", "mentors"))
     assert "No mentor in Test program can take you right now:" in out, out
     assert "Dana Berg and Mia Sousa were paired before." in out
+
+
+async def test_catching_up_after_downtime_takes_the_next_step_once_and_says_what_it_skipped(
+    app: Mentorhub, clock: ManualClock
+) -> None:
+    c = await build_world(app)
+    clock.set(datetime(2026, 3, 31, 10, 0, tzinfo=UTC))  # down for four weekly periods
+    start = c.out.tell()
+    for _ in range(10):  # every item due meanwhile, batch by batch
+        report = await app.dispatch()
+        await app.deliver()
+        if not report.claimed:
+            break
+    out = c.out.getvalue()[start:]
+    assert told(out, "mia").count("We missed your check-in last period") == 1, out
+    assert told(out, "dana").count("We missed your check-in last period") == 1, out
+    assert "hasn't checked in" not in out  # the partner rung was skipped, and said so:
+    skipped = told(out, "cora")
+    assert "Mia Sousa missed 4 in a row. I took only the next step" in skipped, out
+    assert "I skipped a note to their partner and telling you." in skipped
+    assert "paused" not in out
