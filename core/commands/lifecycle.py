@@ -284,15 +284,18 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
 
 async def _mark_waiting(
     ctx: Context, program_id: int, person_id: int, *, rematch: bool, only_if_enrolled: bool = False
-) -> None:
+) -> datetime:
+    """Puts the mentee in line (if not already); returns since when they wait: the wait's
+    name, so asking again while waiting tells the coordinators nothing new."""
     enrollment = await ctx.uow.enrollments.find(program_id, person_id, Role.MENTEE)
     if enrollment is None or not enrollment.active:
         if only_if_enrolled:
-            return
+            return ctx.now()
         raise NotFound("You aren't a mentee in that program.")
     enrollment.waiting_since = enrollment.waiting_since or ctx.now()
     enrollment.rematch = rematch
     await ctx.uow.enrollments.save(enrollment)
+    return enrollment.waiting_since
 
 
 END = Flow(
@@ -322,12 +325,12 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         for p in await open_pairs(ctx, ctx.my_id())
     ):
         raise Conflict(f"You already have an open pair in {program.name}.")
-    await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
+    waiting_since = await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
     notices = await notify_coordinators(
         ctx,
         program,
         Reply(f"{ctx.me().name} asked for a rematch in {program.name}.", title=program.name),
-        key=f"rematch:{program.id}:{ctx.my_id()}:{ctx.now():%Y%m%d%H%M}",
+        key=f"rematch:{program.id}:{ctx.my_id()}:waiting-since:{waiting_since.isoformat()}",
     )
     waiting = Reply(
         f"You're waiting for a new match in {program.name}, ahead of first-time requests.",
