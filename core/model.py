@@ -112,6 +112,7 @@ class Pair:
     ended_at: datetime | None = None
     ended_by: int | None = None
     end_reason: str = ""
+    pauses: int = 0  # how many times it was paused: the current pause's number
     id: int | None = None
 
     def partner_of(self, person_id: int) -> int:

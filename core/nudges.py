@@ -8,11 +8,12 @@ version, a period that closed while we were down) is recorded as missed, not nud
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from core.dispatch import DueHandler, Missed, Verdict, WorkContext, respect_quiet_hours
 from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
-from core.model import Agreement, Pair, PairStatus, Role
+from core.model import Agreement, Pair, PairStatus, Program, Role
 from core.ports import DueItem, OutboxMessage
 from core.scheduling import next_allowed
 from core.services import Work
@@ -169,53 +170,119 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
     """Record the period — the one place a period is settled as it closes — then escalate
     silence: reminder, partner, coordinator.
 
-    Handled late (we were down), it only records: our outage is not their silence.
+    Handled late (we were down), several periods may close at once. Our outage is not their
+    silence, so the ladder doesn't climb every rung at once: the close that records them takes
+    the next step once, and tells the coordinators which steps it skipped.
     """
     uow = work.uow
+    people = (pair.mentee_id, pair.mentor_id)
+    late = work.now - item.due_at > LATE
+    before = {person_id: await trailing_misses(uow, pair, person_id) for person_id in people}
     _, closes = agreement.period_bounds(item.period)
-    await settle_periods(uow, pair, agreement, max(closes, work.now.date()), fill=MISSED)
-    if work.now - item.due_at > LATE:
-        return []
+    recorded = await settle_periods(uow, pair, agreement, max(closes, work.now.date()), fill=MISSED)
+    if late and not recorded:
+        return []  # an earlier close already caught up
     program = await uow.programs.get(pair.program_id)
     assert program is not None and pair.id is not None
     notices: list[Notice] = []
-    for person_id in (pair.mentee_id, pair.mentor_id):
+    for person_id in people:
         misses = await trailing_misses(uow, pair, person_id)
         if misses == 0:
             continue
-        (name,) = await names(uow, person_id)
-        partner = pair.partner_of(person_id)
-        if misses == program.remind_after_misses:
-            notices.append(Notice(person_id, Reply(
-                "We missed your check-in last period — no problem, life happens. Check in now, "
-                "or pause for a while if you're busy; your partner is told kindly either way.",
-                choices=(_checkin_button(pair), _pause_button(pair)),
-            ), key=f"miss{misses}:{person_id}"))  # fmt: skip
-        if misses == program.partner_after_misses:
-            notices.append(Notice(partner, Reply(
-                f"{name} hasn't checked in for {misses} periods. No action needed; a short, "
-                "friendly message from you often helps.",
-            ), key=f"miss{misses}:partner:{person_id}"))  # fmt: skip
-        if misses >= program.coordinator_after_misses:
-            paused = program.auto_pause and pair.status is PairStatus.ACTIVE
-            attention = Reply(
-                f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
-                + (" The pair is paused until one of them resumes." if paused else ""),
-                title="A pair needs attention",
-            )
-            notices += await tell_coordinators(
-                uow, program, attention, key=f"miss{misses}:coordinator:{person_id}"
-            )
-            if paused:
-                notices += await pause_pair(
-                    work,
-                    pair,
-                    INDEFINITELY,
-                    "mentorhub (after several missed check-ins)",
-                    today=work.now.date(),
-                    until_label="further notice",
-                )
+        if not late:
+            for rung in _rungs(program):
+                if rung.reached_by(misses):
+                    notices += await _step(work, program, pair, person_id, misses, rung.name)
+            continue
+        due = [r for r in _rungs(program) if before[person_id] < r.threshold <= misses]
+        if not due and misses >= program.coordinator_after_misses:
+            due = [_Rung(COORDINATOR, program.coordinator_after_misses)]
+        if due:
+            taken, *skipped = due
+            notices += await _step(work, program, pair, person_id, misses, taken.name)
+            if skipped:
+                notices += await _tell_skipped(work, program, pair, person_id, misses, skipped)
     return notices
+
+
+REMIND, PARTNER, COORDINATOR = "a reminder to them", "a note to their partner", "telling you"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rung:
+    """A step of the escalation ladder and the trailing misses that call for it."""
+
+    name: str
+    threshold: int
+
+    def reached_by(self, misses: int) -> bool:
+        # the coordinator hears of every further miss; the others speak once
+        return misses >= self.threshold if self.name == COORDINATOR else misses == self.threshold
+
+
+def _rungs(program: Program) -> list[_Rung]:
+    rungs = (
+        _Rung(REMIND, program.remind_after_misses),
+        _Rung(PARTNER, program.partner_after_misses),
+        _Rung(COORDINATOR, program.coordinator_after_misses),
+    )
+    return sorted(rungs, key=lambda rung: rung.threshold)
+
+
+async def _step(
+    work: Work, program: Program, pair: Pair, person_id: int, misses: int, rung: str
+) -> list[Notice]:
+    """One step of the ladder for ``person_id``'s ``misses`` missed check-ins in a row."""
+    uow = work.uow
+    assert pair.id is not None
+    (name,) = await names(uow, person_id)
+    if rung == REMIND:
+        return [Notice(person_id, Reply(
+            "We missed your check-in last period — no problem, life happens. Check in now, "
+            "or pause for a while if you're busy; your partner is told kindly either way.",
+            choices=(_checkin_button(pair), _pause_button(pair)),
+        ), key=f"miss{misses}:{person_id}")]  # fmt: skip
+    if rung == PARTNER:
+        return [Notice(pair.partner_of(person_id), Reply(
+            f"{name} hasn't checked in for {misses} periods. No action needed; a short, "
+            "friendly message from you often helps.",
+        ), key=f"miss{misses}:partner:{person_id}")]  # fmt: skip
+    paused = program.auto_pause and pair.status is PairStatus.ACTIVE
+    attention = Reply(
+        f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
+        + (" The pair is paused until one of them resumes." if paused else ""),
+        title="A pair needs attention",
+    )
+    notices = await tell_coordinators(
+        uow, program, attention, key=f"miss{misses}:coordinator:{person_id}"
+    )
+    if paused:
+        notices += await pause_pair(
+            work,
+            pair,
+            INDEFINITELY,
+            "mentorhub (after several missed check-ins)",
+            today=work.now.date(),
+            until_label="further notice",
+        )
+    return notices
+
+
+async def _tell_skipped(
+    work: Work, program: Program, pair: Pair, person_id: int, misses: int, skipped: list[_Rung]
+) -> list[Notice]:
+    """After downtime: the coordinators learn which steps of the ladder were not taken."""
+    (name,) = await names(work.uow, person_id)
+    steps = " and ".join(rung.name for rung in skipped)
+    reply = Reply(
+        f"Pair #{pair.id} in {program.name}: several check-in periods closed at once while "
+        f"mentorhub caught up after downtime, and {name} missed {misses} in a row. I took only "
+        f"the next step; I skipped {steps}. Look in if the pair needs more.",
+        title="A pair needs attention",
+    )
+    return await tell_coordinators(
+        work.uow, program, reply, key=f"miss{misses}:skipped:{person_id}"
+    )
 
 
 async def weekly_digest(ctx: WorkContext) -> Sequence[Notice]:

@@ -180,6 +180,7 @@ class PairRow(SQLModel, table=True):
     ended_at: datetime | None = utc_column(nullable=True)
     ended_by: int | None = None
     end_reason: str = Field(default="", max_length=300)
+    pauses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class AgreementRow(SQLModel, table=True):

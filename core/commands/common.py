@@ -137,6 +137,8 @@ async def my_pair(
         pair = await ctx.uow.pairs.get(int(args["pair"]))
         if pair is None or not pair.has(me):
             raise NotFound(f"You have no pair #{args['pair']}.", hint="Send `pairs` to see yours.")
+        if pair.status not in wanted:
+            raise Conflict(_not_workable(pair), hint="Send `pairs` to see yours.")
         return pair
     candidates = [p for p in await ctx.uow.pairs.of_person(me) if p.status in wanted]
     if len(candidates) == 1:
@@ -160,6 +162,15 @@ async def my_pair(
         hint="Tap one, or add pair=<number>.",
         choices=tuple(choices) if verb else (),
     )
+
+
+def _not_workable(pair: Pair) -> str:
+    """Why a pair named by number can't be acted on (a button can outlive its pair)."""
+    if pair.status is PairStatus.ENDED:
+        return f"Pair #{pair.id} has ended, so nothing can be changed in it; nothing changed."
+    if pair.status is PairStatus.AWAITING:
+        return f"#{pair.id} is a request that hasn't been answered yet; nothing changed."
+    return f"#{pair.id} was a request that never became a pair; nothing changed."
 
 
 async def names(ctx: Context, *person_ids: int) -> list[str]:

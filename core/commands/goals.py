@@ -84,7 +84,7 @@ async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         await ctx.uow.goals.save(goal)
         if goal.shared:
             outcome.notices += await _tell_mentor(
-                ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}"
+                ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}", event="done"
             )
     return outcome
 
@@ -96,7 +96,7 @@ async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         goal.shared = True
         await ctx.uow.goals.save(goal)
         outcome.notices += await _tell_mentor(
-            ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}"
+            ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}", event="shared"
         )
     return outcome
 
@@ -109,13 +109,12 @@ async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return Outcome([Reply(_goal_line(goal), title="Goal updated")])
 
 
-async def _tell_mentor(ctx: Context, goal: Goal, text: str) -> list[Notice]:
+async def _tell_mentor(ctx: Context, goal: Goal, text: str, *, event: str) -> list[Notice]:
+    # a goal is shared once; it can be done again after its progress went back below 100 %,
+    # and each completion is named by when it was recorded
+    happened = f"done@{goal.done_at.isoformat()}" if event == "done" and goal.done_at else event
     return [
-        Notice(
-            pair.mentor_id,
-            Reply(text),
-            key=f"goal:{goal.id}:{ctx.now():%Y%m%d%H%M%S}:{pair.mentor_id}",
-        )
+        Notice(pair.mentor_id, Reply(text), key=f"goal:{goal.id}:{happened}:{pair.mentor_id}")
         for pair in await open_pairs(ctx, ctx.my_id())
         if pair.mentee_id == ctx.my_id() and pair.program_id == goal.program_id
     ]

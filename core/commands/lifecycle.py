@@ -26,10 +26,11 @@ from core.commands.pairing import notify_coordinators
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
 from core.errors import Conflict, InvalidInput, NotFound
+from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
 from core.model import Feedback, Pair, PairStatus, Role
 from core.registry import Arg, ArgKind, CommandSpec
-from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, until_text
+from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, still_away, until_text
 from core.services.schedule import cancel_pair
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
@@ -99,11 +100,23 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return outcome
 
 
+def _partner_away(ctx: Context, pair: Pair, away: Person) -> str:
+    assert away.paused_until is not None
+    return (
+        f"Pair #{pair.id} stays paused: {away.name} paused themselves until "
+        f"{_until_text(ctx, away.paused_until)}, and only they can lift their own pause. "
+        "It resumes when they're back."
+    )
+
+
 async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.me()
     if args.get("pair") is not None:
         pair = await my_pair(ctx, args)
         require_status(pair, PairStatus.PAUSED, doing="resume it")
+        away = await still_away(ctx.work, pair, except_id=ctx.my_id())
+        if away is not None:
+            raise Conflict(_partner_away(ctx, pair, away))
         notices = await _resume(ctx, pair)
         return Outcome([Reply(f"Pair #{pair.id} is active again.")], notices)
     was_paused = me.paused_until is not None
@@ -111,13 +124,20 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     await ctx.uow.people.save(me)
     outcome = Outcome()
     resumed = 0
+    still_paused: list[str] = []
     for pair in await open_pairs(ctx, ctx.my_id()):
-        if pair.status is PairStatus.PAUSED:
-            outcome.notices += await _resume(ctx, pair)
-            resumed += 1
+        if pair.status is not PairStatus.PAUSED:
+            continue
+        away = await still_away(ctx.work, pair, except_id=ctx.my_id())
+        if away is not None:
+            still_paused.append(_partner_away(ctx, pair, away))
+            continue
+        outcome.notices += await _resume(ctx, pair)
+        resumed += 1
     if not was_paused and not resumed:
-        raise Conflict("Nothing is paused.")
-    outcome.replies.append(Reply(f"Welcome back! {resumed} pair(s) resumed.", title="Resumed"))
+        raise Conflict("\n".join(still_paused) or "Nothing is paused.")
+    text = "\n".join([f"Welcome back! {resumed} pair(s) resumed.", *still_paused])
+    outcome.replies.append(Reply(text, title="Resumed"))
     return outcome
 
 
@@ -264,15 +284,18 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
 
 async def _mark_waiting(
     ctx: Context, program_id: int, person_id: int, *, rematch: bool, only_if_enrolled: bool = False
-) -> None:
+) -> datetime:
+    """Puts the mentee in line (if not already); returns since when they wait: the wait's
+    name, so asking again while waiting tells the coordinators nothing new."""
     enrollment = await ctx.uow.enrollments.find(program_id, person_id, Role.MENTEE)
     if enrollment is None or not enrollment.active:
         if only_if_enrolled:
-            return
+            return ctx.now()
         raise NotFound("You aren't a mentee in that program.")
     enrollment.waiting_since = enrollment.waiting_since or ctx.now()
     enrollment.rematch = rematch
     await ctx.uow.enrollments.save(enrollment)
+    return enrollment.waiting_since
 
 
 END = Flow(
@@ -302,12 +325,12 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         for p in await open_pairs(ctx, ctx.my_id())
     ):
         raise Conflict(f"You already have an open pair in {program.name}.")
-    await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
+    waiting_since = await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
     notices = await notify_coordinators(
         ctx,
         program,
         Reply(f"{ctx.me().name} asked for a rematch in {program.name}.", title=program.name),
-        key=f"rematch:{program.id}:{ctx.my_id()}:{ctx.now():%Y%m%d%H%M}",
+        key=f"rematch:{program.id}:{ctx.my_id()}:waiting-since:{waiting_since.isoformat()}",
     )
     waiting = Reply(
         f"You're waiting for a new match in {program.name}, ahead of first-time requests.",

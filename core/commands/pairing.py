@@ -45,13 +45,21 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if mine is None:
         raise NotAllowed(f"Join {program.name} as a mentee first: `enroll {program.slug} mentee`.")
     rows: list[tuple[float, Reply]] = []
+    with_room = 0
+    reasons: list[str] = []  # why a mentor with a free place can't take me
     for enrollment in await ctx.uow.enrollments.of_program(program.id, Role.MENTOR):
         mentor = await ctx.uow.people.get(enrollment.person_id)
         if mentor is None or mentor.id == me.id:
             continue
-        if await pairing_problem(ctx.work, program, mentor, me) is not None:
-            continue
         free = enrollment.capacity - await matched_count(ctx.uow, program, enrollment.person_id)
+        if free <= 0:
+            continue
+        with_room += 1
+        problem = await pairing_problem(ctx.work, program, mentor, me)
+        if problem is not None:
+            if problem != UNAVAILABLE:  # a block is never revealed, not even as a reason
+                reasons.append(problem)
+            continue
         match = fit(mentor, enrollment, me, mine, ctx.now())
         rows.append(
             (
@@ -78,9 +86,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             )
         )
     if not rows:
-        return Outcome(
-            [Reply(f"No mentor in {program.name} has a free place right now. Try again later.")]
-        )
+        return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
     rows.sort(key=lambda row: -row[0])
     intro = Reply(
         f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
@@ -88,6 +94,16 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         title="Mentors",
     )
     return Outcome([intro, *(reply for _, reply in rows[:10])])
+
+
+def _nobody_for_me(program: Program, with_room: int, reasons: list[str]) -> str:
+    """The real reason a mentee sees no mentor: nobody has room, or why those who do can't."""
+    if not with_room:
+        return f"No mentor in {program.name} has a free place right now. Try again later."
+    if not reasons:
+        return f"No mentor in {program.name} can take you right now. Try again later."
+    why = "\n".join(f"- {reason}" for reason in dict.fromkeys(reasons))
+    return f"No mentor in {program.name} can take you right now:\n{why}"
 
 
 async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -108,9 +124,10 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair, notices = await send_request(ctx.work, program, me, chosen)
     assert pair is not None
     (mentor_name,) = await names(ctx, pair.mentor_id)
+    # send_request keeps the mentors still in line on the request itself
     queued = (
-        f" If they can't, I'll ask the next on your list ({len(chosen) - 1} more)."
-        if chosen
+        f" If they can't, I'll ask the next on your list ({len(pair.next_choices)} more)."
+        if pair.next_choices
         else ""
     )
     hours = program.request_expiry_hours
@@ -196,21 +213,32 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
         for e in mentors
     }
     replies = []
+    unmatched: list[str] = []  # each waiting mentee without a suggestion, and why
     for mentee_enr in waiting:
         mentee = await ctx.uow.people.get(mentee_enr.person_id)
         assert mentee is not None
         best: tuple[float, Person, tuple[str, ...]] | None = None
+        reasons: list[str] = []
         for mentor_enr in mentors:
             if free.get(mentor_enr.person_id, 0) <= 0:
                 continue
             mentor = await ctx.uow.people.get(mentor_enr.person_id)
             assert mentor is not None
-            if await pairing_problem(ctx.work, program, mentor, mentee) is not None:
+            problem = await pairing_problem(ctx.work, program, mentor, mentee)
+            if problem is not None:
+                if problem != UNAVAILABLE:  # a block stays private, even from coordinators
+                    reasons.append(problem)
                 continue
             match = fit(mentor, mentor_enr, mentee, mentee_enr, ctx.now())
             if best is None or match.score > best[0]:
                 best = (match.score, mentor, match.shared_skills)
         if best is None:
+            why = " ".join(dict.fromkeys(reasons)) or (
+                "no mentor with a free place can be paired with them right now."
+                if any(room > 0 for room in free.values())
+                else "no mentor has a free place."
+            )
+            unmatched.append(f"{mentee.name}: {why}")
             continue
         score, mentor, shared = best
         free[mentor.id or 0] -= 1
@@ -233,11 +261,21 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
                 ),
             )
         )
+    if not waiting:
+        return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
+    hint = (
+        f"\nTo pair two people again anyway: `assign {program.slug} <mentee> <mentor> force`."
+        if any("paired before" in line for line in unmatched)
+        else ""
+    )
+    not_matched = (
+        Reply("\n".join(unmatched) + hint, title="No suggestion for") if unmatched else None
+    )
     if not replies:
-        return Outcome(
-            [Reply(f"No suggestions: nobody in {program.name} is waiting, or no mentor has room.")]
-        )
-    return Outcome([Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies])
+        assert not_matched is not None
+        return Outcome([Reply(f"No suggestions for {program.name}."), not_matched])
+    suggestions = [Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies]
+    return Outcome(suggestions + ([not_matched] if not_matched else []))
 
 
 async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:

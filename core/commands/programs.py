@@ -266,6 +266,8 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
     assert me.id is not None
     existing = await ctx.uow.enrollments.find(program.id, me.id, role)
     enrollment = existing or Enrollment(program.id, me.id, role, joined_at=ctx.now())
+    if not enrollment.active:
+        enrollment.joined_at = ctx.now()  # joining again after leaving is a new join
     enrollment.active = True
     enrollment.skills = tuple(data["skills"])
     enrollment.goals = data.get("goals", "")
@@ -287,7 +289,7 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
                     Reply(
                         f"{me.name} joined {program.name} as a {role.value}.", title=program.name
                     ),
-                    key=f"enrolled:{program.id}:{me.id}:{role.value}:{ctx.now():%Y%m%d%H%M%S}",
+                    key=f"enrolled:{program.id}:{me.id}:{role.value}:{enrollment.joined_at:%Y%m%d%H%M%S%f}",
                 )
             )
     if role is Role.MENTEE:

@@ -13,7 +13,7 @@ from core.messages import Field, Reply
 from core.model import Pair, PairStatus, Program, Role
 from core.ports import UnitOfWork
 from core.services.lookups import agreement_in_force, names
-from core.services.pairing import matched_count
+from core.services.pairing import is_paused, matched_count
 from core.services.periods import DONE, MISSED, OPEN, PARTIAL, PAUSED, checkins_to_show
 from core.services.wording import cadence_label
 
@@ -69,6 +69,9 @@ async def pair_health(uow: UnitOfWork, pair: Pair, today: date) -> PairHealth:
                 f"last check-in {since} days ago" if last else f"no check-in in {since} days"
             )
             risk = f"agreed {cadence_label(agreement.cadence_days)}, {last_text}"
+    elif pair.status is PairStatus.PAUSED and trailing >= 2:
+        # silence that ended in a pause (mentorhub's or theirs) still needs someone's attention
+        risk = f"paused after {trailing} missed check-ins in a row"
     return PairHealth(
         pair,
         len([c for c in closed if c.status != PAUSED]),
@@ -119,10 +122,12 @@ async def program_status(uow: UnitOfWork, now: datetime, program: Program, *, ti
         waiting_lines.append(f"{name} ({days} d{', rematch' if enrollment.rematch else ''})")
     free_lines = []
     for enrollment in await uow.enrollments.of_program(program.id, Role.MENTOR):
+        mentor = await uow.people.get(enrollment.person_id)
+        if mentor is None or is_paused(mentor, now):
+            continue  # away: not free for anyone until they're back
         free = enrollment.capacity - await matched_count(uow, program, enrollment.person_id)
         if free > 0:
-            (name,) = await names(uow, enrollment.person_id)
-            free_lines.append(f"{name} ({free})")
+            free_lines.append(f"{mentor.name} ({free})")
     order = [s.value for s in PairStatus]
     by_state = (
         ", ".join(f"{state} {counts[state]}" for state in order if state in counts) or "none yet"

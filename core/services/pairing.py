@@ -55,8 +55,9 @@ async def pairing_problem(
         return f"{mentor.name} isn't a mentor in {program.name}."
     if mentee_enr is None or not mentee_enr.active:
         return f"{mentee.name} isn't a mentee in {program.name}."
-    if is_paused(mentor, work.now) or is_paused(mentee, work.now):
-        return "One of them is paused right now."
+    for person in (mentor, mentee):
+        if is_paused(person, work.now):
+            return f"{person.name} is paused right now."
     if await matched_count(uow, program, mentor.id) >= mentor_enr.capacity:
         return f"{mentor.name} has no free mentoring capacity."
     for pair in await uow.pairs.of_person(mentee.id):

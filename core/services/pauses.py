@@ -12,10 +12,12 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.identity import Person
 from core.messages import Action, Choice, Notice, Reply
 from core.model import Pair, PairStatus
 from core.services import Work
 from core.services.lookups import agreement_in_force
+from core.services.pairing import is_paused
 from core.services.periods import MISSED, PAUSED, settle_periods
 from core.services.schedule import cancel_pair, schedule_pair
 from core.services.wording import fmt_day
@@ -39,6 +41,7 @@ async def pause_pair(
         await settle_periods(work.uow, pair, agreement, today, fill=MISSED)
     pair.status = PairStatus.PAUSED
     pair.paused_until = until
+    pair.pauses += 1
     await work.uow.pairs.save(pair)
     await cancel_pair(work, pair)
     told = Reply(
@@ -47,7 +50,7 @@ async def pause_pair(
         title="Mentoring paused",
         choices=(Choice("Resume", Action.command("resume", f"pair={pair.id}").encode()),),
     )
-    key = f"pair:{pair.id}:paused:{work.now:%Y%m%d%H%M%S}"
+    key = f"pair:{pair.id}:pause:{pair.pauses}:paused"
     return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
 
 
@@ -61,13 +64,31 @@ async def resume_pair(work: Work, pair: Pair, by_name: str, *, today: date) -> l
     if agreement is not None:
         await schedule_pair(work, pair, agreement, today=work.now.date())
     told = Reply(f"{by_name} resumed pair #{pair.id}. Check-ins continue on your agreed cadence.")
-    key = f"pair:{pair.id}:resumed:{work.now:%Y%m%d%H%M%S}"
+    key = f"pair:{pair.id}:pause:{pair.pauses}:resumed"
     return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
 
 
+async def still_away(work: Work, pair: Pair, *, except_id: int | None = None) -> Person | None:
+    """A member of the pair (other than ``except_id``) who paused themselves and is still
+    away: the pair stays paused until they are back, for a person's pause is theirs to lift."""
+    for person_id in (pair.mentor_id, pair.mentee_id):
+        if person_id == except_id:
+            continue
+        person = await work.uow.people.get(person_id)
+        if person is not None and is_paused(person, work.now):
+            return person
+    return None
+
+
 async def resume_due(work: Work) -> list[Notice]:
-    """Pauses whose end date has come are lifted. Run periodically (upkeep)."""
+    """Pauses whose end date has come are lifted, unless one of the two is still away by
+    their own pause: then the pair waits for them. Run periodically (upkeep)."""
     notices: list[Notice] = []
     for pair in await work.uow.pairs.pauses_ending(work.now):
+        away = await still_away(work, pair)
+        if away is not None:
+            pair.paused_until = away.paused_until
+            await work.uow.pairs.save(pair)
+            continue
         notices += await resume_pair(work, pair, "The pause's end date", today=work.now.date())
     return notices
