@@ -29,7 +29,13 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
 from core.model import Feedback, Pair, PairStatus, Role
 from core.registry import Arg, ArgKind, CommandSpec
-from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, until_text
+from core.services.pauses import (
+    INDEFINITELY,
+    pause_pair,
+    resume_pair,
+    until_moment,
+    until_text,
+)
 from core.services.schedule import cancel_pair
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
@@ -62,7 +68,7 @@ async def _pause(ctx: Context, pair: Pair, until: datetime) -> list[Notice]:
         until,
         ctx.me().name,
         today=local_today(ctx),
-        until_label=_until_text(ctx, until),
+        until_label=until_moment(until),
     )
 
 
