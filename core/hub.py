@@ -176,6 +176,8 @@ class Hub:
                 outcome = kept(result)
                 if outcome is None:
                     return result  # leaving the unit of work uncommitted rolls it back
+                if ctx.person is not None:
+                    _read_in(outcome, ctx.person.timezone)
                 for notice in outcome.notices:
                     await uow.outbox.add(
                         OutboxMessage(
@@ -300,6 +302,11 @@ class Hub:
             verb, *args = action.args
             return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
         return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+
+
+def _read_in(outcome: Outcome, zone: str) -> None:
+    """The actor reads these replies: their moments show on the actor's clock."""
+    outcome.replies[:] = [reply.read_in(zone) for reply in outcome.replies]
 
 
 def _kept(outcome: Outcome) -> Outcome:

@@ -6,8 +6,12 @@ All text is plain. Adapters escape every string for their markup, so nothing a u
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from enum import StrEnum
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 ACTION_ID_MAX_BYTES = 64  # the strictest messenger's limit on a button's data
 _ACTION_SEP = ":"
@@ -76,6 +80,64 @@ class Attachment:
     content: str
 
 
+class MomentStyle(StrEnum):
+    DAY = "D"  # the reader's calendar day: "Tue 10 Mar 2026"
+    TIME = "F"  # day, time and zone on the reader's clock: "Tue 10 Mar 2026 01:00 CET"
+
+
+@dataclass(frozen=True, slots=True)
+class Moment:
+    at: datetime  # aware
+    style: MomentStyle
+
+
+# A moment travels inside message text as a token of private-use characters, which
+# core.text.clean_text drops from anything a person types, so nobody can forge one.
+_MOMENT_OPEN, _MOMENT_CLOSE = "\ue000", "\ue001"
+_MOMENT = re.compile(f"{_MOMENT_OPEN}(-?\\d+)([DF]){_MOMENT_CLOSE}")
+
+MomentShower = Callable[[Moment], str]
+
+
+def moment(at: datetime, style: MomentStyle = MomentStyle.TIME) -> str:
+    """An instant to write into a message, shown to each reader on their own clock.
+
+    Core writes the instant, not its text: the same stored notice reads in the
+    recipient's zone (:attr:`Reply.zone`), and a messenger whose clients show times in
+    each viewer's zone renders it natively (see :meth:`Reply.localized`).
+    """
+    return f"{_MOMENT_OPEN}{int(at.timestamp())}{style.value}{_MOMENT_CLOSE}"
+
+
+def fill_moments(text: str, show: MomentShower) -> str:
+    """``text`` with each moment written by ``show``."""
+    return _MOMENT.sub(
+        lambda found: show(
+            Moment(datetime.fromtimestamp(int(found[1]), UTC), MomentStyle(found[2]))
+        ),
+        text,
+    )
+
+
+def in_zone(zone: str | None) -> MomentShower:
+    """Moments as text on the clocks of ``zone`` (UTC when unknown), the zone named."""
+    try:
+        tz = ZoneInfo(zone or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        tz = ZoneInfo("UTC")
+
+    def show(found: Moment) -> str:
+        local = found.at.astimezone(tz)
+        if found.style is MomentStyle.DAY:
+            return f"{local:%a %d %b %Y}"
+        name = local.tzname() or "UTC"
+        if name[0] in "+-":  # zones without a common abbreviation, e.g. "+04"
+            name = f"UTC{name}"
+        return f"{local:%a %d %b %Y %H:%M} {name}"
+
+    return show
+
+
 @dataclass(frozen=True, slots=True)
 class Reply:
     """One message. ``choices`` become buttons; ``expects_text`` means a free-text answer is
@@ -89,15 +151,40 @@ class Reply:
     is_error: bool = False
     attachment: Attachment | None = None
     form: str | None = None  # id of the open dialog when the rest of it can be one form
+    # The reader's IANA zone: the moments in the text are shown on its clocks. Core sets it
+    # for the person the reply goes to (the actor, or a notice's recipient at delivery).
+    # Not part of what the reply says, so replies compare equal whoever reads them.
+    zone: str | None = field(default=None, compare=False)
+
+    def read_in(self, zone: str | None) -> Reply:
+        """This reply for a reader in ``zone`` (unless it already names its reader's)."""
+        return self if self.zone or zone is None else replace(self, zone=zone)
+
+    def localized(self, show: MomentShower | None = None) -> Reply:
+        """This reply with every moment written out: by ``show`` (a messenger's native
+        timestamps), else as text in the reader's zone. Renderers call this first."""
+        write = show or in_zone(self.zone)
+
+        def fill(text: str) -> str:
+            return fill_moments(text, write) if _MOMENT_OPEN in text else text
+
+        return replace(
+            self,
+            text=fill(self.text),
+            title=fill(self.title) if self.title else self.title,
+            fields=tuple(Field(fill(f.label), fill(f.value)) for f in self.fields),
+            choices=tuple(replace(c, label=fill(c.label)) for c in self.choices),
+        )
 
     def plain(self) -> str:
         """A plain-text rendering, used by the console and as a notification fallback."""
+        shown = self.localized()
         lines: list[str] = []
-        if self.title:
-            lines.append(self.title)
-        if self.text:
-            lines.append(self.text)
-        lines.extend(f"{f.label}: {f.value}" for f in self.fields)
+        if shown.title:
+            lines.append(shown.title)
+        if shown.text:
+            lines.append(shown.text)
+        lines.extend(f"{f.label}: {f.value}" for f in shown.fields)
         return "\n".join(lines)
 
 
@@ -166,6 +253,7 @@ def reply_to_data(reply: Reply) -> dict[str, object]:
         "expects_text": reply.expects_text,
         "is_error": reply.is_error,
         "form": reply.form,
+        "zone": reply.zone,
         "attachment": [reply.attachment.filename, reply.attachment.content]
         if reply.attachment
         else None,
@@ -209,6 +297,7 @@ def reply_from_data(data: dict[str, object]) -> Reply:
         expects_text=bool(data.get("expects_text", False)),
         is_error=bool(data.get("is_error", False)),
         form=str(data["form"]) if data.get("form") else None,
+        zone=str(data["zone"]) if data.get("zone") else None,
         attachment=Attachment(str(attachment[0]), str(attachment[1]))
         if isinstance(attachment, list)
         else None,

@@ -42,6 +42,7 @@ _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def render(reply: Reply, *, prefix: str = "") -> str:
+    reply = reply.localized()
     lines = []
     if reply.title:
         lines.append(f"== {reply.title} ==")

@@ -19,7 +19,7 @@ from typing import Any
 
 from discord.utils import escape_markdown, escape_mentions
 
-from core.messages import ChoiceStyle, Reply
+from core.messages import ChoiceStyle, Moment, Reply, fill_moments
 
 CONTENT_LIMIT = 2000
 EMBED_TITLE_LIMIT = 256
@@ -119,6 +119,18 @@ def escape(text: str) -> str:
     return _ANGLE_ENTITY.sub("<" + _ZWSP, escaped)
 
 
+def timestamp(moment: Moment) -> str:
+    """Discord's timestamp markup (style D: the day, F: day and time): each viewer's client
+    shows it on their own clock."""
+    return f"<t:{int(moment.at.timestamp())}:{moment.style.value}>"
+
+
+def shown(text: str) -> str:
+    """Escaped text with core's moments as timestamps (after escaping, which would
+    otherwise defuse the ``<t:…>`` entity)."""
+    return fill_moments(escape(text), timestamp)
+
+
 def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -132,9 +144,9 @@ def render_reply(reply: Reply, *, answer_button: bool = False) -> DiscordMessage
     adds a "Type your answer" button, for places where free text can't be typed to us
     (guild channels: we have no message-content intent there).
     """
-    buttons = _buttons(reply, answer_button=answer_button and reply.expects_text)
-    title = escape(reply.title) if reply.title else ""
-    body = escape(reply.text) if reply.text else ""
+    buttons = _buttons(reply.localized(), answer_button=answer_button and reply.expects_text)
+    title = shown(reply.title) if reply.title else ""
+    body = shown(reply.text) if reply.text else ""
     if not reply.fields:
         lines = [f"**{title}**"] if title else []
         if body:
@@ -157,8 +169,8 @@ def _embed(reply: Reply, title: str, body: str) -> dict[str, Any]:
     if reply.fields:
         embed["fields"] = [
             {
-                "name": truncate(escape(f.label), FIELD_NAME_LIMIT) or "-",
-                "value": truncate(escape(f.value), FIELD_VALUE_LIMIT) or "-",
+                "name": truncate(shown(f.label), FIELD_NAME_LIMIT) or "-",
+                "value": truncate(shown(f.value), FIELD_VALUE_LIMIT) or "-",
                 "inline": False,
             }
             for f in reply.fields[:MAX_FIELDS]

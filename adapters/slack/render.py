@@ -67,6 +67,7 @@ def plain(text: str, limit: int) -> dict[str, Any]:
 
 def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:
     """One reply as blocks: text section(s), field section(s), buttons, a hint context."""
+    reply = reply.localized()
     blocks: list[Block] = []
     body = _body_mrkdwn(reply)
     blocks.extend(_section(chunk) for chunk in _chunks(body, SECTION_TEXT_MAX))

@@ -63,12 +63,14 @@ def defang(text: str) -> str:
 def render(reply: Reply, *, commands: Collection[str] = ()) -> list[Rendered]:
     """``reply`` as one or more HTML messages. ``commands`` are the verbs (and aliases) that
     a backticked span may start with to be shown as a tappable ``/verb``."""
+    reply = reply.localized()
     pages = paginate(reply_lines(reply, commands=commands), html_mode=True)
     return _attach_keyboard([Rendered(to_html(page)) for page in pages], reply)
 
 
 def render_plain(reply: Reply) -> list[Rendered]:
     """Fallback without markup, used if Telegram ever rejects our HTML."""
+    reply = reply.localized()
     pages = paginate(reply_lines(reply), html_mode=False)
     return _attach_keyboard([Rendered(to_plain(page), parse_mode=None) for page in pages], reply)
 

@@ -379,14 +379,28 @@ async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         pair.status = PairStatus.ACTIVE
         await ctx.uow.pairs.save(pair)
     await schedule_pair(ctx.work, pair, proposal, today=ctx.now().date())
-    reply = Reply(
-        f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
-        f"Your first check-in opens {fmt_day(proposal.starts_on)}.",
-        title="Agreement confirmed",
-        fields=agreement_fields(proposal),
-    )
+    partner = await ctx.uow.people.get(pair.partner_of(me))
+
+    def confirmed(today: date) -> Reply:
+        return Reply(
+            f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
+            + _first_checkin(proposal, today),
+            title="Agreement confirmed",
+            fields=agreement_fields(proposal),
+        )
+
     key = f"pair:{pair.id}:agreement:{proposal.version}:confirmed"
-    return Outcome([reply], [Notice(pair.partner_of(me), reply, key=key)])
+    told = Notice(pair.partner_of(me), confirmed(local_today(ctx, partner)), key=key)
+    return Outcome([confirmed(local_today(ctx))], [told])
+
+
+def _first_checkin(agreement: Agreement, today: date) -> str:
+    """When the reader's first check-in opens. Agreement dates are days each person lives
+    on their own calendar: the day may already have come for one partner and not yet for
+    the other, so each is told on their own ``today``."""
+    if today >= agreement.starts_on:
+        return "Your first check-in is open now."
+    return f"Your first check-in opens {fmt_day(agreement.starts_on)}."
 
 
 async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:

@@ -10,7 +10,7 @@ from core.commands.common import PAIR_OPT, PROGRAM_OPT, my_pair, my_program, nam
 from core.context import Context
 from core.dialogs import Data, Flow
 from core.errors import NotFound
-from core.messages import Action, Choice, Notice, Outcome, Reply
+from core.messages import Action, Choice, MomentStyle, Notice, Outcome, Reply, moment
 from core.model import Goal, Note
 from core.registry import Arg, ArgKind, CommandSpec
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
@@ -163,7 +163,7 @@ async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     for note in visible:
         author = "you" if note.author_id == me else (await names(ctx, note.author_id))[0]
         scope = "shared" if note.shared else "private"
-        lines.append(f"{note.created_at:%d %b} {author} ({scope}): {note.text}")
+        lines.append(f"{moment(note.created_at, MomentStyle.DAY)} {author} ({scope}): {note.text}")
     return Outcome(
         [Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")]
     )

@@ -30,7 +30,14 @@ from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
 from core.model import Feedback, Pair, PairStatus, Role
 from core.registry import Arg, ArgKind, CommandSpec
-from core.services.pauses import INDEFINITELY, pause_pair, resume_pair, still_away, until_text
+from core.services.pauses import (
+    INDEFINITELY,
+    pause_pair,
+    resume_pair,
+    still_away,
+    until_moment,
+    until_text,
+)
 from core.services.schedule import cancel_pair
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
@@ -63,7 +70,7 @@ async def _pause(ctx: Context, pair: Pair, until: datetime) -> list[Notice]:
         until,
         ctx.me().name,
         today=local_today(ctx),
-        until_label=_until_text(ctx, until),
+        until_label=until_moment(until),
     )
 
 

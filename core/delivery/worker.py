@@ -9,6 +9,7 @@ import logging
 import math
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import timedelta
 
 from core.clock import Clock
@@ -199,7 +200,10 @@ class DeliveryWorker:
             spaces = {m.id: pair_space_from_data(m.payload) for m in messages}
             partners = {space.partner_id for space in spaces.values() if space is not None}
             everyone = await uow.accounts.of_people({m.person_id for m in messages} | partners)
+            # read at delivery, so a zone changed after the notice was queued still counts
+            people = [await uow.people.get(i) for i in {m.person_id for m in messages}]
             await uow.commit()
+        zones = {p.id: p.timezone for p in people if p is not None and p.id is not None}
         accounts = {
             person_id: [a for a in found if a.reachable and a.platform in self.senders]
             for person_id, found in everyone.items()
@@ -209,8 +213,10 @@ class DeliveryWorker:
         fresh = [m for m in messages if m.id not in self._held]
         jobs = []
         for m in fresh:
-            job = Job(m, reply_from_data(m.payload), accounts[m.person_id])
-            if (space := spaces[m.id]) is not None:
+            zone = zones.get(m.person_id)
+            job = Job(m, reply_from_data(m.payload).read_in(zone), accounts[m.person_id])
+            if (space := spaces[m.id]) is not None:  # one post both read; its zone is named
+                space = replace(space, reply=space.reply.read_in(zone))
                 job.pair_space, job.partner_accounts = space, accounts[space.partner_id]
             jobs.append(job)
         return jobs

@@ -10,7 +10,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.identity import Person
-from core.messages import Action, Choice, ChoiceStyle, Field, Notice, PairSpaceCopy, Reply
+from core.messages import (
+    Action,
+    Choice,
+    ChoiceStyle,
+    Field,
+    Notice,
+    PairSpaceCopy,
+    Reply,
+    moment,
+)
 from core.model import Enrollment, Pair, PairStatus, Program, Role
 from core.ports import UnitOfWork
 from core.services import Work
@@ -128,7 +137,7 @@ def _request_reply(mentee: Person, enrollment: Enrollment, pair: Pair, program: 
         fields.append(Field("Goals", enrollment.goals))
     fields.append(Field("Prefers", enrollment.mode.value))
     if pair.expires_at:
-        fields.append(Field("Please answer by", f"{pair.expires_at:%a %d %b %H:%M} UTC"))
+        fields.append(Field("Please answer by", moment(pair.expires_at)))
     return Reply(
         f"{mentee.name} would like you as their mentor in {program.name}.",
         title="Mentoring request",

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.identity import Person
-from core.messages import Action, Choice, Notice, Reply
+from core.messages import Action, Choice, Notice, Reply, moment
 from core.model import Pair, PairStatus
 from core.services import Work
 from core.services.lookups import agreement_in_force
@@ -31,6 +31,12 @@ def until_text(until: datetime, timezone: str) -> str:
         return "further notice"
     last_moment = until.astimezone(ZoneInfo(timezone)) - timedelta(minutes=1)
     return fmt_day(last_moment.date())
+
+
+def until_moment(until: datetime) -> str:
+    """When a pause lifts, for anyone to read on their own clock (its author's last day
+    ends at a different hour, or on another day, in the partner's zone)."""
+    return "further notice" if until >= INDEFINITELY else moment(until)
 
 
 async def pause_pair(

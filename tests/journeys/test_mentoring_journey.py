@@ -157,7 +157,8 @@ async def test_the_whole_relationship(app: Mentorhub, clock: ManualClock) -> Non
     # -- a pause freezes the cadence; resume continues it -----------------------------------
     out = await c.say("dana", "pause 2026-04-20 pair=2")
     assert "Pair #2 is paused until Mon 20 Apr 2026" in out
-    assert "Dana Berg paused pair #2 until Mon 20 Apr 2026." in told(out, "mia")
+    # mia reads when the pause lifts on her own clock (Lisbon), not on dana's calendar
+    assert "Dana Berg paused pair #2 until Mon 20 Apr 2026 23:00 WEST." in told(out, "mia")
     out = await c.say("mia", "checkin")
     assert "Pair #2 is paused, so check-ins are on hold." in out
     clock.advance(timedelta(days=14))

@@ -43,7 +43,8 @@ async def test_a_pause_lifts_by_itself_on_its_end_date(app: Mentorhub, clock: Ma
     c = await build_world(app)
     out = await c.say("mia", "pause 2026-03-10")
     assert "You're paused until Tue 10 Mar 2026" in out
-    assert "Mia Sousa paused pair #1 until Tue 10 Mar 2026" in told(out, "dana")
+    # dana reads when the pause lifts on her own clock (Berlin), not on mia's calendar
+    assert "Mia Sousa paused pair #1 until Wed 11 Mar 2026 01:00 CET" in told(out, "dana")
     clock.set(clock.now().replace(day=10, hour=22))  # 22:00 UTC is 22:00 in Lisbon: still the 10th
     await app.upkeep()
     await app.deliver()

@@ -264,7 +264,7 @@ async def test_a_whole_relationship_in_private_chats(
         "<b>Wants to learn</b>: figma, portfolio\n"
         "<b>Goals</b>: Land my first &lt;i&gt;design&lt;/i&gt; job &amp; *more*\n"
         "<b>Prefers</b>: async\n"
-        "<b>Please answer by</b>: Thu 05 Mar 09:00 UTC"
+        "<b>Please answer by</b>: Thu 05 Mar 2026 10:00 CET"  # on Dana's clock, in Berlin
     )
     assert request.params["reply_markup"] == markup(
         [("Accept", "c:accept:1")], [("Decline", "c:decline:1")]
