@@ -381,7 +381,7 @@ def program_commands() -> list[CommandSpec]:
             cmd_newprogram,
             args=(
                 Arg("slug", ArgKind.WORD, "a short name, e.g. design-2026"),
-                Arg("name", ArgKind.TEXT, "the full name", rest=True, max_len=80),
+                Arg("name", ArgKind.TEXT, "the full name", rest=True, verbatim=True, max_len=80),
             ),
             examples=("newprogram design-2026 Design mentoring 2026",),
             group="Programs",
@@ -417,7 +417,7 @@ def program_commands() -> list[CommandSpec]:
             args=(
                 PROGRAM_ARG,
                 Arg("field", ArgKind.CHOICE, "what to change", choices=CONFIG_FIELDS),
-                Arg("value", ArgKind.TEXT, "the new value", rest=True, max_len=1000),
+                Arg("value", ArgKind.TEXT, "the new value", rest=True, verbatim=True, max_len=1000),
             ),
             access=Access.COORDINATOR,
             program_arg="program",
