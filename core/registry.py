@@ -106,6 +106,7 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     group: str = "General"
     hidden: bool = False  # reachable (e.g. from buttons) but not listed in help/menus
+    details: tuple[str, ...] = ()  # more lines for `help <command>`: formats and units
 
     def __post_init__(self) -> None:
         for verb in (self.name, *self.aliases):
@@ -211,6 +212,7 @@ class CommandSpec:
             optional = "" if arg.required else " (optional)"
             choices = f" One of: {', '.join(arg.choices)}." if arg.choices else ""
             lines.append(f"  {arg.name}{optional}: {arg.help}.{choices}")
+        lines.extend(f"    {detail}" for detail in self.details)
         if self.aliases:
             lines.append(f"  Also: {', '.join(self.aliases)}")
         lines.extend(f"  e.g. {example}" for example in self.examples)

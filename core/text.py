@@ -135,6 +135,38 @@ def clean_int(value: str, *, what: str, low: int, high: int) -> int:
     return number
 
 
+_AMOUNT_RE = re.compile(r"^(\d+)\s*([a-z]*)$")
+_UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 24 * 60, "weeks": 7 * 24 * 60}
+_UNIT_WORDS = {
+    "minutes": ("m", "min", "mins", "minute", "minutes"),
+    "hours": ("h", "hr", "hrs", "hour", "hours"),
+    "days": ("d", "day", "days"),
+    "weeks": ("w", "wk", "wks", "week", "weeks"),
+}
+_UNIT_OF_WORD = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+
+
+def clean_amount(value: str, *, what: str, unit: str, low: int, high: int) -> int:
+    """A length of time in ``unit`` (minutes, hours, days or weeks), typed as a number
+    alone or with any unit that converts to a whole number of ``unit``: '10', '10w',
+    '10 weeks', '70 days'."""
+    bounds = f"{low} to {high} {unit}"
+    match = _AMOUNT_RE.match(value.strip().lower())
+    given = _UNIT_OF_WORD.get(match[2] if match and match[2] else unit) if match else None
+    if match is None or given is None:
+        raise InvalidInput(
+            f"'{value.strip()[:30]}' is not a {what}.",
+            hint=f"Write a number of {unit}, {bounds}, e.g. {low} or {low} {unit}.",
+        )
+    minutes = int(match[1]) * _UNIT_MINUTES[given]
+    amount, left_over = divmod(minutes, _UNIT_MINUTES[unit])
+    if left_over:
+        raise InvalidInput(f"The {what} must be a whole number of {unit}; you wrote {value[:30]}.")
+    if not low <= amount <= high:
+        raise InvalidInput(f"The {what} must be from {bounds}; you wrote {value.strip()[:30]}.")
+    return amount
+
+
 def likely_timezones(locale: str | None) -> tuple[str, ...]:
     """A few plausible zones for a language/locale code, offered as quick choices."""
     if not locale:

@@ -32,3 +32,60 @@ async def test_apostrophes_in_prose_are_text_not_quotes(world: ConsoleSession) -
     assert "What did you try? | What's next?" in out
     out = own(await world.say("mia", "goal program=prog Ship the students' portfolio"))
     assert "unclosed quote" not in out and "Ship the students' portfolio" in out
+
+
+# --- settings refuse what they don't know, and read natural units (items 4, 22) ------------
+
+
+async def test_a_setting_refuses_a_value_it_does_not_know_and_names_the_valid_ones(
+    world: ConsoleSession,
+) -> None:
+    out = own(await world.say("cora", "configure prog auto_pause maybe", "program prog"))
+    assert "'maybe' is not a value of auto_pause." in out and "Use on or off." in out
+    assert "Updated auto_pause" not in out
+    assert "tell coordinators after 3 and pause the pair" in out  # still on
+    out = own(await world.say("cora", "configure prog auto_pause off"))
+    assert "Updated auto_pause." in out and "(auto_pause off)" in out
+    out = own(await world.say("cora", "configure prog matching sometimes"))
+    assert "Use one of: request, assign, suggest." in out
+
+
+async def test_settings_accept_natural_units_and_the_card_shows_every_setting(
+    world: ConsoleSession,
+) -> None:
+    await world.say(
+        "cora",
+        "configure prog duration 10 weeks",
+        "configure prog cadence fortnightly",
+        "configure prog meeting 1 hour",
+        "configure prog expiry 3 days",
+        "configure prog remind_after 2 missed check-ins",
+        "configure prog starts 2026-04-01",
+        "configure prog channel #mentoring",
+    )
+    card = own(await world.say("cora", "program prog"))
+    for shown in (
+        "Runs: from Wed 01 Apr 2026, no end date",
+        "Check-ins: every two weeks",
+        "Agreements last: 10 weeks",
+        "Meetings: 60 minutes",
+        "Requests expire after: 72 hours",
+        "Announcements channel: #mentoring",
+        "Missed check-ins: remind after 2, tell the partner after 2, tell coordinators after 3",
+        "Check-in questions:",
+    ):
+        assert shown in card
+    out = own(await world.say("cora", "configure prog remind_after 2 days"))
+    assert "remind_after counts missed check-ins in a row, not time" in out
+    out = own(await world.say("cora", "configure prog remind_after 20"))
+    assert "from 1 to 12 missed check-ins" in out
+    out = own(await world.say("cora", "configure prog duration 3 days"))
+    assert "whole number of weeks" in out
+
+
+async def test_help_configure_gives_each_settings_format_and_units(world: ConsoleSession) -> None:
+    out = own(await world.say("cora", "help configure"))
+    assert "duration: how long an agreement lasts, in weeks (1-104)" in out
+    assert "cadence: how often pairs check in: weekly, fortnightly, monthly" in out
+    assert "remind_after: missed check-ins in a row (1-12)" in out
+    assert "auto_pause: on or off" in out
