@@ -23,6 +23,7 @@ from core.text import (
     clean_timezone,
     handle_from_name,
     likely_timezones,
+    zone_label,
 )
 
 PROFILE_FIELDS = ("name", "timezone", "languages", "quiet", "handle")
@@ -76,7 +77,7 @@ def profile_reply(person: Person, *, title: str = "Your profile") -> Reply:
         fields=(
             Field("Name", person.name),
             Field("Handle", f"@{person.handle}"),
-            Field("Time zone", person.timezone),
+            Field("Time zone", zone_label(person.timezone)),
             Field("Languages", ", ".join(person.languages)),
             Field("Quiet hours", f"{person.quiet_start:02d}:00-{person.quiet_end:02d}:00"),
         ),

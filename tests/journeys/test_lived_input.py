@@ -89,3 +89,27 @@ async def test_help_configure_gives_each_settings_format_and_units(world: Consol
     assert "cadence: how often pairs check in: weekly, fortnightly, monthly" in out
     assert "remind_after: missed check-ins in a row (1-12)" in out
     assert "auto_pause: on or off" in out
+
+
+# --- time zones as people name them (item 10) ------------------------------------------------
+
+
+async def test_fixed_offsets_and_abbreviations_map_to_a_named_zone(world: ConsoleSession) -> None:
+    out = own(await world.say("olga", "profile timezone UTC+3"))
+    assert "Did you mean UTC?" not in out
+    assert "Time zone: UTC+3 (a fixed offset, Etc/GMT-3)" in out  # POSIX signs are reversed
+    out = own(await world.say("olga", "profile timezone GMT-5"))
+    assert "Time zone: UTC-5 (a fixed offset, Etc/GMT+5)" in out
+    out = own(await world.say("olga", "profile timezone PST"))
+    assert "Time zone: America/Los_Angeles" in out
+    out = own(await world.say("olga", "profile timezone CET"))
+    assert "Time zone: Europe/Berlin" in out
+    out = own(await world.say("olga", "profile timezone UTC+5:30"))
+    assert "not an offset I can use" in out and "Asia/Kolkata" in out
+
+
+async def test_swapped_or_partial_zone_names_get_a_suggestion(world: ConsoleSession) -> None:
+    out = own(await world.say("olga", "profile timezone Berlin/Europe"))
+    assert "Did you mean Europe/Berlin?" in out
+    out = own(await world.say("olga", "profile timezone America/New_Yo"))
+    assert "Did you mean America/New_York?" in out
