@@ -301,7 +301,17 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
             "help",
             "List what you can do, or explain one command",
             help_handler,
-            args=(Arg("command", ArgKind.WORD, "a command to explain", required=False),),
+            args=(
+                Arg(
+                    "command",
+                    ArgKind.TEXT,
+                    "a command to explain",
+                    required=False,
+                    rest=True,
+                    verbatim=True,
+                    max_len=64,
+                ),
+            ),
             access=Access.ANYONE,
             examples=("help", "help profile"),
         ),

@@ -113,3 +113,24 @@ async def test_swapped_or_partial_zone_names_get_a_suggestion(world: ConsoleSess
     assert "Did you mean Europe/Berlin?" in out
     out = own(await world.say("olga", "profile timezone America/New_Yo"))
     assert "Did you mean America/New_York?" in out
+
+
+# --- a typo gets a suggestion, not the whole help (item 23) ----------------------------------
+
+
+async def test_a_typo_gets_a_suggestion_without_the_whole_help(world: ConsoleSession) -> None:
+    out = own(await world.say("mia", "chekin"))
+    assert "I don't know the command 'chekin'. Did you mean `checkin`?" in out
+    assert "Send `help` to see what you can do." in out
+    assert "What you can do" not in out and "Goals and notes:" not in out
+    assert len(out.splitlines()) <= 3
+
+
+async def test_help_in_a_sentence_is_a_request_for_help(world: ConsoleSession) -> None:
+    out = own(await world.say("mia", "Help me please"))
+    assert "Too many values" not in out
+    assert "What you can do" in out and "checkin" in out
+    out = own(await world.say("mia", "help with checkin please"))
+    assert "help: checkin" in out
+    out = own(await world.say("mia", "help chekin"))
+    assert "Did you mean `checkin`?" in out
