@@ -134,3 +134,15 @@ async def test_help_in_a_sentence_is_a_request_for_help(world: ConsoleSession) -
     assert "help: checkin" in out
     out = own(await world.say("mia", "help chekin"))
     assert "Did you mean `checkin`?" in out
+
+
+# --- #N presses the button labelled #N (item 24) ----------------------------------------------
+
+
+async def test_buttons_are_numbered_across_a_list_of_cards(world: ConsoleSession) -> None:
+    await world.say("cora", "configure prog matching request")
+    await world.say("olga", "enroll prog mentee", "figma", "Learn", "async", "#1")
+    cards = own(await world.say("olga", "mentors prog"))
+    assert "[#1 Ask Dana Berg]" in cards and "[#2 Ask Erik Lund]" in cards
+    out = own(await world.say("olga", "#1"))
+    assert "I've asked Dana Berg." in out
