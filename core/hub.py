@@ -36,7 +36,7 @@ from core.inbound import (
     WorkspaceRemoved,
 )
 from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
-from core.model import Program, Role
+from core.model import Program
 from core.ports import DialogState, OutboxMessage, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, ForCoordinators, Registry
 from core.settings import CoreSettings
@@ -222,7 +222,7 @@ class Hub:
         verb = verb.strip().lstrip("/").lower()
         spec = self.registry.get(verb)
         if spec is None:
-            return Outcome(await self._unknown(ctx, verb))
+            return Outcome(self._unknown(verb))
         if spec.access is not Access.ANYONE and ctx.person is None:
             raise NotRegistered()
         args = spec.parse(text)
@@ -255,15 +255,16 @@ class Hub:
             Reply(f"(Your {title} is still open: answer its last question, or send `cancel`.)")
         )
 
-    async def _unknown(self, ctx: Context, verb: str) -> list[Reply]:
+    def _unknown(self, verb: str) -> list[Reply]:
+        """A suggestion, not the whole help: a typo deserves one line."""
         suggestions = self.registry.suggest(verb)
         guess = f" Did you mean `{suggestions[0]}`?" if suggestions else ""
-        overview = self.registry.overview(
-            registered=ctx.person is not None, coordinator=await _coordinates_any(ctx)
-        )
         return [
-            Reply(f"I don't know the command '{verb[:32]}'.{guess}", is_error=True),
-            Reply(overview, title="What you can do"),
+            Reply(
+                f"I don't know the command '{verb[:32]}'.{guess} "
+                "Send `help` to see what you can do.",
+                is_error=True,
+            )
         ]
 
     async def _message(self, ctx: Context, text: str) -> Outcome | list[Reply]:
@@ -315,14 +316,6 @@ def _kept(outcome: Outcome) -> Outcome:
 
 async def _replied(result: Awaitable[Outcome | list[Reply]]) -> Outcome:
     return as_outcome(await result)
-
-
-async def _coordinates_any(ctx: Context) -> bool:
-    """Only coordinators are shown the coordinator commands."""
-    if ctx.person is None or ctx.person.id is None:
-        return False
-    enrollments = await ctx.uow.enrollments.of_person(ctx.person.id)
-    return any(e.role is Role.COORDINATOR and e.active for e in enrollments)
 
 
 def _quote(value: str) -> str:

@@ -106,6 +106,7 @@ class CommandSpec:
     aliases: tuple[str, ...] = ()
     group: str = "General"
     hidden: bool = False  # reachable (e.g. from buttons) but not listed in help/menus
+    details: tuple[str, ...] = ()  # more lines for `help <command>`: formats and units
 
     def __post_init__(self) -> None:
         for verb in (self.name, *self.aliases):
@@ -174,18 +175,36 @@ class CommandSpec:
         return values
 
     def _split(self, text: str) -> tuple[list[str], str]:
-        """Words to parse, and the verbatim rest (if the last argument takes one): the
-        words before it are split at spaces, so "Don't" in the rest is no open quote.
-        A rest given by name (``message=…``, as typed options arrive) is parsed."""
+        """Words to parse, and the verbatim rest (if the last argument takes one).
+
+        Quoting is for argument lists, not for prose: the positional words before a
+        verbatim rest, and ``name=value`` options before it, are read as words; the rest
+        is kept as typed, so "Don't" or "O'Brien" in it is no open quote. A rest wrapped
+        whole in one pair of quotes is unwrapped. A rest given by name (``message=…``, as
+        typed options arrive) is parsed like any other argument.
+        """
         last = self.args[-1] if self.args else None
         if last is None or not last.verbatim:
             return split_words(text), ""
-        before = len([a for a in self.args[:-1] if not a.named_only])
-        words = text.strip().split(None, before)
-        named = any(word.startswith(f"{last.name}=") for word in text.split())
-        if len(words) <= before or named:
+        if any(word.startswith(f"{last.name}=") for word in text.split()):
             return split_words(text), ""
-        return split_words(" ".join(words[:-1])), words[-1]
+        before = {a.name: a for a in self.args[:-1]}
+        positional = [a.name for a in self.args[:-1] if not a.named_only]
+        words: list[str] = []
+        rest = text.strip()
+        while rest:
+            word, *after = rest.split(None, 1)
+            key, by_name, _ = word.partition("=")
+            if by_name and key in before:
+                if key in positional:
+                    positional.remove(key)
+            elif positional:
+                positional.pop(0)
+            else:
+                break
+            words.append(word)
+            rest = after[0] if after else ""
+        return split_words(" ".join(words)), _unwrapped(rest)
 
     def help_text(self) -> str:
         lines = [f"{self.usage()} — {self.summary}"]
@@ -193,6 +212,7 @@ class CommandSpec:
             optional = "" if arg.required else " (optional)"
             choices = f" One of: {', '.join(arg.choices)}." if arg.choices else ""
             lines.append(f"  {arg.name}{optional}: {arg.help}.{choices}")
+        lines.extend(f"    {detail}" for detail in self.details)
         if self.aliases:
             lines.append(f"  Also: {', '.join(self.aliases)}")
         lines.extend(f"  e.g. {example}" for example in self.examples)
@@ -208,6 +228,15 @@ def split_words(text: str) -> list[str]:
             "There's an unclosed quote in that command.",
             hint='Put quotes around text with spaces, like: "Alice Smith".',
         ) from exc
+
+
+def _unwrapped(prose: str) -> str:
+    """Prose typed inside one pair of quotes, without them."""
+    normalized = prose.translate(_SMART_QUOTES)
+    quote, inside = normalized[:1], normalized[1:-1]
+    if len(normalized) >= 2 and quote in "\"'" and normalized[-1] == quote and quote not in inside:
+        return prose[1:-1]
+    return prose
 
 
 _SMART_QUOTES = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})

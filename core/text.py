@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -78,16 +78,22 @@ def _zones_by_lower() -> dict[str, str]:
 
 
 def clean_timezone(value: str) -> str:
-    """Accept an IANA name in any case ('europe/berlin'), or a city name ('Berlin')."""
+    """An IANA zone from what people type: an IANA name in any case ('europe/berlin'), a
+    city ('Berlin'), a common abbreviation ('PST': the zone it names, with its daylight
+    saving) or a fixed offset ('UTC+3': the Etc zone of that offset). Anything else is
+    refused with the zones it most likely meant ('Berlin/Europe' -> Europe/Berlin)."""
     raw = value.strip()
     if not raw:
         raise InvalidInput("Please name a time zone.", hint=_TZ_HINT)
-    zone = _zones_by_lower().get(raw.lower()) or _zones_by_lower().get(
-        raw.lower().replace(" ", "_")
+    key = raw.lower()
+    zone = (
+        _zones_by_lower().get(key)
+        or _zones_by_lower().get(key.replace(" ", "_"))
+        or _ABBREVIATIONS.get(key)
+        or _fixed_offset_zone(raw)
     )
     if zone is None:
-        close = difflib.get_close_matches(raw.lower(), _zones_by_lower().keys(), n=3, cutoff=0.75)
-        suggestions = list(dict.fromkeys(_zones_by_lower()[c] for c in close))[:2]
+        suggestions = _likely_meant(key)
         hint = f"Did you mean {' or '.join(suggestions)}? " if suggestions else ""
         raise InvalidInput(f"'{raw[:60]}' is not a time zone I know.", hint=hint + _TZ_HINT)
     try:
@@ -97,7 +103,98 @@ def clean_timezone(value: str) -> str:
     return zone
 
 
-_TZ_HINT = "Use an IANA name like Europe/Berlin, America/New_York or Asia/Tokyo, or a city name."
+def zone_label(zone: str) -> str:
+    """A zone as people read it: the Etc zones' names have their sign reversed."""
+    match = _ETC_ZONE_RE.match(zone)
+    if match is None:
+        return zone
+    sign = "-" if match[1] == "+" else "+"
+    return f"UTC{sign}{match[2]} (a fixed offset, {zone})"
+
+
+_ETC_ZONE_RE = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
+_OFFSET_RE = re.compile(r"^(?:utc|gmt)?\s*([+-])\s*(\d{1,2})(?::?(\d{2}))?$")
+
+
+def _fixed_offset_zone(raw: str) -> str | None:
+    """'UTC+3', 'GMT-5', '+03:00' -> the Etc zone of that offset. POSIX writes Etc zones
+    with the sign reversed: UTC+3 is Etc/GMT-3. Only whole hours have one; for others the
+    zones that keep that offset all year are suggested."""
+    match = _OFFSET_RE.match(raw.strip().lower())
+    if match is None:
+        return None
+    sign, hours, minutes = match[1], int(match[2]), int(match[3] or 0)
+    if minutes or not -12 <= (hours if sign == "+" else -hours) <= 14:
+        offset = timedelta(hours=hours, minutes=minutes) * (1 if sign == "+" else -1)
+        steady = _zones_keeping(offset)
+        hint = f"Zones at that offset all year: {', '.join(steady)}. " if steady else ""
+        raise InvalidInput(f"'{raw[:30]}' is not an offset I can use.", hint=hint + _TZ_HINT)
+    if hours == 0:
+        return "UTC"
+    return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
+
+
+def _zones_keeping(offset: timedelta) -> list[str]:
+    """Zones at ``offset`` in both January and July (no daylight saving), a few."""
+    probes = (datetime(2026, 1, 15, tzinfo=UTC), datetime(2026, 7, 15, tzinfo=UTC))
+    found = [
+        zone
+        for zone in sorted(set(_zones_by_lower().values()))
+        if all(probe.astimezone(ZoneInfo(zone)).utcoffset() == offset for probe in probes)
+    ]
+    return found[:3]
+
+
+def _likely_meant(key: str) -> list[str]:
+    """Zones someone typing ``key`` probably meant: its parts swapped ('berlin/europe'),
+    one of its parts ('europe/berlim'), a name it begins ('new_yo'), or a close spelling."""
+    zones = _zones_by_lower()
+    parts = [part.strip().replace(" ", "_") for part in key.split("/") if part.strip()]
+    candidates = ["/".join(reversed(parts)), *reversed(parts)]
+    found = [zones[c] for c in candidates if c in zones]
+    typed = parts[-1] if parts else ""
+    if len(typed) >= 3 and not found:
+        found = sorted(
+            zone
+            for name, zone in zones.items()
+            if name.startswith(typed) or (len(typed) >= 4 and typed in name.rsplit("/")[-1])
+        )
+    if not found:
+        close = difflib.get_close_matches(key, zones.keys(), n=3, cutoff=0.75)
+        found = [zones[c] for c in close]
+    return list(dict.fromkeys(found))[:2]
+
+
+# Common abbreviations, each mapped to one zone that observes it (with its daylight saving).
+_ABBREVIATIONS = {
+    **dict.fromkeys(("pst", "pdt", "pt"), "America/Los_Angeles"),
+    **dict.fromkeys(("mst", "mdt", "mt"), "America/Denver"),
+    **dict.fromkeys(("cst", "cdt", "ct"), "America/Chicago"),
+    **dict.fromkeys(("est", "edt", "et"), "America/New_York"),
+    **dict.fromkeys(("akst", "akdt"), "America/Anchorage"),
+    "hst": "Pacific/Honolulu",
+    **dict.fromkeys(("gmt", "z", "utc"), "UTC"),
+    "bst": "Europe/London",
+    **dict.fromkeys(("wet", "west"), "Europe/Lisbon"),
+    **dict.fromkeys(("cet", "cest"), "Europe/Berlin"),
+    **dict.fromkeys(("eet", "eest"), "Europe/Athens"),
+    "msk": "Europe/Moscow",
+    "ist": "Asia/Kolkata",
+    "sgt": "Asia/Singapore",
+    "hkt": "Asia/Hong_Kong",
+    "jst": "Asia/Tokyo",
+    "kst": "Asia/Seoul",
+    **dict.fromkeys(("aest", "aedt"), "Australia/Sydney"),
+    "awst": "Australia/Perth",
+    **dict.fromkeys(("nzst", "nzdt"), "Pacific/Auckland"),
+    "brt": "America/Sao_Paulo",
+}
+
+
+_TZ_HINT = (
+    "Use an IANA name like Europe/Berlin or America/New_York, a city name, "
+    "an abbreviation like PST or CET, or a whole-hour offset like UTC+3."
+)
 
 
 def clean_languages(value: str) -> tuple[str, ...]:
@@ -133,6 +230,38 @@ def clean_int(value: str, *, what: str, low: int, high: int) -> int:
     if not low <= number <= high:
         raise InvalidInput(f"The {what} must be from {low} to {high}; you wrote {number}.")
     return number
+
+
+_AMOUNT_RE = re.compile(r"^(\d+)\s*([a-z]*)$")
+_UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 24 * 60, "weeks": 7 * 24 * 60}
+_UNIT_WORDS = {
+    "minutes": ("m", "min", "mins", "minute", "minutes"),
+    "hours": ("h", "hr", "hrs", "hour", "hours"),
+    "days": ("d", "day", "days"),
+    "weeks": ("w", "wk", "wks", "week", "weeks"),
+}
+_UNIT_OF_WORD = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+
+
+def clean_amount(value: str, *, what: str, unit: str, low: int, high: int) -> int:
+    """A length of time in ``unit`` (minutes, hours, days or weeks), typed as a number
+    alone or with any unit that converts to a whole number of ``unit``: '10', '10w',
+    '10 weeks', '70 days'."""
+    bounds = f"{low} to {high} {unit}"
+    match = _AMOUNT_RE.match(value.strip().lower())
+    given = _UNIT_OF_WORD.get(match[2] if match and match[2] else unit) if match else None
+    if match is None or given is None:
+        raise InvalidInput(
+            f"'{value.strip()[:30]}' is not a {what}.",
+            hint=f"Write a number of {unit}, {bounds}, e.g. {low} or {low} {unit}.",
+        )
+    minutes = int(match[1]) * _UNIT_MINUTES[given]
+    amount, left_over = divmod(minutes, _UNIT_MINUTES[unit])
+    if left_over:
+        raise InvalidInput(f"The {what} must be a whole number of {unit}; you wrote {value[:30]}.")
+    if not low <= amount <= high:
+        raise InvalidInput(f"The {what} must be from {bounds}; you wrote {value.strip()[:30]}.")
+    return amount
 
 
 def likely_timezones(locale: str | None) -> tuple[str, ...]:

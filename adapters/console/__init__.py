@@ -2,7 +2,8 @@
 
 Type commands exactly as in a messenger (``start``, ``/profile``, ``help profile``).
 ``:as bob`` switches who you are; ``:in lounge`` speaks in a pretend group (``:in`` alone
-leaves it); ``#2`` presses the second button of the last message; ``:advance 3d`` moves
+leaves it); ``#2`` presses button 2 of what you were last shown (buttons are numbered
+across all of it, so a list of cards has one number per button); ``:advance 3d`` moves
 a manual clock (scripted runs); ``:quit`` or Ctrl-D ends.
 
 The console is a messenger like the others, registered the same way (:data:`MESSENGER`,
@@ -41,7 +42,7 @@ _DURATION = re.compile(r"^(\d+)([mhdw])$")
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
-def render(reply: Reply, *, prefix: str = "") -> str:
+def render(reply: Reply, *, prefix: str = "", first_button: int = 1) -> str:
     reply = reply.localized()
     lines = []
     if reply.title:
@@ -50,7 +51,8 @@ def render(reply: Reply, *, prefix: str = "") -> str:
         lines.append(("! " if reply.is_error else "") + reply.text)
     lines.extend(f"{f.label}: {f.value}" for f in reply.fields)
     if reply.choices:
-        lines.append("  ".join(f"[#{i} {c.label}]" for i, c in enumerate(reply.choices, start=1)))
+        numbered = enumerate(reply.choices, start=first_button)
+        lines.append("  ".join(f"[#{i} {c.label}]" for i, c in numbered))
     if reply.attachment:
         lines.append(f"--- {reply.attachment.filename} ---")
         lines.append(reply.attachment.content.rstrip("\n"))
@@ -84,7 +86,8 @@ class ConsoleMessenger:
         self.interactive = interactive
         self.space = ""  # the pretend group we're speaking in (":in NAME")
         self._lines = lines
-        self._buttons: dict[str, list[str]] = {}
+        self._buttons: dict[str, list[str]] = {}  # what #N presses, per person
+        self._shown_this_turn: set[str] = set()  # people whose buttons this turn numbers on
 
     async def start(self) -> None:
         """Nothing to connect to."""
@@ -108,8 +111,9 @@ class ConsoleMessenger:
         )
 
     async def send(self, account: PlatformAccount, reply: Reply) -> None:
-        self._remember(account.user_id, reply)
-        self.out.write(f"  (to {account.user_id})\n{render(reply, prefix='  | ')}\n")
+        first = self._remember(account.user_id, reply)
+        shown = render(reply, prefix="  | ", first_button=first)
+        self.out.write(f"  (to {account.user_id})\n{shown}\n")
         self.out.flush()
 
     async def post_to_space(self, space: str, reply: Reply) -> None:
@@ -130,6 +134,7 @@ class ConsoleMessenger:
     async def handle_line(self, line: str) -> bool:
         """Handle one input line; False means the session should end."""
         line = line.strip()
+        self._shown_this_turn.clear()
         if not line or line.startswith("//"):
             return True
         if self.interactive is False:
@@ -143,6 +148,7 @@ class ConsoleMessenger:
         self._show(outcome)
         if self.after_each is not None:
             await self.after_each()
+        self._shown_this_turn.clear()  # what arrives before the next line numbers afresh
         return True
 
     async def _press(self, number: int) -> Outcome:
@@ -179,20 +185,32 @@ class ConsoleMessenger:
         else:
             self.out.write(
                 ":as NAME — act as someone else · :in GROUP — speak in a group · "
-                "#N — press button N · "
+                "#N — press the button numbered N · "
                 ":advance 3d — move a manual clock · :quit\n"
             )
         return True
 
     def _show(self, outcome: Outcome) -> None:
         for reply in outcome.replies:
-            self._remember(self.user, reply)
-            self.out.write(render(reply) + "\n")
+            first = self._remember(self.user, reply)
+            self.out.write(render(reply, first_button=first) + "\n")
         self.out.flush()
 
-    def _remember(self, user: str, reply: Reply) -> None:
-        if reply.choices:
-            self._buttons[user] = [choice.action for choice in reply.choices]
+    def _remember(self, user: str, reply: Reply) -> int:
+        """Keep ``reply``'s buttons for ``#N``; returns the number of its first button.
+
+        Buttons are numbered across everything one turn shows a person (a list of mentor
+        cards, each with its own button), so ``#2`` is the button labelled #2, never the
+        second button of whichever card came last. A reply without buttons keeps the
+        earlier ones pressable."""
+        if not reply.choices:
+            return 1
+        if user not in self._shown_this_turn:
+            self._buttons[user] = []
+            self._shown_this_turn.add(user)
+        first = len(self._buttons[user]) + 1
+        self._buttons[user].extend(choice.action for choice in reply.choices)
+        return first
 
     def _prompt(self) -> None:
         if self.interactive:

@@ -37,14 +37,16 @@ def build_registry() -> Registry:
     registry = Registry()
 
     async def cmd_help(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-        verb = args.get("command")
-        if verb:
-            spec = registry.get(str(verb).lstrip("/"))
-            if spec is None:
-                guesses = registry.suggest(str(verb))
-                hint = f"Did you mean `{guesses[0]}`?" if guesses else "Send `help` for the list."
-                raise NotFound(f"There's no command '{str(verb)[:32]}'.", hint=hint)
-            return Outcome([Reply(spec.help_text(), title=f"help: {spec.name}")])
+        """`help <command>` explains it; `help chekin` suggests; anything else that names no
+        command ("help me please") is a request for the overview."""
+        words = [word.lstrip("/") for word in str(args.get("command") or "").split()]
+        named = [spec for word in words if (spec := registry.get(word)) is not None]
+        if named:
+            return Outcome([Reply(named[0].help_text(), title=f"help: {named[0].name}")])
+        if len(words) == 1 and (guesses := registry.suggest(words[0])):
+            raise NotFound(
+                f"There's no command '{words[0][:32]}'.", hint=f"Did you mean `{guesses[0]}`?"
+            )
         coordinator = ctx.person is not None and await coordinates_any(ctx)
         return Outcome(
             [

@@ -178,7 +178,14 @@ def goal_commands() -> list[CommandSpec]:
             cmd_goal,
             args=(
                 PROGRAM_OPT,
-                Arg("text", ArgKind.TEXT, "the goal", rest=True, max_len=SHORT_TEXT_MAX),
+                Arg(
+                    "text",
+                    ArgKind.TEXT,
+                    "the goal",
+                    rest=True,
+                    verbatim=True,
+                    max_len=SHORT_TEXT_MAX,
+                ),
             ),
             examples=("goal Give a talk at the team meetup",),
             group="Goals and notes",
@@ -209,7 +216,14 @@ def goal_commands() -> list[CommandSpec]:
             cmd_note,
             args=(
                 PAIR_OPT,
-                Arg("text", ArgKind.TEXT, "the note", rest=True, max_len=LONG_TEXT_MAX),
+                Arg(
+                    "text",
+                    ArgKind.TEXT,
+                    "the note",
+                    rest=True,
+                    verbatim=True,
+                    max_len=LONG_TEXT_MAX,
+                ),
             ),
             group="Goals and notes",
         ),

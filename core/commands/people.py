@@ -23,6 +23,7 @@ from core.text import (
     clean_timezone,
     handle_from_name,
     likely_timezones,
+    zone_label,
 )
 
 PROFILE_FIELDS = ("name", "timezone", "languages", "quiet", "handle")
@@ -76,7 +77,7 @@ def profile_reply(person: Person, *, title: str = "Your profile") -> Reply:
         fields=(
             Field("Name", person.name),
             Field("Handle", f"@{person.handle}"),
-            Field("Time zone", person.timezone),
+            Field("Time zone", zone_label(person.timezone)),
             Field("Languages", ", ".join(person.languages)),
             Field("Quiet hours", f"{person.quiet_start:02d}:00-{person.quiet_end:02d}:00"),
         ),
@@ -300,7 +301,17 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
             "help",
             "List what you can do, or explain one command",
             help_handler,
-            args=(Arg("command", ArgKind.WORD, "a command to explain", required=False),),
+            args=(
+                Arg(
+                    "command",
+                    ArgKind.TEXT,
+                    "a command to explain",
+                    required=False,
+                    rest=True,
+                    verbatim=True,
+                    max_len=64,
+                ),
+            ),
             access=Access.ANYONE,
             examples=("help", "help profile"),
         ),
@@ -329,7 +340,15 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
                     required=False,
                     choices=PROFILE_FIELDS,
                 ),
-                Arg("value", ArgKind.TEXT, "the new value", required=False, rest=True, max_len=80),
+                Arg(
+                    "value",
+                    ArgKind.TEXT,
+                    "the new value",
+                    required=False,
+                    rest=True,
+                    verbatim=True,
+                    max_len=80,
+                ),
             ),
             examples=("profile", "profile timezone America/New_York", "profile quiet 22-7"),
         ),

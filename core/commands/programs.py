@@ -4,7 +4,9 @@ coordinator."""
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from core.commands.common import (
@@ -23,14 +25,15 @@ from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.wording import cadence_label as cadence_label
-from core.text import SHORT_TEXT_MAX, clean_date, clean_int, clean_text
+from core.text import SHORT_TEXT_MAX, clean_amount, clean_date, clean_int, clean_text
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
-CONFIG_FIELDS = (
-    "name", "description", "cadence", "duration", "meeting", "starts", "ends", "questions",
-    "matching", "expiry", "channel", "remind_after", "partner_after", "coordinator_after",
-    "auto_pause",
-)  # fmt: skip
+_CADENCE_WORDS = {**CADENCES, "fortnightly": 14, "daily": 1}
+_MISSES_RE = re.compile(r"^(\d+)(\s*(missed)?\s*(check-?ins?|periods?|misses))?$")
+_SWITCHES = {
+    **dict.fromkeys(("on", "yes", "true", "1"), True),
+    **dict.fromkeys(("off", "no", "false", "0"), False),
+}
 
 
 def clean_slug(value: str) -> str:
@@ -44,28 +47,177 @@ def clean_slug(value: str) -> str:
 
 
 def parse_cadence(raw: str) -> int:
-    value = raw.strip().lower().replace("every ", "").replace(" ", "")
-    if value in CADENCES:
-        return CADENCES[value]
-    days = value.removesuffix("days").removesuffix("d")
-    return clean_int(days, what="cadence in days", low=1, high=90)
+    """Days between check-ins: 'weekly', 'fortnightly', 'every 10 days', '2 weeks', '10'."""
+    value = raw.strip().lower().removeprefix("every").strip()
+    if value in _CADENCE_WORDS:
+        return _CADENCE_WORDS[value]
+    try:
+        return clean_amount(value, what="cadence", unit="days", low=1, high=90)
+    except InvalidInput as error:
+        raise InvalidInput(
+            "The cadence in days must be a whole number from 1 to 90, or weekly, fortnightly "
+            f"or monthly; you wrote '{raw.strip()[:30]}'.",
+            hint="e.g. weekly, fortnightly, every 10 days or 2 weeks.",
+        ) from error
+
+
+def _parse_misses(raw: str, what: str) -> int:
+    """A number of missed check-ins in a row: '2', '2 missed check-ins', '2 periods'."""
+    match = _MISSES_RE.match(raw.strip().lower())
+    if match is None:
+        raise InvalidInput(
+            f"{what} counts missed check-ins in a row, not time: '{raw.strip()[:30]}'.",
+            hint=f"Give a number of missed check-ins from 1 to 12, e.g. `{what} 2`.",
+        )
+    misses = int(match[1])
+    if not 1 <= misses <= 12:
+        raise InvalidInput(f"{what} must be from 1 to 12 missed check-ins; you wrote {misses}.")
+    return misses
+
+
+def _parse_switch(raw: str, what: str) -> bool:
+    value = raw.strip().lower()
+    if value not in _SWITCHES:
+        raise InvalidInput(f"'{raw.strip()[:30]}' is not a value of {what}.", hint="Use on or off.")
+    return _SWITCHES[value]
+
+
+def _parse_day(raw: str) -> date | None:
+    return None if raw.strip().lower() == "none" else clean_date(raw)
+
+
+def _parse_questions(raw: str) -> tuple[str, ...]:
+    questions = tuple(q.strip() for q in raw.split("|") if q.strip())
+    if not 1 <= len(questions) <= 5:
+        raise InvalidInput("Give 1 to 5 questions separated by |.")
+    return tuple(clean_text(q, what="question", limit=200) for q in questions)
+
+
+def _parse_matching(raw: str) -> Matching:
+    try:
+        return Matching(raw.strip().lower())
+    except ValueError as exc:
+        valid = ", ".join(m.value for m in Matching)
+        raise InvalidInput(
+            f"'{raw.strip()[:30]}' is not a way of matching.", hint=f"Use one of: {valid}."
+        ) from exc
+
+
+def _parse_channel(raw: str) -> str:
+    return "" if raw.strip().lower() == "none" else clean_text(raw, what="channel", limit=120)
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One thing a coordinator can change with `configure`: what to type, and where it goes."""
+
+    name: str
+    attribute: str  # the Program field it sets
+    parse: Callable[[str], object]
+    format: str  # what to type, with its units: shown by `help configure`
+
+
+SETTINGS = (
+    Setting(
+        "name", "name", lambda raw: clean_text(raw, what="program name", limit=80),
+        "the full name",
+    ),
+    Setting(
+        "description", "description",
+        lambda raw: clean_text(raw, what="description", limit=1000),
+        "a few sentences shown on the program card",
+    ),
+    Setting(
+        "cadence", "cadence_days", parse_cadence,
+        "how often pairs check in: weekly, fortnightly, monthly or every N days (1-90)",
+    ),
+    Setting(
+        "duration", "duration_weeks",
+        lambda raw: clean_amount(raw, what="duration", unit="weeks", low=1, high=104),
+        "how long an agreement lasts, in weeks (1-104): 12, 12 weeks or 84 days",
+    ),
+    Setting(
+        "meeting", "meeting_minutes",
+        lambda raw: clean_amount(raw, what="meeting length", unit="minutes", low=5, high=240),
+        "a usual meeting's length, in minutes (5-240): 30, 30 min or 1 hour",
+    ),
+    Setting("starts", "starts_on", _parse_day, "the first day, YYYY-MM-DD, or none"),
+    Setting("ends", "ends_on", _parse_day, "the last day, YYYY-MM-DD, or none"),
+    Setting(
+        "questions", "questions", _parse_questions,
+        "1 to 5 check-in questions separated by |",
+    ),
+    Setting(
+        "matching", "matching", _parse_matching,
+        "request (mentees ask), assign (you pair them) or suggest (you approve suggestions)",
+    ),
+    Setting(
+        "expiry", "request_expiry_hours",
+        lambda raw: clean_amount(raw, what="request expiry", unit="hours", low=1, high=720),
+        "how long a mentoring request waits for an answer, in hours (1-720): 72 or 3 days",
+    ),
+    Setting(
+        "channel", "channel",
+        _parse_channel,
+        "where announcements go, or none",
+    ),
+    Setting(
+        "remind_after", "remind_after_misses", lambda raw: _parse_misses(raw, "remind_after"),
+        "missed check-ins in a row (1-12) before the person is reminded",
+    ),
+    Setting(
+        "partner_after", "partner_after_misses", lambda raw: _parse_misses(raw, "partner_after"),
+        "missed check-ins in a row (1-12) before their partner is told",
+    ),
+    Setting(
+        "coordinator_after", "coordinator_after_misses",
+        lambda raw: _parse_misses(raw, "coordinator_after"),
+        "missed check-ins in a row (1-12) before coordinators are told",
+    ),
+    Setting(
+        "auto_pause", "auto_pause", lambda raw: _parse_switch(raw, "auto_pause"),
+        "on or off: also pause the pair when coordinators are told",
+    ),
+)  # fmt: skip
+CONFIG_FIELDS = tuple(setting.name for setting in SETTINGS)
+
+
+def _span(program: Program) -> str:
+    starts, ends = program.starts_on, program.ends_on
+    if starts and ends:
+        return f"{fmt_day(starts)} to {fmt_day(ends)}"
+    if starts:
+        return f"from {fmt_day(starts)}, no end date"
+    if ends:
+        return f"until {fmt_day(ends)}"
+    return "evergreen (join any time)"
+
+
+def _ladder(program: Program) -> str:
+    return (
+        f"remind after {program.remind_after_misses}, "
+        f"tell the partner after {program.partner_after_misses}, "
+        f"tell coordinators after {program.coordinator_after_misses}"
+        + (" and pause the pair" if program.auto_pause else " (auto_pause off)")
+    )
 
 
 def program_reply(program: Program, *, coordinator: bool) -> Reply:
-    span = (
-        f"{fmt_day(program.starts_on)} to {fmt_day(program.ends_on)}"
-        if program.starts_on and program.ends_on
-        else "evergreen (join any time)"
-    )
     fields = [
         Field("Short name", program.slug),
-        Field("Runs", span),
+        Field("Runs", _span(program)),
         Field("Check-ins", cadence_label(program.cadence_days)),
         Field("Agreements last", f"{program.duration_weeks} weeks"),
+        Field("Meetings", f"{program.meeting_minutes} minutes"),
         Field("Matching", program.matching.value),
     ]
     if coordinator:
-        fields.append(Field("Check-in questions", " | ".join(program.questions)))
+        fields += [
+            Field("Requests expire after", f"{program.request_expiry_hours} hours"),
+            Field("Announcements channel", program.channel or "none"),
+            Field("Missed check-ins", _ladder(program)),
+            Field("Check-in questions", " | ".join(program.questions)),
+        ]
     join = (
         Choice("Join as mentee", Action.command("enroll", program.slug, "mentee").encode()),
         Choice("Join as mentor", Action.command("enroll", program.slug, "mentor").encode()),
@@ -143,45 +295,10 @@ async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program)
 
 
 def apply_program_setting(program: Program, field_name: str, raw: str) -> None:
-    if field_name == "name":
-        program.name = clean_text(raw, what="program name", limit=80)
-    elif field_name == "description":
-        program.description = clean_text(raw, what="description", limit=1000)
-    elif field_name == "cadence":
-        program.cadence_days = parse_cadence(raw)
-    elif field_name == "duration":
-        program.duration_weeks = clean_int(
-            raw.removesuffix("w"), what="duration in weeks", low=1, high=104
-        )
-    elif field_name == "meeting":
-        program.meeting_minutes = clean_int(raw, what="meeting length in minutes", low=5, high=240)
-    elif field_name == "starts":
-        program.starts_on = None if raw.strip() == "none" else clean_date(raw)
-    elif field_name == "ends":
-        program.ends_on = None if raw.strip() == "none" else clean_date(raw)
-        if program.starts_on and program.ends_on and program.ends_on <= program.starts_on:
-            raise InvalidInput("The program must end after it starts.")
-    elif field_name == "questions":
-        questions = tuple(q.strip() for q in raw.split("|") if q.strip())
-        if not 1 <= len(questions) <= 5:
-            raise InvalidInput("Give 1 to 5 questions separated by |.")
-        program.questions = tuple(clean_text(q, what="question", limit=200) for q in questions)
-    elif field_name == "matching":
-        try:
-            program.matching = Matching(raw.strip().lower())
-        except ValueError as exc:
-            raise InvalidInput("Matching is one of: request, assign, suggest.") from exc
-    elif field_name == "expiry":
-        program.request_expiry_hours = clean_int(
-            raw, what="request expiry in hours", low=1, high=720
-        )
-    elif field_name == "channel":
-        program.channel = clean_text(raw, what="channel", limit=120)
-    elif field_name in ("remind_after", "partner_after", "coordinator_after"):
-        value = clean_int(raw, what=field_name.replace("_", " "), low=1, high=12)
-        setattr(program, f"{field_name}_misses", value)
-    elif field_name == "auto_pause":
-        program.auto_pause = raw.strip().lower() in ("on", "yes", "true", "1")
+    setting = next(setting for setting in SETTINGS if setting.name == field_name)
+    setattr(program, setting.attribute, setting.parse(raw))
+    if program.starts_on and program.ends_on and program.ends_on <= program.starts_on:
+        raise InvalidInput("The program must end after it starts.")
 
 
 # --- enrolment ---------------------------------------------------------------------------
@@ -383,7 +500,7 @@ def program_commands() -> list[CommandSpec]:
             cmd_newprogram,
             args=(
                 Arg("slug", ArgKind.WORD, "a short name, e.g. design-2026"),
-                Arg("name", ArgKind.TEXT, "the full name", rest=True, max_len=80),
+                Arg("name", ArgKind.TEXT, "the full name", rest=True, verbatim=True, max_len=80),
             ),
             examples=("newprogram design-2026 Design mentoring 2026",),
             group="Programs",
@@ -419,12 +536,14 @@ def program_commands() -> list[CommandSpec]:
             args=(
                 PROGRAM_ARG,
                 Arg("field", ArgKind.CHOICE, "what to change", choices=CONFIG_FIELDS),
-                Arg("value", ArgKind.TEXT, "the new value", rest=True, max_len=1000),
+                Arg("value", ArgKind.TEXT, "the new value", rest=True, verbatim=True, max_len=1000),
             ),
             access=Access.COORDINATOR,
             program_arg="program",
+            details=tuple(f"{setting.name}: {setting.format}" for setting in SETTINGS),
             examples=(
-                "configure design-2026 cadence weekly",
+                "configure design-2026 cadence fortnightly",
+                "configure design-2026 duration 10 weeks",
                 "configure design-2026 questions What did you try? | What's next?",
             ),
             group="Coordinators",
