@@ -76,6 +76,7 @@ class Program:
     partner_after_misses: int = 2
     coordinator_after_misses: int = 3
     auto_pause: bool = True
+    announcements: int = 0  # how many were sent: the latest one's number names its notices
     id: int | None = None
 
 

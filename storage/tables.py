@@ -138,6 +138,7 @@ class ProgramRow(SQLModel, table=True):
     partner_after_misses: int = 2
     coordinator_after_misses: int = 3
     auto_pause: bool = True
+    announcements: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class EnrollmentRow(SQLModel, table=True):

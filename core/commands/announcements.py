@@ -57,7 +57,9 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any], program: Program) 
         for enrollment in await ctx.uow.enrollments.of_program(program.id)
         if enrollment.active and enrollment.person_id != ctx.my_id()
     }
-    key = f"announce:{program.id}:{ctx.now():%Y%m%d%H%M%S%f}"
+    program.announcements += 1  # two announcements in the same instant are two events
+    await ctx.uow.programs.save(program)
+    key = f"announce:{program.id}:{program.announcements}"
     notices = [
         Notice(person_id, announcement, key=key, kind="announcement")
         for person_id in sorted(people)

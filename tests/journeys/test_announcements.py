@@ -54,6 +54,18 @@ async def test_link_in_a_group_then_announce_to_everyone(app: Mentorhub) -> None
     assert "Sent to 3 people in Test program.\nPosted in its group too." in own(out)
 
 
+async def test_two_announcements_in_the_same_instant_both_reach_everyone(app: Mentorhub) -> None:
+    """An announcement's notices are named by the announcement, not by the clock (the
+    test clock stands still: both are sent in the same instant)."""
+    c = await build_world(app)
+    out = await c.say("cora", "announce prog Kick-off on Friday", "announce prog Bring a laptop")
+    for person in ("dana", "erik", "mia"):
+        assert told(out, person) == (
+            "== Announcement: Test program ==\nKick-off on Friday\n---\n"
+            "== Announcement: Test program ==\nBring a laptop"
+        )
+
+
 async def test_participants_can_neither_link_nor_announce(app: Mentorhub) -> None:
     c = await build_world(app)
     for user in ("dana", "mia", "olga"):
