@@ -109,7 +109,8 @@ async def test_the_whole_relationship(app: Mentorhub, clock: ManualClock) -> Non
     out = await c.say("mia", "I'm nervous about presenting", "#1")  # Only me
     assert "check-in 1 recorded" in out
     brief = told(out, "dana")
-    assert "Progress: Finished the case study draft" in brief and "Rating: 4/5" in brief
+    assert "toward the goals you agreed on?: Finished the case study draft" in brief
+    assert "Rating: 4/5" in brief
     assert "nervous" not in brief  # a private note stays private
     out = await c.say("dana", "checkin")
     assert "You have several pairs (#2, #3); which one?" in out and "[#1 #2 with Mia Sousa]" in out

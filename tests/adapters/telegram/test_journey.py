@@ -333,7 +333,7 @@ async def test_a_whole_relationship_in_private_chats(
     assert labels(question) == ["Yes", "No", "Cancel"]
     await chats.taps(MIA, "Yes")
     out = await chats.says(MIA, "45")  # minutes, typed instead of tapped
-    assert out.texts(MIA) == ["What progress did you make toward your goals?"]
+    assert out.texts(MIA) == ["What progress did you make toward the goals you agreed on?"]
     # Markup in an answer, HTML and Markdown: the mentor must see it as typed.
     await chats.says(
         MIA, 'Finished the <i>case study</i> & <a href="https://x.example">it</a> *[so](tg://x)*'
@@ -349,9 +349,10 @@ async def test_a_whole_relationship_in_private_chats(
         "<b>Check-in 1, pair #1</b>\n"
         "Mia &lt;b&gt;Sousa&lt;/b&gt; checked in. Their brief:\n"
         "<b>Met</b>: yes, 45 min\n"
-        "<b>Progress</b>: Finished the &lt;i&gt;case study&lt;/i&gt; &amp; "
+        "<b>What progress did you make toward the goals you agreed on?</b>: "
+        "Finished the &lt;i&gt;case study&lt;/i&gt; &amp; "
         f'&lt;a href="https:{WJ}//x.{WJ}example"&gt;it&lt;/a&gt; *[so](tg:{WJ}//x)*\n'
-        "<b>Blockers</b>: nothing\n"
+        "<b>What is blocking you, if anything?</b>: nothing\n"
         "<b>Rating</b>: 4/5"
     )
 
