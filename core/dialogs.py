@@ -62,7 +62,7 @@ async def parse_yes_no(ctx: Context, data: Data, raw: str) -> bool:
 
 def two_choice_step(
     key: str,
-    question: str,
+    question: str | Callable[[Data], str],
     first: tuple[str, str],
     second: tuple[str, str],
     *,
@@ -71,12 +71,14 @@ def two_choice_step(
     when: Callable[[Data], bool] | None = None,
 ) -> Step:
     """A step answered by one of two buttons (label, value), stored as a bool: True when the
-    chosen value is ``true_when``. Naming it keeps button order free of meaning."""
+    chosen value is ``true_when``. Naming it keeps button order free of meaning. The
+    question may depend on the flow's data."""
     if true_when not in (first[1], second[1]):
         raise ValueError(f"true_when={true_when!r} is neither choice's value")
 
     async def ask(ctx: Context, data: Data) -> Prompt:
-        return Prompt(question, choices=[first, second], free_text=False)
+        text = question if isinstance(question, str) else question(data)
+        return Prompt(text, choices=[first, second], free_text=False)
 
     async def parse(ctx: Context, data: Data, raw: str) -> bool:
         if raw not in (first[1], second[1]):

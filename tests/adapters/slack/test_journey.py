@@ -178,7 +178,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         answers = {
             "goals.own": goals,  # plain_text_input values arrive as typed
             "cadence_days": "Weekly",
-            "mode": "Written check-ins",
+            "mode": "Calls",  # a live mode: the meeting length is asked
             "channel": "Here in chat",
             "meeting_minutes.own": "999",  # out of range
             "starts_on": "Monday 09 Mar",
