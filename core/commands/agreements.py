@@ -298,7 +298,7 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
             cadence_days=int(data["cadence_days"]),
             mode=Mode(data["mode"]),
             channel=data["channel"],
-            meeting_minutes=int(data.get("meeting_minutes", data["default_minutes"])),
+            meeting_minutes=int(data.get("meeting_minutes") or data["default_minutes"]),
             starts_on=date.fromisoformat(data["starts_on"]),
             ends_on=date.fromisoformat(data["ends_on"]),
             response_hours=int(data["response_hours"]),
