@@ -298,10 +298,18 @@ def typed_choice(prompt: Prompt, raw: str) -> str | None:
     """The value of the button whose label or value was typed: a typed word means what its
     button means, on every step ("skip" skips, it isn't saved as the answer "skip")."""
     typed = raw.strip().casefold()
-    for label, value in buttons(prompt):
+    offered = buttons(prompt)
+    for label, value in offered:
         if typed in (label.casefold(), value.casefold()):
             return value
-    return None
+    # A label's first word names it too ("keep" for "Keep: weekly", "today" for
+    # "Today (02 Mar)"), as long as no other button starts with that word.
+    by_head = [value for label, value in offered if _head(label) == typed]
+    return by_head[0] if len(by_head) == 1 else None
+
+
+def _head(label: str) -> str:
+    return label.split(":")[0].split(" (")[0].strip().casefold()
 
 
 def as_outcome(result: Outcome | list[Reply]) -> Outcome:

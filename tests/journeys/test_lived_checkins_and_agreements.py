@@ -89,6 +89,19 @@ async def test_typing_skip_at_an_optional_step_skips_it(app: Mentorhub) -> None:
     assert "skip" not in out.lower()
 
 
+async def test_typing_a_buttons_first_word_presses_it(app: Mentorhub) -> None:
+    c = await build_world(app)
+    out = await c.say("dana", "agree", "keep")  # "Keep: Get a design job"
+    assert "How often do you check in?" in out
+    out = await c.say("dana", "keep", "keep", "keep")
+    assert "When do you start?" in out
+    out = await c.say("dana", "today", "keep", "keep", "keep")
+    assert "Sent to Mia Sousa" in out
+    proposal = told(out, "mia")
+    assert "Goals: Get a design job" in proposal
+    assert "Timeline: Mon 02 Mar 2026 to Mon 25 May 2026" in proposal
+
+
 # --- item 15: late nudges are reworded or dropped; the last day says one thing -------------
 
 
