@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 Data = dict[str, Any]
 SKIP = "-"
+SKIP_LABEL = "Skip"
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +39,16 @@ class Step:
     ask: Callable[[Context, Data], Awaitable[Prompt]]
     parse: Callable[[Context, Data, str], Awaitable[Any]]
     when: Callable[[Data], bool] | None = None  # step is skipped when this returns False
+    # Whether the step is part of this run of the flow at all, decided by the data the flow
+    # starts with (e.g. a program's third question): unlike ``when``, never by an answer,
+    # so a form leaves the step out instead of offering it as optional.
+    applies: Callable[[Data], bool] | None = None
+
+    def is_part_of(self, data: Data) -> bool:
+        return self.applies is None or self.applies(data)
+
+    def is_asked(self, data: Data) -> bool:
+        return self.is_part_of(data) and (self.when is None or self.when(data))
 
 
 async def parse_yes_no(ctx: Context, data: Data, raw: str) -> bool:
@@ -51,7 +62,7 @@ async def parse_yes_no(ctx: Context, data: Data, raw: str) -> bool:
 
 def two_choice_step(
     key: str,
-    question: str,
+    question: str | Callable[[Data], str],
     first: tuple[str, str],
     second: tuple[str, str],
     *,
@@ -60,12 +71,14 @@ def two_choice_step(
     when: Callable[[Data], bool] | None = None,
 ) -> Step:
     """A step answered by one of two buttons (label, value), stored as a bool: True when the
-    chosen value is ``true_when``. Naming it keeps button order free of meaning."""
+    chosen value is ``true_when``. Naming it keeps button order free of meaning. The
+    question may depend on the flow's data."""
     if true_when not in (first[1], second[1]):
         raise ValueError(f"true_when={true_when!r} is neither choice's value")
 
     async def ask(ctx: Context, data: Data) -> Prompt:
-        return Prompt(question, choices=[first, second], free_text=False)
+        text = question if isinstance(question, str) else question(data)
+        return Prompt(text, choices=[first, second], free_text=False)
 
     async def parse(ctx: Context, data: Data, raw: str) -> bool:
         if raw not in (first[1], second[1]):
@@ -143,13 +156,9 @@ class DialogEngine:
         return outcome
 
     async def matching_choice(self, ctx: Context, state: DialogState, raw: str) -> str | None:
-        """The value of the current step's choice whose label or value was typed, if any."""
+        """The value of the current step's button whose label or value was typed, if any."""
         step = self._flows[state.flow].steps[state.step]
-        typed = raw.strip().casefold()
-        for label, value in (await step.ask(ctx, state.data)).choices:
-            if typed in (label.casefold(), value.casefold()):
-                return value
-        return None
+        return typed_choice(await step.ask(ctx, state.data), raw)
 
     async def answer(self, ctx: Context, state: DialogState, raw: str) -> list[Reply] | Outcome:
         flow = self._flows[state.flow]
@@ -186,6 +195,8 @@ class DialogEngine:
         flow = self._flows[state.flow]
         fields = []
         for step in flow.steps[state.step :]:
+            if not step.is_part_of(state.data):
+                continue
             prompt = await step.ask(ctx, state.data)
             conditional = step.when is not None
             fields.append(
@@ -210,7 +221,7 @@ class DialogEngine:
         data = dict(state.data)
         errors: dict[str, str] = {}
         for step in flow.steps[state.step :]:
-            if step.when is not None and not step.when(data):
+            if not step.is_asked(data):
                 continue
             prompt = await step.ask(ctx, data)
             raw = (values.get(step.key) or "").strip()
@@ -219,9 +230,7 @@ class DialogEngine:
                     errors[step.key] = "Please fill this in."
                     continue
                 raw = SKIP
-            for label, value in prompt.choices:
-                if raw.casefold() == label.casefold():
-                    raw = value
+            raw = typed_choice(prompt, raw) or raw
             try:
                 data[step.key] = await step.parse(ctx, data, raw)
             except InvalidInput as error:
@@ -252,10 +261,7 @@ class DialogEngine:
     async def _advance(self, ctx: Context, state: DialogState) -> list[Reply] | Outcome:
         flow = self._flows[state.flow]
         index = state.step + 1
-        while index < len(flow.steps):
-            condition = flow.steps[index].when
-            if condition is None or condition(state.data):
-                break
+        while index < len(flow.steps) and not flow.steps[index].is_asked(state.data):
             index += 1
         if index >= len(flow.steps):
             if state.id is not None:
@@ -271,9 +277,7 @@ class DialogEngine:
         flow = self._flows[state.flow]
         step = flow.steps[state.step]
         prompt = await step.ask(ctx, state.data)
-        choices = [Choice(label, dialog_choice(state, value)) for label, value in prompt.choices]
-        if prompt.optional:
-            choices.append(Choice("Skip", dialog_choice(state, SKIP)))
+        choices = [Choice(label, dialog_choice(state, value)) for label, value in buttons(prompt)]
         choices.append(Choice("Cancel", Action.command("cancel").encode(), ChoiceStyle.DANGER))
         return Reply(
             prompt.text,
@@ -282,6 +286,30 @@ class DialogEngine:
             expects_text=prompt.free_text,
             form=str(state.id) if flow.form else None,
         )
+
+
+def buttons(prompt: Prompt) -> list[tuple[str, str]]:
+    """The (label, value) of every answer button a step shows, Skip included."""
+    skip = [(SKIP_LABEL, SKIP)] if prompt.optional else []
+    return [*prompt.choices, *skip]
+
+
+def typed_choice(prompt: Prompt, raw: str) -> str | None:
+    """The value of the button whose label or value was typed: a typed word means what its
+    button means, on every step ("skip" skips, it isn't saved as the answer "skip")."""
+    typed = raw.strip().casefold()
+    offered = buttons(prompt)
+    for label, value in offered:
+        if typed in (label.casefold(), value.casefold()):
+            return value
+    # A label's first word names it too ("keep" for "Keep: weekly", "today" for
+    # "Today (02 Mar)"), as long as no other button starts with that word.
+    by_head = [value for label, value in offered if _head(label) == typed]
+    return by_head[0] if len(by_head) == 1 else None
+
+
+def _head(label: str) -> str:
+    return label.split(":")[0].split(" (")[0].strip().casefold()
 
 
 def as_outcome(result: Outcome | list[Reply]) -> Outcome:

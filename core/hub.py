@@ -176,7 +176,10 @@ class Hub:
                 outcome = kept(result)
                 if outcome is None:
                     return result  # leaving the unit of work uncommitted rolls it back
+                # Notices are for the others: the actor learns what they did from the replies,
+                # never from a third-person notice about themselves.
                 if ctx.person is not None:
+                    outcome.notices = [n for n in outcome.notices if n.person_id != ctx.person.id]
                     _read_in(outcome, ctx.person.timezone)
                 for notice in outcome.notices:
                     await uow.outbox.add(

@@ -50,10 +50,12 @@ class PairStatus(StrEnum):
         return self in (PairStatus.AGREEING, PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.ENDED)
 
 
+# Both partners answer the same questions, so none of them may assume whose goals they are.
 DEFAULT_QUESTIONS = (
-    "What progress did you make toward your goals?",
+    "What progress did you make toward the goals you agreed on?",
     "What is blocking you, if anything?",
 )
+MAX_QUESTIONS = 5  # a check-in stays a few taps
 
 
 @dataclass(slots=True)
@@ -179,8 +181,8 @@ class CheckInAnswer:
     person_id: int
     met: bool
     minutes: int
-    progress: str
-    blockers: str
+    questions: tuple[str, ...]  # as asked (a program may change its questions later)
+    answers: tuple[str, ...]  # one per question, in order
     rating: int
     note: str
     note_shared: bool

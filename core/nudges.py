@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, date, timedelta
+from zoneinfo import ZoneInfo
 
 from core.dispatch import DueHandler, Missed, Verdict, WorkContext, respect_quiet_hours
 from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
@@ -101,9 +102,21 @@ async def on_checkin_open(work: Work, item: DueItem, pair: Pair, agreement: Agre
     return [Notice(item.person_id, reply, key="")]
 
 
+async def _recipients_today(work: Work, item: DueItem) -> date:
+    """The day it is for the nudge's recipient: what "today" and "tomorrow" mean to them."""
+    person = await work.uow.people.get(item.person_id)
+    zone = ZoneInfo(person.timezone) if person is not None else UTC
+    return work.now.astimezone(zone).date()
+
+
 async def on_meeting_reminder(
     work: Work, item: DueItem, pair: Pair, agreement: Agreement
 ) -> Verdict:
+    opens, _ = agreement.period_bounds(item.period)
+    if await _recipients_today(work, item) >= opens:
+        # Late (we were down): "tomorrow a new period starts" is no longer true, and the
+        # period's own check-in message is what they get now.
+        return Missed("the period it announces has started")
     partner = await _partner_name(work, pair, item.person_id)
     how = f"by {agreement.mode.value} ({agreement.channel}) for about {agreement.meeting_minutes}"
     reply = Reply(
@@ -144,6 +157,8 @@ async def on_checkin_reminder(
 
 
 async def on_midpoint(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+    if await _recipients_today(work, item) >= agreement.ends_on:
+        return Missed("the agreement reached its end before its midpoint review went out")
     reply = Reply(
         "You're halfway through your agreement. Take two minutes for the midpoint review: "
         "how is it going, and does the agreement still fit?",
@@ -154,8 +169,14 @@ async def on_midpoint(work: Work, item: DueItem, pair: Pair, agreement: Agreemen
 
 
 async def on_agreement_end(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
+    today = await _recipients_today(work, item)
+    when = (
+        "reaches its end date today"
+        if today <= agreement.ends_on
+        else f"reached its end date on {fmt_day(agreement.ends_on)}"
+    )  # late (we were down): said as it is
     reply = Reply(
-        f"Your agreement for pair #{pair.id} reaches its end date today. Carry on with a new "
+        f"Your agreement for pair #{pair.id} {when}. Carry on with a new "
         "end date, or close the pair with a short survey?",
         title="Agreement ends",
         choices=(
@@ -184,6 +205,10 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
         return []  # an earlier close already caught up
     program = await uow.programs.get(pair.program_id)
     assert program is not None and pair.id is not None
+    # The last period closes on the agreement's end date, which brings its own message
+    # (carry on or close): no "check in now", no nudge to the partner, no pause of a pair
+    # that is ending anyway. Only the coordinators hear about the silence.
+    final = closes >= agreement.ends_on
     notices: list[Notice] = []
     for person_id in people:
         misses = await trailing_misses(uow, pair, person_id)
@@ -192,14 +217,14 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
         if not late:
             for rung in _rungs(program):
                 if rung.reached_by(misses):
-                    notices += await _step(work, program, pair, person_id, misses, rung.name)
+                    notices += await _step(work, program, pair, person_id, misses, rung.name, final)
             continue
         due = [r for r in _rungs(program) if before[person_id] < r.threshold <= misses]
         if not due and misses >= program.coordinator_after_misses:
             due = [_Rung(COORDINATOR, program.coordinator_after_misses)]
         if due:
             taken, *skipped = due
-            notices += await _step(work, program, pair, person_id, misses, taken.name)
+            notices += await _step(work, program, pair, person_id, misses, taken.name, final)
             if skipped:
                 notices += await _tell_skipped(work, program, pair, person_id, misses, skipped)
     return notices
@@ -230,12 +255,21 @@ def _rungs(program: Program) -> list[_Rung]:
 
 
 async def _step(
-    work: Work, program: Program, pair: Pair, person_id: int, misses: int, rung: str
+    work: Work,
+    program: Program,
+    pair: Pair,
+    person_id: int,
+    misses: int,
+    rung: str,
+    final: bool,
 ) -> list[Notice]:
-    """One step of the ladder for ``person_id``'s ``misses`` missed check-ins in a row."""
+    """One step of the ladder for ``person_id``'s ``misses`` missed check-ins in a row.
+    After the ``final`` period only the coordinators hear of it (see on_checkin_close)."""
     uow = work.uow
     assert pair.id is not None
     (name,) = await names(uow, person_id)
+    if final and rung != COORDINATOR:
+        return []
     if rung == REMIND:
         return [Notice(person_id, Reply(
             "We missed your check-in last period — no problem, life happens. Check in now, "
@@ -247,7 +281,7 @@ async def _step(
             f"{name} hasn't checked in for {misses} periods. No action needed; a short, "
             "friendly message from you often helps.",
         ), key=f"miss{misses}:partner:{person_id}")]  # fmt: skip
-    paused = program.auto_pause and pair.status is PairStatus.ACTIVE
+    paused = program.auto_pause and pair.status is PairStatus.ACTIVE and not final
     attention = Reply(
         f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
         + (" The pair is paused until one of them resumes." if paused else ""),

@@ -230,8 +230,8 @@ class CheckInAnswerRow(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     met: bool
     minutes: int
-    progress: str = Field(max_length=1000)
-    blockers: str = Field(max_length=1000)
+    questions: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    answers: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
     rating: int
     note: str = Field(max_length=2000)
     note_shared: bool

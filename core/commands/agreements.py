@@ -37,17 +37,49 @@ CONFIDENTIALITY = {
 }
 
 
+LIVE_MODES = (Mode.CHAT.value, Mode.CALL.value)
+
+
 def agreement_fields(agreement: Agreement) -> tuple[Field, ...]:
+    meetings = (
+        (Field("Meetings", f"{agreement.meeting_minutes} minutes"),)
+        if agreement.mode.value in LIVE_MODES
+        else ()
+    )
     return (
         Field("Goals", agreement.goals),
         Field("Check-ins", cadence_label(agreement.cadence_days)),
         Field("How we talk", f"{agreement.mode.value} — {agreement.channel}"),
-        Field("Meetings", f"{agreement.meeting_minutes} minutes"),
+        *meetings,
         Field("Timeline", f"{fmt_day(agreement.starts_on)} to {fmt_day(agreement.ends_on)}"),
         Field("Midpoint review", fmt_day(agreement.midpoint_on)),
         Field("We answer within", f"{agreement.response_hours} hours"),
         Field("Confidentiality", agreement.confidentiality),
     )
+
+
+def changes_between(before: Agreement, after: Agreement) -> list[str]:
+    """What a new version changes, one line per field, with the value it replaces."""
+    old = {f.label: f.value for f in agreement_fields(before)}
+    new = {f.label: f.value for f in agreement_fields(after)}
+    lines = []
+    for label in dict.fromkeys([*new, *old]):
+        if old.get(label) == new.get(label):
+            continue
+        if label not in new:
+            lines.append(f"{label}: dropped (was {old[label]})")
+        elif label not in old:
+            lines.append(f"{label}: {new[label]} (new)")
+        else:
+            lines.append(f"{label}: {new[label]} (was {old[label]})")
+    return lines
+
+
+def _step_title(data: Data, key: str) -> str:
+    """'(k/n)': the step's place among those this proposal asks. Only live modes have a
+    meeting length to ask, so n grows by one once such a mode is chosen."""
+    asked = [step.key for step in AGREEMENT.steps if step.key == key or step.is_asked(data)]
+    return f"({asked.index(key) + 1}/{len(asked)})"
 
 
 def _keep(data: Data, key: str, label: str) -> list[tuple[str, str]]:
@@ -68,7 +100,7 @@ async def _ask_goals(ctx: Context, data: Data) -> Prompt:
         "What do you want to achieve together? Concrete goals work best, e.g. "
         "'ship a portfolio site; practise two mock interviews'.",
         choices=choices,
-        title=f"Agreement for pair #{data['pair_id']} (1/8)",
+        title=f"Agreement for pair #{data['pair_id']} {_step_title(data, 'goals')}",
     )
 
 
@@ -91,7 +123,7 @@ async def _ask_cadence(ctx: Context, data: Data) -> Prompt:
             ("Every two weeks", "biweekly"),
             ("Monthly", "monthly"),
         ],
-        title="(2/8)",
+        title=_step_title(data, "cadence_days"),
     )
 
 
@@ -107,7 +139,7 @@ async def _ask_mode(ctx: Context, data: Data) -> Prompt:
         "How will you mostly talk?",
         choices=[*keep, ("Written check-ins", "async"), ("Live chat", "chat"), ("Calls", "call")],
         free_text=False,
-        title="(3/8)",
+        title=_step_title(data, "mode"),
     )
 
 
@@ -126,7 +158,7 @@ async def _ask_channel(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "Where? e.g. 'here in chat', 'video call, link in DM'.",
         choices=[*keep, ("Here in chat", "here in chat")],
-        title="(4/8)",
+        title=_step_title(data, "channel"),
     )
 
 
@@ -141,7 +173,7 @@ async def _ask_minutes(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "How long is a typical meeting, in minutes?",
         choices=[*keep, ("15", "15"), ("30", "30"), ("45", "45"), ("60", "60")],
-        title="(5/8)",
+        title=_step_title(data, "meeting_minutes"),
     )
 
 
@@ -162,7 +194,7 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
             (f"Today ({today:%d %b})", today.isoformat()),
             (f"Monday {monday:%d %b}", monday.isoformat()),
         ],
-        title="(6/8)",
+        title=_step_title(data, "starts_on"),
     )
 
 
@@ -183,7 +215,7 @@ async def _ask_end(ctx: Context, data: Data) -> Prompt:
         "For how long? Pick a length or type an end date (YYYY-MM-DD). "
         "The midpoint review is set halfway.",
         choices=[*keep, (f"{weeks} weeks", f"{weeks}w"), ("8 weeks", "8w"), ("6 months", "26w")],
-        title="(7/8)",
+        title=_step_title(data, "ends_on"),
     )
 
 
@@ -209,7 +241,7 @@ async def _ask_response(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "How quickly do you each answer messages, in hours?",
         choices=[*keep, ("24 hours", "24"), ("48 hours", "48"), ("72 hours", "72")],
-        title="(8/8)",
+        title=_step_title(data, "response_hours"),
     )
 
 
@@ -228,7 +260,7 @@ async def _ask_confidentiality(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "And confidentiality? Tap one or write your own.",
         choices=[*keep, *((label, key) for key, label in CONFIDENTIALITY.items())],
-        title="Last step",
+        title=_step_title(data, "confidentiality"),
     )
 
 
@@ -251,6 +283,7 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
     )
     assert pair.id is not None
     versions = await ctx.uow.agreements.of_pair(pair.id)
+    previous = await pending_proposal(ctx, pair) or await agreement_in_force(ctx, pair)
     for older in versions:
         if older.status == "proposed":
             older.status = "superseded"
@@ -265,7 +298,7 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
             cadence_days=int(data["cadence_days"]),
             mode=Mode(data["mode"]),
             channel=data["channel"],
-            meeting_minutes=int(data["meeting_minutes"]),
+            meeting_minutes=int(data.get("meeting_minutes") or data["default_minutes"]),
             starts_on=date.fromisoformat(data["starts_on"]),
             ends_on=date.fromisoformat(data["ends_on"]),
             response_hours=int(data["response_hours"]),
@@ -274,11 +307,17 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
         )
     )
     partner = pair.partner_of(ctx.my_id())
+    changed = ""
+    if previous is not None:
+        lines = changes_between(previous, agreement) or ["nothing; it only needs confirming"]
+        changed = f"\nWhat changed since version {previous.version}:\n" + "\n".join(
+            f"• {line}" for line in lines
+        )
     proposed = Notice(
         partner,
         Reply(
             f"{ctx.me().name} proposed {'a change to ' if agreement.version > 1 else ''}your "
-            f"agreement (version {agreement.version}). It's in force once you confirm.",
+            f"agreement (version {agreement.version}). It's in force once you confirm.{changed}",
             title=f"Agreement proposal for pair #{pair.id}",
             fields=agreement_fields(agreement),
             choices=(
@@ -309,7 +348,12 @@ AGREEMENT = Flow(
         Step("cadence_days", _ask_cadence, _parse_cadence),
         Step("mode", _ask_mode, _parse_mode),
         Step("channel", _ask_channel, _parse_channel),
-        Step("meeting_minutes", _ask_minutes, _parse_minutes),
+        Step(
+            "meeting_minutes",
+            _ask_minutes,
+            _parse_minutes,
+            when=lambda d: d.get("mode") in LIVE_MODES,  # written check-ins have no meetings
+        ),
         Step("starts_on", _ask_start, _parse_start),
         Step("ends_on", _ask_end, _parse_end),
         Step("response_hours", _ask_response, _parse_response),
@@ -350,6 +394,7 @@ async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     data: Data = {
         "pair_id": pair.id,
         "default_weeks": program.duration_weeks,
+        "default_minutes": base.meeting_minutes if base else program.meeting_minutes,
         "mentee_goals": mentee.goals if mentee else "",
     }
     if base is not None:
@@ -380,18 +425,20 @@ async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         await ctx.uow.pairs.save(pair)
     await schedule_pair(ctx.work, pair, proposal, today=ctx.now().date())
     partner = await ctx.uow.people.get(pair.partner_of(me))
-
-    def confirmed(today: date) -> Reply:
-        return Reply(
-            f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
-            + _first_checkin(proposal, today),
-            title="Agreement confirmed",
-            fields=agreement_fields(proposal),
-        )
-
+    reply = Reply(
+        f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
+        + _first_checkin(proposal, local_today(ctx)),
+        title="Agreement confirmed",
+        fields=agreement_fields(proposal),
+    )
+    (my_name,) = await names(ctx, me)
+    proposer_told = Reply(
+        f"{my_name} confirmed. Agreement version {proposal.version} is in force for pair "
+        f"#{pair.id}. " + _first_checkin(proposal, local_today(ctx, partner)),
+        title="Agreement confirmed",
+    )  # they wrote it: no need to show it to them again
     key = f"pair:{pair.id}:agreement:{proposal.version}:confirmed"
-    told = Notice(pair.partner_of(me), confirmed(local_today(ctx, partner)), key=key)
-    return Outcome([confirmed(local_today(ctx))], [told])
+    return Outcome([reply], [Notice(pair.partner_of(me), proposer_told, key=key)])
 
 
 def _first_checkin(agreement: Agreement, today: date) -> str:

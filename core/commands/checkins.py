@@ -6,6 +6,7 @@ partial, missed, paused) and when that is recorded: core/services/periods.py.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -14,7 +15,7 @@ from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
 from core.errors import Conflict, NotFound
 from core.messages import Action, Choice, Field, Notice, Outcome, Reply
-from core.model import Agreement, CheckIn, CheckInAnswer, Pair, PairStatus
+from core.model import MAX_QUESTIONS, Agreement, CheckIn, CheckInAnswer, Pair, PairStatus
 from core.registry import CommandSpec
 from core.services.periods import checkins_to_show
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_int, clean_text
@@ -60,17 +61,20 @@ async def _parse_minutes(ctx: Context, data: Data, raw: str) -> int:
     return clean_int(raw, what="minutes", low=1, high=600)
 
 
-async def _ask_progress(ctx: Context, data: Data) -> Prompt:
-    return Prompt(data["questions"][0])
+def _question_step(index: int) -> Step:
+    """The step asking the program's question number ``index`` (0-based), when it has one."""
 
+    async def ask(ctx: Context, data: Data) -> Prompt:
+        # The first question is open; the ones after it can often be answered in one tap.
+        choices = [("Nothing", "nothing")] if index > 0 else []
+        return Prompt(data["questions"][index], choices=choices)
 
-async def _parse_progress(ctx: Context, data: Data, raw: str) -> str:
-    return clean_text(raw, what="answer", limit=SHORT_TEXT_MAX)
+    async def parse(ctx: Context, data: Data, raw: str) -> str:
+        return clean_text(raw, what="answer", limit=SHORT_TEXT_MAX)
 
-
-async def _ask_blockers(ctx: Context, data: Data) -> Prompt:
-    question = data["questions"][1] if len(data["questions"]) > 1 else "Anything blocking you?"
-    return Prompt(question, choices=[("Nothing", "nothing")])
+    return Step(
+        f"answer{index + 1}", ask, parse, applies=lambda data: index < len(data["questions"])
+    )
 
 
 async def _ask_rating(ctx: Context, data: Data) -> Prompt:
@@ -109,12 +113,10 @@ def brief_fields(answer: CheckInAnswer) -> tuple[Field, ...]:
     met = f"yes, {answer.minutes} min" if answer.met else "no"
     fields = [
         Field("Met", met),
-        Field("Progress", answer.progress),
-        Field("Blockers", answer.blockers),
+        *map(Field, answer.questions, answer.answers),  # each answer labelled by its question
         Field("Rating", f"{answer.rating}/5"),
+        *_shared_note(answer),
     ]
-    if answer.note and answer.note_shared:
-        fields.append(Field("Shared note", answer.note))
     return tuple(fields)
 
 
@@ -133,8 +135,8 @@ async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
         person_id=me,
         met=bool(data["met"]),
         minutes=int(data.get("minutes", 0)) if data["met"] else 0,
-        progress=data["progress"],
-        blockers=data["blockers"],
+        questions=tuple(data["questions"]),
+        answers=tuple(data[f"answer{n}"] for n in range(1, len(data["questions"]) + 1)),
         rating=int(data["rating"]),
         note=data.get("note", ""),
         note_shared=bool(data.get("note_shared", False)),
@@ -166,11 +168,25 @@ async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
         )
         key = f"pair:{pair.id}:brief:{checkin.period}{version}"
         outcome.notices.append(Notice(partner, brief, key=key))
-    elif not mine:
-        told = Reply(f"{my_name} checked in for period {checkin.period + 1}.")
+    elif not mine or _shares_a_new_note(mine, answer):
+        told = Reply(
+            f"{my_name} checked in for period {checkin.period + 1}"
+            + (" and shared a note with you." if answer.note_shared and answer.note else "."),
+            fields=_shared_note(answer),
+        )
         key = f"pair:{pair.id}:mentor-checked-in:{checkin.period}"
+        if mine:  # an edit that shares a note: named by the note, so each one is told once
+            key += f":note:{hashlib.sha256(answer.note.encode()).hexdigest()[:12]}"
         outcome.notices.append(Notice(partner, told, key=key))
     return outcome
+
+
+def _shared_note(answer: CheckInAnswer) -> tuple[Field, ...]:
+    return (Field("Shared note", answer.note),) if answer.note and answer.note_shared else ()
+
+
+def _shares_a_new_note(before: CheckInAnswer, after: CheckInAnswer) -> bool:
+    return bool(_shared_note(after)) and _shared_note(before) != _shared_note(after)
 
 
 CHECKIN = Flow(
@@ -179,8 +195,7 @@ CHECKIN = Flow(
     steps=(
         Step("met", _ask_met, parse_yes_no),
         Step("minutes", _ask_minutes, _parse_minutes, when=lambda d: bool(d.get("met"))),
-        Step("progress", _ask_progress, _parse_progress),
-        Step("blockers", _ask_blockers, _parse_progress),
+        *(_question_step(index) for index in range(MAX_QUESTIONS)),
         Step("rating", _ask_rating, _parse_rating),
         Step("note", _ask_note, _parse_note),
         note_visibility_step("note_shared", when=lambda d: bool(d.get("note"))),

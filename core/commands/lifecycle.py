@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 from core.commands.common import (
     PAIR_OPT,
     PROGRAM_OPT,
+    agreement_in_force,
+    fmt_day,
     local_today,
     my_pair,
     my_program,
@@ -28,7 +30,7 @@ from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choic
 from core.errors import Conflict, InvalidInput, NotFound
 from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
-from core.model import Feedback, Pair, PairStatus, Role
+from core.model import Agreement, Feedback, Pair, PairStatus, Role
 from core.registry import Arg, ArgKind, CommandSpec
 from core.services.pauses import (
     INDEFINITELY,
@@ -47,6 +49,7 @@ END_REASONS = {
     "time": "no time right now",
     "other": "another reason",
 }
+REASON_MAX = 200  # stored as "other: <their words>", within the 300 characters a pair keeps
 
 
 def _until(ctx: Context, day: date | None) -> datetime:
@@ -85,7 +88,7 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         pair = await my_pair(ctx, args)
         require_status(pair, PairStatus.AGREEING, PairStatus.ACTIVE, doing="pause it")
         notices = await _pause(ctx, pair, until)
-        text = f"Pair #{pair.id} is paused until {_until_text(ctx, until)}; you'll both be told."
+        text = f"Pair #{pair.id} is paused until {_until_text(ctx, until)}; your partner is told."
         return Outcome([Reply(text)], notices)
     me.paused_until = until
     await ctx.uow.people.save(me)
@@ -125,7 +128,7 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if away is not None:
             raise Conflict(_partner_away(ctx, pair, away))
         notices = await _resume(ctx, pair)
-        return Outcome([Reply(f"Pair #{pair.id} is active again.")], notices)
+        return Outcome([Reply(f"Pair #{pair.id} is active again. Your partner is told.")], notices)
     was_paused = me.paused_until is not None
     me.paused_until = None
     await ctx.uow.people.save(me)
@@ -167,6 +170,25 @@ async def _parse_reason(ctx: Context, data: Data, raw: str) -> str:
     return raw
 
 
+async def _ask_other_reason(ctx: Context, data: Data) -> Prompt:
+    return Prompt("In a few words, what is the reason? Only coordinators see it.")
+
+
+async def _parse_other_reason(ctx: Context, data: Data, raw: str) -> str:
+    return clean_text(raw, what="reason", limit=REASON_MAX)
+
+
+def _reason_text(data: Data) -> str:
+    """The reason as coordinators read it: the chosen one, with the person's own words."""
+    label = END_REASONS[data["reason"]]
+    return f"{label}: {data['other_reason']}" if data.get("other_reason") else label
+
+
+def _stored_reason(data: Data) -> str:
+    """The reason's key as exports count it, with the person's own words for "other"."""
+    return f"other: {data['other_reason']}" if data.get("other_reason") else data["reason"]
+
+
 async def _ask_rating(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "Overall, how valuable was this mentoring, from 1 to 5?",
@@ -203,7 +225,7 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
     me, partner = ctx.my_id(), pair.partner_of(ctx.my_id())
     # No settling: the ended pair's periods stop at its end, and readers count them so.
     pair.status = PairStatus.ENDED
-    pair.ended_at, pair.ended_by, pair.end_reason = ctx.now(), me, data["reason"]
+    pair.ended_at, pair.ended_by, pair.end_reason = ctx.now(), me, _stored_reason(data)
     pair.paused_until = None
     await ctx.uow.pairs.save(pair)
     await cancel_pair(ctx.work, pair)
@@ -215,7 +237,7 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
             int(data["rating"]),
             ctx.now(),
             what_happened=data.get("comment", ""),
-            reason=data["reason"],
+            reason=_stored_reason(data),
         )
     )
     program = await ctx.uow.programs.get(pair.program_id)
@@ -260,7 +282,7 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
         program,
         Reply(
             f"Pair #{pair.id} ({my_name} & {partner_name}) was ended by {my_name}: "
-            f"{END_REASONS[data['reason']]}. Rating {data['rating']}/5.{comment}",
+            f"{_reason_text(data)}. Rating {data['rating']}/5.{comment}",
             title=program.name,
         ),
         key=f"pair:{pair.id}:ended",
@@ -310,6 +332,12 @@ END = Flow(
     title="ending",
     steps=(
         Step("reason", _ask_reason, _parse_reason),
+        Step(
+            "other_reason",
+            _ask_other_reason,
+            _parse_other_reason,
+            when=lambda d: d.get("reason") == "other",
+        ),
         Step("rating", _ask_rating, _parse_rating),
         Step("comment", _ask_comment, _parse_comment),
         Step("rematch", _ask_rematch, parse_yes_no),
@@ -442,7 +470,7 @@ FEEDBACK = Flow(
         Step("suggestion", _ask_suggestion, _parse_specific),
         two_choice_step(
             "adjust",
-            "Halfway there. Does your agreement still fit?",
+            lambda d: f"{d.get('where', '')}Does your agreement still fit?",
             ("Keep it as is", "keep"),
             ("Let's adjust it", "adjust"),
             true_when="adjust",
@@ -484,7 +512,21 @@ async def _latest_pair(ctx: Context) -> Pair:
 
 async def cmd_review(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
-    return await ctx.dialogs.start(ctx, FEEDBACK.name, {"pair_id": pair.id, "kind": "midpoint"})
+    agreement = await agreement_in_force(ctx, pair)
+    where = _where_in(agreement, local_today(ctx)) if agreement is not None else ""
+    data = {"pair_id": pair.id, "kind": "midpoint", "where": where}
+    return await ctx.dialogs.start(ctx, FEEDBACK.name, data)
+
+
+def _where_in(agreement: Agreement, today: date) -> str:
+    """Where the pair stands in its agreement, in weeks: a review may come at any time."""
+    total = -(-(agreement.ends_on - agreement.starts_on).days // 7)
+    if today < agreement.starts_on:
+        return f"Your agreement starts {fmt_day(agreement.starts_on)}. "
+    if today >= agreement.ends_on:
+        return f"Your agreement reached its end date, {fmt_day(agreement.ends_on)}. "
+    week = (today - agreement.starts_on).days // 7 + 1
+    return f"You're in week {week} of {total}. "
 
 
 def lifecycle_commands() -> list[CommandSpec]:

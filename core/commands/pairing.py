@@ -143,8 +143,17 @@ async def _awaiting_for_me(ctx: Context, args: Mapping[str, Any]) -> Pair:
     if pair is None or pair.mentor_id != ctx.my_id():
         raise NotFound("That request isn't addressed to you.")
     if pair.status is not PairStatus.AWAITING:
-        raise Conflict(f"That request was already {pair.status.value}; nothing changed.")
+        raise Conflict(f"{_what_became_of(pair)}; nothing changed.")
     return pair
+
+
+def _what_became_of(request: Pair) -> str:
+    """A request that was answered already, in the mentor's words."""
+    if request.status is PairStatus.DECLINED:
+        return "You declined that request earlier"
+    if request.status is PairStatus.EXPIRED:
+        return "That request expired and went to the mentee's next choice"
+    return f"You accepted that request already: it's pair #{request.id}"
 
 
 async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -159,8 +168,14 @@ async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if problem is not None:
         raise Conflict(problem if problem != UNAVAILABLE else "This request can't be accepted.")
     notices = await start_pair(ctx.work, pair)
-    accepted = Reply(f"You accepted {mentee.name}. I've told them.", title="Request accepted")
-    return Outcome([accepted], notices)
+    # One message for the mentor: the acceptance and the pair's first step together.
+    (first_step,) = (n.reply for n in notices if n.person_id == mentor.id)
+    accepted = Reply(
+        f"You accepted {mentee.name}. I've told them.\n{first_step.text}",
+        title="Request accepted",
+        choices=first_step.choices,
+    )
+    return Outcome([accepted], [n for n in notices if n.person_id != mentor.id])
 
 
 async def cmd_decline(ctx: Context, args: Mapping[str, Any]) -> Outcome:

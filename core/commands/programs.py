@@ -473,7 +473,16 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             left += 1
     if not left:
         raise NotFound(f"You aren't a participant in {program.name}.")
-    return Outcome([Reply(f"You've left {program.name}. Your history stays private to you.")])
+    name = ctx.me().name
+    told = Reply(f"{name} left {program.name}.", title=program.name)
+    notices = [
+        Notice(coordinator, told, key=f"left:{program.id}:{me}:{ctx.now():%Y%m%d%H%M%S}")
+        for coordinator in await coordinators_of(ctx, program)
+        if coordinator != me
+    ]  # keyed like joining: leaving and joining again is a new event each time
+    return Outcome(
+        [Reply(f"You've left {program.name}. Your history stays private to you.")], notices
+    )
 
 
 async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:

@@ -28,7 +28,7 @@ class Case:
 
 LONG = "x" * 2001
 AGREE = ("agree",)
-AGREE_TO_END = (*AGREE, "Ship my portfolio", "weekly", "async", "here in chat", "30", "2026-03-09")
+AGREE_TO_END = (*AGREE, "Ship my portfolio", "weekly", "async", "here in chat", "2026-03-09")
 CHECKIN = ("checkin",)
 CASES = {
     # registration (a person who isn't registered yet)

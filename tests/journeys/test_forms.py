@@ -23,13 +23,15 @@ async def test_a_form_reports_every_bad_field_and_saves_nothing(app: Mentorhub) 
         "response_hours", "confidentiality",
     ]  # fmt: skip
     assert ("Keep: Get a design job", "=keep") in fields[0].choices  # counter-proposal defaults
-    bad = {"goals": "", "cadence_days": "sometimes", "mode": "fax", "meeting_minutes": "999"}
+    bad = {"goals": "", "cadence_days": "sometimes", "mode": "call", "meeting_minutes": "999"}
     result = await app.hub.submit_form(MIA, prompt.form, bad)
     assert result.errors is not None
     assert result.errors["cadence_days"].startswith("The cadence in days must be a whole number")
-    assert result.errors["mode"] == "Choose async, chat or call."
     assert result.errors["meeting_minutes"].startswith("The meeting length must be from 5 to 240")
     assert result.errors["channel"] == "Please fill this in."
+    result = await app.hub.submit_form(MIA, prompt.form, {**bad, "mode": "fax"})
+    assert result.errors is not None
+    assert result.errors["mode"] == "Choose async, chat or call."
     async with app.uow() as uow:
         assert len(await uow.agreements.of_pair(1)) == 1  # nothing new saved
     good = {

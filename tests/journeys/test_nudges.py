@@ -201,7 +201,7 @@ async def test_silence_escalates_reminder_partner_then_coordinator(
         assert pair is not None and pair.status.value == "paused"
     assert "Time to check in" not in told(out, "mia")  # the pause came first
     resumed = await app.hub.action(MIA, "c:resume:pair=1")  # one tap on "Resume"
-    assert resumed.replies[0].text == "Pair #1 is active again."
+    assert resumed.replies[0].text == "Pair #1 is active again. Your partner is told."
 
 
 async def test_the_weekly_digest_reaches_coordinators_once(app: Mentorhub) -> None:

@@ -27,7 +27,7 @@ async def build_world(app: Mentorhub) -> ConsoleSession:
     await c.say("mia", "enroll prog mentee", "figma", "Get a design job", "async", "#1")
     await c.register("olga", "Olga Ivanova", "Europe/Warsaw")
     await c.say("cora", "assign prog mia_sousa dana_berg")
-    await c.say("mia", "agree", "#1", "weekly", "async", "here in chat", "30")
+    await c.say("mia", "agree", "#1", "weekly", "async", "here in chat")
     out = await c.say("mia", "2026-03-02", "12w", "48", "#1")
     assert "Sent to Dana Berg" in out, out
     out = await c.say("dana", "confirm")

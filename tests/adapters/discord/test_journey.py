@@ -132,7 +132,7 @@ async def test_two_people_join_pair_agree_and_check_in(
     for label in ("mentee's goals", "Weekly", "Written check-ins"):
         step = await press(h, step, label, MIA)
     step = await type_answer(h, step, "video call, link in DM", MIA)  # (4/8) where
-    for label in ("30", "Monday 09 Mar", "12 weeks", "48 hours"):
+    for label in ("Monday 09 Mar", "12 weeks", "48 hours"):  # written: no meeting length
         step = await press(h, step, label, MIA)
     sent = await press(h, step, "stays between us", MIA)
     assert "Sent to Dana Berg. It's in force when they confirm." in message_text(sent)
@@ -173,7 +173,7 @@ async def test_two_people_join_pair_agree_and_check_in(
     assert "check-in 1 recorded" in saved["content"]
     assert (await app.deliver()).sent == 1
     brief = dm_of(h, DANA)[-1]
-    assert "Progress: Finished the case study draft" in message_text(brief)
+    assert "toward the goals you agreed on?: Finished the case study draft" in message_text(brief)
     assert "nervous" not in message_text(brief)  # the private note stays private
 
     # -- every interaction answer and follow-up was sent with mentions off -----------------

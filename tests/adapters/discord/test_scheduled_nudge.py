@@ -91,7 +91,7 @@ async def paired_with_an_agreement(h: Harness, app: Mentorhub) -> int:
     for label in ("mentee's goals", "Weekly", "Written check-ins"):
         step = await press(h, step, label, MIA)
     step = await type_answer(h, step, "video call, link in DM", MIA)
-    for label in ("30", "Monday 09 Mar", "12 weeks", "48 hours", "stays between us"):
+    for label in ("Monday 09 Mar", "12 weeks", "48 hours", "stays between us"):
         step = await press(h, step, label, MIA)
     assert "Sent to Dana Berg." in message_text(step)
     await app.deliver()
@@ -168,7 +168,7 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
     assert "check-in 1 recorded" in saved["content"]
     assert (await app.deliver()).sent == 1
     brief = dm_of(h, DANA)[-1]
-    assert "Progress: Finished the case study draft" in message_text(brief)
+    assert "toward the goals you agreed on?: Finished the case study draft" in message_text(brief)
     assert "nervous" not in message_text(brief)  # the private note stays private
 
     # -- Saturday: Dana hasn't checked in; her reminder still reaches her DM -------------

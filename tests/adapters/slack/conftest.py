@@ -239,7 +239,7 @@ PAIRING = [
     ("U3", "assign prog mia_sousa dana_berg"),
 ]
 AGREEMENT = [  # 12 weeks from Monday 2 March 2026
-    ("U1", "agree", "Use the mentee's goals", "weekly", "async", "here in chat", "30"),
+    ("U1", "agree", "Use the mentee's goals", "weekly", "async", "here in chat"),
     ("U1", "2026-03-02", "12w", "48", "private"),
     ("U2", "confirm"),
 ]

@@ -14,8 +14,11 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.dialogs import FormField
 from core.messages import Action, Choice, ChoiceStyle, Reply
+from core.model import DEFAULT_QUESTIONS
 from tests.adapters.slack.conftest import Wire, pair_up, running, settle, state_of
 from tests.fakes.slack_api import FakeSlack, view_submission_payload
+
+PROGRESS, BLOCKERS = DEFAULT_QUESTIONS  # each answer in the brief is labelled by its question
 
 # --- the modal (pure) ---------------------------------------------------------------------
 
@@ -204,7 +207,7 @@ async def test_a_check_in_as_a_modal_over_socket_mode(
         assert view["title"]["text"] == "Check-in"
         blocks = {b["block_id"]: b for b in view["blocks"]}
         assert list(blocks) == [
-            "met", "minutes", "minutes.own", "progress", "blockers", "blockers.own",
+            "met", "minutes", "minutes.own", "answer1", "answer2", "answer2.own",
             "rating", "rating.own", "note", "note_shared",
         ]  # fmt: skip
         assert blocks["met"]["optional"] is False
@@ -218,8 +221,8 @@ async def test_a_check_in_as_a_modal_over_socket_mode(
             "response_action": "errors",
             "errors": {
                 "minutes": "Please fill this in.",
-                "progress": "Please fill this in.",
-                "blockers": "Please fill this in.",
+                "answer1": "Please fill this in.",
+                "answer2": "Please fill this in.",
             },
         }
         assert acked_after < 0.5, f"the ack took {acked_after:.3f} s"  # Slack allows 3 s
@@ -227,8 +230,8 @@ async def test_a_check_in_as_a_modal_over_socket_mode(
         answers = {
             "met": "Yes",
             "minutes": "30",
-            "progress": "<!subteam^S1> shipped & <https://x.example|it>",
-            "blockers": "Nothing",
+            "answer1": "<!subteam^S1> shipped & <https://x.example|it>",
+            "answer2": "Nothing",
             "rating.own": "5",
             "note": "nervous about the crit",
             "note_shared": "Only me",
@@ -245,8 +248,8 @@ async def test_a_check_in_as_a_modal_over_socket_mode(
         fields = [f["text"] for f in brief["blocks"][1]["fields"]]
         assert fields == [
             "*Met*\nyes, 30 min",
-            "*Progress*\n&lt;!subteam^S1&gt; shipped &amp; &lt;https://x.example|it&gt;",
-            "*Blockers*\nnothing",
+            f"*{PROGRESS}*\n&lt;!subteam^S1&gt; shipped &amp; &lt;https://x.example|it&gt;",
+            f"*{BLOCKERS}*\nnothing",
             "*Rating*\n5/5",
         ]  # the private note stays private
 
@@ -313,4 +316,7 @@ async def test_a_slow_check_closes_the_modal_in_time_and_answers_in_the_dm(
         release.set()
         told = await settle(messenger, slack, posts=2)
     assert told["text"].startswith("⚠ Your form took me too long to check")
-    assert "• What progress did you make toward your goals?: Please fill this in." in told["text"]
+    assert (
+        "• What progress did you make toward the goals you agreed on?: Please fill this in."
+        in told["text"]
+    )

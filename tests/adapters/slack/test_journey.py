@@ -177,7 +177,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         answers = {
             "goals.own": goals,  # plain_text_input values arrive as typed
             "cadence_days": "Weekly",
-            "mode": "Written check-ins",
+            "mode": "Calls",  # a live mode: the meeting length is asked
             "channel": "Here in chat",
             "meeting_minutes.own": "999",  # out of range
             "starts_on": "Monday 09 Mar",
@@ -240,7 +240,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         await wire.click(met, "Yes", user=MIA)
         await wire.click(await inbox.next(MIA), "30", user=MIA)  # minutes
         progress = await inbox.next(MIA)
-        assert progress["text"] == "What progress did you make toward your goals?"
+        assert progress["text"] == "What progress did you make toward the goals you agreed on?"
         assert buttons(progress) == ["Fill in as a form", "Cancel"]  # typed, in the DM
         # What Slack sends when Mia types "<!here> finished the case study & " literally and
         # then mentions Dana: the typed brackets escaped, the mention as markup.
@@ -258,7 +258,8 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         brief = await inbox.next(DANA)
         assert brief["text"].startswith("Check-in 1, pair #1\nMia Sousa checked in.")
         assert brief["blocks"][1]["fields"][1]["text"] == (
-            "*Progress*\n&lt;!here&gt; finished the case study &amp; @dana"
+            "*What progress did you make toward the goals you agreed on?*\n"
+            "&lt;!here&gt; finished the case study &amp; @dana"
         )
         assert "<!here>" not in str(brief) and "<@U2" not in str(brief)
 
@@ -273,7 +274,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         30,
         goals,
     )
-    assert answer.progress == "<!here> finished the case study & @dana"  # stored plain
+    assert answer.answers[0] == "<!here> finished the case study & @dana"  # stored plain
     assert (answer.met, answer.minutes, answer.rating) == (True, 30, 4)
 
     # Every Web API call of the whole journey: one auth.test, one users.info and one
