@@ -96,6 +96,7 @@ class Enrollment:
     active: bool = True
     waiting_since: datetime | None = None  # mentees waiting for a (re)match
     rematch: bool = False  # waiting after an ended pair: comes first
+    joins: int = 1  # times joined (again after leaving): names each join and leave
     id: int | None = None
 
 
@@ -187,6 +188,7 @@ class CheckInAnswer:
     note: str
     note_shared: bool
     submitted_at: datetime
+    revision: int = 0  # times changed since first given: names each updated brief
     id: int | None = None
 
 

@@ -158,6 +158,7 @@ class EnrollmentRow(SQLModel, table=True):
     active: bool = True
     waiting_since: datetime | None = utc_column(nullable=True)
     rematch: bool = False
+    joins: int = Field(default=1, sa_column_kwargs={"server_default": "1"})
 
 
 class PairRow(SQLModel, table=True):
@@ -236,6 +237,7 @@ class CheckInAnswerRow(SQLModel, table=True):
     note: str = Field(max_length=2000)
     note_shared: bool
     submitted_at: datetime = utc_column()
+    revision: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class GoalRow(SQLModel, table=True):

@@ -146,14 +146,14 @@ async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
         await ctx.uow.answers.add(answer)
         answers.append(answer)
     else:
-        answer.id = mine.id
+        answer.id, answer.revision = mine.id, mine.revision + 1
         await ctx.uow.answers.save(answer)
     if len({a.person_id for a in answers}) >= 2:
         checkin.status = "done"
         await ctx.uow.checkins.save(checkin)
     partner = pair.partner_of(me)
     (my_name,) = await names(ctx, me)
-    version = f":{ctx.now():%Y%m%d%H%M%S}" if mine else ""
+    version = f":r{answer.revision}" if answer.revision else ""  # each change is told once
     saved = Reply(
         f"Thanks — check-in {checkin.period + 1} recorded. You can change it until "
         f"{fmt_day(checkin.closes_on)} by sending `checkin` again.",

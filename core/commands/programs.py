@@ -383,8 +383,9 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
     assert me.id is not None
     existing = await ctx.uow.enrollments.find(program.id, me.id, role)
     enrollment = existing or Enrollment(program.id, me.id, role, joined_at=ctx.now())
-    if not enrollment.active:
-        enrollment.joined_at = ctx.now()  # joining again after leaving is a new join
+    if not enrollment.active:  # joining again after leaving is a new join
+        enrollment.joined_at = ctx.now()
+        enrollment.joins += 1
     enrollment.active = True
     enrollment.skills = tuple(data["skills"])
     enrollment.goals = data.get("goals", "")
@@ -406,7 +407,7 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
                     Reply(
                         f"{me.name} joined {program.name} as a {role.value}.", title=program.name
                     ),
-                    key=f"enrolled:{program.id}:{me.id}:{role.value}:{enrollment.joined_at:%Y%m%d%H%M%S%f}",
+                    key=f"enrolled:{program.id}:{me.id}:{role.value}:{enrollment.joins}",
                 )
             )
     if role is Role.MENTEE:
@@ -464,22 +465,27 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             f"You still have an open pair in {program.name} (#{busy[0].id}).",
             hint=f"End it first with `end pair={busy[0].id}`.",
         )
-    left = 0
+    left: list[str] = []
     for enrollment in await ctx.uow.enrollments.of_person(me):
-        if enrollment.program_id == program.id and enrollment.role is not Role.COORDINATOR:
+        if (
+            enrollment.program_id == program.id
+            and enrollment.role is not Role.COORDINATOR
+            and enrollment.active
+        ):
             enrollment.active = False
             enrollment.waiting_since = None
             await ctx.uow.enrollments.save(enrollment)
-            left += 1
+            left.append(f"{enrollment.role.value}{enrollment.joins}")
     if not left:
         raise NotFound(f"You aren't a participant in {program.name}.")
     name = ctx.me().name
     told = Reply(f"{name} left {program.name}.", title=program.name)
+    key = f"left:{program.id}:{me}:{','.join(sorted(left))}"  # each join's own leaving
     notices = [
-        Notice(coordinator, told, key=f"left:{program.id}:{me}:{ctx.now():%Y%m%d%H%M%S}")
+        Notice(coordinator, told, key=key)
         for coordinator in await coordinators_of(ctx, program)
         if coordinator != me
-    ]  # keyed like joining: leaving and joining again is a new event each time
+    ]
     return Outcome(
         [Reply(f"You've left {program.name}. Your history stays private to you.")], notices
     )

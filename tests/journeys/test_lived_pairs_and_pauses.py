@@ -59,6 +59,29 @@ async def test_every_pause_and_resume_is_told_even_within_one_second(app: Mentor
         assert "Mia Sousa resumed pair #1" in told(out, "dana"), out
 
 
+async def test_leaving_and_joining_again_within_one_second_is_told_each_time(
+    app: Mentorhub,
+) -> None:
+    c = await build_world(app)  # one instant: only the events can tell these notices apart
+    for _ in range(2):
+        out = await c.say("olga", "enroll prog mentee", "figma", "Learn Figma", "async", "#1")
+        assert "Olga Ivanova joined Test program as a mentee." in told(out, "cora"), out
+        out = await c.say("olga", "leave prog")
+        assert "Olga Ivanova left Test program." in told(out, "cora"), out
+
+
+async def test_every_change_to_a_check_in_reaches_the_mentor_even_within_one_second(
+    app: Mentorhub,
+) -> None:
+    c = await build_world(app)
+    out = await c.say("mia", "checkin", "no", "Drafted the case study", "nothing", "4", "skip")
+    assert "Drafted the case study" in told(out, "dana"), out
+    for progress in ("Finished the case study", "Sent the case study out"):
+        out = await c.say("mia", "checkin", "no", progress, "nothing", "4", "skip")
+        assert "Mia Sousa checked in (updated)" in told(out, "dana"), out
+        assert progress in told(out, "dana")
+
+
 async def test_a_personal_pause_is_lifted_only_by_its_owner_or_its_end_date(
     app: Mentorhub, clock: ManualClock
 ) -> None:
