@@ -313,18 +313,16 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
 
 async def _mark_waiting(
     ctx: Context, program_id: int, person_id: int, *, rematch: bool, only_if_enrolled: bool = False
-) -> datetime:
-    """Puts the mentee in line (if not already); returns since when they wait: the wait's
-    name, so asking again while waiting tells the coordinators nothing new."""
+) -> None:
+    """Puts the mentee in line (if not already)."""
     enrollment = await ctx.uow.enrollments.find(program_id, person_id, Role.MENTEE)
     if enrollment is None or not enrollment.active:
         if only_if_enrolled:
-            return ctx.now()
+            return
         raise NotFound("You aren't a mentee in that program.")
     enrollment.waiting_since = enrollment.waiting_since or ctx.now()
     enrollment.rematch = rematch
     await ctx.uow.enrollments.save(enrollment)
-    return enrollment.waiting_since
 
 
 END = Flow(
@@ -360,12 +358,15 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         for p in await open_pairs(ctx, ctx.my_id())
     ):
         raise Conflict(f"You already have an open pair in {program.name}.")
-    waiting_since = await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
+    await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
+    # The wait is named by the pairs it follows: asking again while waiting tells the
+    # coordinators nothing new; a wait after the next pair is a new event.
+    had = sum(p.program_id == program.id for p in await ctx.uow.pairs.of_person(ctx.my_id()))
     notices = await notify_coordinators(
         ctx,
         program,
         Reply(f"{ctx.me().name} asked for a rematch in {program.name}.", title=program.name),
-        key=f"rematch:{program.id}:{ctx.my_id()}:waiting-since:{waiting_since.isoformat()}",
+        key=f"rematch:{program.id}:{ctx.my_id()}:after-pairs:{had}",
     )
     waiting = Reply(
         f"You're waiting for a new match in {program.name}, ahead of first-time requests.",

@@ -82,6 +82,15 @@ async def test_every_change_to_a_check_in_reaches_the_mentor_even_within_one_sec
         assert progress in told(out, "dana")
 
 
+async def test_a_rematch_is_told_once_per_wait(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await c.say("mia", "end", "goals", "4", "skip", "no")  # ended, not waiting yet
+    out = await c.say("mia", "rematch")
+    assert "Mia Sousa asked for a rematch in Test program." in told(out, "cora"), out
+    out = await c.say("mia", "rematch")  # the same wait: nothing new to tell
+    assert "You're waiting for a new match" in own(out) and told(out, "cora") == ""
+
+
 async def test_a_personal_pause_is_lifted_only_by_its_owner_or_its_end_date(
     app: Mentorhub, clock: ManualClock
 ) -> None:
