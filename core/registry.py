@@ -64,7 +64,8 @@ class Arg:
         if self.kind is ArgKind.INT:
             return clean_int(raw, what=what, low=self.low, high=self.high)
         if self.kind is ArgKind.TIMEZONE:
-            return clean_timezone(raw)
+            clean_timezone(raw)  # refused here, with suggestions, if it names no zone
+            return raw.strip()  # as typed: the handler says which zone it read it as
         if self.kind is ArgKind.DATE:
             return clean_date(raw)
         if self.kind is ArgKind.CHOICE:

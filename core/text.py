@@ -103,6 +103,16 @@ def clean_timezone(value: str) -> str:
     return zone
 
 
+def zone_read_as(typed: str, zone: str) -> str | None:
+    """Which zone we chose for an abbreviation or an offset ('PST' -> America/Los_Angeles,
+    'UTC+3' -> Etc/GMT-3): those name a time of year or no place, so people should see
+    what we took them for. A zone's or a city's own name needs no explaining."""
+    key = typed.strip().lower()
+    if key not in _ABBREVIATIONS and _OFFSET_RE.match(key) is None:
+        return None
+    return f"I read '{typed.strip()[:40]}' as the time zone {zone_label(zone)}."
+
+
 def zone_label(zone: str) -> str:
     """A zone as people read it: the Etc zones' names have their sign reversed."""
     match = _ETC_ZONE_RE.match(zone)

@@ -24,6 +24,7 @@ from core.text import (
     handle_from_name,
     likely_timezones,
     zone_label,
+    zone_read_as,
 )
 
 PROFILE_FIELDS = ("name", "timezone", "languages", "quiet", "handle")
@@ -113,7 +114,8 @@ async def _ask_timezone(ctx: Context, data: Data) -> Prompt:
 
 
 async def _parse_timezone(ctx: Context, data: Data, raw: str) -> str:
-    return clean_timezone(raw)
+    clean_timezone(raw)  # validates; the zone is read when registering, to say which it is
+    return raw.strip()
 
 
 async def _ask_languages(ctx: Context, data: Data) -> Prompt:
@@ -127,13 +129,16 @@ async def _parse_languages(ctx: Context, data: Data, raw: str) -> list[str]:
 
 
 async def _finish_registration(ctx: Context, data: Data) -> list[Reply]:
+    zone = clean_timezone(data["timezone"])
     person = await register(
-        ctx, name=data["name"], timezone=data["timezone"], languages=tuple(data["languages"])
+        ctx, name=data["name"], timezone=zone, languages=tuple(data["languages"])
     )
+    read_as = zone_read_as(data["timezone"], zone)
+    replies = [Reply(read_as)] if read_as else []
     invited = await ctx.uow.programs.by_slug(data["program"]) if "program" in data else None
     if invited is None:  # no invitation, or the program went away while they registered
-        return [welcome(person)]
-    return [welcome(person, invited), program_reply(invited, coordinator=False)]
+        return [welcome(person), *replies]
+    return [welcome(person, invited), *replies, program_reply(invited, coordinator=False)]
 
 
 def welcome(person: Person, invited: Program | None = None) -> Reply:
@@ -273,7 +278,9 @@ async def _finish_profile_edit(ctx: Context, data: Data) -> list[Reply]:
     person = ctx.me()
     apply_profile_change(person, data["field"], data["value"])
     await ctx.uow.people.save(person)
-    return [profile_reply(person, title="Profile updated")]
+    updated = profile_reply(person, title="Profile updated")
+    read_as = zone_read_as(data["value"], person.timezone) if data["field"] == "timezone" else None
+    return [Reply(read_as), updated] if read_as else [updated]
 
 
 PROFILE_EDIT = Flow(

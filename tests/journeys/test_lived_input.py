@@ -108,6 +108,20 @@ async def test_fixed_offsets_and_abbreviations_map_to_a_named_zone(world: Consol
     assert "not an offset I can use" in out and "Asia/Kolkata" in out
 
 
+async def test_the_zone_chosen_for_an_abbreviation_or_offset_is_said(
+    world: ConsoleSession,
+) -> None:
+    out = own(await world.say("zoe", 'start "Zoë Park" PST en'))
+    assert "You're registered, Zoë Park." in out
+    assert "I read 'PST' as the time zone America/Los_Angeles." in out
+    out = own(await world.say("zoe", "profile timezone UTC+3"))
+    assert "I read 'UTC+3' as the time zone UTC+3 (a fixed offset, Etc/GMT-3)." in out
+    out = own(await world.say("zoe", "profile timezone Europe/Berlin"))
+    assert "I read" not in out  # its own name: nothing to explain
+    out = own(await world.say("ana", "start", "Ana Lima", "Lisbon", "pt"))
+    assert "You're registered, Ana Lima." in out and "I read" not in out  # a city: plain
+
+
 async def test_swapped_or_partial_zone_names_get_a_suggestion(world: ConsoleSession) -> None:
     out = own(await world.say("olga", "profile timezone Berlin/Europe"))
     assert "Did you mean Europe/Berlin?" in out
