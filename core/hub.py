@@ -164,6 +164,7 @@ class Hub:
         keeps nothing (a form with field errors): the unit of work rolls back. An error
         becomes an Outcome telling the person, and nothing is saved either.
         """
+        zone: str | None = None  # the actor's, once known: errors read on their clock too
         try:
             async with self._uow_factory() as uow:
                 ctx = Context(
@@ -172,6 +173,7 @@ class Hub:
                 ctx.account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
                 if ctx.account is not None:
                     ctx.person = await uow.people.get(ctx.account.person_id)
+                    zone = ctx.person.timezone if ctx.person is not None else None
                 result = await work(ctx)
                 outcome = kept(result)
                 if outcome is None:
@@ -194,7 +196,8 @@ class Hub:
                     )
                 await uow.commit()
         except MentorhubError as error:
-            return Outcome(replies=[Reply(error.user_text(), is_error=True, choices=error.choices)])
+            told = Reply(error.user_text(), is_error=True, choices=error.choices)
+            return Outcome(replies=[told.read_in(zone)])
         except Exception:
             log.exception("command failed for %s:%s", ref.platform, ref.user_id)
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from core.dispatch import DueHandler, Missed, Verdict, WorkContext, respect_quiet_hours
+from core.dispatch import Defer, DueHandler, Missed, Verdict, WorkContext, respect_quiet_hours
+from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
 from core.model import Agreement, Pair, PairStatus, Program, Role
-from core.ports import DueItem, OutboxMessage
+from core.ports import DueItem, DueStatus, OutboxMessage
 from core.scheduling import next_allowed
 from core.services import Work
 from core.services.health import program_status
@@ -30,8 +31,10 @@ from core.services.schedule import (
     CHECKIN_REMINDER,
     MEETING_REMINDER,
     MIDPOINT,
+    answer_deadline,
+    subject_of,
 )
-from core.services.wording import fmt_day
+from core.services.wording import counted, fmt_day
 from core.settings import CoreSettings
 
 LATE = timedelta(hours=12)
@@ -92,14 +95,45 @@ async def on_checkin_open(work: Work, item: DueItem, pair: Pair, agreement: Agre
     _, closes = agreement.period_bounds(item.period)
     if work.now.date() >= closes:
         return Missed("the period ended before we could open it")
+    if await _answered(work, pair, item.period, item.person_id):
+        return []  # they checked in already (it opened for their partner first): no news
+    reader, mentee = await _people(work, item.person_id, pair.mentee_id)
+    previous_close = await _pending_close(work, pair, item.period - 1)
+    if previous_close is not None:
+        # The last period closes on the mentee's morning, and may pause the pair; a partner
+        # further east would hear of the new period first. The opening waits for that close
+        # (and for the reader's quiet hours to end).
+        after = max(previous_close, work.now) + timedelta(minutes=1)
+        quiet = {"quiet_start": reader.quiet_start, "quiet_end": reader.quiet_end}
+        return Defer(next_allowed(after, reader.timezone, **quiet), "the last period closes first")
     partner = await _partner_name(work, pair, item.person_id)
+    deadline = answer_deadline(reader, mentee, pair, agreement, item.period)
     reply = Reply(
-        f"Check-in {item.period + 1} with {partner} is open until {fmt_day(closes)}. "
-        "It takes two minutes: did you meet, progress, blockers, a rating.",
+        f"Check-in {item.period + 1} with {partner} is open {deadline}. "
+        "It takes two minutes: did you meet, your answers to the program's questions, "
+        "a rating.",
         title="Time to check in",
         choices=(_checkin_button(pair),),
     )
     return [Notice(item.person_id, reply, key="")]
+
+
+async def _pending_close(work: Work, pair: Pair, period: int) -> datetime | None:
+    """When the close of ``period`` is due, if it hasn't been handled yet."""
+    if period < 0:
+        return None
+    for due in await work.uow.due.for_subject(subject_of(pair)):
+        waiting = due.status in (DueStatus.SCHEDULED, DueStatus.CLAIMED)
+        if due.kind == CHECKIN_CLOSE and due.period == period and waiting:
+            return due.due_at
+    return None
+
+
+async def _people(work: Work, *person_ids: int) -> list[Person]:
+    people = [await work.uow.people.get(person_id) for person_id in person_ids]
+    if any(person is None for person in people):
+        raise LookupError(f"a member of pair items {person_ids} is gone")
+    return [person for person in people if person is not None]
 
 
 async def _recipients_today(work: Work, item: DueItem) -> date:
@@ -149,8 +183,10 @@ async def on_checkin_reminder(
     _, closes = agreement.period_bounds(item.period)
     if work.now.date() >= closes:
         return Missed("the period is over")
+    reader, mentee = await _people(work, item.person_id, pair.mentee_id)
+    deadline = answer_deadline(reader, mentee, pair, agreement, item.period)
     reply = Reply(
-        f"A friendly reminder: your check-in for pair #{pair.id} closes {fmt_day(closes)}.",
+        f"A friendly reminder: your check-in for pair #{pair.id} is open {deadline}.",
         choices=(_checkin_button(pair),),
     )
     return [Notice(item.person_id, reply, key="")]
@@ -209,25 +245,43 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
     # (carry on or close): no "check in now", no nudge to the partner, no pause of a pair
     # that is ending anyway. Only the coordinators hear about the silence.
     final = closes >= agreement.ends_on
-    notices: list[Notice] = []
+    steps: list[tuple[int, int, _Rung]] = []  # (person, their misses, the rung to take)
+    skipped: dict[int, list[_Rung]] = {}
     for person_id in people:
         misses = await trailing_misses(uow, pair, person_id)
         if misses == 0:
             continue
         if not late:
-            for rung in _rungs(program):
-                if rung.reached_by(misses):
-                    notices += await _step(work, program, pair, person_id, misses, rung.name, final)
+            steps += [(person_id, misses, r) for r in _rungs(program) if r.reached_by(misses)]
             continue
         due = [r for r in _rungs(program) if before[person_id] < r.threshold <= misses]
         if not due and misses >= program.coordinator_after_misses:
             due = [_Rung(COORDINATOR, program.coordinator_after_misses)]
         if due:
-            taken, *skipped = due
-            notices += await _step(work, program, pair, person_id, misses, taken.name, final)
-            if skipped:
-                notices += await _tell_skipped(work, program, pair, person_id, misses, skipped)
+            steps.append((person_id, misses, due[0]))
+            skipped[person_id] = due[1:]
+    # A pair paused by this close hears that once, from the pause: no "check in now" to a
+    # paused pair, no "no action needed" to the partner beside it.
+    pausing = (
+        not final
+        and program.auto_pause
+        and pair.status is PairStatus.ACTIVE
+        and any(rung.name == COORDINATOR for _, _, rung in steps)
+    )
+    notices: list[Notice] = []
+    for person_id, misses, rung in steps:
+        if (final or pausing) and rung.name != COORDINATOR:
+            continue
+        notices += await _step(work, program, pair, person_id, misses, rung.name, pausing)
+        if skipped.get(person_id):
+            notices += await _tell_skipped(
+                work, program, pair, person_id, misses, skipped[person_id]
+            )
     return notices
+
+
+def _in_a_row(misses: int) -> str:
+    return "a check-in" if misses == 1 else f"{misses} check-ins in a row"
 
 
 REMIND, PARTNER, COORDINATOR = "a reminder to them", "a note to their partner", "telling you"
@@ -261,15 +315,13 @@ async def _step(
     person_id: int,
     misses: int,
     rung: str,
-    final: bool,
+    pause: bool,
 ) -> list[Notice]:
-    """One step of the ladder for ``person_id``'s ``misses`` missed check-ins in a row.
-    After the ``final`` period only the coordinators hear of it (see on_checkin_close)."""
+    """One step of the ladder for ``person_id``'s ``misses`` missed check-ins in a row;
+    the coordinator's step also pauses the pair when ``pause`` (see on_checkin_close)."""
     uow = work.uow
     assert pair.id is not None
     (name,) = await names(uow, person_id)
-    if final and rung != COORDINATOR:
-        return []
     if rung == REMIND:
         return [Notice(person_id, Reply(
             "We missed your check-in last period — no problem, life happens. Check in now, "
@@ -278,12 +330,12 @@ async def _step(
         ), key=f"miss{misses}:{person_id}")]  # fmt: skip
     if rung == PARTNER:
         return [Notice(pair.partner_of(person_id), Reply(
-            f"{name} hasn't checked in for {misses} periods. No action needed; a short, "
+            f"{name} hasn't checked in for {counted(misses, 'period')}. No action needed; a short, "
             "friendly message from you often helps.",
         ), key=f"miss{misses}:partner:{person_id}")]  # fmt: skip
-    paused = program.auto_pause and pair.status is PairStatus.ACTIVE and not final
+    paused = pause and pair.status is PairStatus.ACTIVE
     attention = Reply(
-        f"Pair #{pair.id} in {program.name}: {name} missed {misses} check-ins in a row."
+        f"Pair #{pair.id} in {program.name}: {name} missed {_in_a_row(misses)}."
         + (" The pair is paused until one of them resumes." if paused else ""),
         title="A pair needs attention",
     )
@@ -295,7 +347,9 @@ async def _step(
             work,
             pair,
             INDEFINITELY,
-            "mentorhub (after several missed check-ins)",
+            "mentorhub (after "
+            + ("a missed check-in" if misses == 1 else f"{misses} missed check-ins in a row")
+            + ")",
             today=work.now.date(),
             until_label="further notice",
         )
@@ -310,7 +364,7 @@ async def _tell_skipped(
     steps = " and ".join(rung.name for rung in skipped)
     reply = Reply(
         f"Pair #{pair.id} in {program.name}: several check-in periods closed at once while "
-        f"mentorhub caught up after downtime, and {name} missed {misses} in a row. I took only "
+        f"mentorhub caught up after downtime, and {name} missed {_in_a_row(misses)}. I took only "
         f"the next step; I skipped {steps}. Look in if the pair needs more.",
         title="A pair needs attention",
     )

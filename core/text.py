@@ -110,6 +110,8 @@ def zone_read_as(typed: str, zone: str) -> str | None:
     key = typed.strip().lower()
     if key not in _ABBREVIATIONS and _OFFSET_RE.match(key) is None:
         return None
+    if key == zone.lower():  # 'UTC' is its own zone
+        return None
     return f"I read '{typed.strip()[:40]}' as the time zone {zone_label(zone)}."
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from typing import Any
 
 from core.commands.common import PAIR_OPT, agreement_in_force, fmt_day, local_today, my_pair, names
@@ -18,6 +19,7 @@ from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import MAX_QUESTIONS, Agreement, CheckIn, CheckInAnswer, Pair, PairStatus
 from core.registry import CommandSpec
 from core.services.periods import checkins_to_show
+from core.services.schedule import answer_deadline
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_int, clean_text
 
 
@@ -154,9 +156,16 @@ async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
     partner = pair.partner_of(me)
     (my_name,) = await names(ctx, me)
     version = f":r{answer.revision}" if answer.revision else ""  # each change is told once
+    agreement = await agreement_in_force(ctx, pair)
+    mentee = await ctx.uow.people.get(pair.mentee_id)
+    until = (
+        answer_deadline(ctx.me(), mentee, pair, agreement, checkin.period)
+        if agreement is not None and mentee is not None
+        else f"through {fmt_day(checkin.closes_on - timedelta(days=1))}"
+    )
     saved = Reply(
-        f"Thanks — check-in {checkin.period + 1} recorded. You can change it until "
-        f"{fmt_day(checkin.closes_on)} by sending `checkin` again.",
+        f"Thanks — check-in {checkin.period + 1} recorded. You can change it {until} "
+        "by sending `checkin` again.",
         title="Check-in saved",
     )
     outcome = Outcome([saved])

@@ -66,7 +66,9 @@ def _until_text(ctx: Context, until: datetime) -> str:
     return until_text(until, ctx.me().timezone)
 
 
-async def _pause(ctx: Context, pair: Pair, until: datetime) -> list[Notice]:
+async def _pause(
+    ctx: Context, pair: Pair, until: datetime, *, resumable: bool = True
+) -> list[Notice]:
     return await pause_pair(
         ctx.work,
         pair,
@@ -74,6 +76,7 @@ async def _pause(ctx: Context, pair: Pair, until: datetime) -> list[Notice]:
         ctx.me().name,
         today=local_today(ctx),
         until_label=until_moment(until),
+        resumable=resumable,
     )
 
 
@@ -96,7 +99,7 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     paused = 0
     for pair in await open_pairs(ctx, ctx.my_id()):
         if pair.status in (PairStatus.AGREEING, PairStatus.ACTIVE):
-            outcome.notices += await _pause(ctx, pair, until)
+            outcome.notices += await _pause(ctx, pair, until, resumable=False)
             paused += 1
     extra = f" Your {paused} pair{'s are' if paused != 1 else ' is'} paused too." if paused else ""
     outcome.replies.append(
@@ -114,7 +117,7 @@ def _partner_away(ctx: Context, pair: Pair, away: Person) -> str:
     assert away.paused_until is not None
     return (
         f"Pair #{pair.id} stays paused: {away.name} paused themselves until "
-        f"{_until_text(ctx, away.paused_until)}, and only they can lift their own pause. "
+        f"{until_moment(away.paused_until)}, and only they can lift their own pause. "
         "It resumes when they're back."
     )
 

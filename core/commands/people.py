@@ -137,8 +137,8 @@ async def _finish_registration(ctx: Context, data: Data) -> list[Reply]:
     replies = [Reply(read_as)] if read_as else []
     invited = await ctx.uow.programs.by_slug(data["program"]) if "program" in data else None
     if invited is None:  # no invitation, or the program went away while they registered
-        return [welcome(person), *replies]
-    return [welcome(person, invited), *replies, program_reply(invited, coordinator=False)]
+        return [*replies, welcome(person)]
+    return [*replies, welcome(person, invited), program_reply(invited, coordinator=False)]
 
 
 def welcome(person: Person, invited: Program | None = None) -> Reply:

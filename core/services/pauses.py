@@ -14,12 +14,12 @@ from zoneinfo import ZoneInfo
 
 from core.identity import Person
 from core.messages import Action, Choice, Notice, Reply, moment
-from core.model import Pair, PairStatus
+from core.model import Agreement, Pair, PairStatus
 from core.services import Work
 from core.services.lookups import agreement_in_force
 from core.services.pairing import is_paused
 from core.services.periods import MISSED, PAUSED, settle_periods
-from core.services.schedule import cancel_pair, schedule_pair
+from core.services.schedule import answer_deadline, cancel_pair, schedule_pair
 from core.services.wording import fmt_day
 
 INDEFINITELY = datetime(9999, 12, 31, tzinfo=UTC)
@@ -40,8 +40,17 @@ def until_moment(until: datetime) -> str:
 
 
 async def pause_pair(
-    work: Work, pair: Pair, until: datetime, by_name: str, *, today: date, until_label: str
+    work: Work,
+    pair: Pair,
+    until: datetime,
+    by_name: str,
+    *,
+    today: date,
+    until_label: str,
+    resumable: bool = True,
 ) -> list[Notice]:
+    """Pause the pair and tell both. ``resumable``: either of them may lift it (a pause of
+    the pair); not when it follows a person's own pause, which only they can lift."""
     agreement = await agreement_in_force(work.uow, pair)
     if agreement is not None:
         await settle_periods(work.uow, pair, agreement, today, fill=MISSED)
@@ -54,7 +63,11 @@ async def pause_pair(
         f"{by_name} paused pair #{pair.id} until {until_label}. Check-ins and "
         "reminders are on hold; nothing counts as missed meanwhile.",
         title="Mentoring paused",
-        choices=(Choice("Resume", Action.command("resume", f"pair={pair.id}").encode()),),
+        choices=(
+            (Choice("Resume", Action.command("resume", f"pair={pair.id}").encode()),)
+            if resumable
+            else ()
+        ),
     )
     key = f"pair:{pair.id}:pause:{pair.pauses}:paused"
     return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
@@ -69,9 +82,40 @@ async def resume_pair(work: Work, pair: Pair, by_name: str, *, today: date) -> l
     await work.uow.pairs.save(pair)
     if agreement is not None:
         await schedule_pair(work, pair, agreement, today=work.now.date())
-    told = Reply(f"{by_name} resumed pair #{pair.id}. Check-ins continue on your agreed cadence.")
     key = f"pair:{pair.id}:pause:{pair.pauses}:resumed"
-    return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
+    notices = []
+    for person_id in (pair.mentor_id, pair.mentee_id):
+        told = Reply(
+            f"{by_name} resumed pair #{pair.id}. Check-ins continue on your agreed cadence."
+        )
+        if agreement is not None:
+            told = await _with_open_checkin(work, pair, agreement, person_id, told)
+        notices.append(Notice(person_id, told, key=key))
+    return notices
+
+
+async def _with_open_checkin(
+    work: Work, pair: Pair, agreement: Agreement, person_id: int, told: Reply
+) -> Reply:
+    """A period that opened while the pair was paused had its opening withdrawn: the
+    resume says it is open now, so nobody misses it for want of a word."""
+    person, mentee = await work.uow.people.get(person_id), await work.uow.people.get(pair.mentee_id)
+    if person is None or mentee is None or pair.id is None:
+        return told
+    today = work.now.astimezone(ZoneInfo(person.timezone)).date()
+    if not agreement.starts_on <= today < agreement.ends_on:
+        return told
+    period = agreement.period_of(today)
+    for checkin in await work.uow.checkins.of_pair(pair.id):
+        if checkin.period == period and checkin.id is not None:
+            answers = await work.uow.answers.of_checkin(checkin.id)
+            if any(answer.person_id == person_id for answer in answers):
+                return told  # answered already
+    deadline = answer_deadline(person, mentee, pair, agreement, period)
+    return Reply(
+        f"{told.text} Check-in {period + 1} is open {deadline}.",
+        choices=(Choice("Check in now", Action.command("checkin", f"pair={pair.id}").encode()),),
+    )
 
 
 async def still_away(work: Work, pair: Pair, *, except_id: int | None = None) -> Person | None:

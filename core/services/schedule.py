@@ -11,13 +11,17 @@ transaction. What each item does when due lives in core/nudges.py.
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from core.identity import Person
+from core.messages import moment
 from core.model import Agreement, Mode, Pair
 from core.ports import DueItem, UnitOfWork
 from core.scheduling import local_occurrence
 from core.services import Work
+from core.services.wording import fmt_day
 
 CHECKIN_OPEN = "checkin_open"
 MEETING_REMINDER = "meeting_reminder"
@@ -36,6 +40,37 @@ def subject_of(pair: Pair) -> str:
     return f"pair:{pair.id}"
 
 
+def _local(person: Person, kind: str, pair: Pair, period: int, day: date, wall: time) -> datetime:
+    """When ``person``'s item of ``kind`` for ``period`` falls due: ``wall`` on ``day`` in
+    their zone, out of their quiet hours, with its stable jitter."""
+    return local_occurrence(
+        person.timezone, day, wall,
+        quiet_start=person.quiet_start, quiet_end=person.quiet_end,
+        jitter_key=f"{subject_of(pair)}:{kind}:{period}:{person.id}", jitter_max=JITTER,
+    )  # fmt: skip
+
+
+def period_closes_at(mentee: Person, pair: Pair, agreement: Agreement, period: int) -> datetime:
+    """The instant check-in ``period`` closes: its close item's time (the mentee's morning
+    of the day after the period)."""
+    _, closes = agreement.period_bounds(period)
+    return _local(mentee, CHECKIN_CLOSE, pair, period, closes, BEFORE_MORNING)
+
+
+def answer_deadline(
+    reader: Person, mentee: Person, pair: Pair, agreement: Agreement, period: int
+) -> str:
+    """Until when ``reader`` may answer check-in ``period``, in words for them. A period
+    runs through its last day on each person's own calendar, unless it closes (on the
+    mentee's morning) before that day ends for the reader: then the close is the limit."""
+    _, closes = agreement.period_bounds(period)
+    close_at = period_closes_at(mentee, pair, agreement, period)
+    reader_day_ends = datetime.combine(closes, time(0), ZoneInfo(reader.timezone))
+    if close_at < reader_day_ends:
+        return f"until {moment(close_at)}"
+    return f"through {fmt_day(closes - timedelta(days=1))}"
+
+
 async def plan_schedule(
     uow: UnitOfWork, pair: Pair, agreement: Agreement, *, today: date
 ) -> list[DueItem]:
@@ -50,11 +85,7 @@ async def plan_schedule(
         person = people[person_index]
         if person is None or person.id is None or day < today:
             return
-        due = local_occurrence(
-            person.timezone, day, wall,
-            quiet_start=person.quiet_start, quiet_end=person.quiet_end,
-            jitter_key=f"{subject}:{kind}:{period}:{person.id}", jitter_max=JITTER,
-        )  # fmt: skip
+        due = _local(person, kind, pair, period, day, wall)
         items.append(DueItem(subject, kind, period, person.id, due, dict(payload)))
 
     live = agreement.mode in (Mode.CHAT, Mode.CALL)

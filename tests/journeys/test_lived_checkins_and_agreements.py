@@ -7,7 +7,7 @@ The world's pair #1: Dana (Berlin) mentors Mia (Lisbon), weekly from Mon 2 March
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
@@ -113,6 +113,12 @@ async def _dispatched(app: Mentorhub, c: ConsoleSession) -> str:
     return c.out.getvalue()[start:]
 
 
+async def _passed(app: Mentorhub, c: ConsoleSession, delta: timedelta) -> str:
+    start = c.out.tell()
+    await app.pass_time(delta)
+    return c.out.getvalue()[start:]
+
+
 async def test_a_meeting_reminder_handled_after_its_period_opened_is_dropped(
     app: Mentorhub, clock: ManualClock
 ) -> None:
@@ -127,6 +133,7 @@ async def test_a_meeting_reminder_handled_after_its_period_opened_is_dropped(
     # that opened that morning no longer fits; its check-in opening is what Mia gets.
     clock.set(datetime(2026, 3, 16, 10, tzinfo=UTC))
     out = await _dispatched(app, c)
+    out += await _passed(app, c, timedelta(minutes=5))  # the opening follows the last close
     assert "Check-in 3 with Dana Berg is open" in told(out, "mia")
     assert "Tomorrow a new period starts" not in out
 

@@ -176,6 +176,6 @@ async def test_catching_up_after_downtime_takes_the_next_step_once_and_says_what
     assert told(out, "dana").count("We missed your check-in last period") == 1, out
     assert "hasn't checked in" not in out  # the partner rung was skipped, and said so:
     skipped = told(out, "cora")
-    assert "Mia Sousa missed 4 in a row. I took only the next step" in skipped, out
+    assert "Mia Sousa missed 4 check-ins in a row. I took only the next step" in skipped, out
     assert "I skipped a note to their partner and telling you." in skipped
     assert "paused" not in out

@@ -133,7 +133,7 @@ async def test_a_nudge_is_sent_once_when_due(app: Mentorhub, clock: ManualClock)
     await app.dispatch()
     await app.deliver()
     to_mia = told(c.out.getvalue(), "mia")
-    assert to_mia.count("Check-in 2 with Dana Berg is open until Mon 16 Mar 2026.") == 1
+    assert to_mia.count("Check-in 2 with Dana Berg is open through Sun 15 Mar 2026.") == 1
     assert "[#1 Check in now]" in to_mia
 
 
@@ -165,6 +165,7 @@ async def test_catch_up_after_downtime_sends_one_nudge_not_one_per_period(
     clock.set(datetime(2026, 3, 24, 12, tzinfo=UTC))  # down since 1 March: 4 periods opened
     await app.dispatch()
     await app.deliver()
+    await app.pass_time(timedelta(minutes=5))  # the opening follows the close it waited for
     to_mia = told(c.out.getvalue(), "mia")
     assert to_mia.count("Time to check in") == 1
     assert "Check-in 4 with Dana Berg is open" in to_mia

@@ -24,7 +24,7 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.pacing import Pacer
 from core.ports import DueItem, DueStatus
-from core.services.schedule import CHECKIN_OPEN, CHECKIN_REMINDER
+from core.services.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, CHECKIN_REMINDER
 from tests.adapters.discord.harness import (
     EPHEMERAL,
     Harness,
@@ -145,7 +145,7 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
 
     nudge = dm_of(h, MIA)[-1]
     assert nudge["content"].startswith(
-        "**Time to check in**\nCheck-in 1 with Dana Berg is open until Mon 16 Mar 2026."
+        "**Time to check in**\nCheck-in 1 with Dana Berg is open through Sun 15 Mar 2026."
     )
     assert buttons(nudge) == [("Check in now", checkin_action)]
     (button,) = nudge["components"][0]["components"]
@@ -188,7 +188,22 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
     quiet = await app.dispatch()  # Mia's reminder: she has answered, so it says nothing
     assert (quiet.claimed, quiet.notices) == (1, 0)
 
-    # -- Monday: Dana has closed her DMs; her nudge becomes a mention in the channel -----
+    # -- Monday: Mia's period closes on her morning (quietly: one miss is no news in this
+    # program), and Dana's next check-in, due earlier on her Berlin clock, waits for it ---
+    token = await h.slash(
+        "configure", option("program", "prog"), option("field", "remind_after"),
+        option("value", "2"), user=CORA,
+    )  # fmt: skip
+    await h.reply_with(token, "Updated remind\\_after.")  # escaped for Discord
+    close = await due_item(app, pair_id, CHECKIN_CLOSE, "mia_sousa", period=0)
+    assert close.due_at > second.due_at
+    clock.set(close.due_at)
+    closing = await app.dispatch()
+    assert (closing.done, closing.deferred, closing.notices) == (1, 1, 0)
+    second = await due_item(app, pair_id, CHECKIN_OPEN, "dana_berg", period=1)
+    assert second.due_at > close.due_at
+
+    # -- Dana has closed her DMs; her nudge becomes a mention in the channel --------------
     h.dc.close_dms(DANA)
     dm_messages = len(dm_of(h, DANA))
     clock.set(second.due_at)
