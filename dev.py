@@ -4,6 +4,7 @@
     python3 dev.py run      install (into .venv) and run mentorhub
     python3 dev.py mentorhub ARGS   any mentorhub command (check-config, db current, …)
     python3 dev.py test     install with dev tools and run the test suite
+    python3 dev.py lint     format check, lint and types
     python3 dev.py check    what CI runs: format check, lint, types, tests
     python3 dev.py fmt      format and autofix
     python3 dev.py bench    run the benchmarks (see benchmarks/README.md)
@@ -43,10 +44,12 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
-def tool(name: str, *args: str) -> int:
-    """Run a tool from .venv and return its exit status. Ctrl-C reaches the tool too (the
-    terminal signals the whole process group): we wait for it to stop in its own way."""
-    process = subprocess.Popen([str(BIN / name), *args], cwd=ROOT)
+def tool(name: str, *args: str, here: bool = False) -> int:
+    """Run a tool from .venv and return its exit status: in the project's folder, or with
+    ``here`` in the caller's (so `run --script notes.txt` reads the file you named). Ctrl-C
+    reaches the tool too (the terminal signals the whole process group): we wait for it
+    to stop in its own way."""
+    process = subprocess.Popen([str(BIN / name), *args], cwd=None if here else ROOT)
     while True:
         try:
             return process.wait()
@@ -58,10 +61,10 @@ def main(argv: list[str]) -> int:
     command, *rest = argv or ["help"]
     if command == "run":
         ensure_env("")
-        return tool("mentorhub", "run", *rest)
+        return tool("mentorhub", "run", *rest, here=True)
     if command == "mentorhub":
         ensure_env("")
-        return tool("mentorhub", *rest)
+        return tool("mentorhub", *rest, here=True)
     if command == "test":
         ensure_env("dev")
         return tool("pytest", *rest)
@@ -80,6 +83,8 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_env("dev")
         return tool("python", "-m", "benchmarks", *rest)
+    if command not in ("help", "-h", "--help"):
+        print(f"dev.py: unknown command {command!r}.\n", file=sys.stderr)
     print(__doc__)
     return 0 if command in ("help", "-h", "--help") else 2
 

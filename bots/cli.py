@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 import os
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -14,7 +16,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.bootstrap import build
-from bots.config import Config, ConfigError, load_config
+from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
 from core.messengers import Terminal
@@ -36,11 +38,12 @@ def _config_path(arg: str | None) -> str | None:
     return DEFAULT_CONFIG if Path(DEFAULT_CONFIG).exists() else None
 
 
-def _load(arg: str | None) -> Config:
+def _load(arg: str | None, *, checking: bool = False) -> Config:
     try:
         return load_config(_config_path(arg))
     except ConfigError as error:
-        print("mentorhub can't start: the configuration needs fixing.", file=sys.stderr)
+        lead = "mentorhub: " if checking else "mentorhub can't start: "
+        print(f"{lead}the configuration needs fixing.", file=sys.stderr)
         for problem in error.problems:
             print(f"  - {problem}", file=sys.stderr)
         raise SystemExit(2) from error
@@ -53,20 +56,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     commands = parser.add_subparsers(dest="command", required=True)
+    # -c also after the command (`mentorhub run -c x.toml`), as people tend to type it
+    config_after = argparse.ArgumentParser(add_help=False)
+    config_after.add_argument("-c", "--config", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     run_cmd = commands.add_parser(
-        "run", help="run mentorhub (the console when no messenger is set up)"
-    )
+        "run", help="run mentorhub (the console when no messenger is set up)",
+        parents=[config_after],
+    )  # fmt: skip
     run_cmd.add_argument("--script", type=Path, help="read console commands from this file")
     run_cmd.add_argument(
         "--clock", help="start a manual clock at this ISO time (scripted runs; use :advance)"
     )
-    commands.add_parser("check-config", help="validate the configuration and say what to fix")
-    db = commands.add_parser("db", help="database schema")
+    commands.add_parser(
+        "check-config", help="validate the configuration and say what to fix",
+        parents=[config_after],
+    )  # fmt: skip
+    db = commands.add_parser("db", help="database schema", parents=[config_after])
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations (a no-op when current)")
     db_commands.add_parser("current", help="show the schema revision")
     args = parser.parse_args(argv)
-    config = _load(args.config)
+    config = _load(args.config, checking=args.command == "check-config")
     _configure_logging(verbose=args.verbose, console=config.console_enabled())
     try:
         return _command(config, args)
@@ -92,8 +102,9 @@ def _configure_logging(*, verbose: bool, console: bool) -> None:
 def _command(config: Config, args: argparse.Namespace) -> int:
     if args.command == "check-config":
         enabled = ", ".join(config.messengers()) or "none (the console adapter opens)"
+        source = "no file: the defaults" if config.source == "(defaults)" else config.source
         print(
-            f"Configuration OK ({config.source}).\n  database: {_redact(config.database.url)}\n"
+            f"Configuration OK ({source}).\n  database: {_redact(config.database.url)}\n"
             f"  messengers: {enabled}"
         )
         return 0
@@ -126,6 +137,13 @@ def _run(config: Config, *, script: Path | None, clock_start: str | None) -> int
         return await run(build(config, clock=clock, terminal=terminal))
 
     try:
+        if clock is not None and config.database.url == DatabaseConfig().url:
+            # A manual clock's make-believe months must not land in your real database
+            # (nor last week's tour in this one): it gets a fresh one of its own.
+            with tempfile.TemporaryDirectory(prefix="mentorhub-clock-") as folder:
+                database = DatabaseConfig(url=f"sqlite:///{Path(folder) / 'mentorhub.db'}")
+                config = dataclasses.replace(config, database=database)
+                return asyncio.run(go())
         return asyncio.run(go())
     except MigrationsPending as error:
         print(str(error), file=sys.stderr)

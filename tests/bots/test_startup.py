@@ -180,15 +180,55 @@ def test_dev_py_passes_any_mentorhub_command_through(monkeypatch: pytest.MonkeyP
     dev = dev_module()
     ran: list[tuple[str, ...]] = []
 
-    def tool(*args: str) -> int:
-        ran.append(args)
+    def tool(*args: str, here: bool = False) -> int:
+        ran.append((*args, "(in the caller's folder)" if here else "(in the project's)"))
         return 0
 
     monkeypatch.setattr(dev, "ensure_env", lambda extras: None)
     monkeypatch.setattr(dev, "tool", tool)
     assert dev.main(["mentorhub", "check-config"]) == 0
     assert dev.main(["mentorhub", "db", "current"]) == 0
-    assert ran == [("mentorhub", "check-config"), ("mentorhub", "db", "current")]
+    assert dev.main(["test", "-k", "x"]) == 0
+    assert ran == [
+        ("mentorhub", "check-config", "(in the caller's folder)"),
+        ("mentorhub", "db", "current", "(in the caller's folder)"),
+        ("pytest", "-k", "x", "(in the project's)"),
+    ]
+
+
+def run_cli(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as typed in ``cwd``, with no config file (the defaults)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bots.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+        check=False,
+        stdin=subprocess.DEVNULL,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_a_tour_on_a_manual_clock_keeps_out_of_the_real_database(tmp_path: Path) -> None:
+    for _ in range(2):  # and runs the same the second time
+        result = run_cli(tmp_path, "run", "--script", str(DEMO), "--clock", "2026-03-02T09:00Z")
+        assert result.returncode == 0, result.stderr
+        assert "Welcome back" not in result.stdout and "exists already" not in result.stdout
+    assert not (tmp_path / "mentorhub.db").exists()
+
+
+def test_the_config_file_may_follow_the_command(tmp_path: Path) -> None:
+    config = tmp_path / "prod.toml"
+    config.write_text('[console]\nenabled = "always"\n')
+    result = run_cli(tmp_path, "check-config", "-c", "prod.toml")
+    assert result.returncode == 0, result.stderr
+    assert "Configuration OK (prod.toml)." in result.stdout
+    assert "Configuration OK (no file: the defaults)." in run_cli(tmp_path, "check-config").stdout
+    config.write_text("[scheduler]\nbatch_size = 0\n")
+    broken = run_cli(tmp_path, "check-config", "-c", "prod.toml")
+    assert broken.returncode == 2
+    assert broken.stderr.startswith("mentorhub: the configuration needs fixing.")
 
 
 def test_ctrl_c_under_dev_py_waits_for_the_tool_and_returns_its_status(
