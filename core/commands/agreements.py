@@ -451,7 +451,7 @@ def _first_checkin(agreement: Agreement, today: date) -> str:
 
 
 async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    pair = await my_pair(ctx, args)
+    pair = await my_pair(ctx, args, reading=True)
     replies = []
     current = await agreement_in_force(ctx, pair)
     if current is not None:

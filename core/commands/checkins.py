@@ -238,7 +238,7 @@ async def cmd_checkin(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    pair = await my_pair(ctx, args)
+    pair = await my_pair(ctx, args, reading=True)
     if pair.mentor_id != ctx.my_id():
         raise Conflict(
             "The brief is the mentee's summary for their mentor.", hint="Your own: `checkins`."
@@ -262,7 +262,7 @@ async def cmd_brief(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def cmd_checkins(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    pair = await my_pair(ctx, args)
+    pair = await my_pair(ctx, args, reading=True)
     agreement = await agreement_in_force(ctx, pair)
     if agreement is None:
         raise Conflict("Check-ins start once your agreement is confirmed.")

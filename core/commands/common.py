@@ -128,15 +128,23 @@ async def open_pairs(ctx: Context, person_id: int) -> list[Pair]:
 
 
 async def my_pair(
-    ctx: Context, args: Mapping[str, Any], *, statuses: tuple[PairStatus, ...] = ()
+    ctx: Context,
+    args: Mapping[str, Any],
+    *,
+    statuses: tuple[PairStatus, ...] = (),
+    reading: bool = False,
 ) -> Pair:
-    """The pair named by ``pair`` in args (an id), else the actor's only matched open pair."""
+    """The pair named by ``pair`` in args (an id), else the actor's only matched open pair.
+    ``reading``: the command only shows the pair's history, so an ended pair named by its
+    number is fine too (nothing in it changes)."""
     me = ctx.my_id()
     wanted = statuses or (PairStatus.AGREEING, PairStatus.ACTIVE, PairStatus.PAUSED)
     if args.get("pair") is not None:
         pair = await ctx.uow.pairs.get(int(args["pair"]))
         if pair is None or not pair.has(me):
             raise NotFound(f"You have no pair #{args['pair']}.", hint="Send `pairs` to see yours.")
+        if reading and pair.status is PairStatus.ENDED:
+            return pair
         if pair.status not in wanted:
             raise Conflict(_not_workable(pair), hint="Send `pairs` to see yours.")
         return pair

@@ -155,7 +155,7 @@ async def cmd_note(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    pair = await my_pair(ctx, args)
+    pair = await my_pair(ctx, args, reading=True)
     assert pair.id is not None
     me = ctx.my_id()
     visible = [n for n in await ctx.uow.notes.of_pair(pair.id) if n.author_id == me or n.shared]

@@ -149,7 +149,8 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         resumed += 1
     if not was_paused and not resumed:
         raise Conflict("\n".join(still_paused) or "Nothing is paused.")
-    text = "\n".join([f"Welcome back! {resumed} pair(s) resumed.", *still_paused])
+    pairs = "1 pair" if resumed == 1 else f"{resumed} pairs"
+    text = "\n".join([f"Welcome back! {pairs} resumed.", *still_paused])
     outcome.replies.append(Reply(text, title="Resumed"))
     return outcome
 

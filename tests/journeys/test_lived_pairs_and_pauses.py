@@ -48,6 +48,12 @@ async def test_an_ended_pair_takes_no_more_commands(app: Mentorhub) -> None:
     for command in ("checkin pair=1", "pause pair=1", "note pair=1 hello there"):
         out = own(await c.say("mia", command))
         assert "Pair #1 has ended" in out, (command, out)
+    # Its history still reads: nothing in it changes.
+    for person, command in (("mia", "agreement pair=1"), ("mia", "checkins pair=1"),
+                            ("dana", "notes pair=1")):  # fmt: skip
+        out = own(await c.say(person, command))
+        assert "has ended" not in out and not out.splitlines()[1].startswith("!"), out
+    assert "Your mentee hasn't checked in yet." in own(await c.say("dana", "brief pair=1"))
 
 
 async def test_every_pause_and_resume_is_told_even_within_one_second(app: Mentorhub) -> None:
