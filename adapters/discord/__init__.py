@@ -8,7 +8,7 @@ This module declares the messenger (:data:`MESSENGER`) without importing the SDK
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.discord import pacing_rules
 from adapters.discord.settings import DISCORD, DiscordConfig, problems, required_secrets
@@ -49,15 +49,6 @@ MESSENGER = MessengerKind(
     problems=problems,
     spaces_have_channels=True,
 )
-
-
-def __getattr__(name: str) -> Any:
-    """The adapter's classes and helpers on first use (they import the SDK)."""
-    if name in ("DiscordMessenger", "DiscordSettings", "intents", "invite_url"):
-        from adapters.discord import adapter
-
-        return getattr(adapter, name)
-    raise AttributeError(name)
 
 
 __all__ = ["DISCORD", "MESSENGER", "DiscordConfig"]

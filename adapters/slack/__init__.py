@@ -9,7 +9,7 @@ messenger (:data:`MESSENGER`) without importing the SDK.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.slack import pacing_rules
 from adapters.slack.settings import SLACK, SlackConfig, problems, required_secrets
@@ -57,15 +57,6 @@ MESSENGER = MessengerKind(
     problems=problems,
     spaces_have_channels=True,
 )
-
-
-def __getattr__(name: str) -> Any:
-    """The adapter's classes on first use (they import the SDK)."""
-    if name in ("SlackMessenger", "SlackSettings", "SlackStartError"):
-        from adapters.slack import adapter
-
-        return getattr(adapter, name)
-    raise AttributeError(name)
 
 
 __all__ = ["MESSENGER", "SLACK", "SlackConfig"]

@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from adapters.telegram import pacing_rules
 from adapters.telegram.settings import TELEGRAM, TelegramConfig, problems, required_secrets
@@ -54,15 +54,6 @@ MESSENGER = MessengerKind(
     secrets=required_secrets,
     problems=problems,
 )
-
-
-def __getattr__(name: str) -> Any:
-    """``TelegramMessenger`` and ``WebhookSettings`` on first use (they import the SDK)."""
-    if name in ("TelegramMessenger", "WebhookSettings"):
-        from adapters.telegram import adapter
-
-        return getattr(adapter, name)
-    raise AttributeError(name)
 
 
 __all__ = ["MESSENGER", "TELEGRAM", "TelegramConfig"]

@@ -11,11 +11,42 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.delivery import DeliveryError
 from core.identity import Person, Platform, PlatformAccount
-from core.messages import Reply
+from core.messages import Reply, reply_to_data
+from core.ports import OutboxMessage
 
 
 class SimulatedCrash(BaseException):
     """The process dies here: nothing after this line runs, no handler catches it."""
+
+
+class VirtualTime:
+    """Monotonic time and sleep for a pacer, on their own: ``sleep`` moves ``now`` at once."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.now += max(0.0, seconds)
+        await asyncio.sleep(0)
+
+
+async def queue_notice(app: Mentorhub, person_id: int, key: str) -> None:
+    """A notice for ``person_id`` in the outbox, due now (its text: "notice <key>")."""
+    async with app.uow() as uow:
+        await uow.outbox.add(
+            OutboxMessage(
+                person_id=person_id,
+                key=key,
+                kind="notice",
+                payload=reply_to_data(Reply(f"notice {key}")),
+                created_at=app.clock.now(),
+                next_attempt_at=app.clock.now(),
+            )
+        )
+        await uow.commit()
 
 
 class FakeTime:

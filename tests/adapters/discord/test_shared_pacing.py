@@ -11,7 +11,6 @@ longer than discord.py waits by itself (30 s), so it raises at once: no real sle
 
 from __future__ import annotations
 
-import asyncio
 from datetime import timedelta
 
 import pytest
@@ -25,23 +24,11 @@ from core.messages import Reply
 from core.pacing import Pacer, PlatformPacing
 from tests.adapters.discord.harness import ANN, BOB, Harness
 from tests.adapters.discord.test_adapter import queue, register
-from tests.core.scheduling_helpers import FakeTime
+from tests.core.scheduling_helpers import FakeTime, VirtualTime
 
 pytestmark = pytest.mark.timeout(20)
 
 MESSAGES = r"^/channels/{}/messages$"
-
-
-class VirtualTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 async def test_the_61st_new_dm_within_the_hour_waits() -> None:

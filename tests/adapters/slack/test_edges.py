@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from adapters.slack import SlackConfig, SlackMessenger, SlackStartError
-from adapters.slack.adapter import _granted_scopes
+from adapters.slack import SlackConfig
+from adapters.slack.adapter import SlackMessenger, SlackStartError, _granted_scopes
 from bots.bootstrap import Mentorhub, build
 from bots.config import Config
 from core.clock import ManualClock

@@ -9,7 +9,6 @@ that moves only when the pacer sleeps, so the waits it measures are the pacer's 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -17,23 +16,10 @@ import pytest
 from adapters.slack.adapter import SlackMessenger
 from adapters.slack.pacing_rules import pacing
 from bots.bootstrap import Mentorhub
-from core.messages import Reply, reply_to_data
 from core.pacing import Pacer
-from core.ports import OutboxMessage
 from tests.adapters.slack.conftest import TEAM, Wire, account, register, running
+from tests.core.scheduling_helpers import VirtualTime, queue_notice
 from tests.fakes.slack_api import FakeSlack
-
-
-class VirtualTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -52,22 +38,6 @@ async def shared(
         yield messenger
 
 
-async def queue_notice(app: Mentorhub, user: str, key: str) -> None:
-    found = await account(app, user)
-    async with app.uow() as uow:
-        await uow.outbox.add(
-            OutboxMessage(
-                person_id=found.person_id,
-                key=key,
-                kind="notice",
-                payload=reply_to_data(Reply(f"notice {key}")),
-                created_at=app.clock.now(),
-                next_attempt_at=app.clock.now(),
-            )
-        )
-        await uow.commit()
-
-
 def texts(slack: FakeSlack) -> list[str]:
     return [post["text"] for post in slack.posted_messages()]
 
@@ -82,11 +52,15 @@ async def test_a_reply_and_an_outbox_delivery_to_one_person_share_their_dm_budge
     assert await shared.idle()
     replied_at = time.now
 
-    await queue_notice(app, "U2", "to-bob")  # another conversation: only the workspace pace
+    await queue_notice(
+        app, (await account(app, "U2")).person_id, "to-bob"
+    )  # another conversation: only the workspace pace
     assert (await app.deliver()).sent == 1
     assert time.now - replied_at < 0.2  # 500 a minute: 0.12 s apart
 
-    await queue_notice(app, "U1", "to-ann")  # Ann's DM: waits for her next token
+    await queue_notice(
+        app, (await account(app, "U1")).person_id, "to-ann"
+    )  # Ann's DM: waits for her next token
     assert (await app.deliver()).sent == 1
     assert time.now - replied_at == pytest.approx(1.0, abs=0.01)
     assert [post["channel"] for post in slack.posted_messages()] == ["D_U1", "D_U2", "D_U1"]
@@ -107,8 +81,8 @@ async def test_a_429_on_a_reply_pauses_that_dm_for_the_outbox_too(
     assert app.pacer.paused_for(f"slack:{TEAM}:U1") == pytest.approx(60, abs=0.01)
     assert app.pacer.paused_for(f"slack:{TEAM}") == 0  # only Ann's DM, not the workspace
 
-    await queue_notice(app, "U1", "to-ann")
-    await queue_notice(app, "U2", "to-bob")
+    await queue_notice(app, (await account(app, "U1")).person_id, "to-ann")
+    await queue_notice(app, (await account(app, "U2")).person_id, "to-bob")
     report = await app.deliver()
     assert (report.sent, report.deferred) == (1, 1)  # Bob's went; Ann's waits in the table
     assert texts(slack) == ["notice to-bob"]

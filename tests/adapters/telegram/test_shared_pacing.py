@@ -8,31 +8,17 @@ pacer's own, exactly.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
 
 from adapters.telegram.pacing_rules import pacing
 from bots.bootstrap import Mentorhub
-from core.messages import Reply, reply_to_data
 from core.pacing import Pacer
-from core.ports import OutboxMessage
 from tests.adapters.telegram.conftest import Bot, account_of, running_bot
 from tests.adapters.telegram.test_adapter import ADA, BOB, _register, ada_says
+from tests.core.scheduling_helpers import VirtualTime, queue_notice
 from tests.fakes.telegram_api import FakeTelegram
-
-
-class VirtualTime:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def monotonic(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.now += max(0.0, seconds)
-        await asyncio.sleep(0)
 
 
 @pytest.fixture
@@ -49,22 +35,6 @@ async def shared(app: Mentorhub, tg: FakeTelegram, time: VirtualTime) -> AsyncIt
         yield bot
 
 
-async def queue_notice(app: Mentorhub, user_id: int, key: str) -> None:
-    account = await account_of(app, user_id)
-    async with app.uow() as uow:
-        await uow.outbox.add(
-            OutboxMessage(
-                person_id=account.person_id,
-                key=key,
-                kind="notice",
-                payload=reply_to_data(Reply(f"notice {key}")),
-                created_at=app.clock.now(),
-                next_attempt_at=app.clock.now(),
-            )
-        )
-        await uow.commit()
-
-
 async def test_a_reply_and_an_outbox_delivery_to_one_chat_share_its_budget(
     app: Mentorhub, shared: Bot, time: VirtualTime
 ) -> None:
@@ -75,11 +45,15 @@ async def test_a_reply_and_an_outbox_delivery_to_one_chat_share_its_budget(
     await shared.until_handled(1)
     replied_at = time.now
 
-    await queue_notice(app, BOB, "to-bob")  # another chat: only the bot-wide spacing
+    await queue_notice(
+        app, (await account_of(app, BOB)).person_id, "to-bob"
+    )  # another chat: only the bot-wide spacing
     assert (await app.deliver()).sent == 1
     assert time.now - replied_at < 0.1
 
-    await queue_notice(app, ADA, "to-ada")  # Ada's chat: waits for her next token
+    await queue_notice(
+        app, (await account_of(app, ADA)).person_id, "to-ada"
+    )  # Ada's chat: waits for her next token
     assert (await app.deliver()).sent == 1
     assert time.now - replied_at == pytest.approx(1.0, abs=0.01)
 
@@ -103,8 +77,8 @@ async def test_a_429_on_a_reply_pauses_the_chat_for_the_outbox_too(
     assert app.pacer.paused_for(f"telegram:{ADA}") == pytest.approx(60, abs=0.01)
     assert app.pacer.paused_for("telegram") == 0  # only Ada's chat, not the bot
 
-    await queue_notice(app, ADA, "to-ada")
-    await queue_notice(app, BOB, "to-bob")
+    await queue_notice(app, (await account_of(app, ADA)).person_id, "to-ada")
+    await queue_notice(app, (await account_of(app, BOB)).person_id, "to-bob")
     report = await app.deliver()
     assert (report.sent, report.deferred) == (1, 1)  # Bob's went; Ada's waits in the table
     assert [m["text"] for m in shared.tg.sent_messages()] == ["notice to-bob"]
