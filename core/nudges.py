@@ -122,11 +122,9 @@ async def _pending_close(work: Work, pair: Pair, period: int) -> datetime | None
     """When the close of ``period`` is due, if it hasn't been handled yet."""
     if period < 0:
         return None
-    for due in await work.uow.due.for_subject(subject_of(pair)):
-        waiting = due.status in (DueStatus.SCHEDULED, DueStatus.CLAIMED)
-        if due.kind == CHECKIN_CLOSE and due.period == period and waiting:
-            return due.due_at
-    return None
+    close = await work.uow.due.find(subject_of(pair), CHECKIN_CLOSE, period, pair.mentee_id)
+    waiting = close is not None and close.status in (DueStatus.SCHEDULED, DueStatus.CLAIMED)
+    return close.due_at if close is not None and waiting else None
 
 
 async def _people(work: Work, *person_ids: int) -> list[Person]:

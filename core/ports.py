@@ -282,6 +282,10 @@ class DueItems(Protocol):
         """All items of ``subject``, any status, by period then kind."""
         ...
 
+    async def find(self, subject: str, kind: str, period: int, person_id: int) -> DueItem | None:
+        """The one item with this key, any status."""
+        ...
+
     async def next_due_at(self, after: datetime | None = None) -> datetime | None:
         """The earliest due_at of a scheduled item (only those later than ``after``)."""
         ...

@@ -292,6 +292,17 @@ class SqlDueItems(_Leased):
         )
         return [self._item(r) for r in (await self._run(statement)).mappings()]
 
+    async def find(self, subject: str, kind: str, period: int, person_id: int) -> DueItem | None:
+        t = _table(DueItemRow)
+        statement = sa_select(*t.c).where(
+            t.c.subject == subject,
+            t.c.kind == kind,
+            t.c.period == period,
+            t.c.person_id == person_id,
+        )  # the unique key's index
+        row = (await self._run(statement)).mappings().first()
+        return self._item(row) if row is not None else None
+
     async def next_due_at(self, after: datetime | None = None) -> datetime | None:
         t = _table(DueItemRow)
         statement = sa_select(func.min(t.c.due_at)).where(t.c.status == DueStatus.SCHEDULED)

@@ -275,3 +275,17 @@ async def test_two_workers_on_two_engines_never_claim_the_same_item(
     assert not set(seen["w1"]) & set(seen["w2"])
     assert len(seen["w1"]) + len(seen["w2"]) == 600
     # (which worker got how many is up to the database; on SQLite one may take them all)
+
+
+async def test_find_reads_one_item_by_its_key(app: Mentorhub) -> None:
+    alice, bob = await add_people(app, 2)
+    now = app.clock.now()
+    await schedule(
+        app, item(alice, now, period=1), item(bob, now, period=1), item(alice, now, period=2)
+    )
+    async with app.uow() as uow:
+        found = await uow.due.find("pair:1", "checkin", 2, alice)
+        assert found is not None and (found.person_id, found.period) == (alice, 2)
+        assert found.status == DueStatus.SCHEDULED
+        assert await uow.due.find("pair:1", "checkin", 3, alice) is None
+        assert await uow.due.find("pair:2", "checkin", 1, alice) is None
