@@ -97,13 +97,17 @@ class Mentorhub:
     clock: Clock
     uow_factory: UnitOfWorkFactory
     outlets: Outlets
-    pacer: Pacer  # the process's one pacer: the outbox and every messenger's replies
     delivery: DeliveryWorker  # one pass at a time (it has its own lock)
     due_handlers: Mapping[str, DueHandler]
     digest_hook: DigestHook | None  # the weekly coordinator digest, from the domain
     worker_id: str
     _working: set[asyncio.Task[Any]] = field(default_factory=set)
     _stopping: bool = False
+
+    @property
+    def pacer(self) -> Pacer:
+        """The process's one pacer: the outbox's and every messenger's replies."""
+        return self.delivery.pacer
 
     @property
     def messengers(self) -> list[Messenger]:
@@ -295,7 +299,6 @@ def build(
         clock=clock,
         uow_factory=uow_factory,
         outlets=outlets,
-        pacer=pacer,
         delivery=delivery,
         due_handlers=build_due_handlers(settings) if due_handlers is None else due_handlers,
         digest_hook=nudges.weekly_digest,

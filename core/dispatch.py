@@ -31,22 +31,22 @@ schedule or cancel other items through ``ctx.uow.due`` in the same transaction.
 How the mentoring domain plugs in
 ---------------------------------
 - **Scheduling.** When an agreement is confirmed (or changed), compute every due item of
-  the pair in the same transaction and ``await ctx.uow.due.schedule(items, now=ctx.now())``:
-  one :class:`~core.ports.DueItem` per (subject, kind, period, recipient), e.g. subject
-  ``f"pair:{pair.id}"``, kinds ``checkin_open`` / ``checkin_reminder`` (period = check-in
-  number, from :func:`core.scheduling.periods`), ``meeting_reminder``, ``midpoint``,
-  ``agreement_end`` (period 0), and ``f"request:{id}"`` / ``request_expiry``. Each
-  ``due_at`` comes from :func:`core.scheduling.local_occurrence` in the recipient's zone
-  with their quiet hours and ``jitter_key=f"{subject}:{kind}:{person_id}"``. Scheduling
-  the whole list again after a change moves what changed, revives cancelled items and
-  never resends a finished period.
-- **Pause / end / leave.** ``await ctx.uow.due.cancel(subject, kinds, from_period,
-  now=ctx.now())`` in the same transaction (resume = schedule again).
-- **Handlers.** Register ``{kind: handler}`` in ``bots.bootstrap.build_due_handlers``;
-  wrap them in :func:`respect_quiet_hours` where the recipient's quiet hours apply (a
-  pause cancels the pair's items in the same transaction, so no wrapper is needed). A check-in
-  handler returns :class:`Missed` when its period is over, escalation handlers count
-  missed periods from the domain's own check-in records.
+  the pair in the same transaction and ``await uow.due.schedule(items, now=now)``: one
+  :class:`~core.ports.DueItem` per (subject, kind, period, recipient), subject
+  ``f"pair:{pair.id}"``, kinds ``checkin_open`` / ``meeting_reminder`` /
+  ``checkin_reminder`` / ``checkin_close`` (period = check-in number), ``midpoint`` and
+  ``agreement_end`` (period 0); see core/services/schedule.py. Each ``due_at`` comes
+  from :func:`core.scheduling.local_occurrence` in the recipient's zone with their quiet
+  hours and ``jitter_key=f"{subject}:{kind}:{period}:{person_id}"``. Scheduling the whole
+  list again after a change moves what changed, revives cancelled items and never resends
+  a finished period. (Request expiry and pause ends are upkeep, not due items.)
+- **Pause / end / leave.** ``await uow.due.cancel(subject, kinds, from_period, now=now)``
+  in the same transaction (resume = schedule again).
+- **Handlers.** ``core.nudges.due_handlers`` maps each kind to its handler; wrap one in
+  :func:`respect_quiet_hours` where the recipient's quiet hours apply (a pause cancels the
+  pair's items in the same transaction, so no wrapper is needed for it). A check-in
+  handler returns :class:`Missed` when its period is over; escalation counts missed
+  periods from the domain's own check-in records.
 - **Digest.** Set ``Mentorhub.digest_hook`` to a :data:`DigestHook` returning the
   coordinators' notices; it runs weekly (Monday 07:00 UTC), once per ISO week.
 - **Unreachable people.** Set ``Mentorhub.delivery.on_unreachable`` (see

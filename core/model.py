@@ -172,7 +172,7 @@ class CheckIn:
     period: int
     opens_on: date
     closes_on: date
-    status: str = "open"  # open | done | missed
+    status: str = "open"  # open | done | partial | missed | paused (see services/periods)
     id: int | None = None
 
 

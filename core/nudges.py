@@ -23,7 +23,7 @@ from core.services.health import program_status
 from core.services.lookups import agreement_in_force, names
 from core.services.pairing import tell_coordinators
 from core.services.pauses import INDEFINITELY, pause_pair
-from core.services.periods import MISSED, settle_periods, trailing_misses
+from core.services.periods import MISSED, answered, settle_periods, trailing_misses
 from core.services.schedule import (
     AGREEMENT_END,
     CHECKIN_CLOSE,
@@ -95,7 +95,7 @@ async def on_checkin_open(work: Work, item: DueItem, pair: Pair, agreement: Agre
     _, closes = agreement.period_bounds(item.period)
     if work.now.date() >= closes:
         return Missed("the period ended before we could open it")
-    if await _answered(work, pair, item.period, item.person_id):
+    if await answered(work.uow, pair, item.period, item.person_id):
         return []  # they checked in already (it opened for their partner first): no news
     reader, mentee = await _people(work, item.person_id, pair.mentee_id)
     previous_close = await _pending_close(work, pair, item.period - 1)
@@ -163,20 +163,10 @@ async def on_meeting_reminder(
     return [await _shared(work, item, pair, reply, to_both)]
 
 
-async def _answered(work: Work, pair: Pair, period: int, person_id: int) -> bool:
-    assert pair.id is not None
-    for checkin in await work.uow.checkins.of_pair(pair.id):
-        if checkin.period == period and checkin.id is not None:
-            return any(
-                a.person_id == person_id for a in await work.uow.answers.of_checkin(checkin.id)
-            )
-    return False
-
-
 async def on_checkin_reminder(
     work: Work, item: DueItem, pair: Pair, agreement: Agreement
 ) -> Verdict:
-    if await _answered(work, pair, item.period, item.person_id):
+    if await answered(work.uow, pair, item.period, item.person_id):
         return []  # already answered: nothing to say
     _, closes = agreement.period_bounds(item.period)
     if work.now.date() >= closes:
@@ -349,7 +339,6 @@ async def _step(
             + ("a missed check-in" if misses == 1 else f"{misses} missed check-ins in a row")
             + ")",
             today=work.now.date(),
-            until_label="further notice",
         )
     return notices
 

@@ -536,8 +536,9 @@ class TelegramMessenger:
         return self._pacing.scopes_for("", str(chat_id))
 
     def _delivery_error(self, chat_id: int, error: TelegramError) -> DeliveryError:
-        """Telegram's error as the core's delivery outcome. A 429 names no scope: it
-        pauses only the chat it came from, for replies and the outbox alike."""
+        """Telegram's error as the core's delivery outcome. Telegram's 429 says how long,
+        not which limit: it pauses only the chat it came from, for replies and the outbox
+        alike."""
         if isinstance(error, RetryAfter):
             seconds = retry_after_seconds(error)
             self._pacer.pause(self._scopes(chat_id)[-1], seconds)

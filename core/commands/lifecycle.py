@@ -75,7 +75,6 @@ async def _pause(
         until,
         ctx.me().name,
         today=local_today(ctx),
-        until_label=until_moment(until),
         resumable=resumable,
     )
 

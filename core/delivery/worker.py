@@ -201,9 +201,8 @@ class DeliveryWorker:
             partners = {space.partner_id for space in spaces.values() if space is not None}
             everyone = await uow.accounts.of_people({m.person_id for m in messages} | partners)
             # read at delivery, so a zone changed after the notice was queued still counts
-            people = [await uow.people.get(i) for i in {m.person_id for m in messages}]
+            zones = await uow.people.zones({m.person_id for m in messages})
             await uow.commit()
-        zones = {p.id: p.timezone for p in people if p is not None and p.id is not None}
         accounts = {
             person_id: [a for a in found if a.reachable and a.platform in self.senders]
             for person_id, found in everyone.items()
@@ -231,7 +230,7 @@ class DeliveryWorker:
         pacing = self.pacing.get(account.platform) or PlatformPacing(account.platform)
         opens = isinstance(sender, ConversationOpener) and sender.opens_conversation(account)
         job.scopes = pacing.scopes(account, opens_conversation=opens)
-        lane = self._lane(account.platform, pacing)
+        lane = self._lane(account.platform)
         if (wait := self.pacer.wait_time(job.scopes)) > self.max_hold:  # e.g. a paused scope
             await self._put_back(job, timedelta(seconds=wait), "deferred", "paced")
             return
@@ -252,7 +251,7 @@ class DeliveryWorker:
         lane.tasks.discard(task)
         self._progress.set()  # the pass may be waiting for the last sender to finish
 
-    def _lane(self, platform: Platform, pacing: PlatformPacing) -> Lane:
+    def _lane(self, platform: Platform) -> Lane:
         lane = self._lanes.get(platform)
         if lane is None:
             lane = self._lanes[platform] = Lane(platform, self.senders_per_platform)

@@ -18,7 +18,7 @@ from core.model import Agreement, Pair, PairStatus
 from core.services import Work
 from core.services.lookups import agreement_in_force
 from core.services.pairing import is_paused
-from core.services.periods import MISSED, PAUSED, settle_periods
+from core.services.periods import MISSED, PAUSED, answered, settle_periods
 from core.services.schedule import answer_deadline, cancel_pair, schedule_pair
 from core.services.wording import fmt_day
 
@@ -46,7 +46,6 @@ async def pause_pair(
     by_name: str,
     *,
     today: date,
-    until_label: str,
     resumable: bool = True,
 ) -> list[Notice]:
     """Pause the pair and tell both. ``resumable``: either of them may lift it (a pause of
@@ -60,7 +59,7 @@ async def pause_pair(
     await work.uow.pairs.save(pair)
     await cancel_pair(work, pair)
     told = Reply(
-        f"{by_name} paused pair #{pair.id} until {until_label}. Check-ins and "
+        f"{by_name} paused pair #{pair.id} until {until_moment(until)}. Check-ins and "
         "reminders are on hold; nothing counts as missed meanwhile.",
         title="Mentoring paused",
         choices=(
@@ -106,11 +105,8 @@ async def _with_open_checkin(
     if not agreement.starts_on <= today < agreement.ends_on:
         return told
     period = agreement.period_of(today)
-    for checkin in await work.uow.checkins.of_pair(pair.id):
-        if checkin.period == period and checkin.id is not None:
-            answers = await work.uow.answers.of_checkin(checkin.id)
-            if any(answer.person_id == person_id for answer in answers):
-                return told  # answered already
+    if await answered(work.uow, pair, period, person_id):
+        return told
     deadline = answer_deadline(person, mentee, pair, agreement, period)
     return Reply(
         f"{told.text} Check-in {period + 1} is open {deadline}.",

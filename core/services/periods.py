@@ -5,8 +5,9 @@ answers is done, with one partial, with none missed — or paused, while a pause
 cadence. Settling writes that down. It happens when a period closes (the period-close due
 item) and when a pause starts or ends, the only moments at which we know which periods
 the pause covered (see core/services/pauses.py). Whatever only shows periods — status,
-export, the digest, ``checkins`` — reads :func:`checkins_as_settled`, which computes the
-same answer without writing, so no reader decides what a period was.
+export, the digest, ``checkins`` — reads :func:`checkins_to_show` (built on
+:func:`checkins_as_settled`), which computes the same answer without writing, so no
+reader decides what a period was.
 """
 
 from __future__ import annotations
@@ -84,3 +85,13 @@ async def trailing_misses(uow: UnitOfWork, pair: Pair, person_id: int) -> int:
             break
         misses += 1
     return misses
+
+
+async def answered(uow: UnitOfWork, pair: Pair, period: int, person_id: int) -> bool:
+    """Whether ``person_id`` has answered the pair's check-in ``period``."""
+    assert pair.id is not None
+    for checkin in await uow.checkins.of_pair(pair.id):
+        if checkin.period == period and checkin.id is not None:
+            answers = await uow.answers.of_checkin(checkin.id)
+            return any(answer.person_id == person_id for answer in answers)
+    return False

@@ -46,6 +46,15 @@ class SqlPeople(_Repo[Person, PersonRow]):
         )
         return list((await self.session.exec(statement)).all())
 
+    async def zones(self, person_ids: Collection[int]) -> dict[int, str]:
+        found: dict[int, str] = {}
+        for chunk in _chunks(person_ids):
+            rows = await self.session.exec(
+                select(PersonRow.id, PersonRow.timezone).where(col(PersonRow.id).in_(chunk))
+            )
+            found.update({person_id: zone for person_id, zone in rows.all() if person_id})
+        return found
+
 
 class SqlAccounts(_Repo[PlatformAccount, AccountRow]):
     domain, row = PlatformAccount, AccountRow

@@ -51,7 +51,7 @@ async def shared_pacer(h: Harness, clock: ManualClock, rules: PlatformPacing) ->
     """The app's worker and a new messenger on one pacer in virtual time, with ``rules``."""
     time = FakeTime(clock)
     pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
-    h.app.pacer = h.app.delivery.pacer = pacer
+    h.app.delivery.pacer = pacer
     h.app.delivery.pacing[DISCORD] = rules
     await h.restart(pacer=pacer, pacing=rules)
     return pacer

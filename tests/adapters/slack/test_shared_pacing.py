@@ -33,7 +33,7 @@ async def shared(
 ) -> AsyncIterator[SlackMessenger]:
     """The app's delivery worker and the messenger with one pacer and Slack's rules."""
     pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
-    app.pacer = app.delivery.pacer = pacer
+    app.delivery.pacer = pacer
     async with running(app, slack, pacer=pacer, pacing=pacing()) as messenger:
         yield messenger
 

@@ -30,7 +30,7 @@ def time() -> VirtualTime:
 async def shared(app: Mentorhub, tg: FakeTelegram, time: VirtualTime) -> AsyncIterator[Bot]:
     """The app's delivery worker and the messenger with one pacer and Telegram's rules."""
     pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep)
-    app.pacer = app.delivery.pacer = pacer
+    app.delivery.pacer = pacer
     async with running_bot(app, tg, pacer=pacer, pacing=pacing()) as bot:
         yield bot
 
