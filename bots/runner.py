@@ -117,11 +117,11 @@ async def run(app: Mentorhub) -> int:
     # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
     # drives the same work itself as it moves (Mentorhub.pass_time), so nothing
     # time-driven waits for a real timer or runs at a moment the clock never showed.
-    manual_clock = isinstance(app.clock, ManualClock)
-    scheduler = build_scheduler(app)
-    if manual_clock:
+    scheduler: AsyncIOScheduler | None = None
+    if isinstance(app.clock, ManualClock):
         await app.pass_time(timedelta(0))
     else:
+        scheduler = build_scheduler(app)
         scheduler.start()
     started: list[Messenger] = []
     leases: list[asyncio.Task[None]] = []
@@ -142,7 +142,7 @@ async def run(app: Mentorhub) -> int:
             task.cancel()
         await asyncio.gather(*leases, return_exceptions=True)
         await app.stop_background()  # before the scheduler: it logs cancelled jobs as errors
-        if scheduler.running:
+        if scheduler is not None:
             scheduler.shutdown(wait=False)
         for messenger in reversed(started):
             try:

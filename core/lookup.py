@@ -10,8 +10,9 @@ typing. No names, time zones or anything else about a person.
 from __future__ import annotations
 
 from core.identity import UserRef
-from core.model import Program, Role
+from core.model import Program
 from core.ports import UnitOfWorkFactory
+from core.services import lookups
 
 DEFAULT_LIMIT = 25  # the most suggestions a messenger shows at once
 
@@ -56,10 +57,7 @@ async def coordinates_any(uow_factory: UnitOfWorkFactory, ref: UserRef) -> bool:
     whether a coordinator command said in a group is carried out there at all."""
     async with uow_factory() as uow:
         account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
-        if account is None:
-            return False
-        enrollments = await uow.enrollments.of_person(account.person_id)
-    return any(e.active and e.role is Role.COORDINATOR for e in enrollments)
+        return account is not None and await lookups.coordinates_any(uow, account.person_id)
 
 
 async def program_living_in(uow_factory: UnitOfWorkFactory, space: str) -> Program | None:

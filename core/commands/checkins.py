@@ -154,7 +154,7 @@ async def _finish_checkin(ctx: Context, data: Data) -> Outcome:
         checkin.status = "done"
         await ctx.uow.checkins.save(checkin)
     partner = pair.partner_of(me)
-    (my_name,) = await names(ctx, me)
+    my_name = ctx.me().name
     version = f":r{answer.revision}" if answer.revision else ""  # each change is told once
     agreement = await agreement_in_force(ctx, pair)
     mentee = await ctx.uow.people.get(pair.mentee_id)

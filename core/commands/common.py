@@ -70,8 +70,7 @@ async def coordinates_any(ctx: Context) -> bool:
     """Whether the actor coordinates some program: only they are shown coordinator commands."""
     if ctx.person is None or ctx.person.id is None:
         return False
-    enrollments = await ctx.uow.enrollments.of_person(ctx.person.id)
-    return any(e.role is Role.COORDINATOR and e.active for e in enrollments)
+    return await lookups.coordinates_any(ctx.uow, ctx.person.id)
 
 
 async def coordinator_guard(ctx: Context, spec: CommandSpec, args: dict[str, Any]) -> Program:

@@ -41,6 +41,7 @@ from core.services.pauses import (
     until_text,
 )
 from core.services.schedule import cancel_pair
+from core.services.wording import counted
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
 END_REASONS = {
@@ -148,8 +149,7 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         resumed += 1
     if not was_paused and not resumed:
         raise Conflict("\n".join(still_paused) or "Nothing is paused.")
-    pairs = "1 pair" if resumed == 1 else f"{resumed} pairs"
-    text = "\n".join([f"Welcome back! {pairs} resumed.", *still_paused])
+    text = "\n".join([f"Welcome back! {counted(resumed, 'pair')} resumed.", *still_paused])
     outcome.replies.append(Reply(text, title="Resumed"))
     return outcome
 

@@ -23,3 +23,9 @@ async def agreement_in_force(uow: UnitOfWork, pair: Pair) -> Agreement | None:
 async def coordinators_of(uow: UnitOfWork, program: Program) -> list[int]:
     assert program.id is not None
     return [e.person_id for e in await uow.enrollments.of_program(program.id, Role.COORDINATOR)]
+
+
+async def coordinates_any(uow: UnitOfWork, person_id: int) -> bool:
+    """Whether the person is an active coordinator of some program."""
+    enrollments = await uow.enrollments.of_person(person_id)
+    return any(e.active and e.role is Role.COORDINATOR for e in enrollments)
