@@ -20,7 +20,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.render import SlackMessage
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
-from core.pacing import Pacer, PlatformPacing, Scope
+from core.pacing import Pacer, PlatformPacing
 
 log = logging.getLogger(__name__)
 
@@ -96,28 +96,21 @@ class Poster:
         else:
             ready = await self._pacer.acquire(scopes, give_up_after=max_wait)
         if not ready:
-            scope = self._limiting(scopes, self._pacing.conversation_scope(team, conversation))
-            raise RateLimited(
-                self._pacer.wait_time(scopes), scope=scope or f"slack:{team}:{channel}"
-            )
+            slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
+            raise RateLimited(self._pacer.wait_time(scopes), scope=slowest.name)
         try:
             response = await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
         except SlackApiError as exc:
             error = delivery_error(exc, team=team, channel=channel)
             if isinstance(error, RateLimited):
                 # chat.postMessage is limited per channel: the conversation waits, the
-                # workspace's other conversations don't
+                # workspace's other conversations don't (named as the outbox names it)
                 self._pacer.pause(scopes[-1], error.retry_after)
+                error = RateLimited(error.retry_after, scope=scopes[-1].name)
             raise error from exc
         except (*NETWORK_ERRORS, SlackClientError) as exc:
             raise TransientFailure(f"slack: {type(exc).__name__}") from exc
         return str(response.get("ts", ""))
-
-    def _limiting(self, scopes: list[Scope], conversation: str) -> str:
-        """The name of the scope a pacing wait is for; "" for the conversation, which
-        RateLimited names by its channel (as for a 429 from Slack)."""
-        slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
-        return "" if slowest.name == conversation else slowest.name
 
     async def open_dm(self, team: str, user_id: str) -> str:
         """The id of our direct-message channel with ``user_id``."""

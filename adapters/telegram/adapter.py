@@ -438,8 +438,9 @@ class TelegramMessenger:
     async def send(self, account: PlatformAccount, reply: Reply) -> None:
         """A direct message to ``account`` (its private chat id is its user id).
 
-        Raises ``RateLimited`` (scope ``telegram:chat:<id>``) on 429, ``Unreachable`` when
-        the user blocked the bot or never started it, ``TransientFailure`` otherwise.
+        Raises ``RateLimited`` (scope ``telegram:<chat id>``, the pacer's) on 429,
+        ``Unreachable`` when the user blocked the bot or never started it,
+        ``TransientFailure`` otherwise.
         A reply longer than one message that fails midway is sent again whole on retry.
         """
         try:
@@ -518,7 +519,7 @@ class TelegramMessenger:
         else:
             ready = await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit)
         if not ready:
-            raise RateLimited(self._pacer.wait_time(scopes), scope=f"telegram:chat:{chat_id}")
+            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
         await self.application.bot.send_message(
             chat_id,
             message.text,
@@ -541,8 +542,9 @@ class TelegramMessenger:
         alike."""
         if isinstance(error, RetryAfter):
             seconds = retry_after_seconds(error)
-            self._pacer.pause(self._scopes(chat_id)[-1], seconds)
-            return RateLimited(seconds, scope=f"telegram:chat:{chat_id}")
+            chat = self._scopes(chat_id)[-1]
+            self._pacer.pause(chat, seconds)
+            return RateLimited(seconds, scope=chat.name)
         return _delivery_outcome(error)
 
 

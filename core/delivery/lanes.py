@@ -208,9 +208,9 @@ class Reservations:
 
 
 def scope_named_by(scopes: Sequence[Scope], named: str) -> Scope:
-    """The pacing scope a 429 refers to: ours by name; an unscoped 429 pauses the widest;
-    any other name is an adapter's own name for one conversation (a channel, a chat),
-    so only the conversation is paused — never the whole platform."""
+    """The pacing scope a 429 refers to. Senders name it as the pacer does
+    (:class:`~core.pacing.PlatformPacing`); an unscoped 429 pauses the widest; a name the
+    pacer doesn't know is taken as the conversation's, never the whole platform's."""
     exact = next((scope for scope in scopes if scope.name == named), None)
     if exact is not None:
         return exact

@@ -197,7 +197,10 @@ async def test_429_is_rate_limited_for_that_channel_only(
         )
         with pytest.raises(RateLimited) as limited:
             await messenger.send(ann, Reply("to Ann"))
-        assert (limited.value.retry_after, limited.value.scope) == (7.0, f"slack:{TEAM}:D_U1")
+        assert (limited.value.retry_after, limited.value.scope) == (
+            7.0,
+            f"slack:{TEAM}:U1",
+        )  # Ann's DM, as the outbox names it
 
         await messenger.send(bob, Reply("to Bob"))  # another channel: unaffected
         posts_before = len(slack.calls_to("chat.postMessage"))
@@ -230,7 +233,7 @@ async def test_429_is_rate_limited_for_that_channel_only(
         assert waiting.person_id == ann.person_id
         assert waiting.next_attempt_at is not None
         assert waiting.next_attempt_at > clock.now()
-        assert waiting.last_error is not None and "slack:T0001:D_U1" in waiting.last_error
+        assert waiting.last_error is not None and "slack:T0001:U1" in waiting.last_error
 
         clock.advance(timedelta(seconds=8))
         pacer_time.now += 8

@@ -387,7 +387,7 @@ async def test_a_429_limits_only_its_chat(app: Mentorhub, tg: FakeTelegram) -> N
         tg.fail_next("sendMessage", error_code=429, retry_after=7, chat_id=ADA)
         with pytest.raises(RateLimited) as limited:
             await bot.messenger.send(ada, Reply("to Ada"))
-        assert (limited.value.retry_after, limited.value.scope) == (7.0, f"telegram:chat:{ADA}")
+        assert (limited.value.retry_after, limited.value.scope) == (7.0, f"telegram:{ADA}")
         await bot.messenger.send(bob, Reply("to Bob"))
         assert slept == []  # Bob's chat was not held up
         await bot.messenger.send(ada, Reply("to Ada, later"))
@@ -418,7 +418,7 @@ async def test_a_429_through_the_outbox_is_retried_later(
     async with app.uow() as uow:
         assert await pending_outbox(uow, now=app.clock.now()) == []  # not due yet
         [due] = await pending_outbox(uow, now=app.clock.now() + timedelta(seconds=6))
-    assert due.last_error == f"rate limited for 5.0s (telegram:chat:{ADA})"
+    assert due.last_error == f"rate limited for 5.0s (telegram:{ADA})"
 
 
 async def test_a_blocked_user_is_unreachable(app: Mentorhub, bot: Bot) -> None:
