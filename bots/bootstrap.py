@@ -28,7 +28,7 @@ from core.identity import Platform
 from core.messages import SpacePost
 from core.messengers import MessengerDeps, MessengerKind, Terminal
 from core.pacing import Pacer
-from core.ports import UnitOfWork, UnitOfWorkFactory
+from core.ports import ReadFactory, UnitOfWork, UnitOfWorkFactory
 from core.settings import CoreSettings
 from storage.db import create_engine, session_factory
 from storage.uow import SqlUnitOfWork
@@ -96,6 +96,7 @@ class Mentorhub:
     hub: Hub
     clock: Clock
     uow_factory: UnitOfWorkFactory
+    read_factory: ReadFactory  # long reads (status, the digest): beside writers, not behind
     outlets: Outlets
     delivery: DeliveryWorker  # one pass at a time (it has its own lock)
     due_handlers: Mapping[str, DueHandler]
@@ -155,7 +156,11 @@ class Mentorhub:
     async def weekly_digest(self) -> int:
         return await self._tracked(
             lambda: run_weekly_digest(
-                self.uow_factory, self.clock, self.digest_hook, worker=self.worker_id
+                self.uow_factory,
+                self.clock,
+                self.digest_hook,
+                worker=self.worker_id,
+                read_factory=self.read_factory,
             ),
             0,
         )
@@ -263,8 +268,13 @@ def build(
     clock = clock or SystemClock()
     pacer = pacer or Pacer()
 
+    read_sessions = session_factory(engine, read_only=True)
+
     def uow_factory() -> UnitOfWork:
         return cast(UnitOfWork, SqlUnitOfWork(sessions, write_lock=write_lock))
+
+    def read_factory() -> UnitOfWork:
+        return cast(UnitOfWork, SqlUnitOfWork(read_sessions, read_only=True))
 
     registry = build_registry()
     settings = config.core_settings()
@@ -274,6 +284,7 @@ def build(
         registry=registry,
         dialogs=build_dialogs(registry),
         uow_factory=uow_factory,
+        read_factory=read_factory,
         clock=clock,
         settings=settings,
         spaces=outlets,
@@ -298,6 +309,7 @@ def build(
         hub=hub,
         clock=clock,
         uow_factory=uow_factory,
+        read_factory=read_factory,
         outlets=outlets,
         delivery=delivery,
         due_handlers=build_due_handlers(settings) if due_handlers is None else due_handlers,

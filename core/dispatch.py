@@ -62,7 +62,14 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.messages import Notice, notice_payload
-from core.ports import DueItem, DueStatus, OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from core.ports import (
+    DueItem,
+    DueStatus,
+    OutboxMessage,
+    ReadFactory,
+    UnitOfWork,
+    UnitOfWorkFactory,
+)
 from core.scheduling import next_allowed
 
 log = logging.getLogger(__name__)
@@ -321,16 +328,22 @@ async def run_weekly_digest(
     hook: DigestHook | None,
     *,
     worker: str = "",
+    read_factory: ReadFactory | None = None,
 ) -> int:
     """Run the domain's weekly digest hook and queue what it returns, keyed by ISO week,
-    so several workers firing the same cron (or a rerun after a crash) send it once."""
+    so several workers firing the same cron (or a rerun after a crash) send it once.
+
+    The hook reads a whole program; it runs in a read-only unit of work (``read_factory``),
+    so only the short write that queues its notices waits for SQLite's write lock."""
     if hook is None:
         return 0
+    now = clock.now()
+    async with (read_factory or uow_factory)() as reading:
+        notices = await hook(WorkContext(uow=reading, now=now, worker=worker))
     async with uow_factory() as uow:
-        ctx = WorkContext(uow=uow, now=clock.now(), worker=worker)
-        notices = await hook(ctx)
+        ctx = WorkContext(uow=uow, now=now, worker=worker)
         queued = await queue_notices(
-            ctx, notices, namespace=f"digest:{digest_week(ctx.now)}", default_kind="digest"
+            ctx, notices, namespace=f"digest:{digest_week(now)}", default_kind="digest"
         )
         await uow.commit()
     return queued

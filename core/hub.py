@@ -37,7 +37,7 @@ from core.inbound import (
 )
 from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
 from core.model import Program
-from core.ports import DialogState, OutboxMessage, UnitOfWorkFactory
+from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, ForCoordinators, Registry
 from core.settings import CoreSettings
 
@@ -69,12 +69,14 @@ class Hub:
         settings: CoreSettings,
         spaces: SpacePosting | None = None,
         coordinator_guard: ProgramGuard | None = None,
+        read_factory: ReadFactory | None = None,
     ) -> None:
         self.registry = registry
         self.dialogs = dialogs
         self.clock = clock
         self.settings = settings
         self._uow_factory = uow_factory
+        self._read_factory = read_factory or uow_factory
         self._spaces = spaces
         self._coordinator_guard = coordinator_guard
 
@@ -106,27 +108,29 @@ class Hub:
 
     async def complete_programs(self, typed: str) -> list[str]:
         """Program short names for autocompletion (starting with ``typed`` first)."""
-        return await lookup.program_slugs(self._uow_factory, typed)
+        return await lookup.program_slugs(self._read_factory, typed)
 
     async def complete_handles(self, ref: UserRef, typed: str) -> list[str]:
         """Handles of people who share a program with ``ref``, for autocompletion."""
-        return await lookup.handles(self._uow_factory, ref, typed)
+        return await lookup.handles(self._read_factory, ref, typed)
 
     async def coordinates_any(self, ref: UserRef) -> bool:
         """Whether ``ref`` coordinates some program (for commands said in a group)."""
-        return await lookup.coordinates_any(self._uow_factory, ref)
+        return await lookup.coordinates_any(self._read_factory, ref)
 
     async def program_living_in(self, space: str) -> Program | None:
         """The program whose shared space (``"<platform>:<id>"``) this is, if exactly one."""
-        return await lookup.program_living_in(self._uow_factory, space)
+        return await lookup.program_living_in(self._read_factory, space)
 
     async def fallback_channels(self, person_id: int, platform: Platform) -> list[str]:
         """Where to ask someone we can't message directly to open their DMs."""
-        return await reachability.fallback_channels(self._uow_factory, person_id, platform)
+        return await reachability.fallback_channels(self._read_factory, person_id, platform)
 
     async def command(self, ref: UserRef, verb: str, text: str = "") -> Outcome:
         """Run ``verb`` with its argument text as the person behind ``ref``."""
-        return await self._run(ref, lambda ctx: self._command(ctx, verb, text), _kept)
+        spec = self.registry.get(_verb(verb))
+        reads = spec is not None and spec.reads_only
+        return await self._run(ref, lambda ctx: self._command(ctx, verb, text), _kept, reads=reads)
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
@@ -156,17 +160,21 @@ class Hub:
         ref: UserRef,
         work: Callable[[Context], Awaitable[T]],
         kept: Callable[[T], Outcome | None],
+        *,
+        reads: bool = False,
     ) -> T | Outcome:
         """Run ``work`` as the person behind ``ref`` in one unit of work; return its result.
 
         ``kept`` names the Outcome the result brings about: its notices are written to the
         outbox and everything is committed together, then its space posts go out. None
         keeps nothing (a form with field errors): the unit of work rolls back. An error
-        becomes an Outcome telling the person, and nothing is saved either.
+        becomes an Outcome telling the person, and nothing is saved either. ``reads``: the
+        work only reads (a command marked ``reads_only``); it runs in a read-only unit of
+        work, beside the writers rather than queued behind them.
         """
         zone: str | None = None  # the actor's, once known: errors read on their clock too
         try:
-            async with self._uow_factory() as uow:
+            async with (self._read_factory if reads else self._uow_factory)() as uow:
                 ctx = Context(
                     uow=uow, clock=self.clock, settings=self.settings, dialogs=self.dialogs, ref=ref
                 )
@@ -183,6 +191,8 @@ class Hub:
                 if ctx.person is not None:
                     outcome.notices = [n for n in outcome.notices if n.person_id != ctx.person.id]
                     _read_in(outcome, ctx.person.timezone)
+                if reads and (outcome.notices or outcome.space_posts):
+                    raise RuntimeError(f"the read-only command {ctx.verb!r} changed something")
                 for notice in outcome.notices:
                     await uow.outbox.add(
                         OutboxMessage(
@@ -194,7 +204,8 @@ class Hub:
                             next_attempt_at=ctx.now(),
                         )
                     )
-                await uow.commit()
+                if not reads:
+                    await uow.commit()
         except MentorhubError as error:
             told = Reply(error.user_text(), is_error=True, choices=error.choices)
             return Outcome(replies=[told.read_in(zone)])
@@ -225,7 +236,7 @@ class Hub:
         return [Reply("(I can't post in groups or channels on this messenger, so I didn't.)")]
 
     async def _command(self, ctx: Context, verb: str, text: str) -> Outcome:
-        verb = verb.strip().lstrip("/").lower()
+        verb = _verb(verb)
         spec = self.registry.get(verb)
         if spec is None:
             return Outcome(self._unknown(verb))
@@ -309,6 +320,10 @@ class Hub:
             verb, *args = action.args
             return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
         return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+
+
+def _verb(typed: str) -> str:
+    return typed.strip().lstrip("/").lower()
 
 
 def _read_in(outcome: Outcome, zone: str) -> None:

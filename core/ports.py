@@ -299,6 +299,64 @@ class DueItems(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class CheckInFact:
+    """One stored check-in of a pair, with how many answers it has and the latest one."""
+
+    pair_id: int
+    period: int
+    status: str
+    answers: int
+    last_answer_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class Seat:
+    """A person enrolled in a program in one role, with their open pairs there (mentors:
+    pairs that take a place; mentees: pairs still open)."""
+
+    person: Person
+    enrollment: Enrollment
+    open_pairs: int
+
+
+class ProgramViews(Protocol):
+    """Whole-program reads in a fixed number of statements, whatever the program's size.
+
+    Status, export, the digest, ``mentors`` and ``suggest`` read through these so their
+    cost never grows a query per pair, check-in or person."""
+
+    async def agreements_in_force(self, program_id: int) -> dict[int, Agreement]:
+        """Each pair's latest confirmed agreement, by pair id."""
+        ...
+
+    async def checkin_facts(
+        self, program_id: int, *, pair_id: int | None = None
+    ) -> dict[int, list[CheckInFact]]:
+        """Stored check-ins by pair id, each pair's in period order (or one pair's only)."""
+        ...
+
+    async def seats(
+        self,
+        program_id: int,
+        role: Role,
+        *,
+        waiting: bool = False,
+        person_ids: Collection[int] | None = None,
+    ) -> list[Seat]:
+        """Active enrolments in ``role`` with the person and their open pairs, by join order;
+        ``waiting``: only those waiting for a (re)match; ``person_ids``: only these people."""
+        ...
+
+    async def names(self, person_ids: Collection[int]) -> dict[int, str]: ...
+
+    async def handles(self, person_ids: Collection[int]) -> dict[int, str]: ...
+
+    async def blocks_in(self, program_id: int) -> set[frozenset[int]]:
+        """Every block set by someone enrolled in the program, as the two people's ids."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: People
     accounts: Accounts
@@ -315,6 +373,7 @@ class UnitOfWork(Protocol):
     feedback: FeedbackRepo
     blocks: Blocks
     due: DueItems
+    views: ProgramViews
 
     async def __aenter__(self) -> Self: ...
 
@@ -331,6 +390,12 @@ class UnitOfWork(Protocol):
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
+"""A unit of work that may write. On SQLite, writers queue for the one write lock."""
+
+ReadFactory = Callable[[], UnitOfWork]
+"""A unit of work that only reads and never commits: on SQLite it takes no write lock, so a
+long read (status, export, the digest) never holds up anyone's command or the delivery
+worker. Committing one is an error."""
 
 
 class Repository(Protocol[T]):

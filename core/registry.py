@@ -108,6 +108,9 @@ class CommandSpec:
     group: str = "General"
     hidden: bool = False  # reachable (e.g. from buttons) but not listed in help/menus
     details: tuple[str, ...] = ()  # more lines for `help <command>`: formats and units
+    # Only reads: runs in a read-only unit of work, never queued behind writers (status,
+    # export: long reads of a whole program). Such a command must not change anything.
+    reads_only: bool = False
 
     def __post_init__(self) -> None:
         for verb in (self.name, *self.aliases):

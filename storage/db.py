@@ -3,7 +3,9 @@
 SQLite runs in WAL mode with ``synchronous=NORMAL`` (about 16 µs per commit instead of
 1.4 ms) and a busy timeout. Every SQLite transaction starts with ``BEGIN IMMEDIATE``: it
 takes the write lock up front, so two writers wait for each other instead of failing with
-"database is locked" when a read transaction tries to upgrade.
+"database is locked" when a read transaction tries to upgrade. Read-only units of work
+(``session_factory(engine, read_only=True)``) start a plain deferred ``BEGIN`` instead: in
+WAL mode they read a snapshot beside the one writer and never wait for it, nor it for them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+READ_ONLY = "mentorhub_read_only"  # an execution option: this connection's transactions only read
 
 
 def async_url(url: str) -> str:
@@ -58,8 +61,12 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        reads = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def session_factory(
+    engine: AsyncEngine, *, read_only: bool = False
+) -> async_sessionmaker[AsyncSession]:
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return async_sessionmaker(bind, class_=AsyncSession, expire_on_commit=False)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -26,6 +27,7 @@ from storage.repositories import (
     SqlPeople,
     SqlPrograms,
 )
+from storage.repositories.views import SqlProgramViews
 
 
 class SqlUnitOfWork:
@@ -44,11 +46,17 @@ class SqlUnitOfWork:
     feedback: SqlFeedback
     blocks: SqlBlocks
     due: SqlDueItems
+    views: SqlProgramViews
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], *, write_lock: asyncio.Lock | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        write_lock: asyncio.Lock | None = None,
+        read_only: bool = False,
     ) -> None:
         self._sessions = sessions
+        self._read_only = read_only
         # SQLite: every transaction takes the database's write lock (BEGIN IMMEDIATE). Queueing
         # units of work on an asyncio lock first keeps waiting in the event loop instead of
         # in SQLite's busy-timeout sleeps, which back off and stretch tail latency.
@@ -70,6 +78,8 @@ class SqlUnitOfWork:
             if self._write_lock is not None:
                 self._write_lock.release()
             raise
+        if self._read_only:
+            event.listen(session.sync_session, "before_flush", _refuse_writes)
         self._session = session
         self.people = SqlPeople(session)
         self.accounts = SqlAccounts(session)
@@ -86,6 +96,7 @@ class SqlUnitOfWork:
         self.feedback = SqlFeedback(session)
         self.blocks = SqlBlocks(session)
         self.due = SqlDueItems(session)
+        self.views = SqlProgramViews(session)
         return self
 
     async def __aexit__(
@@ -103,7 +114,14 @@ class SqlUnitOfWork:
                 self._write_lock.release()
 
     async def commit(self) -> None:
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work can't commit")
         await self.session.commit()
 
     async def rollback(self) -> None:
         await self.session.rollback()
+
+
+def _refuse_writes(session: Any, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("a read-only unit of work can't write")

@@ -15,7 +15,7 @@ from core.context import Context
 from core.messages import Attachment, Outcome, Reply
 from core.model import Program
 from core.registry import Access, CommandSpec, ForCoordinators
-from core.services.health import pair_health, program_status
+from core.services.health import pairs_health, program_status
 
 
 async def cmd_status(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
@@ -27,7 +27,7 @@ async def cmd_status(ctx: Context, args: Mapping[str, Any], program: Program) ->
 EXPORT_COLUMNS = (
     "pair", "program", "mentor", "mentee", "status", "origin", "started", "ended",
     "end_reason", "periods_due", "checkins_done", "checkins_partial", "checkins_missed",
-    "completion_pct", "last_checkin",
+    "completion_pct", "last_checkin", "risk",
 )  # fmt: skip
 
 
@@ -37,13 +37,13 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    rows = 0
-    for pair in await ctx.uow.pairs.of_program(program.id):
-        if not pair.status.was_matched:
-            continue
-        h = await pair_health(ctx.uow, pair, today)
-        mentor = await ctx.uow.people.get(pair.mentor_id)
-        mentee = await ctx.uow.people.get(pair.mentee_id)
+    matched = [p for p in await ctx.uow.pairs.of_program(program.id) if p.status.was_matched]
+    health = await pairs_health(ctx.uow, program, matched, today)
+    handles = await ctx.uow.views.handles(
+        {person for p in matched for person in (p.mentor_id, p.mentee_id)}
+    )
+    for h in health:
+        pair = h.pair
         completion = (
             round(100 * (h.done + 0.5 * h.partial) / h.periods_due) if h.periods_due else ""
         )
@@ -51,8 +51,8 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
             (
                 pair.id,
                 program.slug,
-                mentor.handle if mentor else "",
-                mentee.handle if mentee else "",
+                handles.get(pair.mentor_id, ""),
+                handles.get(pair.mentee_id, ""),
                 pair.status.value,
                 pair.origin,
                 pair.started_at.date().isoformat() if pair.started_at else "",
@@ -64,9 +64,10 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
                 h.missed,
                 completion,
                 h.last_checkin.isoformat() if h.last_checkin else "",
+                h.risk or "",
             )
         )
-        rows += 1
+    rows = len(health)
     return Outcome(
         [
             Reply(
@@ -91,6 +92,7 @@ def coordinator_commands() -> list[CommandSpec]:
             access=Access.COORDINATOR,
             program_arg="program",
             group="Coordinators",
+            reads_only=True,
         ),
         CommandSpec(
             "export",
@@ -100,5 +102,6 @@ def coordinator_commands() -> list[CommandSpec]:
             access=Access.COORDINATOR,
             program_arg="program",
             group="Coordinators",
+            reads_only=True,
         ),
     ]

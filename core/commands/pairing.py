@@ -20,19 +20,22 @@ from core.commands.common import (
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
-from core.matching import fit
+from core.matching import Fit, fit
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
-from core.model import Block, Pair, PairStatus, Program, Role
+from core.model import Block, Enrollment, Pair, PairStatus, Program, Role
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.pairing import (
     UNAVAILABLE,
-    matched_count,
     pairing_problem,
     pass_on,
+    problem_between,
     send_request,
     start_pair,
     tell_coordinators,
 )
+
+SHOWN_MENTORS = 10  # best fits a mentee sees
+SHOWN_SUGGESTIONS = 10  # mentees first in line that `suggest` pairs up in one go
 
 # --- commands ----------------------------------------------------------------------------
 
@@ -44,47 +47,34 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     mine = await ctx.uow.enrollments.find(program.id, ctx.my_id(), Role.MENTEE)
     if mine is None:
         raise NotAllowed(f"Join {program.name} as a mentee first: `enroll {program.slug} mentee`.")
+    my_pairs = [p for p in await ctx.uow.pairs.of_person(ctx.my_id()) if p.program_id == program.id]
+    blocks = await ctx.uow.views.blocks_in(program.id)
     rows: list[tuple[float, Reply]] = []
     with_room = 0
     reasons: list[str] = []  # why a mentor with a free place can't take me
-    for enrollment in await ctx.uow.enrollments.of_program(program.id, Role.MENTOR):
-        mentor = await ctx.uow.people.get(enrollment.person_id)
-        if mentor is None or mentor.id == me.id:
-            continue
-        free = enrollment.capacity - await matched_count(ctx.uow, program, enrollment.person_id)
-        if free <= 0:
+    for seat in await ctx.uow.views.seats(program.id, Role.MENTOR):
+        mentor, enrollment = seat.person, seat.enrollment
+        free = enrollment.capacity - seat.open_pairs
+        if mentor.id == me.id or free <= 0:
             continue
         with_room += 1
-        problem = await pairing_problem(ctx.work, program, mentor, me)
+        problem = problem_between(
+            program,
+            ctx.now(),
+            mentor,
+            enrollment,
+            seat.open_pairs,
+            me,
+            mine,
+            my_pairs,
+            frozenset((mentor.id, me.id)) in blocks,
+        )
         if problem is not None:
             if problem != UNAVAILABLE:  # a block is never revealed, not even as a reason
                 reasons.append(problem)
             continue
         match = fit(mentor, enrollment, me, mine, ctx.now())
-        rows.append(
-            (
-                match.score,
-                Reply(
-                    f"@{mentor.handle}",
-                    title=mentor.name,
-                    fields=(
-                        Field("Helps with", ", ".join(enrollment.skills)),
-                        Field("In common", ", ".join(match.shared_skills) or "-"),
-                        Field("Languages", ", ".join(mentor.languages)),
-                        Field("Time zone", f"{mentor.timezone} ({match.hours_apart:g} h apart)"),
-                        Field("Free places", str(free)),
-                    ),
-                    choices=(
-                        Choice(
-                            f"Ask {mentor.name[:30]}",
-                            Action.command(
-                                "ask", f"#{mentor.id}", f"program=#{program.id}"
-                            ).encode(),
-                        ),
-                    ),
-                ),
-            )
-        )
+        rows.append((match.score, _mentor_card(program, mentor, enrollment, match, free)))
     if not rows:
         return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
     rows.sort(key=lambda row: -row[0])
@@ -93,7 +83,34 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         f"several in order: `ask @first @second` — if one can't, I ask the next.",
         title="Mentors",
     )
-    return Outcome([intro, *(reply for _, reply in rows[:10])])
+    more = (
+        [Reply(f"… and {len(rows) - SHOWN_MENTORS} more with a free place.")]
+        if len(rows) > SHOWN_MENTORS
+        else []
+    )
+    return Outcome([intro, *(reply for _, reply in rows[:SHOWN_MENTORS]), *more])
+
+
+def _mentor_card(
+    program: Program, mentor: Person, enrollment: Enrollment, match: Fit, free: int
+) -> Reply:
+    return Reply(
+        f"@{mentor.handle}",
+        title=mentor.name,
+        fields=(
+            Field("Helps with", ", ".join(enrollment.skills)),
+            Field("In common", ", ".join(match.shared_skills) or "-"),
+            Field("Languages", ", ".join(mentor.languages)),
+            Field("Time zone", f"{mentor.timezone} ({match.hours_apart:g} h apart)"),
+            Field("Free places", str(free)),
+        ),
+        choices=(
+            Choice(
+                f"Ask {mentor.name[:30]}",
+                Action.command("ask", f"#{mentor.id}", f"program=#{program.id}").encode(),
+            ),
+        ),
+    )
 
 
 def _nobody_for_me(program: Program, with_room: int, reasons: list[str]) -> str:
@@ -217,34 +234,46 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) ->
 
 
 async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
+    """A suggestion for each of the first mentees in line, best fit first among mentors with
+    room; the places each takes are gone for the next."""
     assert program.id is not None
-    waiting = [
-        e for e in await ctx.uow.enrollments.of_program(program.id, Role.MENTEE) if e.waiting_since
-    ]
-    waiting.sort(key=lambda e: (not e.rematch, e.waiting_since))
-    mentors = await ctx.uow.enrollments.of_program(program.id, Role.MENTOR)
-    free = {
-        e.person_id: e.capacity - await matched_count(ctx.uow, program, e.person_id)
-        for e in mentors
-    }
+    waiting = await ctx.uow.views.seats(program.id, Role.MENTEE, waiting=True)
+    if not waiting:
+        return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
+    waiting.sort(key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since))
+    mentors = await ctx.uow.views.seats(program.id, Role.MENTOR)
+    free = {seat.person.id: seat.enrollment.capacity - seat.open_pairs for seat in mentors}
+    pairs_of: dict[int, list[Pair]] = {}
+    for pair in await ctx.uow.pairs.of_program(program.id):
+        pairs_of.setdefault(pair.mentee_id, []).append(pair)
+    blocks = await ctx.uow.views.blocks_in(program.id)
     replies = []
     unmatched: list[str] = []  # each waiting mentee without a suggestion, and why
-    for mentee_enr in waiting:
-        mentee = await ctx.uow.people.get(mentee_enr.person_id)
-        assert mentee is not None
+    for mentee_seat in waiting[:SHOWN_SUGGESTIONS]:
+        mentee, mentee_enr = mentee_seat.person, mentee_seat.enrollment
         best: tuple[float, Person, tuple[str, ...]] | None = None
         reasons: list[str] = []
-        for mentor_enr in mentors:
-            if free.get(mentor_enr.person_id, 0) <= 0:
+        for seat in mentors:
+            mentor = seat.person
+            room = free.get(mentor.id, 0)
+            if room <= 0:
                 continue
-            mentor = await ctx.uow.people.get(mentor_enr.person_id)
-            assert mentor is not None
-            problem = await pairing_problem(ctx.work, program, mentor, mentee)
+            problem = problem_between(
+                program,
+                ctx.now(),
+                mentor,
+                seat.enrollment,
+                seat.enrollment.capacity - room,
+                mentee,
+                mentee_enr,
+                pairs_of.get(mentee.id or 0, ()),
+                frozenset((mentor.id, mentee.id)) in blocks,
+            )
             if problem is not None:
                 if problem != UNAVAILABLE:  # a block stays private, even from coordinators
                     reasons.append(problem)
                 continue
-            match = fit(mentor, mentor_enr, mentee, mentee_enr, ctx.now())
+            match = fit(mentor, seat.enrollment, mentee, mentee_enr, ctx.now())
             if best is None or match.score > best[0]:
                 best = (match.score, mentor, match.shared_skills)
         if best is None:
@@ -256,7 +285,7 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
             unmatched.append(f"{mentee.name}: {why}")
             continue
         score, mentor, shared = best
-        free[mentor.id or 0] -= 1
+        free[mentor.id] -= 1
         first = " (waiting for a rematch)" if mentee_enr.rematch else ""
         replies.append(
             Reply(
@@ -276,8 +305,6 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
                 ),
             )
         )
-    if not waiting:
-        return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
     hint = (
         f"\nTo pair two people again anyway: `assign {program.slug} <mentee> <mentor> force`."
         if any("paired before" in line for line in unmatched)
@@ -286,11 +313,17 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
     not_matched = (
         Reply("\n".join(unmatched) + hint, title="No suggestion for") if unmatched else None
     )
+    later = len(waiting) - SHOWN_SUGGESTIONS
+    rest = (
+        [Reply(f"{later} more waiting after these: assign these, then ask again.")]
+        if later > 0
+        else []
+    )
     if not replies:
         assert not_matched is not None
-        return Outcome([Reply(f"No suggestions for {program.name}."), not_matched])
+        return Outcome([Reply(f"No suggestions for {program.name}."), not_matched, *rest])
     suggestions = [Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies]
-    return Outcome(suggestions + ([not_matched] if not_matched else []))
+    return Outcome(suggestions + ([not_matched] if not_matched else []) + rest)
 
 
 async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -368,6 +401,7 @@ def pairing_commands() -> list[CommandSpec]:
             cmd_mentors,
             args=(Arg("program", ArgKind.PROGRAM, "which program", required=False),),
             group="Pairing",
+            reads_only=True,
         ),
         CommandSpec(
             "ask",
@@ -426,5 +460,6 @@ def pairing_commands() -> list[CommandSpec]:
             access=Access.COORDINATOR,
             program_arg="program",
             group="Coordinators",
+            reads_only=True,
         ),
     ]

@@ -2,20 +2,39 @@
 
 Read-only: periods that closed but aren't settled yet count as settling would record them
 (see core/services/periods.py), so looking never changes what a period was.
+
+A program is read whole in a fixed number of statements (core.ports.ProgramViews) and
+judged here in memory, so status, export and the digest cost the same at any size. What
+chat shows is a summary that fits one message on every messenger: counts, the most urgent
+risks and the longest waits, with "and N more" and where to find the rest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.messages import Field, Reply
-from core.model import Pair, PairStatus, Program, Role
-from core.ports import UnitOfWork
-from core.services.lookups import agreement_in_force, names
-from core.services.pairing import is_paused, matched_count
-from core.services.periods import DONE, MISSED, OPEN, PARTIAL, PAUSED, checkins_to_show
+from core.model import Agreement, Pair, PairStatus, Program, Role
+from core.ports import CheckInFact, Seat, UnitOfWork
+from core.services.pairing import is_paused
+from core.services.periods import (
+    DONE,
+    MISSED,
+    OPEN,
+    PARTIAL,
+    PAUSED,
+    closed_until,
+    settled_status,
+    showing,
+)
 from core.services.wording import cadence_label
+
+SHOWN_RISKS = 10  # pairs at risk named in chat; export has them all
+SHOWN_WAITS = 5  # longest-waiting mentees named in chat
+SHOWN_MENTORS = 5  # mentors with the most free places named in chat
+WATCHED = (PairStatus.ACTIVE, PairStatus.AGREEING, PairStatus.PAUSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,11 +47,19 @@ class PairHealth:
     last_checkin: date | None
     answered_this_period: int
     risk: str | None
+    misses_in_a_row: int = 0
+    silent_days: int = 0  # days since the last check-in (or since the start)
+
+    @property
+    def urgency(self) -> tuple[int, int]:
+        """Most urgent first when sorted descending: missed periods, then silence."""
+        return (self.misses_in_a_row, self.silent_days)
 
 
-async def pair_health(uow: UnitOfWork, pair: Pair, today: date) -> PairHealth:
-    assert pair.id is not None
-    agreement = await agreement_in_force(uow, pair)
+def pair_health(
+    pair: Pair, agreement: Agreement | None, stored: Sequence[CheckInFact], today: date
+) -> PairHealth:
+    """One pair's check-in record and risk, from its agreement in force and stored check-ins."""
     if agreement is None:
         waited = (today - (pair.started_at or pair.created_at).date()).days
         risk = (
@@ -40,28 +67,29 @@ async def pair_health(uow: UnitOfWork, pair: Pair, today: date) -> PairHealth:
             if pair.status is PairStatus.AGREEING and waited > 7
             else None
         )
-        return PairHealth(pair, 0, 0, 0, 0, None, 0, risk)
-    checkins = await checkins_to_show(uow, pair, agreement, today)
-    closed = [c for c in checkins if c.status != OPEN]
-    last: date | None = None
-    answered_now = 0
-    current = agreement.period_of(today)
-    for checkin in checkins:
-        answers = await uow.answers.of_checkin(checkin.id) if checkin.id is not None else []
-        if answers:
-            last = max(last or date.min, *(a.submitted_at.date() for a in answers))
-        if checkin.period == current:
-            answered_now = len(answers)
+        return PairHealth(pair, 0, 0, 0, 0, None, 0, risk, silent_days=waited)
+    fill, until = showing(pair, today)
+    by_period = {fact.period: fact for fact in stored}
+    statuses = {fact.period: fact.status for fact in stored}
+    for period in range(closed_until(agreement, until)):
+        fact = by_period.get(period)
+        statuses[period] = settled_status(
+            fact.status if fact else None, fact.answers if fact else 0, fill=fill
+        )
+    closed = [statuses[period] for period in sorted(statuses) if statuses[period] != OPEN]
+    answered_at = [fact.last_answer_at for fact in stored if fact.last_answer_at is not None]
+    last = max(answered_at).date() if answered_at else None
+    current = by_period.get(agreement.period_of(today))
     trailing = 0
-    for checkin in reversed(closed):
-        if checkin.status == PAUSED:
+    for status in reversed(closed):
+        if status == PAUSED:
             continue
-        if checkin.status != MISSED:
+        if status != MISSED:
             break
         trailing += 1
+    since = (today - (last or agreement.starts_on)).days
     risk = None
     if pair.status is PairStatus.ACTIVE and today >= agreement.starts_on:
-        since = (today - (last or agreement.starts_on)).days
         if trailing >= 2:
             risk = f"missed {trailing} check-ins in a row"
         elif since > agreement.cadence_days * 1.5:
@@ -74,72 +102,156 @@ async def pair_health(uow: UnitOfWork, pair: Pair, today: date) -> PairHealth:
         risk = f"paused after {trailing} missed check-ins in a row"
     return PairHealth(
         pair,
-        len([c for c in closed if c.status != PAUSED]),
-        len([c for c in closed if c.status == DONE]),
-        len([c for c in closed if c.status == PARTIAL]),
-        len([c for c in closed if c.status == MISSED]),
+        sum(1 for status in closed if status != PAUSED),
+        closed.count(DONE),
+        closed.count(PARTIAL),
+        closed.count(MISSED),
         last,
-        answered_now,
+        current.answers if current else 0,
         risk,
+        misses_in_a_row=trailing,
+        silent_days=max(since, 0),
+    )
+
+
+async def pairs_health(
+    uow: UnitOfWork, program: Program, pairs: Sequence[Pair], today: date
+) -> list[PairHealth]:
+    """The health of ``pairs`` (the program's), in their order. Two statements whatever
+    the program's size."""
+    assert program.id is not None
+    agreements = await uow.views.agreements_in_force(program.id)
+    facts = await uow.views.checkin_facts(program.id)
+    return [
+        pair_health(pair, agreements.get(pair.id or 0), facts.get(pair.id or 0, ()), today)
+        for pair in pairs
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class ProgramHealth:
+    """A program at a glance: what status and the weekly digest summarise."""
+
+    program: Program
+    now: datetime
+    pairs_by_state: dict[PairStatus, int]
+    answered: int  # answers this period across active pairs
+    expected: int  # two per active pair
+    at_risk: list[PairHealth]  # most urgent first
+    waiting: list[Seat]  # rematches first, then the longest waits
+    free_places: list[tuple[Seat, int]]  # mentors not away with room, most room first
+
+
+async def program_health(uow: UnitOfWork, now: datetime, program: Program) -> ProgramHealth:
+    assert program.id is not None
+    pairs = await uow.pairs.of_program(program.id)
+    counts: dict[PairStatus, int] = {}
+    for pair in pairs:
+        counts[pair.status] = counts.get(pair.status, 0) + 1
+    watched = [p for p in pairs if p.status in WATCHED]
+    health = await pairs_health(uow, program, watched, now.date())
+    active = [h for h in health if h.pair.status is PairStatus.ACTIVE]
+    at_risk = sorted((h for h in health if h.risk), key=lambda h: h.urgency, reverse=True)
+    waiting = await uow.views.seats(program.id, Role.MENTEE, waiting=True)
+    waiting.sort(key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since))
+    free = [
+        (seat, seat.enrollment.capacity - seat.open_pairs)
+        for seat in await uow.views.seats(program.id, Role.MENTOR)
+        if seat.enrollment.capacity > seat.open_pairs and not is_paused(seat.person, now)
+    ]
+    free.sort(key=lambda item: -item[1])
+    return ProgramHealth(
+        program,
+        now,
+        counts,
+        sum(h.answered_this_period for h in active),
+        2 * len(active),
+        at_risk,
+        waiting,
+        free,
     )
 
 
 async def program_status(uow: UnitOfWork, now: datetime, program: Program, *, title: str) -> Reply:
-    """Pairs by state, this period's check-ins, risks, waiting mentees, free mentors."""
-    assert program.id is not None
-    today = now.date()
-    pairs = await uow.pairs.of_program(program.id)
-    counts: dict[str, int] = {}
-    for pair in pairs:
-        counts[pair.status.value] = counts.get(pair.status.value, 0) + 1
-    active = [p for p in pairs if p.status is PairStatus.ACTIVE]
-    health = [
-        await pair_health(uow, p, today)
-        for p in pairs
-        if p.status in (PairStatus.ACTIVE, PairStatus.AGREEING, PairStatus.PAUSED)
-    ]
-    answered = sum(h.answered_this_period for h in health if h.pair.status is PairStatus.ACTIVE)
-    expected = 2 * len(active)
+    """The summary a coordinator reads in chat (``status``, the weekly digest)."""
+    health = await program_health(uow, now, program)
+    shown = health.at_risk[:SHOWN_RISKS]
+    names = await uow.views.names(
+        {person for h in shown for person in (h.pair.mentor_id, h.pair.mentee_id)}
+    )
+    return status_reply(health, names, title=title)
+
+
+def status_reply(health: ProgramHealth, names: dict[int, str], *, title: str) -> Reply:
+    """The summary, bounded whatever the program's size: it fits one message everywhere."""
+    program = health.program
+    order = list(PairStatus)
+    by_state = ", ".join(
+        f"{state.value} {health.pairs_by_state[state]:,}"
+        for state in order
+        if health.pairs_by_state.get(state)
+    )
     completion = (
-        f"{answered}/{expected} answers ({round(100 * answered / expected)}%)"
-        if expected
+        f"{health.answered:,}/{health.expected:,} answers "
+        f"({round(100 * health.answered / health.expected)}%)"
+        if health.expected
         else "no active pairs"
     )
-    risky = [h for h in health if h.risk]
-    risk_lines = []
-    for h in risky:
-        label = " & ".join(await names(uow, h.pair.mentor_id, h.pair.mentee_id))
-        risk_lines.append(f"#{h.pair.id} {label}: {h.risk}")
-    waiting = [
-        e for e in await uow.enrollments.of_program(program.id, Role.MENTEE) if e.waiting_since
+    risky = health.at_risk
+    lines = [
+        f"#{h.pair.id} {_name(names, h.pair.mentor_id)} & {_name(names, h.pair.mentee_id)}: "
+        f"{h.risk}"
+        for h in risky[:SHOWN_RISKS]
     ]
-    waiting.sort(key=lambda e: (not e.rematch, e.waiting_since))
-    waiting_lines = []
-    for enrollment in waiting:
-        assert enrollment.waiting_since is not None
-        (name,) = await names(uow, enrollment.person_id)
-        days = (now - enrollment.waiting_since).days
-        waiting_lines.append(f"{name} ({days} d{', rematch' if enrollment.rematch else ''})")
-    free_lines = []
-    for enrollment in await uow.enrollments.of_program(program.id, Role.MENTOR):
-        mentor = await uow.people.get(enrollment.person_id)
-        if mentor is None or is_paused(mentor, now):
-            continue  # away: not free for anyone until they're back
-        free = enrollment.capacity - await matched_count(uow, program, enrollment.person_id)
-        if free > 0:
-            free_lines.append(f"{mentor.name} ({free})")
-    order = [s.value for s in PairStatus]
-    by_state = (
-        ", ".join(f"{state} {counts[state]}" for state in order if state in counts) or "none yet"
-    )
+    if len(risky) > SHOWN_RISKS:
+        lines.append(
+            f"… and {len(risky) - SHOWN_RISKS:,} more at risk: `export {program.slug}` "
+            "lists every pair with its risk."
+        )
+    risk_text = "\n".join(lines) if lines else "No pair is at risk."
+    if risky:
+        risk_text = "Most urgent first:\n" + risk_text
     return Reply(
-        "\n".join(risk_lines) if risk_lines else "No pair is at risk.",
+        risk_text,
         title=title,
         fields=(
-            Field("Pairs", by_state),
+            Field("Pairs", by_state or "none yet"),
             Field("Check-ins this period", completion),
-            Field("At risk", str(len(risky))),
-            Field("Waiting mentees", ", ".join(waiting_lines) or "none"),
-            Field("Mentors with free places", ", ".join(free_lines) or "none"),
+            Field("At risk", f"{len(risky):,}"),
+            Field("Waiting mentees", _waiting_text(health)),
+            Field("Mentors with free places", _free_text(health)),
         ),
     )
+
+
+def _waiting_text(health: ProgramHealth) -> str:
+    waiting = health.waiting
+    if not waiting:
+        return "none"
+    shown = []
+    for seat in waiting[:SHOWN_WAITS]:
+        since = seat.enrollment.waiting_since
+        assert since is not None
+        rematch = ", rematch" if seat.enrollment.rematch else ""
+        shown.append(f"{seat.person.name} ({(health.now - since).days} d{rematch})")
+    if len(waiting) <= SHOWN_WAITS:
+        return ", ".join(shown)
+    return (
+        f"{len(waiting):,}; first in line: {', '.join(shown)}; "
+        f"`suggest {health.program.slug}` for all"
+    )
+
+
+def _free_text(health: ProgramHealth) -> str:
+    free = health.free_places
+    if not free:
+        return "none"
+    shown = ", ".join(f"{seat.person.name} ({room})" for seat, room in free[:SHOWN_MENTORS])
+    if len(free) <= SHOWN_MENTORS:
+        return shown
+    places = sum(room for _, room in free)
+    return f"{len(free):,} mentors, {places:,} places; most room: {shown}"
+
+
+def _name(names: dict[int, str], person_id: int) -> str:
+    return names.get(person_id, "someone")

@@ -7,6 +7,7 @@ a coordinator insists (``force``). Refusals caused by someone's block never reve
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from core.identity import Person
@@ -56,27 +57,58 @@ async def pairing_problem(
     """Why these two can't be paired now (a message safe to show), or None."""
     assert program.id is not None and mentor.id is not None and mentee.id is not None
     uow = work.uow
+    mentee_pairs = [p for p in await uow.pairs.of_person(mentee.id) if p.program_id == program.id]
+    return problem_between(
+        program,
+        work.now,
+        mentor,
+        await uow.enrollments.find(program.id, mentor.id, Role.MENTOR),
+        await matched_count(uow, program, mentor.id),
+        mentee,
+        await uow.enrollments.find(program.id, mentee.id, Role.MENTEE),
+        mentee_pairs,
+        await uow.blocks.between(mentor.id, mentee.id),
+        force=force,
+        ignore_pair=ignore_pair,
+    )
+
+
+def problem_between(
+    program: Program,
+    now: datetime,
+    mentor: Person,
+    mentor_enr: Enrollment | None,
+    mentor_load: int,
+    mentee: Person,
+    mentee_enr: Enrollment | None,
+    mentee_pairs: Iterable[Pair],
+    blocked: bool,
+    *,
+    force: bool = False,
+    ignore_pair: int | None = None,
+) -> str | None:
+    """The hard rules, on what was read: ``mentor_load`` counts the mentor's pairs taking a
+    place, ``mentee_pairs`` are the mentee's pairs in ``program``, ``blocked`` says whether
+    either blocked the other. Commands checking many candidates read these once for all."""
     if mentor.id == mentee.id:
         return "Nobody can mentor themselves."
-    mentor_enr = await uow.enrollments.find(program.id, mentor.id, Role.MENTOR)
-    mentee_enr = await uow.enrollments.find(program.id, mentee.id, Role.MENTEE)
     if mentor_enr is None or not mentor_enr.active:
         return f"{mentor.name} isn't a mentor in {program.name}."
     if mentee_enr is None or not mentee_enr.active:
         return f"{mentee.name} isn't a mentee in {program.name}."
     for person in (mentor, mentee):
-        if is_paused(person, work.now):
+        if is_paused(person, now):
             return f"{person.name} is paused right now."
-    if await matched_count(uow, program, mentor.id) >= mentor_enr.capacity:
+    if mentor_load >= mentor_enr.capacity:
         return f"{mentor.name} has no free mentoring capacity."
-    for pair in await uow.pairs.of_person(mentee.id):
-        if pair.program_id != program.id or pair.id == ignore_pair:
+    for pair in mentee_pairs:
+        if pair.id == ignore_pair:
             continue
         if pair.status.is_open:
             return f"{mentee.name} already has an open pair in {program.name}."
         if pair.mentor_id == mentor.id and pair.status.was_matched and not force:
             return f"{mentor.name} and {mentee.name} were paired before."
-    if await uow.blocks.between(mentor.id, mentee.id):
+    if blocked:
         return UNAVAILABLE
     return None
 

@@ -21,6 +21,21 @@ from core.ports import UnitOfWork
 OPEN, DONE, PARTIAL, MISSED, PAUSED = "open", "done", "partial", "missed", "paused"
 
 
+def closed_until(agreement: Agreement, today: date) -> int:
+    """How many of the agreement's periods have closed by ``today``."""
+    if today >= agreement.ends_on:
+        return agreement.period_count
+    return min(max(agreement.period_of(today), 0), agreement.period_count)
+
+
+def settled_status(stored: str | None, answers: int, *, fill: str = MISSED) -> str:
+    """What a closed period counts as: its stored status once settled, else by its answers
+    (``stored`` None: no row, nobody answered)."""
+    if stored is not None and stored != OPEN:
+        return stored
+    return DONE if answers >= 2 else PARTIAL if answers else fill
+
+
 async def checkins_as_settled(
     uow: UnitOfWork, pair: Pair, agreement: Agreement, today: date, *, fill: str = MISSED
 ) -> list[CheckIn]:
@@ -29,11 +44,8 @@ async def checkins_as_settled(
     them (new ones unsaved, with ``id`` None). Reads only."""
     assert pair.id is not None
     existing = {c.period: c for c in await uow.checkins.of_pair(pair.id)}
-    closed_until = min(max(agreement.period_of(today), 0), agreement.period_count)
-    if today >= agreement.ends_on:
-        closed_until = agreement.period_count
     result = dict(existing)
-    for period in range(closed_until):
+    for period in range(closed_until(agreement, today)):
         checkin = existing.get(period)
         if checkin is None:
             opens, closes = agreement.period_bounds(period)
@@ -41,8 +53,7 @@ async def checkins_as_settled(
         elif checkin.status == OPEN:
             assert checkin.id is not None
             answered = len(await uow.answers.of_checkin(checkin.id))
-            status = DONE if answered >= 2 else PARTIAL if answered else fill
-            result[period] = replace(checkin, status=status)
+            result[period] = replace(checkin, status=settled_status(OPEN, answered, fill=fill))
     return [result[period] for period in sorted(result)]
 
 
@@ -67,10 +78,16 @@ async def checkins_to_show(
 ) -> list[CheckIn]:
     """What a reader shows for the pair today: a paused pair's unsettled periods count as
     paused; an ended pair's periods stop at its end."""
+    fill, today = showing(pair, today)
+    return await checkins_as_settled(uow, pair, agreement, today, fill=fill)
+
+
+def showing(pair: Pair, today: date) -> tuple[str, date]:
+    """How readers count a pair's unsettled periods, and up to which day."""
     fill = PAUSED if pair.status is PairStatus.PAUSED else MISSED
     if pair.status is PairStatus.ENDED and pair.ended_at is not None:
         today = min(today, pair.ended_at.date())
-    return await checkins_as_settled(uow, pair, agreement, today, fill=fill)
+    return fill, today
 
 
 async def trailing_misses(uow: UnitOfWork, pair: Pair, person_id: int) -> int:
