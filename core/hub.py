@@ -134,6 +134,15 @@ class Hub:
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
+        spec = self.registry.get(_verb(text.strip().partition(" ")[0]))
+        if spec is not None and spec.reads_only:
+            try:  # a read-only command typed as text, unless a dialog step takes the text
+                return await self._run(
+                    ref, lambda ctx: _replied(self._message(ctx, text, reading=True)), _kept,
+                    reads=True,
+                )  # fmt: skip
+            except _AnswerToDialog:
+                pass
         return await self._run(ref, lambda ctx: _replied(self._message(ctx, text)), _kept)
 
     async def action(self, ref: UserRef, action_id: str) -> Outcome:
@@ -206,6 +215,8 @@ class Hub:
                     )
                 if not reads:
                     await uow.commit()
+        except _AnswerToDialog:
+            raise
         except MentorhubError as error:
             told = Reply(error.user_text(), is_error=True, choices=error.choices)
             return Outcome(replies=[told.read_in(zone)])
@@ -284,12 +295,16 @@ class Hub:
             )
         ]
 
-    async def _message(self, ctx: Context, text: str) -> Outcome | list[Reply]:
+    async def _message(
+        self, ctx: Context, text: str, *, reading: bool = False
+    ) -> Outcome | list[Reply]:
         text = text.strip()
         state = await ctx.uow.dialogs.active(ctx.actor)
         if state is not None and not text.startswith("/"):
             typed_a_choice = await self.dialogs.matching_choice(ctx, state, text) is not None
             if typed_a_choice or not self._is_bare_command(text):
+                if reading:
+                    raise _AnswerToDialog()
                 return await self.dialogs.answer(ctx, state, text)
         verb, _, rest = text.lstrip("/").partition(" ")
         if (
@@ -320,6 +335,11 @@ class Hub:
             verb, *args = action.args
             return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
         return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+
+
+class _AnswerToDialog(Exception):
+    """Text that looked like a read-only command answers an open dialog step: it needs a
+    unit of work that may write."""
 
 
 def _verb(typed: str) -> str:
