@@ -71,10 +71,13 @@ def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:
     blocks: list[Block] = []
     body = _body_mrkdwn(reply)
     blocks.extend(_section(chunk) for chunk in _chunks(body, SECTION_TEXT_MAX))
-    fields = [
-        mrkdwn(clip(f"*{escape(f.label)}*\n{escape(f.value)}", FIELD_TEXT_MAX))
-        for f in reply.fields
-    ]
+    fields = []
+    for f in reply.fields:
+        text = f"*{escape(f.label)}*\n{escape(f.value)}"
+        if len(text) <= FIELD_TEXT_MAX:
+            fields.append(mrkdwn(text))
+        else:  # too long for a field: whole, in sections of its own, never clipped
+            blocks.extend(_section(chunk) for chunk in _chunks(text, SECTION_TEXT_MAX))
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]})
     buttons = [

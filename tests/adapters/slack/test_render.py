@@ -210,3 +210,15 @@ def _all_mrkdwn(message: SlackMessage) -> list[str]:
         if block["type"] == "context":
             texts.extend(e["text"] for e in block["elements"])
     return texts
+
+
+def test_a_field_too_long_for_a_field_is_shown_whole_in_sections_never_clipped() -> None:
+    value = ", ".join(f"Person {n} (3 d)" for n in range(400))  # ~6,000 characters
+    blocks = render_reply(Reply("Status", fields=(Field("Waiting", value), Field("Pairs", "2"))))
+    shown = "".join(
+        block["text"]["text"] for block in blocks if block["type"] == "section" and "text" in block
+    )
+    assert value in shown.replace("\n", "")
+    assert all("…" not in block.get("text", {}).get("text", "") for block in blocks)
+    (small,) = [block for block in blocks if "fields" in block]
+    assert small["fields"][0]["text"] == "*Pairs*\n2"
