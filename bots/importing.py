@@ -17,6 +17,7 @@ from typing import Any, TextIO
 from bots.bootstrap import Mentorhub, build
 from bots.config import Config
 from bots.runner import opening_database, prepare_database
+from core.clock import Clock
 from core.errors import NotFound
 from core.importing import Parsed, RowProblem, parse_pairs, parse_people
 from core.services.importing import check_pairs, import_pairs, import_people, program_named
@@ -71,10 +72,12 @@ async def run_import(
     skip_bad: bool,
     out: TextIO = sys.stdout,
     err: TextIO = sys.stderr,
+    clock: Clock | None = None,
 ) -> int:
-    """Returns the exit status: 0 when imported, 2 when rows are bad (nothing imported)."""
+    """Returns the exit status: 0 when imported, 2 when rows are bad (nothing imported).
+    ``clock``: the moment it imports at (tests; the system clock otherwise)."""
     text = read_csv_text(path)
-    app = build(config, messengers=())
+    app = build(config, messengers=(), clock=clock)
     try:
         await prepare_database(app)
         async with opening_database(app.engine):
