@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.bootstrap import build
 from bots.config import Config, ConfigError, DatabaseConfig, load_config
+from bots.importing import ImportProblem, run_import
 from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
 from core.messengers import Terminal
@@ -75,6 +76,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply pending migrations (a no-op when current)")
     db_commands.add_parser("current", help="show the schema revision")
+    importing = commands.add_parser(
+        "import", help="bring a cohort from a spreadsheet (CSV files)", parents=[config_after]
+    )
+    import_kinds = importing.add_subparsers(dest="import_kind", required=True)
+    for kind, what in (
+        ("people", "people and their enrolment (name, handle, timezone, role, ...)"),
+        ("pairs", "running pairs (mentor_handle, mentee_handle, starts_on, cadence_days)"),
+    ):
+        kind_cmd = import_kinds.add_parser(kind, help=what, parents=[config_after])
+        kind_cmd.add_argument("program", help="the program's short name (it must exist)")
+        kind_cmd.add_argument("file", type=Path, help="a CSV file with a header row (UTF-8)")
+        kind_cmd.add_argument(
+            "--skip-bad", action="store_true", help="import the good rows when some are bad"
+        )
     args = parser.parse_args(argv)
     config = _load(args.config, checking=args.command == "check-config")
     _configure_logging(verbose=args.verbose, console=config.console_enabled())
@@ -110,6 +125,8 @@ def _command(config: Config, args: argparse.Namespace) -> int:
         return 0
     if args.command == "db":
         return asyncio.run(_db(config, args.db_command))
+    if args.command == "import":
+        return _import(config, args)
     return _run(config, script=args.script, clock_start=args.clock)
 
 
@@ -151,6 +168,19 @@ def _run(config: Config, *, script: Path | None, clock_start: str | None) -> int
     except KeyboardInterrupt:
         print("\nmentorhub stopped (Ctrl-C).", file=sys.stderr)
         return 130  # the shell's status for "interrupted"
+
+
+def _import(config: Config, args: argparse.Namespace) -> int:
+    try:
+        return asyncio.run(
+            run_import(config, args.import_kind, args.program, args.file, skip_bad=args.skip_bad)
+        )
+    except ImportProblem as error:
+        print(f"mentorhub import: {error}", file=sys.stderr)
+        return 2
+    except MigrationsPending as error:
+        print(str(error), file=sys.stderr)
+        return 3
 
 
 def parse_clock(text: str) -> datetime:

@@ -134,6 +134,20 @@ class People(Protocol):
     async def add(self, person: Person) -> Person: ...
     async def save(self, person: Person) -> None: ...
 
+    # --- bulk import ---------------------------------------------------------------------
+
+    async def by_handles(self, handles: Collection[str]) -> dict[str, Person]:
+        """The people with these handles, by handle (those who exist)."""
+        ...
+
+    async def insert_many(self, people: Sequence[Person]) -> list[Person]:
+        """Add many in a few statements; sets each one's id."""
+        ...
+
+    async def update_many(self, people: Sequence[Person]) -> None:
+        """Save many (each has an id) in a few statements."""
+        ...
+
 
 class Accounts(Protocol):
     async def find(
@@ -152,6 +166,12 @@ class Accounts(Protocol):
         self, platform: Platform, workspace: str, reachable: bool
     ) -> int:
         """Mark every account of one workspace; returns how many changed."""
+        ...
+
+    # --- bulk import ---------------------------------------------------------------------
+
+    async def claimed(self, person_ids: Collection[int]) -> set[int]:
+        """Those of these people who have at least one account."""
         ...
 
 
@@ -403,6 +423,16 @@ class Repository(Protocol[T]):
     async def add(self, item: T) -> T: ...
     async def save(self, item: T) -> None: ...
 
+    # --- bulk import ---------------------------------------------------------------------
+
+    async def insert_many(self, items: Sequence[T]) -> list[T]:
+        """Add many in a few statements; sets each one's id."""
+        ...
+
+    async def update_many(self, items: Sequence[T]) -> None:
+        """Save many (each has an id) in a few statements."""
+        ...
+
 
 class Programs(Repository[Program], Protocol):
     async def by_slug(self, slug: str) -> Program | None: ...
@@ -416,6 +446,12 @@ class Enrollments(Repository[Enrollment], Protocol):
     async def find(self, program_id: int, person_id: int, role: Role) -> Enrollment | None: ...
     async def of_person(self, person_id: int) -> list[Enrollment]: ...
     async def of_program(self, program_id: int, role: Role | None = None) -> list[Enrollment]: ...
+
+    # --- bulk import ---------------------------------------------------------------------
+
+    async def in_program(self, program_id: int, person_ids: Collection[int]) -> list[Enrollment]:
+        """These people's enrolments in the program, any role, active or not."""
+        ...
 
 
 class Pairs(Repository[Pair], Protocol):
@@ -457,3 +493,9 @@ class Blocks(Repository[Block], Protocol):
     async def of_person(self, person_id: int) -> list[Block]: ...
     async def between(self, a: int, b: int) -> bool: ...
     async def remove(self, person_id: int, blocked_id: int) -> bool: ...
+
+    # --- bulk import ---------------------------------------------------------------------
+
+    async def among(self, person_ids: Collection[int]) -> set[tuple[int, int]]:
+        """(person, blocked) of every block made by or against any of these people."""
+        ...

@@ -223,6 +223,20 @@ def clean_languages(value: str) -> tuple[str, ...]:
 
 _LANG_HINT = "Use language codes separated by commas, like: en, de, pt-br"
 
+MAX_SKILLS = 12
+SKILL_MAX = 40
+
+
+def clean_skills(items: list[str], *, required: bool = True) -> tuple[str, ...]:
+    """Skills or topics (offered by a mentor, wanted by a mentee): lower case, at most
+    MAX_SKILLS of SKILL_MAX characters each, in the order given, without repeats."""
+    skills = [item.strip().lower() for item in items if item.strip()]
+    if required and not skills:
+        raise InvalidInput("Please name at least one skill or topic.")
+    if len(skills) > MAX_SKILLS:
+        raise InvalidInput(f"That's {len(skills)} topics; the limit is {MAX_SKILLS}.")
+    return tuple(dict.fromkeys(clean_text(s, what="skill", limit=SKILL_MAX) for s in skills))
+
 
 def clean_date(value: str) -> date:
     try:

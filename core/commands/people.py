@@ -6,14 +6,14 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from core.commands.common import is_coordinator
+from core.commands.common import coordinators_of, is_coordinator
 from core.commands.programs import program_reply
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step, as_outcome
-from core.errors import Conflict, InvalidInput
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person, PlatformAccount
-from core.messages import Action, Choice, Field, Outcome, Reply
-from core.model import Program
+from core.messages import Action, Choice, Field, Notice, Outcome, Reply
+from core.model import Program, Role
 from core.registry import Access, Arg, ArgKind, CommandSpec
 from core.text import (
     clean_handle,
@@ -177,10 +177,21 @@ def invited_program(args: Mapping[str, Any]) -> str | None:
     return found.group(1) if found else None
 
 
+def claimed_handle(args: Mapping[str, Any]) -> str | None:
+    """The raw handle when ``start`` got only ``@handle``, else None."""
+    if set(args) != {"name"}:
+        return None
+    raw = str(args["name"]).strip()
+    return raw if raw.startswith("@") else None
+
+
 async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     slug = invited_program(args)
     if slug is not None:
         return await _start_invited(ctx, slug)
+    handle = claimed_handle(args)
+    if handle is not None:
+        return await _claim(ctx, handle)
     if ctx.person is not None:
         return Outcome([Reply(f"Welcome back, {ctx.person.name}!"), profile_reply(ctx.person)])
     data: Data = {}
@@ -193,6 +204,80 @@ async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if {"name", "timezone", "languages"} <= data.keys():
         return as_outcome(await _finish_registration(ctx, data))
     return await ctx.dialogs.start(ctx, REGISTRATION.name, data)
+
+
+async def _claim(ctx: Context, raw: str) -> Outcome:
+    """``start @handle``: link this account to a profile a coordinator imported.
+
+    Trust model: a handle is not a secret. A profile can be claimed only while it has no
+    messenger account at all (``mentorhub import`` creates such profiles; registering in
+    chat always adds an account), so the first claim wins and nobody's registered profile
+    can be taken. The coordinators of the person's programs are told which account
+    claimed it, so a wrong claim is noticed. E-mail addresses are not used.
+    """
+    handle = clean_handle(raw)
+    if ctx.person is not None:
+        raise Conflict(
+            f"This account is already registered as @{ctx.person.handle}.",
+            hint="Send `profile` to see it.",
+        )
+    person = await ctx.uow.people.by_handle(handle)
+    if person is None or person.id is None:
+        raise NotFound(
+            f"Nobody was added with the handle @{handle}.",
+            hint="Check the handle with your coordinator, or send `start` to register.",
+        )
+    if await ctx.uow.accounts.of_person(person.id):
+        raise NotAllowed(
+            f"The profile @{handle} is already linked to a messenger account.",
+            hint="If it is yours, ask your coordinator; or send `start` to register afresh.",
+        )
+    ctx.account = await ctx.uow.accounts.add(
+        PlatformAccount(
+            platform=ctx.ref.platform,
+            workspace=ctx.ref.workspace,
+            user_id=ctx.ref.user_id,
+            person_id=person.id,
+            display_name=ctx.ref.display_name,
+            created_at=ctx.now(),
+        )
+    )
+    ctx.person = person
+    outcome = Outcome(
+        [
+            Reply(
+                f"Welcome, {person.name}! A coordinator added you to mentorhub: this account "
+                f"is now @{handle}.\nNext: `pairs` to see your mentoring pairs, `profile` to "
+                "check your time zone and languages, or `help` to see everything.",
+                title="Welcome!",
+            ),
+            profile_reply(person),
+        ]
+    )
+    told: set[int] = set()
+    for enrollment in await ctx.uow.enrollments.of_person(person.id):
+        if enrollment.role is Role.COORDINATOR:
+            continue
+        program = await ctx.uow.programs.get(enrollment.program_id)
+        if program is None:
+            continue
+        for coordinator in await coordinators_of(ctx, program):
+            if coordinator in told or coordinator == person.id:
+                continue
+            told.add(coordinator)
+            who = ctx.ref.display_name or "an account"
+            outcome.notices.append(
+                Notice(
+                    coordinator,
+                    Reply(
+                        f"{person.name} (@{handle}) claimed their imported profile from "
+                        f"{who} on {ctx.ref.platform.value}.",
+                        title=program.name,
+                    ),
+                    key=f"claimed:{person.id}",
+                )
+            )
+    return outcome
 
 
 async def _start_invited(ctx: Context, slug: str) -> Outcome:
@@ -333,7 +418,12 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
             ),
             access=Access.ANYONE,
             aliases=("join",),
-            examples=('start "Alice Smith" Europe/Berlin en,de', "start", "start join_design-2026"),
+            examples=(
+                'start "Alice Smith" Europe/Berlin en,de',
+                "start",
+                "start join_design-2026",
+                "start @alice_smith",
+            ),
         ),
         CommandSpec(
             "profile",

@@ -25,7 +25,14 @@ from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.wording import cadence_label as cadence_label
-from core.text import SHORT_TEXT_MAX, clean_amount, clean_date, clean_int, clean_text
+from core.text import (
+    SHORT_TEXT_MAX,
+    clean_amount,
+    clean_date,
+    clean_int,
+    clean_skills,
+    clean_text,
+)
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]{1,31}$")
 _CADENCE_WORDS = {**CADENCES, "fortnightly": 14, "daily": 1}
@@ -315,12 +322,7 @@ async def _ask_skills(ctx: Context, data: Data) -> Prompt:
 
 
 async def _parse_skills(ctx: Context, data: Data, raw: str) -> list[str]:
-    skills = [s.strip().lower() for s in raw.split(",") if s.strip()]
-    if not skills:
-        raise InvalidInput("Please name at least one skill or topic.")
-    if len(skills) > 12:
-        raise InvalidInput(f"That's {len(skills)} topics; the limit is 12.")
-    return [clean_text(s, what="skill", limit=40) for s in skills]
+    return list(clean_skills(raw.split(",")))
 
 
 async def _ask_goals(ctx: Context, data: Data) -> Prompt:

@@ -75,10 +75,19 @@ async def plan_schedule(
     uow: UnitOfWork, pair: Pair, agreement: Agreement, *, today: date
 ) -> list[DueItem]:
     """Every item the agreement asks for from ``today`` on (earlier ones are history)."""
+    mentor, mentee = await uow.people.get(pair.mentor_id), await uow.people.get(pair.mentee_id)
+    return plan_items(pair, agreement, mentor, mentee, today=today)
+
+
+def plan_items(
+    pair: Pair, agreement: Agreement, mentor: Person | None, mentee: Person | None, *, today: date
+) -> list[DueItem]:
+    """:func:`plan_schedule` with the pair's two people at hand (a bulk import plans
+    thousands of pairs whose people it has already read)."""
     assert pair.id is not None
     subject = subject_of(pair)
     payload: dict[str, Any] = {"pair_id": pair.id, "version": agreement.version}
-    people = [await uow.people.get(pair.mentor_id), await uow.people.get(pair.mentee_id)]
+    people = [mentor, mentee]
     items: list[DueItem] = []
 
     def at(person_index: int, kind: str, period: int, day: date, wall: time) -> None:

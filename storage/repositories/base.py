@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+import dataclasses
+from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table
+from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.mapping import to_domain, to_row, update_row
+from storage.mapping import _to_column, to_domain, to_row, update_row
 
 D = TypeVar("D")
+K = TypeVar("K")
 R = TypeVar("R", bound=SQLModel)
 
 
@@ -42,6 +44,40 @@ class _Repo(Generic[D, R]):
         update_row(row, item)
         await self.session.flush()
 
+    # --- bulk writes (imports) ----------------------------------------------------------
+
+    async def insert_many(self, items: Sequence[D]) -> list[D]:
+        """Insert ``items`` as one executemany (batched by the driver) and set their ids.
+        Values go through the columns' own types, as ``add`` would store them."""
+        if not items:
+            return []
+        table = _table(self.row)
+        names = _columns_of(items[0])
+        rows = [{name: _to_column(getattr(item, name)) for name in names} for item in items]
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        result = await self.session.exec(statement, params=rows)
+        ids: Sequence[Any] = result.scalars().all()
+        for item, item_id in zip(items, ids, strict=True):
+            item.id = int(item_id)  # type: ignore[attr-defined]
+        return list(items)
+
+    async def update_many(self, items: Sequence[D]) -> None:
+        """Write every field of ``items`` (which have ids) as one executemany UPDATE."""
+        if not items:
+            return
+        table = _table(self.row)
+        names = _columns_of(items[0])
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({name: bindparam(f"new_{name}") for name in names})
+        )
+        rows = [
+            {"row_id": item.id, **{f"new_{n}": _to_column(getattr(item, n)) for n in names}}  # type: ignore[attr-defined]
+            for item in items
+        ]
+        await self.session.exec(statement, params=rows)
+
     async def _one(self, statement: Any) -> D | None:
         row = (await self.session.exec(statement)).first()
         return to_domain(row, self.domain) if row is not None else None
@@ -55,13 +91,17 @@ class _Repo(Generic[D, R]):
         return await self._all(select(self.row).where(parent == parent_id).order_by(*order_by))
 
 
+def _columns_of(item: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(item) if f.name != "id"]
+
+
 def _table(row: type[SQLModel]) -> Table:
     table = row.__table__  # type: ignore[attr-defined]
     assert isinstance(table, Table)
     return table
 
 
-def _chunks(ids: Collection[int], size: int = 1000) -> Iterator[list[int]]:
+def _chunks(ids: Collection[K], size: int = 1000) -> Iterator[list[K]]:
     """Bound IN lists (SQLite and asyncpg cap the number of bound parameters)."""
     items = list(ids)
     for start in range(0, len(items), size):

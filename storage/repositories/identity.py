@@ -55,6 +55,17 @@ class SqlPeople(_Repo[Person, PersonRow]):
             found.update({person_id: zone for person_id, zone in rows.all() if person_id})
         return found
 
+    # --- bulk import ----------------------------------------------------------------------
+
+    async def by_handles(self, handles: Collection[str]) -> dict[str, Person]:
+        found: dict[str, Person] = {}
+        for chunk in _chunks([handle.lower() for handle in handles]):
+            for person in await self._all(
+                select(PersonRow).where(col(PersonRow.handle).in_(chunk))
+            ):
+                found[person.handle] = person
+        return found
+
 
 class SqlAccounts(_Repo[PlatformAccount, AccountRow]):
     domain, row = PlatformAccount, AccountRow
@@ -97,6 +108,17 @@ class SqlAccounts(_Repo[PlatformAccount, AccountRow]):
                 .order_by(*_PREFERRED_FIRST)
             ):
                 found[account.person_id].append(account)
+        return found
+
+    # --- bulk import ----------------------------------------------------------------------
+
+    async def claimed(self, person_ids: Collection[int]) -> set[int]:
+        found: set[int] = set()
+        for chunk in _chunks(person_ids):
+            rows = await self.session.exec(
+                select(AccountRow.person_id).where(col(AccountRow.person_id).in_(chunk)).distinct()
+            )
+            found.update(rows.all())
         return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import and_, or_
@@ -21,7 +22,7 @@ from core.model import (
     Program,
     Role,
 )
-from storage.repositories.base import _Repo
+from storage.repositories.base import _chunks, _Repo
 from storage.tables import (
     AgreementRow,
     BlockRow,
@@ -76,6 +77,19 @@ class SqlEnrollments(_Repo[Enrollment, EnrollmentRow]):
         if role is not None:
             statement = statement.where(EnrollmentRow.role == role.value)
         return await self._all(statement.order_by(col(EnrollmentRow.id)))
+
+    # --- bulk import ----------------------------------------------------------------------
+
+    async def in_program(self, program_id: int, person_ids: Collection[int]) -> list[Enrollment]:
+        found: list[Enrollment] = []
+        for chunk in _chunks(person_ids):
+            found += await self._all(
+                select(EnrollmentRow).where(
+                    EnrollmentRow.program_id == program_id,
+                    col(EnrollmentRow.person_id).in_(chunk),
+                )
+            )
+        return found
 
 
 class SqlPairs(_Repo[Pair, PairRow]):
@@ -189,3 +203,16 @@ class SqlBlocks(_Repo[Block, BlockRow]):
             )
         )
         return bool(result.rowcount)
+
+    # --- bulk import ----------------------------------------------------------------------
+
+    async def among(self, person_ids: Collection[int]) -> set[tuple[int, int]]:
+        found: set[tuple[int, int]] = set()
+        for chunk in _chunks(person_ids):
+            rows = await self.session.exec(
+                select(BlockRow.person_id, BlockRow.blocked_id).where(
+                    or_(col(BlockRow.person_id).in_(chunk), col(BlockRow.blocked_id).in_(chunk))
+                )
+            )
+            found.update((a, b) for a, b in rows.all())
+        return found
