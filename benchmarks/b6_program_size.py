@@ -149,9 +149,14 @@ async def add_history(app: Mentorhub, today: date, *, ended: int) -> None:
     rng = random.Random(6)
     now = datetime.now(UTC)
     async with app.engine.begin() as conn:
-        program_id = (await conn.execute(select(ProgramRow.id))).scalar_one()
+        program_id = (await conn.execute(select(col(ProgramRow.id)))).scalar_one()
         rows = await conn.execute(
-            select(PairRow.id, PairRow.mentor_id, PairRow.mentee_id, PairRow.started_at)
+            select(
+                col(PairRow.id),
+                col(PairRow.mentor_id),
+                col(PairRow.mentee_id),
+                col(PairRow.started_at),
+            )
         )
         pairs = rows.all()
         checkins: list[dict[str, Any]] = []
@@ -173,7 +178,12 @@ async def add_history(app: Mentorhub, today: date, *, ended: int) -> None:
         await conn.execute(_table(CheckInRow).insert(), checkins)
         stored = (
             await conn.execute(
-                select(CheckInRow.id, CheckInRow.pair_id, CheckInRow.status, CheckInRow.opens_on)
+                select(
+                    col(CheckInRow.id),
+                    col(CheckInRow.pair_id),
+                    col(CheckInRow.status),
+                    col(CheckInRow.opens_on),
+                )
             )
         ).all()
         people_of = {pair_id: (mentor, mentee) for pair_id, mentor, mentee, _ in pairs}
@@ -199,7 +209,7 @@ async def add_history(app: Mentorhub, today: date, *, ended: int) -> None:
             mentors = [p[1] for p in pairs] or [1]
             mentees = (
                 await conn.execute(
-                    select(PersonRow.id).where(col(PersonRow.handle).startswith("e"))
+                    select(col(PersonRow.id)).where(col(PersonRow.handle).startswith("e"))
                 )
             ).scalars().all()  # fmt: skip
             await conn.execute(
@@ -221,9 +231,9 @@ async def add_history(app: Mentorhub, today: date, *, ended: int) -> None:
                 ],
             )
         people = (
-            await conn.execute(select(PersonRow.id, PersonRow.handle))
+            await conn.execute(select(col(PersonRow.id), col(PersonRow.handle)))
         ).all()  # includes the coordinator, who has an account already
-        have = set((await conn.execute(select(AccountRow.person_id))).scalars().all())
+        have = set((await conn.execute(select(col(AccountRow.person_id)))).scalars().all())
         await conn.execute(
             _table(AccountRow).insert(),
             [
@@ -247,7 +257,7 @@ async def queue_fanout(app: Mentorhub, count: int) -> None:
     now = datetime.now(UTC)
     payload = reply_to_data(Reply("Monday check-in", title="mentorhub"))
     async with app.engine.begin() as conn:
-        ids = (await conn.execute(select(PersonRow.id).limit(count))).scalars().all()
+        ids = (await conn.execute(select(col(PersonRow.id)).limit(count))).scalars().all()
         await conn.execute(
             _table(OutboxRow).insert(),
             [
@@ -308,7 +318,7 @@ async def measure(app: Mentorhub, repeats: int) -> dict[str, tuple[list[float], 
 
 async def a_waiting_mentee(app: Mentorhub) -> UserRef:
     async with app.engine.connect() as conn:
-        handle = (
+        handle: str = (
             await conn.execute(
                 text(
                     "SELECT p.handle FROM person p JOIN enrollment e ON e.person_id = p.id "
@@ -338,8 +348,11 @@ async def under_load(app: Mentorhub, seconds: float) -> tuple[list[float], int]:
     background = [
         asyncio.create_task(keep(lambda: app.hub.command(cora, "status", "prog"))),
         asyncio.create_task(
-            keep(lambda: run_weekly_digest(app.uow_factory, app.clock, weekly_digest,
-                                           read_factory=app.read_factory))  # fmt: skip
+            keep(
+                lambda: run_weekly_digest(
+                    app.uow_factory, app.clock, weekly_digest, read_factory=app.read_factory
+                )
+            )
         ),
         asyncio.create_task(keep(worker.deliver)),
     ]
@@ -372,7 +385,7 @@ async def naive_sample(url: str, workdir: Path, today: date, pairs: int) -> tupl
 
 
 async def run(scale: Scale) -> list[Section]:
-    backends = [("SQLite", None)]
+    backends: list[tuple[str, str | None]] = [("SQLite", None)]
     if scale.pg_url:
         backends.append(("PostgreSQL", scale.pg_url))
     sizes = [(10_000, 2_000), (10_000, 10_000)]
@@ -459,4 +472,3 @@ async def _fresh(server: str | None, path: Path) -> str:
     if server is None:
         return await fresh_sqlite(path)
     return await fresh_pg(server, PG_DB)
-

@@ -346,6 +346,10 @@ class ProgramViews(Protocol):
     Status, export, the digest, ``mentors`` and ``suggest`` read through these so their
     cost never grows a query per pair, check-in or person."""
 
+    async def pairs(self, program_id: int) -> list[Pair]:
+        """Every pair of the program, requests that went nowhere included, by id."""
+        ...
+
     async def agreements_in_force(self, program_id: int) -> dict[int, Agreement]:
         """Each pair's latest confirmed agreement, by pair id."""
         ...
@@ -362,15 +366,31 @@ class ProgramViews(Protocol):
         role: Role,
         *,
         waiting: bool = False,
+        with_room: bool = False,
         person_ids: Collection[int] | None = None,
     ) -> list[Seat]:
         """Active enrolments in ``role`` with the person and their open pairs, by join order;
-        ``waiting``: only those waiting for a (re)match; ``person_ids``: only these people."""
+        ``waiting``: only those waiting for a (re)match; ``with_room``: only mentors with a
+        free place (paused or not); ``person_ids``: only these (a few) people."""
+        ...
+
+    async def waiting_line(self, program_id: int, first: int) -> tuple[int, list[Seat]]:
+        """How many mentees wait for a (re)match, and the ``first`` in line: rematches
+        first, then the longest waits."""
+        ...
+
+    async def free_places(
+        self, program_id: int, now: datetime, first: int
+    ) -> tuple[int, int, list[Seat]]:
+        """Mentors with a free place who aren't away at ``now``: how many, how many places
+        in all, and the ``first`` with the most room."""
+        ...
+
+    async def handles(self, program_id: int) -> dict[int, str]:
+        """The handle of everyone who was ever in one of the program's pairs, by id."""
         ...
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]: ...
-
-    async def handles(self, person_ids: Collection[int]) -> dict[int, str]: ...
 
     async def blocks_in(self, program_id: int) -> set[frozenset[int]]:
         """Every block set by someone enrolled in the program, as the two people's ids."""

@@ -6,6 +6,8 @@ import dataclasses
 import enum
 import types
 import typing
+from collections.abc import Mapping
+from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar, cast, get_args, get_origin
 
@@ -65,3 +67,36 @@ def update_row(row: SQLModel, obj: Any) -> None:
     for f in dataclasses.fields(obj):
         if f.name != "id":
             setattr(row, f.name, _to_column(getattr(obj, f.name)))
+
+
+_PLAIN = (str, int, bool, float, datetime, date)
+
+
+@cache
+def _conversions(cls: Any) -> tuple[tuple[str, Any, bool], ...]:
+    """Each field's name and type, and whether its column value needs converting."""
+    plan = []
+    for name, hint in _field_types(cls).items():
+        inner = (
+            [a for a in get_args(hint) if a is not type(None)]
+            if get_origin(hint)
+            in (
+                types.UnionType,
+                typing.Union,
+            )
+            else [hint]
+        )
+        plain = len(inner) == 1 and inner[0] in _PLAIN
+        plan.append((name, hint, not plain))
+    return tuple(plan)
+
+
+def mapping_to_domain(row: Mapping[str, Any], cls: type[D]) -> D:
+    """A core dataclass from a plain result row (column name -> value): for reads of many
+    rows, where ORM objects would cost more than the query."""
+    return cls(
+        **{
+            name: _from_column(hint, row[name]) if converted else row[name]
+            for name, hint, converted in _conversions(cast(Any, cls))
+        }
+    )

@@ -37,11 +37,9 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(EXPORT_COLUMNS)
-    matched = [p for p in await ctx.uow.pairs.of_program(program.id) if p.status.was_matched]
+    matched = [p for p in await ctx.uow.views.pairs(program.id) if p.status.was_matched]
     health = await pairs_health(ctx.uow, program, matched, today)
-    handles = await ctx.uow.views.handles(
-        {person for p in matched for person in (p.mentor_id, p.mentee_id)}
-    )
+    handles = await ctx.uow.views.handles(program.id)
     for h in health:
         pair = h.pair
         completion = (

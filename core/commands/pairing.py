@@ -52,7 +52,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     rows: list[tuple[float, Reply]] = []
     with_room = 0
     reasons: list[str] = []  # why a mentor with a free place can't take me
-    for seat in await ctx.uow.views.seats(program.id, Role.MENTOR):
+    for seat in await ctx.uow.views.seats(program.id, Role.MENTOR, with_room=True):
         mentor, enrollment = seat.person, seat.enrollment
         free = enrollment.capacity - seat.open_pairs
         if mentor.id == me.id or free <= 0:
@@ -241,10 +241,10 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
     if not waiting:
         return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
     waiting.sort(key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since))
-    mentors = await ctx.uow.views.seats(program.id, Role.MENTOR)
+    mentors = await ctx.uow.views.seats(program.id, Role.MENTOR, with_room=True)
     free = {seat.person.id: seat.enrollment.capacity - seat.open_pairs for seat in mentors}
     pairs_of: dict[int, list[Pair]] = {}
-    for pair in await ctx.uow.pairs.of_program(program.id):
+    for pair in await ctx.uow.views.pairs(program.id):
         pairs_of.setdefault(pair.mentee_id, []).append(pair)
     blocks = await ctx.uow.views.blocks_in(program.id)
     replies = []

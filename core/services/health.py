@@ -11,14 +11,14 @@ risks and the longest waits, with "and N more" and where to find the rest.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.messages import Field, Reply
-from core.model import Agreement, Pair, PairStatus, Program, Role
+from core.model import Agreement, Pair, PairStatus, Program
 from core.ports import CheckInFact, Seat, UnitOfWork
-from core.services.pairing import is_paused
 from core.services.periods import (
     DONE,
     MISSED,
@@ -34,6 +34,7 @@ from core.services.wording import cadence_label
 SHOWN_RISKS = 10  # pairs at risk named in chat; export has them all
 SHOWN_WAITS = 5  # longest-waiting mentees named in chat
 SHOWN_MENTORS = 5  # mentors with the most free places named in chat
+YIELD_EVERY = 250  # pairs judged between two turns of the event loop
 WATCHED = (PairStatus.ACTIVE, PairStatus.AGREEING, PairStatus.PAUSED)
 
 
@@ -122,10 +123,14 @@ async def pairs_health(
     assert program.id is not None
     agreements = await uow.views.agreements_in_force(program.id)
     facts = await uow.views.checkin_facts(program.id)
-    return [
-        pair_health(pair, agreements.get(pair.id or 0), facts.get(pair.id or 0, ()), today)
-        for pair in pairs
-    ]
+    health = []
+    for n, pair in enumerate(pairs, 1):
+        health.append(
+            pair_health(pair, agreements.get(pair.id or 0), facts.get(pair.id or 0, ()), today)
+        )
+        if n % YIELD_EVERY == 0:
+            await asyncio.sleep(0)  # a long computation lets others' commands in between
+    return health
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +143,16 @@ class ProgramHealth:
     answered: int  # answers this period across active pairs
     expected: int  # two per active pair
     at_risk: list[PairHealth]  # most urgent first
-    waiting: list[Seat]  # rematches first, then the longest waits
-    free_places: list[tuple[Seat, int]]  # mentors not away with room, most room first
+    waiting: int  # mentees waiting for a (re)match
+    first_in_line: list[Seat]  # rematches first, then the longest waits
+    free_mentors: int  # mentors not away with a free place
+    free_places: int  # their free places in all
+    most_room: list[Seat]  # those with the most room
 
 
 async def program_health(uow: UnitOfWork, now: datetime, program: Program) -> ProgramHealth:
     assert program.id is not None
-    pairs = await uow.pairs.of_program(program.id)
+    pairs = await uow.views.pairs(program.id)
     counts: dict[PairStatus, int] = {}
     for pair in pairs:
         counts[pair.status] = counts.get(pair.status, 0) + 1
@@ -152,14 +160,10 @@ async def program_health(uow: UnitOfWork, now: datetime, program: Program) -> Pr
     health = await pairs_health(uow, program, watched, now.date())
     active = [h for h in health if h.pair.status is PairStatus.ACTIVE]
     at_risk = sorted((h for h in health if h.risk), key=lambda h: h.urgency, reverse=True)
-    waiting = await uow.views.seats(program.id, Role.MENTEE, waiting=True)
-    waiting.sort(key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since))
-    free = [
-        (seat, seat.enrollment.capacity - seat.open_pairs)
-        for seat in await uow.views.seats(program.id, Role.MENTOR)
-        if seat.enrollment.capacity > seat.open_pairs and not is_paused(seat.person, now)
-    ]
-    free.sort(key=lambda item: -item[1])
+    waiting, first_in_line = await uow.views.waiting_line(program.id, SHOWN_WAITS)
+    free_mentors, free_places, most_room = await uow.views.free_places(
+        program.id, now, SHOWN_MENTORS
+    )
     return ProgramHealth(
         program,
         now,
@@ -168,7 +172,10 @@ async def program_health(uow: UnitOfWork, now: datetime, program: Program) -> Pr
         2 * len(active),
         at_risk,
         waiting,
-        free,
+        first_in_line,
+        free_mentors,
+        free_places,
+        most_room,
     )
 
 
@@ -225,32 +232,32 @@ def status_reply(health: ProgramHealth, names: dict[int, str], *, title: str) ->
 
 
 def _waiting_text(health: ProgramHealth) -> str:
-    waiting = health.waiting
-    if not waiting:
+    if not health.waiting:
         return "none"
     shown = []
-    for seat in waiting[:SHOWN_WAITS]:
+    for seat in health.first_in_line:
         since = seat.enrollment.waiting_since
         assert since is not None
         rematch = ", rematch" if seat.enrollment.rematch else ""
         shown.append(f"{seat.person.name} ({(health.now - since).days} d{rematch})")
-    if len(waiting) <= SHOWN_WAITS:
+    if health.waiting <= len(shown):
         return ", ".join(shown)
     return (
-        f"{len(waiting):,}; first in line: {', '.join(shown)}; "
+        f"{health.waiting:,}; first in line: {', '.join(shown)}; "
         f"`suggest {health.program.slug}` for all"
     )
 
 
 def _free_text(health: ProgramHealth) -> str:
-    free = health.free_places
-    if not free:
+    if not health.free_mentors:
         return "none"
-    shown = ", ".join(f"{seat.person.name} ({room})" for seat, room in free[:SHOWN_MENTORS])
-    if len(free) <= SHOWN_MENTORS:
+    shown = ", ".join(
+        f"{seat.person.name} ({seat.enrollment.capacity - seat.open_pairs})"
+        for seat in health.most_room
+    )
+    if health.free_mentors <= len(health.most_room):
         return shown
-    places = sum(room for _, room in free)
-    return f"{len(free):,} mentors, {places:,} places; most room: {shown}"
+    return f"{health.free_mentors:,} mentors, {health.free_places:,} places; most room: {shown}"
 
 
 def _name(names: dict[int, str], person_id: int) -> str:

@@ -8,17 +8,18 @@ identity map and then into dataclasses costs more than the query itself.
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import Person
-from core.model import Agreement, Enrollment, Mode, PairStatus, Role
+from core.model import Agreement, Enrollment, Mode, Pair, PairStatus, Role
 from core.ports import CheckInFact, Seat
-from storage.mapping import to_domain
-from storage.repositories.base import _chunks
+from storage.mapping import mapping_to_domain
+from storage.repositories.base import _chunks, _table
 from storage.tables import (
     AgreementRow,
     BlockRow,
@@ -37,17 +38,25 @@ class SqlProgramViews:
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
 
+    async def pairs(self, program_id: int) -> list[Pair]:
+        statement = (
+            select(*_table(PairRow).c)
+            .where(col(PairRow.program_id) == program_id)
+            .order_by(col(PairRow.id))
+        )
+        rows = (await self.session.exec(statement)).mappings().all()  # type: ignore[call-overload]
+        return [mapping_to_domain(row, Pair) for row in rows]
+
     async def agreements_in_force(self, program_id: int) -> dict[int, Agreement]:
         statement = (
-            select(AgreementRow)
+            select(*_table(AgreementRow).c)
             .join(PairRow, col(PairRow.id) == col(AgreementRow.pair_id))
             .where(col(PairRow.program_id) == program_id, col(AgreementRow.status) == "confirmed")
             .order_by(col(AgreementRow.pair_id), col(AgreementRow.version))
         )
-        in_force: dict[int, Agreement] = {}
-        for (row,) in await self._rows(statement):
-            in_force[row.pair_id] = to_domain(row, Agreement)  # a later version replaces
-        return in_force
+        rows = (await self.session.exec(statement)).mappings().all()  # type: ignore[call-overload]
+        # a later version replaces an earlier one
+        return {row["pair_id"]: mapping_to_domain(row, Agreement) for row in rows}
 
     async def checkin_facts(
         self, program_id: int, *, pair_id: int | None = None
@@ -79,8 +88,42 @@ class SqlProgramViews:
         role: Role,
         *,
         waiting: bool = False,
+        with_room: bool = False,
         person_ids: Collection[int] | None = None,
     ) -> list[Seat]:
+        statement, load = self._seating(program_id, role)
+        if waiting:
+            statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
+        if with_room:
+            room = col(EnrollmentRow.capacity) - func.coalesce(load.c.open_pairs, 0)
+            statement = statement.where(room > 0)
+        if person_ids is not None:
+            statement = statement.where(col(PersonRow.id).in_(list(person_ids)))
+        return await self._seats(statement.order_by(col(EnrollmentRow.id)))
+
+    async def waiting_line(self, program_id: int, first: int) -> tuple[int, list[Seat]]:
+        statement, _ = self._seating(program_id, Role.MENTEE)
+        statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
+        count = await self._count(statement)
+        line = statement.order_by(
+            col(EnrollmentRow.rematch).desc(), col(EnrollmentRow.waiting_since)
+        ).limit(first)
+        return count, await self._seats(line)
+
+    async def free_places(
+        self, program_id: int, now: datetime, first: int
+    ) -> tuple[int, int, list[Seat]]:
+        statement, load = self._seating(program_id, Role.MENTOR)
+        room = col(EnrollmentRow.capacity) - func.coalesce(load.c.open_pairs, 0)
+        statement = statement.where(room > 0).where(
+            or_(col(PersonRow.paused_until).is_(None), col(PersonRow.paused_until) <= now)
+        )
+        totals = statement.with_only_columns(func.count(), func.coalesce(func.sum(room), 0))
+        (mentors, places), *_ = await self._rows(totals)
+        most = statement.order_by(room.desc(), col(EnrollmentRow.id)).limit(first)
+        return int(mentors), int(places), await self._seats(most)
+
+    def _seating(self, program_id: int, role: Role) -> tuple[Any, Any]:
         counted = _TAKES_A_PLACE if role is Role.MENTOR else _OPEN
         side = col(PairRow.mentor_id) if role is Role.MENTOR else col(PairRow.mentee_id)
         load = (
@@ -90,7 +133,8 @@ class SqlProgramViews:
             .subquery()
         )
         statement = (
-            select(PersonRow, EnrollmentRow, func.coalesce(load.c.open_pairs, 0))
+            select(*_PERSON, *_ENROLLMENT, func.coalesce(load.c.open_pairs, 0).label("load"))
+            .select_from(_table(PersonRow))
             .join(EnrollmentRow, col(EnrollmentRow.person_id) == col(PersonRow.id))
             .outerjoin(load, load.c.person_id == col(PersonRow.id))
             .where(
@@ -98,22 +142,31 @@ class SqlProgramViews:
                 col(EnrollmentRow.role) == role.value,
                 col(EnrollmentRow.active),
             )
-            .order_by(col(EnrollmentRow.id))
         )
-        if waiting:
-            statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
-        if person_ids is not None:
-            statement = statement.where(col(PersonRow.id).in_(list(person_ids)))
-        return [
-            Seat(_person(person), _enrollment(enrollment), int(open_pairs))
-            for person, enrollment, open_pairs in await self._rows(statement)
-        ]
+        return statement, load
+
+    async def _seats(self, statement: Any) -> list[Seat]:
+        rows = (await self.session.exec(statement)).mappings().all()
+        return [Seat(_person(row), _enrollment(row), int(row["load"])) for row in rows]
+
+    async def _count(self, statement: Any) -> int:
+        counted = select(func.count()).select_from(statement.subquery())
+        (count,) = (await self.session.exec(counted)).one()  # type: ignore[call-overload]
+        return int(count)
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]:
         return await self._column_of(col(PersonRow.name), person_ids)
 
-    async def handles(self, person_ids: Collection[int]) -> dict[int, str]:
-        return await self._column_of(col(PersonRow.handle), person_ids)
+    async def handles(self, program_id: int) -> dict[int, str]:
+        in_pairs = (
+            select(col(PairRow.mentor_id))
+            .where(col(PairRow.program_id) == program_id)
+            .union(select(col(PairRow.mentee_id)).where(col(PairRow.program_id) == program_id))
+        )
+        statement = select(col(PersonRow.id), col(PersonRow.handle)).where(
+            col(PersonRow.id).in_(in_pairs)
+        )
+        return dict(await self._rows(statement))
 
     async def blocks_in(self, program_id: int) -> set[frozenset[int]]:
         enrolled = select(col(EnrollmentRow.person_id)).where(
@@ -135,35 +188,39 @@ class SqlProgramViews:
         return list((await self.session.exec(statement)).all())
 
 
-# Built by hand, not through storage.mapping: these run for every row of a large program.
-def _person(row: PersonRow) -> Person:
+_PERSON = [column.label(f"p_{column.name}") for column in _table(PersonRow).c]
+_ENROLLMENT = [column.label(f"e_{column.name}") for column in _table(EnrollmentRow).c]
+
+
+# Built by hand from plain rows, not ORM objects: these run for every row of a large program.
+def _person(row: Any) -> Person:
     return Person(
-        handle=row.handle,
-        name=row.name,
-        timezone=row.timezone,
-        languages=tuple(row.languages),
-        created_at=row.created_at,
-        quiet_start=row.quiet_start,
-        quiet_end=row.quiet_end,
-        paused_until=row.paused_until,
-        id=row.id,
+        handle=row["p_handle"],
+        name=row["p_name"],
+        timezone=row["p_timezone"],
+        languages=tuple(row["p_languages"]),
+        created_at=row["p_created_at"],
+        quiet_start=row["p_quiet_start"],
+        quiet_end=row["p_quiet_end"],
+        paused_until=row["p_paused_until"],
+        id=row["p_id"],
     )
 
 
-def _enrollment(row: EnrollmentRow) -> Enrollment:
+def _enrollment(row: Any) -> Enrollment:
     return Enrollment(
-        program_id=row.program_id,
-        person_id=row.person_id,
-        role=Role(row.role),
-        joined_at=row.joined_at,
-        capacity=row.capacity,
-        skills=tuple(row.skills),
-        goals=row.goals,
-        mode=Mode(row.mode),
-        availability=row.availability,
-        active=row.active,
-        waiting_since=row.waiting_since,
-        rematch=row.rematch,
-        joins=row.joins,
-        id=row.id,
+        program_id=row["e_program_id"],
+        person_id=row["e_person_id"],
+        role=Role(row["e_role"]),
+        joined_at=row["e_joined_at"],
+        capacity=row["e_capacity"],
+        skills=tuple(row["e_skills"]),
+        goals=row["e_goals"],
+        mode=Mode(row["e_mode"]),
+        availability=row["e_availability"],
+        active=row["e_active"],
+        waiting_since=row["e_waiting_since"],
+        rematch=row["e_rematch"],
+        joins=row["e_joins"],
+        id=row["e_id"],
     )

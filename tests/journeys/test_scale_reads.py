@@ -161,18 +161,15 @@ def big_program_health() -> tuple[ProgramHealth, dict[int, str]]:
         )
         for n in range(10_000)
     ]
-    people = [Person(f"p{n}", long_name, "Europe/Berlin", ("en",), at, id=n) for n in range(5000)]
-    waiting = [
-        Seat(p, Enrollment(1, p.id or 0, Role.MENTEE, at, waiting_since=at), 0)
-        for p in people[:3000]
+    people = [Person(f"p{n}", long_name, "Europe/Berlin", ("en",), at, id=n) for n in range(5)]
+    first = [
+        Seat(p, Enrollment(1, p.id or 0, Role.MENTEE, at, waiting_since=at), 0) for p in people[:5]
     ]
-    free = [
-        (Seat(p, Enrollment(1, p.id or 0, Role.MENTOR, at, capacity=3), 0), 3)
-        for p in people[3000:]
-    ]
+    most_room = [Seat(p, Enrollment(1, p.id or 0, Role.MENTOR, at, capacity=3), 0) for p in people]
     health = ProgramHealth(
-        program, NOW, {PairStatus.ACTIVE: 10_000}, 9_000, 20_000, pairs, waiting, free
-    )
+        program, NOW, {PairStatus.ACTIVE: 10_000}, 9_000, 20_000, pairs, 3_000, first,
+        2_000, 6_000, most_room[:5],
+    )  # fmt: skip
     names = {n: long_name for n in range(20_000)}
     return health, names
 
