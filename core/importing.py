@@ -217,13 +217,35 @@ def _valid_handle(raw: str) -> str | None:
         return None
 
 
+def _remembered(clean: Callable[[str], T]) -> Callable[[str], T]:
+    """``clean`` remembering its answers: a cohort repeats its zones and languages."""
+    known: dict[str, T | InvalidInput] = {}
+
+    def cleaned(raw: str) -> T:
+        found = known.get(raw)
+        if found is None:
+            if len(known) >= 10_000:  # a file of all-different values: stay small
+                known.clear()
+            try:
+                found = known[raw] = clean(raw)
+            except InvalidInput as error:
+                found = known[raw] = error
+        if isinstance(found, InvalidInput):
+            raise found
+        return found
+
+    return cleaned
+
+
+_zone = _remembered(clean_timezone)
+_languages = _remembered(lambda raw: clean_languages(raw.replace(LIST_SEPARATOR, ",")))
+
+
 def _person(row: _Row, default_capacity: int) -> PersonRecord | None:
     name = _cell(row, "name", clean_name, required=True)
     handle = _cell(row, "handle", clean_handle, required=True)
-    zone = _cell(row, "timezone", clean_timezone, required=True)
-    languages = _cell(
-        row, "languages", lambda raw: clean_languages(raw.replace(LIST_SEPARATOR, ","))
-    )
+    zone = _cell(row, "timezone", _zone, required=True)
+    languages = _cell(row, "languages", _languages)
     role = _cell(row, "role", _role, required=True)
     skills = _cell(
         row, "skills", lambda raw: clean_skills(raw.split(LIST_SEPARATOR), required=False)

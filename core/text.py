@@ -22,9 +22,12 @@ _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
 
 def clean_text(value: str, *, what: str, limit: int, required: bool = True) -> str:
     """Trim, drop control characters (except newlines) and enforce a length limit."""
-    cleaned = "".join(
-        ch for ch in value if ch == "\n" or unicodedata.category(ch)[0] != "C"
-    ).strip()
+    if value.isprintable():  # no control characters (the common case): nothing to drop
+        cleaned = value.strip()
+    else:
+        cleaned = "".join(
+            ch for ch in value if ch == "\n" or unicodedata.category(ch)[0] != "C"
+        ).strip()
     if required and not cleaned:
         raise InvalidInput(f"The {what} can't be empty.")
     if len(cleaned) > limit:

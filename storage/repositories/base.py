@@ -6,7 +6,8 @@ import dataclasses
 from collections.abc import Collection, Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, func, insert, update
+from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -54,9 +55,18 @@ class _Repo(Generic[D, R]):
         table = _table(self.row)
         names = _columns_of(items[0])
         rows = [{name: _to_column(getattr(item, name)) for name in names} for item in items]
-        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
-        result = await self.session.exec(statement, params=rows)
-        ids: Sequence[Any] = result.scalars().all()
+        if self.session.get_bind().dialect.name == "sqlite":
+            # An INSERT … RETURNING in parameter order runs row by row on SQLite. Every
+            # SQLite transaction holds the write lock from its start (BEGIN IMMEDIATE), so
+            # the next ids are known: give them, and insert with one executemany.
+            last = await self.session.scalar(sa_select(func.max(table.c.id)))
+            ids: Sequence[Any] = range(int(last or 0) + 1, int(last or 0) + 1 + len(rows))
+            for row, row_id in zip(rows, ids, strict=True):
+                row["id"] = row_id
+            await self.session.exec(insert(table), params=rows)
+        else:
+            statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+            ids = (await self.session.exec(statement, params=rows)).scalars().all()
         for item, item_id in zip(items, ids, strict=True):
             item.id = int(item_id)  # type: ignore[attr-defined]
         return list(items)

@@ -167,3 +167,16 @@ def test_each_kind_of_bad_pair_row_is_named_with_its_line(rows: list[str], expec
 def test_a_pairs_file_with_an_unknown_column_is_refused() -> None:
     parsed = pairs("dana,mia,2026-03-02,7,x", header=PAIRS_HEADER + ",notes")
     assert parsed.fatal and "unknown column 'notes'" in problems_of(parsed)[0]
+
+
+def test_the_example_files_read_cleanly() -> None:
+    from pathlib import Path
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    cohort = parse_people(
+        (examples / "cohort-people.csv").read_text(encoding="utf-8").splitlines(),
+        default_capacity=2,
+    )
+    running = parse_pairs((examples / "cohort-pairs.csv").read_text().splitlines())
+    assert (cohort.problems, running.problems) == ([], [])
+    assert len(cohort.records) == 4 and len(running.records) == 1
