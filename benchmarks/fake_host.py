@@ -89,6 +89,7 @@ def stats(kind: str, fake: Any) -> dict[str, Any]:
     return {
         "rejected_429": fake.rejected_429,
         "delivered": [channel for channel, _ in fake.messages],
+        "delivered_users": [fake.users_of.get(channel, "") for channel, _ in fake.messages],
         "dms_opened": fake.dms_opened,
     }
 

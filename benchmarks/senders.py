@@ -129,9 +129,11 @@ class DiscordHttpSender:
     async def send(self, account: PlatformAccount, reply: Reply) -> None:
         started = time.perf_counter()
         scope = f"discord:{account.user_id}"
+        kind = "known"  # by_scope: sends to a known DM channel, or those that opened one
         try:
             channel = self.channels.get(account.user_id)
             if channel is None:
+                kind = "new-dm"
                 opened = await self._post(
                     "/users/@me/channels", {"recipient_id": account.user_id}, "discord:new-dm"
                 )
@@ -140,4 +142,4 @@ class DiscordHttpSender:
             await self._post(f"/channels/{channel}/messages", {"content": reply.plain()}, scope)
         except aiohttp.ClientError as exc:
             raise TransientFailure(str(exc)) from exc
-        self.record.ok(started)
+        self.record.ok(started, kind)

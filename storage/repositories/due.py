@@ -8,7 +8,18 @@ from collections.abc import Callable, Collection, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, Table, and_, exists, func, or_, type_coerce, update
+from sqlalchemy import (
+    Integer,
+    String,
+    Table,
+    and_,
+    bindparam,
+    exists,
+    func,
+    or_,
+    type_coerce,
+    update,
+)
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -63,6 +74,86 @@ def _claim_columns(t: Table) -> list[Any]:
         type_coerce(t.c.payload, String),
         t.c.attempts,
     ]
+
+
+@functools.cache
+def _claim_statements(dialect: str) -> tuple[Any, Any, Any]:
+    """What a claim runs — the catch-up coalescing, then the claim of expired leases and
+    of due items — built once per dialect with bound parameters (now, cutoff, until,
+    worker, room). Building and cache-keying these statements anew on every claim cost
+    more than the SQL of a poll that finds nothing."""
+    t = _table(DueItemRow)
+    now = bindparam("now", type_=t.c.due_at.type)
+    cutoff = bindparam("cutoff", type_=t.c.due_at.type)
+    until = bindparam("until", type_=t.c.locked_until.type)
+    worker = bindparam("worker", type_=t.c.locked_by.type)
+    room = bindparam("room", type_=Integer)
+
+    # Catch-up after downtime (see SqlDueItems._coalesce).
+    later = t.alias("later")
+    overdue = or_(
+        and_(t.c.status == DueStatus.SCHEDULED, t.c.due_at <= cutoff),
+        and_(t.c.status == DueStatus.CLAIMED, t.c.locked_until < now),
+    )
+    superseded = exists().where(
+        later.c.subject == t.c.subject,
+        later.c.kind == t.c.kind,
+        later.c.person_id == t.c.person_id,
+        later.c.period > t.c.period,
+        later.c.due_at <= now,
+        later.c.status != DueStatus.CANCELLED,
+    )
+    stale = sa_select(t.c.id).where(overdue, superseded)
+    if dialect == "postgresql":
+        stale = stale.with_for_update(skip_locked=True, of=t)
+    coalesce = (
+        update(t)
+        .where(t.c.id.in_(stale))
+        .values(status=DueStatus.MISSED, locked_by=None, locked_until=None, updated_at=now)
+    )
+
+    claims = []
+    for condition in (
+        and_(t.c.status == DueStatus.CLAIMED, t.c.locked_until < now),  # a worker died
+        and_(t.c.status == DueStatus.SCHEDULED, t.c.due_at <= now),
+    ):
+        picked = sa_select(t.c.id).where(condition).order_by(t.c.due_at, t.c.id).limit(room)
+        if dialect == "postgresql":
+            picked = picked.with_for_update(skip_locked=True, of=t)
+        claims.append(
+            update(t)
+            .where(t.c.id.in_(picked))
+            .values(
+                status=DueStatus.CLAIMED,
+                locked_by=worker,
+                locked_until=until,
+                attempts=t.c.attempts + 1,
+                updated_at=now,
+            )
+            .returning(*_claim_columns(t))
+        )
+    return coalesce, claims[0], claims[1]
+
+
+@functools.cache
+def _complete_statement(dialect: str, by_worker: bool) -> Any:
+    """DueItems.complete's statement, built once (see _claim_statements): the ids are
+    one bound parameter (see _Leased._among), as are status, now and worker."""
+    t = _table(DueItemRow)
+    conditions = [_Leased.among_param(t.c.id, dialect, "ids"), t.c.status == DueStatus.CLAIMED]
+    if by_worker:
+        conditions.append(t.c.locked_by == bindparam("worker", type_=t.c.locked_by.type))
+    return (
+        update(t)
+        .where(*conditions)
+        .values(
+            status=bindparam("final", type_=t.c.status.type),
+            locked_by=None,
+            locked_until=None,
+            updated_at=bindparam("now", type_=t.c.updated_at.type),
+        )
+        .returning(t.c.id)
+    )
 
 
 def _utc(value: Any) -> datetime:
@@ -157,29 +248,14 @@ class SqlDueItems(_Leased):
         self, *, now: datetime, limit: int, worker: str, lease: timedelta
     ) -> list[DueItem]:
         await self._coalesce(now)
-        t = _table(DueItemRow)
+        _, *claims = _claim_statements(self.dialect)
+        until = now + lease
         claimed: list[DueItem] = []
-        for condition in (
-            and_(t.c.status == DueStatus.CLAIMED, t.c.locked_until < now),  # a worker died
-            and_(t.c.status == DueStatus.SCHEDULED, t.c.due_at <= now),
-        ):
+        for statement in claims:  # expired leases first, then due items
             room = limit - len(claimed)
             if room <= 0:
                 break
-            picked = self._pick(t, condition, (t.c.due_at, t.c.id), room)
-            statement = (
-                update(t)
-                .where(t.c.id.in_(picked))
-                .values(
-                    status=DueStatus.CLAIMED,
-                    locked_by=worker,
-                    locked_until=now + lease,
-                    attempts=t.c.attempts + 1,
-                    updated_at=now,
-                )
-                .returning(*_claim_columns(t))
-            )
-            until = now + lease
+            params = {"now": now, "until": until, "worker": worker, "room": room}
             claimed.extend(
                 # positional: this runs for every claimed row, and mappings cost 3× more
                 DueItem(
@@ -196,7 +272,7 @@ class SqlDueItems(_Leased):
                     item_id,
                 )
                 for item_id, subject, kind, period, person, due_at, payload, attempts in (
-                    await self._run(statement)
+                    await self._run(statement, params)
                 ).all()
             )
         return sorted(claimed, key=lambda item: (item.due_at, item.id or 0))
@@ -210,28 +286,8 @@ class SqlDueItems(_Leased):
         such items need the (index-probing) check. In normal running, when items are
         claimed seconds after they come due, there are none and this costs one probe.
         """
-        t = _table(DueItemRow)
-        later = t.alias("later")
-        overdue = or_(
-            and_(t.c.status == DueStatus.SCHEDULED, t.c.due_at <= now - COALESCE_MIN_GAP),
-            and_(t.c.status == DueStatus.CLAIMED, t.c.locked_until < now),
-        )
-        superseded = exists().where(
-            later.c.subject == t.c.subject,
-            later.c.kind == t.c.kind,
-            later.c.person_id == t.c.person_id,
-            later.c.period > t.c.period,
-            later.c.due_at <= now,
-            later.c.status != DueStatus.CANCELLED,
-        )
-        picked = sa_select(t.c.id).where(overdue, superseded)
-        if self.dialect == "postgresql":
-            picked = picked.with_for_update(skip_locked=True, of=t)
-        await self._run(
-            update(t)
-            .where(t.c.id.in_(picked))
-            .values(status=DueStatus.MISSED, locked_by=None, locked_until=None, updated_at=now)
-        )
+        coalesce, _, _ = _claim_statements(self.dialect)
+        await self._run(coalesce, {"now": now, "cutoff": now - COALESCE_MIN_GAP})
 
     async def hold(
         self, ids: Collection[int], *, now: datetime, worker: str, lease: timedelta
@@ -256,17 +312,10 @@ class SqlDueItems(_Leased):
             raise ValueError(f"not a final status: {status!r}")
         if not ids:
             return []
-        t = _table(DueItemRow)
-        conditions = [self._among(t.c.id, ids), t.c.status == DueStatus.CLAIMED]
-        if worker is not None:
-            conditions.append(t.c.locked_by == worker)
-        statement = (
-            update(t)
-            .where(*conditions)
-            .values(status=status, locked_by=None, locked_until=None, updated_at=now)
-            .returning(t.c.id)
-        )
-        return await self._ids(statement)
+        statement = _complete_statement(self.dialect, worker is not None)
+        params = {"ids": self._ids_value(ids), "final": status, "now": now, "worker": worker}
+        values: Sequence[Any] = (await self._run(statement, params)).scalars().all()
+        return [int(value) for value in values]
 
     async def defer(self, item_id: int, until: datetime, *, now: datetime, worker: str) -> bool:
         t = _table(DueItemRow)

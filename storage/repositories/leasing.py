@@ -45,6 +45,21 @@ class _Leased:
         )
         return column.in_(listed)
 
+    @staticmethod
+    def among_param(column: Any, dialect: str, name: str) -> Any:
+        """:meth:`_among` with a named parameter, for statements built once; its value
+        is :meth:`_ids_value`."""
+        if dialect == "postgresql":
+            return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+        listed: Any = sa_select(literal_column("value")).select_from(
+            func.json_each(bindparam(name, type_=String))
+        )
+        return column.in_(listed)
+
+    def _ids_value(self, ids: Collection[int]) -> Any:
+        values = [int(value) for value in ids]
+        return values if self.dialect == "postgresql" else json.dumps(values)
+
     async def _run(self, statement: Any, params: Any = None) -> Any:
         return await self.session.exec(statement, params=params)
 

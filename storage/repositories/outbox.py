@@ -58,16 +58,14 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
             for m in messages
         ]
         insert = postgresql.insert if self.dialect == "postgresql" else sqlite.insert
-        added = 0
-        for start in range(0, len(rows), 500):  # bound the parameters per statement
-            statement = (
-                insert(t)
-                .values(rows[start : start + 500])
-                .on_conflict_do_nothing(index_elements=["person_id", "key"])
-                .returning(t.c.id)
-            )
-            added += len(await self._ids(statement))
-        return added
+        # One statement, executed for all rows: SQLAlchemy compiles it once (cached) and
+        # sends the rows as multi-row VALUES pages of bounded size ("insertmanyvalues").
+        # Building .values(rows) instead compiled a fresh 4,000-parameter statement per
+        # batch, which was most of a dispatch worker's CPU.
+        statement = (
+            insert(t).on_conflict_do_nothing(index_elements=["person_id", "key"]).returning(t.c.id)
+        )
+        return len((await self._run(statement, rows)).all())
 
     async def claim(
         self, *, now: datetime, limit: int, worker: str, lease: timedelta

@@ -130,3 +130,24 @@ async def test_cover_settles_only_a_copy_nobody_else_is_sending(app: Mentorhub) 
         "new": ("sent", None),  # a later copy with this key will be dropped
     }
     assert rows["new"] is not None and rows["new"].last_error == "posted"
+
+
+async def test_outbox_add_many_counts_only_new_rows_across_pages(app: Mentorhub) -> None:
+    """add_many sends its rows in bounded pages; keys already queued are skipped and
+    not counted, in every page."""
+    now = app.clock.now()
+    async with app.uow() as uow:
+        erin = await uow.people.add(person("erin", app))
+        assert erin.id is not None
+
+        def message(key: str) -> OutboxMessage:
+            assert erin.id is not None
+            return OutboxMessage(erin.id, key, "nudge", {"text": "hi"}, created_at=now)
+
+        assert await uow.outbox.add(message("k1500")) is True
+        batch = [message(f"k{i}") for i in range(2_500)]
+        assert await uow.outbox.add_many(batch) == 2_499
+        assert await uow.outbox.add_many(batch[:10]) == 0
+        await uow.commit()
+    async with app.uow() as uow:
+        assert len(await pending_outbox(uow, now=now + timedelta(seconds=1))) == 2_500
