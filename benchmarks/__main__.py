@@ -20,6 +20,7 @@ SCENARIOS: dict[str, str] = {
     "B1b": "benchmarks.b1b_slack_discord",
     "B4": "benchmarks.b4_section",
     "B5": "benchmarks.b5_idle_rss",
+    "B7": "benchmarks.b7_ceiling",
 }
 
 
