@@ -21,6 +21,7 @@ SCENARIOS: dict[str, str] = {
     "B4": "benchmarks.b4_section",
     "B5": "benchmarks.b5_idle_rss",
     "B6": "benchmarks.b6_program_size",
+    "B7": "benchmarks.b7_ceiling",
 }
 
 

@@ -6,7 +6,7 @@ unless ``commit()`` is called before it closes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -213,12 +213,25 @@ class Outbox(Protocol):
         "sending", ``attempts`` + 1, lease renewed). None if the lease was lost."""
         ...
 
+    async def mark_sending_many(
+        self, accounts: Mapping[int, int], *, worker: str, now: datetime, lease: timedelta
+    ) -> dict[int, int]:
+        """``mark_sending`` for several rows in one statement: ``accounts`` maps each row's
+        id to the account it goes to. Returns the new ``attempts`` by id of the rows
+        marked; a row whose lease was lost is absent."""
+        ...
+
     async def release(
         self, message: OutboxMessage, *, worker: str, keep_lease: bool = False
     ) -> bool:
         """Write the row's outcome fields (status, attempts, next_attempt_at, sent_at,
         last_error, account_id) and drop the lease unless ``keep_lease``. False if the
         lease was lost."""
+        ...
+
+    async def release_many(self, messages: Sequence[OutboxMessage], *, worker: str) -> set[int]:
+        """``release`` for several rows (distinct ids) at once, dropping their leases.
+        Returns the ids of the rows written; a row whose lease was lost is left alone."""
         ...
 
     async def by_key(self, person_id: int, key: str) -> OutboxMessage | None: ...

@@ -53,6 +53,7 @@ from adapters.telegram.render import (
     render,
     render_plain,
 )
+from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.settings import TELEGRAM
 from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
@@ -220,6 +221,7 @@ class TelegramMessenger:
             .token(token)
             .base_url(base_url)
             .concurrent_updates(InOrderPerChat(max_concurrent_updates))
+            .request(AiohttpRequest())  # sending; long polling keeps PTB's own request
             .job_queue(None)  # scheduling is mentorhub's, not PTB's
         )
         if webhook is not None:

@@ -164,17 +164,19 @@ def _span_html(span: Span) -> str:
 # --- splitting at Telegram's length limit ------------------------------------------------
 
 
-def _char_cost(char: str, html_mode: bool) -> int:
-    """UTF-16 units a character takes on the wire. We budget the markup too (what Telegram
-    counts is the text after parsing, which is never longer), so a page is always safe."""
-    text = html.escape(char, quote=False) if html_mode else char
+def _text_cost(text: str, html_mode: bool) -> int:
+    """UTF-16 units ``text`` takes on the wire. We budget the markup too (what Telegram
+    counts is the text after parsing, which is never longer), so a page is always safe.
+    Escaping works character by character, so a text costs the sum of its characters."""
+    if html_mode:
+        text = html.escape(text, quote=False)
     return len(text.encode("utf-16-le")) // 2
 
 
 def _span_cost(span: Span, html_mode: bool) -> int:
     style, text = span
     overhead = _TAG_COST[style] if html_mode else 0
-    return overhead + sum(_char_cost(c, html_mode) for c in text)
+    return overhead + _text_cost(text, html_mode)
 
 
 def _line_cost(line: Line, html_mode: bool) -> int:
@@ -223,7 +225,7 @@ def _cut_line(line: Line, html_mode: bool, limit: int) -> list[Line]:
                 current, used = [], 0
                 continue
             current.append((style, head))
-            used += overhead + sum(_char_cost(c, html_mode) for c in head)
+            used += overhead + _text_cost(head, html_mode)
     if current:
         pieces.append(current)
     return pieces
@@ -234,7 +236,7 @@ def _take(text: str, room: int, html_mode: bool) -> tuple[str, str]:
     used = 0
     end = 0
     for char in text:
-        cost = _char_cost(char, html_mode)
+        cost = _text_cost(char, html_mode)
         if used + cost > room:
             break
         used += cost

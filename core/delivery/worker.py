@@ -30,7 +30,7 @@ from core.dispatch import WorkContext, queue_notices
 from core.identity import Platform
 from core.messages import Notice, pair_space_from_data, reply_from_data
 from core.pacing import Pacer, PlatformPacing, Scope
-from core.ports import OutboxMessage, UnitOfWork, UnitOfWorkFactory
+from core.ports import OutboxMessage, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -92,7 +92,7 @@ class DeliveryWorker:
         self._progress = asyncio.Event()
         self._tally = Tally()
         self._pass = asyncio.Lock()
-        self._writes = GroupCommit(uow_factory)
+        self._writes = GroupCommit(uow_factory, worker=worker, lease=lease, now=clock.now)
         self._pair_spaces = PairSpaces(uow_factory, self._writes.submit, clock, worker=worker)
         self._recovery = Recovery(
             uow_factory,
@@ -284,27 +284,11 @@ class DeliveryWorker:
         """Commit "sending" for the job's row (in the next group commit)."""
         account_id = job.account.id
         assert account_id is not None
-
-        async def write(uow: UnitOfWork) -> int | None:
-            return await uow.outbox.mark_sending(
-                job.id,
-                worker=self.worker,
-                account_id=account_id,
-                now=self.clock.now(),
-                lease=self.lease,
-            )
-
-        attempts: int | None = await self._writes.submit(write)
-        return attempts
+        return await self._writes.mark_sending(job.id, account_id)
 
     async def _record(self, message: OutboxMessage) -> bool:
         """Commit the row's outcome (in the next group commit); False if the lease was lost."""
-
-        async def write(uow: UnitOfWork) -> bool:
-            return await uow.outbox.release(message, worker=self.worker)
-
-        kept: bool = await self._writes.submit(write)
-        return kept
+        return await self._writes.release(message)
 
     # ------------------------------------------------------------------ one attempt
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, update
+from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -17,6 +17,28 @@ from storage.mapping import to_row
 from storage.repositories.base import _Repo, _table
 from storage.repositories.leasing import _Leased
 from storage.tables import OutboxRow
+
+
+def _release_statement() -> Any:
+    """``release`` as one statement for an executemany (built once: the hot path)."""
+    t = _table(OutboxRow)
+    return (
+        update(t)
+        .where(t.c.id == bindparam("row_id"), t.c.locked_by == bindparam("holder"))
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            next_attempt_at=bindparam("new_next_attempt_at"),
+            sent_at=bindparam("new_sent_at"),
+            last_error=bindparam("new_last_error"),
+            account_id=bindparam("new_account_id"),
+            locked_by=None,
+            locked_until=None,
+        )
+    )
+
+
+_RELEASE = _release_statement()
 
 
 class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
@@ -118,6 +140,29 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
         attempts = (await self._run(statement)).scalar_one_or_none()
         return None if attempts is None else int(attempts)
 
+    async def mark_sending_many(
+        self, accounts: Mapping[int, int], *, worker: str, now: datetime, lease: timedelta
+    ) -> dict[int, int]:
+        if not accounts:
+            return {}
+        t = _table(OutboxRow)
+        account = case(
+            *((t.c.id == literal(i, Integer), literal(a, Integer)) for i, a in accounts.items())
+        )
+        statement = (
+            update(t)
+            .where(self._among(t.c.id, accounts), t.c.locked_by == worker, t.c.status == "pending")
+            .values(
+                status="sending",
+                account_id=account,
+                attempts=t.c.attempts + 1,
+                locked_until=now + lease,
+            )
+            .returning(t.c.id, t.c.attempts)
+        )
+        rows = (await self._run(statement)).all()
+        return {int(row_id): int(attempts) for row_id, attempts in rows}
+
     async def release(
         self, message: OutboxMessage, *, worker: str, keep_lease: bool = False
     ) -> bool:
@@ -139,6 +184,38 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
             .returning(t.c.id)
         )
         return (await self._run(statement)).scalar_one_or_none() is not None
+
+    async def release_many(self, messages: Sequence[OutboxMessage], *, worker: str) -> set[int]:
+        if not messages:
+            return set()
+        t = _table(OutboxRow)
+        # Which leases we still hold, the rows locked until the commit (SQLite: the whole
+        # database, from BEGIN IMMEDIATE); then one executemany writes those.
+        held = sa_select(t.c.id).where(
+            self._among(t.c.id, [m.id for m in messages if m.id is not None]),
+            t.c.locked_by == worker,
+        )
+        if self.dialect == "postgresql":
+            held = held.with_for_update()
+        kept = set(await self._ids(held))
+        rows = [
+            {
+                "row_id": m.id,
+                "holder": worker,
+                "new_status": m.status,
+                "new_attempts": m.attempts,
+                "new_next_attempt_at": m.next_attempt_at,
+                "new_sent_at": m.sent_at,
+                "new_last_error": m.last_error[:500] if m.last_error else None,
+                "new_account_id": m.account_id,
+            }
+            for m in messages
+            if m.id in kept
+        ]
+        if rows:
+            connection = await self.session.connection()
+            await connection.execute(_RELEASE, rows)
+        return kept
 
     async def purge(self, *, before: datetime) -> int:
         t = _table(OutboxRow)

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bots.bootstrap import Mentorhub
-from core.identity import Person
+from core.identity import Person, Platform, PlatformAccount
 from core.ports import OutboxMessage
 from tests.storage.helpers import pending_outbox
 
@@ -151,3 +151,65 @@ async def test_outbox_add_many_counts_only_new_rows_across_pages(app: Mentorhub)
         await uow.commit()
     async with app.uow() as uow:
         assert len(await pending_outbox(uow, now=now + timedelta(seconds=1))) == 2_500
+
+
+async def test_marks_and_outcomes_in_bulk_touch_only_rows_still_leased(app: Mentorhub) -> None:
+    """The delivery worker's group commit: "sending" for many rows in one statement, their
+    outcomes in one more; a row whose lease another worker took is left to that worker."""
+    now = app.clock.now()
+    lease = timedelta(minutes=2)
+    async with app.uow() as uow:
+        erin = await uow.people.add(person("erin", app))
+        assert erin.id is not None
+        for n in range(4):
+            await uow.outbox.add(
+                OutboxMessage(
+                    person_id=erin.id, key=f"k{n}", kind="nudge", payload={}, created_at=now
+                )
+            )
+        accounts = [
+            await uow.accounts.add(
+                PlatformAccount(Platform("telegram"), "", str(700 + n), person_id=erin.id)
+            )
+            for n in range(4)
+        ]
+        claimed = await uow.outbox.claim(now=now, limit=10, worker="w1", lease=lease)
+        await uow.commit()
+    assert len(claimed) == 4
+    a0, _, a2, _ = (a.id for a in accounts)
+    first, second, third, taken = claimed
+    async with app.uow() as uow:  # the last row's lease went to another worker
+        taken.locked_by = "w2"
+        await uow.outbox.save(taken)
+        await uow.commit()
+
+    later = now + timedelta(seconds=5)
+    marks = {m.id: a.id for m, a in zip(claimed, accounts, strict=True) if m.id and a.id}
+    async with app.uow() as uow:
+        attempts = await uow.outbox.mark_sending_many(marks, worker="w1", now=later, lease=lease)
+        await uow.commit()
+    assert attempts == {first.id: 1, second.id: 1, third.id: 1}
+
+    first.status, first.attempts, first.sent_at, first.account_id = "sent", 1, later, a0
+    second.status, second.attempts, second.last_error = "pending", 0, "429 " * 200
+    second.next_attempt_at = later + timedelta(seconds=3)
+    taken.status = "sent"
+    async with app.uow() as uow:
+        kept = await uow.outbox.release_many([first, second, taken], worker="w1")
+        await uow.commit()
+    assert kept == {first.id, second.id}
+
+    async with app.uow() as uow:
+        rows = {m.key: await uow.outbox.by_key(erin.id, m.key) for m in claimed}
+    found = {key: r for key, r in rows.items() if r is not None}
+    got = {key: (r.status, r.attempts, r.account_id, r.locked_by) for key, r in found.items()}
+    assert got == {
+        first.key: ("sent", 1, a0, None),
+        second.key: ("pending", 0, None, None),  # its account as the outcome says: none
+        third.key: ("sending", 1, a2, "w1"),  # marked, its outcome not recorded yet
+        taken.key: ("pending", 0, None, "w2"),  # neither marked nor released by w1
+    }
+    assert found[first.key].sent_at == later
+    assert found[third.key].locked_until == later + lease
+    assert len(found[second.key].last_error or "") == 500
+    assert found[second.key].next_attempt_at == later + timedelta(seconds=3)
