@@ -15,6 +15,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import sys
 import tempfile
 from collections.abc import Callable
@@ -36,6 +37,13 @@ SLACK_TOKEN = "xoxb-bench"
 ROOT = Path(__file__).resolve().parent.parent
 
 
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on just now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def config_text(database: Path, messengers: set[str], urls: dict[str, str]) -> str:
     """A config as a deployment would write it, pointed at the stand-ins."""
     sections = [
@@ -45,7 +53,8 @@ def config_text(database: Path, messengers: set[str], urls: dict[str, str]) -> s
     if "telegram" in messengers:
         sections.append(f'[telegram]\nenabled = true\nbase_url = "{urls["telegram"]}"\n')
     if "slack" in messengers:
-        sections.append(f'[slack]\nenabled = true\nport = 0\nbase_url = "{urls["slack"]}"\n')
+        port = free_port()  # the config wants a real port (1-65535), not 0
+        sections.append(f'[slack]\nenabled = true\nport = {port}\nbase_url = "{urls["slack"]}"\n')
     if "discord" in messengers:
         sections.append(f"[discord]\nenabled = true\nguild_ids = [{GUILD}]\n")
     return "\n".join(sections)

@@ -138,7 +138,7 @@ def _claim_statements(dialect: str) -> tuple[Any, Any, Any]:
 @functools.cache
 def _complete_statement(dialect: str, by_worker: bool) -> Any:
     """DueItems.complete's statement, built once (see _claim_statements): the ids are
-    one bound parameter (see _Leased._among), as are status, now and worker."""
+    one bound parameter (see _Leased.among_param), as are status, now and worker."""
     t = _table(DueItemRow)
     conditions = [_Leased.among_param(t.c.id, dialect, "ids"), t.c.status == DueStatus.CLAIMED]
     if by_worker:
@@ -150,6 +150,25 @@ def _complete_statement(dialect: str, by_worker: bool) -> Any:
             status=bindparam("final", type_=t.c.status.type),
             locked_by=None,
             locked_until=None,
+            updated_at=bindparam("now", type_=t.c.updated_at.type),
+        )
+        .returning(t.c.id)
+    )
+
+
+@functools.cache
+def _hold_statement(dialect: str) -> Any:
+    """DueItems.hold's statement, built once (see _complete_statement)."""
+    t = _table(DueItemRow)
+    return (
+        update(t)
+        .where(
+            _Leased.among_param(t.c.id, dialect, "ids"),
+            t.c.status == DueStatus.CLAIMED,
+            t.c.locked_by == bindparam("worker", type_=t.c.locked_by.type),
+        )
+        .values(
+            locked_until=bindparam("until", type_=t.c.locked_until.type),
             updated_at=bindparam("now", type_=t.c.updated_at.type),
         )
         .returning(t.c.id)
@@ -294,16 +313,8 @@ class SqlDueItems(_Leased):
     ) -> list[int]:
         if not ids:
             return []
-        t = _table(DueItemRow)
-        statement = (
-            update(t)
-            .where(
-                self._among(t.c.id, ids), t.c.status == DueStatus.CLAIMED, t.c.locked_by == worker
-            )
-            .values(locked_until=now + lease, updated_at=now)
-            .returning(t.c.id)
-        )
-        return await self._ids(statement)
+        params = {"ids": self._ids_value(ids), "until": now + lease, "now": now, "worker": worker}
+        return await self._ids(_hold_statement(self.dialect), params)
 
     async def complete(
         self, ids: Collection[int], status: str, *, now: datetime, worker: str | None = None
@@ -314,8 +325,7 @@ class SqlDueItems(_Leased):
             return []
         statement = _complete_statement(self.dialect, worker is not None)
         params = {"ids": self._ids_value(ids), "final": status, "now": now, "worker": worker}
-        values: Sequence[Any] = (await self._run(statement, params)).scalars().all()
-        return [int(value) for value in values]
+        return await self._ids(statement, params)
 
     async def defer(self, item_id: int, until: datetime, *, now: datetime, worker: str) -> bool:
         t = _table(DueItemRow)

@@ -33,22 +33,12 @@ class _Leased:
             picked = picked.with_for_update(skip_locked=True, of=table)
         return picked
 
-    def _among(self, column: Any, ids: Collection[int]) -> Any:
-        """``column IN ids`` as one bound parameter: a PostgreSQL array, or a JSON array
-        read by SQLite's json_each. A thousand separate parameters cost more to bind than
-        the update they select for."""
-        values = [int(value) for value in ids]
-        if self.dialect == "postgresql":
-            return column == any_(bindparam(None, values, type_=postgresql.ARRAY(Integer)))
-        listed: Any = sa_select(literal_column("value")).select_from(
-            func.json_each(bindparam(None, json.dumps(values), type_=String))
-        )
-        return column.in_(listed)
-
     @staticmethod
     def among_param(column: Any, dialect: str, name: str) -> Any:
-        """:meth:`_among` with a named parameter, for statements built once; its value
-        is :meth:`_ids_value`."""
+        """``column IN ids`` as one bound parameter ``name``: a PostgreSQL array, or a
+        JSON array read by SQLite's json_each (its value: :meth:`_ids_value`). A thousand
+        separate parameters cost more to bind than the update they select for, and one
+        parameter lets the statement be built once."""
         if dialect == "postgresql":
             return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
         listed: Any = sa_select(literal_column("value")).select_from(
@@ -66,6 +56,6 @@ class _Leased:
     async def _returning_rows(self, statement: Any) -> list[Any]:
         return list((await self._run(statement)).mappings().all())
 
-    async def _ids(self, statement: Any) -> list[int]:
-        values: Sequence[Any] = (await self._run(statement)).scalars().all()
+    async def _ids(self, statement: Any, params: Any = None) -> list[int]:
+        values: Sequence[Any] = (await self._run(statement, params)).scalars().all()
         return [int(value) for value in values]
