@@ -34,17 +34,21 @@ class _Leased:
         return picked
 
     @staticmethod
-    def among_param(column: Any, dialect: str, name: str) -> Any:
+    def among_param(column: Any, dialect: str, name: str | None, value: Any = None) -> Any:
         """``column IN ids`` as one bound parameter ``name``: a PostgreSQL array, or a
         JSON array read by SQLite's json_each (its value: :meth:`_ids_value`). A thousand
         separate parameters cost more to bind than the update they select for, and one
         parameter lets the statement be built once."""
         if dialect == "postgresql":
-            return column == any_(bindparam(name, type_=postgresql.ARRAY(Integer)))
+            return column == any_(bindparam(name, value, type_=postgresql.ARRAY(Integer)))
         listed: Any = sa_select(literal_column("value")).select_from(
-            func.json_each(bindparam(name, type_=String))
+            func.json_each(bindparam(name, value, type_=String))
         )
         return column.in_(listed)
+
+    def _among(self, column: Any, ids: Collection[int]) -> Any:
+        """``column IN ids`` with the ids bound in place, for a statement built per call."""
+        return self.among_param(column, self.dialect, None, self._ids_value(ids))
 
     def _ids_value(self, ids: Collection[int]) -> Any:
         values = [int(value) for value in ids]
