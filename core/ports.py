@@ -10,7 +10,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any, Protocol, Self, TypeVar
+from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
 from core.identity import Person, Platform, PlatformAccount
 from core.model import (
@@ -332,9 +332,9 @@ class DueItems(Protocol):
         ...
 
 
-@dataclass(frozen=True, slots=True)
-class CheckInFact:
-    """One stored check-in of a pair, with how many answers it has and the latest one."""
+class CheckInFact(NamedTuple):
+    """One stored check-in of a pair, with how many answers it has and the latest one.
+    (A tuple: a large program reads tens of thousands of these at once.)"""
 
     pair_id: int
     period: int

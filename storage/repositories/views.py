@@ -7,7 +7,7 @@ identity map and then into dataclasses costs more than the query itself.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +30,7 @@ from storage.tables import (
     PersonRow,
 )
 
+PARTITION = 200  # rows of a large read handled between two turns of the event loop
 _TAKES_A_PLACE = [s.value for s in PairStatus if s.is_open and s is not PairStatus.AWAITING]
 _OPEN = [s.value for s in PairStatus if s.is_open]
 
@@ -44,8 +45,7 @@ class SqlProgramViews:
             .where(col(PairRow.program_id) == program_id)
             .order_by(col(PairRow.id))
         )
-        rows = (await self.session.exec(statement)).mappings().all()  # type: ignore[call-overload]
-        return [mapping_to_domain(row, Pair) for row in rows]
+        return [mapping_to_domain(row, Pair) async for row in self._stream(statement)]
 
     async def agreements_in_force(self, program_id: int) -> dict[int, Agreement]:
         statement = (
@@ -54,9 +54,11 @@ class SqlProgramViews:
             .where(col(PairRow.program_id) == program_id, col(AgreementRow.status) == "confirmed")
             .order_by(col(AgreementRow.pair_id), col(AgreementRow.version))
         )
-        rows = (await self.session.exec(statement)).mappings().all()  # type: ignore[call-overload]
         # a later version replaces an earlier one
-        return {row["pair_id"]: mapping_to_domain(row, Agreement) for row in rows}
+        return {
+            row["pair_id"]: mapping_to_domain(row, Agreement)
+            async for row in self._stream(statement)
+        }
 
     async def checkin_facts(
         self, program_id: int, *, pair_id: int | None = None
@@ -78,8 +80,9 @@ class SqlProgramViews:
         if pair_id is not None:
             statement = statement.where(col(CheckInRow.pair_id) == pair_id)
         facts: dict[int, list[CheckInFact]] = {}
-        for pair, period, status, answers, last in await self._rows(statement):
-            facts.setdefault(pair, []).append(CheckInFact(pair, period, status, answers, last))
+        async for row in self._stream(statement, mappings=False):
+            fact = CheckInFact._make(row)
+            facts.setdefault(fact.pair_id, []).append(fact)
         return facts
 
     async def seats(
@@ -183,6 +186,15 @@ class SqlProgramViews:
             statement = select(col(PersonRow.id), column).where(col(PersonRow.id).in_(chunk))
             found.update(dict(await self._rows(statement)))
         return found
+
+    async def _stream(self, statement: Any, *, mappings: bool = True) -> AsyncIterator[Any]:
+        """The rows of a large read, fetched a partition at a time: between partitions
+        the event loop serves everyone else instead of waiting for the whole read."""
+        result = await self.session.stream(statement)
+        rows = result.mappings() if mappings else result
+        async for partition in rows.partitions(PARTITION):
+            for row in partition:
+                yield row
 
     async def _rows(self, statement: Any) -> list[Any]:
         return list((await self.session.exec(statement)).all())
