@@ -163,6 +163,11 @@ class Reply:
     def localized(self, show: MomentShower | None = None) -> Reply:
         """This reply with every moment written out: by ``show`` (a messenger's native
         timestamps), else as text in the reader's zone. Renderers call this first."""
+        fields = any(_MOMENT_OPEN in f.label or _MOMENT_OPEN in f.value for f in self.fields)
+        choices = any(_MOMENT_OPEN in c.label for c in self.choices)
+        title = self.title is not None and _MOMENT_OPEN in self.title
+        if not (fields or choices or title or _MOMENT_OPEN in self.text):
+            return self  # nothing to write out (most replies): no copy
         write = show or in_zone(self.zone)
 
         def fill(text: str) -> str:
@@ -171,9 +176,13 @@ class Reply:
         return replace(
             self,
             text=fill(self.text),
-            title=fill(self.title) if self.title else self.title,
-            fields=tuple(Field(fill(f.label), fill(f.value)) for f in self.fields),
-            choices=tuple(replace(c, label=fill(c.label)) for c in self.choices),
+            title=fill(self.title) if self.title and title else self.title,
+            fields=tuple(Field(fill(f.label), fill(f.value)) for f in self.fields)
+            if fields
+            else self.fields,
+            choices=tuple(replace(c, label=fill(c.label)) for c in self.choices)
+            if choices
+            else self.choices,
         )
 
     def plain(self) -> str:
