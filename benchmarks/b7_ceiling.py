@@ -22,6 +22,10 @@ What runs (docs: shared/reference/PERFORMANCE.md, B7):
   ``TelegramMessenger.send`` the same way (render, pacing check, SDK) without the outbox.
   What is left between the adapter floor and ours is the outbox and the worker.
 
+With ``--pg URL`` (or ``MENTORHUB_TEST_DATABASE_URL``) the same pass also runs on PostgreSQL
+(a database ``mentorhub_bench_b7``, created and dropped), reported beside; the target is
+SQLite's.
+
 Run: ``python -m benchmarks --only B7`` (``--quick`` for smaller N).
 """
 
@@ -40,7 +44,7 @@ from typing import Any
 
 from sqlalchemy import bindparam
 
-from benchmarks.common import Scale, Section, fresh_sqlite
+from benchmarks.common import Scale, Section, drop_pg, fresh_pg, fresh_sqlite
 from benchmarks.fake_host import RemoteFake
 from benchmarks.fanout import seed
 from core.identity import Platform, PlatformAccount
@@ -55,6 +59,7 @@ TELEGRAM = Platform("telegram")
 RTT = 0.150
 SENDERS = 64
 GOAL = 500.0  # msg/s per core
+PG_DB = "mentorhub_bench_b7"
 LIFTED = PlatformPacing(TELEGRAM, platform_rate=Window(100_000), conversation_rate=Rate(1.0))
 
 
@@ -136,11 +141,11 @@ def messenger_factory(base_url: str) -> Callable[[Any], Any]:
     return build
 
 
-async def ours(fake: RemoteFake, count: int, work: Path, first_chat: int) -> dict[str, Any]:
+async def ours(fake: RemoteFake, count: int, url: str, first_chat: int) -> dict[str, Any]:
+    """One delivery pass over ``count`` rows seeded into the fresh database at ``url``."""
     from bots.bootstrap import build
     from bots.config import Config, DatabaseConfig, SchedulerConfig
 
-    url = await fresh_sqlite(work / f"b7-{first_chat}.db")
     await seed_nudges(url, first_chat, count)
     config = Config(
         database=DatabaseConfig(url=url),
@@ -246,16 +251,25 @@ async def run(scale: Scale) -> list[Section]:
     bare: list[dict[str, Any]] = []
     adapted: list[dict[str, Any]] = []
     load = [os.getloadavg()[0]] if hasattr(os, "getloadavg") else []
+    on_pg: list[dict[str, Any]] = []
     async with RemoteFake("telegram", rtt=RTT) as fake:
         with tempfile.TemporaryDirectory(prefix="mentorhub-b7-") as tmp:
             for r in range(rounds):
                 base = 10_000_000 + r * 1_000_000
-                mine.append(await ours(fake, count, Path(tmp), base))
+                url = await fresh_sqlite(Path(tmp) / f"b7-{r}.db")
+                mine.append(await ours(fake, count, url, base))
                 sdk, adapter = await floors(fake, floor_n, base + 500_000)
                 bare.append(sdk)
                 adapted.append(adapter)
                 if load:
                     load.append(os.getloadavg()[0])
+        if scale.pg_url:  # the same on PostgreSQL (its server's CPU is not ours to count)
+            try:
+                for r in range(rounds):
+                    url = await fresh_pg(scale.pg_url, PG_DB)
+                    on_pg.append(await ours(fake, count, url, 20_000_000 + r * 1_000_000))
+            finally:
+                await drop_pg(scale.pg_url, PG_DB)
 
     ours_ms = [cpu_ms(m) for m in mine]
     sdk_ms = [cpu_ms(m) for m in bare]
@@ -285,6 +299,15 @@ async def run(scale: Scale) -> list[Section]:
         spread(wall, ".0f"),
         f"SDK floor {spread([m['count'] / m['meter'].wall for m in bare], '.0f')}",
     )
+    if on_pg:
+        pg_ms = [cpu_ms(m) for m in on_pg]
+        section.row(
+            "on PostgreSQL: CPU per message, msg/s per core",
+            f"{spread(pg_ms)} ms, {spread([1000 / v for v in pg_ms], '.0f')}/core",
+            f"wall {spread([m['count'] / m['meter'].wall for m in on_pg], '.0f')} msg/s; "
+            f"lost / duplicated {sum(m['lost'] for m in on_pg)} / "
+            f"{sum(m['duplicated'] for m in on_pg)}",
+        )
     section.row("stand-in CPU per message", f"{spread(fake_ms)} ms (its own process)")
     section.row(
         "lost / duplicated",

@@ -6,6 +6,7 @@ All text is plain. Adapters escape every string for their markup, so nothing a u
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -121,21 +122,28 @@ def fill_moments(text: str, show: MomentShower) -> str:
 
 def in_zone(zone: str | None) -> MomentShower:
     """Moments as text on the clocks of ``zone`` (UTC when unknown), the zone named."""
+
+    def show(found: Moment) -> str:
+        return _written_in(found.at, found.style, zone)
+
+    return show
+
+
+@functools.lru_cache(maxsize=4096)
+def _written_in(at: datetime, style: MomentStyle, zone: str | None) -> str:
+    """One moment as text in one zone. Remembered: a nudge to thousands names the same
+    deadline in a handful of zones."""
     try:
         tz = ZoneInfo(zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
-
-    def show(found: Moment) -> str:
-        local = found.at.astimezone(tz)
-        if found.style is MomentStyle.DAY:
-            return f"{local:%a %d %b %Y}"
-        name = local.tzname() or "UTC"
-        if name[0] in "+-":  # zones without a common abbreviation, e.g. "+04"
-            name = f"UTC{name}"
-        return f"{local:%a %d %b %Y %H:%M} {name}"
-
-    return show
+    local = at.astimezone(tz)
+    if style is MomentStyle.DAY:
+        return f"{local:%a %d %b %Y}"
+    name = local.tzname() or "UTC"
+    if name[0] in "+-":  # zones without a common abbreviation, e.g. "+04"
+        name = f"UTC{name}"
+    return f"{local:%a %d %b %Y %H:%M} {name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +171,11 @@ class Reply:
     def localized(self, show: MomentShower | None = None) -> Reply:
         """This reply with every moment written out: by ``show`` (a messenger's native
         timestamps), else as text in the reader's zone. Renderers call this first."""
+        fields = any(_MOMENT_OPEN in f.label or _MOMENT_OPEN in f.value for f in self.fields)
+        choices = any(_MOMENT_OPEN in c.label for c in self.choices)
+        title = self.title is not None and _MOMENT_OPEN in self.title
+        if not (fields or choices or title or _MOMENT_OPEN in self.text):
+            return self  # nothing to write out (most replies): no copy
         write = show or in_zone(self.zone)
 
         def fill(text: str) -> str:
@@ -171,9 +184,13 @@ class Reply:
         return replace(
             self,
             text=fill(self.text),
-            title=fill(self.title) if self.title else self.title,
-            fields=tuple(Field(fill(f.label), fill(f.value)) for f in self.fields),
-            choices=tuple(replace(c, label=fill(c.label)) for c in self.choices),
+            title=fill(self.title) if self.title and title else self.title,
+            fields=tuple(Field(fill(f.label), fill(f.value)) for f in self.fields)
+            if fields
+            else self.fields,
+            choices=tuple(replace(c, label=fill(c.label)) for c in self.choices)
+            if choices
+            else self.choices,
         )
 
     def plain(self) -> str:

@@ -53,7 +53,8 @@ def _to_column(value: Any) -> Any:
     return value
 
 
-def to_domain(row: SQLModel, cls: type[D]) -> D:
+def to_domain(row: Any, cls: type[D]) -> D:
+    """``cls`` from a model instance or a plain result row (read by attribute)."""
     hints = _field_types(cast(Any, cls))
     values = {name: _from_column(hint, getattr(row, name)) for name, hint in hints.items()}
     return cls(**values)

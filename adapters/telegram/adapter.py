@@ -11,7 +11,8 @@ Sending: replies to whoever acted, and :meth:`TelegramMessenger.send` for the ou
 Everything sent draws on the process's one :class:`~core.pacing.Pacer` (the outbox's
 too), in the scopes :mod:`adapters.telegram.pacing_rules` declares, so a reply and a
 delivery to the same chat share its budget. Telegram's errors become the core's delivery
-errors.
+errors. Requests go over aiohttp (:mod:`adapters.telegram.request`): PTB's default httpx
+request costs more CPU per message than everything else mentorhub does for it.
 """
 
 from __future__ import annotations

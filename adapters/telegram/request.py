@@ -17,12 +17,15 @@ HTTP statuses are PTB's to interpret.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 from telegram._utils.defaultvalue import DefaultValue
 from telegram._utils.types import ODVInput
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -95,19 +98,23 @@ class AiohttpRequest(BaseRequest):
         if session is None or session.closed:
             raise RuntimeError("This AiohttpRequest is not initialized!")
         data: Any = None
+        headers = None
         if request_data is not None:
-            data = request_data.json_parameters
+            fields = request_data.json_parameters
             files = request_data.multipart_data
             if files:
-                form = aiohttp.FormData(data)
+                form = aiohttp.FormData(fields)
                 for name, (filename, content, mimetype) in files.items():
                     form.add_field(name, content, filename=filename, content_type=mimetype)
                 data = form
+            else:  # the form aiohttp would make of the dict, without its FormData machinery
+                data, headers = urlencode(fields).encode("ascii"), _FORM
         try:
             async with session.request(
                 method,
                 url,
                 data=data,
+                headers=headers,
                 timeout=self._timeout(read_timeout, connect_timeout, pool_timeout),
             ) as response:
                 return response.status, await response.read()

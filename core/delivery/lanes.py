@@ -117,24 +117,24 @@ class GroupCommit:
                     future.set_result(result)
 
     async def _write(self, uow: UnitOfWork, entries: list[_Entry]) -> list[Any]:
-        results: list[Any] = []
+        results: list[Any] = [None] * len(entries)
         for run in _runs(entries):
-            first = run[0]
+            first = run[0][1]
             if isinstance(first, _Mark):
-                marks = cast(list[_Mark], run)
+                marks = {cast(_Mark, e).row_id: cast(_Mark, e).account_id for _, e in run}
                 attempts = await uow.outbox.mark_sending_many(
-                    {m.row_id: m.account_id for m in marks},
-                    worker=self._worker,
-                    now=self._now(),
-                    lease=self._lease,
+                    marks, worker=self._worker, now=self._now(), lease=self._lease
                 )
-                results.extend(attempts.get(m.row_id) for m in marks)
+                for index, entry in run:
+                    results[index] = attempts.get(cast(_Mark, entry).row_id)
             elif isinstance(first, _Release):
-                messages = [cast(_Release, r).message for r in run]
+                messages = [cast(_Release, e).message for _, e in run]
                 kept = await uow.outbox.release_many(messages, worker=self._worker)
-                results.extend(m.id in kept for m in messages)
+                for (index, _), message in zip(run, messages, strict=True):
+                    results[index] = message.id in kept
             else:
-                results.extend([await cast(Write, write)(uow) for write in run])
+                for index, write in run:
+                    results[index] = await cast(Write, write)(uow)
         return results
 
     async def close(self) -> None:
@@ -146,32 +146,39 @@ class GroupCommit:
         self._pending.clear()
 
 
-def _runs(entries: list[_Entry]) -> list[list[_Entry]]:
-    """The entries cut into runs of one kind (marks, outcomes, other writes), in order; a
-    run of marks or of outcomes names each row once."""
-    runs: list[list[_Entry]] = []
+def _runs(entries: list[_Entry]) -> list[list[tuple[int, _Entry]]]:
+    """The entries (with their positions) grouped for writing: between two other writes,
+    all marks in one run and all outcomes in another (each names a different row, so their
+    order doesn't matter; a row named again starts new runs after the first). Other writes
+    keep their place and their order."""
+    runs: list[list[tuple[int, _Entry]]] = []
+    marks: list[tuple[int, _Entry]] = []
+    outcomes: list[tuple[int, _Entry]] = []
     rows: set[int] = set()
-    for entry in entries:
-        row = _row_of(entry)
-        if not runs or _kind(runs[-1][0]) != _kind(entry) or row in rows:
-            runs.append([])
-            rows = set()
-        runs[-1].append(entry)
-        if row is not None:
+
+    for index, entry in enumerate(entries):
+        if isinstance(entry, _Mark | _Release):
+            row = _row_of(entry)
+            if row in rows:
+                runs.extend(run for run in (marks, outcomes) if run)
+                marks, outcomes, rows = [], [], set()
+            (marks if isinstance(entry, _Mark) else outcomes).append((index, entry))
             rows.add(row)
+            continue
+        runs.extend(run for run in (marks, outcomes) if run)
+        marks, outcomes, rows = [], [], set()
+        if runs and not isinstance(runs[-1][0][1], _Mark | _Release):
+            runs[-1].append((index, entry))
+        else:
+            runs.append([(index, entry)])
+    runs.extend(run for run in (marks, outcomes) if run)
     return runs
 
 
-def _kind(entry: _Entry) -> type:
-    return type(entry) if isinstance(entry, _Mark | _Release) else object
-
-
-def _row_of(entry: _Entry) -> int | None:
+def _row_of(entry: _Mark | _Release) -> int:
     if isinstance(entry, _Mark):
         return entry.row_id
-    if isinstance(entry, _Release):
-        return entry.message.id
-    return None
+    return entry.message.id or 0
 
 
 class Lane:

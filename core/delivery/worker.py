@@ -11,6 +11,7 @@ import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import timedelta
+from typing import cast
 
 from core.clock import Clock
 from core.delivery.contract import (
@@ -86,6 +87,7 @@ class DeliveryWorker:
         self.on_unreachable = on_unreachable
         self.rng = rng or random.Random()
         self._lanes: dict[Platform, Lane] = {}
+        self._capabilities: dict[tuple[type, type], bool] = {}
         self._reserved = Reservations()  # senders that picked a message, per scope
         self._held = Held()  # rows in our lanes (queued or being sent)
         self._recording: set[asyncio.Task[None]] = set()  # outcomes being written
@@ -228,7 +230,8 @@ class DeliveryWorker:
         account = job.account
         sender = self.senders[account.platform]
         pacing = self.pacing.get(account.platform) or PlatformPacing(account.platform)
-        opens = isinstance(sender, ConversationOpener) and sender.opens_conversation(account)
+        opener = cast(ConversationOpener, sender)
+        opens = self._can(sender, ConversationOpener) and opener.opens_conversation(account)
         job.scopes = pacing.scopes(account, opens_conversation=opens)
         lane = self._lane(account.platform)
         if (wait := self.pacer.wait_time(job.scopes)) > self.max_hold:  # e.g. a paused scope
@@ -246,6 +249,16 @@ class DeliveryWorker:
             task = asyncio.create_task(self._run_lane(lane))
             lane.tasks.add(task)
             task.add_done_callback(functools.partial(self._lane_task_done, lane))
+
+    def _can(self, sender: Sender, capability: type) -> bool:
+        """``isinstance(sender, capability)`` for a protocol of :mod:`core.delivery.contract`,
+        answered once per messenger class (checking a protocol costs more than a send's
+        bookkeeping)."""
+        key = (type(sender), capability)
+        found = self._capabilities.get(key)
+        if found is None:
+            found = self._capabilities[key] = isinstance(sender, capability)
+        return found
 
     def _lane_task_done(self, lane: Lane, task: asyncio.Task[None]) -> None:
         lane.tasks.discard(task)
@@ -349,7 +362,7 @@ class DeliveryWorker:
         """Send the job's message; returns how it went out: "sent" (privately), "posted"
         (in the pair space, for both) or "shared" (the partner's post already did)."""
         sender = self.senders[job.account.platform]
-        if isinstance(sender, PairSpaceSender) and job.pair_space is not None:
+        if job.pair_space is not None and isinstance(sender, PairSpaceSender):
             partner = next(
                 (a for a in job.partner_accounts if sender.shares_pair_space(job.account, a)),
                 None,
@@ -360,8 +373,9 @@ class DeliveryWorker:
                     self._tally.add("shared")
                 if how is not None:
                     return how
-        if isinstance(sender, ConfirmingSender):
-            await sender.send_keyed(job.account, job.reply, key=job.message.key)
+        if self._can(sender, ConfirmingSender):
+            confirming = cast(ConfirmingSender, sender)
+            await confirming.send_keyed(job.account, job.reply, key=job.message.key)
         else:
             await sender.send(job.account, job.reply)
         return "sent"

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, bindparam, case, func, literal, or_, update
+from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -14,31 +14,63 @@ from sqlmodel import select
 
 from core.ports import OutboxMessage
 from storage.mapping import to_row
-from storage.repositories.base import _Repo, _table
+from storage.repositories.base import _chunks, _Repo, _table
 from storage.repositories.leasing import _Leased
 from storage.tables import OutboxRow
 
 
-def _release_statement() -> Any:
-    """``release`` as one statement for an executemany (built once: the hot path)."""
-    t = _table(OutboxRow)
-    return (
-        update(t)
-        .where(t.c.id == bindparam("row_id"), t.c.locked_by == bindparam("holder"))
-        .values(
-            status=bindparam("new_status"),
-            attempts=bindparam("new_attempts"),
-            next_attempt_at=bindparam("new_next_attempt_at"),
-            sent_at=bindparam("new_sent_at"),
-            last_error=bindparam("new_last_error"),
-            account_id=bindparam("new_account_id"),
-            locked_by=None,
-            locked_until=None,
+class _Bookkeeping:
+    """The delivery worker's statements for a group commit, built once per dialect: building
+    and hashing a statement costs more than running it. The pre-selects lock the rows
+    they find until the commit (PostgreSQL: FOR UPDATE; SQLite: BEGIN IMMEDIATE already
+    holds the database), so the executemany that follows writes exactly those."""
+
+    def __init__(self, dialect: str) -> None:
+        t = _table(OutboxRow)
+        among = t.c.id.in_(bindparam("ids", expanding=True))
+        ours = t.c.locked_by == bindparam("holder")
+        self.held: Any = sa_select(t.c.id).where(among, ours)
+        self.markable: Any = sa_select(t.c.id, t.c.attempts).where(
+            among, ours, t.c.status == "pending"
         )
-    )
+        if dialect == "postgresql":
+            self.held = self.held.with_for_update()
+            self.markable = self.markable.with_for_update()
+        this_row = (t.c.id == bindparam("row_id"), ours)
+        self.mark: Any = (
+            update(t)
+            .where(*this_row, t.c.status == "pending")
+            .values(
+                status="sending",
+                account_id=bindparam("new_account_id"),
+                attempts=t.c.attempts + 1,
+                locked_until=bindparam("new_locked_until"),
+            )
+        )
+        self.release: Any = (
+            update(t)
+            .where(*this_row)
+            .values(
+                status=bindparam("new_status"),
+                attempts=bindparam("new_attempts"),
+                next_attempt_at=bindparam("new_next_attempt_at"),
+                sent_at=bindparam("new_sent_at"),
+                last_error=bindparam("new_last_error"),
+                account_id=bindparam("new_account_id"),
+                locked_by=None,
+                locked_until=None,
+            )
+        )
 
 
-_RELEASE = _release_statement()
+_BOOKKEEPING: dict[str, _Bookkeeping] = {}
+
+
+def _bookkeeping(dialect: str) -> _Bookkeeping:
+    found = _BOOKKEEPING.get(dialect)
+    if found is None:
+        found = _BOOKKEEPING[dialect] = _Bookkeeping(dialect)
+    return found
 
 
 class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
@@ -143,25 +175,25 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
     async def mark_sending_many(
         self, accounts: Mapping[int, int], *, worker: str, now: datetime, lease: timedelta
     ) -> dict[int, int]:
-        if not accounts:
-            return {}
-        t = _table(OutboxRow)
-        account = case(
-            *((t.c.id == literal(i, Integer), literal(a, Integer)) for i, a in accounts.items())
-        )
-        statement = (
-            update(t)
-            .where(self._among(t.c.id, accounts), t.c.locked_by == worker, t.c.status == "pending")
-            .values(
-                status="sending",
-                account_id=account,
-                attempts=t.c.attempts + 1,
-                locked_until=now + lease,
-            )
-            .returning(t.c.id, t.c.attempts)
-        )
-        rows = (await self._run(statement)).all()
-        return {int(row_id): int(attempts) for row_id, attempts in rows}
+        sql = _bookkeeping(self.dialect)
+        connection = await self.session.connection()
+        attempts: dict[int, int] = {}
+        for ids in _chunks(accounts, 500):
+            found: Any = await connection.execute(sql.markable, {"ids": ids, "holder": worker})
+            attempts.update((int(row_id), int(n) + 1) for row_id, n in found.all())
+        if attempts:
+            until = now + lease
+            rows = [
+                {
+                    "row_id": row_id,
+                    "holder": worker,
+                    "new_account_id": accounts[row_id],
+                    "new_locked_until": until,
+                }
+                for row_id in attempts
+            ]
+            await connection.execute(sql.mark, rows)
+        return attempts
 
     async def release(
         self, message: OutboxMessage, *, worker: str, keep_lease: bool = False
@@ -186,18 +218,12 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
         return (await self._run(statement)).scalar_one_or_none() is not None
 
     async def release_many(self, messages: Sequence[OutboxMessage], *, worker: str) -> set[int]:
-        if not messages:
-            return set()
-        t = _table(OutboxRow)
-        # Which leases we still hold, the rows locked until the commit (SQLite: the whole
-        # database, from BEGIN IMMEDIATE); then one executemany writes those.
-        held = sa_select(t.c.id).where(
-            self._among(t.c.id, [m.id for m in messages if m.id is not None]),
-            t.c.locked_by == worker,
-        )
-        if self.dialect == "postgresql":
-            held = held.with_for_update()
-        kept = set(await self._ids(held))
+        sql = _bookkeeping(self.dialect)
+        connection = await self.session.connection()
+        kept: set[int] = set()
+        for ids in _chunks([m.id for m in messages if m.id is not None], 500):
+            held: Any = await connection.execute(sql.held, {"ids": ids, "holder": worker})
+            kept.update(int(row_id) for row_id in held.scalars())
         rows = [
             {
                 "row_id": m.id,
@@ -213,8 +239,7 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
             if m.id in kept
         ]
         if rows:
-            connection = await self.session.connection()
-            await connection.execute(_RELEASE, rows)
+            await connection.execute(sql.release, rows)
         return kept
 
     async def purge(self, *, before: datetime) -> int:

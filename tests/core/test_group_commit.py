@@ -87,3 +87,27 @@ async def test_a_batch_writes_each_run_of_marks_or_outcomes_in_one_call() -> Non
         ("release", [3]),
         "commit",
     ]
+
+
+async def test_interleaved_marks_and_outcomes_of_different_rows_share_two_calls() -> None:
+    log: list[Any] = []
+    commits = GroupCommit(
+        lambda: cast(UnitOfWork, RecordingUow(log, lost=set())),
+        worker="w",
+        lease=timedelta(minutes=2),
+        now=lambda: NOW,
+    )
+    results = await asyncio.gather(
+        commits.mark_sending(1, 10),
+        commits.release(message(2)),
+        commits.mark_sending(3, 30),
+        commits.release(message(4)),
+        commits.release(message(1)),  # row 1 again: after its mark
+    )
+    assert list(results) == [1, True, 1, True, True]
+    assert log == [
+        ("mark", [(1, 10), (3, 30)]),
+        ("release", [2, 4]),
+        ("release", [1]),
+        "commit",
+    ]
