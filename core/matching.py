@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from core.identity import Person
@@ -18,6 +19,7 @@ class Fit:
     hours_apart: float
 
 
+@lru_cache(maxsize=1024)  # a command scoring thousands of people asks a few zones, once each
 def utc_offset_hours(zone: str, at: datetime) -> float:
     offset = at.astimezone(ZoneInfo(zone)).utcoffset()
     return offset.total_seconds() / 3600 if offset else 0.0

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from functools import cache
 from typing import Any, TypeVar, cast, get_args, get_origin
@@ -74,22 +75,25 @@ _PLAIN = (str, int, bool, float, datetime, date)
 
 
 @cache
-def _conversions(cls: Any) -> tuple[tuple[str, Any, bool], ...]:
-    """Each field's name and type, and whether its column value needs converting."""
-    plan = []
+def _conversions(cls: Any) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each field's name and how to convert its column value (None: as it is), worked out
+    once per class rather than once per value."""
+    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
     for name, hint in _field_types(cls).items():
-        inner = (
-            [a for a in get_args(hint) if a is not type(None)]
-            if get_origin(hint)
-            in (
-                types.UnionType,
-                typing.Union,
-            )
-            else [hint]
-        )
-        plain = len(inner) == 1 and inner[0] in _PLAIN
-        plan.append((name, hint, not plain))
+        optional = get_origin(hint) in (types.UnionType, typing.Union)
+        inner = [a for a in get_args(hint) if a is not type(None)] if optional else [hint]
+        if len(inner) == 1 and inner[0] in _PLAIN:
+            plan.append((name, None))
+        elif len(inner) == 1 and isinstance(inner[0], type) and issubclass(inner[0], enum.Enum):
+            convert: Callable[[Any], Any] = inner[0]
+            plan.append((name, _or_none(convert) if optional else convert))
+        else:
+            plan.append((name, functools.partial(_from_column, hint)))
     return tuple(plan)
+
+
+def _or_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda value: None if value is None else convert(value)
 
 
 def mapping_to_domain(row: Mapping[str, Any], cls: type[D]) -> D:
@@ -97,7 +101,7 @@ def mapping_to_domain(row: Mapping[str, Any], cls: type[D]) -> D:
     rows, where ORM objects would cost more than the query."""
     return cls(
         **{
-            name: _from_column(hint, row[name]) if converted else row[name]
-            for name, hint, converted in _conversions(cast(Any, cls))
+            name: row[name] if convert is None else convert(row[name])
+            for name, convert in _conversions(cast(Any, cls))
         }
     )

@@ -22,7 +22,8 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
 from core.matching import Fit, fit
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
-from core.model import Block, Enrollment, Pair, PairStatus, Program, Role
+from core.model import Block, Pair, PairStatus, Program, Role
+from core.ports import Seat
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.pairing import (
     UNAVAILABLE,
@@ -49,7 +50,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         raise NotAllowed(f"Join {program.name} as a mentee first: `enroll {program.slug} mentee`.")
     my_pairs = [p for p in await ctx.uow.pairs.of_person(ctx.my_id()) if p.program_id == program.id]
     blocks = await ctx.uow.views.blocks_in(program.id)
-    rows: list[tuple[float, Reply]] = []
+    rows: list[tuple[float, Seat, Fit]] = []
     with_room = 0
     reasons: list[str] = []  # why a mentor with a free place can't take me
     for seat in await ctx.uow.views.seats(program.id, Role.MENTOR, with_room=True):
@@ -74,10 +75,11 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
                 reasons.append(problem)
             continue
         match = fit(mentor, enrollment, me, mine, ctx.now())
-        rows.append((match.score, _mentor_card(program, mentor, enrollment, match, free)))
+        rows.append((match.score, seat, match))
     if not rows:
         return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
     rows.sort(key=lambda row: -row[0])
+    cards = [_mentor_card(program, seat, match) for _, seat, match in rows[:SHOWN_MENTORS]]
     intro = Reply(
         f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
         f"several in order: `ask @first @second` — if one can't, I ask the next.",
@@ -88,12 +90,12 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if len(rows) > SHOWN_MENTORS
         else []
     )
-    return Outcome([intro, *(reply for _, reply in rows[:SHOWN_MENTORS]), *more])
+    return Outcome([intro, *cards, *more])
 
 
-def _mentor_card(
-    program: Program, mentor: Person, enrollment: Enrollment, match: Fit, free: int
-) -> Reply:
+def _mentor_card(program: Program, seat: Seat, match: Fit) -> Reply:
+    mentor, enrollment = seat.person, seat.enrollment
+    free = enrollment.capacity - seat.open_pairs
     return Reply(
         f"@{mentor.handle}",
         title=mentor.name,

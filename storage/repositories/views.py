@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator, Collection
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -94,67 +94,82 @@ class SqlProgramViews:
         with_room: bool = False,
         person_ids: Collection[int] | None = None,
     ) -> list[Seat]:
-        statement, load = self._seating(program_id, role)
+        statement = self._enrolled(program_id, role)
         if waiting:
             statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
-        if with_room:
-            room = col(EnrollmentRow.capacity) - func.coalesce(load.c.open_pairs, 0)
-            statement = statement.where(room > 0)
         if person_ids is not None:
             statement = statement.where(col(PersonRow.id).in_(list(person_ids)))
-        return await self._seats(statement.order_by(col(EnrollmentRow.id)))
+        seats = await self._seats(program_id, role, statement.order_by(col(EnrollmentRow.id)))
+        if with_room:
+            seats = [s for s in seats if s.enrollment.capacity > s.open_pairs]
+        return seats
 
     async def waiting_line(self, program_id: int, first: int) -> tuple[int, list[Seat]]:
-        statement, _ = self._seating(program_id, Role.MENTEE)
-        statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
+        statement = self._enrolled(program_id, Role.MENTEE).where(
+            col(EnrollmentRow.waiting_since).is_not(None)
+        )
         count = await self._count(statement)
         line = statement.order_by(
             col(EnrollmentRow.rematch).desc(), col(EnrollmentRow.waiting_since)
         ).limit(first)
-        return count, await self._seats(line)
+        return count, await self._seats(program_id, Role.MENTEE, line)
 
     async def free_places(
         self, program_id: int, now: datetime, first: int
     ) -> tuple[int, int, list[Seat]]:
-        statement, load = self._seating(program_id, Role.MENTOR)
-        room = col(EnrollmentRow.capacity) - func.coalesce(load.c.open_pairs, 0)
-        statement = statement.where(room > 0).where(
-            or_(col(PersonRow.paused_until).is_(None), col(PersonRow.paused_until) <= now)
+        mentors = (
+            self._enrolled(program_id, Role.MENTOR)
+            .with_only_columns(
+                col(EnrollmentRow.person_id),
+                col(EnrollmentRow.capacity),
+                col(PersonRow.paused_until),
+            )
+            .order_by(col(EnrollmentRow.id))
         )
-        totals = statement.with_only_columns(func.count(), func.coalesce(func.sum(room), 0))
-        (mentors, places), *_ = await self._rows(totals)
-        most = statement.order_by(room.desc(), col(EnrollmentRow.id)).limit(first)
-        return int(mentors), int(places), await self._seats(most)
+        load = await self._open_pairs(program_id, Role.MENTOR)
+        room = {
+            person: capacity - load.get(person, 0)
+            for person, capacity, paused_until in await self._rows(mentors)
+            if capacity > load.get(person, 0) and (paused_until is None or paused_until <= now)
+        }
+        most = sorted(room, key=lambda person: -room[person])[:first]  # stable: join order
+        seats = await self.seats(program_id, Role.MENTOR, person_ids=most) if most else []
+        seats.sort(key=lambda seat: most.index(seat.person.id or 0))
+        return len(room), sum(room.values()), seats
 
-    def _seating(self, program_id: int, role: Role) -> tuple[Any, Any]:
-        counted = _TAKES_A_PLACE if role is Role.MENTOR else _OPEN
-        side = col(PairRow.mentor_id) if role is Role.MENTOR else col(PairRow.mentee_id)
-        load = (
-            select(side.label("person_id"), func.count().label("open_pairs"))
-            .where(col(PairRow.program_id) == program_id, col(PairRow.status).in_(counted))
-            .group_by(side)
-            .subquery()
-        )
-        statement = (
-            select(*_PERSON, *_ENROLLMENT, func.coalesce(load.c.open_pairs, 0).label("load"))
+    def _enrolled(self, program_id: int, role: Role) -> Any:
+        return (
+            select(*_PERSON, *_ENROLLMENT)
             .select_from(_table(PersonRow))
             .join(EnrollmentRow, col(EnrollmentRow.person_id) == col(PersonRow.id))
-            .outerjoin(load, load.c.person_id == col(PersonRow.id))
             .where(
                 col(EnrollmentRow.program_id) == program_id,
                 col(EnrollmentRow.role) == role.value,
                 col(EnrollmentRow.active),
             )
         )
-        return statement, load
 
-    async def _seats(self, statement: Any) -> list[Seat]:
-        rows = (await self.session.exec(statement)).mappings().all()
-        return [Seat(_person(row), _enrollment(row), int(row["load"])) for row in rows]
+    async def _seats(self, program_id: int, role: Role, statement: Any) -> list[Seat]:
+        """The enrolments ``statement`` selects, each with its open pairs. The pairs are
+        counted in a statement of their own: joined to an aggregate, a planner without
+        fresh statistics (a program just imported) picks a nested loop over every pair."""
+        rows = (await self._execute(statement)).mappings().all()
+        load = await self._open_pairs(program_id, role) if rows else {}
+        return [Seat(_person(row), _enrollment(row), load.get(row["p_id"], 0)) for row in rows]
+
+    async def _open_pairs(self, program_id: int, role: Role) -> dict[int, int]:
+        counted = _TAKES_A_PLACE if role is Role.MENTOR else _OPEN
+        side = col(PairRow.mentor_id) if role is Role.MENTOR else col(PairRow.mentee_id)
+        statement = (
+            select(side, func.count())
+            .where(col(PairRow.program_id) == program_id, col(PairRow.status).in_(counted))
+            .group_by(side)
+        )
+        return {person: int(count) for person, count in await self._rows(statement)}
 
     async def _count(self, statement: Any) -> int:
         counted = select(func.count()).select_from(statement.subquery())
-        (count,) = (await self.session.exec(counted)).one()  # type: ignore[call-overload]
+        (count,) = (await self._execute(counted)).one()
         return int(count)
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]:
@@ -190,14 +205,19 @@ class SqlProgramViews:
     async def _stream(self, statement: Any, *, mappings: bool = True) -> AsyncIterator[Any]:
         """The rows of a large read, fetched a partition at a time: between partitions
         the event loop serves everyone else instead of waiting for the whole read."""
-        result = await self.session.stream(statement)
+        connection = await self.session.connection()
+        result = await connection.stream(statement)
         rows = result.mappings() if mappings else result
         async for partition in rows.partitions(PARTITION):
             for row in partition:
                 yield row
 
     async def _rows(self, statement: Any) -> list[Any]:
-        return list((await self.session.exec(statement)).all())
+        return list((await self._execute(statement)).all())
+
+    async def _execute(self, statement: Any) -> Any:
+        connection = await self.session.connection()  # Core rows: no ORM loading per row
+        return await connection.execute(statement)
 
 
 _PERSON = [column.label(f"p_{column.name}") for column in _table(PersonRow).c]
