@@ -97,6 +97,7 @@ class Mentorhub:
     clock: Clock
     uow_factory: UnitOfWorkFactory
     read_factory: ReadFactory  # long reads (status, the digest): beside writers, not behind
+    long_reads: asyncio.Semaphore  # whole-program reads, one at a time
     outlets: Outlets
     delivery: DeliveryWorker  # one pass at a time (it has its own lock)
     due_handlers: Mapping[str, DueHandler]
@@ -161,6 +162,7 @@ class Mentorhub:
                 self.digest_hook,
                 worker=self.worker_id,
                 read_factory=self.read_factory,
+                long_reads=self.long_reads,
             ),
             0,
         )
@@ -269,6 +271,7 @@ def build(
     pacer = pacer or Pacer()
 
     read_sessions = session_factory(engine, read_only=True)
+    long_reads = asyncio.Semaphore(1)
 
     def uow_factory() -> UnitOfWork:
         return cast(UnitOfWork, SqlUnitOfWork(sessions, write_lock=write_lock))
@@ -285,6 +288,7 @@ def build(
         dialogs=build_dialogs(registry),
         uow_factory=uow_factory,
         read_factory=read_factory,
+        long_reads=long_reads,
         clock=clock,
         settings=settings,
         spaces=outlets,
@@ -310,6 +314,7 @@ def build(
         clock=clock,
         uow_factory=uow_factory,
         read_factory=read_factory,
+        long_reads=long_reads,
         outlets=outlets,
         delivery=delivery,
         due_handlers=build_due_handlers(settings) if due_handlers is None else due_handlers,

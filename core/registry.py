@@ -111,6 +111,9 @@ class CommandSpec:
     # Only reads: runs in a read-only unit of work, never queued behind writers (status,
     # export: long reads of a whole program). Such a command must not change anything.
     reads_only: bool = False
+    # A read of a whole program (status, export, suggest): long reads run one at a time, so
+    # however many coordinators ask at once, everyone else's commands keep their turn.
+    whole_program: bool = False
 
     def __post_init__(self) -> None:
         for verb in (self.name, *self.aliases):

@@ -5,6 +5,7 @@ Both only read: see core/services/health.py.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from collections.abc import Mapping
@@ -15,7 +16,7 @@ from core.context import Context
 from core.messages import Attachment, Outcome, Reply
 from core.model import Program
 from core.registry import Access, CommandSpec, ForCoordinators
-from core.services.health import pairs_health, program_status
+from core.services.health import PairHealth, pairs_health, program_status
 
 
 async def cmd_status(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
@@ -34,12 +35,26 @@ EXPORT_COLUMNS = (
 async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
     today = ctx.now().date()
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(EXPORT_COLUMNS)
     matched = [p for p in await ctx.uow.views.pairs(program.id) if p.status.was_matched]
     health = await pairs_health(ctx.uow, program, matched, today)
     handles = await ctx.uow.views.handles(program.id)
+    content = await asyncio.to_thread(_csv, program, health, handles)  # off the event loop
+    return Outcome(
+        [
+            Reply(
+                f"{len(health)} pairs exported. The file has status and check-in completion "
+                "only — no answers, goals or notes.",
+                title=f"{program.name}: export",
+                attachment=Attachment(f"{program.slug}-pairs-{today.isoformat()}.csv", content),
+            )
+        ]
+    )
+
+
+def _csv(program: Program, health: list[PairHealth], handles: dict[int, str]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(EXPORT_COLUMNS)
     for h in health:
         pair = h.pair
         completion = (
@@ -55,7 +70,7 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
                 pair.origin,
                 pair.started_at.date().isoformat() if pair.started_at else "",
                 pair.ended_at.date().isoformat() if pair.ended_at else "",
-                pair.end_reason,
+                inert(pair.end_reason),
                 h.periods_due,
                 h.done,
                 h.partial,
@@ -65,19 +80,13 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
                 h.risk or "",
             )
         )
-    rows = len(health)
-    return Outcome(
-        [
-            Reply(
-                f"{rows} pairs exported. The file has status and check-in completion only — "
-                "no answers, goals or notes.",
-                title=f"{program.name}: export",
-                attachment=Attachment(
-                    f"{program.slug}-pairs-{today.isoformat()}.csv", out.getvalue()
-                ),
-            )
-        ]
-    )
+    return out.getvalue()
+
+
+def inert(text: str) -> str:
+    """Text a person typed, made inert for spreadsheets: a cell starting with = + - @ (or a
+    tab or carriage return) would run as a formula when the file is opened."""
+    return f"'{text}" if text.startswith(("=", "+", "-", "@", "\t", "\r")) else text
 
 
 def coordinator_commands() -> list[CommandSpec]:
@@ -91,6 +100,7 @@ def coordinator_commands() -> list[CommandSpec]:
             program_arg="program",
             group="Coordinators",
             reads_only=True,
+            whole_program=True,
         ),
         CommandSpec(
             "export",
@@ -101,5 +111,6 @@ def coordinator_commands() -> list[CommandSpec]:
             program_arg="program",
             group="Coordinators",
             reads_only=True,
+            whole_program=True,
         ),
     ]

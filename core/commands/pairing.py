@@ -463,5 +463,6 @@ def pairing_commands() -> list[CommandSpec]:
             program_arg="program",
             group="Coordinators",
             reads_only=True,
+            whole_program=True,
         ),
     ]

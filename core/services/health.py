@@ -34,7 +34,6 @@ from core.services.wording import cadence_label
 SHOWN_RISKS = 10  # pairs at risk named in chat; export has them all
 SHOWN_WAITS = 5  # longest-waiting mentees named in chat
 SHOWN_MENTORS = 5  # mentors with the most free places named in chat
-YIELD_EVERY = 250  # pairs judged between two turns of the event loop
 WATCHED = (PairStatus.ACTIVE, PairStatus.AGREEING, PairStatus.PAUSED)
 
 
@@ -123,14 +122,21 @@ async def pairs_health(
     assert program.id is not None
     agreements = await uow.views.agreements_in_force(program.id)
     facts = await uow.views.checkin_facts(program.id)
-    health = []
-    for n, pair in enumerate(pairs, 1):
-        health.append(
-            pair_health(pair, agreements.get(pair.id or 0), facts.get(pair.id or 0, ()), today)
-        )
-        if n % YIELD_EVERY == 0:
-            await asyncio.sleep(0)  # a long computation lets others' commands in between
-    return health
+    # Judging thousands of pairs is pure computation: in a thread, the event loop keeps
+    # serving everyone else's commands in between (the GIL is handed over every few ms).
+    return await asyncio.to_thread(_judge, pairs, agreements, facts, today)
+
+
+def _judge(
+    pairs: Sequence[Pair],
+    agreements: dict[int, Agreement],
+    facts: dict[int, list[CheckInFact]],
+    today: date,
+) -> list[PairHealth]:
+    return [
+        pair_health(pair, agreements.get(pair.id or 0), facts.get(pair.id or 0, ()), today)
+        for pair in pairs
+    ]
 
 
 @dataclass(frozen=True, slots=True)

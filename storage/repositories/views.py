@@ -30,7 +30,7 @@ from storage.tables import (
     PersonRow,
 )
 
-PARTITION = 200  # rows of a large read handled between two turns of the event loop
+PARTITION = 100  # rows of a large read handled between two turns of the event loop
 _TAKES_A_PLACE = [s.value for s in PairStatus if s.is_open and s is not PairStatus.AWAITING]
 _OPEN = [s.value for s in PairStatus if s.is_open]
 

@@ -20,6 +20,7 @@ from adapters.slack import render as slack_render
 from adapters.telegram import render as telegram_render
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.commands.coordinator import inert
 from core.dispatch import WorkContext
 from core.identity import Person
 from core.model import (
@@ -230,3 +231,25 @@ async def test_a_read_only_command_typed_mid_dialog_still_answers_the_dialog(
     await c.say("mia", "checkin", "yes", "45")
     out = await c.say("mia", "status of my portfolio: two case studies done")
     assert "What is blocking you, if anything?" in out, out
+
+
+def test_export_makes_typed_text_inert_for_spreadsheets() -> None:
+    assert inert('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
+    assert inert("@SUM(A1)") == "'@SUM(A1)"
+    assert inert("-1+2") == "'-1+2"
+    assert inert("moved away") == "moved away"
+
+
+async def test_whole_program_reads_take_turns(sqlite_app: Mentorhub, clock: ManualClock) -> None:
+    """While one long read holds the lane, a second status waits; a short read doesn't."""
+    c = await build_world(sqlite_app)
+    clock.set(NOW)
+    cora = c.console.ref("cora")
+    async with sqlite_app.long_reads:
+        waiting = asyncio.create_task(sqlite_app.hub.command(cora, "status", "prog"))
+        short = await asyncio.wait_for(sqlite_app.hub.command(cora, "pairs"), 10)
+        for _ in range(20):
+            await asyncio.sleep(0)  # the lane is taken before any I/O: it can't have started
+        assert not waiting.done()
+    status = await asyncio.wait_for(waiting, 10)
+    assert short.replies and status.replies[0].fields[0].value == "active 1"
