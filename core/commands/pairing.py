@@ -50,6 +50,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         raise NotAllowed(f"Join {program.name} as a mentee first: `enroll {program.slug} mentee`.")
     my_pairs = [p for p in await ctx.uow.pairs.of_person(ctx.my_id()) if p.program_id == program.id]
     blocks = await ctx.uow.views.blocks_in(program.id)
+    now = ctx.now()  # one moment for every candidate (and one zone lookup each)
     rows: list[tuple[float, Seat, Fit]] = []
     with_room = 0
     reasons: list[str] = []  # why a mentor with a free place can't take me
@@ -61,7 +62,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         with_room += 1
         problem = problem_between(
             program,
-            ctx.now(),
+            now,
             mentor,
             enrollment,
             seat.open_pairs,
@@ -74,7 +75,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             if problem != UNAVAILABLE:  # a block is never revealed, not even as a reason
                 reasons.append(problem)
             continue
-        match = fit(mentor, enrollment, me, mine, ctx.now())
+        match = fit(mentor, enrollment, me, mine, now)
         rows.append((match.score, seat, match))
     if not rows:
         return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
@@ -249,6 +250,7 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
     for pair in await ctx.uow.views.pairs(program.id):
         pairs_of.setdefault(pair.mentee_id, []).append(pair)
     blocks = await ctx.uow.views.blocks_in(program.id)
+    now = ctx.now()  # one moment for every candidate (and one zone lookup each)
     replies = []
     unmatched: list[str] = []  # each waiting mentee without a suggestion, and why
     for mentee_seat in waiting[:SHOWN_SUGGESTIONS]:
@@ -262,7 +264,7 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
                 continue
             problem = problem_between(
                 program,
-                ctx.now(),
+                now,
                 mentor,
                 seat.enrollment,
                 seat.enrollment.capacity - room,
@@ -275,7 +277,7 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
                 if problem != UNAVAILABLE:  # a block stays private, even from coordinators
                     reasons.append(problem)
                 continue
-            match = fit(mentor, seat.enrollment, mentee, mentee_enr, ctx.now())
+            match = fit(mentor, seat.enrollment, mentee, mentee_enr, now)
             if best is None or match.score > best[0]:
                 best = (match.score, mentor, match.shared_skills)
         if best is None:
