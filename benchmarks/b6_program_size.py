@@ -23,13 +23,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select, text
+from sqlalchemy import func, select, text
 from sqlmodel import col
 
 from benchmarks import b6_naive, cohort
@@ -51,6 +50,7 @@ from core.dispatch import WorkContext
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Reply, reply_to_data
 from core.nudges import weekly_digest
+from storage.db import statements_run
 from storage.repositories.base import _table
 from storage.tables import (
     AccountRow,
@@ -91,21 +91,6 @@ class StubMessenger:
     async def send(self, account: PlatformAccount, reply: Reply) -> None:
         await asyncio.sleep(RTT)
         self.sent += 1
-
-
-@contextmanager
-def counting(app: Mentorhub) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", count)
 
 
 def mentorhub_import(config_path: Path, kind: str, csv_path: Path) -> float:
@@ -291,7 +276,7 @@ async def timed(
     times = []
     statements = 0
     for _ in range(repeats):
-        with counting(app) as seen:
+        with statements_run(app.engine) as seen:
             started = time.perf_counter()
             await action()
             times.append(time.perf_counter() - started)
@@ -379,7 +364,7 @@ async def naive_sample(url: str, workdir: Path, today: date, pairs: int) -> tupl
         async with app.read_factory() as uow:
             program = await uow.programs.by_slug("prog")
             assert program is not None
-            with counting(app) as seen:
+            with statements_run(app.engine) as seen:
                 started = time.perf_counter()
                 await b6_naive.program_status(uow, datetime.now(UTC), program, title="naive")
                 elapsed = time.perf_counter() - started

@@ -45,6 +45,11 @@ class PairStatus(StrEnum):
         )
 
     @property
+    def takes_a_place(self) -> bool:
+        """A pair that uses one of its mentor's places (a request doesn't, yet)."""
+        return self.is_open and self is not PairStatus.AWAITING
+
+    @property
     def was_matched(self) -> bool:
         """True once the two were actually paired (requests that went nowhere don't count)."""
         return self in (PairStatus.AGREEING, PairStatus.ACTIVE, PairStatus.PAUSED, PairStatus.ENDED)

@@ -367,10 +367,8 @@ class ProgramViews(Protocol):
         """Each pair's latest confirmed agreement, by pair id."""
         ...
 
-    async def checkin_facts(
-        self, program_id: int, *, pair_id: int | None = None
-    ) -> dict[int, list[CheckInFact]]:
-        """Stored check-ins by pair id, each pair's in period order (or one pair's only)."""
+    async def checkin_facts(self, program_id: int) -> dict[int, list[CheckInFact]]:
+        """Stored check-ins by pair id, each pair's in period order."""
         ...
 
     async def seats(

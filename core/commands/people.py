@@ -44,18 +44,8 @@ async def unique_handle(ctx: Context, name: str) -> str:
     return candidate
 
 
-async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[str, ...]) -> Person:
-    if ctx.person is not None:
-        raise Conflict("You're already registered.", hint="Send `profile` to see or change it.")
-    person = await ctx.uow.people.add(
-        Person(
-            handle=await unique_handle(ctx, name),
-            name=name,
-            timezone=timezone,
-            languages=languages,
-            created_at=ctx.now(),
-        )
-    )
+async def link_account(ctx: Context, person: Person) -> None:
+    """The acting messenger account becomes ``person``'s, for this and every later event."""
     assert person.id is not None
     ctx.account = await ctx.uow.accounts.add(
         PlatformAccount(
@@ -68,6 +58,21 @@ async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[s
         )
     )
     ctx.person = person
+
+
+async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[str, ...]) -> Person:
+    if ctx.person is not None:
+        raise Conflict("You're already registered.", hint="Send `profile` to see or change it.")
+    person = await ctx.uow.people.add(
+        Person(
+            handle=await unique_handle(ctx, name),
+            name=name,
+            timezone=timezone,
+            languages=languages,
+            created_at=ctx.now(),
+        )
+    )
+    await link_account(ctx, person)
     return person
 
 
@@ -232,17 +237,7 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
             f"The profile @{handle} is already linked to a messenger account.",
             hint="If it is yours, ask your coordinator; or send `start` to register afresh.",
         )
-    ctx.account = await ctx.uow.accounts.add(
-        PlatformAccount(
-            platform=ctx.ref.platform,
-            workspace=ctx.ref.workspace,
-            user_id=ctx.ref.user_id,
-            person_id=person.id,
-            display_name=ctx.ref.display_name,
-            created_at=ctx.now(),
-        )
-    )
-    ctx.person = person
+    await link_account(ctx, person)
     outcome = Outcome(
         [
             Reply(

@@ -34,10 +34,7 @@ async def matched_count(uow: UnitOfWork, program: Program, mentor_id: int) -> in
     return sum(
         1
         for p in pairs
-        if p.program_id == program.id
-        and p.mentor_id == mentor_id
-        and p.status.is_open
-        and p.status is not PairStatus.AWAITING
+        if p.program_id == program.id and p.mentor_id == mentor_id and p.status.takes_a_place
     )
 
 

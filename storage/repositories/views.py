@@ -16,7 +16,7 @@ from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import Person
-from core.model import Agreement, Enrollment, Mode, Pair, PairStatus, Role
+from core.model import Agreement, Enrollment, Pair, PairStatus, Role
 from core.ports import CheckInFact, Seat
 from storage.mapping import mapping_to_domain
 from storage.repositories.base import _chunks, _table
@@ -31,7 +31,7 @@ from storage.tables import (
 )
 
 PARTITION = 100  # rows of a large read handled between two turns of the event loop
-_TAKES_A_PLACE = [s.value for s in PairStatus if s.is_open and s is not PairStatus.AWAITING]
+_TAKES_A_PLACE = [s.value for s in PairStatus if s.takes_a_place]
 _OPEN = [s.value for s in PairStatus if s.is_open]
 
 
@@ -60,9 +60,7 @@ class SqlProgramViews:
             async for row in self._stream(statement)
         }
 
-    async def checkin_facts(
-        self, program_id: int, *, pair_id: int | None = None
-    ) -> dict[int, list[CheckInFact]]:
+    async def checkin_facts(self, program_id: int) -> dict[int, list[CheckInFact]]:
         statement = (
             select(
                 col(CheckInRow.pair_id),
@@ -77,8 +75,6 @@ class SqlProgramViews:
             .group_by(col(CheckInRow.id))
             .order_by(col(CheckInRow.pair_id), col(CheckInRow.period))
         )
-        if pair_id is not None:
-            statement = statement.where(col(CheckInRow.pair_id) == pair_id)
         facts: dict[int, list[CheckInFact]] = {}
         async for row in self._stream(statement, mappings=False):
             fact = CheckInFact._make(row)
@@ -173,7 +169,13 @@ class SqlProgramViews:
         return int(count)
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]:
-        return await self._column_of(col(PersonRow.name), person_ids)
+        found: dict[int, str] = {}
+        for chunk in _chunks(set(person_ids)):
+            statement = select(col(PersonRow.id), col(PersonRow.name)).where(
+                col(PersonRow.id).in_(chunk)
+            )
+            found.update(dict(await self._rows(statement)))
+        return found
 
     async def handles(self, program_id: int) -> dict[int, str]:
         in_pairs = (
@@ -194,13 +196,6 @@ class SqlProgramViews:
             col(BlockRow.person_id).in_(enrolled)
         )
         return {frozenset(row) for row in await self._rows(statement)}
-
-    async def _column_of(self, column: Any, person_ids: Collection[int]) -> dict[int, str]:
-        found: dict[int, str] = {}
-        for chunk in _chunks(set(person_ids)):
-            statement = select(col(PersonRow.id), column).where(col(PersonRow.id).in_(chunk))
-            found.update(dict(await self._rows(statement)))
-        return found
 
     async def _stream(self, statement: Any, *, mappings: bool = True) -> AsyncIterator[Any]:
         """The rows of a large read, fetched a partition at a time: between partitions
@@ -224,35 +219,14 @@ _PERSON = [column.label(f"p_{column.name}") for column in _table(PersonRow).c]
 _ENROLLMENT = [column.label(f"e_{column.name}") for column in _table(EnrollmentRow).c]
 
 
-# Built by hand from plain rows, not ORM objects: these run for every row of a large program.
 def _person(row: Any) -> Person:
-    return Person(
-        handle=row["p_handle"],
-        name=row["p_name"],
-        timezone=row["p_timezone"],
-        languages=tuple(row["p_languages"]),
-        created_at=row["p_created_at"],
-        quiet_start=row["p_quiet_start"],
-        quiet_end=row["p_quiet_end"],
-        paused_until=row["p_paused_until"],
-        id=row["p_id"],
-    )
+    return mapping_to_domain(_unprefixed(row, "p_"), Person)
 
 
 def _enrollment(row: Any) -> Enrollment:
-    return Enrollment(
-        program_id=row["e_program_id"],
-        person_id=row["e_person_id"],
-        role=Role(row["e_role"]),
-        joined_at=row["e_joined_at"],
-        capacity=row["e_capacity"],
-        skills=tuple(row["e_skills"]),
-        goals=row["e_goals"],
-        mode=Mode(row["e_mode"]),
-        availability=row["e_availability"],
-        active=row["e_active"],
-        waiting_since=row["e_waiting_since"],
-        rematch=row["e_rematch"],
-        joins=row["e_joins"],
-        id=row["e_id"],
-    )
+    return mapping_to_domain(_unprefixed(row, "e_"), Enrollment)
+
+
+def _unprefixed(row: Any, prefix: str) -> dict[str, Any]:
+    """One table's columns of a joined row (``_PERSON``/``_ENROLLMENT`` labels)."""
+    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}

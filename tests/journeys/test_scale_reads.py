@@ -8,12 +8,9 @@ on SQLite a read runs beside a writer instead of queueing for its lock.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-from sqlalchemy import event
 
 from adapters.discord import render as discord_render
 from adapters.slack import render as slack_render
@@ -38,6 +35,7 @@ from core.nudges import weekly_digest
 from core.ports import Seat
 from core.services.health import PairHealth, ProgramHealth, status_reply
 from core.services.periods import DONE, MISSED
+from storage.db import statements_run
 from tests.console_harness import ConsoleSession
 from tests.journeys.world import build_world
 
@@ -97,23 +95,8 @@ async def grow(app: Mentorhub, pairs: int, waiting: int, *, prefix: str = "") ->
         await uow.commit()
 
 
-@contextmanager
-def counting(app: Mentorhub) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "PRAGMA")):
-            statements.append(statement)
-
-    event.listen(app.engine.sync_engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(app.engine.sync_engine, "before_cursor_execute", count)
-
-
 async def statements_of(app: Mentorhub, action: Callable[[], Awaitable[object]]) -> int:
-    with counting(app) as statements:
+    with statements_run(app.engine) as statements:
         await action()
     return len(statements)
 
