@@ -84,24 +84,32 @@ def _conversions(cls: Any) -> tuple[tuple[str, Callable[[Any], Any] | None], ...
         inner = [a for a in get_args(hint) if a is not type(None)] if optional else [hint]
         if len(inner) == 1 and inner[0] in _PLAIN:
             plan.append((name, None))
-        elif len(inner) == 1 and isinstance(inner[0], type) and issubclass(inner[0], enum.Enum):
-            convert: Callable[[Any], Any] = inner[0]
-            plan.append((name, _or_none(convert) if optional else convert))
+        elif len(inner) == 1 and (direct := _direct(inner[0])) is not None:
+            plan.append((name, _or_none(direct) if optional else direct))
         else:
             plan.append((name, functools.partial(_from_column, hint)))
     return tuple(plan)
+
+
+def _direct(hint: Any) -> Callable[[Any], Any] | None:
+    """A one-call conversion for the common column types (as _from_column would do)."""
+    if get_origin(hint) is tuple:
+        return tuple
+    if isinstance(hint, type) and issubclass(hint, (enum.Enum, str)):
+        return hint  # an enum, or a str-based key such as Platform
+    return None
 
 
 def _or_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else convert(value)
 
 
-def mapping_to_domain(row: Mapping[str, Any], cls: type[D]) -> D:
-    """A core dataclass from a plain result row (column name -> value): for reads of many
-    rows, where ORM objects would cost more than the query."""
-    return cls(
-        **{
-            name: row[name] if convert is None else convert(row[name])
-            for name, convert in _conversions(cast(Any, cls))
-        }
-    )
+def mapping_to_domain(row: Mapping[str, Any], cls: type[D], *, prefix: str = "") -> D:
+    """A core dataclass from a plain result row (column name -> value; ``prefix``: the
+    columns' labels in a joined row): for reads of many rows, where ORM objects would cost
+    more than the query."""
+    values = {}
+    for name, convert in _conversions(cast(Any, cls)):
+        value = row[prefix + name]
+        values[name] = value if convert is None else convert(value)
+    return cls(**values)

@@ -220,13 +220,8 @@ _ENROLLMENT = [column.label(f"e_{column.name}") for column in _table(EnrollmentR
 
 
 def _person(row: Any) -> Person:
-    return mapping_to_domain(_unprefixed(row, "p_"), Person)
+    return mapping_to_domain(row, Person, prefix="p_")
 
 
 def _enrollment(row: Any) -> Enrollment:
-    return mapping_to_domain(_unprefixed(row, "e_"), Enrollment)
-
-
-def _unprefixed(row: Any, prefix: str) -> dict[str, Any]:
-    """One table's columns of a joined row (``_PERSON``/``_ENROLLMENT`` labels)."""
-    return {key[len(prefix) :]: value for key, value in row.items() if key.startswith(prefix)}
+    return mapping_to_domain(row, Enrollment, prefix="e_")
