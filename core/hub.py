@@ -135,12 +135,14 @@ class Hub:
         """Run ``verb`` with its argument text as the person behind ``ref``."""
         spec = self.registry.get(_verb(verb))
         return await self._run(
-            ref, lambda ctx: self._command(ctx, verb, text), _kept, reads=self._reading(spec)
-        )
+            ref, lambda ctx: self._command(ctx, verb, text), _kept,
+            reads=self._reading(spec, text),
+        )  # fmt: skip
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
-        reading = self._reading(self.registry.get(_verb(text.strip().partition(" ")[0])))
+        verb, _, rest = text.strip().partition(" ")
+        reading = self._reading(self.registry.get(_verb(verb)), rest)
         if reading is not None:
             try:  # a read-only command typed as text, unless a dialog step takes the text
                 return await self._run(
@@ -328,8 +330,10 @@ class Hub:
         ]
 
     @staticmethod
-    def _reading(spec: CommandSpec | None) -> _Reading | None:
-        if spec is None or not spec.reads_only:
+    def _reading(spec: CommandSpec | None, args: str) -> _Reading | None:
+        if spec is None:
+            return None
+        if not (spec.reads_only or (spec.reads_when_bare and not args.strip())):
             return None
         return _Reading.WHOLE_PROGRAM if spec.whole_program else _Reading.SHORT
 

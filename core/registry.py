@@ -111,6 +111,9 @@ class CommandSpec:
     # Only reads: runs in a read-only unit of work, never queued behind writers (status,
     # export: long reads of a whole program). Such a command must not change anything.
     reads_only: bool = False
+    # Only reads when given no arguments (`profile` shows, `profile timezone …` changes):
+    # the bare form runs as ``reads_only`` does, so looking never waits behind writers.
+    reads_when_bare: bool = False
     # A read of a whole program (status, export, suggest): long reads run one at a time, so
     # however many coordinators ask at once, everyone else's commands keep their turn.
     whole_program: bool = False

@@ -443,6 +443,7 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
                 ),
             ),
             examples=("profile", "profile timezone America/New_York", "profile quiet 22-7"),
+            reads_when_bare=True,
         ),
         CommandSpec(
             "cancel", "Cancel the question I'm waiting on", cmd_cancel, access=Access.ANYONE

@@ -205,6 +205,32 @@ async def test_on_sqlite_status_and_export_run_while_a_writer_holds_the_lock(
     assert typed.replies[0].attachment is not None
 
 
+async def test_on_sqlite_looking_at_a_profile_runs_beside_a_writer_and_changing_it_waits(
+    sqlite_app: Mentorhub, clock: ManualClock
+) -> None:
+    c = await build_world(sqlite_app)
+    clock.set(NOW)
+    mia = c.console.ref("mia")
+    async with sqlite_app.uow() as writer:  # holds the write lock until the block ends
+        person = await writer.people.by_handle("olga_ivanova")
+        assert person is not None
+        person.name = "Olga I."
+        await writer.people.save(person)
+        shown = await asyncio.wait_for(sqlite_app.hub.command(mia, "profile"), 10)
+        typed = await asyncio.wait_for(sqlite_app.hub.message(mia, "profile"), 10)
+        change = asyncio.create_task(sqlite_app.hub.command(mia, "profile", "quiet 22-7"))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not change.done()  # a change queues for the write lock
+        await writer.commit()
+    changed = await asyncio.wait_for(change, 10)
+    assert shown.replies[0].title == typed.replies[0].title
+    assert not shown.replies[0].is_error and not changed.replies[0].is_error
+    async with sqlite_app.uow() as uow:
+        me = await uow.people.by_handle("mia_sousa")
+        assert me is not None and (me.quiet_start, me.quiet_end) == (22, 7)
+
+
 async def test_a_read_only_command_typed_mid_dialog_still_answers_the_dialog(
     sqlite_app: Mentorhub, clock: ManualClock
 ) -> None:
