@@ -84,6 +84,8 @@ class Program:
     coordinator_after_misses: int = 3
     auto_pause: bool = True
     announcements: int = 0  # how many were sent: the latest one's number names its notices
+    match_language: str = ""  # a language every pair must share ("": any shared one)
+    match_weights: str = ""  # "skills=0.5 overlap=0.3": what counts in a match ("": defaults)
     id: int | None = None
 
 
@@ -241,3 +243,41 @@ class Block:
     blocked_id: int
     created_at: datetime
     id: int | None = field(default=None)
+
+
+@dataclass(slots=True)
+class MatchDraft:
+    """One run of `match` for a program: proposed pairs a coordinator reviews, then
+    publishes. Numbered per program; a newer run replaces the older draft. ``fingerprint``
+    sums up the pool it was computed from: a publish refuses a draft whose pool changed."""
+
+    program_id: int
+    number: int
+    created_by: int
+    created_at: datetime
+    stable: bool  # deferred acceptance rather than the best total score
+    fingerprint: str
+    census: str  # JSON: the waiting mentees and the mentors' free places, to say what changed
+    mean_score: float
+    lowest_score: float
+    seconds: float
+    k_used: int
+    widened: bool
+    status: str = "draft"  # draft | published | replaced
+    published_at: datetime | None = None
+    id: int | None = None
+
+
+@dataclass(slots=True)
+class DraftRow:
+    """A proposed pair of a draft, or (``mentor_id`` None) a mentee it leaves waiting."""
+
+    draft_id: int
+    mentee_id: int
+    mentor_id: int | None
+    score: float
+    reasons: tuple[str, ...] = ()  # why they fit, for both of them: nothing private
+    locked: bool = False  # kept as it is when `match` runs again
+    reason_code: str = ""  # why a mentee is left waiting
+    phrase: str = ""  # the same, as the mentee is told
+    id: int | None = None

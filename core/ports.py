@@ -18,9 +18,11 @@ from core.model import (
     Block,
     CheckIn,
     CheckInAnswer,
+    DraftRow,
     Enrollment,
     Feedback,
     Goal,
+    MatchDraft,
     Note,
     Pair,
     Program,
@@ -408,6 +410,27 @@ class ProgramViews(Protocol):
         ...
 
 
+class Drafts(Protocol):
+    """Match drafts (see core.model.MatchDraft) and their rows."""
+
+    async def add(self, draft: MatchDraft) -> MatchDraft: ...
+    async def save(self, draft: MatchDraft) -> None: ...
+
+    async def latest(self, program_id: int) -> MatchDraft | None:
+        """The program's newest draft, whatever its status."""
+        ...
+
+    async def rows(self, draft_id: int) -> list[DraftRow]:
+        """Every row of a draft: proposed pairs and mentees it leaves waiting."""
+        ...
+
+    async def add_rows(self, rows: Sequence[DraftRow]) -> None: ...
+
+    async def save_rows(self, rows: Sequence[DraftRow]) -> None:
+        """Write rows changed by a review (each has an id)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: People
     accounts: Accounts
@@ -425,6 +448,7 @@ class UnitOfWork(Protocol):
     blocks: Blocks
     due: DueItems
     views: ProgramViews
+    drafts: Drafts
 
     async def __aenter__(self) -> Self: ...
 

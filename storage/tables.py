@@ -139,6 +139,8 @@ class ProgramRow(SQLModel, table=True):
     coordinator_after_misses: int = 3
     auto_pause: bool = True
     announcements: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    match_language: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    match_weights: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
 
 
 class EnrollmentRow(SQLModel, table=True):
@@ -287,3 +289,38 @@ class BlockRow(SQLModel, table=True):
     person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
     blocked_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
     created_at: datetime = utc_column()
+
+
+class MatchDraftRow(SQLModel, table=True):
+    __tablename__ = "match_draft"
+    __table_args__ = (UniqueConstraint("program_id", "number", name="uq_match_draft"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    program_id: int = Field(foreign_key="program.id", index=True, ondelete="CASCADE")
+    number: int
+    created_by: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    created_at: datetime = utc_column()
+    stable: bool = False
+    fingerprint: str = Field(max_length=64)
+    census: str
+    mean_score: float
+    lowest_score: float
+    seconds: float
+    k_used: int
+    widened: bool = False
+    status: str = Field(default="draft", max_length=16)
+    published_at: datetime | None = utc_column(nullable=True)
+
+
+class DraftRowRow(SQLModel, table=True):
+    __tablename__ = "match_draft_row"
+
+    id: int | None = Field(default=None, primary_key=True)
+    draft_id: int = Field(foreign_key="match_draft.id", index=True, ondelete="CASCADE")
+    mentee_id: int = Field(foreign_key="person.id", ondelete="CASCADE")
+    mentor_id: int | None = Field(default=None, foreign_key="person.id", ondelete="CASCADE")
+    score: float = 0.0
+    reasons: list[str] = Field(default_factory=list, sa_column=Column(JSONType, nullable=False))
+    locked: bool = False
+    reason_code: str = Field(default="", max_length=32)
+    phrase: str = Field(default="", max_length=300)

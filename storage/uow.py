@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlBlocks,
     SqlCheckIns,
     SqlDialogs,
+    SqlDrafts,
     SqlDueItems,
     SqlEnrollments,
     SqlFeedback,
@@ -47,6 +48,7 @@ class SqlUnitOfWork:
     blocks: SqlBlocks
     due: SqlDueItems
     views: SqlProgramViews
+    drafts: SqlDrafts
 
     def __init__(
         self,
@@ -97,6 +99,7 @@ class SqlUnitOfWork:
         self.blocks = SqlBlocks(session)
         self.due = SqlDueItems(session)
         self.views = SqlProgramViews(session)
+        self.drafts = SqlDrafts(session)
         return self
 
     async def __aexit__(

@@ -1,5 +1,6 @@
 """Repositories: core's ports implemented with SQLModel on an AsyncSession."""
 
+from storage.repositories.drafts import SqlDrafts
 from storage.repositories.due import SqlDueItems
 from storage.repositories.identity import SqlAccounts, SqlDialogs, SqlPeople
 from storage.repositories.mentoring import (
@@ -23,6 +24,7 @@ __all__ = [
     "SqlBlocks",
     "SqlCheckIns",
     "SqlDialogs",
+    "SqlDrafts",
     "SqlDueItems",
     "SqlEnrollments",
     "SqlFeedback",

@@ -1,0 +1,38 @@
+"""Match drafts: what `match` proposed, as the coordinator reviews it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlmodel import col, select
+
+from core.model import DraftRow, MatchDraft
+from storage.repositories.base import _Repo
+from storage.tables import DraftRowRow, MatchDraftRow
+
+
+class _SqlDraftRows(_Repo[DraftRow, DraftRowRow]):
+    domain, row = DraftRow, DraftRowRow
+
+
+class SqlDrafts(_Repo[MatchDraft, MatchDraftRow]):
+    domain, row = MatchDraft, MatchDraftRow
+
+    async def latest(self, program_id: int) -> MatchDraft | None:
+        return await self._one(
+            select(MatchDraftRow)
+            .where(MatchDraftRow.program_id == program_id)
+            .order_by(col(MatchDraftRow.number).desc())
+            .limit(1)
+        )
+
+    async def rows(self, draft_id: int) -> list[DraftRow]:
+        return await _SqlDraftRows(self.session)._children(
+            DraftRowRow.draft_id, draft_id, DraftRowRow.id
+        )
+
+    async def add_rows(self, rows: Sequence[DraftRow]) -> None:
+        await _SqlDraftRows(self.session).insert_many(rows)
+
+    async def save_rows(self, rows: Sequence[DraftRow]) -> None:
+        await _SqlDraftRows(self.session).update_many(rows)
