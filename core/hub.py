@@ -21,7 +21,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from enum import Enum
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from core import lookup, reachability
 from core.clock import Clock
@@ -212,16 +212,20 @@ class Hub:
                     _read_in(outcome, ctx.person.timezone)
                 if reads and (outcome.notices or outcome.space_posts):
                     raise RuntimeError(f"the read-only command {ctx.verb!r} changed something")
-                for notice in outcome.notices:
-                    await uow.outbox.add(
-                        OutboxMessage(
-                            person_id=notice.person_id,
-                            key=notice.key,
-                            kind=notice.kind,
-                            payload=notice_payload(notice),
-                            created_at=ctx.now(),
-                            next_attempt_at=ctx.now(),
-                        )
+                if outcome.notices:  # one statement for a publish's thousands as for one
+                    now = ctx.now()
+                    await uow.outbox.add_many(
+                        [
+                            OutboxMessage(
+                                person_id=notice.person_id,
+                                key=notice.key,
+                                kind=notice.kind,
+                                payload=notice_payload(notice),
+                                created_at=now,
+                                next_attempt_at=now,
+                            )
+                            for notice in outcome.notices
+                        ]
                     )
                 if not reads:
                     await uow.commit()
@@ -235,7 +239,17 @@ class Hub:
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
+        if reads and outcome.then is not None:
+            return cast(T, await self._then(ref, outcome))
         return result
+
+    async def _then(self, ref: UserRef, read: Outcome) -> Outcome:
+        """The write a read-only command asked for (:attr:`Outcome.then`), after its read."""
+        write, read.then = read.then, None
+        assert write is not None
+        written = await self._run(ref, write, _kept)
+        written.replies[:0] = read.replies
+        return written
 
     async def _post_in_space(self, post: SpacePost) -> list[Reply]:
         """After the commit, so nothing is posted for a change that was rolled back. Best
@@ -333,7 +347,7 @@ class Hub:
     def _reading(spec: CommandSpec | None, args: str) -> _Reading | None:
         if spec is None:
             return None
-        if not (spec.reads_only or (spec.reads_when_bare and not args.strip())):
+        if not (spec.reads_only or (spec.reads_when is not None and spec.reads_when(args))):
             return None
         return _Reading.WHOLE_PROGRAM if spec.whole_program else _Reading.SHORT
 

@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+if TYPE_CHECKING:
+    from core.context import Context
 
 ACTION_ID_MAX_BYTES = 64  # the strictest messenger's limit on a button's data
 _ACTION_SEP = ":"
@@ -255,6 +259,10 @@ class Outcome:
     space_posts: list[SpacePost] = field(default_factory=list)
     # A submitted form with fields to fix (nothing was saved): the message per field key.
     field_errors: dict[str, str] = field(default_factory=dict)
+    # A command that only read asks for one write once its reading is done (`match`
+    # computes a draft, then stores it): run, as the same actor, in a unit of work of its
+    # own, so a long computation never holds the write lock. Its outcome follows this one.
+    then: Callable[[Context], Awaitable[Outcome]] | None = None
 
 
 PAIR_SPACE = "pair_space"  # the payload entry of a notice's pair-space wording

@@ -102,7 +102,7 @@ class Enrollment:
     availability: str = ""
     active: bool = True
     waiting_since: datetime | None = None  # mentees waiting for a (re)match
-    rematch: bool = False  # waiting after an ended pair: comes first
+    rematch: bool = False  # comes first: waiting after an ended pair, or left out of a match
     joins: int = 1  # times joined (again after leaving): names each join and leave
     id: int | None = None
 

@@ -405,6 +405,10 @@ class ProgramViews(Protocol):
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]: ...
 
+    async def handles_of(self, person_ids: Collection[int]) -> dict[int, str]:
+        """These people's handles, by id (a few thousand: bounded IN lists)."""
+        ...
+
     async def blocks_in(self, program_id: int) -> set[frozenset[int]]:
         """Every block set by someone enrolled in the program, as the two people's ids."""
         ...

@@ -95,6 +95,11 @@ class ForCoordinators:
     handler: ProgramHandler
 
 
+def bare(args: str) -> bool:
+    """For ``CommandSpec.reads_when``: the command given no arguments."""
+    return not args.strip()
+
+
 @dataclass(frozen=True, slots=True)
 class CommandSpec:
     name: str
@@ -111,9 +116,10 @@ class CommandSpec:
     # Only reads: runs in a read-only unit of work, never queued behind writers (status,
     # export: long reads of a whole program). Such a command must not change anything.
     reads_only: bool = False
-    # Only reads when given no arguments (`profile` shows, `profile timezone …` changes):
-    # the bare form runs as ``reads_only`` does, so looking never waits behind writers.
-    reads_when_bare: bool = False
+    # Only reads when given these arguments (the text after the verb): `profile` shows,
+    # `profile timezone …` changes. Those forms run as ``reads_only`` does, so looking
+    # never waits behind writers.
+    reads_when: Callable[[str], bool] | None = None
     # A read of a whole program (status, export, suggest): long reads run one at a time, so
     # however many coordinators ask at once, everyone else's commands keep their turn.
     whole_program: bool = False

@@ -12,6 +12,7 @@ from core.commands.common import coordinates_any, coordinator_guard
 from core.commands.coordinator import coordinator_commands
 from core.commands.goals import NOTE, goal_commands
 from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
+from core.commands.matching import match_commands
 from core.commands.pairing import pairing_commands
 from core.commands.people import PROFILE_EDIT, REGISTRATION, people_commands
 from core.commands.programs import ENROLLMENT, program_commands
@@ -61,6 +62,7 @@ def build_registry() -> Registry:
     for commands in (
         program_commands,
         pairing_commands,
+        match_commands,
         agreement_commands,
         checkin_commands,
         goal_commands,

@@ -14,7 +14,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person, PlatformAccount
 from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import Program, Role
-from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.registry import Access, Arg, ArgKind, CommandSpec, bare
 from core.text import (
     clean_handle,
     clean_int,
@@ -443,7 +443,7 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
                 ),
             ),
             examples=("profile", "profile timezone America/New_York", "profile quiet 22-7"),
-            reads_when_bare=True,
+            reads_when=bare,
         ),
         CommandSpec(
             "cancel", "Cancel the question I'm waiting on", cmd_cancel, access=Access.ANYONE

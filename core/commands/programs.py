@@ -24,12 +24,14 @@ from core.errors import Conflict, InvalidInput, NotFound
 from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.services.matching import clean_weights, describe_weights, weights_of
 from core.services.wording import cadence_label as cadence_label
 from core.text import (
     SHORT_TEXT_MAX,
     clean_amount,
     clean_date,
     clean_int,
+    clean_languages,
     clean_skills,
     clean_text,
 )
@@ -110,6 +112,15 @@ def _parse_matching(raw: str) -> Matching:
         ) from exc
 
 
+def _parse_language(raw: str) -> str:
+    if raw.strip().lower() in {"none", "any"}:
+        return ""
+    languages = clean_languages(raw)
+    if len(languages) > 1:
+        raise InvalidInput("Name one language every pair must share, or none.")
+    return languages[0]
+
+
 def _parse_channel(raw: str) -> str:
     return "" if raw.strip().lower() == "none" else clean_text(raw, what="channel", limit=120)
 
@@ -156,7 +167,17 @@ SETTINGS = (
     ),
     Setting(
         "matching", "matching", _parse_matching,
-        "request (mentees ask), assign (you pair them) or suggest (you approve suggestions)",
+        "request (mentees ask), assign (you pair them) or suggest (you review and publish "
+        "a `match` draft)",
+    ),
+    Setting(
+        "language", "match_language", _parse_language,
+        "a language code every pair must share (en, pt-br), or none: any shared language",
+    ),
+    Setting(
+        "weights", "match_weights", clean_weights,
+        "what counts in a match, as name=number (0-10): skills, goals, languages, mode, "
+        "overlap — e.g. skills=0.5 overlap=0.3 — or default",
     ),
     Setting(
         "expiry", "request_expiry_hours",
@@ -224,6 +245,8 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
             Field("Announcements channel", program.channel or "none"),
             Field("Missed check-ins", _ladder(program)),
             Field("Check-in questions", " | ".join(program.questions)),
+            Field("Pairs must share", program.match_language or "any language"),
+            Field("Match weights", describe_weights(weights_of(program))),
         ]
     join = (
         Choice("Join as mentee", Action.command("enroll", program.slug, "mentee").encode()),

@@ -125,6 +125,14 @@ async def start_pair(work: Work, pair: Pair) -> list[Notice]:
         mentee_enr.rematch = False
         await uow.enrollments.save(mentee_enr)
     mentor, mentee = await names(uow, pair.mentor_id, pair.mentee_id)
+    return introductions(pair, mentor, mentee)
+
+
+def introductions(
+    pair: Pair, mentor: str, mentee: str, reasons: tuple[str, ...] = ()
+) -> list[Notice]:
+    """Both sides told they're paired (with why they were matched, when a match made them)
+    and asked to set their agreement; the pair space gets one introduction."""
     propose = Choice(
         "Propose our agreement",
         Action.command("agree", f"pair={pair.id}").encode(),
@@ -134,10 +142,11 @@ async def start_pair(work: Work, pair: Pair) -> list[Notice]:
         "Start by agreeing on expectations: goals, how often you check in, how you talk, "
         "and for how long. Either of you can propose; the other confirms."
     )
+    why = f"\nWhy you were matched: {'; '.join(reasons)}." if reasons else ""
     introduction = Reply(
         f"{mentee} (mentee), meet {mentor} (mentor): you're pair #{pair.id}. This group is "
         "your pair space for intros and shared reminders; check-ins, notes and feedback "
-        f"stay private between each of you and me.\n{first_step}",
+        f"stay private between each of you and me.{why}\n{first_step}",
         title="New mentoring pair",
         choices=(propose,),
     )
@@ -145,7 +154,8 @@ async def start_pair(work: Work, pair: Pair) -> list[Notice]:
         Notice(
             person_id,
             Reply(
-                f"You're paired with {partner} as your {role} (pair #{pair.id}).\n{first_step}",
+                f"You're paired with {partner} as your {role} (pair #{pair.id}).{why}\n"
+                f"{first_step}",
                 title="New mentoring pair",
                 choices=(propose,),
             ),

@@ -169,11 +169,15 @@ class SqlProgramViews:
         return int(count)
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]:
+        return await self._by_id(col(PersonRow.name), person_ids)
+
+    async def handles_of(self, person_ids: Collection[int]) -> dict[int, str]:
+        return await self._by_id(col(PersonRow.handle), person_ids)
+
+    async def _by_id(self, column: Any, person_ids: Collection[int]) -> dict[int, str]:
         found: dict[int, str] = {}
         for chunk in _chunks(set(person_ids)):
-            statement = select(col(PersonRow.id), col(PersonRow.name)).where(
-                col(PersonRow.id).in_(chunk)
-            )
+            statement = select(col(PersonRow.id), column).where(col(PersonRow.id).in_(chunk))
             found.update(dict(await self._rows(statement)))
         return found
 

@@ -1,0 +1,368 @@
+"""Matching a program's whole pool: read it, compute a draft, check it is still current,
+publish it. The engine (core.matching) is pure; this is where it meets the program.
+
+A draft is computed from a read (no write lock held while the engine runs) and stored in a
+short write of its own. It remembers a fingerprint of the pool it was computed from: the
+waiting mentees, the mentors' free places, everyone's matching profile, the private lists
+and past pairs. A publish reads the pool again and refuses a draft whose pool changed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
+
+from core.errors import InvalidInput
+from core.matching import (
+    Forbidden,
+    MatchResult,
+    MenteeIn,
+    MentorIn,
+    Pool,
+    Rules,
+    Weights,
+    match,
+    score_pair,
+)
+from core.messages import Notice, Reply
+from core.model import DraftRow, Enrollment, MatchDraft, Pair, PairStatus, Program, Role
+from core.ports import Seat, UnitOfWork
+from core.services.pairing import introductions, is_paused
+
+WEIGHT_NAMES = ("skills", "goals", "languages", "mode", "overlap")
+
+
+# --- a program's settings --------------------------------------------------------------
+
+
+def weights_of(program: Program) -> Weights:
+    """The program's weights (``configure … weights``), defaults for what it didn't set."""
+    if not program.match_weights:
+        return Weights()
+    return Weights(**dict(_weight_items(program.match_weights)))
+
+
+def describe_weights(weights: Weights) -> str:
+    return " ".join(f"{name}={getattr(weights, name):g}" for name in WEIGHT_NAMES)
+
+
+def clean_weights(text: str) -> str:
+    """``"skills=0.5 overlap=0.3"`` checked and written canonically; "default" clears."""
+    if text.strip().lower() in {"default", "defaults", "reset"}:
+        return ""
+    items = dict(_weight_items(text))
+    if not items:
+        raise InvalidInput(
+            "Give weights as name=number, e.g. `skills=0.5 overlap=0.3`: "
+            + ", ".join(WEIGHT_NAMES)
+            + "."
+        )
+    if sum(items.values()) + sum(
+        getattr(Weights(), n) for n in WEIGHT_NAMES if n not in items
+    ) <= 0:
+        raise InvalidInput("At least one weight must be above 0.")
+    return " ".join(f"{name}={items[name]:g}" for name in WEIGHT_NAMES if name in items)
+
+
+def _weight_items(text: str) -> Iterable[tuple[str, float]]:
+    for part in text.replace(",", " ").split():
+        name, sep, raw = part.partition("=")
+        name = name.strip().lower()
+        if not sep or name not in WEIGHT_NAMES:
+            raise InvalidInput(
+                f"'{part[:40]}' isn't a weight. Use name=number with names: "
+                + ", ".join(WEIGHT_NAMES)
+                + "."
+            )
+        try:
+            value = float(raw)
+        except ValueError:
+            raise InvalidInput(f"'{raw[:20]}' isn't a number (in '{part[:40]}').") from None
+        if not 0 <= value <= 10:
+            raise InvalidInput(f"A weight is between 0 and 10 (got {value:g} for {name}).")
+        yield name, value
+
+
+# --- the pool ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRead:
+    """A program's pool as read at one moment, and what's needed to describe it later."""
+
+    pool: Pool
+    names: dict[int, str]  # everyone in the pool, by id
+    handles: dict[int, str]
+    fingerprint: str
+    census: dict[str, object]  # waiting mentees and mentors' free places, to say what changed
+    waiting: dict[int, Enrollment]  # the waiting mentees' enrolments, by person id
+
+
+def match_moment(program: Program, now: datetime) -> datetime:
+    """The moment whose UTC offsets (DST) decide shared hours: the program's start if it
+    is still ahead, else now — at midday, so a draft read twice in a day reads the same."""
+    day = program.starts_on if program.starts_on and program.starts_on > now.date() else now.date()
+    return datetime.combine(day, time(12), tzinfo=UTC)
+
+
+async def read_pool(
+    uow: UnitOfWork,
+    program: Program,
+    now: datetime,
+    *,
+    locked: Iterable[tuple[int, int]] = (),
+) -> PoolRead:
+    """Waiting mentees who aren't paused and have no open pair, mentors with a free place
+    who aren't paused, and what they may never be paired with: in a few statements."""
+    assert program.id is not None
+    waiting = [
+        s
+        for s in await uow.views.seats(program.id, Role.MENTEE, waiting=True)
+        if s.open_pairs == 0 and not is_paused(s.person, now)
+    ]
+    mentors = [
+        s
+        for s in await uow.views.seats(program.id, Role.MENTOR, with_room=True)
+        if s.enrollment.capacity > s.open_pairs and not is_paused(s.person, now)
+    ]
+    pairs = await uow.views.pairs(program.id)
+    blocks = await uow.views.blocks_in(program.id)
+    pool = Pool(
+        mentees=tuple(_mentee(s) for s in waiting),
+        mentors=tuple(_mentor(s) for s in mentors),
+        at=match_moment(program, now),
+        rules=Rules(required_language=program.match_language or None),
+        forbidden=Forbidden(
+            blocked=frozenset(blocks),
+            previous=frozenset(
+                (p.mentee_id, p.mentor_id) for p in pairs if p.status.was_matched
+            ),
+            declined=frozenset(
+                (p.mentee_id, p.mentor_id) for p in pairs if p.status is PairStatus.DECLINED
+            ),
+        ),
+        locked=frozenset(locked),
+        weights=weights_of(program),
+    )
+    seats = [*waiting, *mentors]
+    return PoolRead(
+        pool=pool,
+        names={s.person.id: s.person.name for s in seats if s.person.id is not None},
+        handles={s.person.id: s.person.handle for s in seats if s.person.id is not None},
+        fingerprint=_fingerprint(pool),
+        census={
+            "mentees": sorted(m.person_id for m in pool.mentees),
+            "mentors": {str(m.person_id): m.room for m in pool.mentors},
+        },
+        waiting={s.enrollment.person_id: s.enrollment for s in waiting},
+    )
+
+
+def _mentee(seat: Seat) -> MenteeIn:
+    person, enrollment = seat.person, seat.enrollment
+    assert person.id is not None
+    return MenteeIn(
+        person_id=person.id,
+        skills=enrollment.skills,
+        goals=enrollment.goals,
+        languages=person.languages,
+        timezone=person.timezone,
+        mode=enrollment.mode,
+        windows=enrollment.availability,
+        waiting_since=enrollment.waiting_since,
+        rematch=enrollment.rematch,
+    )
+
+
+def _mentor(seat: Seat) -> MentorIn:
+    person, enrollment = seat.person, seat.enrollment
+    assert person.id is not None
+    return MentorIn(
+        person_id=person.id,
+        skills=enrollment.skills,
+        goals=enrollment.goals,
+        languages=person.languages,
+        timezone=person.timezone,
+        mode=enrollment.mode,
+        windows=enrollment.availability,
+        capacity=enrollment.capacity,
+        load=seat.open_pairs,
+    )
+
+
+def _fingerprint(pool: Pool) -> str:
+    """Everything a result depends on but the locks and the moment (a day's drift in the
+    moment must not make yesterday's draft stale): dataclass reprs, in a fixed order."""
+    parts = (
+        repr(pool.mentees),
+        repr(pool.mentors),
+        repr(pool.rules),
+        repr(pool.weights),
+        repr(sorted(sorted(pair) for pair in pool.forbidden.blocked)),
+        repr(sorted(pool.forbidden.previous)),
+        repr(sorted(pool.forbidden.declined)),
+    )
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def what_changed(draft: MatchDraft, now_read: PoolRead) -> str | None:
+    """Why ``draft`` no longer fits the pool (safe to show a coordinator), or None."""
+    if draft.fingerprint == now_read.fingerprint:
+        return None
+    then = json.loads(draft.census)
+    before, after = set(then["mentees"]), set(now_read.census["mentees"])  # type: ignore[call-overload]
+    changes = []
+    if after - before:
+        changes.append(f"{len(after - before)} mentee(s) started waiting")
+    if before - after:
+        changes.append(f"{len(before - after)} mentee(s) stopped waiting (paired, paused or left)")
+    rooms_then: dict[str, int] = then["mentors"]
+    rooms_now: dict[str, int] = now_read.census["mentors"]  # type: ignore[assignment]
+    moved = sum(1 for m in set(rooms_then) | set(rooms_now) if rooms_then.get(m) != rooms_now.get(m))
+    if moved:
+        changes.append(f"{moved} mentor(s) have a different number of free places")
+    if not changes:
+        changes.append("profiles, settings or past pairs changed")
+    return "; ".join(changes)
+
+
+# --- computing and storing a draft -------------------------------------------------------
+
+
+async def compute(read: PoolRead, *, stable: bool) -> MatchResult:
+    """The engine in a worker thread: the event loop keeps serving everyone meanwhile."""
+    return await asyncio.to_thread(match, read.pool, stable=stable)
+
+
+def draft_rows(result: MatchResult) -> list[DraftRow]:
+    """The rows of a draft (draft id set when stored): pairs, then mentees left waiting."""
+    rows = [
+        DraftRow(0, p.mentee_id, p.mentor_id, p.score, p.reasons, p.locked) for p in result.pairs
+    ]
+    rows += [
+        DraftRow(0, u.mentee_id, None, 0.0, reason_code=u.reason_code, phrase=u.phrase)
+        for u in result.unmatched
+    ]
+    return rows
+
+
+async def store_draft(
+    uow: UnitOfWork,
+    program: Program,
+    created_by: int,
+    read: PoolRead,
+    result: MatchResult,
+    now: datetime,
+) -> tuple[MatchDraft, list[DraftRow]]:
+    """The new draft, numbered after the program's last; an older open draft is replaced."""
+    assert program.id is not None
+    last = await uow.drafts.latest(program.id)
+    if last is not None and last.status == "draft":
+        last.status = "replaced"
+        await uow.drafts.save(last)
+    draft = await uow.drafts.add(
+        MatchDraft(
+            program_id=program.id,
+            number=(last.number if last else 0) + 1,
+            created_by=created_by,
+            created_at=now,
+            stable=result.stable,
+            fingerprint=read.fingerprint,
+            census=json.dumps(read.census, sort_keys=True),
+            mean_score=round(result.mean_score, 4),
+            lowest_score=round(result.lowest_score, 4),
+            seconds=round(result.seconds, 3),
+            k_used=result.k_used,
+            widened=result.widened,
+        )
+    )
+    assert draft.id is not None
+    rows = [replace(row, draft_id=draft.id) for row in draft_rows(result)]
+    await uow.drafts.add_rows(rows)
+    return draft, rows
+
+
+def summary_of(rows: Sequence[DraftRow]) -> tuple[float, float]:
+    """Mean and lowest score of a draft's pairs, as reviewed (after swaps and drops)."""
+    scores = [r.score for r in rows if r.mentor_id is not None]
+    if not scores:
+        return 0.0, 0.0
+    return sum(scores) / len(scores), min(scores)
+
+
+def rescore(read: PoolRead, row: DraftRow) -> DraftRow:
+    """A row's score and reasons for its (new) mentor, by the engine's own scorer."""
+    assert row.mentor_id is not None
+    mentee = next(m for m in read.pool.mentees if m.person_id == row.mentee_id)
+    mentor = next(m for m in read.pool.mentors if m.person_id == row.mentor_id)
+    scored = score_pair(mentee, mentor, read.pool.weights, read.pool.at)
+    return replace(row, score=round(scored.score, 4), reasons=scored.reasons)
+
+
+async def publish(
+    uow: UnitOfWork,
+    program: Program,
+    draft: MatchDraft,
+    rows: Sequence[DraftRow],
+    read: PoolRead,
+    now: datetime,
+) -> tuple[int, int, list[Notice]]:
+    """Every pair of the draft made at once, each introduced to both with why they were
+    matched; every mentee it leaves waiting told why. In a few statements whatever the
+    size; the notices go out through the outbox, paced. Returns (pairs, waiting, notices).
+    ``read`` is the pool read just now: the caller has checked the draft still fits it."""
+    assert program.id is not None and draft.id is not None
+    placed = [r for r in rows if r.mentor_id is not None]
+    pairs = await uow.pairs.insert_many(
+        [
+            Pair(
+                program.id,
+                r.mentor_id,
+                r.mentee_id,
+                PairStatus.AGREEING,
+                now,
+                origin="matched",
+                started_at=now,
+            )
+            for r in placed
+            if r.mentor_id is not None
+        ]
+    )
+    matched = []
+    for row in placed:
+        enrollment = read.waiting[row.mentee_id]
+        enrollment.waiting_since, enrollment.rematch = None, False
+        matched.append(enrollment)
+    await uow.enrollments.update_many(matched)
+    notices: list[Notice] = []
+    for pair, row in zip(pairs, placed, strict=True):
+        notices += introductions(
+            pair, read.names[pair.mentor_id], read.names[pair.mentee_id], row.reasons
+        )
+    waiting = [r for r in rows if r.mentor_id is None]
+    left_out = []
+    for row in waiting:  # they come first the next time pairs are made
+        enrollment = read.waiting[row.mentee_id]
+        enrollment.rematch = True
+        left_out.append(enrollment)
+    await uow.enrollments.update_many(left_out)
+    notices += [
+        Notice(
+            r.mentee_id,
+            Reply(
+                f"Pairs were made in {program.name}, and you aren't in one yet. {r.phrase}"
+                + ("" if "first" in r.phrase else " You come first the next time pairs are made."),
+                title="Still waiting for a mentor",
+            ),
+            key=f"draft:{draft.id}:waiting:{r.mentee_id}",
+        )
+        for r in waiting
+    ]
+    draft.status, draft.published_at = "published", now
+    await uow.drafts.save(draft)
+    return len(pairs), len(waiting), notices
+
