@@ -13,13 +13,69 @@ from core.matching import MenteeIn, MentorIn, Pool
 from core.model import Mode
 
 SKILLS = tuple(
-    """python sql data-engineering machine-learning statistics product-management ux-design
-    frontend backend devops kubernetes terraform aws gcp azure security networking golang
-    rust java kotlin swift android ios react vue typescript testing qa agile scrum leadership
-    management hiring public-speaking writing career-change interviewing negotiation
-    startups fundraising marketing seo sales analytics excel tableau power-bi finance
-    accounting research academia phd open-source linux databases postgres spark airflow
-    llm mlops""".split()
+    [
+        "python",
+        "sql",
+        "data-engineering",
+        "machine-learning",
+        "statistics",
+        "product-management",
+        "ux-design",
+        "frontend",
+        "backend",
+        "devops",
+        "kubernetes",
+        "terraform",
+        "aws",
+        "gcp",
+        "azure",
+        "security",
+        "networking",
+        "golang",
+        "rust",
+        "java",
+        "kotlin",
+        "swift",
+        "android",
+        "ios",
+        "react",
+        "vue",
+        "typescript",
+        "testing",
+        "qa",
+        "agile",
+        "scrum",
+        "leadership",
+        "management",
+        "hiring",
+        "public-speaking",
+        "writing",
+        "career-change",
+        "interviewing",
+        "negotiation",
+        "startups",
+        "fundraising",
+        "marketing",
+        "seo",
+        "sales",
+        "analytics",
+        "excel",
+        "tableau",
+        "power-bi",
+        "finance",
+        "accounting",
+        "research",
+        "academia",
+        "phd",
+        "open-source",
+        "linux",
+        "databases",
+        "postgres",
+        "spark",
+        "airflow",
+        "llm",
+        "mlops",
+    ]
 )
 LANGUAGES = ("english", "spanish", "german", "french", "portuguese", "hindi", "japanese", "arabic")
 ZONES = (
@@ -36,9 +92,33 @@ WINDOWS = (
     "Mon-Fri 12-14, Sat mornings", "afternoons",
 )  # fmt: skip
 GOAL_WORDS = tuple(
-    """career growth leadership promotion interviews portfolio startup freelance
-    architecture scaling testing data cloud mobile design writing speaking research
-    management hiring teamwork confidence negotiation salary transition""".split()
+    [
+        "career",
+        "growth",
+        "leadership",
+        "promotion",
+        "interviews",
+        "portfolio",
+        "startup",
+        "freelance",
+        "architecture",
+        "scaling",
+        "testing",
+        "data",
+        "cloud",
+        "mobile",
+        "design",
+        "writing",
+        "speaking",
+        "research",
+        "management",
+        "hiring",
+        "teamwork",
+        "confidence",
+        "negotiation",
+        "salary",
+        "transition",
+    ]
 )
 MODES = (Mode.ASYNC, Mode.CHAT, Mode.CALL)
 

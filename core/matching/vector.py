@@ -46,7 +46,7 @@ else:  # pragma: no cover - numpy 1.x
 
     def popcount(x: U64) -> NDArray[np.uint8]:
         counts = _BYTE_COUNTS[x[..., None].view(np.uint8)]
-        return counts.sum(axis=-1, dtype=np.uint8)
+        return np.asarray(counts.sum(axis=-1, dtype=np.uint8), dtype=np.uint8)
 
 
 def bitsets(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> U64:
@@ -84,7 +84,8 @@ class Side:
     lang: U64
     n_lang: I64
     profile: I64  # index into Encoded.profile_part's rows (mentees) or columns (mentors)
-    ok: BoolArray  # may be paired at all in this run
+    able: BoolArray  # not paused, speaks the required language (mentees: no open pair)
+    ok: BoolArray  # able, and (mentors) has room in this run
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +101,7 @@ class Encoded:
 
 
 def _profiles(
-    people: Sequence[MenteeIn] | Sequence[MentorIn], at: datetime
+    people: Sequence[MenteeIn | MentorIn], at: datetime
 ) -> tuple[I64, list[tuple[int | None, int]]]:
     keys: dict[tuple[int | None, int], int] = {}
     index = np.empty(len(people), dtype=np.int64)
@@ -119,7 +120,7 @@ def _masks(masks: list[int | None]) -> tuple[U64, BoolArray]:
     return out, np.array([m is None for m in masks], dtype=bool)
 
 
-def encode(pool: Pool, room: Sequence[int]) -> Encoded:
+def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
     """``room``: places each mentor has for this solve (capacity − load − locked)."""
     mentees, rules, forbid = pool.mentees, pool.rules, pool.forbidden
     m_prof_orig, m_keys = _profiles(pool.mentors, pool.at)
@@ -158,8 +159,10 @@ def encode(pool: Pool, room: Sequence[int]) -> Encoded:
         goals: list[frozenset[str]],
         langs: list[frozenset[str]],
         profile: I64,
-        ok: Callable[[int], bool],
+        able: Callable[[int], bool],
+        room: I64 | None,
     ) -> Side:
+        can = np.array([able(i) for i in range(len(skills))], dtype=bool)
         return Side(
             bitsets(skills, skill_vocab),
             np.array([len(s) for s in skills], dtype=np.int64),
@@ -168,7 +171,8 @@ def encode(pool: Pool, room: Sequence[int]) -> Encoded:
             bitsets(langs, lang_vocab),
             np.array([len(x) for x in langs], dtype=np.int64),
             profile,
-            np.array([ok(i) for i in range(len(skills))], dtype=bool),
+            can,
+            can if room is None else can & (room > 0),
         )
 
     def mentee_ok(i: int) -> bool:
@@ -180,19 +184,17 @@ def encode(pool: Pool, room: Sequence[int]) -> Encoded:
         )
 
     def mentor_ok(j: int) -> bool:
-        return (
-            mentors[j].person_id not in forbid.paused
-            and sorted_room[j] > 0
-            and (required is None or required in m_langs[j])
+        return mentors[j].person_id not in forbid.paused and (
+            required is None or required in m_langs[j]
         )
 
     return Encoded(
         pool,
-        side(e_skills, e_goals, e_langs, e_prof, mentee_ok),
-        side(m_skills, m_goals, m_langs, m_prof, mentor_ok),
+        side(e_skills, e_goals, e_langs, e_prof, mentee_ok, None),
+        side(m_skills, m_goals, m_langs, m_prof, mentor_ok, sorted_room),
         sorted_room,
         part,
-        np.bincount(m_prof, minlength=part.shape[1]).astype(np.int64),
+        np.bincount(m_prof, minlength=len(m_keys)).astype(np.int64),
         order.astype(np.int64),
         _forbidden_indices(mentees, mentors, forbid),
     )
@@ -224,8 +226,8 @@ def _forbidden_indices(
 
 def screen(enc: Encoded, start: int, stop: int) -> NDArray[np.float32]:
     """Approximate scores (float32) of mentees[start:stop] against every (sorted) mentor,
-    about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to pick candidates: `exact` scores
-    the picked arcs as score.py does."""
+    about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to pick
+    candidates: `exact` scores the picked arcs as score.py does."""
     e, m, w = enc.mentees, enc.mentors, enc.pool.weights
     rows = slice(start, stop)
     f32 = np.float32
@@ -274,7 +276,7 @@ def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
     e, m, w = enc.mentees, enc.mentors, enc.pool.weights
 
     def shared(a: U64, b: U64) -> I64:
-        return popcount(a[rows] & b[cols]).sum(axis=1, dtype=np.int64)
+        return np.asarray(popcount(a[rows] & b[cols]).sum(axis=1, dtype=np.int64))
 
     n_skill = e.n_skill[rows]
     skills = np.where(n_skill > 0, shared(e.skill, m.skill) / np.maximum(n_skill, 1), NEUTRAL)
