@@ -1,4 +1,5 @@
-"""Scoring who fits whom. A simple, explainable scorer; the hard rules are checked elsewhere."""
+"""The simple per-pair scorer `mentors` and `suggest` use today (the engine in this package
+replaces it once they are wired to it); the hard rules are checked elsewhere."""
 
 from __future__ import annotations
 

@@ -1,0 +1,237 @@
+"""Matching a whole pool: `match` (optimal or stable), `rank_mentors` for one mentee, and
+`blocking_pairs` to check a stable result.
+
+Optimal mode maximizes first the number of mentees placed, then the total score, over each
+mentee's best k mentors (k = 50 to start). Whenever that places fewer mentees than an upper
+bound computed on all feasible arcs (languages grouped, see solve.group_bound), k doubles,
+up to every feasible arc — never a silent partial matching. The result says which k it used.
+
+Waiting longest and rematching come first: in the solve each mentee's arcs gain a small
+bonus (up to PRIORITY_BONUS: half for a rematch, half for waiting WAIT_FULL_DAYS or more),
+so between options within that much score they win the place. It never changes how many
+are placed, and scores reported are without it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import replace
+from datetime import datetime
+
+import numpy as np
+from numpy.typing import NDArray
+
+from core.matching.inputs import (
+    MatchResult,
+    MenteeIn,
+    MentorIn,
+    Pool,
+    Proposed,
+    Unplaced,
+)
+from core.matching.score import feasible, score_pair
+from core.matching.solve import assign, group_bound
+from core.matching.stable import blocking, deferred_acceptance
+from core.matching.vector import Encoded, candidates, encode, shared_counts
+
+DEFAULT_K = 50
+PRIORITY_BONUS = 0.02
+WAIT_FULL_DAYS = 90
+CHUNK_ROWS = 2048
+
+I64 = NDArray[np.int64]
+
+PHRASES = {
+    "paused": "You're paused right now, so you aren't matched until you're back.",
+    "already_paired": "You already have a mentor in this program.",
+    "required_language": "This program pairs people who speak {language}; your profile "
+    "doesn't list it.",
+    "no_language": "No mentor speaks your language yet.",
+    "unavailable": "No mentor with room fits your profile right now.",
+    "no_skill": "No mentor with a free place offers what you want to learn yet.",
+    "full": "Every mentor who fits you is full right now. You're waiting, and you come "
+    "first next time.",
+}
+CODES = tuple(PHRASES)
+
+
+class LockRefused(ValueError):
+    """A locked pair the rules don't allow; the message is safe to show (no block named)."""
+
+
+def priority(mentee: MenteeIn, at: datetime) -> float:
+    waited = 0.0
+    if mentee.waiting_since is not None:
+        waited = min(1.0, max(0.0, (at - mentee.waiting_since).days / WAIT_FULL_DAYS))
+    return PRIORITY_BONUS * (0.5 * mentee.rematch + 0.5 * waited)
+
+
+def _locks(pool: Pool) -> list[tuple[MenteeIn, MentorIn]]:
+    mentees = {m.person_id: m for m in pool.mentees}
+    mentors = {m.person_id: m for m in pool.mentors}
+    pairs = []
+    for mentee_id, mentor_id in sorted(pool.locked):
+        mentee, mentor = mentees.get(mentee_id), mentors.get(mentor_id)
+        if mentee is None or mentor is None:
+            raise LockRefused(f"#{mentee_id} with #{mentor_id}: not both in this pool.")
+        if not feasible(mentee, mentor, pool):
+            raise LockRefused(f"#{mentee_id} with #{mentor_id}: that pairing isn't possible.")
+        pairs.append((mentee, mentor))
+    twice = [m for m, n in Counter(e.person_id for e, _ in pairs).items() if n > 1]
+    if twice:
+        raise LockRefused(f"#{twice[0]} is locked with more than one mentor.")
+    for mentor_id, n in Counter(m.person_id for _, m in pairs).items():
+        if n > mentors[mentor_id].room:
+            raise LockRefused(f"#{mentor_id} has fewer places than pairs locked with them.")
+    return pairs
+
+
+def match(pool: Pool, *, k: int = DEFAULT_K, stable: bool = False) -> MatchResult:
+    """Pairs for a whole pool, every hard rule kept; see the module's docstring."""
+    started = time.perf_counter()
+    locks = _locks(pool)
+    locked_ids = {e.person_id for e, _ in locks}
+    taken = Counter(m.person_id for _, m in locks)
+    room = np.array([m.room - taken[m.person_id] for m in pool.mentors], dtype=np.int64)
+    free = replace(pool, mentees=tuple(m for m in pool.mentees if m.person_id not in locked_ids))
+    enc = encode(free, room)
+    n, m = len(free.mentees), len(free.mentors)
+    bonus = np.array([priority(e, pool.at) for e in free.mentees], dtype=np.float64)
+    widened = False
+    if stable:
+        k_used = m
+        rows, cols, scores = candidates(enc, m)
+        mentor_of = deferred_acceptance(
+            [e.person_id for e in free.mentees],
+            [j.person_id for j in free.mentors],
+            room.tolist(),
+            bonus.tolist(),
+            rows,
+            cols,
+            scores,
+        )
+    else:
+        bound = group_bound(
+            enc.mentees.lang[enc.mentees.ok], enc.mentors.lang[enc.mentors.ok],
+            enc.room[enc.mentors.ok],
+        )  # fmt: skip
+        k_used = max(1, min(k, m))
+        while True:
+            rows, cols, scores = candidates(enc, k_used)
+            mentor_of = assign(n, room, rows, cols, scores + bonus[rows])
+            if int((mentor_of >= 0).sum()) >= bound or k_used >= m:
+                break
+            k_used, widened = min(2 * k_used, m), True
+
+    proposed = [_proposed(e, j, pool, locked=True) for e, j in locks]
+    proposed += [
+        _proposed(free.mentees[e], free.mentors[j], pool, locked=False)
+        for e, j in enumerate(mentor_of.tolist())
+        if j >= 0
+    ]
+    placed = locked_ids | {p.mentee_id for p in proposed}
+    unmatched = _unplaced(enc, [i for i, e in enumerate(free.mentees) if e.person_id not in placed])
+    scores_made = [p.score for p in proposed]
+    return MatchResult(
+        pairs=tuple(proposed),
+        unmatched=unmatched,
+        mean_score=float(np.mean(scores_made)) if scores_made else 0.0,
+        lowest_score=min(scores_made, default=0.0),
+        k_used=k_used,
+        widened=widened,
+        seconds=time.perf_counter() - started,
+        stable=stable,
+    )
+
+
+def _proposed(mentee: MenteeIn, mentor: MentorIn, pool: Pool, *, locked: bool) -> Proposed:
+    scored = score_pair(mentee, mentor, pool.weights, pool.at)
+    return Proposed(mentee.person_id, mentor.person_id, scored.score, scored.reasons, locked)
+
+
+def _unplaced(enc: Encoded, indices: list[int]) -> tuple[Unplaced, ...]:
+    """The most specific true reason for each unplaced mentee (by index into the encoded
+    mentees), worded so a block is never revealed."""
+    pool = enc.pool
+    e, m = enc.mentees, enc.mentors
+    required = pool.rules.required_language or ""
+    out: list[Unplaced] = []
+    for start in range(0, len(indices), CHUNK_ROWS):
+        rows = np.array(indices[start : start + CHUNK_ROWS], dtype=np.int64)
+        talk = (shared_counts(e.lang[rows], m.lang) > 0) & m.able[None, :]
+        allowed = talk.copy()
+        for r, i in enumerate(rows.tolist()):
+            banned = enc.forbidden.get(i)
+            if banned is not None:
+                allowed[r, banned] = False
+        roomy = allowed & (enc.room > 0)[None, :]
+        skilled = allowed & (shared_counts(e.skill[rows], m.skill) > 0)
+        for r, i in enumerate(rows.tolist()):
+            mentee = pool.mentees[i]
+            pid = mentee.person_id
+            if pid in pool.forbidden.paused:
+                code = "paused"
+            elif pid in pool.forbidden.paired:
+                code = "already_paired"
+            elif required and not e.able[i]:
+                code = "required_language"
+            elif not talk[r].any():
+                code = "no_language"
+            elif not allowed[r].any():
+                code = "unavailable"  # only blocks, past partners or declines are left
+            elif not roomy[r].any():
+                code = "full"
+            elif e.n_skill[i] > 0 and not skilled[r].any():
+                code = "no_skill"
+            else:
+                code = "full"
+            out.append(Unplaced(pid, code, PHRASES[code].format(language=required.title())))
+    return tuple(out)
+
+
+def rank_mentors(pool: Pool, mentee: MenteeIn, *, limit: int = 10) -> list[Proposed]:
+    """The mentors with room this mentee may be paired with, best score first (the same
+    score as `match`), each with its reasons: what `mentors` shows a mentee."""
+    one = replace(pool, mentees=(mentee,), locked=frozenset())
+    room = np.array([j.room for j in one.mentors], dtype=np.int64)
+    _, cols, scores = candidates(encode(one, room), len(one.mentors))
+    order = np.lexsort(
+        (np.array([one.mentors[j].person_id for j in cols], dtype=np.int64), -scores)
+    )
+    return [_proposed(mentee, one.mentors[int(cols[i])], pool, locked=False) for i in order[:limit]]
+
+
+def blocking_pairs(result: MatchResult, pool: Pool) -> list[tuple[int, int]]:
+    """Pairs (mentee id, mentor id) that would both rather be together than as ``result``
+    has them, over every feasible pair of ``pool``; locked pairs stay as they are."""
+    locked_ids = {e for e, _ in pool.locked}
+    taken = Counter(j for _, j in pool.locked)
+    room = np.array([j.room - taken[j.person_id] for j in pool.mentors], dtype=np.int64)
+    free = replace(pool, mentees=tuple(e for e in pool.mentees if e.person_id not in locked_ids))
+    rows, cols, scores = candidates(encode(free, room), len(free.mentors))
+    mentor_at = {j.person_id: i for i, j in enumerate(free.mentors)}
+    assigned = {p.mentee_id: mentor_at[p.mentor_id] for p in result.pairs if not p.locked}
+    mentor_of = np.array([assigned.get(e.person_id, -1) for e in free.mentees], dtype=np.int64)
+    return blocking(
+        [e.person_id for e in free.mentees],
+        [j.person_id for j in free.mentors],
+        room.tolist(),
+        [priority(e, pool.at) for e in free.mentees],
+        rows,
+        cols,
+        scores,
+        mentor_of,
+    )
+
+
+__all__ = [
+    "CODES",
+    "DEFAULT_K",
+    "PHRASES",
+    "LockRefused",
+    "blocking_pairs",
+    "match",
+    "priority",
+    "rank_mentors",
+]

@@ -1,0 +1,315 @@
+"""The scorer of score.py for whole pools at once: bitsets, chunked numpy, top-k per mentee.
+
+Skills, languages and goal words become bitsets over the words both sides use (a word only
+one side uses can't be shared, so it only counts in that person's total). Mode and
+availability depend on few distinct (windows, zone, mode) profiles, so their part is a
+small profile × profile table looked up per pair. Mentees are scored against all mentors a
+chunk at a time, so memory stays bounded whatever the pool's size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+
+import numpy as np
+from numpy.typing import NDArray
+
+from core.matching.inputs import Forbidden, MenteeIn, MentorIn, Pool
+from core.matching.score import (
+    GOAL_FULL,
+    MODE_FIT,
+    NEUTRAL,
+    goal_words,
+    mode_index,
+    norm,
+    overlap_part,
+)
+from core.matching.windows import SLOT_MINUTES, WEEK_SLOTS, utc_mask
+
+U64 = NDArray[np.uint64]
+F64 = NDArray[np.float64]
+I64 = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+FORBIDDEN = -2.0  # a screened score below every real one (scores are in [0, 1])
+CHUNK_CELLS = 1 << 21  # mentee × mentor cells scored at once (~16 MiB a float64 array)
+
+if hasattr(np, "bitwise_count"):  # numpy ≥ 2
+
+    def popcount(x: U64) -> NDArray[np.uint8]:
+        return np.bitwise_count(x)
+
+else:  # pragma: no cover - numpy 1.x
+    _BYTE_COUNTS = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+
+    def popcount(x: U64) -> NDArray[np.uint8]:
+        counts = _BYTE_COUNTS[x[..., None].view(np.uint8)]
+        return np.asarray(counts.sum(axis=-1, dtype=np.uint8), dtype=np.uint8)
+
+
+def bitsets(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> U64:
+    words = max(1, -(-len(vocabulary) // 64))
+    out = np.zeros((len(sets), words), dtype=np.uint64)
+    for row, items in enumerate(sets):
+        for item in items:
+            bit = vocabulary.get(item)
+            if bit is not None:
+                out[row, bit >> 6] |= np.uint64(1 << (bit & 63))
+    return out
+
+
+def shared_vocabulary(
+    left: Sequence[frozenset[str]], right: Sequence[frozenset[str]]
+) -> dict[str, int]:
+    both = set().union(*left) & set().union(*right) if left and right else set()
+    return {word: i for i, word in enumerate(sorted(both))}
+
+
+def shared_counts(a: U64, b: U64) -> NDArray[np.uint16]:
+    """|a_i ∩ b_j| for every row of a against every row of b."""
+    total = popcount(a[:, None, 0] & b[None, :, 0]).astype(np.uint16)
+    for word in range(1, a.shape[1]):
+        total += popcount(a[:, None, word] & b[None, :, word])
+    return total
+
+
+@dataclass(frozen=True, slots=True)
+class Side:
+    skill: U64
+    n_skill: I64
+    goal: U64
+    n_goal: I64
+    lang: U64
+    n_lang: I64
+    profile: I64  # index into Encoded.profile_part's rows (mentees) or columns (mentors)
+    able: BoolArray  # not paused, speaks the required language (mentees: no open pair)
+    ok: BoolArray  # able, and (mentors) has room in this run
+
+
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    pool: Pool
+    mentees: Side
+    mentors: Side
+    room: I64  # places left per (sorted) mentor, locked pairs taken off
+    profile_part: F64  # weights.mode * mode + weights.overlap * overlap, by profile pair
+    profile_counts: I64  # sorted mentors per profile
+    mentor_order: I64  # sorted position -> index into pool.mentors
+    forbidden: dict[int, I64]  # mentee index -> sorted mentor positions never allowed
+
+
+def _profiles(
+    people: Sequence[MenteeIn | MentorIn], at: datetime
+) -> tuple[I64, list[tuple[int | None, int]]]:
+    keys: dict[tuple[int | None, int], int] = {}
+    index = np.empty(len(people), dtype=np.int64)
+    for row, person in enumerate(people):
+        key = (utc_mask(person.windows, person.timezone, at), mode_index(person.mode))
+        index[row] = keys.setdefault(key, len(keys))
+    return index, list(keys)
+
+
+def _masks(masks: list[int | None]) -> tuple[U64, BoolArray]:
+    words = -(-WEEK_SLOTS // 64)
+    out = np.zeros((len(masks), words), dtype=np.uint64)
+    for row, mask in enumerate(masks):
+        for word in range(words):
+            out[row, word] = ((mask or 0) >> (64 * word)) & (2**64 - 1)
+    return out, np.array([m is None for m in masks], dtype=bool)
+
+
+def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
+    """``room``: places each mentor has for this solve (capacity − load − locked)."""
+    mentees, rules, forbid = pool.mentees, pool.rules, pool.forbidden
+    m_prof_orig, m_keys = _profiles(pool.mentors, pool.at)
+    # Mentors sorted by profile: a mentee's profile row then spreads over them with one
+    # np.repeat, which is much cheaper than gathering a column per mentor.
+    order = np.argsort(m_prof_orig, kind="stable")
+    mentors = [pool.mentors[j] for j in order]
+    m_prof = m_prof_orig[order]
+    e_skills = [frozenset(norm(s) for s in m.skills) for m in mentees]
+    m_skills = [frozenset(norm(s) for s in m.skills) for m in mentors]
+    e_goals = [goal_words(m.goals) for m in mentees]
+    m_goals = [goal_words(m.goals) for m in mentors]
+    e_langs = [frozenset(norm(x) for x in m.languages) for m in mentees]
+    m_langs = [frozenset(norm(x) for x in m.languages) for m in mentors]
+    skill_vocab = shared_vocabulary(e_skills, m_skills)
+    goal_vocab = shared_vocabulary(e_goals, m_goals)
+    lang_vocab = shared_vocabulary(e_langs, m_langs)
+    required = norm(rules.required_language) if rules.required_language else None
+
+    e_prof, e_keys = _profiles(mentees, pool.at)
+    e_bits, e_unknown = _masks([k[0] for k in e_keys])
+    m_bits, m_unknown = _masks([k[0] for k in m_keys])
+    hours = shared_counts(e_bits, m_bits) * (SLOT_MINUTES / 60)
+    w = pool.weights
+    part = np.empty(hours.shape, dtype=np.float64)
+    for i, (_, e_mode) in enumerate(e_keys):  # profiles are few: a plain loop is cheap
+        for j, (_, m_mode) in enumerate(m_keys):
+            h = None if e_unknown[i] or m_unknown[j] else float(hours[i, j])
+            part[i, j] = w.mode * MODE_FIT[e_mode][m_mode] + w.overlap * overlap_part(
+                e_mode, m_mode, h
+            )
+    sorted_room = np.asarray(room, dtype=np.int64)[order]
+
+    def side(
+        skills: list[frozenset[str]],
+        goals: list[frozenset[str]],
+        langs: list[frozenset[str]],
+        profile: I64,
+        able: Callable[[int], bool],
+        room: I64 | None,
+    ) -> Side:
+        can = np.array([able(i) for i in range(len(skills))], dtype=bool)
+        return Side(
+            bitsets(skills, skill_vocab),
+            np.array([len(s) for s in skills], dtype=np.int64),
+            bitsets(goals, goal_vocab),
+            np.array([len(g) for g in goals], dtype=np.int64),
+            bitsets(langs, lang_vocab),
+            np.array([len(x) for x in langs], dtype=np.int64),
+            profile,
+            can,
+            can if room is None else can & (room > 0),
+        )
+
+    def mentee_ok(i: int) -> bool:
+        pid = mentees[i].person_id
+        return (
+            pid not in forbid.paused
+            and pid not in forbid.paired
+            and (required is None or required in e_langs[i])
+        )
+
+    def mentor_ok(j: int) -> bool:
+        return mentors[j].person_id not in forbid.paused and (
+            required is None or required in m_langs[j]
+        )
+
+    return Encoded(
+        pool,
+        side(e_skills, e_goals, e_langs, e_prof, mentee_ok, None),
+        side(m_skills, m_goals, m_langs, m_prof, mentor_ok, sorted_room),
+        sorted_room,
+        part,
+        np.bincount(m_prof, minlength=len(m_keys)).astype(np.int64),
+        order.astype(np.int64),
+        _forbidden_indices(mentees, mentors, forbid),
+    )
+
+
+def _forbidden_indices(
+    mentees: Sequence[MenteeIn], mentors: Sequence[MentorIn], forbid: Forbidden
+) -> dict[int, I64]:
+    mentee_at = {m.person_id: i for i, m in enumerate(mentees)}
+    mentor_at = {m.person_id: j for j, m in enumerate(mentors)}
+    pairs: set[tuple[int, int]] = set()
+    for pid, i in mentee_at.items():
+        if pid in mentor_at:
+            pairs.add((i, mentor_at[pid]))  # nobody mentors themselves
+    for block in forbid.blocked:
+        if len(block) == 2:
+            a, b = tuple(block)
+            for e, m in ((a, b), (b, a)):
+                if e in mentee_at and m in mentor_at:
+                    pairs.add((mentee_at[e], mentor_at[m]))
+    for e, m in (forbid.previous - forbid.forced) | forbid.declined:
+        if e in mentee_at and m in mentor_at:
+            pairs.add((mentee_at[e], mentor_at[m]))
+    by_row: dict[int, list[int]] = {}
+    for i, j in pairs:
+        by_row.setdefault(i, []).append(j)
+    return {i: np.array(sorted(js), dtype=np.int64) for i, js in by_row.items()}
+
+
+def screen(enc: Encoded, start: int, stop: int) -> NDArray[np.float32]:
+    """Approximate scores (float32) of mentees[start:stop] against every (sorted) mentor,
+    about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to pick
+    candidates: `exact` scores the picked arcs as score.py does."""
+    e, m, w = enc.mentees, enc.mentors, enc.pool.weights
+    rows = slice(start, stop)
+    f32 = np.float32
+    n_skill = e.n_skill[rows]
+    inv = np.where(n_skill > 0, 1.0 / np.maximum(n_skill, 1), 0.0) * w.skills / w.total
+    base = np.where(n_skill > 0, 0.0, NEUTRAL * w.skills / w.total)
+    part = enc.profile_part[e.profile[rows]] / w.total + base[:, None]
+    score = np.repeat(part.astype(f32), enc.profile_counts, axis=1)
+    score += shared_counts(e.skill[rows], m.skill).astype(f32) * inv.astype(f32)[:, None]
+    # goals: min(1, shared / min(n_e, n_m, 3)), NEUTRAL when either side is empty
+    full = np.minimum(
+        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None], np.minimum(m.n_goal, GOAL_FULL)[None, :]
+    ).astype(f32)
+    goals = shared_counts(e.goal[rows], m.goal).astype(f32)
+    goals /= np.maximum(full, f32(1))
+    np.minimum(goals, f32(1), out=goals)
+    goals[full == 0] = NEUTRAL
+    score += goals * f32(w.goals / w.total)
+    shared_lang = shared_counts(e.lang[rows], m.lang)
+    score += (
+        shared_lang.astype(f32)
+        * (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)[:, None]
+    )
+    bad = shared_lang == 0
+    bad |= ~e.ok[rows, None]
+    bad |= ~m.ok[None, :]
+    for i in range(start, stop):
+        banned = enc.forbidden.get(i)
+        if banned is not None:
+            bad[i - start, banned] = True
+    # Scores take few distinct values, and selecting among many equal ones is slow (3-4×
+    # here): a fixed jitter far below any real difference in score separates them.
+    score[bad] = FORBIDDEN
+    score += _jitter(score.shape[1])
+    return score
+
+
+@lru_cache(maxsize=4)
+def _jitter(columns: int) -> NDArray[np.float32]:
+    spread = (np.arange(columns, dtype=np.int64) * 40503) % 65536
+    return (spread * 2.0**-28).astype(np.float32)
+
+
+def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
+    """score.py's score for the arcs (mentee index, sorted mentor index), in float64."""
+    e, m, w = enc.mentees, enc.mentors, enc.pool.weights
+
+    def shared(a: U64, b: U64) -> I64:
+        return np.asarray(popcount(a[rows] & b[cols]).sum(axis=1, dtype=np.int64))
+
+    n_skill = e.n_skill[rows]
+    skills = np.where(n_skill > 0, shared(e.skill, m.skill) / np.maximum(n_skill, 1), NEUTRAL)
+    full = np.minimum(np.minimum(e.n_goal[rows], m.n_goal[cols]), GOAL_FULL)
+    goals = np.where(
+        full > 0, np.minimum(1.0, shared(e.goal, m.goal) / np.maximum(full, 1)), NEUTRAL
+    )
+    languages = shared(e.lang, m.lang) / np.maximum(e.n_lang[rows], 1)
+    profile = enc.profile_part[e.profile[rows], m.profile[cols]]
+    total = w.skills * skills + w.goals * goals + w.languages * languages + profile
+    return np.asarray(total / w.total, dtype=np.float64)
+
+
+def candidates(enc: Encoded, k: int) -> tuple[I64, I64, F64]:
+    """Each mentee's best ``k`` feasible mentors as arcs (mentee index, mentor index into
+    pool.mentors, exact score); k ≥ the number of mentors gives every feasible arc."""
+    n, m = len(enc.pool.mentees), len(enc.pool.mentors)
+    chunk = max(1, CHUNK_CELLS // max(1, m))
+    rows_out: list[I64] = []
+    cols_out: list[I64] = []
+    for start in range(0, n, chunk):
+        stop = min(n, start + chunk)
+        score = screen(enc, start, stop)
+        if k >= m:
+            r, c = np.nonzero(score >= 0)
+        else:
+            top = np.argpartition(score, m - k, axis=1)[:, m - k :]
+            keep = np.take_along_axis(score, top, axis=1) >= 0
+            r = np.broadcast_to(np.arange(stop - start)[:, None], top.shape)[keep]
+            c = top[keep]
+        rows_out.append(r.astype(np.int64) + start)
+        cols_out.append(c.astype(np.int64))
+    if not rows_out:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+    rows, cols = np.concatenate(rows_out), np.concatenate(cols_out)
+    return rows, enc.mentor_order[cols], exact(enc, rows, cols)

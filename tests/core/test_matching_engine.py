@@ -1,0 +1,340 @@
+"""The matching engine on randomized and hand-built pools: hard rules, optimality against
+brute force, the widening fallback, stability, locks, unmatched reasons."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from core.matching import (
+    Forbidden,
+    LockRefused,
+    MatchResult,
+    MenteeIn,
+    MentorIn,
+    Pool,
+    Rules,
+    blocking_pairs,
+    feasible,
+    match,
+    priority,
+    rank_mentors,
+    score_pair,
+)
+from core.matching.vector import candidates, encode
+from core.model import Mode
+
+AT = datetime(2026, 3, 16, 12, tzinfo=UTC)
+SKILLS = ("python", "sql", "design", "rust", "career", "data")
+LANGUAGES = ("english", "spanish", "hindi")
+ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Asia/Tokyo")
+WINDOWS = ("", "weekdays 9-12", "evenings", "weekends", "Mon,Wed 18:00-20:00")
+GOALS = ("", "grow into leadership", "data career change", "ship a design portfolio")
+PROPERTY = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+@st.composite
+def pools(draw: st.DrawFn, max_mentees: int = 6, max_mentors: int = 4) -> Pool:
+    n = draw(st.integers(0, max_mentees))
+    m = draw(st.integers(0, max_mentors))
+    subset = st.lists(st.sampled_from(SKILLS), max_size=3, unique=True).map(tuple)
+    langs = st.lists(st.sampled_from(LANGUAGES), min_size=1, max_size=2, unique=True).map(tuple)
+    mentees = tuple(
+        MenteeIn(
+            person_id=i + 1,
+            skills=draw(subset),
+            goals=draw(st.sampled_from(GOALS)),
+            languages=draw(langs),
+            timezone=draw(st.sampled_from(ZONES)),
+            mode=draw(st.sampled_from(list(Mode))),
+            windows=draw(st.sampled_from(WINDOWS)),
+            waiting_since=AT - timedelta(days=draw(st.integers(0, 120))),
+            rematch=draw(st.booleans()),
+        )
+        for i in range(n)
+    )
+    mentors = []
+    for j in range(m):
+        capacity = draw(st.integers(0, 3))
+        mentors.append(
+            MentorIn(
+                person_id=100 + j,
+                skills=draw(subset),
+                goals=draw(st.sampled_from(GOALS)),
+                languages=draw(langs),
+                timezone=draw(st.sampled_from(ZONES)),
+                mode=draw(st.sampled_from(list(Mode))),
+                windows=draw(st.sampled_from(WINDOWS)),
+                capacity=capacity,
+                load=draw(st.integers(0, capacity)),
+            )
+        )
+    pairs = [(e.person_id, j.person_id) for e in mentees for j in mentors]
+    some = (
+        st.lists(st.sampled_from(pairs), max_size=4).map(frozenset)
+        if pairs
+        else st.just(frozenset())
+    )
+    ids = [e.person_id for e in mentees] + [j.person_id for j in mentors]
+    people = (
+        st.lists(st.sampled_from(ids), max_size=2).map(frozenset) if ids else st.just(frozenset())
+    )
+    previous = draw(some)
+    forbidden = Forbidden(
+        blocked=frozenset(frozenset(p) for p in draw(some)),
+        previous=previous,
+        forced=frozenset(p for p in previous if draw(st.booleans())),
+        declined=draw(some),
+        paused=draw(people),
+        paired=draw(people),
+    )
+    required = draw(st.sampled_from([None, None, "english"]))
+    return Pool(tuple(mentees), tuple(mentors), AT, Rules(required), forbidden)
+
+
+def assert_hard_rules(result: MatchResult, pool: Pool) -> None:
+    mentees = {e.person_id: e for e in pool.mentees}
+    mentors = {j.person_id: j for j in pool.mentors}
+    assert len({p.mentee_id for p in result.pairs}) == len(result.pairs)
+    for pair in result.pairs:
+        assert feasible(mentees[pair.mentee_id], mentors[pair.mentor_id], pool), pair
+    for mentor_id, count in Counter(p.mentor_id for p in result.pairs).items():
+        assert count <= mentors[mentor_id].room
+    placed = {p.mentee_id for p in result.pairs}
+    assert placed.isdisjoint(u.mentee_id for u in result.unmatched)
+    assert placed | {u.mentee_id for u in result.unmatched} == set(mentees)
+
+
+def brute_force(pool: Pool) -> tuple[int, float]:
+    """The best (mentees placed, total score + priority) over every assignment."""
+    gains = {
+        (i, j): score_pair(e, m, pool.weights, pool.at).score + priority(e, pool.at)
+        for i, e in enumerate(pool.mentees)
+        for j, m in enumerate(pool.mentors)
+        if feasible(e, m, pool)
+    }
+    room = [m.room for m in pool.mentors]
+    best = (0, 0.0)
+
+    def walk(i: int, placed: int, total: float) -> None:
+        nonlocal best
+        if i == len(pool.mentees):
+            best = max(best, (placed, total))
+            return
+        walk(i + 1, placed, total)
+        for j in range(len(pool.mentors)):
+            if (i, j) in gains and room[j] > 0:
+                room[j] -= 1
+                walk(i + 1, placed + 1, total + gains[(i, j)])
+                room[j] += 1
+
+    walk(0, 0, 0.0)
+    return best
+
+
+def total_gain(result: MatchResult, pool: Pool) -> float:
+    mentees = {e.person_id: e for e in pool.mentees}
+    return sum(p.score + priority(mentees[p.mentee_id], pool.at) for p in result.pairs)
+
+
+@PROPERTY
+@given(pools(), st.sampled_from([1, 2, 50]))
+def test_hard_rules_hold_and_the_result_is_optimal(pool: Pool, k: int) -> None:
+    result = match(pool, k=k)
+    assert_hard_rules(result, pool)
+    placed, gain = brute_force(pool)
+    assert len(result.pairs) == placed
+    assert total_gain(result, pool) == pytest.approx(gain, abs=1e-5)
+
+
+@PROPERTY
+@given(pools())
+def test_stable_mode_leaves_no_blocking_pair(pool: Pool) -> None:
+    result = match(pool, stable=True)
+    assert_hard_rules(result, pool)
+    assert result.stable
+    assert blocking_pairs(result, pool) == []
+
+
+@settings(max_examples=40, deadline=None)
+@given(pools(max_mentees=8, max_mentors=6))
+def test_vectorized_scores_equal_the_scalar_scorer(pool: Pool) -> None:
+    room = [m.room for m in pool.mentors]
+    rows, cols, scores = candidates(encode(pool, room), len(pool.mentors))
+    got = {(int(r), int(c)): float(s) for r, c, s in zip(rows, cols, scores, strict=True)}
+    expected = {
+        (i, j): score_pair(e, m, pool.weights, pool.at).score
+        for i, e in enumerate(pool.mentees)
+        for j, m in enumerate(pool.mentors)
+        if feasible(e, m, pool) and m.room > 0
+    }
+    assert got.keys() == expected.keys()
+    for arc, score in expected.items():
+        assert got[arc] == pytest.approx(score, abs=1e-12)
+
+
+def mentee(pid: int, **kw: object) -> MenteeIn:
+    base: dict[str, object] = dict(
+        person_id=pid, skills=("python",), goals="", languages=("english",),
+        timezone="Europe/London", mode=Mode.ASYNC, windows="",
+    )  # fmt: skip
+    base.update(kw)
+    return MenteeIn(**base)  # type: ignore[arg-type]
+
+
+def mentor(pid: int, **kw: object) -> MentorIn:
+    base: dict[str, object] = dict(
+        person_id=pid, skills=("python",), goals="", languages=("english",),
+        timezone="Europe/London", mode=Mode.ASYNC, windows="", capacity=1,
+    )  # fmt: skip
+    base.update(kw)
+    return MentorIn(**base)  # type: ignore[arg-type]
+
+
+def test_a_top_k_that_cannot_place_everyone_widens() -> None:
+    # Every mentee's two best mentors are the same two stars with one place each: over the
+    # top 2 only two mentees fit, while the whole graph places all six.
+    stars = tuple(mentor(100 + j, skills=("python", "sql", "rust")) for j in range(2))
+    others = tuple(mentor(200 + j, skills=("design",)) for j in range(4))
+    mentees = tuple(mentee(i, skills=("python", "sql", "rust")) for i in range(1, 7))
+    pool = Pool(mentees, stars + others, AT)
+    result = match(pool, k=2)
+    assert len(result.pairs) == 6
+    assert result.widened
+    assert result.k_used > 2
+    assert not result.unmatched
+    narrow = match(pool, k=6)
+    assert not narrow.widened
+    assert narrow.k_used == 6
+
+
+def test_locked_pairs_are_kept_and_take_a_place() -> None:
+    mentors = (mentor(100, capacity=2, load=1), mentor(101))
+    mentees = tuple(mentee(i) for i in range(1, 4))
+    pool = Pool(mentees, mentors, AT, locked=frozenset({(3, 100)}))
+    result = match(pool)
+    assert_hard_rules(result, pool)
+    locked = [p for p in result.pairs if p.locked]
+    assert [(p.mentee_id, p.mentor_id) for p in locked] == [(3, 100)]
+    assert Counter(p.mentor_id for p in result.pairs) == {100: 1, 101: 1}
+    assert [u.reason_code for u in result.unmatched] == ["full"]
+
+
+def test_a_lock_the_rules_forbid_is_refused_without_naming_a_block() -> None:
+    pool = Pool(
+        (mentee(1),), (mentor(100),), AT,
+        forbidden=Forbidden(blocked=frozenset({frozenset({1, 100})})),
+        locked=frozenset({(1, 100)}),
+    )  # fmt: skip
+    with pytest.raises(LockRefused) as refused:
+        match(pool)
+    assert "block" not in str(refused.value).lower()
+    overfull = Pool(
+        (mentee(1), mentee(2)), (mentor(100),), AT, locked=frozenset({(1, 100), (2, 100)})
+    )
+    with pytest.raises(LockRefused):
+        match(overfull)
+
+
+def test_waiting_longest_and_rematch_come_first_on_ties() -> None:
+    pool = Pool(
+        (
+            mentee(1, waiting_since=AT - timedelta(days=3)),
+            mentee(2, waiting_since=AT - timedelta(days=60)),
+            mentee(3, waiting_since=AT - timedelta(days=3), rematch=True),
+        ),
+        (mentor(100),),
+        AT,
+    )
+    assert [p.mentee_id for p in match(pool).pairs] == [3]
+    assert [p.mentee_id for p in match(pool, stable=True).pairs] == [3]
+    no_rematch = Pool(pool.mentees[:2], pool.mentors, AT)
+    assert [p.mentee_id for p in match(no_rematch).pairs] == [2]
+
+
+def reasons_of(pool: Pool) -> dict[int, str]:
+    return {u.mentee_id: u.reason_code for u in match(pool).unmatched}
+
+
+def test_unmatched_mentees_get_the_most_specific_reason() -> None:
+    mentors = (mentor(100, skills=("python",)), mentor(101, languages=("spanish",), capacity=0))
+    mentees = (
+        mentee(1, languages=("japanese",)),  # nobody speaks it
+        mentee(2),  # blocked with the only English mentor
+        mentee(3, skills=("rust",)),  # loses the only place to a python mentee
+        mentee(4, skills=("python",), waiting_since=AT - timedelta(days=30)),
+        mentee(5),  # paused
+        mentee(6),  # already has an open pair
+        mentee(7, languages=("spanish",)),  # the Spanish mentor is full
+    )
+    forbidden = Forbidden(
+        blocked=frozenset({frozenset({2, 100})}), paused=frozenset({5}), paired=frozenset({6})
+    )
+    pool = Pool(mentees, mentors, AT, forbidden=forbidden)
+    result = match(pool)
+    assert [(p.mentee_id, p.mentor_id) for p in result.pairs] == [(4, 100)]
+    assert reasons_of(pool) == {
+        1: "no_language",
+        2: "unavailable",
+        3: "no_skill",
+        5: "paused",
+        6: "already_paired",
+        7: "full",
+    }
+    phrase = next(u.phrase for u in result.unmatched if u.mentee_id == 2)
+    assert phrase == "No mentor with room fits your profile right now."
+
+    english_only = Pool(
+        (mentee(1, languages=("spanish",)),), (mentor(100, languages=("spanish", "english")),),
+        AT, Rules(required_language="English"),
+    )  # fmt: skip
+    (unplaced,) = match(english_only).unmatched
+    assert unplaced.reason_code == "required_language"
+    assert "English" in unplaced.phrase
+
+
+def test_previous_partners_only_when_forced_declines_never() -> None:
+    pool = Pool(
+        (mentee(1), mentee(2)), (mentor(100, capacity=2),), AT,
+        forbidden=Forbidden(previous=frozenset({(1, 100)}), declined=frozenset({(2, 100)})),
+    )  # fmt: skip
+    assert match(pool).pairs == ()
+    forced = Pool(
+        pool.mentees, pool.mentors, AT,
+        forbidden=Forbidden(
+            previous=frozenset({(1, 100)}), forced=frozenset({(1, 100)}),
+            declined=frozenset({(2, 100)}),
+        ),
+    )  # fmt: skip
+    assert [(p.mentee_id, p.mentor_id) for p in match(forced).pairs] == [(1, 100)]
+
+
+def test_rank_mentors_uses_the_same_score_and_skips_who_cannot() -> None:
+    mentors = (
+        mentor(100, skills=("sql",)),
+        mentor(101, skills=("python",), mode=Mode.CALL),
+        mentor(102, skills=("python",)),
+        mentor(103, languages=("hindi",)),
+        mentor(104, capacity=1, load=1),
+    )
+    me = mentee(1)
+    ranked = rank_mentors(Pool((me,), mentors, AT), me)
+    assert [p.mentor_id for p in ranked] == [102, 101, 100]
+    best = score_pair(me, mentors[2], Pool((me,), mentors, AT).weights, AT)
+    assert ranked[0].score == best.score
+    assert ranked[0].reasons == best.reasons
+
+
+def test_the_result_summary() -> None:
+    pool = Pool((mentee(1), mentee(2)), (mentor(100), mentor(101, skills=("sql",))), AT)
+    result = match(pool)
+    scores = [p.score for p in result.pairs]
+    assert result.mean_score == pytest.approx(float(np.mean(scores)))
+    assert result.lowest_score == min(scores)
+    assert result.seconds >= 0
+    assert match(Pool((), (), AT)).pairs == ()
