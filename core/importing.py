@@ -5,7 +5,8 @@ checks the records against the database and writes them.
 Two files, each with a header row naming its columns (in any order, any case):
 
 * people: ``name, handle, timezone, role`` (required) and ``languages, capacity, skills,
-  goals, mode`` (optional);
+  goals, mode, availability`` (optional; availability in the person's own time, as they
+  would type it: "weekdays 9-12", "Tue/Thu evenings");
 * pairs: ``mentor_handle, mentee_handle, starts_on`` (required) and ``cadence_days``.
 
 List cells (languages, skills) are separated by ``;``. Unknown columns are refused. Every
@@ -38,7 +39,7 @@ from core.text import (
 
 LIST_SEPARATOR = ";"
 PEOPLE_REQUIRED = ("name", "handle", "timezone", "role")
-PEOPLE_OPTIONAL = ("languages", "capacity", "skills", "goals", "mode")
+PEOPLE_OPTIONAL = ("languages", "capacity", "skills", "goals", "mode", "availability")
 PAIRS_REQUIRED = ("mentor_handle", "mentee_handle", "starts_on")
 PAIRS_OPTIONAL = ("cadence_days",)
 DEFAULT_LANGUAGES = ("en",)
@@ -74,6 +75,7 @@ class PersonRecord:
     skills: tuple[str, ...]
     goals: str
     mode: Mode
+    availability: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,6 +254,9 @@ def _person(row: _Row, default_capacity: int) -> PersonRecord | None:
     )
     goals = _cell(row, "goals", lambda raw: clean_text(raw, what="goals", limit=SHORT_TEXT_MAX))
     mode = _cell(row, "mode", _mode)
+    availability = _cell(
+        row, "availability", lambda raw: clean_text(raw, what="availability", limit=200)
+    )
     capacity: int | None = 0
     if role is Role.MENTOR:
         capacity = _cell(
@@ -273,6 +278,7 @@ def _person(row: _Row, default_capacity: int) -> PersonRecord | None:
         skills=skills or (),
         goals=goals or "",
         mode=mode or Mode.ASYNC,
+        availability=availability or "",
     )
 
 

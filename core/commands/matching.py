@@ -131,8 +131,11 @@ def _summary(program: Program, draft: MatchDraft, rows: list[DraftRow]) -> Reply
     mean, lowest = summary_of(rows)
     why = Counter(r.reason_code for r in waiting)
     fields = [
-        Field("Pairs", f"{len(pairs)}" + (f" ({sum(r.locked for r in pairs)} locked)" if any(
-            r.locked for r in pairs) else "")),  # fmt: skip
+        Field(
+            "Pairs",
+            f"{len(pairs)}"
+            + (f" ({sum(r.locked for r in pairs)} locked)" if any(r.locked for r in pairs) else ""),
+        ),  # fmt: skip
         Field("Left waiting", str(len(waiting))),
     ]
     if why:
@@ -167,7 +170,9 @@ def _summary(program: Program, draft: MatchDraft, rows: list[DraftRow]) -> Reply
         fields=tuple(fields),
         choices=(
             Choice("Review", Action.command("match", slug, "show").encode()),
-            Choice("Publish", Action.command("match", slug, "publish").encode(), ChoiceStyle.PRIMARY),
+            Choice(
+                "Publish", Action.command("match", slug, "publish").encode(), ChoiceStyle.PRIMARY
+            ),
         ),
     )
 
@@ -179,9 +184,7 @@ async def _open_draft(ctx: Context, program: Program) -> tuple[MatchDraft, list[
     assert program.id is not None
     draft = await ctx.uow.drafts.latest(program.id)
     if draft is None or draft.status != "draft":
-        done = (
-            f" Draft {draft.number} was published already." if draft is not None else ""
-        )
+        done = f" Draft {draft.number} was published already." if draft is not None else ""
         raise NotFound(
             f"{program.name} has no draft to review.{done}",
             hint=f"Compute one with `match {program.slug}`.",
@@ -194,7 +197,9 @@ def _page_number(rest: list[str]) -> int:
     if not rest:
         return 1
     if len(rest) > 1 or not rest[0].isdigit() or int(rest[0]) < 1:
-        raise InvalidInput(f"'{' '.join(rest)[:20]}' isn't a page number.", hint="Pages start at 1.")
+        raise InvalidInput(
+            f"'{' '.join(rest)[:20]}' isn't a page number.", hint="Pages start at 1."
+        )
     return int(rest[0])
 
 
@@ -220,9 +225,7 @@ def _page(
         + (f": {'; '.join(r.reasons)}" if r.reasons else "")
         for r in shown
     ]
-    more = (
-        f"\nNext: `match {program.slug} show {page + 1}`" if page < pages else ""
-    )
+    more = f"\nNext: `match {program.slug} show {page + 1}`" if page < pages else ""
     return Reply(
         "\n".join(lines) + more if lines else "No pairs in this draft.",
         title=f"Draft {draft.number}, weakest first (page {page} of {pages})",
@@ -233,7 +236,9 @@ def _waiting(rows: list[DraftRow], names: dict[int, str]) -> list[Reply]:
     waiting = [r for r in rows if r.mentor_id is None]
     if not waiting:
         return []
-    lines = [f"{names.get(r.mentee_id, '?')}: {REASON_WORDS[r.reason_code]}" for r in waiting[:PAGE]]
+    lines = [
+        f"{names.get(r.mentee_id, '?')}: {REASON_WORDS[r.reason_code]}" for r in waiting[:PAGE]
+    ]
     if len(waiting) > PAGE:
         lines.append(f"… and {len(waiting) - PAGE} more (all in the CSV)")
     return [Reply("\n".join(lines), title="Left waiting")]

@@ -22,7 +22,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
 from core.matching import Fit, fit
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
-from core.model import Block, Pair, PairStatus, Program, Role
+from core.model import Block, Matching, Pair, PairStatus, Program, Role
 from core.ports import Seat
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.pairing import (
@@ -126,8 +126,18 @@ def _nobody_for_me(program: Program, with_room: int, reasons: list[str]) -> str:
     return f"No mentor in {program.name} can take you right now:\n{why}"
 
 
+def coordinators_pair(program: Program) -> NotAllowed:
+    """What a mentee hears in a program where coordinators make the pairs."""
+    return NotAllowed(
+        f"In {program.name} coordinators pair people, so there's no asking: you're in line, "
+        "and I'll tell you as soon as you have a mentor."
+    )
+
+
 async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args, Role.MENTEE)
+    if program.matching is not Matching.REQUEST:
+        raise coordinators_pair(program)
     me = ctx.me()
     await enrollment_of(ctx, program, ctx.my_id(), Role.MENTEE)
     refs = str(args["mentors"]).split()

@@ -173,6 +173,7 @@ def _enrollment(program_id: int, person_id: int, record: PersonRecord, now: date
         skills=record.skills,
         goals=record.goals,
         mode=record.mode,
+        availability=record.availability,
         waiting_since=now if record.role is Role.MENTEE else None,
     )
 
@@ -185,6 +186,7 @@ def _updated(enrollment: Enrollment, record: PersonRecord, now: datetime) -> Enr
         skills=record.skills,
         goals=record.goals,
         mode=record.mode,
+        availability=record.availability,
         active=True,
     )
     if not enrollment.active:

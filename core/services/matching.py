@@ -61,9 +61,10 @@ def clean_weights(text: str) -> str:
             + ", ".join(WEIGHT_NAMES)
             + "."
         )
-    if sum(items.values()) + sum(
-        getattr(Weights(), n) for n in WEIGHT_NAMES if n not in items
-    ) <= 0:
+    if (
+        sum(items.values()) + sum(getattr(Weights(), n) for n in WEIGHT_NAMES if n not in items)
+        <= 0
+    ):
         raise InvalidInput("At least one weight must be above 0.")
     return " ".join(f"{name}={items[name]:g}" for name in WEIGHT_NAMES if name in items)
 
@@ -138,9 +139,7 @@ async def read_pool(
         rules=Rules(required_language=program.match_language or None),
         forbidden=Forbidden(
             blocked=frozenset(blocks),
-            previous=frozenset(
-                (p.mentee_id, p.mentor_id) for p in pairs if p.status.was_matched
-            ),
+            previous=frozenset((p.mentee_id, p.mentor_id) for p in pairs if p.status.was_matched),
             declined=frozenset(
                 (p.mentee_id, p.mentor_id) for p in pairs if p.status is PairStatus.DECLINED
             ),
@@ -222,7 +221,9 @@ def what_changed(draft: MatchDraft, now_read: PoolRead) -> str | None:
         changes.append(f"{len(before - after)} mentee(s) stopped waiting (paired, paused or left)")
     rooms_then: dict[str, int] = then["mentors"]
     rooms_now: dict[str, int] = now_read.census["mentors"]  # type: ignore[assignment]
-    moved = sum(1 for m in set(rooms_then) | set(rooms_now) if rooms_then.get(m) != rooms_now.get(m))
+    moved = sum(
+        1 for m in set(rooms_then) | set(rooms_now) if rooms_then.get(m) != rooms_now.get(m)
+    )
     if moved:
         changes.append(f"{moved} mentor(s) have a different number of free places")
     if not changes:
@@ -365,4 +366,3 @@ async def publish(
     draft.status, draft.published_at = "published", now
     await uow.drafts.save(draft)
     return len(pairs), len(waiting), notices
-

@@ -1,0 +1,178 @@
+"""`match`, as a coordinator uses it in chat: import a cohort, compute a draft, review it,
+swap a pair, publish; every person is introduced with why, and the mentee left out is
+told why. And the program's matching mode decides who may pair whom."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+from bots.bootstrap import Mentorhub
+from core.clock import ManualClock
+from core.model import PairStatus, Role
+from tests.bots.test_import import importing
+from tests.console_harness import ConsoleSession, own, told
+
+MENTORS = [
+    # name, handle, zone, languages, capacity, skills, mode, availability
+    ("Dana Berg", "dana", "Europe/Berlin", "en;de", 3, "figma;career", "async", "weekdays 9-17"),
+    ("Erik Lund", "erik", "America/New_York", "en", 3, "figma;leadership", "call", "weekdays 18-21"),
+    ("Fay Costa", "fay", "America/Sao_Paulo", "en;pt", 3, "data;python", "chat", "weekdays 9-12"),
+    ("Gus Mori", "gus", "Asia/Tokyo", "en;ja", 2, "python;leadership", "async", "weekends"),
+]
+MENTEES = [
+    ("Mia Sousa", "mia", "Europe/Lisbon", "en;pt", "figma", "async", "weekdays 9-12"),
+    ("Noah Kim", "noah", "America/Chicago", "en", "leadership", "call", "weekdays 18-21"),
+    ("Olga Ivanova", "olga", "Europe/Warsaw", "en;pl", "career;figma", "async", ""),
+    ("Pedro Alves", "pedro", "America/Sao_Paulo", "en;pt", "data", "chat", "weekdays 9-12"),
+    ("Quinn Shaw", "quinn", "Europe/London", "en", "python", "async", ""),
+    ("Rin Sato", "rin", "Asia/Tokyo", "en;ja", "python", "async", "weekends"),
+    ("Sam Reed", "sam", "America/New_York", "en", "leadership", "call", "weekdays 18-21"),
+    ("Tara Singh", "tara", "Asia/Kolkata", "en", "data;python", "chat", ""),
+    ("Uma Berg", "uma", "Europe/Berlin", "en;de", "career", "async", "weekdays 9-17"),
+    ("Vic Hale", "vic", "Europe/Dublin", "en", "figma", "async", ""),
+    ("Wen Li", "wen", "Asia/Shanghai", "en", "leadership", "async", "weekends"),
+    ("Pia Park", "pia", "Asia/Seoul", "ko", "figma", "async", ""),  # no mentor speaks Korean
+]
+HEADER = ["name", "handle", "timezone", "languages", "role", "capacity", "skills", "mode",
+          "availability"]  # fmt: skip
+
+
+def cohort_csv() -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(HEADER)
+    for name, handle, zone, languages, capacity, skills, mode, windows in MENTORS:
+        writer.writerow([name, handle, zone, languages, "mentor", capacity, skills, mode, windows])
+    for name, handle, zone, languages, skills, mode, windows in MENTEES:
+        writer.writerow([name, handle, zone, languages, "mentee", "", skills, mode, windows])
+    return out.getvalue()
+
+
+async def cohort(app: Mentorhub, tmp_path: Path, matching: str = "suggest") -> ConsoleSession:
+    c = ConsoleSession(app)
+    await c.register("cora", "Cora Lead", "Europe/London")
+    await c.say("cora", "newprogram prog Test program", f"configure prog matching {matching}")
+    status, _, err = await importing(app, "people", cohort_csv(), tmp_path)
+    assert status == 0, err
+    for row in [*MENTORS, *MENTEES]:
+        await c.say(row[1], f"start @{row[1]}")  # each claims their imported profile
+    return c
+
+
+async def test_import_match_review_swap_publish(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    c = await cohort(app, tmp_path)
+    out = own(await c.say("cora", "match prog"))
+    assert "Draft 1 for Test program. Nobody has been told anything yet." in out, out
+    assert "Pairs: 11" in out and "Left waiting: 1" in out, out
+    assert "1: no mentor with a free place speaks their language" in out, out
+
+    shown = own(await c.say("cora", "match prog show"))
+    assert "weakest first (page 2 of 2)" not in shown and "(page 1 of 2)" in shown, shown
+    assert "Pia Park: no mentor with a free place speaks their language" in shown, shown
+    scores = [float(line.split()[0]) for line in shown.splitlines() if line[:1].isdigit()]
+    assert scores == sorted(scores) and len(scores) == 10, shown
+
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None and program.id is not None
+        draft = await uow.drafts.latest(program.id)
+        assert draft is not None and draft.id is not None
+        rows = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}
+        ids = {p.handle: p.id for p in [await uow.people.get(i) for i in rows] if p}
+    # swap two mentees who have different mentors
+    mia, uma = rows[ids["mia"]], rows[ids["uma"]]
+    other = uma if uma.mentor_id != mia.mentor_id else rows[ids["pedro"]]
+    other_handle = "uma" if other is uma else "pedro"
+    out = own(await c.say("cora", f"match prog swap @mia @{other_handle}"))
+    assert "Swapped: Mia Sousa has a new mentor." in out, out
+    async with app.uow() as uow:
+        after = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}
+    assert after[ids["mia"]].mentor_id == other.mentor_id
+    assert after[other.mentee_id].mentor_id == mia.mentor_id
+
+    csv_out = own(await c.say("cora", "match prog csv"))
+    assert "prog-match-draft-1.csv" in csv_out, csv_out
+
+    published = await c.say("cora", "match prog publish")
+    assert "Published draft 1: 11 pairs are introduced" in own(published), published
+    for handle in ("mia", "dana", "erik", "rin", "gus"):
+        got = told(published, handle)
+        assert "New mentoring pair" in got or "You're paired with" in got, (handle, published)
+        assert "Why you were matched:" in got, (handle, got)
+    pia = told(published, "pia")
+    assert "Still waiting for a mentor" in pia and "No mentor speaks your language yet." in pia
+    async with app.uow() as uow:
+        pairs = await uow.views.pairs(program.id)
+        pia_enr = await uow.enrollments.find(program.id, ids["pia"], Role.MENTEE)
+    assert len(pairs) == 11 and all(p.status is PairStatus.AGREEING for p in pairs)
+    assert all(p.origin == "matched" for p in pairs)
+    assert pia_enr is not None and pia_enr.rematch and pia_enr.waiting_since is not None
+    # a published draft can't be published again, nor reviewed
+    again = own(await c.say("cora", "match prog publish"))
+    assert "no draft to review" in again and "was published already" in again, again
+
+
+async def test_a_draft_goes_stale_when_the_pool_changes(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    c = await cohort(app, tmp_path)
+    await c.say("cora", "match prog")
+    await c.say("quinn", "leave prog")
+    out = own(await c.say("cora", "match prog publish"))
+    assert "Draft 1 is out of date: 1 mentee(s) stopped waiting" in out, out
+    assert "Nothing was published" in out
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None and program.id is not None
+        assert await uow.views.pairs(program.id) == []
+    out = own(await c.say("cora", "match prog"))
+    assert "Draft 2 for Test program" in out, out
+
+
+async def test_locked_pairs_survive_a_new_run_and_stable_mode_runs(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    c = await cohort(app, tmp_path)
+    await c.say("cora", "match prog")
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None and program.id is not None
+        draft = await uow.drafts.latest(program.id)
+        assert draft is not None and draft.id is not None
+        first = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}
+        wen = await uow.people.by_handle("wen")
+        assert wen is not None and wen.id is not None
+    # give wen the mentor whose score for her is not her best: then lock it
+    dana = "dana" if first[wen.id].mentor_id is not None else "dana"
+    out = own(await c.say("cora", f"match prog swap @wen @{dana}"))
+    assert "no free place left" in out or "Swapped" in out, out
+    out = own(await c.say("cora", "match prog lock @wen"))
+    assert "Locked Wen Li's pair." in out, out
+    async with app.uow() as uow:
+        locked_mentor = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}[
+            wen.id
+        ].mentor_id
+    out = own(await c.say("cora", "match prog stable"))
+    assert "Draft 2" in out and "(1 locked)" in out and "stable" in out, out
+    async with app.uow() as uow:
+        second = await uow.drafts.latest(program.id)
+        assert second is not None and second.id is not None and second.stable
+        rows = {r.mentee_id: r for r in await uow.drafts.rows(second.id)}
+    assert rows[wen.id].mentor_id == locked_mentor and rows[wen.id].locked
+
+
+async def test_each_matching_mode_refuses_what_it_doesnt_do(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    c = await cohort(app, tmp_path, matching="request")
+    out = own(await c.say("cora", "match prog"))
+    assert "In Test program mentees choose their mentors" in out, out
+    await c.say("cora", "configure prog matching assign")
+    out = own(await c.say("mia", "ask @dana"))
+    assert "coordinators pair people" in out and "Request sent" not in out, out
+    out = own(await c.say("cora", "match prog drop @mia"))
+    assert "no draft to review" in out, out
