@@ -6,6 +6,7 @@ The pairing rules themselves live in core/services/pairing.py.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from core.commands.common import (
@@ -20,11 +21,19 @@ from core.commands.common import (
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
-from core.matching import Fit, fit
+from core.matching import Pool, Proposed, Rules, feasible, rank_mentors, time_difference
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import Block, Matching, Pair, PairStatus, Program, Role
 from core.ports import Seat
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.services.matching import (
+    compute,
+    match_moment,
+    mentee_in,
+    mentor_in,
+    read_pool,
+    weights_of,
+)
 from core.services.pairing import (
     UNAVAILABLE,
     pairing_problem,
@@ -42,8 +51,12 @@ SHOWN_SUGGESTIONS = 10  # mentees first in line that `suggest` pairs up in one g
 
 
 async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    """Mentors with a free place this mentee may ask, ranked by the same score `match`
+    uses, each with why they fit and the true time difference."""
     program = await my_program(ctx, args, Role.MENTEE)
     assert program.id is not None
+    if program.matching is not Matching.REQUEST:
+        raise coordinators_pair(program)
     me = ctx.me()
     mine = await ctx.uow.enrollments.find(program.id, ctx.my_id(), Role.MENTEE)
     if mine is None:
@@ -51,13 +64,12 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     my_pairs = [p for p in await ctx.uow.pairs.of_person(ctx.my_id()) if p.program_id == program.id]
     blocks = await ctx.uow.views.blocks_in(program.id)
     now = ctx.now()  # one moment for every candidate (and one zone lookup each)
-    rows: list[tuple[float, Seat, Fit]] = []
+    allowed: list[Seat] = []
     with_room = 0
     reasons: list[str] = []  # why a mentor with a free place can't take me
     for seat in await ctx.uow.views.seats(program.id, Role.MENTOR, with_room=True):
         mentor, enrollment = seat.person, seat.enrollment
-        free = enrollment.capacity - seat.open_pairs
-        if mentor.id == me.id or free <= 0:
+        if mentor.id == me.id or enrollment.capacity <= seat.open_pairs:
             continue
         with_room += 1
         problem = problem_between(
@@ -75,26 +87,43 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             if problem != UNAVAILABLE:  # a block is never revealed, not even as a reason
                 reasons.append(problem)
             continue
-        match = fit(mentor, enrollment, me, mine, now)
-        rows.append((match.score, seat, match))
-    if not rows:
+        allowed.append(seat)
+    mentee = mentee_in(Seat(me, mine, 0))
+    pool = Pool(
+        mentees=(mentee,),
+        mentors=tuple(mentor_in(seat) for seat in allowed),
+        at=match_moment(program, now),
+        rules=Rules(required_language=program.match_language or None),
+        weights=weights_of(program),
+    )
+    fitting = [m for m in pool.mentors if feasible(mentee, m, pool)]
+    if not fitting:
+        if allowed:  # they have room and no rule forbids them, but can't talk with me
+            reasons.append(_no_shared_language(program))
         return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
-    rows.sort(key=lambda row: -row[0])
-    cards = [_mentor_card(program, seat, match) for _, seat, match in rows[:SHOWN_MENTORS]]
+    ranked = rank_mentors(pool, mentee, limit=SHOWN_MENTORS)
+    seats = {seat.person.id: seat for seat in allowed}
+    cards = [_mentor_card(program, seats[p.mentor_id], p, me, pool.at) for p in ranked]
     intro = Reply(
         f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
         f"several in order: `ask @first @second` — if one can't, I ask the next.",
         title="Mentors",
     )
     more = (
-        [Reply(f"… and {len(rows) - SHOWN_MENTORS} more with a free place.")]
-        if len(rows) > SHOWN_MENTORS
+        [Reply(f"… and {len(fitting) - len(ranked)} more with a free place.")]
+        if len(fitting) > len(ranked)
         else []
     )
     return Outcome([intro, *cards, *more])
 
 
-def _mentor_card(program: Program, seat: Seat, match: Fit) -> Reply:
+def _no_shared_language(program: Program) -> str:
+    if program.match_language:
+        return f"Pairs in {program.name} must share {program.match_language}."
+    return "None of them speaks a language you listed in your profile."
+
+
+def _mentor_card(program: Program, seat: Seat, match: Proposed, me: Person, at: datetime) -> Reply:
     mentor, enrollment = seat.person, seat.enrollment
     free = enrollment.capacity - seat.open_pairs
     return Reply(
@@ -102,9 +131,9 @@ def _mentor_card(program: Program, seat: Seat, match: Fit) -> Reply:
         title=mentor.name,
         fields=(
             Field("Helps with", ", ".join(enrollment.skills)),
-            Field("In common", ", ".join(match.shared_skills) or "-"),
+            Field("Why", "; ".join(match.reasons) or "-"),
             Field("Languages", ", ".join(mentor.languages)),
-            Field("Time zone", f"{mentor.timezone} ({match.hours_apart:g} h apart)"),
+            Field("Time", time_difference(mentor.timezone, me.timezone, at)),
             Field("Free places", str(free)),
         ),
         choices=(
@@ -247,72 +276,43 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) ->
 
 
 async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
-    """A suggestion for each of the first mentees in line, best fit first among mentors with
-    room; the places each takes are gone for the next."""
+    """What `match` would give the first mentees in line, one Assign button each: a view
+    over the same optimal assignment and scores, for assigning a few by hand."""
     assert program.id is not None
     waiting = await ctx.uow.views.seats(program.id, Role.MENTEE, waiting=True)
     if not waiting:
         return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
     waiting.sort(key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since))
+    read = await read_pool(ctx.uow, program, ctx.now())
+    result = await compute(read, stable=False) if read.pool.mentees else None
+    proposed = {p.mentee_id: p for p in result.pairs} if result else {}
     mentors = await ctx.uow.views.seats(program.id, Role.MENTOR, with_room=True)
-    free = {seat.person.id: seat.enrollment.capacity - seat.open_pairs for seat in mentors}
     pairs_of: dict[int, list[Pair]] = {}
     for pair in await ctx.uow.views.pairs(program.id):
         pairs_of.setdefault(pair.mentee_id, []).append(pair)
     blocks = await ctx.uow.views.blocks_in(program.id)
-    now = ctx.now()  # one moment for every candidate (and one zone lookup each)
     replies = []
     unmatched: list[str] = []  # each waiting mentee without a suggestion, and why
     for mentee_seat in waiting[:SHOWN_SUGGESTIONS]:
-        mentee, mentee_enr = mentee_seat.person, mentee_seat.enrollment
-        best: tuple[float, Person, tuple[str, ...]] | None = None
-        reasons: list[str] = []
-        for seat in mentors:
-            mentor = seat.person
-            room = free.get(mentor.id, 0)
-            if room <= 0:
-                continue
-            problem = problem_between(
-                program,
-                now,
-                mentor,
-                seat.enrollment,
-                seat.enrollment.capacity - room,
-                mentee,
-                mentee_enr,
-                pairs_of.get(mentee.id or 0, ()),
-                frozenset((mentor.id, mentee.id)) in blocks,
-            )
-            if problem is not None:
-                if problem != UNAVAILABLE:  # a block stays private, even from coordinators
-                    reasons.append(problem)
-                continue
-            match = fit(mentor, seat.enrollment, mentee, mentee_enr, now)
-            if best is None or match.score > best[0]:
-                best = (match.score, mentor, match.shared_skills)
-        if best is None:
-            why = " ".join(dict.fromkeys(reasons)) or (
-                "no mentor with a free place can be paired with them right now."
-                if any(room > 0 for room in free.values())
-                else "no mentor has a free place."
-            )
+        mentee = mentee_seat.person
+        suggestion = proposed.get(mentee.id or 0)
+        if suggestion is None:
+            why = _why_no_mentor(ctx, program, mentee_seat, mentors, pairs_of, blocks)
             unmatched.append(f"{mentee.name}: {why}")
             continue
-        score, mentor, shared = best
-        free[mentor.id] -= 1
-        first = " (waiting for a rematch)" if mentee_enr.rematch else ""
+        first = " (waiting for a rematch)" if mentee_seat.enrollment.rematch else ""
         replies.append(
             Reply(
-                f"{mentee.name}{first} with {mentor.name}",
+                f"{mentee.name}{first} with {read.names[suggestion.mentor_id]}",
                 fields=(
-                    Field("In common", ", ".join(shared) or "-"),
-                    Field("Score", f"{score:.2f}"),
+                    Field("Why", "; ".join(suggestion.reasons) or "-"),
+                    Field("Score", f"{suggestion.score:.2f}"),
                 ),
                 choices=(
                     Choice(
                         "Assign",
                         Action.command(
-                            "assign", f"#{program.id}", f"#{mentee.id}", f"#{mentor.id}"
+                            "assign", f"#{program.id}", f"#{mentee.id}", f"#{suggestion.mentor_id}"
                         ).encode(),
                         ChoiceStyle.PRIMARY,
                     ),
@@ -329,7 +329,12 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
     )
     later = len(waiting) - SHOWN_SUGGESTIONS
     rest = (
-        [Reply(f"{later} more waiting after these: assign these, then ask again.")]
+        [
+            Reply(
+                f"{later} more waiting after these: assign these, or pair everyone at once "
+                f"with `match {program.slug}`."
+            )
+        ]
         if later > 0
         else []
     )
@@ -338,6 +343,45 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
         return Outcome([Reply(f"No suggestions for {program.name}."), not_matched, *rest])
     suggestions = [Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies]
     return Outcome(suggestions + ([not_matched] if not_matched else []) + rest)
+
+
+def _why_no_mentor(
+    ctx: Context,
+    program: Program,
+    mentee_seat: Seat,
+    mentors: list[Seat],
+    pairs_of: dict[int, list[Pair]],
+    blocks: set[frozenset[int]],
+) -> str:
+    """The hard rules that keep a waiting mentee from every mentor with a free place, as
+    a coordinator may read them (a block is never one of them)."""
+    mentee, mentee_enr = mentee_seat.person, mentee_seat.enrollment
+    if not any(seat.enrollment.capacity > seat.open_pairs for seat in mentors):
+        return "no mentor has a free place."
+    reasons = []
+    for seat in mentors:
+        problem = problem_between(
+            program,
+            ctx.now(),
+            seat.person,
+            seat.enrollment,
+            seat.open_pairs,
+            mentee,
+            mentee_enr,
+            pairs_of.get(mentee.id or 0, ()),
+            frozenset((seat.person.id, mentee.id)) in blocks,
+        )
+        if problem is not None and problem != UNAVAILABLE:  # a block stays private
+            reasons.append(problem)
+        elif problem is None and any(
+            p.mentor_id == seat.person.id and p.status is PairStatus.DECLINED
+            for p in pairs_of.get(mentee.id or 0, ())
+        ):
+            reasons.append(f"{seat.person.name} declined a request from {mentee.name}.")
+    return " ".join(dict.fromkeys(reasons)) or (
+        "no mentor with a free place can be paired with them right now (languages, or "
+        "every mentor who fits is taken by others in line)."
+    )
 
 
 async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:

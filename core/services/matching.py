@@ -133,8 +133,8 @@ async def read_pool(
     pairs = await uow.views.pairs(program.id)
     blocks = await uow.views.blocks_in(program.id)
     pool = Pool(
-        mentees=tuple(_mentee(s) for s in waiting),
-        mentors=tuple(_mentor(s) for s in mentors),
+        mentees=tuple(mentee_in(s) for s in waiting),
+        mentors=tuple(mentor_in(s) for s in mentors),
         at=match_moment(program, now),
         rules=Rules(required_language=program.match_language or None),
         forbidden=Forbidden(
@@ -161,7 +161,7 @@ async def read_pool(
     )
 
 
-def _mentee(seat: Seat) -> MenteeIn:
+def mentee_in(seat: Seat) -> MenteeIn:
     person, enrollment = seat.person, seat.enrollment
     assert person.id is not None
     return MenteeIn(
@@ -177,7 +177,7 @@ def _mentee(seat: Seat) -> MenteeIn:
     )
 
 
-def _mentor(seat: Seat) -> MentorIn:
+def mentor_in(seat: Seat) -> MentorIn:
     person, enrollment = seat.person, seat.enrollment
     assert person.id is not None
     return MentorIn(

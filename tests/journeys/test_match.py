@@ -17,7 +17,16 @@ from tests.console_harness import ConsoleSession, own, told
 MENTORS = [
     # name, handle, zone, languages, capacity, skills, mode, availability
     ("Dana Berg", "dana", "Europe/Berlin", "en;de", 3, "figma;career", "async", "weekdays 9-17"),
-    ("Erik Lund", "erik", "America/New_York", "en", 3, "figma;leadership", "call", "weekdays 18-21"),
+    (
+        "Erik Lund",
+        "erik",
+        "America/New_York",
+        "en",
+        3,
+        "figma;leadership",
+        "call",
+        "weekdays 18-21",
+    ),
     ("Fay Costa", "fay", "America/Sao_Paulo", "en;pt", 3, "data;python", "chat", "weekdays 9-12"),
     ("Gus Mori", "gus", "Asia/Tokyo", "en;ja", 2, "python;leadership", "async", "weekends"),
 ]
@@ -146,23 +155,24 @@ async def test_locked_pairs_survive_a_new_run_and_stable_mode_runs(
         first = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}
         wen = await uow.people.by_handle("wen")
         assert wen is not None and wen.id is not None
-    # give wen the mentor whose score for her is not her best: then lock it
-    dana = "dana" if first[wen.id].mentor_id is not None else "dana"
-    out = own(await c.say("cora", f"match prog swap @wen @{dana}"))
-    assert "no free place left" in out or "Swapped" in out, out
+    # Wen wants leadership: Dana (figma, career) is not her best fit. Free one of Dana's
+    # places, give Wen to Dana, and lock it: a new run must keep it.
+    out = own(await c.say("cora", "match prog drop @uma"))
+    assert "Dropped Uma Berg's pair: they stay waiting." in out, out
+    out = own(await c.say("cora", "match prog swap @wen @dana"))
+    assert "Swapped: Wen Li has a new mentor." in out, out
     out = own(await c.say("cora", "match prog lock @wen"))
     assert "Locked Wen Li's pair." in out, out
-    async with app.uow() as uow:
-        locked_mentor = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}[
-            wen.id
-        ].mentor_id
     out = own(await c.say("cora", "match prog stable"))
-    assert "Draft 2" in out and "(1 locked)" in out and "stable" in out, out
+    assert "Draft 2" in out and "(1 locked)" in out and "stable: no mentee" in out, out
     async with app.uow() as uow:
         second = await uow.drafts.latest(program.id)
         assert second is not None and second.id is not None and second.stable
         rows = {r.mentee_id: r for r in await uow.drafts.rows(second.id)}
-    assert rows[wen.id].mentor_id == locked_mentor and rows[wen.id].locked
+        dana = await uow.people.by_handle("dana")
+        assert dana is not None
+    assert first[wen.id].mentor_id != dana.id  # the first draft didn't pair them
+    assert rows[wen.id].mentor_id == dana.id and rows[wen.id].locked
 
 
 async def test_each_matching_mode_refuses_what_it_doesnt_do(

@@ -46,7 +46,9 @@ async def test_the_whole_relationship(app: Mentorhub, clock: ManualClock) -> Non
     out = await c.say("mia", "mentors")
     # Same skill overlap; Dana is an hour away and prefers written check-ins like Mia.
     assert out.index("== Dana Berg ==") < out.index("== Erik Lund ==")
-    assert "In common: career, figma" in out and "In common: figma, portfolio" in out
+    assert "Why: both interested in career and figma; both prefer async" in out, out
+    assert "Why: both interested in figma and portfolio" in out, out
+    assert "Time: Berlin is 1 h ahead of Lisbon" in out and "New York is 5 h behind Lisbon" in out
     out = await c.say("mia", "ask @erik_lund @dana_berg")
     assert "I've asked Erik Lund. They have 72 hours to answer." in out
     request = told(out, "erik")
@@ -198,9 +200,10 @@ async def test_the_whole_relationship(app: Mentorhub, clock: ManualClock) -> Non
     assert "Waiting mentees: Mia Sousa" in out and "rematch" in out
     out = await c.say("cora", "assign design-26 mia_sousa dana_berg")
     assert "Dana Berg and Mia Sousa were paired before." in out
-    out = await c.say("cora", "suggest design-26")
-    assert "Mia Sousa (waiting for a rematch) with Erik Lund" in out
-    out = await c.say("cora", "#1")  # Assign
+    out = await c.say("cora", "suggest design-26")  # Erik declined her: never suggested
+    assert "Mia Sousa: Dana Berg and Mia Sousa were paired before." in out, out
+    assert "Erik Lund declined a request from Mia Sousa." in out, out
+    out = await c.say("cora", "assign design-26 mia_sousa erik_lund")  # they talked it over
     assert "Paired #4 Erik Lund (mentor) & Mia Sousa (mentee)." in out
     assert "You're paired with Erik Lund as your mentor (pair #4)." in told(out, "mia")
 
