@@ -130,12 +130,9 @@ def _summary(program: Program, draft: MatchDraft, rows: list[DraftRow]) -> Reply
     waiting = [r for r in rows if r.mentor_id is None]
     mean, lowest = summary_of(rows)
     why = Counter(r.reason_code for r in waiting)
+    locked = sum(r.locked for r in pairs)
     fields = [
-        Field(
-            "Pairs",
-            f"{len(pairs)}"
-            + (f" ({sum(r.locked for r in pairs)} locked)" if any(r.locked for r in pairs) else ""),
-        ),  # fmt: skip
+        Field("Pairs", f"{len(pairs)} ({locked} locked)" if locked else str(len(pairs))),
         Field("Left waiting", str(len(waiting))),
     ]
     if why:

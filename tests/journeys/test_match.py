@@ -65,8 +65,8 @@ async def cohort(app: Mentorhub, tmp_path: Path, matching: str = "suggest") -> C
     await c.say("cora", "newprogram prog Test program", f"configure prog matching {matching}")
     status, _, err = await importing(app, "people", cohort_csv(), tmp_path)
     assert status == 0, err
-    for row in [*MENTORS, *MENTEES]:
-        await c.say(row[1], f"start @{row[1]}")  # each claims their imported profile
+    for handle in [row[1] for row in MENTORS] + [row[1] for row in MENTEES]:
+        await c.say(handle, f"start @{handle}")  # each claims their imported profile
     return c
 
 
@@ -91,7 +91,7 @@ async def test_import_match_review_swap_publish(
         draft = await uow.drafts.latest(program.id)
         assert draft is not None and draft.id is not None
         rows = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}
-        ids = {p.handle: p.id for p in [await uow.people.get(i) for i in rows] if p}
+        ids: dict[str, int] = {p.handle: p.id for p in [await uow.people.get(i) for i in rows] if p and p.id}
     # swap two mentees who have different mentors
     mia, uma = rows[ids["mia"]], rows[ids["uma"]]
     other = uma if uma.mentor_id != mia.mentor_id else rows[ids["pedro"]]
