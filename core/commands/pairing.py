@@ -21,7 +21,15 @@ from core.commands.common import (
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.identity import Person
-from core.matching import Pool, Proposed, Rules, feasible, rank_mentors, time_difference
+from core.matching import (
+    Pool,
+    Proposed,
+    Rules,
+    feasible,
+    rank_mentors,
+    score_pair,
+    time_difference,
+)
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import Block, Matching, Pair, PairStatus, Program, Role
 from core.ports import Seat
@@ -97,21 +105,34 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         weights=weights_of(program),
     )
     fitting = [m for m in pool.mentors if feasible(mentee, m, pool)]
-    if not fitting:
+    ranked = rank_mentors(pool, mentee, limit=SHOWN_MENTORS) if fitting else []
+    # Mentors who list no language in common come last, not never: people often speak
+    # more than they listed. `match` never pairs them; a program requiring one shows none.
+    others = [] if program.match_language else [m for m in pool.mentors if m not in fitting]
+    if not ranked and not others:
         if allowed:  # they have room and no rule forbids them, but can't talk with me
             reasons.append(_no_shared_language(program))
         return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
-    ranked = rank_mentors(pool, mentee, limit=SHOWN_MENTORS)
+    scored = [(score_pair(mentee, m, pool.weights, pool.at), m) for m in others]
+    scored.sort(key=lambda item: (-item[0].score, item[1].person_id))
+    ranked += [
+        Proposed(mentee.person_id, m.person_id, s.score, s.reasons)
+        for s, m in scored[: SHOWN_MENTORS - len(ranked)]
+    ]
     seats = {seat.person.id: seat for seat in allowed}
-    cards = [_mentor_card(program, seats[p.mentor_id], p, me, pool.at) for p in ranked]
+    cards = [
+        _mentor_card(program, seats[p.mentor_id], p, me, pool.at, shared=i < len(fitting))
+        for i, p in enumerate(ranked)
+    ]
     intro = Reply(
         f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
         f"several in order: `ask @first @second` — if one can't, I ask the next.",
         title="Mentors",
     )
+    total = len(fitting) + len(others)
     more = (
-        [Reply(f"… and {len(fitting) - len(ranked)} more with a free place.")]
-        if len(fitting) > len(ranked)
+        [Reply(f"… and {total - len(ranked)} more with a free place.")]
+        if total > len(ranked)
         else []
     )
     return Outcome([intro, *cards, *more])
@@ -123,7 +144,9 @@ def _no_shared_language(program: Program) -> str:
     return "None of them speaks a language you listed in your profile."
 
 
-def _mentor_card(program: Program, seat: Seat, match: Proposed, me: Person, at: datetime) -> Reply:
+def _mentor_card(
+    program: Program, seat: Seat, match: Proposed, me: Person, at: datetime, *, shared: bool
+) -> Reply:
     mentor, enrollment = seat.person, seat.enrollment
     free = enrollment.capacity - seat.open_pairs
     return Reply(
@@ -132,7 +155,10 @@ def _mentor_card(program: Program, seat: Seat, match: Proposed, me: Person, at: 
         fields=(
             Field("Helps with", ", ".join(enrollment.skills)),
             Field("Why", "; ".join(match.reasons) or "-"),
-            Field("Languages", ", ".join(mentor.languages)),
+            Field(
+                "Languages",
+                ", ".join(mentor.languages) + ("" if shared else " (none in common with yours)"),
+            ),
             Field("Time", time_difference(mentor.timezone, me.timezone, at)),
             Field("Free places", str(free)),
         ),
