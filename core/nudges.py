@@ -382,11 +382,20 @@ async def on_unreachable(
         return []
     uow = work.uow
     (name,) = await names(uow, person_id)
-    text = (
-        f"I can't reach {name} on their messenger right now (they may have blocked or left it). "
-        "If you're in touch, ask them to message mentorhub again (e.g. send /start) and "
-        "reminders will reach them."
-    )
+    person = await uow.people.get(person_id)
+    if not await uow.accounts.of_person(person_id) and person is not None:
+        # imported and never claimed: there is no messenger to have blocked
+        text = (
+            f"{name} hasn't linked a messenger account to mentorhub yet, so reminders "
+            f"can't reach them. If you're in touch, ask them to send `start @{person.handle}` "
+            "to mentorhub on the messenger they use."
+        )
+    else:
+        text = (
+            f"I can't reach {name} on their messenger right now (they may have blocked or "
+            "left it). If you're in touch, ask them to message mentorhub again (e.g. send "
+            "`start`) and reminders will reach them."
+        )
     told: set[int] = set()
     notices = []
     for pair in await uow.pairs.of_person(person_id):

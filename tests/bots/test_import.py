@@ -13,7 +13,7 @@ from bots.importing import run_import
 from core.clock import ManualClock
 from core.services.schedule import CHECKIN_OPEN
 from tests.bots.test_startup import mentorhub
-from tests.console_harness import ConsoleSession, own
+from tests.console_harness import ConsoleSession, own, told
 from tests.journeys.test_reads_never_write import row_counts, snapshot
 
 PEOPLE = """\ufeffname,handle,timezone,languages,role,capacity,skills,goals,mode
@@ -209,3 +209,20 @@ async def test_an_imported_mentee_claims_their_profile_and_finds_their_pair(
     assert "Nobody was added with the handle @nobody_here" in own(out)
     out = await c.say("mia-phone", "start @olga")
     assert "already registered as @mia" in own(out)
+
+
+async def test_partners_hear_how_an_unclaimed_person_can_be_reached(
+    app: Mentorhub, tmp_path: Path
+) -> None:
+    c = await program(app)
+    await importing(app, "people", PEOPLE, tmp_path)
+    await importing(app, "pairs", PAIRS, tmp_path)
+    await c.say("dana-laptop", "start @dana")  # Mia never claims her profile
+    start = c.out.tell()
+    await c.say("dana-laptop", "note Let's meet Thursday", "Share with my partner")
+    out = c.out.getvalue()[start:]
+    expected = "Mia Sousa hasn't linked a messenger account to mentorhub yet"
+    assert expected in told(out, "dana-laptop"), out
+    assert "ask them to send `start @mia` to mentorhub" in told(out, "dana-laptop"), out
+    assert expected in told(out, "cora"), out
+    assert "blocked" not in told(out, "dana-laptop")

@@ -91,7 +91,9 @@ async def test_import_match_review_swap_publish(
         draft = await uow.drafts.latest(program.id)
         assert draft is not None and draft.id is not None
         rows = {r.mentee_id: r for r in await uow.drafts.rows(draft.id)}
-        ids: dict[str, int] = {p.handle: p.id for p in [await uow.people.get(i) for i in rows] if p and p.id}
+        ids: dict[str, int] = {
+            p.handle: p.id for p in [await uow.people.get(i) for i in rows] if p and p.id
+        }
     # swap two mentees who have different mentors
     mia, uma = rows[ids["mia"]], rows[ids["uma"]]
     other = uma if uma.mentor_id != mia.mentor_id else rows[ids["pedro"]]
