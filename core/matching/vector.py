@@ -17,15 +17,16 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from core.matching.inputs import Forbidden, MenteeIn, MentorIn, Pool
+from core.matching.inputs import Forbidden, MenteeIn, MentorIn, Pool, Weights
 from core.matching.score import (
     GOAL_FULL,
     MODE_FIT,
+    NEED_HOURS,
     NEUTRAL,
     goal_words,
     mode_index,
     norm,
-    overlap_part,
+    norm_set,
 )
 from core.matching.windows import SLOT_MINUTES, WEEK_SLOTS, utc_mask
 
@@ -51,12 +52,10 @@ else:  # pragma: no cover - numpy 1.x
 
 def bitsets(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> U64:
     words = max(1, -(-len(vocabulary) // 64))
-    out = np.zeros((len(sets), words), dtype=np.uint64)
-    for row, items in enumerate(sets):
-        for item in items:
-            bit = vocabulary.get(item)
-            if bit is not None:
-                out[row, bit >> 6] |= np.uint64(1 << (bit & 63))
+    masks = [sum(1 << vocabulary[x] for x in set(items) if x in vocabulary) for items in sets]
+    out = np.empty((len(sets), words), dtype=np.uint64)
+    for word in range(words):
+        out[:, word] = [(mask >> (64 * word)) & 0xFFFFFFFFFFFFFFFF for mask in masks]
     return out
 
 
@@ -129,12 +128,12 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
     order = np.argsort(m_prof_orig, kind="stable")
     mentors = [pool.mentors[j] for j in order]
     m_prof = m_prof_orig[order]
-    e_skills = [frozenset(norm(s) for s in m.skills) for m in mentees]
-    m_skills = [frozenset(norm(s) for s in m.skills) for m in mentors]
+    e_skills = [norm_set(m.skills) for m in mentees]
+    m_skills = [norm_set(m.skills) for m in mentors]
     e_goals = [goal_words(m.goals) for m in mentees]
     m_goals = [goal_words(m.goals) for m in mentors]
-    e_langs = [frozenset(norm(x) for x in m.languages) for m in mentees]
-    m_langs = [frozenset(norm(x) for x in m.languages) for m in mentors]
+    e_langs = [norm_set(m.languages) for m in mentees]
+    m_langs = [norm_set(m.languages) for m in mentors]
     skill_vocab = shared_vocabulary(e_skills, m_skills)
     goal_vocab = shared_vocabulary(e_goals, m_goals)
     lang_vocab = shared_vocabulary(e_langs, m_langs)
@@ -143,15 +142,14 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
     e_prof, e_keys = _profiles(mentees, pool.at)
     e_bits, e_unknown = _masks([k[0] for k in e_keys])
     m_bits, m_unknown = _masks([k[0] for k in m_keys])
-    hours = shared_counts(e_bits, m_bits) * (SLOT_MINUTES / 60)
-    w = pool.weights
-    part = np.empty(hours.shape, dtype=np.float64)
-    for i, (_, e_mode) in enumerate(e_keys):  # profiles are few: a plain loop is cheap
-        for j, (_, m_mode) in enumerate(m_keys):
-            h = None if e_unknown[i] or m_unknown[j] else float(hours[i, j])
-            part[i, j] = w.mode * MODE_FIT[e_mode][m_mode] + w.overlap * overlap_part(
-                e_mode, m_mode, h
-            )
+    hours = np.asarray(shared_counts(e_bits, m_bits) * (SLOT_MINUTES / 60), dtype=np.float64)
+    part = _profile_part(
+        pool.weights,
+        np.array([k[1] for k in e_keys], dtype=np.int64),
+        np.array([k[1] for k in m_keys], dtype=np.int64),
+        hours,
+        e_unknown[:, None] | m_unknown[None, :],
+    )
     sorted_room = np.asarray(room, dtype=np.int64)[order]
 
     def side(
@@ -198,6 +196,17 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
         order.astype(np.int64),
         _forbidden_indices(mentees, mentors, forbid),
     )
+
+
+def _profile_part(w: Weights, e_mode: I64, m_mode: I64, hours: F64, unknown: BoolArray) -> F64:
+    """w.mode × mode part + w.overlap × overlap part (score.overlap_part) by profile pair."""
+    need_of = np.array(NEED_HOURS)
+    need = np.maximum(need_of[e_mode][:, None], need_of[m_mode][None, :])
+    overlap = np.minimum(1.0, hours / np.where(need > 0, need, 1.0))
+    overlap = np.where(unknown, NEUTRAL, overlap)
+    overlap = np.where(need == 0, 1.0, overlap)
+    mode = np.array(MODE_FIT)[e_mode][:, m_mode]
+    return np.asarray(w.mode * mode + w.overlap * overlap, dtype=np.float64)
 
 
 def _forbidden_indices(
