@@ -66,9 +66,12 @@ def shared_vocabulary(
     return {word: i for i, word in enumerate(sorted(both))}
 
 
-def shared_counts(a: U64, b: U64) -> NDArray[np.uint16]:
+def shared_counts(a: U64, b: U64) -> NDArray[np.uint8] | NDArray[np.uint16]:
     """|a_i ∩ b_j| for every row of a against every row of b."""
-    total = popcount(a[:, None, 0] & b[None, :, 0]).astype(np.uint16)
+    first = popcount(a[:, None, 0] & b[None, :, 0])
+    if a.shape[1] == 1:
+        return first  # ≤ 64: no widening copy for the common one-word vocabularies
+    total = first.astype(np.uint16)
     for word in range(1, a.shape[1]):
         total += popcount(a[:, None, word] & b[None, :, word])
     return total

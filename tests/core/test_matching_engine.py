@@ -3,6 +3,7 @@ brute force, the widening fallback, stability, locks, unmatched reasons."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -338,3 +339,29 @@ def test_the_result_summary() -> None:
     assert result.lowest_score == min(scores)
     assert result.seconds >= 0
     assert match(Pool((), (), AT)).pairs == ()
+
+
+def test_vectorized_scores_hold_past_one_word_of_vocabulary() -> None:
+    rng = random.Random(7)
+    words = [f"skill{i}" for i in range(150)]  # the shared vocabulary spans three words
+    mentees = tuple(
+        mentee(i, skills=tuple(rng.sample(words, 40)), goals=" ".join(rng.sample(words, 30)))
+        for i in range(1, 11)
+    )
+    mentors = tuple(
+        mentor(100 + j, skills=tuple(rng.sample(words, 60)), goals=" ".join(rng.sample(words, 30)))
+        for j in range(8)
+    )
+    pool = Pool(mentees, mentors, AT)
+    room = [m.room for m in pool.mentors]
+    rows, cols, scores = candidates(encode(pool, room), 3)
+    assert len(rows) == 30
+    for r, c, s in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
+        expected = score_pair(pool.mentees[r], pool.mentors[c], pool.weights, AT).score
+        assert s == pytest.approx(expected, abs=1e-12)
+    for r in range(10):  # the three kept are the mentee's best three
+        best = sorted(
+            (score_pair(pool.mentees[r], m, pool.weights, AT).score for m in pool.mentors),
+            reverse=True,
+        )[:3]
+        assert sorted(scores[rows == r].tolist(), reverse=True) == pytest.approx(best, abs=1e-3)
