@@ -97,7 +97,6 @@ class Encoded:
     mentors: Side
     room: I64  # places left per (sorted) mentor, locked pairs taken off
     profile_part: F64  # weights.mode * mode + weights.overlap * overlap, by profile pair
-    profile_counts: I64  # sorted mentors per profile
     mentor_order: I64  # sorted position -> index into pool.mentors
     forbidden: dict[int, I64]  # mentee index -> sorted mentor positions never allowed
 
@@ -195,7 +194,6 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
         side(m_skills, m_goals, m_langs, m_prof, mentor_ok, sorted_room),
         sorted_room,
         part,
-        np.bincount(m_prof, minlength=len(m_keys)).astype(np.int64),
         order.astype(np.int64),
         _forbidden_indices(mentees, mentors, forbid),
     )
@@ -236,40 +234,42 @@ def _forbidden_indices(
     return {i: np.array(sorted(js), dtype=np.int64) for i, js in by_row.items()}
 
 
-def screen(enc: Encoded, start: int, stop: int) -> NDArray[np.float32]:
-    """Approximate scores (float32) of mentees[start:stop] against every (sorted) mentor,
-    about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to pick
-    candidates: `exact` scores the picked arcs as score.py does."""
+def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
+    """Approximate scores (float32) of mentees ``rows`` against sorted mentors ``cols``
+    (ascending), about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to
+    pick candidates: `exact` scores the picked arcs as score.py does."""
     e, m, w = enc.mentees, enc.mentors, enc.pool.weights
-    rows = slice(start, stop)
     f32 = np.float32
     n_skill = e.n_skill[rows]
     inv = np.where(n_skill > 0, 1.0 / np.maximum(n_skill, 1), 0.0) * w.skills / w.total
     base = np.where(n_skill > 0, 0.0, NEUTRAL * w.skills / w.total)
     part = enc.profile_part[e.profile[rows]] / w.total + base[:, None]
-    score = np.repeat(part.astype(f32), enc.profile_counts, axis=1)
-    score += shared_counts(e.skill[rows], m.skill).astype(f32) * inv.astype(f32)[:, None]
+    counts = np.bincount(m.profile[cols], minlength=part.shape[1])  # cols keep profile order
+    score = np.repeat(part.astype(f32), counts, axis=1)
+    score += shared_counts(e.skill[rows], m.skill[cols]).astype(f32) * inv.astype(f32)[:, None]
     # goals: min(1, shared / min(n_e, n_m, 3)), NEUTRAL when either side is empty
     full = np.minimum(
-        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None], np.minimum(m.n_goal, GOAL_FULL)[None, :]
+        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None],
+        np.minimum(m.n_goal[cols], GOAL_FULL)[None, :],
     ).astype(f32)
-    goals = shared_counts(e.goal[rows], m.goal).astype(f32)
+    goals = shared_counts(e.goal[rows], m.goal[cols]).astype(f32)
     goals /= np.maximum(full, f32(1))
     np.minimum(goals, f32(1), out=goals)
     goals[full == 0] = NEUTRAL
     score += goals * f32(w.goals / w.total)
-    shared_lang = shared_counts(e.lang[rows], m.lang)
+    shared_lang = shared_counts(e.lang[rows], m.lang[cols])
     score += (
         shared_lang.astype(f32)
         * (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)[:, None]
     )
     bad = shared_lang == 0
     bad |= ~e.ok[rows, None]
-    bad |= ~m.ok[None, :]
-    for i in range(start, stop):
+    bad |= ~m.ok[cols][None, :]
+    for r, i in enumerate(rows.tolist()):
         banned = enc.forbidden.get(i)
         if banned is not None:
-            bad[i - start, banned] = True
+            at = np.minimum(np.searchsorted(cols, banned), len(cols) - 1)
+            bad[r, at[cols[at] == banned]] = True
     # Scores take few distinct values, and selecting among many equal ones is slow (3-4×
     # here): a fixed jitter far below any real difference in score separates them.
     score[bad] = FORBIDDEN
@@ -304,23 +304,36 @@ def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
 
 def candidates(enc: Encoded, k: int) -> tuple[I64, I64, F64]:
     """Each mentee's best ``k`` feasible mentors as arcs (mentee index, mentor index into
-    pool.mentors, exact score); k ≥ the number of mentors gives every feasible arc."""
-    n, m = len(enc.pool.mentees), len(enc.pool.mentors)
-    chunk = max(1, CHUNK_CELLS // max(1, m))
+    pool.mentors, exact score); k ≥ the number of mentors gives every feasible arc.
+
+    Mentees are taken by language set, and each set only against the mentors who share a
+    language with it and may be paired: no time goes on pairs that can't talk."""
+    live = np.nonzero(enc.mentees.ok)[0]
+    open_cols = np.nonzero(enc.mentors.ok)[0]
     rows_out: list[I64] = []
     cols_out: list[I64] = []
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        score = screen(enc, start, stop)
-        if k >= m:
-            r, c = np.nonzero(score >= 0)
-        else:
-            top = np.argpartition(score, m - k, axis=1)[:, m - k :]
-            keep = np.take_along_axis(score, top, axis=1) >= 0
-            r = np.broadcast_to(np.arange(stop - start)[:, None], top.shape)[keep]
-            c = top[keep]
-        rows_out.append(r.astype(np.int64) + start)
-        cols_out.append(c.astype(np.int64))
+    if len(live) and len(open_cols):
+        sets, group = np.unique(enc.mentees.lang[live], axis=0, return_inverse=True)
+        group = group.ravel()
+        for g, languages in enumerate(sets):
+            members = live[group == g]
+            cols = open_cols[(enc.mentors.lang[open_cols] & languages).any(axis=1)]
+            width = len(cols)
+            if width == 0:
+                continue
+            chunk = max(1, CHUNK_CELLS // width)
+            for start in range(0, len(members), chunk):
+                rows = members[start : start + chunk]
+                score = screen(enc, rows, cols)
+                if k >= width:
+                    r, c = np.nonzero(score >= 0)
+                else:
+                    top = np.argpartition(score, width - k, axis=1)[:, width - k :]
+                    keep = np.take_along_axis(score, top, axis=1) >= 0
+                    r = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)[keep]
+                    c = top[keep]
+                rows_out.append(rows[r])
+                cols_out.append(cols[c])
     if not rows_out:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     rows, cols = np.concatenate(rows_out), np.concatenate(cols_out)
