@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.matching import (
+    CODES,
     Forbidden,
     LockRefused,
     MatchResult,
@@ -106,6 +107,9 @@ def assert_hard_rules(result: MatchResult, pool: Pool) -> None:
         assert feasible(mentees[pair.mentee_id], mentors[pair.mentor_id], pool), pair
     for mentor_id, count in Counter(p.mentor_id for p in result.pairs).items():
         assert count <= mentors[mentor_id].room
+    for unplaced in result.unmatched:
+        assert unplaced.reason_code in CODES
+        assert "block" not in unplaced.phrase.lower()
     placed = {p.mentee_id for p in result.pairs}
     assert placed.isdisjoint(u.mentee_id for u in result.unmatched)
     assert placed | {u.mentee_id for u in result.unmatched} == set(mentees)
