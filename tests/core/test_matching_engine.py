@@ -369,3 +369,22 @@ def test_vectorized_scores_hold_past_one_word_of_vocabulary() -> None:
             reverse=True,
         )[:3]
         assert sorted(scores[rows == r].tolist(), reverse=True) == pytest.approx(best, abs=1e-3)
+
+
+def test_a_mentee_only_a_past_partner_could_take_does_not_force_a_dense_solve() -> None:
+    # The language-set bound alone would count mentee 1 as placeable (a Japanese speaker
+    # meets a Japanese mentor) and widen to every arc for nothing: mentee 1's arcs are
+    # all known (fewer than k), so the bound uses them.
+    mentees = (
+        mentee(1, languages=("japanese",)),
+        *(mentee(i, skills=(f"s{i}",)) for i in range(2, 6)),
+    )
+    mentors = (
+        mentor(100, languages=("japanese",)),
+        *(mentor(100 + j, skills=(f"s{j + 1}",)) for j in range(1, 6)),
+    )
+    pool = Pool(mentees, mentors, AT, forbidden=Forbidden(previous=frozenset({(1, 100)})))
+    result = match(pool, k=2)
+    assert (result.k_used, result.widened) == (2, False)
+    assert len(result.pairs) == 4
+    assert [(u.mentee_id, u.reason_code) for u in result.unmatched] == [(1, "unavailable")]
