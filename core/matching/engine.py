@@ -21,7 +21,6 @@ from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
-from numpy.typing import NDArray
 
 from core.matching.inputs import (
     MatchResult,
@@ -41,7 +40,6 @@ PRIORITY_BONUS = 0.02
 WAIT_FULL_DAYS = 90
 CHUNK_ROWS = 2048
 
-I64 = NDArray[np.int64]
 
 PHRASES = {
     "paused": "You're paused right now, so you aren't matched until you're back.",

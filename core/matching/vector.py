@@ -3,8 +3,9 @@
 Skills, languages and goal words become bitsets over the words both sides use (a word only
 one side uses can't be shared, so it only counts in that person's total). Mode and
 availability depend on few distinct (windows, zone, mode) profiles, so their part is a
-small profile × profile table looked up per pair. Mentees are scored against all mentors a
-chunk at a time, so memory stays bounded whatever the pool's size.
+small profile × profile table looked up per pair. Mentees are taken a language set at a
+time against the open mentors who share a language with it, a chunk of rows at a time,
+so memory stays bounded whatever the pool's size.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FORBIDDEN = -2.0  # a screened score below every real one (scores are in [0, 1])
-CHUNK_CELLS = 1 << 21  # mentee × mentor cells scored at once (~16 MiB a float64 array)
+CHUNK_CELLS = 1 << 21  # mentee × mentor cells screened at once (8 MiB a float32 array)
 
 if hasattr(np, "bitwise_count"):  # numpy ≥ 2
 
