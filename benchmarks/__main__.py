@@ -18,6 +18,7 @@ SCENARIOS: dict[str, str] = {
     "B2c": "benchmarks.b2c_workers",
     "B1": "benchmarks.b1_telegram",
     "B1b": "benchmarks.b1b_slack_discord",
+    "B3": "benchmarks.b3_matching",  # also prints B3b
     "B4": "benchmarks.b4_section",
     "B5": "benchmarks.b5_idle_rss",
     "B6": "benchmarks.b6_program_size",
@@ -33,7 +34,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--only",
         default=",".join(SCENARIOS),
-        help=f"comma-separated scenarios of {', '.join(SCENARIOS)} (B2 includes B2b)",
+        help=f"comma-separated scenarios of {', '.join(SCENARIOS)} (B2 includes B2b, B3 B3b)",
     )
     parser.add_argument(
         "--pg",

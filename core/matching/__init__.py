@@ -1,16 +1,15 @@
 """Matching mentees to mentors: scores that explain themselves, optimal and stable
-assignment of a whole pool. Pure: no database, no messenger."""
+assignment of a whole pool. Pure: no database, no messenger.
 
-from core.matching.engine import (
-    CODES,
-    DEFAULT_K,
-    PHRASES,
-    LockRefused,
-    blocking_pairs,
-    match,
-    priority,
-    rank_mentors,
-)
+The engine (numpy, OR-Tools) loads on first use of one of its names, so a process that
+never matches (or only imports `fit`) doesn't pay for it in start-up time and memory.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from core.matching.fit import Fit, fit, utc_offset_hours
 from core.matching.inputs import (
     Forbidden,
@@ -23,6 +22,18 @@ from core.matching.inputs import (
     Unplaced,
     Weights,
 )
+
+if TYPE_CHECKING:
+    from core.matching.engine import (
+        CODES,
+        DEFAULT_K,
+        PHRASES,
+        LockRefused,
+        blocking_pairs,
+        match,
+        priority,
+        rank_mentors,
+    )
 from core.matching.score import Scored, feasible, score_pair
 from core.matching.windows import overlap_hours, parse_windows, time_difference
 
@@ -54,3 +65,12 @@ __all__ = [
     "time_difference",
     "utc_offset_hours",
 ]
+
+_ENGINE = {"CODES", "DEFAULT_K", "PHRASES", "LockRefused", "blocking_pairs", "match"}
+_ENGINE |= {"priority", "rank_mentors"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ENGINE:
+        return getattr(importlib.import_module("core.matching.engine"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -3,8 +3,9 @@
 
 Optimal mode maximizes first the number of mentees placed, then the total score, over each
 mentee's best k mentors (k = 50 to start). Whenever that places fewer mentees than an upper
-bound computed on all feasible arcs (languages grouped, see solve.group_bound), k doubles,
-up to every feasible arc — never a silent partial matching. The result says which k it used.
+bound on what all feasible arcs could place (solve.upper_bound: exact arcs for mentees who
+have fewer than k, language sets for the rest), k doubles, up to every feasible arc —
+never a silent partial matching. The result says which k it used.
 
 Waiting longest and rematching come first: in the solve each mentee's arcs gain a small
 bonus (up to PRIORITY_BONUS: half for a rematch, half for waiting WAIT_FULL_DAYS or more),
@@ -20,7 +21,6 @@ from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
-from numpy.typing import NDArray
 
 from core.matching.inputs import (
     MatchResult,
@@ -31,7 +31,7 @@ from core.matching.inputs import (
     Unplaced,
 )
 from core.matching.score import feasible, score_pair
-from core.matching.solve import assign, group_bound
+from core.matching.solve import assign, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
 from core.matching.vector import Encoded, candidates, encode, shared_counts
 
@@ -40,7 +40,6 @@ PRIORITY_BONUS = 0.02
 WAIT_FULL_DAYS = 90
 CHUNK_ROWS = 2048
 
-I64 = NDArray[np.int64]
 
 PHRASES = {
     "paused": "You're paused right now, so you aren't matched until you're back.",
@@ -112,14 +111,16 @@ def match(pool: Pool, *, k: int = DEFAULT_K, stable: bool = False) -> MatchResul
             scores,
         )
     else:
-        bound = group_bound(
-            enc.mentees.lang[enc.mentees.ok], enc.mentors.lang[enc.mentors.ok],
-            enc.room[enc.mentors.ok],
-        )  # fmt: skip
+        # mentor rows in pool order, as candidates' cols and room are
+        back = np.argsort(enc.mentor_order)
         k_used = max(1, min(k, m))
         while True:
             rows, cols, scores = candidates(enc, k_used)
             mentor_of = assign(n, room, rows, cols, scores + bonus[rows])
+            bound = upper_bound(
+                enc.mentees.lang, enc.mentors.lang[back], room, enc.mentees.ok,
+                enc.mentors.ok[back], rows, cols, k_used,
+            )  # fmt: skip
             if int((mentor_of >= 0).sum()) >= bound or k_used >= m:
                 break
             k_used, widened = min(2 * k_used, m), True

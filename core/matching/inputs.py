@@ -6,7 +6,7 @@ engine never reads anything else, so the same pool always gives the same result.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from core.model import Mode
@@ -129,5 +129,4 @@ class MatchResult:
     k_used: int  # candidates per mentee the solve used (the number of mentors = all)
     widened: bool  # the first k could not place everyone it could: the solve widened
     seconds: float
-    stable: bool = False
-    notes: tuple[str, ...] = field(default=())
+    stable: bool = False  # deferred acceptance, not the total-score optimum

@@ -108,6 +108,11 @@ def norm(value: str) -> str:
     return " ".join(value.lower().split())
 
 
+@lru_cache(maxsize=65536)  # people share few distinct skill and language lists
+def norm_set(values: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(norm(v) for v in values)
+
+
 @lru_cache(maxsize=65536)
 def goal_words(text: str) -> frozenset[str]:
     """Simple normalized tokens: lower case, stopwords out, a plural "s" dropped."""
@@ -126,7 +131,7 @@ def mode_index(mode: Mode) -> int:
 
 
 def speaks(languages: tuple[str, ...], language: str) -> bool:
-    return norm(language) in {norm(x) for x in languages}
+    return norm(language) in norm_set(languages)
 
 
 def language_problem(mentee: MenteeIn, mentor: MentorIn, rules: Rules) -> str | None:
@@ -135,7 +140,7 @@ def language_problem(mentee: MenteeIn, mentor: MentorIn, rules: Rules) -> str | 
     required = rules.required_language
     if required and not (speaks(mentee.languages, required) and speaks(mentor.languages, required)):
         return "required_language"
-    if not {norm(x) for x in mentee.languages} & {norm(x) for x in mentor.languages}:
+    if not norm_set(mentee.languages) & norm_set(mentor.languages):
         return "no_language"
     return None
 
@@ -187,8 +192,8 @@ def score_pair(
     mentee: MenteeIn, mentor: MentorIn, weights: Weights, at: datetime, *, top: int = 3
 ) -> Scored:
     """The score and the ``top`` reasons that weigh most, as short plain phrases."""
-    wanted = {norm(s) for s in mentee.skills}
-    shared_skills = tuple(sorted(wanted & {norm(s) for s in mentor.skills}))
+    wanted = norm_set(mentee.skills)
+    shared_skills = tuple(sorted(wanted & norm_set(mentor.skills)))
     skills = len(shared_skills) / len(wanted) if wanted else NEUTRAL
     mine, theirs = goal_words(mentee.goals), goal_words(mentor.goals)
     shared_goals = len(mine & theirs)
@@ -196,8 +201,8 @@ def score_pair(
         goals = min(1.0, shared_goals / min(len(mine), len(theirs), GOAL_FULL))
     else:
         goals = NEUTRAL
-    langs = {norm(x) for x in mentee.languages}
-    shared_langs = tuple(sorted(langs & {norm(x) for x in mentor.languages}))
+    langs = norm_set(mentee.languages)
+    shared_langs = tuple(sorted(langs & norm_set(mentor.languages)))
     languages = len(shared_langs) / len(langs) if langs else 0.0
     me, mm = mode_index(mentee.mode), mode_index(mentor.mode)
     mode = MODE_FIT[me][mm]

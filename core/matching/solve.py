@@ -73,29 +73,56 @@ def assign(n_mentees: int, room: I64, rows: I64, cols: I64, gains: F64) -> I64:
     return mentor_of
 
 
-def group_bound(
-    mentee_langs: NDArray[np.uint64], mentor_langs: NDArray[np.uint64], room: I64
+def upper_bound(
+    mentee_langs: NDArray[np.uint64],
+    mentor_langs: NDArray[np.uint64],
+    room: I64,
+    live: NDArray[np.bool_],
+    open_: NDArray[np.bool_],
+    rows: I64,
+    cols: I64,
+    k: int,
 ) -> int:
-    """An upper bound on the mentees any assignment can place: people grouped by what
-    decides feasibility wholesale (their language bitsets, one row each; pass only the
-    people who may be paired), groups joined where they share a language, per-pair
-    exclusions (blocks, past partners, declines) ignored."""
-    if len(mentee_langs) == 0 or len(mentor_langs) == 0:
+    """At least as many mentees as any assignment over all feasible arcs can place.
+
+    A mentee given fewer than k candidates got all of its feasible mentors: its own arcs
+    count. The others stand in by language set, joined to every open mentor sharing one of
+    their languages — so only their per-pair exclusions (blocks, past partners, declines)
+    are ignored. Mentees are rows of ``mentee_langs``; mentors rows of ``mentor_langs``,
+    in the order ``cols`` and ``room`` use; ``live``/``open_`` say who may be paired."""
+    n, m = len(mentee_langs), len(mentor_langs)
+    given = np.bincount(rows, minlength=n)
+    complete = live & (given < k)
+    grouped = np.nonzero(live & ~complete)[0]
+    mentors = np.nonzero(open_)[0]
+    if len(mentors) == 0:
         return 0
-    e_keys, e_group = np.unique(mentee_langs, axis=0, return_inverse=True)
-    m_keys, m_group = np.unique(mentor_langs, axis=0, return_inverse=True)
-    e_count = np.bincount(e_group.ravel(), minlength=len(e_keys)).astype(np.int64)
-    m_room = np.bincount(m_group.ravel(), weights=room, minlength=len(m_keys)).astype(np.int64)
-    g, h = np.nonzero((e_keys[:, None, :] & m_keys[None, :, :]).any(axis=2))
-    if len(g) == 0:
-        return 0
-    n_e, n_m = len(e_keys), len(m_keys)
-    source, sink = n_e + n_m, n_e + n_m + 1
+    # nodes: mentors 0..m-1, mentees m..m+n-1, mentee sets, mentor sets, source, sink
+    tails: list[I64] = [rows[complete[rows]] + m]
+    heads: list[I64] = [cols[complete[rows]]]
+    caps: list[I64] = [np.ones(int(complete[rows].sum()), np.int64)]
+    node = m + n
+    e_sets: NDArray[np.uint64] = np.empty((0, mentee_langs.shape[1]), dtype=np.uint64)
+    e_count: I64 = np.empty(0, np.int64)
+    if len(grouped):
+        e_sets, e_group = np.unique(mentee_langs[grouped], axis=0, return_inverse=True)
+        e_count = np.bincount(e_group.ravel(), minlength=len(e_sets)).astype(np.int64)
+    m_sets, m_group = np.unique(mentor_langs[mentors], axis=0, return_inverse=True)
+    e_base, m_base = node, node + len(e_sets)
+    source, sink = m_base + len(m_sets), m_base + len(m_sets) + 1
+    g, h = np.nonzero((e_sets[:, None, :] & m_sets[None, :, :]).any(axis=2))
+    tails += [e_base + g, m_base + m_group.ravel(), np.full(len(e_sets), source)]
+    heads += [m_base + h, mentors, e_base + np.arange(len(e_sets))]
+    caps += [np.full(len(g), n), np.full(len(mentors), n), e_count]
+    singles = np.nonzero(complete)[0]
+    tails += [np.full(len(singles), source), np.arange(m)]
+    heads += [singles + m, np.full(m, sink)]
+    caps += [np.ones(len(singles), np.int64), room]
     flow = max_flow.SimpleMaxFlow()
     flow.add_arcs_with_capacity(
-        np.concatenate([np.full(n_e, source), g, n_e + np.arange(n_m)]).astype(np.int64),
-        np.concatenate([np.arange(n_e), n_e + h, np.full(n_m, sink)]).astype(np.int64),
-        np.concatenate([e_count, np.full(len(g), len(mentee_langs)), m_room]).astype(np.int64),
+        np.concatenate(tails).astype(np.int64),
+        np.concatenate(heads).astype(np.int64),
+        np.concatenate(caps).astype(np.int64),
     )
     flow.solve(source, sink)
     return int(flow.optimal_flow())

@@ -3,8 +3,9 @@
 Skills, languages and goal words become bitsets over the words both sides use (a word only
 one side uses can't be shared, so it only counts in that person's total). Mode and
 availability depend on few distinct (windows, zone, mode) profiles, so their part is a
-small profile × profile table looked up per pair. Mentees are scored against all mentors a
-chunk at a time, so memory stays bounded whatever the pool's size.
+small profile × profile table looked up per pair. Mentees are taken a language set at a
+time against the open mentors who share a language with it, a chunk of rows at a time,
+so memory stays bounded whatever the pool's size.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import NDArray
 
-from core.matching.inputs import Forbidden, MenteeIn, MentorIn, Pool
+from core.matching.inputs import Forbidden, MenteeIn, MentorIn, Pool, Weights
 from core.matching.score import (
     GOAL_FULL,
     MODE_FIT,
+    NEED_HOURS,
     NEUTRAL,
     goal_words,
     mode_index,
     norm,
-    overlap_part,
+    norm_set,
 )
 from core.matching.windows import SLOT_MINUTES, WEEK_SLOTS, utc_mask
 
@@ -34,7 +36,7 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FORBIDDEN = -2.0  # a screened score below every real one (scores are in [0, 1])
-CHUNK_CELLS = 1 << 21  # mentee × mentor cells scored at once (~16 MiB a float64 array)
+CHUNK_CELLS = 1 << 21  # mentee × mentor cells screened at once (8 MiB a float32 array)
 
 if hasattr(np, "bitwise_count"):  # numpy ≥ 2
 
@@ -51,12 +53,10 @@ else:  # pragma: no cover - numpy 1.x
 
 def bitsets(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> U64:
     words = max(1, -(-len(vocabulary) // 64))
-    out = np.zeros((len(sets), words), dtype=np.uint64)
-    for row, items in enumerate(sets):
-        for item in items:
-            bit = vocabulary.get(item)
-            if bit is not None:
-                out[row, bit >> 6] |= np.uint64(1 << (bit & 63))
+    masks = [sum(1 << vocabulary[x] for x in set(items) if x in vocabulary) for items in sets]
+    out = np.empty((len(sets), words), dtype=np.uint64)
+    for word in range(words):
+        out[:, word] = [(mask >> (64 * word)) & 0xFFFFFFFFFFFFFFFF for mask in masks]
     return out
 
 
@@ -67,9 +67,12 @@ def shared_vocabulary(
     return {word: i for i, word in enumerate(sorted(both))}
 
 
-def shared_counts(a: U64, b: U64) -> NDArray[np.uint16]:
+def shared_counts(a: U64, b: U64) -> NDArray[np.uint8] | NDArray[np.uint16]:
     """|a_i ∩ b_j| for every row of a against every row of b."""
-    total = popcount(a[:, None, 0] & b[None, :, 0]).astype(np.uint16)
+    first = popcount(a[:, None, 0] & b[None, :, 0])
+    if a.shape[1] == 1:
+        return first  # ≤ 64: no widening copy for the common one-word vocabularies
+    total = first.astype(np.uint16)
     for word in range(1, a.shape[1]):
         total += popcount(a[:, None, word] & b[None, :, word])
     return total
@@ -95,7 +98,6 @@ class Encoded:
     mentors: Side
     room: I64  # places left per (sorted) mentor, locked pairs taken off
     profile_part: F64  # weights.mode * mode + weights.overlap * overlap, by profile pair
-    profile_counts: I64  # sorted mentors per profile
     mentor_order: I64  # sorted position -> index into pool.mentors
     forbidden: dict[int, I64]  # mentee index -> sorted mentor positions never allowed
 
@@ -129,12 +131,12 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
     order = np.argsort(m_prof_orig, kind="stable")
     mentors = [pool.mentors[j] for j in order]
     m_prof = m_prof_orig[order]
-    e_skills = [frozenset(norm(s) for s in m.skills) for m in mentees]
-    m_skills = [frozenset(norm(s) for s in m.skills) for m in mentors]
+    e_skills = [norm_set(m.skills) for m in mentees]
+    m_skills = [norm_set(m.skills) for m in mentors]
     e_goals = [goal_words(m.goals) for m in mentees]
     m_goals = [goal_words(m.goals) for m in mentors]
-    e_langs = [frozenset(norm(x) for x in m.languages) for m in mentees]
-    m_langs = [frozenset(norm(x) for x in m.languages) for m in mentors]
+    e_langs = [norm_set(m.languages) for m in mentees]
+    m_langs = [norm_set(m.languages) for m in mentors]
     skill_vocab = shared_vocabulary(e_skills, m_skills)
     goal_vocab = shared_vocabulary(e_goals, m_goals)
     lang_vocab = shared_vocabulary(e_langs, m_langs)
@@ -143,15 +145,14 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
     e_prof, e_keys = _profiles(mentees, pool.at)
     e_bits, e_unknown = _masks([k[0] for k in e_keys])
     m_bits, m_unknown = _masks([k[0] for k in m_keys])
-    hours = shared_counts(e_bits, m_bits) * (SLOT_MINUTES / 60)
-    w = pool.weights
-    part = np.empty(hours.shape, dtype=np.float64)
-    for i, (_, e_mode) in enumerate(e_keys):  # profiles are few: a plain loop is cheap
-        for j, (_, m_mode) in enumerate(m_keys):
-            h = None if e_unknown[i] or m_unknown[j] else float(hours[i, j])
-            part[i, j] = w.mode * MODE_FIT[e_mode][m_mode] + w.overlap * overlap_part(
-                e_mode, m_mode, h
-            )
+    hours = np.asarray(shared_counts(e_bits, m_bits) * (SLOT_MINUTES / 60), dtype=np.float64)
+    part = _profile_part(
+        pool.weights,
+        np.array([k[1] for k in e_keys], dtype=np.int64),
+        np.array([k[1] for k in m_keys], dtype=np.int64),
+        hours,
+        e_unknown[:, None] | m_unknown[None, :],
+    )
     sorted_room = np.asarray(room, dtype=np.int64)[order]
 
     def side(
@@ -194,10 +195,20 @@ def encode(pool: Pool, room: Sequence[int] | I64) -> Encoded:
         side(m_skills, m_goals, m_langs, m_prof, mentor_ok, sorted_room),
         sorted_room,
         part,
-        np.bincount(m_prof, minlength=len(m_keys)).astype(np.int64),
         order.astype(np.int64),
         _forbidden_indices(mentees, mentors, forbid),
     )
+
+
+def _profile_part(w: Weights, e_mode: I64, m_mode: I64, hours: F64, unknown: BoolArray) -> F64:
+    """w.mode × mode part + w.overlap × overlap part (score.overlap_part) by profile pair."""
+    need_of = np.array(NEED_HOURS)
+    need = np.maximum(need_of[e_mode][:, None], need_of[m_mode][None, :])
+    overlap = np.minimum(1.0, hours / np.where(need > 0, need, 1.0))
+    overlap = np.where(unknown, NEUTRAL, overlap)
+    overlap = np.where(need == 0, 1.0, overlap)
+    mode = np.array(MODE_FIT)[e_mode][:, m_mode]
+    return np.asarray(w.mode * mode + w.overlap * overlap, dtype=np.float64)
 
 
 def _forbidden_indices(
@@ -224,40 +235,42 @@ def _forbidden_indices(
     return {i: np.array(sorted(js), dtype=np.int64) for i, js in by_row.items()}
 
 
-def screen(enc: Encoded, start: int, stop: int) -> NDArray[np.float32]:
-    """Approximate scores (float32) of mentees[start:stop] against every (sorted) mentor,
-    about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to pick
-    candidates: `exact` scores the picked arcs as score.py does."""
+def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
+    """Approximate scores (float32) of mentees ``rows`` against sorted mentors ``cols``
+    (ascending), about FORBIDDEN (< 0) where a hard rule forbids the pair. Only used to
+    pick candidates: `exact` scores the picked arcs as score.py does."""
     e, m, w = enc.mentees, enc.mentors, enc.pool.weights
-    rows = slice(start, stop)
     f32 = np.float32
     n_skill = e.n_skill[rows]
     inv = np.where(n_skill > 0, 1.0 / np.maximum(n_skill, 1), 0.0) * w.skills / w.total
     base = np.where(n_skill > 0, 0.0, NEUTRAL * w.skills / w.total)
     part = enc.profile_part[e.profile[rows]] / w.total + base[:, None]
-    score = np.repeat(part.astype(f32), enc.profile_counts, axis=1)
-    score += shared_counts(e.skill[rows], m.skill).astype(f32) * inv.astype(f32)[:, None]
+    counts = np.bincount(m.profile[cols], minlength=part.shape[1])  # cols keep profile order
+    score = np.repeat(part.astype(f32), counts, axis=1)
+    score += shared_counts(e.skill[rows], m.skill[cols]).astype(f32) * inv.astype(f32)[:, None]
     # goals: min(1, shared / min(n_e, n_m, 3)), NEUTRAL when either side is empty
     full = np.minimum(
-        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None], np.minimum(m.n_goal, GOAL_FULL)[None, :]
+        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None],
+        np.minimum(m.n_goal[cols], GOAL_FULL)[None, :],
     ).astype(f32)
-    goals = shared_counts(e.goal[rows], m.goal).astype(f32)
+    goals = shared_counts(e.goal[rows], m.goal[cols]).astype(f32)
     goals /= np.maximum(full, f32(1))
     np.minimum(goals, f32(1), out=goals)
     goals[full == 0] = NEUTRAL
     score += goals * f32(w.goals / w.total)
-    shared_lang = shared_counts(e.lang[rows], m.lang)
+    shared_lang = shared_counts(e.lang[rows], m.lang[cols])
     score += (
         shared_lang.astype(f32)
         * (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)[:, None]
     )
     bad = shared_lang == 0
     bad |= ~e.ok[rows, None]
-    bad |= ~m.ok[None, :]
-    for i in range(start, stop):
+    bad |= ~m.ok[cols][None, :]
+    for r, i in enumerate(rows.tolist()):
         banned = enc.forbidden.get(i)
         if banned is not None:
-            bad[i - start, banned] = True
+            at = np.minimum(np.searchsorted(cols, banned), len(cols) - 1)
+            bad[r, at[cols[at] == banned]] = True
     # Scores take few distinct values, and selecting among many equal ones is slow (3-4×
     # here): a fixed jitter far below any real difference in score separates them.
     score[bad] = FORBIDDEN
@@ -292,23 +305,36 @@ def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
 
 def candidates(enc: Encoded, k: int) -> tuple[I64, I64, F64]:
     """Each mentee's best ``k`` feasible mentors as arcs (mentee index, mentor index into
-    pool.mentors, exact score); k ≥ the number of mentors gives every feasible arc."""
-    n, m = len(enc.pool.mentees), len(enc.pool.mentors)
-    chunk = max(1, CHUNK_CELLS // max(1, m))
+    pool.mentors, exact score); k ≥ the number of mentors gives every feasible arc.
+
+    Mentees are taken by language set, and each set only against the mentors who share a
+    language with it and may be paired: no time goes on pairs that can't talk."""
+    live = np.nonzero(enc.mentees.ok)[0]
+    open_cols = np.nonzero(enc.mentors.ok)[0]
     rows_out: list[I64] = []
     cols_out: list[I64] = []
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        score = screen(enc, start, stop)
-        if k >= m:
-            r, c = np.nonzero(score >= 0)
-        else:
-            top = np.argpartition(score, m - k, axis=1)[:, m - k :]
-            keep = np.take_along_axis(score, top, axis=1) >= 0
-            r = np.broadcast_to(np.arange(stop - start)[:, None], top.shape)[keep]
-            c = top[keep]
-        rows_out.append(r.astype(np.int64) + start)
-        cols_out.append(c.astype(np.int64))
+    if len(live) and len(open_cols):
+        sets, group = np.unique(enc.mentees.lang[live], axis=0, return_inverse=True)
+        group = group.ravel()
+        for g, languages in enumerate(sets):
+            members = live[group == g]
+            cols = open_cols[(enc.mentors.lang[open_cols] & languages).any(axis=1)]
+            width = len(cols)
+            if width == 0:
+                continue
+            chunk = max(1, CHUNK_CELLS // width)
+            for start in range(0, len(members), chunk):
+                rows = members[start : start + chunk]
+                score = screen(enc, rows, cols)
+                if k >= width:
+                    r, c = np.nonzero(score >= 0)
+                else:
+                    top = np.argpartition(score, width - k, axis=1)[:, width - k :]
+                    keep = np.take_along_axis(score, top, axis=1) >= 0
+                    r = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)[keep]
+                    c = top[keep]
+                rows_out.append(rows[r])
+                cols_out.append(cols[c])
     if not rows_out:
         return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
     rows, cols = np.concatenate(rows_out), np.concatenate(cols_out)

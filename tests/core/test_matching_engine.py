@@ -3,6 +3,7 @@ brute force, the widening fallback, stability, locks, unmatched reasons."""
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from core.matching import (
+    CODES,
     Forbidden,
     LockRefused,
     MatchResult,
@@ -105,6 +107,9 @@ def assert_hard_rules(result: MatchResult, pool: Pool) -> None:
         assert feasible(mentees[pair.mentee_id], mentors[pair.mentor_id], pool), pair
     for mentor_id, count in Counter(p.mentor_id for p in result.pairs).items():
         assert count <= mentors[mentor_id].room
+    for unplaced in result.unmatched:
+        assert unplaced.reason_code in CODES
+        assert "block" not in unplaced.phrase.lower()
     placed = {p.mentee_id for p in result.pairs}
     assert placed.isdisjoint(u.mentee_id for u in result.unmatched)
     assert placed | {u.mentee_id for u in result.unmatched} == set(mentees)
@@ -338,3 +343,48 @@ def test_the_result_summary() -> None:
     assert result.lowest_score == min(scores)
     assert result.seconds >= 0
     assert match(Pool((), (), AT)).pairs == ()
+
+
+def test_vectorized_scores_hold_past_one_word_of_vocabulary() -> None:
+    rng = random.Random(7)
+    words = [f"skill{i}" for i in range(150)]  # the shared vocabulary spans three words
+    mentees = tuple(
+        mentee(i, skills=tuple(rng.sample(words, 40)), goals=" ".join(rng.sample(words, 30)))
+        for i in range(1, 11)
+    )
+    mentors = tuple(
+        mentor(100 + j, skills=tuple(rng.sample(words, 60)), goals=" ".join(rng.sample(words, 30)))
+        for j in range(8)
+    )
+    pool = Pool(mentees, mentors, AT)
+    room = [m.room for m in pool.mentors]
+    rows, cols, scores = candidates(encode(pool, room), 3)
+    assert len(rows) == 30
+    for r, c, s in zip(rows.tolist(), cols.tolist(), scores.tolist(), strict=True):
+        expected = score_pair(pool.mentees[r], pool.mentors[c], pool.weights, AT).score
+        assert s == pytest.approx(expected, abs=1e-12)
+    for r in range(10):  # the three kept are the mentee's best three
+        best = sorted(
+            (score_pair(pool.mentees[r], m, pool.weights, AT).score for m in pool.mentors),
+            reverse=True,
+        )[:3]
+        assert sorted(scores[rows == r].tolist(), reverse=True) == pytest.approx(best, abs=1e-3)
+
+
+def test_a_mentee_only_a_past_partner_could_take_does_not_force_a_dense_solve() -> None:
+    # The language-set bound alone would count mentee 1 as placeable (a Japanese speaker
+    # meets a Japanese mentor) and widen to every arc for nothing: mentee 1's arcs are
+    # all known (fewer than k), so the bound uses them.
+    mentees = (
+        mentee(1, languages=("japanese",)),
+        *(mentee(i, skills=(f"s{i}",)) for i in range(2, 6)),
+    )
+    mentors = (
+        mentor(100, languages=("japanese",)),
+        *(mentor(100 + j, skills=(f"s{j + 1}",)) for j in range(1, 6)),
+    )
+    pool = Pool(mentees, mentors, AT, forbidden=Forbidden(previous=frozenset({(1, 100)})))
+    result = match(pool, k=2)
+    assert (result.k_used, result.widened) == (2, False)
+    assert len(result.pairs) == 4
+    assert [(u.mentee_id, u.reason_code) for u in result.unmatched] == [(1, "unavailable")]
