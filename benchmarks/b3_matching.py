@@ -113,13 +113,12 @@ def widening_pool() -> Pool:
     at = build_pool(0, 0).at
 
     def mentor(pid: int, skills: tuple[str, ...]) -> MentorIn:
-        return MentorIn(pid, skills, "", ("english",), "UTC", Mode.ASYNC, "", capacity=1)
+        return MentorIn(pid, skills, "", ("en",), "UTC", Mode.ASYNC, "", capacity=1)
 
     mentors: tuple[MentorIn, ...] = (mentor(100, ("python", "sql")), mentor(101, ("python", "sql")))
     mentors += tuple(mentor(200 + j, ("design",)) for j in range(40))
     mentees = tuple(
-        MenteeIn(i, ("python", "sql"), "", ("english",), "UTC", Mode.ASYNC, "")
-        for i in range(1, 41)
+        MenteeIn(i, ("python", "sql"), "", ("en",), "UTC", Mode.ASYNC, "") for i in range(1, 41)
     )
     return Pool(mentees, mentors, at)
 

@@ -77,7 +77,7 @@ SKILLS = tuple(
         "mlops",
     ]
 )
-LANGUAGES = ("english", "spanish", "german", "french", "portuguese", "hindi", "japanese", "arabic")
+LANGUAGES = ("en", "es", "de", "fr", "pt", "hi", "ja", "ar")
 ZONES = (
     "America/Los_Angeles", "America/Denver", "America/Chicago", "America/New_York",
     "America/Sao_Paulo", "America/Mexico_City", "America/Toronto", "America/Bogota",

@@ -226,6 +226,23 @@ def clean_languages(value: str) -> tuple[str, ...]:
 
 _LANG_HINT = "Use language codes separated by commas, like: en, de, pt-br"
 
+# The languages people list most, by code, for sentences ("both speak German"); any
+# other code is shown as it was typed.
+LANGUAGE_NAMES = {
+    "en": "English", "es": "Spanish", "de": "German", "fr": "French", "pt": "Portuguese",
+    "pt-br": "Portuguese", "it": "Italian", "nl": "Dutch", "pl": "Polish", "uk": "Ukrainian",
+    "ru": "Russian", "tr": "Turkish", "ar": "Arabic", "he": "Hebrew", "fa": "Persian",
+    "hi": "Hindi", "bn": "Bengali", "ur": "Urdu", "ta": "Tamil", "zh": "Chinese",
+    "ja": "Japanese", "ko": "Korean", "vi": "Vietnamese", "th": "Thai", "id": "Indonesian",
+    "ms": "Malay", "sw": "Swahili", "sv": "Swedish", "no": "Norwegian", "da": "Danish",
+    "fi": "Finnish", "cs": "Czech", "el": "Greek", "ro": "Romanian", "hu": "Hungarian",
+}  # fmt: skip
+
+
+def language_name(code: str) -> str:
+    return LANGUAGE_NAMES.get(code.lower(), code)
+
+
 MAX_SKILLS = 12
 SKILL_MAX = 40
 

@@ -34,6 +34,7 @@ from core.matching.score import feasible, score_pair
 from core.matching.solve import assign, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
 from core.matching.vector import Encoded, candidates, encode, shared_counts
+from core.text import language_name
 
 DEFAULT_K = 50
 PRIORITY_BONUS = 0.02
@@ -187,7 +188,7 @@ def _unplaced(enc: Encoded, indices: list[int]) -> tuple[Unplaced, ...]:
                 code = "no_skill"
             else:
                 code = "full"
-            out.append(Unplaced(pid, code, PHRASES[code].format(language=required.title())))
+            out.append(Unplaced(pid, code, PHRASES[code].format(language=language_name(required))))
     return tuple(out)
 
 

@@ -22,6 +22,7 @@ from functools import lru_cache
 from core.matching.inputs import MenteeIn, MentorIn, Pool, Rules, Weights
 from core.matching.windows import overlap_hours
 from core.model import Mode
+from core.text import language_name
 
 NEUTRAL = 0.5  # a part the people left blank neither helps nor hurts
 GOAL_FULL = 3  # shared goal words that count as fully aligned
@@ -220,11 +221,12 @@ def score_pair(
         candidates.append((weights.overlap * overlap, f"{hours:g} h a week when both are free"))
     if me == mm:
         candidates.append((weights.mode * mode, f"both prefer {_MODE_WORDS[mentee.mode]}"))
-    if len(shared_langs) > 1 or (shared_langs and shared_langs[0] != "english"):
+    # English alone is the default most people share: only say a language that stands out
+    if len(shared_langs) > 1 or (shared_langs and shared_langs[0] != "en"):
         candidates.append(
             (
                 weights.languages * languages,
-                f"both speak {_some(tuple(map(str.title, shared_langs)))}",
+                f"both speak {_some(tuple(dict.fromkeys(map(language_name, shared_langs))))}",
             )
         )
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i][0], i))

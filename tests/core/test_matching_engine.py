@@ -33,7 +33,7 @@ from core.model import Mode
 
 AT = datetime(2026, 3, 16, 12, tzinfo=UTC)
 SKILLS = ("python", "sql", "design", "rust", "career", "data")
-LANGUAGES = ("english", "spanish", "hindi")
+LANGUAGES = ("en", "es", "hi")
 ZONES = ("Europe/London", "America/New_York", "Asia/Kolkata", "Asia/Tokyo")
 WINDOWS = ("", "weekdays 9-12", "evenings", "weekends", "Mon,Wed 18:00-20:00")
 GOALS = ("", "grow into leadership", "data career change", "ship a design portfolio")
@@ -95,7 +95,7 @@ def pools(draw: st.DrawFn, max_mentees: int = 6, max_mentors: int = 4) -> Pool:
         paused=draw(people),
         paired=draw(people),
     )
-    required = draw(st.sampled_from([None, None, "english"]))
+    required = draw(st.sampled_from([None, None, "en"]))
     return Pool(tuple(mentees), tuple(mentors), AT, Rules(required), forbidden)
 
 
@@ -185,7 +185,7 @@ def test_vectorized_scores_equal_the_scalar_scorer(pool: Pool) -> None:
 
 def mentee(pid: int, **kw: object) -> MenteeIn:
     base: dict[str, object] = dict(
-        person_id=pid, skills=("python",), goals="", languages=("english",),
+        person_id=pid, skills=("python",), goals="", languages=("en",),
         timezone="Europe/London", mode=Mode.ASYNC, windows="",
     )  # fmt: skip
     base.update(kw)
@@ -194,7 +194,7 @@ def mentee(pid: int, **kw: object) -> MenteeIn:
 
 def mentor(pid: int, **kw: object) -> MentorIn:
     base: dict[str, object] = dict(
-        person_id=pid, skills=("python",), goals="", languages=("english",),
+        person_id=pid, skills=("python",), goals="", languages=("en",),
         timezone="Europe/London", mode=Mode.ASYNC, windows="", capacity=1,
     )  # fmt: skip
     base.update(kw)
@@ -267,15 +267,15 @@ def reasons_of(pool: Pool) -> dict[int, str]:
 
 
 def test_unmatched_mentees_get_the_most_specific_reason() -> None:
-    mentors = (mentor(100, skills=("python",)), mentor(101, languages=("spanish",), capacity=0))
+    mentors = (mentor(100, skills=("python",)), mentor(101, languages=("es",), capacity=0))
     mentees = (
-        mentee(1, languages=("japanese",)),  # nobody speaks it
+        mentee(1, languages=("ja",)),  # nobody speaks it
         mentee(2),  # blocked with the only English mentor
         mentee(3, skills=("rust",)),  # loses the only place to a python mentee
         mentee(4, skills=("python",), waiting_since=AT - timedelta(days=30)),
         mentee(5),  # paused
         mentee(6),  # already has an open pair
-        mentee(7, languages=("spanish",)),  # the Spanish mentor is full
+        mentee(7, languages=("es",)),  # the Spanish mentor is full
     )
     forbidden = Forbidden(
         blocked=frozenset({frozenset({2, 100})}), paused=frozenset({5}), paired=frozenset({6})
@@ -295,8 +295,8 @@ def test_unmatched_mentees_get_the_most_specific_reason() -> None:
     assert phrase == "No mentor with room fits your profile right now."
 
     english_only = Pool(
-        (mentee(1, languages=("spanish",)),), (mentor(100, languages=("spanish", "english")),),
-        AT, Rules(required_language="English"),
+        (mentee(1, languages=("es",)),), (mentor(100, languages=("es", "en")),),
+        AT, Rules(required_language="en"),
     )  # fmt: skip
     (unplaced,) = match(english_only).unmatched
     assert unplaced.reason_code == "required_language"
@@ -324,7 +324,7 @@ def test_rank_mentors_uses_the_same_score_and_skips_who_cannot() -> None:
         mentor(100, skills=("sql",)),
         mentor(101, skills=("python",), mode=Mode.CALL),
         mentor(102, skills=("python",)),
-        mentor(103, languages=("hindi",)),
+        mentor(103, languages=("hi",)),
         mentor(104, capacity=1, load=1),
     )
     me = mentee(1)
@@ -376,11 +376,11 @@ def test_a_mentee_only_a_past_partner_could_take_does_not_force_a_dense_solve() 
     # meets a Japanese mentor) and widen to every arc for nothing: mentee 1's arcs are
     # all known (fewer than k), so the bound uses them.
     mentees = (
-        mentee(1, languages=("japanese",)),
+        mentee(1, languages=("ja",)),
         *(mentee(i, skills=(f"s{i}",)) for i in range(2, 6)),
     )
     mentors = (
-        mentor(100, languages=("japanese",)),
+        mentor(100, languages=("ja",)),
         *(mentor(100 + j, skills=(f"s{j + 1}",)) for j in range(1, 6)),
     )
     pool = Pool(mentees, mentors, AT, forbidden=Forbidden(previous=frozenset({(1, 100)})))

@@ -93,7 +93,7 @@ def test_time_difference_is_signed_and_true() -> None:
 
 def _mentee(**kw: object) -> MenteeIn:
     base: dict[str, object] = dict(
-        person_id=1, skills=("data engineering",), goals="", languages=("english",),
+        person_id=1, skills=("data engineering",), goals="", languages=("en",),
         timezone="Europe/London", mode=Mode.ASYNC, windows="",
     )  # fmt: skip
     base.update(kw)
@@ -102,7 +102,7 @@ def _mentee(**kw: object) -> MenteeIn:
 
 def _mentor(**kw: object) -> MentorIn:
     base: dict[str, object] = dict(
-        person_id=2, skills=("Data Engineering", "python"), goals="", languages=("English",),
+        person_id=2, skills=("Data Engineering", "python"), goals="", languages=("EN",),
         timezone="Europe/London", mode=Mode.ASYNC, windows="", capacity=1,
     )  # fmt: skip
     base.update(kw)
