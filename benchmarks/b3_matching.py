@@ -230,7 +230,9 @@ def b3b(scale: Scale) -> Section:
 
 
 async def run(scale: Scale) -> list[Section]:
-    return [b3(scale), b3b(scale)]
+    from benchmarks.b3_database import run_database
+
+    return [b3(scale), await run_database(scale), b3b(scale)]
 
 
 def solvers(n: int, m: int, rounds: int = 3) -> None:

@@ -428,6 +428,10 @@ class Drafts(Protocol):
         """Every row of a draft: proposed pairs and mentees it leaves waiting."""
         ...
 
+    async def locked(self, draft_id: int) -> list[tuple[int, int]]:
+        """The (mentee, mentor) pairs locked in a draft."""
+        ...
+
     async def add_rows(self, rows: Sequence[DraftRow]) -> None: ...
 
     async def save_rows(self, rows: Sequence[DraftRow]) -> None:

@@ -100,6 +100,24 @@ def _direct(hint: Any) -> Callable[[Any], Any] | None:
     return None
 
 
+@cache
+def column_conversions(cls: Any) -> tuple[tuple[str, Callable[[Any], Any] | None], ...]:
+    """Each field's name (``id`` aside) and how to store its value (None: as it is), worked
+    out once per class: bulk writes of thousands of rows convert by plan, not by probing
+    each value (as _to_column does)."""
+    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for name, hint in _field_types(cls).items():
+        if name == "id":
+            continue
+        optional = get_origin(hint) in (types.UnionType, typing.Union)
+        inner = [a for a in get_args(hint) if a is not type(None)] if optional else [hint]
+        if len(inner) == 1 and inner[0] in _PLAIN:
+            plan.append((name, None))
+        else:
+            plan.append((name, _to_column))
+    return tuple(plan)
+
+
 def _or_none(convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
     return lambda value: None if value is None else convert(value)
 

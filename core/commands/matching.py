@@ -79,11 +79,7 @@ async def _compute(ctx: Context, program: Program, *, stable: bool) -> Outcome:
     last = await ctx.uow.drafts.latest(program.id)
     locked: list[tuple[int, int]] = []
     if last is not None and last.status == "draft" and last.id is not None:
-        locked = [
-            (r.mentee_id, r.mentor_id)
-            for r in await ctx.uow.drafts.rows(last.id)
-            if r.locked and r.mentor_id is not None
-        ]
+        locked = await ctx.uow.drafts.locked(last.id)
     read = await read_pool(ctx.uow, program, ctx.now(), locked=locked)
     if not read.pool.mentees:
         return Outcome([Reply(f"Nobody in {program.name} is waiting for a mentor.")])

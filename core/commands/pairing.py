@@ -108,16 +108,21 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     ranked = rank_mentors(pool, mentee, limit=SHOWN_MENTORS) if fitting else []
     # Mentors who list no language in common come last, not never: people often speak
     # more than they listed. `match` never pairs them; a program requiring one shows none.
-    others = [] if program.match_language else [m for m in pool.mentors if m not in fitting]
+    fit_ids = {m.person_id for m in fitting}
+    others = (
+        [] if program.match_language else [m for m in pool.mentors if m.person_id not in fit_ids]
+    )
     if not ranked and not others:
         if allowed:  # they have room and no rule forbids them, but can't talk with me
             reasons.append(_no_shared_language(program))
         return Outcome([Reply(_nobody_for_me(program, with_room, reasons))])
-    scored = [(score_pair(mentee, m, pool.weights, pool.at), m) for m in others]
+    room_left = SHOWN_MENTORS - len(ranked)  # only score the others if any will show
+    scored = (
+        [(score_pair(mentee, m, pool.weights, pool.at), m) for m in others] if room_left else []
+    )
     scored.sort(key=lambda item: (-item[0].score, item[1].person_id))
     ranked += [
-        Proposed(mentee.person_id, m.person_id, s.score, s.reasons)
-        for s, m in scored[: SHOWN_MENTORS - len(ranked)]
+        Proposed(mentee.person_id, m.person_id, s.score, s.reasons) for s, m in scored[:room_left]
     ]
     seats = {seat.person.id: seat for seat in allowed}
     cards = [

@@ -239,13 +239,14 @@ async def compute(read: PoolRead, *, stable: bool) -> MatchResult:
     return await asyncio.to_thread(match, read.pool, stable=stable)
 
 
-def draft_rows(result: MatchResult) -> list[DraftRow]:
-    """The rows of a draft (draft id set when stored): pairs, then mentees left waiting."""
+def draft_rows(result: MatchResult, draft_id: int) -> list[DraftRow]:
+    """The rows of a draft: pairs, then mentees left waiting."""
     rows = [
-        DraftRow(0, p.mentee_id, p.mentor_id, p.score, p.reasons, p.locked) for p in result.pairs
+        DraftRow(draft_id, p.mentee_id, p.mentor_id, round(p.score, 4), p.reasons, p.locked)
+        for p in result.pairs
     ]
     rows += [
-        DraftRow(0, u.mentee_id, None, 0.0, reason_code=u.reason_code, phrase=u.phrase)
+        DraftRow(draft_id, u.mentee_id, None, 0.0, reason_code=u.reason_code, phrase=u.phrase)
         for u in result.unmatched
     ]
     return rows
@@ -282,7 +283,7 @@ async def store_draft(
         )
     )
     assert draft.id is not None
-    rows = [replace(row, draft_id=draft.id) for row in draft_rows(result)]
+    rows = draft_rows(result, draft.id)
     await uow.drafts.add_rows(rows)
     return draft, rows
 

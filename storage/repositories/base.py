@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Collection, Iterator, Sequence
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from sqlalchemy import Table, bindparam, func, insert, update
 from sqlalchemy import select as sa_select
 from sqlmodel import SQLModel, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.mapping import _to_column, to_domain, to_row, update_row
+from storage.mapping import _to_column, column_conversions, to_domain, to_row, update_row
 
 D = TypeVar("D")
 K = TypeVar("K")
@@ -53,8 +53,15 @@ class _Repo(Generic[D, R]):
         if not items:
             return []
         table = _table(self.row)
-        names = _columns_of(items[0])
-        rows = [{name: _to_column(getattr(item, name)) for name in names} for item in items]
+        plan = column_conversions(cast(Any, self.domain))
+        rows = [
+            {
+                name: value if convert is None else convert(value)
+                for name, convert in plan
+                for value in (getattr(item, name),)
+            }
+            for item in items
+        ]
         if self.session.get_bind().dialect.name == "sqlite":
             # An INSERT … RETURNING in parameter order runs row by row on SQLite. Every
             # SQLite transaction holds the write lock from its start (BEGIN IMMEDIATE), so

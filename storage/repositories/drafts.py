@@ -31,6 +31,14 @@ class SqlDrafts(_Repo[MatchDraft, MatchDraftRow]):
             DraftRowRow.draft_id, draft_id, DraftRowRow.id
         )
 
+    async def locked(self, draft_id: int) -> list[tuple[int, int]]:
+        statement = select(col(DraftRowRow.mentee_id), col(DraftRowRow.mentor_id)).where(
+            col(DraftRowRow.draft_id) == draft_id,
+            col(DraftRowRow.locked),
+            col(DraftRowRow.mentor_id).is_not(None),
+        )
+        return [(e, m) for e, m in (await self.session.exec(statement)).all() if m is not None]
+
     async def add_rows(self, rows: Sequence[DraftRow]) -> None:
         await _SqlDraftRows(self.session).insert_many(rows)
 
