@@ -188,3 +188,30 @@ async def test_each_matching_mode_refuses_what_it_doesnt_do(
     assert "coordinators pair people" in out and "Request sent" not in out, out
     out = own(await c.say("cora", "match prog drop @mia"))
     assert "no draft to review" in out, out
+
+
+async def test_weights_and_a_required_language_are_configured_in_chat(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    c = await cohort(app, tmp_path)
+    out = own(await c.say("cora", "configure prog weights skills=lots"))
+    assert "'lots' isn't a number (in 'skills=lots')." in out, out
+    out = own(await c.say("cora", "configure prog weights speed=1"))
+    assert "'speed=1' isn't a weight." in out and "skills, goals, languages" in out, out
+    out = own(await c.say("cora", "configure prog weights skills=0.7 overlap=0.1"))
+    assert "Match weights: skills=0.7 goals=0.15 languages=0.1 mode=0.15 overlap=0.1" in out, out
+    out = own(await c.say("cora", "configure prog language de, pt"))
+    assert "Name one language every pair must share, or none." in out, out
+    out = own(await c.say("cora", "configure prog language pt"))
+    assert "Pairs must share: pt" in out, out
+
+    out = own(await c.say("cora", "match prog"))
+    # Only Fay (3 places) speaks Portuguese among the mentors; Mia and Pedro do too.
+    assert "Pairs: 2" in out, out
+    assert "don't speak the required language" in out, out
+    shown = own(await c.say("cora", "match prog show"))
+    assert "with Fay Costa" in shown and "Dana Berg" not in shown.split("Left waiting")[0], shown
+    published = await c.say("cora", "match prog publish")
+    assert "This program pairs people who speak Portuguese" in told(published, "noah"), published
+    out = own(await c.say("cora", "configure prog weights default"))
+    assert "Match weights: skills=0.4 goals=0.15 languages=0.1 mode=0.15 overlap=0.2" in out
