@@ -7,10 +7,12 @@ bound on what all feasible arcs could place (solve.upper_bound: exact arcs for m
 have fewer than k, language sets for the rest), k doubles, up to every feasible arc —
 never a silent partial matching. The result says which k it used.
 
-Waiting longest and rematching come first: in the solve each mentee's arcs gain a small
-bonus (up to PRIORITY_BONUS: half for a rematch, half for waiting WAIT_FULL_DAYS or more),
-so between options within that much score they win the place. It never changes how many
-are placed, and scores reported are without it.
+Rematches come first, then those waiting longest: in the solve each mentee's arcs gain a
+bonus — REMATCH_BONUS for a mentee waiting for a rematch (after an ended pair, or left out
+of a published match), more than any one score can differ, so they take a place another
+mentee would fit better; and up to WAIT_BONUS for waiting WAIT_FULL_DAYS or more, which
+only settles near-ties. It never changes how many are placed, and scores reported are
+without it.
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from core.matching.vector import Encoded, candidates, encode, shared_counts
 from core.text import language_name
 
 DEFAULT_K = 50
-PRIORITY_BONUS = 0.02
+REMATCH_BONUS = 1.0  # scores are within [0, 1]
+WAIT_BONUS = 0.01
 WAIT_FULL_DAYS = 90
 CHUNK_ROWS = 2048
 
@@ -64,7 +67,7 @@ def priority(mentee: MenteeIn, at: datetime) -> float:
     waited = 0.0
     if mentee.waiting_since is not None:
         waited = min(1.0, max(0.0, (at - mentee.waiting_since).days / WAIT_FULL_DAYS))
-    return PRIORITY_BONUS * (0.5 * mentee.rematch + 0.5 * waited)
+    return REMATCH_BONUS * mentee.rematch + WAIT_BONUS * waited
 
 
 def _locks(pool: Pool) -> list[tuple[MenteeIn, MentorIn]]:

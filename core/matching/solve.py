@@ -3,7 +3,8 @@
 1. Maximum flow: the most mentees the arcs can place (mentee → mentor, mentor → sink with
    capacity = room). A placed mentee always beats an unplaced one, so this count is fixed
    first — lexicographic, with no big constant distorting the costs.
-2. Min-cost flow of exactly that many units, cost = SCALE − gain per arc, which maximizes the
+2. Min-cost flow of exactly that many units, cost = GAIN_CEILING × SCALE − gain per arc
+   (never negative), which maximizes the
    total gain among the assignments that place that many.
 
 Measured against scipy and networkx in benchmarks/MATCHING.md; why two phases and not one
@@ -20,6 +21,7 @@ from ortools.graph.python import max_flow, min_cost_flow
 I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 SCALE = 1_000_000  # gains are rounded to 1e-6 for the integer solver
+GAIN_CEILING = 4  # above any gain (score ≤ 1, priority ≤ 1.01): every arc costs ≥ 0
 
 
 def _network(n_mentees: int, room: I64, rows: I64, cols: I64) -> tuple[I64, I64, I64, int, int]:
@@ -60,7 +62,8 @@ def assign(n_mentees: int, room: I64, rows: I64, cols: I64, gains: F64) -> I64:
         return mentor_of
     tails, heads, capacities, source, sink = _network(n_mentees, room, rows, cols)
     costs = np.zeros(len(tails), dtype=np.int64)
-    costs[n_mentees : n_mentees + len(rows)] = 2 * SCALE - np.rint(gains * SCALE).astype(np.int64)
+    gain_units = np.rint(gains * SCALE).astype(np.int64)
+    costs[n_mentees : n_mentees + len(rows)] = GAIN_CEILING * SCALE - gain_units
     flow = min_cost_flow.SimpleMinCostFlow()
     flow.add_arcs_with_capacity_and_unit_cost(tails, heads, capacities, costs)
     flow.set_node_supply(source, placed)

@@ -1,8 +1,9 @@
 """Stable mode: mentee-proposing deferred acceptance with capacities, and its checker.
 
-Both sides rank by the same score. Ties break the same way everywhere, so preferences are
-strict: a mentee prefers the higher score, then the lower mentor id; a mentor the higher
-score, then the mentee with priority (waiting longest, rematch), then the lower mentee id.
+Both sides rank by the same score. A mentee prefers the higher score, then the lower mentor
+id; a mentor the higher score plus the mentee's priority (a rematch first, as in optimal
+mode; waiting longest settles near-ties), then the lower mentee id. Ties break the same way
+everywhere, so preferences are strict.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ MentorKey = tuple[float, float, int]
 
 
 def mentor_key(score: float, priority: float, mentee_id: int) -> MentorKey:
-    return (score, priority, -mentee_id)
+    return (score + priority, score, -mentee_id)
 
 
 def deferred_acceptance(

@@ -262,6 +262,19 @@ def test_waiting_longest_and_rematch_come_first_on_ties() -> None:
     assert [p.mentee_id for p in match(no_rematch).pairs] == [2]
 
 
+def test_a_rematch_takes_the_place_from_a_better_fit() -> None:
+    """Left out last time (or after an ended pair): first in line, not just on ties."""
+    fits = mentee(1, waiting_since=AT - timedelta(days=80))
+    weak = MenteeIn(2, ("gardening",), "", ("en",), "UTC", Mode.ASYNC, "", rematch=True)
+    pool = Pool((fits, weak), (mentor(100),), AT)
+    assert (
+        score_pair(fits, pool.mentors[0], pool.weights, AT).score
+        > score_pair(weak, pool.mentors[0], pool.weights, AT).score
+    )
+    assert [p.mentee_id for p in match(pool).pairs] == [2]
+    assert [p.mentee_id for p in match(pool, stable=True).pairs] == [2]
+
+
 def reasons_of(pool: Pool) -> dict[int, str]:
     return {u.mentee_id: u.reason_code for u in match(pool).unmatched}
 
