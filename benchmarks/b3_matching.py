@@ -1,7 +1,7 @@
 """B3 / B3b: matching a whole pool — 5,000 mentees × 1,000 mentors with 1–5 places (B3),
 50,000 × 10,000 (B3b).
 
-Ours: `core.matching.match` (top-50 candidates, two-phase OR-Tools min-cost flow, widening
+Ours: `core.matching.match` (top-30 candidates, one OR-Tools max-flow-min-cost solve, widening
 when the sparse graph can't place everyone it could), end to end from a `Pool` to pairs
 with reasons and unmatched mentees with theirs.
 

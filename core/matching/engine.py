@@ -2,7 +2,7 @@
 `blocking_pairs` to check a stable result.
 
 Optimal mode maximizes first the number of mentees placed, then the total score, over each
-mentee's best k mentors (k = 50 to start). Whenever that places fewer mentees than an upper
+mentee's best k mentors (k = 30 to start). Whenever that places fewer mentees than an upper
 bound on what all feasible arcs could place (solve.upper_bound: exact arcs for mentees who
 have fewer than k, language sets for the rest), k doubles, up to every feasible arc —
 never a silent partial matching. The result says which k it used.
@@ -38,7 +38,7 @@ from core.matching.stable import blocking, deferred_acceptance
 from core.matching.vector import Encoded, candidates, encode, shared_counts
 from core.text import language_name
 
-DEFAULT_K = 50
+DEFAULT_K = 30
 REMATCH_BONUS = 1.0  # scores are within [0, 1]
 WAIT_BONUS = 0.01
 WAIT_FULL_DAYS = 90
