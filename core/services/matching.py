@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.matching import (
     Forbidden,
     MatchResult,
@@ -234,8 +234,20 @@ def what_changed(draft: MatchDraft, now_read: PoolRead) -> str | None:
 # --- computing and storing a draft -------------------------------------------------------
 
 
+# Stable mode weighs every feasible pair (no top-k): past this many mentee × mentor pairs
+# its memory and time grow beyond what a chat command should take (5,000 × 1,000 takes ~3 s).
+STABLE_MAX_PAIRS = 10_000_000
+
+
 async def compute(read: PoolRead, *, stable: bool) -> MatchResult:
     """The engine in a worker thread: the event loop keeps serving everyone meanwhile."""
+    size = len(read.pool.mentees) * len(read.pool.mentors)
+    if stable and size > STABLE_MAX_PAIRS:
+        raise Conflict(
+            f"A stable match weighs every mentee against every mentor: {size:,} pairs here, "
+            f"more than the {STABLE_MAX_PAIRS:,} it can take in reasonable time.",
+            hint="Run `match` without `stable` for the best total score.",
+        )
     return await asyncio.to_thread(match, read.pool, stable=stable)
 
 

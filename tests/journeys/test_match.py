@@ -8,9 +8,12 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
+
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.model import PairStatus, Role
+from core.services import matching as matching_service
 from tests.bots.test_import import importing
 from tests.console_harness import ConsoleSession, own, told
 
@@ -215,3 +218,15 @@ async def test_weights_and_a_required_language_are_configured_in_chat(
     assert "This program pairs people who speak Portuguese" in told(published, "noah"), published
     out = own(await c.say("cora", "configure prog weights default"))
     assert "Match weights: skills=0.4 goals=0.15 languages=0.1 mode=0.15 overlap=0.2" in out
+
+
+async def test_a_stable_match_too_big_to_weigh_every_pair_is_refused_with_the_way_out(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    c = await cohort(app, tmp_path)
+    monkeypatch.setattr(matching_service, "STABLE_MAX_PAIRS", 40)  # the pool has 12 × 4
+    out = own(await c.say("cora", "match prog stable"))
+    assert "48 pairs here, more than the 40 it can take" in out, out
+    assert "Run `match` without `stable`" in out, out
+    out = own(await c.say("cora", "match prog"))
+    assert "Draft 1 for Test program" in out, out
