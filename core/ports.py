@@ -428,6 +428,12 @@ class Drafts(Protocol):
         """Every row of a draft: proposed pairs and mentees it leaves waiting."""
         ...
 
+    async def mark_published(self, draft_id: int, at: datetime) -> bool:
+        """Mark an open draft published; False if it wasn't open any more (published or
+        replaced meanwhile: another coordinator got there first). Waits for a concurrent
+        publish of the same draft to end, so only one of them goes ahead."""
+        ...
+
     async def locked(self, draft_id: int) -> list[tuple[int, int]]:
         """The (mentee, mentor) pairs locked in a draft."""
         ...

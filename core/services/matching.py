@@ -330,6 +330,9 @@ async def publish(
     size; the notices go out through the outbox, paced. Returns (pairs, waiting, notices).
     ``read`` is the pool read just now: the caller has checked the draft still fits it."""
     assert program.id is not None and draft.id is not None
+    if not await uow.drafts.mark_published(draft.id, now):
+        raise Conflict(f"Draft {draft.number} was published or replaced a moment ago.")
+    draft.status, draft.published_at = "published", now
     placed = [r for r in rows if r.mentor_id is not None]
     pairs = await uow.pairs.insert_many(
         [
@@ -376,6 +379,4 @@ async def publish(
         )
         for r in waiting
     ]
-    draft.status, draft.published_at = "published", now
-    await uow.drafts.save(draft)
     return len(pairs), len(waiting), notices

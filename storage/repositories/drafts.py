@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
+from sqlalchemy import update
 from sqlmodel import col, select
 
 from core.model import DraftRow, MatchDraft
-from storage.repositories.base import _Repo
+from storage.repositories.base import _Repo, _table
 from storage.tables import DraftRowRow, MatchDraftRow
 
 
@@ -30,6 +32,16 @@ class SqlDrafts(_Repo[MatchDraft, MatchDraftRow]):
         return await _SqlDraftRows(self.session)._children(
             DraftRowRow.draft_id, draft_id, DraftRowRow.id
         )
+
+    async def mark_published(self, draft_id: int, at: datetime) -> bool:
+        table = _table(MatchDraftRow)
+        statement = (
+            update(table)
+            .where(table.c.id == draft_id, table.c.status == "draft")
+            .values(status="published", published_at=at)
+        )
+        result = await self.session.exec(statement)
+        return bool(result.rowcount)
 
     async def locked(self, draft_id: int) -> list[tuple[int, int]]:
         statement = select(col(DraftRowRow.mentee_id), col(DraftRowRow.mentor_id)).where(

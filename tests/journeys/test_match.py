@@ -4,6 +4,7 @@ told why. And the program's matching mode decides who may pair whom."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 from pathlib import Path
@@ -230,3 +231,25 @@ async def test_a_stable_match_too_big_to_weigh_every_pair_is_refused_with_the_wa
     assert "Run `match` without `stable`" in out, out
     out = own(await c.say("cora", "match prog"))
     assert "Draft 1 for Test program" in out, out
+
+
+async def test_two_publishes_of_one_draft_at_once_make_its_pairs_once(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    c = await cohort(app, tmp_path)
+    await c.say("cora", "match prog")
+    cora = c.console.ref("cora")
+    first, second = await asyncio.wait_for(
+        asyncio.gather(
+            app.hub.command(cora, "match", "prog publish"),
+            app.hub.command(cora, "match", "prog publish"),
+        ),
+        30,
+    )
+    texts = [o.replies[0].text for o in (first, second)]
+    assert sum("Published draft 1" in t for t in texts) == 1, texts
+    assert sum(o.replies[0].is_error for o in (first, second)) == 1, texts
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None and program.id is not None
+        assert len(await uow.views.pairs(program.id)) == 11
