@@ -26,7 +26,6 @@ from core.model import Block, Pair, PairStatus, Program, Role
 from core.ports import Seat
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.pairing import (
-    UNAVAILABLE,
     pairing_problem,
     pass_on,
     problem_between,
@@ -71,9 +70,8 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             my_pairs,
             frozenset((mentor.id, me.id)) in blocks,
         )
-        if problem is not None:
-            if problem != UNAVAILABLE:  # a block is never revealed, not even as a reason
-                reasons.append(problem)
+        if problem is not None:  # a block reads as any other unavailability
+            reasons.append(problem)
             continue
         match = fit(mentor, enrollment, me, mine, now)
         rows.append((match.score, seat, match))
@@ -139,7 +137,7 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         assert mentor.id is not None
         problem = await pairing_problem(ctx.work, program, mentor, me)
         if problem is not None:
-            raise Conflict(problem if problem != UNAVAILABLE else f"{mentor.name} isn't available.")
+            raise Conflict(problem)  # a block reads as any other unavailability
         chosen.append(mentor.id)
     pair, notices = await send_request(ctx.work, program, me, chosen)
     assert pair is not None
@@ -186,7 +184,7 @@ async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     assert program is not None and mentor is not None and mentee is not None
     problem = await pairing_problem(ctx.work, program, mentor, mentee, ignore_pair=pair.id)
     if problem is not None:
-        raise Conflict(problem if problem != UNAVAILABLE else "This request can't be accepted.")
+        raise Conflict(problem)
     notices = await start_pair(ctx.work, pair)
     # One message for the mentor: the acceptance and the pair's first step together.
     (first_step,) = (n.reply for n in notices if n.person_id == mentor.id)
@@ -273,9 +271,8 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
                 pairs_of.get(mentee.id or 0, ()),
                 frozenset((mentor.id, mentee.id)) in blocks,
             )
-            if problem is not None:
-                if problem != UNAVAILABLE:  # a block stays private, even from coordinators
-                    reasons.append(problem)
+            if problem is not None:  # a block reads as any other unavailability
+                reasons.append(problem)
                 continue
             match = fit(mentor, seat.enrollment, mentee, mentee_enr, now)
             if best is None or match.score > best[0]:
