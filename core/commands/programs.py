@@ -20,11 +20,13 @@ from core.commands.common import (
 )
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step
-from core.errors import Conflict, InvalidInput, NotFound
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.identity import UserRef
 from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
-from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.registry import IS_ADMIN, Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.wording import cadence_label as cadence_label
+from core.settings import CoreSettings
 from core.text import (
     SHORT_TEXT_MAX,
     clean_amount,
@@ -111,7 +113,11 @@ def _parse_matching(raw: str) -> Matching:
 
 
 def _parse_channel(raw: str) -> str:
-    return "" if raw.strip().lower() == "none" else clean_text(raw, what="channel", limit=120)
+    """Only ``none`` (stop posting in the linked channel): a channel is set by linking from
+    inside it (see cmd_configure), never by typing an id."""
+    if raw.strip().lower() == "none":
+        return ""
+    raise InvalidInput("A channel is linked from inside it, not by its id.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +172,8 @@ SETTINGS = (
     Setting(
         "channel", "channel",
         _parse_channel,
-        "where announcements go, or none",
+        "none to stop posting in the linked channel (to post in a channel, send "
+        "`link <program>` there)",
     ),
     Setting(
         "remind_after", "remind_after_misses", lambda raw: _parse_misses(raw, "remind_after"),
@@ -232,7 +239,30 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
     return Reply(program.description, title=program.name, fields=tuple(fields), choices=join)
 
 
+def may_create_programs(settings: CoreSettings, ref: UserRef) -> bool:
+    """``[programs] creators``: anyone, the platform's admins, or the accounts listed."""
+    creators = settings.program_creators
+    if creators == "anyone":
+        return True
+    if creators == "admins":
+        return ref.is_admin
+    return f"{ref.platform.value}:{ref.user_id}" in creators
+
+
 async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    if not may_create_programs(ctx.settings, ctx.ref):
+        admins = ctx.settings.program_creators == "admins"
+        raise NotAllowed(
+            "Only administrators can create programs here."
+            if admins
+            else "Only the people this mentorhub names can create programs.",
+            hint=(
+                "If you administer this server, workspace or group, send it there "
+                "(in a channel), where I can see that you do; or ask an administrator."
+                if admins
+                else "Ask whoever runs this mentorhub to create it, or to add you."
+            ),
+        )
     slug = clean_slug(args["slug"])
     if await ctx.uow.programs.by_slug(slug):
         raise Conflict(
@@ -291,6 +321,13 @@ async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
+    if args["field"] == "channel" and str(args["value"]).strip().lower() != "none":
+        raise InvalidInput(
+            "A program's announcements channel can't be set by its id: link it from inside "
+            "the channel, so that I know you may post there.",
+            hint=f"Add me to the channel, then send `link {program.slug}` in it "
+            f"(or `configure {program.slug} channel none` to stop posting).",
+        )
     apply_program_setting(program, args["field"], args["value"])
     await ctx.uow.programs.save(program)
     return Outcome(
@@ -521,6 +558,7 @@ def program_commands() -> list[CommandSpec]:
             ),
             examples=("newprogram design-2026 Design mentoring 2026",),
             group="Programs",
+            platform_facts=frozenset({IS_ADMIN}),  # for [programs] creators = "admins"
         ),
         CommandSpec("programs", "List programs", cmd_programs, group="Programs"),
         CommandSpec(
