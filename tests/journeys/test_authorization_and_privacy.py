@@ -12,7 +12,7 @@ import itertools
 from bots.bootstrap import Mentorhub
 from core.identity import Platform, UserRef
 from core.registry import Access, ArgKind, CommandSpec
-from tests.console_harness import ConsoleSession, told
+from tests.console_harness import ConsoleSession, own, told
 from tests.journeys.world import build_world
 
 SAMPLE = {
@@ -172,3 +172,32 @@ async def test_stale_request_buttons_change_nothing(app: Mentorhub) -> None:
     async with app.uow() as uow:
         pair = await uow.pairs.get(2)
         assert pair is not None and pair.status.value == "agreeing"
+
+
+async def test_goals_only_in_a_program_one_takes_part_in(app: Mentorhub) -> None:
+    """Olga, a mentee of another program, can't add goals under 'prog'."""
+    c = await build_world(app)
+    await c.say("cora", "newprogram other Other program")
+    await c.say("olga", "enroll other mentee", "figma", "-", "async", "#1")
+    out = own(await c.say("olga", "goal program=prog Learn figma"))
+    assert "You aren't taking part in Test program, so you can't set goals in it." in out
+    out = own(await c.say("olga", "goal program=other Learn figma"))
+    assert "Goal #1 added" in out
+    olga, other = await olga_id(app), await program_id(app, "other")
+    async with app.uow() as uow:
+        (goal,) = await uow.goals.of_owner(olga)
+    assert goal.program_id == other
+
+
+async def olga_id(app: Mentorhub) -> int:
+    async with app.uow() as uow:
+        olga = await uow.people.by_handle("olga_ivanova")
+    assert olga is not None and olga.id is not None
+    return olga.id
+
+
+async def program_id(app: Mentorhub, slug: str) -> int:
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug(slug)
+    assert program is not None and program.id is not None
+    return program.id
