@@ -327,8 +327,32 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
     return Outcome(suggestions + ([not_matched] if not_matched else []) + rest)
 
 
+async def someone_i_know(ctx: Context, ref: str, *, or_blocked: bool = False) -> Person:
+    """The person ``ref`` names, if they take (or took) part in a program with the actor
+    (``or_blocked``: or are on the actor's list already). Anyone else reads exactly like
+    nobody: the directory isn't for strangers, so no name is shown and no handle is
+    confirmed to them."""
+    me = ctx.my_id()
+    try:
+        other = await person_by_ref(ctx, ref)
+    except NotFound:
+        other = None
+    if other is not None and other.id is not None:
+        mine = {e.program_id for e in await ctx.uow.enrollments.of_person(me)}
+        theirs = {e.program_id for e in await ctx.uow.enrollments.of_person(other.id)}
+        if mine & theirs or (or_blocked and await any_block(ctx, me, other.id)):
+            return other
+    shown = ref.strip().lstrip("@")[:24]
+    raise NotFound(
+        f"There's nobody called {shown if shown.startswith('#') else '@' + shown} in your "
+        "programs.",
+        hint="You can block people who take part in a program with you, by their handle "
+        "(like @alice_smith).",
+    )
+
+
 async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    other = await person_by_ref(ctx, args["person"])
+    other = await someone_i_know(ctx, args["person"])
     assert other.id is not None
     if other.id == ctx.my_id():
         raise InvalidInput("You can't block yourself.")
@@ -350,7 +374,7 @@ async def any_block(ctx: Context, me: int, other: int) -> bool:
 
 
 async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    other = await person_by_ref(ctx, args["person"])
+    other = await someone_i_know(ctx, args["person"], or_blocked=True)
     assert other.id is not None
     removed = await ctx.uow.blocks.remove(ctx.my_id(), other.id)
     return Outcome(

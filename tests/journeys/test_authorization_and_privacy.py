@@ -201,3 +201,25 @@ async def program_id(app: Mentorhub, slug: str) -> int:
         program = await uow.programs.by_slug(slug)
     assert program is not None and program.id is not None
     return program.id
+
+
+async def test_block_shows_strangers_no_names_and_confirms_no_handles(app: Mentorhub) -> None:
+    """Olga takes part in no program: `block #n` used to list everyone's full names, and
+    `block @handle` to confirm who exists. Now a stranger reads exactly like nobody."""
+    c = await build_world(app)
+    names = ("Cora Lead", "Dana Berg", "Erik Lund", "Mia Sousa", "Olga Ivanova")
+    for number in range(1, 8):
+        out = own(await c.say("olga", f"block #{number}"))
+        assert f"There's nobody called #{number} in your programs." in out, out
+        assert not any(name in out for name in names)
+    known = own(await c.say("olga", "block @dana_berg"))
+    unknown = own(await c.say("olga", "block @dana_bergx"))
+    assert known.replace("dana_berg", "X") == unknown.replace("dana_bergx", "X")
+    assert "Dana" not in known
+    out = own(await c.say("olga", "unblock @dana_berg"))
+    assert "There's nobody called @dana_berg in your programs." in out
+    olga = await olga_id(app)
+    async with app.uow() as uow:
+        assert await uow.blocks.of_person(olga) == []
+    # people who share a program still can, by handle or number
+    assert "you won't be paired with Erik Lund" in own(await c.say("mia", "block @erik_lund"))
