@@ -223,3 +223,51 @@ async def test_block_shows_strangers_no_names_and_confirms_no_handles(app: Mento
         assert await uow.blocks.of_person(olga) == []
     # people who share a program still can, by handle or number
     assert "you won't be paired with Erik Lund" in own(await c.say("mia", "block @erik_lund"))
+
+
+async def test_coordinating_is_an_invitation_the_person_accepts(app: Mentorhub) -> None:
+    """`coordinator` invites: nothing changes until the person accepts; nobody is asked
+    twice, nor after declining; someone who blocked the inviter hears nothing, and the
+    inviter can't tell."""
+    from core.messages import Action
+
+    c = await build_world(app)
+    invited = "I've invited Erik Lund to coordinate Test program."
+    out = first_invite = await c.say("cora", "coordinator prog erik_lund")
+    assert invited in own(out)
+    invitation = told(out, "erik")
+    assert "Cora Lead invites you to coordinate Test program" in invitation
+    assert "[#1 Accept]  [#2 Decline]" in invitation
+    assert "Only coordinators" in own(await c.say("erik", "status prog"))  # not yet
+    again = await c.say("cora", "coordinator prog erik_lund")
+    assert invited in own(again) and told(again, "erik") == ""  # no second message
+
+    decline = Action.command("coordinator_decline", "#1").encode()
+    declined = await app.hub.action(ref("erik"), decline)
+    assert declined.replies[0].text == "Declined. I won't ask you to coordinate Test program again."
+    out = await c.say("cora", "coordinator prog erik_lund")
+    assert "Erik Lund declined to coordinate Test program; I won't ask them again." in own(out)
+    assert told(out, "erik") == ""
+    assert "Only coordinators" in own(await c.say("erik", "status prog"))
+
+    await c.say("dana", "block cora_lead")
+    out = await c.say("cora", "coordinator prog dana_berg")
+    assert (
+        own(out).splitlines()[1:]
+        == [  # word for word what any invitation gets
+            line.replace("Erik Lund", "Dana Berg") for line in own(first_invite).splitlines()[1:]
+        ]
+    )
+    assert told(out, "dana") == ""  # blocked the sender: nothing reaches her
+    accept = Action.command("coordinator_accept", "#1").encode()
+    refused = await app.hub.action(ref("dana"), accept)
+    assert refused.replies[0].text == "You have no invitation to coordinate Test program."
+
+    out = await c.say("cora", "coordinator prog mia_sousa")
+    accepted = await app.hub.action(ref("mia"), accept)
+    assert "You now coordinate Test program." in accepted.replies[0].text
+    assert "Pairs:" in own(await c.say("mia", "status prog"))
+    await app.deliver()
+    assert "Mia Sousa accepted: they now coordinate Test program." in told(c.out.getvalue(), "cora")
+    stranger = await app.hub.action(ref("olga"), accept)  # a forged button
+    assert stranger.replies[0].text == "You have no invitation to coordinate Test program."
