@@ -384,7 +384,7 @@ async def on_unreachable(
     (name,) = await names(uow, person_id)
     text = (
         f"I can't reach {name} on their messenger right now (they may have blocked or left it). "
-        "If you're in touch, ask them to message mentorhub again (e.g. send /start) and "
+        "If you're in touch, ask them to message mentorhub again (e.g. send `start`) and "
         "reminders will reach them."
     )
     told: set[int] = set()
