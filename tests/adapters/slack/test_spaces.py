@@ -4,6 +4,7 @@ there) and a program's announcement channel."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -187,3 +188,27 @@ async def test_only_someone_slack_says_may_manage_the_channel_links_it(
         await wire.command("link prog", user="U3", channel="C7", name="admin")
         await slack.wait_for(lambda: slack.posted_messages("C7"), description="welcome")
         assert await linked_in(app) == "slack:T0001/C7"
+
+
+async def test_only_workspace_admins_create_programs_when_so_configured(
+    app: Mentorhub, slack: FakeSlack
+) -> None:
+    """[programs] creators = "admins": Slack's users.info is_admin / is_owner decides."""
+    app.hub.settings = dataclasses.replace(app.hub.settings, program_creators="admins")
+    slack.set_user("U3", real_name="Cora Lead")
+    async with running(app, slack) as messenger:
+        wire = Wire(messenger, slack)
+        await say(app, [("U3", 'start "Cora Lead" Europe/London en')])
+        await wire.command("newprogram prog Test program", user="U3", name="plain")
+        refusal = "Only administrators can create programs here."
+        await slack.wait_for(
+            lambda: refusal in str(slack.response_url_posts()), description="the refusal"
+        )
+        slack.set_user("U3", real_name="Cora Lead", is_owner=True)
+        messenger.directory.forget_team("T0001")  # (profiles are cached for a day)
+        await wire.command("newprogram prog Test program", user="U3", name="owner")
+        await slack.wait_for(
+            lambda: "you're its coordinator" in str(slack.response_url_posts()),
+            description="created",
+        )
+        assert not any(c.method == "conversations.members" for c in slack.calls)  # not asked
