@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -13,10 +14,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar, cast
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.config import Config
 from bots.messengers import pacing_rules
+from bots.redaction import SecretRedactor, install_redaction
 from core import nudges
 from core.clock import Clock, ManualClock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
@@ -26,7 +30,7 @@ from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep, n
 from core.hub import Hub
 from core.identity import Platform
 from core.messages import SpacePost
-from core.messengers import MessengerDeps, MessengerKind, Terminal
+from core.messengers import MessengerDeps, MessengerKind, Secret, Terminal
 from core.pacing import Pacer
 from core.ports import ReadFactory, UnitOfWork, UnitOfWorkFactory
 from core.settings import CoreSettings
@@ -264,6 +268,7 @@ def build(
     the enabled ones of the config (tests, benchmarks); ``terminal``: the process's
     input and output, for the console; ``due_handlers``: instead of the domain's
     (benchmarks)."""
+    redactor = _redact_configured_secrets(config)
     engine = engine or create_engine(config.database.url)
     sessions = session_factory(engine)
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
@@ -324,7 +329,7 @@ def build(
     deps = MessengerDeps(
         hub=hub,
         pacer=pacer,
-        secret=config.secret,
+        secret=functools.partial(_read_secret, config, redactor),
         deliver_now=app.catch_up,
         terminal=terminal,
         pass_time=app.pass_time if isinstance(clock, ManualClock) else None,
@@ -334,6 +339,25 @@ def build(
     for factory in messengers:
         outlets.add(factory(deps))
     return app
+
+
+def _redact_configured_secrets(config: Config) -> SecretRedactor:
+    """From here on no log line shows a secret the configuration names: each enabled
+    messenger's tokens and secrets, and the database password."""
+    redactor = install_redaction()
+    for kind in config.enabled_kinds():
+        for _, env_name in kind.secrets(config.section(kind)):
+            redactor.add(os.environ.get(env_name, ""))
+    with contextlib.suppress(ArgumentError):  # a bad URL: load_config reported it
+        redactor.add(make_url(config.database.url).password or "")
+    return redactor
+
+
+def _read_secret(config: Config, redactor: SecretRedactor, env_name: str) -> Secret:
+    """A messenger's secret, masked in the logs from the moment it is read."""
+    secret = config.secret(env_name)
+    redactor.add(secret.reveal())
+    return secret
 
 
 def _from_config(kind: MessengerKind[Any], config: Config, deps: MessengerDeps) -> Messenger:

@@ -49,6 +49,9 @@ class ProgramDefaults:
     meeting_minutes: int = bounded(30, 5, 240, unit="minutes")
     request_expiry_hours: int = bounded(72, 1, 720, unit="hours")
     mentor_capacity: int = bounded(2, 1, 20, unit="mentees")
+    # Who may create programs: "anyone", "admins" (the messenger's administrators), or a
+    # list of accounts "<messenger>:<user id>".
+    creators: str | tuple[str, ...] = "anyone"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +111,7 @@ class Config:
             default_meeting_minutes=p.meeting_minutes,
             request_expiry_hours=p.request_expiry_hours,
             default_capacity=p.mentor_capacity,
+            program_creators=p.creators,
             spaces_with_channels=frozenset(
                 kind.platform for kind in messenger_kinds() if kind.spaces_have_channels
             ),
@@ -172,7 +176,31 @@ def _check_semantics(config: Config, env: typing.Mapping[str, str]) -> list[str]
     for kind in messenger_kinds():
         problems.extend(kind.problems(config.section(kind)))
     problems.extend(_database_problems(config.database.url))
+    problems.extend(_creators_problems(config.programs.creators))
     return problems
+
+
+def _creators_problems(creators: str | tuple[str, ...]) -> list[str]:
+    if isinstance(creators, str):
+        if creators in ("anyone", "admins"):
+            return []
+        return [
+            f'[programs] creators must be "anyone", "admins" or a list of accounts '
+            f'such as ["discord:80351110224678912"]; got {creators!r}.'
+        ]
+    platforms = sorted(kind.section for kind in messenger_kinds())
+    bad = [
+        account
+        for account in creators
+        if account.partition(":")[0] not in platforms or not account.partition(":")[2].strip()
+    ]
+    if bad:
+        return [
+            f"[programs] creators: {', '.join(map(repr, bad))} "
+            f"{'is' if len(bad) == 1 else 'are'} not an account; write "
+            f'"<messenger>:<user id>" with a messenger among {", ".join(platforms)}.'
+        ]
+    return []
 
 
 def _database_problems(url: str) -> list[str]:
@@ -256,7 +284,15 @@ def _convert(hint: Any, value: Any, name: str, problems: list[str]) -> Any:
             return _INVALID
         return tuple(value)
     if origin in (types.UnionType, typing.Union):
-        hint = next(a for a in get_args(hint) if a is not type(None))
+        options = [a for a in get_args(hint) if a is not type(None)]
+        for option in options[:-1]:  # the first that takes the value; the last reports
+            tried: list[str] = []
+            converted = _convert(option, value, name, tried)
+            if not tried:
+                return converted
+        hint = options[-1]
+        if get_origin(hint) is not None:
+            return _convert(hint, value, name, problems)
     if not _is(hint, value):
         problems.append(f"'{name}' must be {hint.__name__}; got {type(value).__name__} {value!r}.")
         return _INVALID

@@ -48,6 +48,13 @@ class UserRef:
     # channel), or a group chat; and the channel inside it where there is one.
     space: str = ""
     channel: str = ""
+    # What the platform says this account may do where it spoke (False in a private chat,
+    # and wherever the platform wasn't asked: see CommandSpec.platform_facts), each
+    # messenger by its own rules (its adapter documents them).
+    # ``can_manage_here``: it may manage this channel or group.
+    can_manage_here: bool = False
+    # ``is_admin``: an administrator of this server, workspace or group.
+    is_admin: bool = False
 
 
 @dataclass(slots=True)

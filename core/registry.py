@@ -95,6 +95,12 @@ class ForCoordinators:
     handler: ProgramHandler
 
 
+# What a command may ask the platform about its actor (see CommandSpec.platform_facts).
+MANAGES_HERE = "can_manage_here"
+IS_ADMIN = "is_admin"
+PLATFORM_FACTS = frozenset({MANAGES_HERE, IS_ADMIN})
+
+
 def bare(args: str) -> bool:
     """For ``CommandSpec.reads_when``: the command given no arguments."""
     return not args.strip()
@@ -123,8 +129,14 @@ class CommandSpec:
     # A read of a whole program (status, export, suggest): long reads run one at a time, so
     # however many coordinators ask at once, everyone else's commands keep their turn.
     whole_program: bool = False
+    # What the adapter must ask the platform about the actor where they spoke before
+    # handing this command over (UserRef's fields: MANAGES_HERE, IS_ADMIN): on some
+    # messengers that costs a call, so only the commands that decide on it ask.
+    platform_facts: frozenset[str] = frozenset()
 
     def __post_init__(self) -> None:
+        if not self.platform_facts <= PLATFORM_FACTS:
+            raise ValueError(f"{self.name!r}: unknown platform facts {self.platform_facts}")
         for verb in (self.name, *self.aliases):
             if not VERB_RE.match(verb):
                 raise ValueError(f"command name {verb!r} is not valid on every messenger")

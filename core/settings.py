@@ -20,3 +20,6 @@ class CoreSettings:
     # Messengers whose shared spaces are servers or workspaces with channels inside: a
     # program's announcements go to a channel there (declared by each messenger).
     spaces_with_channels: frozenset[str] = field(default_factory=frozenset)
+    # Who may create programs: "anyone" registered, "admins" (whom the platform calls an
+    # administrator where they ask), or only these accounts ("<platform>:<user id>").
+    program_creators: str | tuple[str, ...] = "anyone"

@@ -40,7 +40,9 @@ def is_sqlite(url: str) -> bool:
 
 def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     full_url = async_url(url)
-    kwargs: dict[str, Any] = {"echo": echo}
+    # hide_parameters: an error (and echo) shows the SQL, never the bound values — those
+    # are people's names, notes and answers, and end up in logs.
+    kwargs: dict[str, Any] = {"echo": echo, "hide_parameters": True}
     if not is_sqlite(full_url):
         kwargs.update(pool_size=10, max_overflow=10, pool_pre_ping=True)
     engine = create_async_engine(full_url, **kwargs)

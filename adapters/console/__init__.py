@@ -108,6 +108,10 @@ class ConsoleMessenger:
             display_name=name.capitalize(),
             locale="en",
             space=self.space,
+            # whoever types at this terminal runs it: they manage the console's pretend
+            # groups and administer the console
+            can_manage_here=bool(self.space),
+            is_admin=True,
         )
 
     async def send(self, account: PlatformAccount, reply: Reply) -> None:

@@ -250,6 +250,9 @@ def facts_of(interaction: discord.Interaction[Any]) -> InteractionFacts:
         locale=interaction.locale.value if interaction.locale else None,
         guild_id=interaction.guild_id,
         channel_id=interaction.channel_id,
+        # the payload's member.permissions: the member's in this channel, overwrites
+        # included (0 in a DM)
+        permissions=interaction.permissions.value if interaction.guild_id else 0,
     )
 
 

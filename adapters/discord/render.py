@@ -49,6 +49,11 @@ NO_MENTIONS: Mapping[str, Any] = {"parse": []}
 # entities. escape_markdown/escape_mentions leave these alone.
 _ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 _ANGLE_ENTITY = re.compile(r"<(?=[#/:]|a:|t:)")
+# A masked link needs an unescaped "[": escape_markdown escapes only the first "[…](…)" of
+# a line (its pattern is greedy), so every "[" still preceded by an even run of
+# backslashes (none included) gets one more. (escape_markdown escapes backslashes too, so
+# a typed "\[" can't cancel the escape.)
+_OPEN_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")
 _ZWSP = "\u200b"
 
 
@@ -115,6 +120,7 @@ class DiscordMessage:
 def escape(text: str) -> str:
     """Make ``text`` display literally: no markdown, no mentions, no ``<…>`` entities."""
     escaped = escape_mentions(escape_markdown(text))
+    escaped = _OPEN_BRACKET.sub(r"\1\\[", escaped)
     escaped = _ORDERED_LIST.sub(r"\1\\.", escaped)
     return _ANGLE_ENTITY.sub("<" + _ZWSP, escaped)
 

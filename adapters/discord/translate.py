@@ -24,6 +24,13 @@ MESSAGE_COMPONENT = 3
 AUTOCOMPLETE = 4
 MODAL_SUBMIT = 5
 
+# Permission bits (https://discord.com/developers/docs/topics/permissions). An
+# interaction's ``member.permissions`` are the member's permissions in the channel it was
+# sent from, overwrites included.
+ADMINISTRATOR = 1 << 3
+MANAGE_CHANNELS = 1 << 4
+MANAGE_GUILD = 1 << 5
+
 SUB_COMMAND = 1
 SUB_COMMAND_GROUP = 2
 BUTTON = 2
@@ -47,6 +54,7 @@ class InteractionFacts:
     locale: str | None = None
     guild_id: int | None = None
     channel_id: int | None = None
+    permissions: int = 0  # the member's, in that channel (0 in a DM)
 
     @classmethod
     def from_payload(cls, payload: Mapping[str, Any]) -> InteractionFacts:
@@ -66,6 +74,7 @@ class InteractionFacts:
             locale=payload.get("locale"),
             guild_id=_opt_int(payload.get("guild_id")),
             channel_id=_opt_int(payload.get("channel_id")),
+            permissions=_permissions(member),
         )
 
     @property
@@ -165,6 +174,7 @@ def user_ref(facts: InteractionFacts) -> UserRef:
         locale=facts.locale,
         guild_id=facts.guild_id,
         channel_id=facts.channel_id,
+        permissions=facts.permissions,
     )
 
 
@@ -176,9 +186,14 @@ def discord_user_ref(
     locale: str | None = None,
     guild_id: int | None = None,
     channel_id: int | None = None,
+    permissions: int = 0,
 ) -> UserRef:
     """Discord user ids are global, so ``workspace`` is empty; ``space`` is the guild and
-    ``channel`` the guild channel (both empty in a DM)."""
+    ``channel`` the guild channel (both empty in a DM). ``permissions`` (the member's in
+    that channel) say whether they may manage it (Manage Channels) and administer the
+    server (Administrator, or Manage Server)."""
+    in_guild = guild_id is not None
+    admin = bool(permissions & ADMINISTRATOR)
     return UserRef(
         platform=DISCORD,
         workspace="",
@@ -187,6 +202,8 @@ def discord_user_ref(
         locale=locale or None,
         space=str(guild_id) if guild_id is not None else "",
         channel=str(channel_id) if guild_id is not None and channel_id is not None else "",
+        can_manage_here=in_guild and (admin or bool(permissions & MANAGE_CHANNELS)),
+        is_admin=in_guild and (admin or bool(permissions & MANAGE_GUILD)),
     )
 
 
@@ -204,6 +221,15 @@ def _walk_components(value: object) -> Iterator[Mapping[str, Any]]:
         inner = component.get("component")
         if isinstance(inner, Mapping):
             yield from _walk_components([inner])
+
+
+def _permissions(member: object) -> int:
+    """A member's permission bitfield (a decimal string on the wire); 0 if absent or bad."""
+    raw = member.get("permissions") if isinstance(member, Mapping) else None
+    try:
+        return int(str(raw)) if raw is not None else 0
+    except ValueError:
+        return 0
 
 
 def _opt_int(value: object) -> int | None:

@@ -38,6 +38,7 @@ def build(config: SlackConfig, deps: MessengerDeps) -> Messenger:
             base_url=config.base_url,
             workspace_messages_per_minute=config.workspace_messages_per_minute,
             pair_space=config.pair_space,
+            link_by=config.link_by,
         ),
         bot_token=deps.secret(config.bot_token_env).reveal(),
         signing_secret=deps.secret(config.signing_secret_env).reveal() if http else "",

@@ -73,6 +73,7 @@ from core.inbound import (
 from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
 from core.pacing import Pacer, PlatformPacing
+from core.registry import MANAGES_HERE
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +108,9 @@ class SlackSettings:
     base_url: str = "https://slack.com/api/"
     workspace_messages_per_minute: int = 500
     pair_space: bool = False  # intros and shared reminders in a group DM of the pair and us
+    # Who may link a channel to a program: its "members", or only the workspace "admins"
+    # (and owners) among them.
+    link_by: Literal["members", "admins"] = "members"
 
 
 class SlackStartError(Exception):
@@ -359,17 +363,36 @@ class SlackMessenger:
         await self._note_reachable(ref)
 
     async def _user_ref(self, call: Received) -> UserRef:
-        """The payload's ref with the person's profile (name, locale, time zone) added."""
+        """The payload's ref with the person's profile (name, locale, time zone) added, and
+        for a command that decides on it, what Slack says they may do where they are."""
         origin = call.origin
         profile = await self.directory.profile(origin.team, origin.user_id)
-        if profile is None:
-            return call.inbound.ref
-        return dataclasses.replace(
-            call.inbound.ref,
-            display_name=profile.display_name or origin.user_name,
-            locale=profile.locale,
-            tz_hint=profile.tz,
+        ref = call.inbound.ref
+        if profile is not None:
+            ref = dataclasses.replace(
+                ref,
+                display_name=profile.display_name or origin.user_name,
+                locale=profile.locale,
+                tz_hint=profile.tz,
+            )
+        facts = self._facts_asked(call)
+        if not facts:
+            return ref
+        admin = profile is not None and profile.is_admin
+        manages = (
+            MANAGES_HERE in facts
+            and bool(ref.space and ref.channel)
+            and (admin or self.settings.link_by == "members")
+            and await self.directory.is_member(ref.channel, origin.user_id)
         )
+        return dataclasses.replace(ref, is_admin=admin, can_manage_here=manages)
+
+    def _facts_asked(self, call: Received) -> frozenset[str]:
+        """What the command needs Slack's word on (CommandSpec's ``platform_facts``): a
+        channel's members cost a call, made only for a command that asks."""
+        inbound = call.inbound
+        spec = self.hub.registry.get(inbound.verb) if isinstance(inbound, Command) else None
+        return spec.platform_facts if spec is not None else frozenset()
 
     async def _reply(self, call: Received, outcome: Outcome) -> None:
         origin = call.origin

@@ -16,6 +16,8 @@ from core.memory import LruCache
 log = logging.getLogger(__name__)
 
 # users.info answers these when the app lacks users:read (or the token type can't read users).
+MEMBERS_PAGE = 200  # conversations.members: Slack recommends no more than 200 a page
+
 _NO_PROFILE_ACCESS = frozenset({"missing_scope", "not_allowed_token_type", "no_permission"})
 
 
@@ -24,6 +26,7 @@ class Profile:
     display_name: str = ""
     tz: str | None = None  # IANA zone as Slack has it, e.g. "Europe/Berlin"
     locale: str | None = None  # e.g. "en-US"
+    is_admin: bool = False  # a workspace admin or owner
 
 
 class Directory:
@@ -98,6 +101,29 @@ class Directory:
         self._profiles.put(key, found)
         return found
 
+    async def is_member(self, channel: str, user_id: str) -> bool:
+        """Whether ``user_id`` is in ``channel`` (``conversations.members``, page by page;
+        never cached: people come and go). False when Slack can't say."""
+        cursor = ""
+        try:
+            while True:
+                response = await self._client.conversations_members(
+                    channel=channel, limit=MEMBERS_PAGE, cursor=cursor or None
+                )
+                members = response.get("members")
+                if isinstance(members, list) and user_id in members:
+                    return True
+                metadata = response.get("response_metadata")
+                cursor = metadata.get("next_cursor", "") if isinstance(metadata, dict) else ""
+                if not cursor:
+                    return False
+        except SlackApiError as exc:
+            error = exc.response.get("error") if hasattr(exc.response, "get") else None
+            log.info("conversations.members for %s failed: %s", channel, error)
+        except (*NETWORK_ERRORS, SlackClientError) as exc:
+            log.info("conversations.members for %s failed: %s", channel, type(exc).__name__)
+        return False
+
     def cached_profile(self, team: str, user_id: str) -> Profile | None:
         """The profile if we have it, without asking Slack (for paths that must not wait)."""
         return self._profiles.get((team, user_id))
@@ -124,4 +150,5 @@ def _profile_from(user: object) -> Profile:
         display_name=name,
         tz=tz if isinstance(tz, str) and tz else None,
         locale=locale if isinstance(locale, str) and locale else None,
+        is_admin=any(user.get(flag) is True for flag in ("is_admin", "is_owner")),
     )

@@ -24,6 +24,9 @@ class SlackConfig:
     base_url: str = "https://slack.com/api/"
     workspace_messages_per_minute: int = bounded(500, 1, unit="messages a minute")
     pair_space: bool = False
+    # Who may `link` a channel to a program: any "members" of that channel, or only the
+    # workspace "admins" (and owners) among them (read with users:read).
+    link_by: Literal["members", "admins"] = "members"
 
 
 def required_secrets(config: SlackConfig) -> list[tuple[str, str]]:

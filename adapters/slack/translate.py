@@ -58,8 +58,15 @@ def user_ref(origin: Origin) -> UserRef:
     """Who acted, as far as the payload tells. A public or private channel puts the
     workspace and that channel in ``space``/``channel``; a DM or group DM (a pair space
     among them) is private: no space, so nothing is ever linked there."""
-    where = {} if origin.private else {"space": origin.team, "channel": origin.channel}
-    return UserRef(SLACK, origin.team, origin.user_id, display_name=origin.user_name, **where)
+    space, channel = ("", "") if origin.private else (origin.team, origin.channel)
+    return UserRef(
+        SLACK,
+        origin.team,
+        origin.user_id,
+        display_name=origin.user_name,
+        space=space,
+        channel=channel,
+    )
 
 
 def plain_text(slack_text: str) -> str:

@@ -17,6 +17,7 @@ request costs more CPU per message than everything else mentorhub does for it.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import json
 import logging
@@ -70,6 +71,11 @@ log = logging.getLogger(__name__)
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 # What a coordinator may say in a group; whatever they say, the answer goes to them privately
 GROUP_VERBS = frozenset({"link", "announce"})
+# What anyone registered may say in a group (with [programs] creators = "admins", a group's
+# admins create programs there: Telegram tells us who they are only in the group).
+OPEN_GROUP_VERBS = frozenset({"newprogram"})
+# A group member's status that makes them one of its admins (getChatMember).
+ADMIN_STATUSES = frozenset({"creator", "administrator"})
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
@@ -404,13 +410,33 @@ class TelegramMessenger:
         """A coordinator's ``link``/``announce`` is carried out, with the replies sent to
         their private chat: the group sees only what the core posts there. Anything else,
         or anyone else, or a coordinator we can't reach privately, gets the invitation."""
-        if command.verb in GROUP_VERBS and await self.hub.coordinates_any(command.ref):
-            outcome = await self.hub.handle(command)
+        if command.verb in OPEN_GROUP_VERBS or (
+            command.verb in GROUP_VERBS and await self.hub.coordinates_any(command.ref)
+        ):
+            outcome = await self.hub.handle(await self._with_platform_facts(command, where))
             if await self._reply(int(command.ref.user_id), outcome.replies):
                 return
         program = await self.hub.program_living_in(f"{TELEGRAM}:{where.chat_id}")
         invite = private_chat_invite(self.bot_username, program)
         await self._send_rendered(where.chat_id, [invite], reply_to=where.message_id, fallback=None)
+
+    async def _with_platform_facts(self, command: Command, where: Where) -> Command:
+        """For a command that decides on it (CommandSpec's ``platform_facts``), whether
+        Telegram says the sender is an admin of the group (``getChatMember``): they manage
+        it, and administer it. Asked only then: it costs a call."""
+        spec = self.hub.registry.get(command.verb)
+        if spec is None or not spec.platform_facts:
+            return command
+        try:
+            member = await self.application.bot.get_chat_member(
+                where.chat_id, int(command.ref.user_id)
+            )
+        except TelegramError as error:
+            log.info("telegram: getChatMember in %s failed: %s", where.chat_id, error)
+            return command
+        admin = member.status in ADMIN_STATUSES
+        ref = dataclasses.replace(command.ref, can_manage_here=admin, is_admin=admin)
+        return dataclasses.replace(command, ref=ref)
 
     async def _on_press(self, press: Press, where: Where) -> None:
         """Answer the callback query first (the button stops spinning at once), then act.

@@ -7,6 +7,8 @@ with an invisible WORD JOINER (U+2060):
 - ``@name`` would become a mention (a link to some stranger's account; in a group it
   notifies them). Our own handles (``@alice_smith``) are not Telegram usernames either.
 - ``example.org`` / ``scheme://`` would become a clickable link.
+- ``/verb`` would become a tappable command: a shared note saying "/pause" would pause
+  whoever taps it. Only core's backticked commands (below) are made tappable.
 
 Text in backticks is core's way of naming something to type: when it starts with a
 command it becomes ``/verb …`` (Telegram makes that tappable), else ``<code>``.
@@ -37,6 +39,9 @@ _TAG_COST = {PLAIN: 0, BOLD: len("<b></b>"), CODE: len("<code></code>")}
 _MENTION = re.compile(r"@(?=\w)")
 _SCHEME = re.compile(r"://")
 _DOMAIN_DOT = re.compile(r"(?<=\w)\.(?=[^\W\d_])")  # "example.org", not "3.5"
+# A slash before a command's letters, where Telegram's clients find bot commands: "/pause",
+# "(/end"; not after a letter, digit, "_", "/", "<", ">" or "\" ("a/b", "</b>")
+_COMMAND_SLASH = re.compile(r"(?<![\w/<>\\])/(?=\w)")
 _BACKTICKS = re.compile(r"`([^`\n]+)`")
 
 
@@ -54,8 +59,10 @@ Line = list[Span]
 
 
 def defang(text: str) -> str:
-    """Break what Telegram would turn into a mention or a link; invisible to readers."""
+    """Break what Telegram would turn into a mention, a link or a tappable command;
+    invisible to readers."""
     text = _MENTION.sub("@" + WORD_JOINER, text)
+    text = _COMMAND_SLASH.sub("/" + WORD_JOINER, text)
     text = _SCHEME.sub(":" + WORD_JOINER + "//", text)
     return _DOMAIN_DOT.sub("." + WORD_JOINER, text)
 

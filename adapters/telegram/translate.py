@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 
-from telegram import Chat, Update, User
+from telegram import Chat, ChatMember, Update, User
 from telegram import Message as TelegramMessage
 from telegram.constants import ChatMemberStatus, ChatType
 
@@ -116,10 +116,17 @@ def _press(update: Update) -> Received:
 def _membership(update: Update) -> Received | None:
     change = update.my_chat_member
     assert change is not None
-    if change.chat.type != ChatType.PRIVATE:
+    # PTB leaves a field the update lacks as None, whatever its type hints say: an update
+    # without its chat, sender or new status says nothing we can act on.
+    chat: Chat | None = change.chat
+    sender: User | None = change.from_user
+    member: ChatMember | None = change.new_chat_member
+    if chat is None or sender is None or member is None:
+        return None
+    if chat.type != ChatType.PRIVATE:
         return None  # added to / removed from a group: nothing to record yet
-    status = change.new_chat_member.status
-    ref = user_ref(change.from_user, change.chat)
+    status = member.status
+    ref = user_ref(sender, chat)
     if status == ChatMemberStatus.BANNED:  # "kicked": the user blocked the bot
         return Received(ReachabilityChange(ref, reachable=False))
     if status == ChatMemberStatus.MEMBER:

@@ -12,26 +12,42 @@ from typing import Any
 
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
-from core.errors import InvalidInput
+from core.errors import InvalidInput, NotAllowed
+from core.identity import UserRef
 from core.messages import Notice, Outcome, Reply, SpacePost
 from core.model import Program
-from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.registry import MANAGES_HERE, Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.settings import CoreSettings
 
 ANNOUNCEMENT_MAX = 2000
 
 
 async def cmd_link(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
-    here = f"{ctx.ref.platform.value}:{ctx.ref.space}" if ctx.ref.space else ""
-    channel = ctx.ref.channel or program.channel  # a channel inside a server: post there
-    space = _posting_place(ctx.settings, here, channel)
+    """Only from inside the place itself, by someone the platform says may manage it
+    there, and (for a program living in a server or workspace) within that one: nobody
+    can make the bot post where they couldn't."""
+    ref = ctx.ref
+    here = f"{ref.platform.value}:{ref.space}" if ref.space else ""
+    space = _posting_place(ctx.settings, here, ref.channel)
     if space is None:  # a private chat
         raise InvalidInput(
             f"Send this in the group that should get {program.name}'s announcements.",
             hint=f"Add me to the group, then send `link {program.slug}` there.",
         )
+    if not ref.can_manage_here:
+        raise NotAllowed(
+            f"Only someone who manages this {_place(ctx.settings, ref)} can link it to "
+            f"{program.name}.",
+            hint=f"Ask one of its managers or admins to send `link {program.slug}` here.",
+        )
+    if _elsewhere(ctx.settings, program, here):
+        raise NotAllowed(
+            f"{program.name} belongs to another server or workspace: it can only be linked "
+            "to a channel there.",
+            hint=f"Send `link {program.slug}` in a channel of that server or workspace.",
+        )
     before = announcement_space(ctx.settings, program)
-    program.space, program.channel = here, channel
+    program.space, program.channel = here, ref.channel
     await ctx.uow.programs.save(program)
     moved = (
         " It no longer posts in the group it was linked to before."
@@ -76,9 +92,24 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any], program: Program) 
 def announcement_space(settings: CoreSettings, program: Program) -> str | None:
     """Where a program's announcements are posted (``"<platform>:<id>"``), if anywhere:
     its channel where programs live in a server or workspace (set by `link` in that
-    channel, or `configure … channel`), else the group chat it was linked to or created
+    channel), else the group chat it was linked to or created
     in."""
     return _posting_place(settings, program.space, program.channel)
+
+
+def _place(settings: CoreSettings, ref: UserRef) -> str:
+    return "channel" if ref.platform.value in settings.spaces_with_channels else "group"
+
+
+def _elsewhere(settings: CoreSettings, program: Program, here: str) -> bool:
+    """Whether the program lives in another server or workspace than ``here``: a program
+    created or linked in one stays there (a group chat has no such bounds)."""
+    platform = program.space.partition(":")[0]
+    return (
+        bool(program.space)
+        and platform in settings.spaces_with_channels
+        and (program.space != here)
+    )
 
 
 def _posting_place(settings: CoreSettings, space: str, channel: str) -> str | None:
@@ -105,6 +136,7 @@ def announcement_commands() -> list[CommandSpec]:
             program_arg="program",
             examples=("link design-2026",),
             group="Coordinators",
+            platform_facts=frozenset({MANAGES_HERE}),  # may they manage where it's sent?
         ),
         CommandSpec(
             "announce",

@@ -9,9 +9,9 @@ from core.commands.checkins import note_visibility_step
 from core.commands.common import PAIR_OPT, PROGRAM_OPT, my_pair, my_program, names, open_pairs
 from core.context import Context
 from core.dialogs import Data, Flow
-from core.errors import NotFound
+from core.errors import NotAllowed, NotFound
 from core.messages import Action, Choice, MomentStyle, Notice, Outcome, Reply, moment
-from core.model import Goal, Note
+from core.model import Goal, Note, Role
 from core.registry import Arg, ArgKind, CommandSpec
 from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
 
@@ -26,6 +26,16 @@ async def _my_goal(ctx: Context, args: Mapping[str, Any]) -> Goal:
 async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     program = await my_program(ctx, args)
     assert program.id is not None
+    taking_part = [
+        e
+        for e in await ctx.uow.enrollments.of_person(ctx.my_id())
+        if e.program_id == program.id and e.active and e.role is not Role.COORDINATOR
+    ]
+    if not taking_part:  # a goal belongs to a program one takes part in
+        raise NotAllowed(
+            f"You aren't taking part in {program.name}, so you can't set goals in it.",
+            hint="Send `goals` to see yours, or `programs` to join one.",
+        )
     text = clean_text(args["text"], what="goal", limit=SHORT_TEXT_MAX)
     goal = await ctx.uow.goals.add(Goal(ctx.my_id(), program.id, text, ctx.now()))
     assert goal.id is not None

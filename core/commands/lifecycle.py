@@ -93,6 +93,8 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         notices = await _pause(ctx, pair, until)
         text = f"Pair #{pair.id} is paused until {_until_text(ctx, until)}; your partner is told."
         return Outcome([Reply(text)], notices)
+    if args.get("until") is None and args.get("confirm") != "yes":
+        return Outcome([await _confirm_pausing_everything(ctx)])
     me.paused_until = until
     await ctx.uow.people.save(me)
     outcome = Outcome()
@@ -111,6 +113,30 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         )
     )
     return outcome
+
+
+async def _confirm_pausing_everything(ctx: Context) -> Reply:
+    """``pause`` alone stops everything until they resume: asked first (a stray or tapped
+    "/pause" must not do it)."""
+    pairs = [
+        p
+        for p in await open_pairs(ctx, ctx.my_id())
+        if p.status in (PairStatus.AGREEING, PairStatus.ACTIVE)
+    ]
+    also = f" Your {counted(len(pairs), 'pair')} would be paused too." if pairs else ""
+    return Reply(
+        "Pause yourself until you resume? No reminders and no new matches until you send "
+        f"`resume`.{also}\nTo pause until a date instead: `pause <YYYY-MM-DD>`; one pair: "
+        "`pause pair=<number>`.",
+        title="Pause everything?",
+        choices=(
+            Choice(
+                "Pause until I resume",
+                Action.command("pause", "confirm=yes").encode(),
+                ChoiceStyle.DANGER,
+            ),
+        ),
+    )
 
 
 def _partner_away(ctx: Context, pair: Pair, away: Person) -> str:
@@ -540,7 +566,18 @@ def lifecycle_commands() -> list[CommandSpec]:
             "pause",
             "Pause yourself, or one pair with pair=N, until a date",
             cmd_pause,
-            args=(until, PAIR_OPT),
+            args=(
+                until,
+                PAIR_OPT,
+                Arg(
+                    "confirm",
+                    ArgKind.CHOICE,
+                    "yes: pause everything without asking first",
+                    choices=("yes",),
+                    required=False,
+                    named_only=True,
+                ),
+            ),
             examples=("pause 2026-04-20", "pause pair=3"),
             group="Your mentoring",
         ),

@@ -43,7 +43,6 @@ from core.services.matching import (
     weights_of,
 )
 from core.services.pairing import (
-    UNAVAILABLE,
     pairing_problem,
     pass_on,
     problem_between,
@@ -54,6 +53,7 @@ from core.services.pairing import (
 
 SHOWN_MENTORS = 10  # best fits a mentee sees
 SHOWN_SUGGESTIONS = 10  # mentees first in line that `suggest` pairs up in one go
+SHOWN_REASONS = 3  # why one waiting mentee can't be suggested anyone: the first few
 
 # --- commands ----------------------------------------------------------------------------
 
@@ -91,9 +91,8 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             my_pairs,
             frozenset((mentor.id, me.id)) in blocks,
         )
-        if problem is not None:
-            if problem != UNAVAILABLE:  # a block is never revealed, not even as a reason
-                reasons.append(problem)
+        if problem is not None:  # a block reads as any other unavailability
+            reasons.append(problem)
             continue
         allowed.append(seat)
     mentee = mentee_in(Seat(me, mine, 0))
@@ -182,7 +181,10 @@ def _nobody_for_me(program: Program, with_room: int, reasons: list[str]) -> str:
         return f"No mentor in {program.name} has a free place right now. Try again later."
     if not reasons:
         return f"No mentor in {program.name} can take you right now. Try again later."
-    why = "\n".join(f"- {reason}" for reason in dict.fromkeys(reasons))
+    distinct = list(dict.fromkeys(reasons))
+    why = "\n".join(f"- {reason}" for reason in distinct[:SHOWN_REASONS])
+    if len(distinct) > SHOWN_REASONS:
+        why += f"\n- … and {len(distinct) - SHOWN_REASONS} more"
     return f"No mentor in {program.name} can take you right now:\n{why}"
 
 
@@ -209,7 +211,7 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         assert mentor.id is not None
         problem = await pairing_problem(ctx.work, program, mentor, me)
         if problem is not None:
-            raise Conflict(problem if problem != UNAVAILABLE else f"{mentor.name} isn't available.")
+            raise Conflict(problem)  # a block reads as any other unavailability
         chosen.append(mentor.id)
     pair, notices = await send_request(ctx.work, program, me, chosen)
     assert pair is not None
@@ -256,7 +258,7 @@ async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     assert program is not None and mentor is not None and mentee is not None
     problem = await pairing_problem(ctx.work, program, mentor, mentee, ignore_pair=pair.id)
     if problem is not None:
-        raise Conflict(problem if problem != UNAVAILABLE else "This request can't be accepted.")
+        raise Conflict(problem)
     notices = await start_pair(ctx.work, pair)
     # One message for the mentor: the acceptance and the pair's first step together.
     (first_step,) = (n.reply for n in notices if n.person_id == mentor.id)
@@ -385,7 +387,8 @@ def _why_no_mentor(
     blocks: set[frozenset[int]],
 ) -> str:
     """The hard rules that keep a waiting mentee from every mentor with a free place, as
-    a coordinator may read them (a block is never one of them)."""
+    a coordinator may read them (a block reads like any other unavailability), the first
+    few of them."""
     mentee, mentee_enr = mentee_seat.person, mentee_seat.enrollment
     if not any(seat.enrollment.capacity > seat.open_pairs for seat in mentors):
         return "no mentor has a free place."
@@ -402,21 +405,47 @@ def _why_no_mentor(
             pairs_of.get(mentee.id or 0, ()),
             frozenset((seat.person.id, mentee.id)) in blocks,
         )
-        if problem is not None and problem != UNAVAILABLE:  # a block stays private
+        if problem is not None:  # a block reads as any other unavailability
             reasons.append(problem)
         elif problem is None and any(
             p.mentor_id == seat.person.id and p.status is PairStatus.DECLINED
             for p in pairs_of.get(mentee.id or 0, ())
         ):
             reasons.append(f"{seat.person.name} declined a request from {mentee.name}.")
-    return " ".join(dict.fromkeys(reasons)) or (
+    distinct = list(dict.fromkeys(reasons))
+    more = f" (and {len(distinct) - SHOWN_REASONS} more)" if len(distinct) > SHOWN_REASONS else ""
+    return " ".join(distinct[:SHOWN_REASONS]) + more or (
         "no mentor with a free place can be paired with them right now (languages, or "
         "every mentor who fits is taken by others in line)."
     )
 
 
+async def someone_i_know(ctx: Context, ref: str, *, or_blocked: bool = False) -> Person:
+    """The person ``ref`` names, if they take (or took) part in a program with the actor
+    (``or_blocked``: or are on the actor's list already). Anyone else reads exactly like
+    nobody: the directory isn't for strangers, so no name is shown and no handle is
+    confirmed to them."""
+    me = ctx.my_id()
+    try:
+        other = await person_by_ref(ctx, ref)
+    except NotFound:
+        other = None
+    if other is not None and other.id is not None:
+        mine = {e.program_id for e in await ctx.uow.enrollments.of_person(me)}
+        theirs = {e.program_id for e in await ctx.uow.enrollments.of_person(other.id)}
+        if mine & theirs or (or_blocked and await any_block(ctx, me, other.id)):
+            return other
+    shown = ref.strip().lstrip("@")[:24]
+    raise NotFound(
+        f"There's nobody called {shown if shown.startswith('#') else '@' + shown} in your "
+        "programs.",
+        hint="You can block people who take part in a program with you, by their handle "
+        "(like @alice_smith).",
+    )
+
+
 async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    other = await person_by_ref(ctx, args["person"])
+    other = await someone_i_know(ctx, args["person"])
     assert other.id is not None
     if other.id == ctx.my_id():
         raise InvalidInput("You can't block yourself.")
@@ -438,7 +467,7 @@ async def any_block(ctx: Context, me: int, other: int) -> bool:
 
 
 async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    other = await person_by_ref(ctx, args["person"])
+    other = await someone_i_know(ctx, args["person"], or_blocked=True)
     assert other.id is not None
     removed = await ctx.uow.blocks.remove(ctx.my_id(), other.id)
     return Outcome(

@@ -20,12 +20,14 @@ from core.commands.common import (
 )
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step
-from core.errors import Conflict, InvalidInput, NotFound
-from core.messages import Action, Choice, Field, Notice, Outcome, Reply
+from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.identity import UserRef
+from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
-from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators
+from core.registry import IS_ADMIN, Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.matching import clean_weights, describe_weights, weights_of
 from core.services.wording import cadence_label as cadence_label
+from core.settings import CoreSettings
 from core.text import (
     SHORT_TEXT_MAX,
     clean_amount,
@@ -122,7 +124,11 @@ def _parse_language(raw: str) -> str:
 
 
 def _parse_channel(raw: str) -> str:
-    return "" if raw.strip().lower() == "none" else clean_text(raw, what="channel", limit=120)
+    """Only ``none`` (stop posting in the linked channel): a channel is set by linking from
+    inside it (see cmd_configure), never by typing an id."""
+    if raw.strip().lower() == "none":
+        return ""
+    raise InvalidInput("A channel is linked from inside it, not by its id.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,7 +193,8 @@ SETTINGS = (
     Setting(
         "channel", "channel",
         _parse_channel,
-        "where announcements go, or none",
+        "none to stop posting in the linked channel (to post in a channel, send "
+        "`link <program>` there)",
     ),
     Setting(
         "remind_after", "remind_after_misses", lambda raw: _parse_misses(raw, "remind_after"),
@@ -255,7 +262,30 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
     return Reply(program.description, title=program.name, fields=tuple(fields), choices=join)
 
 
+def may_create_programs(settings: CoreSettings, ref: UserRef) -> bool:
+    """``[programs] creators``: anyone, the platform's admins, or the accounts listed."""
+    creators = settings.program_creators
+    if creators == "anyone":
+        return True
+    if creators == "admins":
+        return ref.is_admin
+    return f"{ref.platform.value}:{ref.user_id}" in creators
+
+
 async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    if not may_create_programs(ctx.settings, ctx.ref):
+        admins = ctx.settings.program_creators == "admins"
+        raise NotAllowed(
+            "Only administrators can create programs here."
+            if admins
+            else "Only the people this mentorhub names can create programs.",
+            hint=(
+                "If you administer this server, workspace or group, send it there "
+                "(in a channel), where I can see that you do; or ask an administrator."
+                if admins
+                else "Ask whoever runs this mentorhub to create it, or to add you."
+            ),
+        )
     slug = clean_slug(args["slug"])
     if await ctx.uow.programs.by_slug(slug):
         raise Conflict(
@@ -297,7 +327,11 @@ async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         return Outcome(
             [Reply("There are no programs yet. Create one with `newprogram <short-name> <name>`.")]
         )
-    mine = {e.program_id: e.role for e in await ctx.uow.enrollments.of_person(ctx.my_id())}
+    mine = {
+        e.program_id: e.role
+        for e in await ctx.uow.enrollments.of_person(ctx.my_id())
+        if e.active or e.role is not Role.COORDINATOR  # an invitation isn't a role yet
+    }
     lines = []
     for program in programs:
         role = mine.get(program.id or 0)
@@ -314,6 +348,13 @@ async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
+    if args["field"] == "channel" and str(args["value"]).strip().lower() != "none":
+        raise InvalidInput(
+            "A program's announcements channel can't be set by its id: link it from inside "
+            "the channel, so that I know you may post there.",
+            hint=f"Add me to the channel, then send `link {program.slug}` in it "
+            f"(or `configure {program.slug} channel none` to stop posting).",
+        )
     apply_program_setting(program, args["field"], args["value"])
     await ctx.uow.programs.save(program)
     return Outcome(
@@ -517,19 +558,99 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
+    """An invitation the person accepts or declines (buttons), never a role put on them.
+
+    Kept as their COORDINATOR enrolment: active once accepted; inactive with
+    ``waiting_since`` while the invitation is open; inactive without it once declined
+    (they are not asked again). Someone who blocked the inviter gets nothing, and the
+    inviter reads the same as for an invitation sent (a block is never revealed).
+    """
     assert program.id is not None
     person = await person_by_ref(ctx, args["person"])
-    assert person.id is not None
+    me = ctx.me()
+    assert person.id is not None and me.id is not None
     existing = await ctx.uow.enrollments.find(program.id, person.id, Role.COORDINATOR)
     if existing is not None and existing.active:
         raise Conflict(f"{person.name} already coordinates {program.name}.")
-    await ctx.uow.enrollments.add(Enrollment(program.id, person.id, Role.COORDINATOR, ctx.now()))
-    told = Notice(
-        person.id,
-        Reply(f"{ctx.me().name} made you a coordinator of {program.name}.", title=program.name),
-        key=f"coordinator:{program.id}:{person.id}",
+    if existing is not None and existing.waiting_since is None:
+        raise Conflict(
+            f"{person.name} declined to coordinate {program.name}; I won't ask them again.",
+            hint=f"If they change their mind, they can send `coordinator_accept {program.slug}`.",
+        )
+    invited = Reply(
+        f"I've invited {person.name} to coordinate {program.name}. They become a coordinator "
+        "when they accept; I'll tell you.",
+        title=program.name,
     )
-    return Outcome([Reply(f"{person.name} is now a coordinator of {program.name}.")], [told])
+    if existing is not None:  # asked already: no second message
+        return Outcome([invited])
+    blocked_me = any(b.blocked_id == me.id for b in await ctx.uow.blocks.of_person(person.id))
+    if blocked_me:  # they never hear from this sender; the sender can't tell
+        return Outcome([invited])
+    await ctx.uow.enrollments.add(
+        Enrollment(
+            program.id, person.id, Role.COORDINATOR, ctx.now(), active=False,
+            waiting_since=ctx.now(),
+        )
+    )  # fmt: skip
+    invitation = Notice(
+        person.id,
+        Reply(
+            f"{me.name} invites you to coordinate {program.name}: you would configure it, "
+            "pair people and see how pairs are doing. Accept?",
+            title=program.name,
+            choices=(
+                Choice(
+                    "Accept",
+                    Action.command("coordinator_accept", f"#{program.id}").encode(),
+                    ChoiceStyle.PRIMARY,
+                ),
+                Choice(
+                    "Decline",
+                    Action.command("coordinator_decline", f"#{program.id}").encode(),
+                    ChoiceStyle.DANGER,
+                ),
+            ),
+        ),
+        key=f"coordinator-invite:{program.id}:{person.id}",
+    )
+    return Outcome([invited], [invitation])
+
+
+async def _my_invitation(ctx: Context, program: Program) -> Enrollment:
+    assert program.id is not None
+    found = await ctx.uow.enrollments.find(program.id, ctx.my_id(), Role.COORDINATOR)
+    if found is not None and found.active:
+        raise Conflict(f"You already coordinate {program.name}.")
+    if found is None:
+        raise NotFound(f"You have no invitation to coordinate {program.name}.")
+    return found
+
+
+async def cmd_coordinator_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    program = await program_by_ref(ctx, args["program"])
+    enrollment = await _my_invitation(ctx, program)
+    others = await coordinators_of(ctx, program)
+    enrollment.active, enrollment.waiting_since, enrollment.joined_at = True, None, ctx.now()
+    await ctx.uow.enrollments.save(enrollment)
+    name = ctx.me().name
+    told = Reply(f"{name} accepted: they now coordinate {program.name}.", title=program.name)
+    notices = [
+        Notice(coordinator, told, key=f"coordinator-accepted:{program.id}:{ctx.my_id()}")
+        for coordinator in others
+    ]
+    return Outcome(
+        [Reply(f"You now coordinate {program.name}. See `help configure`.", title=program.name)],
+        notices,
+    )
+
+
+async def cmd_coordinator_decline(ctx: Context, args: Mapping[str, Any]) -> Outcome:
+    program = await program_by_ref(ctx, args["program"])
+    enrollment = await _my_invitation(ctx, program)
+    enrollment.waiting_since = None  # declined: not asked again
+    await ctx.uow.enrollments.save(enrollment)
+    return Outcome([Reply(f"Declined. I won't ask you to coordinate {program.name} again.")])
 
 
 def program_commands() -> list[CommandSpec]:
@@ -544,6 +665,7 @@ def program_commands() -> list[CommandSpec]:
             ),
             examples=("newprogram design-2026 Design mentoring 2026",),
             group="Programs",
+            platform_facts=frozenset({IS_ADMIN}),  # for [programs] creators = "admins"
         ),
         CommandSpec("programs", "List programs", cmd_programs, group="Programs"),
         CommandSpec(
@@ -589,8 +711,24 @@ def program_commands() -> list[CommandSpec]:
             group="Coordinators",
         ),
         CommandSpec(
+            "coordinator_accept",
+            "Accept an invitation to coordinate a program",
+            cmd_coordinator_accept,
+            args=(PROGRAM_ARG,),
+            group="Programs",
+            hidden=True,  # the invitation's button
+        ),
+        CommandSpec(
+            "coordinator_decline",
+            "Decline an invitation to coordinate a program",
+            cmd_coordinator_decline,
+            args=(PROGRAM_ARG,),
+            group="Programs",
+            hidden=True,
+        ),
+        CommandSpec(
             "coordinator",
-            "Make someone a coordinator of a program",
+            "Invite someone to coordinate a program",
             ForCoordinators(cmd_coordinator),
             args=(PROGRAM_ARG, Arg("person", ArgKind.PERSON, "their handle")),
             access=Access.COORDINATOR,

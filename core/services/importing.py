@@ -27,7 +27,7 @@ from core.identity import Person
 from core.importing import PairRecord, PersonRecord, RowProblem
 from core.model import Agreement, Enrollment, Mode, Pair, PairStatus, Program, Role
 from core.ports import DueItem, UnitOfWork, UnitOfWorkFactory
-from core.services.pairing import UNAVAILABLE, is_paused
+from core.services.pairing import is_paused
 from core.services.schedule import plan_items
 
 CHUNK = 5000
@@ -308,7 +308,7 @@ def _pair_problems(
                 )
             )
         elif is_paused(person, now):
-            problems.append(RowProblem(record.line, column, f"@{handle} is paused right now"))
+            problems.append(RowProblem(record.line, column, _unavailable(handle)))
         else:
             found.append(person)
     cadence = record.cadence_days or program.cadence_days
@@ -333,8 +333,16 @@ def _pair_problems(
     if len(found) == 2:
         mentor_id, mentee_id = found[0].id, found[1].id
         if (mentor_id, mentee_id) in blocks or (mentee_id, mentor_id) in blocks:
-            problems.append(RowProblem(record.line, "", UNAVAILABLE))
+            # never revealed: the same words as a paused mentor
+            problems.append(
+                RowProblem(record.line, "mentor_handle", _unavailable(record.mentor_handle))
+            )
     return problems
+
+
+def _unavailable(handle: str) -> str:
+    """A paused person and a block (by either side) read the same to the importer."""
+    return f"@{handle} can't be paired right now"
 
 
 async def import_pairs(

@@ -26,7 +26,12 @@ from core.ports import UnitOfWork
 from core.services import Work
 from core.services.lookups import coordinators_of, names
 
-UNAVAILABLE = "That pairing isn't possible."
+
+def unavailable(mentor: Person) -> str:
+    """The one answer for a mentor who can't take this mentee now: paused, full, or a block
+    (by either of them). A block must read exactly like ordinary unavailability, to the
+    mentee asking and to coordinators pairing, so all three share these words."""
+    return f"{mentor.name} can't take a new mentee right now."
 
 
 async def matched_count(uow: UnitOfWork, program: Program, mentor_id: int) -> int:
@@ -93,11 +98,10 @@ def problem_between(
         return f"{mentor.name} isn't a mentor in {program.name}."
     if mentee_enr is None or not mentee_enr.active:
         return f"{mentee.name} isn't a mentee in {program.name}."
-    for person in (mentor, mentee):
-        if is_paused(person, now):
-            return f"{person.name} is paused right now."
-    if mentor_load >= mentor_enr.capacity:
-        return f"{mentor.name} has no free mentoring capacity."
+    if is_paused(mentee, now):
+        return f"{mentee.name} is paused right now."
+    if is_paused(mentor, now) or mentor_load >= mentor_enr.capacity:
+        return unavailable(mentor)
     for pair in mentee_pairs:
         if pair.id == ignore_pair:
             continue
@@ -106,7 +110,7 @@ def problem_between(
         if pair.mentor_id == mentor.id and pair.status.was_matched and not force:
             return f"{mentor.name} and {mentee.name} were paired before."
     if blocked:
-        return UNAVAILABLE
+        return unavailable(mentor)  # never revealed: the same words as a full or paused mentor
     return None
 
 

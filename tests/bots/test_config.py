@@ -94,3 +94,33 @@ def test_check_config_command_prints_the_verdict(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "MENTORHUB_DISCORD_TOKEN" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "creators"),
+    [
+        ('"anyone"', "anyone"),
+        ('"admins"', "admins"),
+        ('["discord:1", "slack:U012AB3CD"]', ("discord:1", "slack:U012AB3CD")),
+    ],
+)  # fmt: skip
+def test_who_may_create_programs(tmp_path: Path, value: str, creators: object) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text(f"[programs]\ncreators = {value}\n", encoding="utf-8")
+    assert load_config(path, environ={}).core_settings().program_creators == creators
+    assert load_config(None, environ={}).core_settings().program_creators == "anyone"
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ('"everyone"', 'creators must be "anyone", "admins" or a list of accounts'),
+        ('["irc:bob", "discord:"]', "'irc:bob', 'discord:' are not an account"),
+        ("3", "'programs.creators' must be a list of str"),
+    ],
+)
+def test_a_bad_creators_setting_says_what_to_write(tmp_path: Path, value: str, says: str) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text(f"[programs]\ncreators = {value}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=re.escape(says)):
+        load_config(path, environ={})

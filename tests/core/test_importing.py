@@ -180,3 +180,28 @@ def test_the_example_files_read_cleanly() -> None:
     running = parse_pairs((examples / "cohort-pairs.csv").read_text().splitlines())
     assert (cohort.problems, running.problems) == ([], [])
     assert len(cohort.records) == 4 and len(running.records) == 1
+
+
+def test_an_imported_pair_against_a_block_reads_like_a_paused_mentor() -> None:
+    """The importer (a coordinator) can't tell a confidential block from a pause."""
+    from datetime import UTC, datetime, timedelta
+
+    from core.identity import Person
+    from core.importing import PairRecord
+    from core.model import Program
+    from core.services.importing import _pair_problems
+
+    now = datetime(2026, 3, 2, 9, tzinfo=UTC)
+    program = Program(slug="prog", name="Prog", created_at=now, id=1)
+    erik = Person("erik", "Erik", "UTC", ("en",), now, id=1)
+    mia = Person("mia", "Mia", "UTC", ("en",), now, id=2)
+    record = PairRecord(2, "erik", "mia", date(2026, 3, 2), 7)
+    enrolled = {(1, Role.MENTOR), (2, Role.MENTEE)}
+
+    def problems(blocks: set[tuple[int, int]]) -> list[str]:
+        found = _pair_problems(record, program, {"erik": erik, "mia": mia}, enrolled, blocks, now)
+        return [f"{p.column}: {p.message}" for p in found]
+
+    blocked = problems({(2, 1)})
+    erik.paused_until = now + timedelta(days=3)
+    assert blocked == problems(set()) == ["mentor_handle: @erik can't be paired right now"]

@@ -47,11 +47,16 @@ async def test_program_slugs_start_with_then_contain(app: Mentorhub) -> None:
 
 
 async def test_fallback_channels_of_a_persons_programs_on_a_platform(app: Mentorhub) -> None:
-    c = await build_world(app)
+    await build_world(app)
     factory = app.uow_factory
     dana, olga = await person_id(app, "dana"), await person_id(app, "olga")
     assert await fallback_channels(factory, dana, Platform("discord")) == []  # none configured
-    await c.say("cora", "configure prog channel 123456789012345678")
+    async with app.uow() as uow:  # a channel set before channels could only be linked
+        program = await uow.programs.by_slug("prog")
+        assert program is not None
+        program.channel = "123456789012345678"
+        await uow.programs.save(program)
+        await uow.commit()
     # "prog" was made in the console: it lives on no platform, so any may use its channel
     assert await fallback_channels(factory, dana, Platform("discord")) == ["123456789012345678"]
     assert await fallback_channels(factory, olga, Platform("discord")) == []

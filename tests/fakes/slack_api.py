@@ -119,6 +119,8 @@ class _User:
     is_bot: bool
     deleted: bool
     team_id: str
+    is_admin: bool = False
+    is_owner: bool = False
 
     def to_json(self) -> dict[str, Any]:
         zone = ZoneInfo(self.tz)
@@ -134,6 +136,9 @@ class _User:
             "tz_label": self.tz_label or now.tzname() or self.tz,
             "tz_offset": int(offset.total_seconds()) if offset is not None else 0,
             "is_bot": self.is_bot,
+            "is_admin": self.is_admin,
+            "is_owner": self.is_owner,
+            "is_primary_owner": self.is_owner,
             "is_app_user": False,
             "updated": 1700000000,
             "profile": {
@@ -181,6 +186,7 @@ class FakeSlack:
 
         self._workspaces: dict[str, str] = {}
         self._users: dict[str, _User] = {}
+        self._members: dict[str, list[str]] = {}
         self._failures: list[_ScriptedFailure] = []
         self._handlers: dict[str, MethodHandler] = {}
         self._channel_windows: dict[tuple[str, str], deque[float]] = {}
@@ -272,8 +278,11 @@ class FakeSlack:
         is_bot: bool = False,
         deleted: bool = False,
         team_id: str | None = None,
+        is_admin: bool = False,
+        is_owner: bool = False,
     ) -> None:
-        """Make ``users.info`` know a user. ``tz`` must be an IANA zone name."""
+        """Make ``users.info`` know a user. ``tz`` must be an IANA zone name; ``is_admin``
+        / ``is_owner``: a workspace admin / owner (users.info says so)."""
         ZoneInfo(tz)  # fail early on a bad zone name
         name = real_name if real_name is not None else f"User {user_id}"
         self._users[user_id] = _User(
@@ -285,7 +294,14 @@ class FakeSlack:
             is_bot=is_bot,
             deleted=deleted,
             team_id=team_id or self.default_team_id,
+            is_admin=is_admin or is_owner,
+            is_owner=is_owner,
         )
+
+    def set_members(self, channel: str, *user_ids: str) -> None:
+        """Who is in a channel (``conversations.members``); a channel never set is
+        ``channel_not_found``."""
+        self._members[channel] = list(user_ids)
 
     def fail_next(
         self,
@@ -669,6 +685,7 @@ class FakeSlack:
             "views.push": self._views_write,
             "views.update": self._views_write,
             "users.info": self._users_info,
+            "conversations.members": self._conversations_members,
         }
         return table.get(method, lambda params, token: {"ok": True})
 
@@ -801,6 +818,22 @@ class FakeSlack:
                 "app_installed_team_id": self.team_for(token),
                 "bot_id": BOT_ID,
             },
+        }
+
+    def _conversations_members(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Cursor-paginated like Slack's: ``limit`` (default 100) members a page, and
+        ``response_metadata.next_cursor`` ("" on the last page)."""
+        members = self._members.get(str(params.get("channel", "")))
+        if members is None:
+            return {"ok": False, "error": "channel_not_found"}
+        start = int(str(params.get("cursor") or "0"))
+        limit = int(str(params.get("limit") or "100"))
+        page = members[start : start + limit]
+        more = start + limit < len(members)
+        return {
+            "ok": True,
+            "members": page,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _users_info(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:

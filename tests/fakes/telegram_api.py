@@ -85,6 +85,7 @@ _KNOWN_METHODS: Final = (
     "deleteMyCommands",
     "sendChatAction",
     "getChat",
+    "getChatMember",
 )
 _CANONICAL: Final = {m.lower(): m for m in _KNOWN_METHODS}
 
@@ -552,7 +553,9 @@ class FakeTelegram:
             "deletemycommands": self._delete_my_commands,
             "sendchataction": self._true,
             "getchat": self._get_chat,
+            "getchatmember": self._get_chat_member,
         }
+        self._member_status: dict[tuple[int | str, int], str] = {}
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -695,6 +698,13 @@ class FakeTelegram:
         return "\n".join(lines) or "  (none)"
 
     # ------------------------------------------------------------------ scripting
+
+    def set_member_status(self, chat_id: int | str, user_id: int, status: str) -> None:
+        """What ``getChatMember`` says of ``user_id`` in ``chat_id``: "creator",
+        "administrator", "member", "restricted", "left" or "kicked" (default "member")."""
+        key = normalize_chat_id(chat_id)
+        assert key is not None
+        self._member_status[(key, int(user_id))] = status
 
     def block(self, chat_id: int | str, description: str = _BLOCKED_DESCRIPTION) -> None:
         """Sends to ``chat_id`` answer 403 ``description`` (default: blocked by the user;
@@ -1142,6 +1152,71 @@ class FakeTelegram:
         """Commands currently registered via ``setMyCommands`` for ``scope``/language."""
         key = self._commands_key({"scope": scope, "language_code": language_code})
         return [dict(c) for c in self._commands.get(key, [])]
+
+    async def _get_chat_member(self, params: JSONDict) -> _Reply:
+        """A ChatMember object (https://core.telegram.org/bots/api#chatmember), with the
+        fields each status requires."""
+        chat = normalize_chat_id(params.get("chat_id"))
+        try:
+            user_id = int(str(params.get("user_id")))
+        except ValueError:
+            return _bad_request("invalid user_id specified")
+        if chat is None or chat == "":
+            return _bad_request("chat not found")
+        status = self._member_status.get((chat, user_id), "member")
+        member: JSONDict = {"status": status, "user": _user(user_id, first_name=f"User {user_id}")}
+        if status == "creator":
+            member["is_anonymous"] = False
+        elif status == "administrator":
+            member.update(
+                dict.fromkeys(
+                    (
+                        "can_be_edited",
+                        "is_anonymous",
+                        "can_manage_chat",
+                        "can_delete_messages",
+                        "can_manage_video_chats",
+                        "can_restrict_members",
+                        "can_promote_members",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_post_stories",
+                        "can_edit_stories",
+                        "can_delete_stories",
+                    ),
+                    False,
+                )
+            )
+            member["can_manage_chat"] = True
+        elif status == "restricted":
+            member.update(
+                dict.fromkeys(
+                    (
+                        "is_member",
+                        "can_send_messages",
+                        "can_send_audios",
+                        "can_send_documents",
+                        "can_send_photos",
+                        "can_send_videos",
+                        "can_send_video_notes",
+                        "can_send_voice_notes",
+                        "can_send_polls",
+                        "can_send_other_messages",
+                        "can_add_web_page_previews",
+                        "can_change_info",
+                        "can_invite_users",
+                        "can_pin_messages",
+                        "can_manage_topics",
+                        "can_edit_tag",
+                        "can_react_to_messages",
+                    ),
+                    True,
+                )
+            )
+            member["until_date"] = 0
+        elif status == "kicked":
+            member["until_date"] = 0
+        return 200, {"ok": True, "result": member}
 
     async def _get_chat(self, params: JSONDict) -> _Reply:
         chat = normalize_chat_id(params.get("chat_id"))

@@ -84,7 +84,7 @@ async def test_only_announcements_are_posted_in_a_linked_group(app: Mentorhub) -
     out += await c.say("cora", "coordinator prog erik_lund", "status prog")
     out += await c.say("dana", "pause 1w", "#1", "checkin")
     assert posted(out, LOUNGE) == ""
-    assert "made you a coordinator of Test program" in told(out, "erik")
+    assert "Cora Lead invites you to coordinate Test program" in told(out, "erik")
     for user, verb in (("mia", "status"), ("dana", "checkin"), ("cora", "configure")):
         outcome = await app.hub.command(in_lounge(user), verb, "")
         assert outcome.space_posts == []

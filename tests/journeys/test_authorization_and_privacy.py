@@ -126,17 +126,33 @@ async def test_no_command_shows_private_content_to_anyone_else(sqlite_app: Mento
 
 
 async def test_a_block_is_never_revealed(app: Mentorhub) -> None:
+    """What a blocked mentee and a coordinator are told about a blocked mentor is word for
+    word what they are told about a paused one: a block can't be told apart."""
     c = await build_world(app)
-    await c.say("erik", "block mia_sousa")
     await c.say("mia", "end", "#2", "3", "#1", "#2")
-    out = await c.say("mia", "ask @erik_lund")
-    assert "Erik Lund isn't available." in out
-    assert "block" not in out.lower()
-    out = await c.say("cora", "assign prog mia_sousa erik_lund")
-    assert "That pairing isn't possible." in own(out)
-    assert "block" not in out.lower()
-    out = await c.say("cora", "suggest prog")
-    assert "Erik" not in out
+
+    async def answers() -> tuple[str, str, str]:
+        asked = await app.hub.command(ref("mia"), "ask", "@erik_lund")
+        assigned = await app.hub.command(ref("cora"), "assign", "prog mia_sousa erik_lund")
+        suggested = await app.hub.command(ref("cora"), "suggest", "prog")
+        return (
+            "\n".join(r.plain() for r in asked.replies),
+            "\n".join(r.plain() for r in assigned.replies),
+            "\n".join(r.plain() for r in suggested.replies),
+        )
+
+    await c.say("erik", "pause 2026-12-01")
+    paused = await answers()
+    await c.say("erik", "resume")
+    await c.say("erik", "block mia_sousa")
+    blocked = await answers()
+    assert blocked == paused
+    assert "Erik Lund can't take a new mentee right now." in blocked[0]
+    for text in blocked:
+        assert "block" not in text.lower() and "possible" not in text.lower()
+    await c.say("erik", "unblock mia_sousa")
+    await c.say("mia", "block erik_lund")  # the mentee's own block reads the same to cora
+    assert (await answers())[1:] == paused[1:]
 
 
 async def test_stale_request_buttons_change_nothing(app: Mentorhub) -> None:
@@ -156,3 +172,102 @@ async def test_stale_request_buttons_change_nothing(app: Mentorhub) -> None:
     async with app.uow() as uow:
         pair = await uow.pairs.get(2)
         assert pair is not None and pair.status.value == "agreeing"
+
+
+async def test_goals_only_in_a_program_one_takes_part_in(app: Mentorhub) -> None:
+    """Olga, a mentee of another program, can't add goals under 'prog'."""
+    c = await build_world(app)
+    await c.say("cora", "newprogram other Other program")
+    await c.say("olga", "enroll other mentee", "figma", "-", "async", "#1")
+    out = own(await c.say("olga", "goal program=prog Learn figma"))
+    assert "You aren't taking part in Test program, so you can't set goals in it." in out
+    out = own(await c.say("olga", "goal program=other Learn figma"))
+    assert "Goal #1 added" in out
+    olga, other = await olga_id(app), await program_id(app, "other")
+    async with app.uow() as uow:
+        (goal,) = await uow.goals.of_owner(olga)
+    assert goal.program_id == other
+
+
+async def olga_id(app: Mentorhub) -> int:
+    async with app.uow() as uow:
+        olga = await uow.people.by_handle("olga_ivanova")
+    assert olga is not None and olga.id is not None
+    return olga.id
+
+
+async def program_id(app: Mentorhub, slug: str) -> int:
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug(slug)
+    assert program is not None and program.id is not None
+    return program.id
+
+
+async def test_block_shows_strangers_no_names_and_confirms_no_handles(app: Mentorhub) -> None:
+    """Olga takes part in no program: `block #n` used to list everyone's full names, and
+    `block @handle` to confirm who exists. Now a stranger reads exactly like nobody."""
+    c = await build_world(app)
+    names = ("Cora Lead", "Dana Berg", "Erik Lund", "Mia Sousa", "Olga Ivanova")
+    for number in range(1, 8):
+        out = own(await c.say("olga", f"block #{number}"))
+        assert f"There's nobody called #{number} in your programs." in out, out
+        assert not any(name in out for name in names)
+    known = own(await c.say("olga", "block @dana_berg"))
+    unknown = own(await c.say("olga", "block @dana_bergx"))
+    assert known.replace("dana_berg", "X") == unknown.replace("dana_bergx", "X")
+    assert "Dana" not in known
+    out = own(await c.say("olga", "unblock @dana_berg"))
+    assert "There's nobody called @dana_berg in your programs." in out
+    olga = await olga_id(app)
+    async with app.uow() as uow:
+        assert await uow.blocks.of_person(olga) == []
+    # people who share a program still can, by handle or number
+    assert "you won't be paired with Erik Lund" in own(await c.say("mia", "block @erik_lund"))
+
+
+async def test_coordinating_is_an_invitation_the_person_accepts(app: Mentorhub) -> None:
+    """`coordinator` invites: nothing changes until the person accepts; nobody is asked
+    twice, nor after declining; someone who blocked the inviter hears nothing, and the
+    inviter can't tell."""
+    from core.messages import Action
+
+    c = await build_world(app)
+    invited = "I've invited Erik Lund to coordinate Test program."
+    out = first_invite = await c.say("cora", "coordinator prog erik_lund")
+    assert invited in own(out)
+    invitation = told(out, "erik")
+    assert "Cora Lead invites you to coordinate Test program" in invitation
+    assert "[#1 Accept]  [#2 Decline]" in invitation
+    assert "Only coordinators" in own(await c.say("erik", "status prog"))  # not yet
+    again = await c.say("cora", "coordinator prog erik_lund")
+    assert invited in own(again) and told(again, "erik") == ""  # no second message
+
+    decline = Action.command("coordinator_decline", "#1").encode()
+    declined = await app.hub.action(ref("erik"), decline)
+    assert declined.replies[0].text == "Declined. I won't ask you to coordinate Test program again."
+    out = await c.say("cora", "coordinator prog erik_lund")
+    assert "Erik Lund declined to coordinate Test program; I won't ask them again." in own(out)
+    assert told(out, "erik") == ""
+    assert "Only coordinators" in own(await c.say("erik", "status prog"))
+
+    await c.say("dana", "block cora_lead")
+    out = await c.say("cora", "coordinator prog dana_berg")
+    assert (
+        own(out).splitlines()[1:]
+        == [  # word for word what any invitation gets
+            line.replace("Erik Lund", "Dana Berg") for line in own(first_invite).splitlines()[1:]
+        ]
+    )
+    assert told(out, "dana") == ""  # blocked the sender: nothing reaches her
+    accept = Action.command("coordinator_accept", "#1").encode()
+    refused = await app.hub.action(ref("dana"), accept)
+    assert refused.replies[0].text == "You have no invitation to coordinate Test program."
+
+    out = await c.say("cora", "coordinator prog mia_sousa")
+    accepted = await app.hub.action(ref("mia"), accept)
+    assert "You now coordinate Test program." in accepted.replies[0].text
+    assert "Pairs:" in own(await c.say("mia", "status prog"))
+    await app.deliver()
+    assert "Mia Sousa accepted: they now coordinate Test program." in told(c.out.getvalue(), "cora")
+    stranger = await app.hub.action(ref("olga"), accept)  # a forged button
+    assert stranger.replies[0].text == "You have no invitation to coordinate Test program."

@@ -61,7 +61,6 @@ async def test_settings_accept_natural_units_and_the_card_shows_every_setting(
         "configure prog expiry 3 days",
         "configure prog remind_after 2 missed check-ins",
         "configure prog starts 2026-04-01",
-        "configure prog channel #mentoring",
     )
     card = own(await world.say("cora", "program prog"))
     for shown in (
@@ -70,11 +69,14 @@ async def test_settings_accept_natural_units_and_the_card_shows_every_setting(
         "Agreements last: 10 weeks",
         "Meetings: 60 minutes",
         "Requests expire after: 72 hours",
-        "Announcements channel: #mentoring",
+        "Announcements channel: none",
         "Missed check-ins: remind after 2, tell the partner after 2, tell coordinators after 3",
         "Check-in questions:",
     ):
         assert shown in card
+    out = own(await world.say("cora", "configure prog channel #mentoring"))
+    assert "can't be set by its id: link it from inside the channel" in out
+    assert "send `link prog` in it" in out
     out = own(await world.say("cora", "configure prog remind_after 2 days"))
     assert "remind_after counts missed check-ins in a row, not time" in out
     out = own(await world.say("cora", "configure prog remind_after 20"))

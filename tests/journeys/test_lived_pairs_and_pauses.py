@@ -185,3 +185,23 @@ async def test_catching_up_after_downtime_takes_the_next_step_once_and_says_what
     assert "Mia Sousa missed 4 check-ins in a row. I took only the next step" in skipped, out
     assert "I skipped a note to their partner and telling you." in skipped
     assert "paused" not in out
+
+
+async def test_pause_alone_asks_before_pausing_everything(app: Mentorhub) -> None:
+    """A bare `pause` (a tapped "/pause" too) changes nothing until it is confirmed."""
+    c = await build_world(app)
+    out = own(await c.say("dana", "pause"))
+    assert "Pause everything?" in out
+    assert "Your 1 pair would be paused too." in out
+    assert "[#1 Pause until I resume]" in out
+    async with app.uow() as uow:
+        dana = await uow.people.by_handle("dana_berg")
+        pair = await uow.pairs.get(1)
+    assert dana is not None and dana.paused_until is None
+    assert pair is not None and pair.status.value == "active"
+    out = own(await c.say("dana", "#1"))
+    assert "You're paused until you resume" in out or "You're paused until" in out
+    assert "Your 1 pair is paused too." in out
+    async with app.uow() as uow:
+        dana = await uow.people.by_handle("dana_berg")
+    assert dana is not None and dana.paused_until is not None

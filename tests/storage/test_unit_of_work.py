@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
+
+import pytest
 
 from bots.bootstrap import Mentorhub
 from core.identity import Person, Platform, PlatformAccount
@@ -213,3 +216,27 @@ async def test_marks_and_outcomes_in_bulk_touch_only_rows_still_leased(app: Ment
     assert found[third.key].locked_until == later + lease
     assert len(found[second.key].last_error or "") == 500
     assert found[second.key].next_attempt_at == later + timedelta(seconds=3)
+
+
+async def test_a_failed_statement_never_shows_its_values(
+    app: Mentorhub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQL errors are logged with their statement, never their bound parameters: those are
+    names, private notes and answers (the engine has hide_parameters)."""
+    secret = "PRIVATE-NOTE: I'm thinking of quitting"
+    now = app.clock.now()
+    async with app.uow() as uow:
+        await uow.people.add(Person("ann", "Ann", "UTC", ("en",), now))
+        await uow.commit()
+    log = logging.getLogger("mentorhub.test")
+
+    async def add_again() -> None:
+        async with app.uow() as uow:
+            await uow.people.add(Person("ann", secret, "UTC", ("en",), now))  # handle taken
+            await uow.commit()
+
+    with pytest.raises(Exception) as failed:  # noqa: PT011 - whichever the driver raises
+        await add_again()
+    log.exception("saving failed", exc_info=failed.value)
+    assert "INSERT" in str(failed.value)
+    assert secret not in str(failed.value) and secret not in caplog.text

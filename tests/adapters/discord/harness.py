@@ -28,6 +28,10 @@ BOB = 333333333333333333
 EPHEMERAL = 64
 LOADING = 128
 ZW = "\u200b"
+# An interaction's member.permissions (in the channel): the fake's default member's, and
+# the same with Manage Channels (1 << 4), as a channel's managers have.
+MEMBER = 2248473465835073
+MANAGES_CHANNEL = str(MEMBER | 1 << 4)
 
 
 class Token:

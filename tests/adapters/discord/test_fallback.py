@@ -14,7 +14,7 @@ from core.delivery import Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Reply, reply_to_data
 from core.ports import OutboxMessage
-from tests.adapters.discord.harness import ANN, BOB, GUILD, ZW, Harness
+from tests.adapters.discord.harness import ANN, BOB, GUILD, MANAGES_CHANNEL, ZW, Harness
 from tests.fakes.discord_api import message_create, option
 
 pytestmark = pytest.mark.timeout(15)
@@ -45,9 +45,7 @@ async def program_with_member(app: Mentorhub, channel: str | None) -> PlatformAc
     await say(app, BOB, "Bob", "start", "name=Bob timezone=UTC languages=en")
     assert "created" in await say(app, ANN, "Ann", "newprogram", "prog Test program")
     if channel is not None:
-        assert "Updated channel" in await say(
-            app, ANN, "Ann", "configure", f"prog channel {channel}"
-        )
+        await stored_channel(app, channel)
     await say(app, BOB, "Bob", "enroll", "prog mentor 1")
     await app.hub.message(ref(BOB, "Bob"), "figma")
     await app.hub.message(ref(BOB, "Bob"), "async")
@@ -55,6 +53,27 @@ async def program_with_member(app: Mentorhub, channel: str | None) -> PlatformAc
     assert "You're in Test program as a mentor." in out.replies[0].text, out.replies
     assert (await app.deliver()).sent == 1  # "Bob joined", to Ann
     return await account_of(app, BOB)
+
+
+async def stored_channel(app: Mentorhub, channel: str) -> None:
+    """A channel as `configure … channel` stored it before channels could only be linked
+    (any text: "#general", "<#id>"): still read, never trusted more than a linked one."""
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None
+        program.channel = channel
+        await uow.programs.save(program)
+        await uow.commit()
+
+
+async def link_here(app: Mentorhub, channel: int) -> str:
+    """Ann, who may manage ``channel`` (Discord says so), links 'prog' from inside it."""
+    manager = UserRef(
+        Platform("discord"), "", str(ANN), display_name="Ann", space=str(GUILD),
+        channel=str(channel), can_manage_here=True,
+    )  # fmt: skip
+    outcome = await app.hub.command(manager, "link", "prog")
+    return "\n".join(r.text for r in outcome.replies)
 
 
 async def queue(app: Mentorhub, person_id: int, key: str, text: str) -> None:
@@ -145,7 +164,8 @@ async def test_a_channel_that_is_not_discords_or_refuses_us_is_no_fallback(
     with pytest.raises(Unreachable):
         await h.messenger.send(bob, Reply(SECRET))
 
-    await say(app, ANN, "Ann", "configure", f"prog channel {h.channel}")
+    assert "Linked Test program" in await link_here(app, h.channel)
+    (welcome,) = h.dc.messages_sent(h.channel)  # the link's own post
     h.dc.fail_next(
         "POST",
         rf"^/channels/{h.channel}/messages$",
@@ -154,7 +174,7 @@ async def test_a_channel_that_is_not_discords_or_refuses_us_is_no_fallback(
     )
     with pytest.raises(Unreachable):
         await h.messenger.send(bob, Reply(SECRET))
-    assert h.dc.messages_sent(h.channel) == []
+    assert h.dc.messages_sent(h.channel) == [welcome]
 
 
 async def test_a_person_without_programs_is_unreachable(h: Harness, app: Mentorhub) -> None:
@@ -190,7 +210,9 @@ async def test_link_in_a_channel_then_announcements_are_posted_there_pinging_nob
 ) -> None:
     bob = await program_with_member(app, channel=None)
     h.usernames[ANN] = "ann"
-    token = await h.slash("link", option("program", "prog"), user=ANN)
+    token = await h.slash(
+        "link", option("program", "prog"), user=ANN, member_permissions=MANAGES_CHANNEL
+    )
     await h.reply_with(token, "Linked Test program to that group.")
     (welcome,) = h.dc.messages_sent(h.channel)
     assert "Test program's announcements will be posted here." in welcome["content"] + str(

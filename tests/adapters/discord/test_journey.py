@@ -22,6 +22,7 @@ from core.model import PairStatus
 from tests.adapters.discord.harness import (
     EPHEMERAL,
     GUILD,
+    MANAGES_CHANNEL,
     Harness,
     buttons,
     dm_of,
@@ -187,10 +188,9 @@ async def test_two_people_join_pair_agree_and_check_in(
     # -- Dana closes her DMs: the next notice is a mention in the program's channel --------
     channel = h.channel
     token = await h.slash(
-        "configure", option("program", "prog"), option("field", "channel"),
-        option("value", f"<#{channel}>"), user=CORA,
-    )  # fmt: skip
-    await h.reply_with(token, "Updated channel.")
+        "link", option("program", "prog"), user=CORA, member_permissions=MANAGES_CHANNEL
+    )
+    await h.reply_with(token, "Linked")
     h.dc.close_dms(DANA)
     step = await first_reply(h, await h.slash("checkin", user=MIA))  # Mia edits her answer
     step = await press(h, step, "Yes", MIA)
@@ -201,7 +201,8 @@ async def test_two_people_join_pair_agree_and_check_in(
     assert "check-in 1 recorded" in step["content"]
     report = await app.deliver()
     assert (report.sent, report.failed) == (1, 0)
-    (mention,) = h.dc.messages_sent(channel)
+    welcome, mention = h.dc.messages_sent(channel)  # the link's own post, then the mention
+    assert "announcements will be posted here" in message_text(welcome)
     post = h.dc.calls_to("POST", rf"^/channels/{channel}/messages$")[-1]
     assert post.json["allowed_mentions"] == {"parse": [], "users": [DANA]}
     assert mention["content"].startswith(f"<@{DANA}>, I couldn't DM you")

@@ -133,3 +133,36 @@ def test_an_empty_reply_still_is_a_valid_message() -> None:
         "content": "…",
         "allowed_mentions": {"parse": []},
     }
+
+
+def test_every_masked_link_is_escaped_not_just_the_first() -> None:
+    """escape_markdown's greedy pattern escaped only the first "[" of a line: the second
+    link of "[docs](ok) and [Click here](evil)" stayed live."""
+    text = "see [docs](https://ok.example) and [Click here](https://evil.example/login)"
+    assert escape(text) == (
+        r"see \[docs](https://ok.example) and \[Click here](https://evil.example/login)"
+    )
+    assert escape("[a](<https://one.example>) [b](<https://two.example>)") == (
+        r"\[a](<https://one.example>) \[b](<https://two.example>)"
+    )
+    nested = escape("[[x](https://a.example)](https://b.example) [y]](https://c.example)")
+    assert nested == (r"\[\[x](https://a.example)](https://b.example) \[y]](https://c.example)")
+    # a typed backslash can't cancel the escape: it is shown as a backslash
+    assert escape(r"\[z](https://evil.example)") == r"\\\[z](https://evil.example)"
+    rendered = render_reply(Reply(text, title="[t](https://evil.example) [u](https://x.example)"))
+    assert rendered.content.count(r"\[") == 4
+
+
+def test_no_masked_link_survives_anywhere_on_a_line() -> None:
+    """Whatever comes before it, every "[" reaches Discord escaped (an odd run of
+    backslashes in front of it)."""
+    import re
+
+    for text in (
+        "a [1](https://e.example) b [2](https://e.example) c [3](https://e.example)",
+        "**x** [k](https://e.example) _y_ [l](https://e.example)",
+        "\\\\[m](https://e.example) \\[n](https://e.example)",
+    ):
+        out = escape(text)
+        for match in re.finditer(r"(\\*)\[", out):
+            assert len(match[1]) % 2 == 1, (text, out)

@@ -27,6 +27,7 @@ from core.ports import DueItem, DueStatus
 from core.services.schedule import CHECKIN_CLOSE, CHECKIN_OPEN, CHECKIN_REMINDER
 from tests.adapters.discord.harness import (
     EPHEMERAL,
+    MANAGES_CHANNEL,
     Harness,
     buttons,
     dm_of,
@@ -173,10 +174,9 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
 
     # -- Saturday: Dana hasn't checked in; her reminder still reaches her DM -------------
     token = await h.slash(
-        "configure", option("program", "prog"), option("field", "channel"),
-        option("value", str(h.channel)), user=CORA,
-    )  # fmt: skip
-    await h.reply_with(token, "Updated channel.")
+        "link", option("program", "prog"), user=CORA, member_permissions=MANAGES_CHANNEL
+    )
+    await h.reply_with(token, "Linked")
     reminder = await due_item(app, pair_id, CHECKIN_REMINDER, "dana_berg", period=0)
     clock.set(reminder.due_at)
     await app.dispatch()
@@ -214,7 +214,7 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
     refused = h.dc.calls_to("POST", rf"^/channels/{h.dc.dm_channel_id(DANA)}/messages$")[-1]
     assert refused.status == 403 and "Time to check in" in refused.json["content"]
 
-    (mention,) = h.dc.messages_sent(h.channel)
+    _welcome, mention = h.dc.messages_sent(h.channel)  # after the link's own post
     assert mention["content"] == DMS_CLOSED_TEXT.format(user_id=DANA)  # nothing personal
     assert not mention.get("embeds") and not mention.get("components")
     post = h.dc.calls_to("POST", rf"^/channels/{h.channel}/messages$")[-1]
@@ -223,7 +223,7 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
 
     assert (await app.dispatch()).claimed == 0  # exactly once
     assert (await app.deliver()).sent == 0
-    assert len(h.dc.messages_sent(h.channel)) == 1
+    assert len(h.dc.messages_sent(h.channel)) == 2  # the link's post and the one mention
     async with app.uow() as uow:
         items = await uow.due.for_subject(f"pair:{pair_id}")
     assert next(i for i in items if i.id == second.id).status == DueStatus.DONE

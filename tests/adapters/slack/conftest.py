@@ -66,12 +66,14 @@ async def running(
     pacer: Pacer | None = None,
     pacing: PlatformPacing | None = None,
     pair_space: bool = False,
+    link_by: str = "members",
 ) -> AsyncIterator[SlackMessenger]:
     settings = SlackSettings(
         mode=mode,  # type: ignore[arg-type]
         port=0,
         base_url=slack.api_url,
         pair_space=pair_space,
+        link_by=link_by,  # type: ignore[arg-type]
     )
     messenger = SlackMessenger(
         app.hub,

@@ -11,7 +11,15 @@ import pytest
 from adapters.slack.adapter import COMMAND, SlackSettings
 
 HERE = Path(__file__).resolve().parents[3] / "adapters" / "slack"
-LEAST_SCOPES = ["commands", "chat:write", "im:write", "im:history", "users:read"]
+LEAST_SCOPES = [
+    "commands",
+    "chat:write",
+    "im:write",
+    "im:history",
+    "users:read",
+    "channels:read",
+    "groups:read",
+]
 HANDLED_EVENTS = ["message.im", "app_uninstalled", "tokens_revoked"]
 
 

@@ -4,6 +4,7 @@ there) and a program's announcement channel."""
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from datetime import UTC, datetime
 from typing import Any
@@ -109,6 +110,7 @@ async def test_link_in_a_channel_then_announcements_are_posted_there_harmlessly(
             description="the refusal",
         )
 
+        slack.set_members("C7", "U1", "U3")  # Cora (U3) is in the channel
         await wire.command("link prog", user="U3", channel="C7", name="link")
         await slack.wait_for(lambda: slack.posted_messages("C7"), description="the welcome")
         assert "announcements will be posted here" in slack.posted_messages("C7")[0]["text"]
@@ -127,3 +129,86 @@ async def test_link_in_a_channel_then_announcements_are_posted_there_harmlessly(
         assert (await app.deliver()).sent == 2  # and Mia and Dana have it by DM
         for dm in (f"D_{MIA}", f"D_{DANA}"):
             assert titles(slack, dm)[-1] == "Announcement: Test program"
+
+
+async def linked_in(app: Mentorhub) -> str:
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+    assert program is not None
+    return f"{program.space}/{program.channel}"
+
+
+@pytest.mark.parametrize("link_by", ["members", "admins"])
+async def test_only_someone_slack_says_may_manage_the_channel_links_it(
+    app: Mentorhub, slack: FakeSlack, link_by: str
+) -> None:
+    """A coordinator outside the channel (and, with link_by = "admins", one who isn't a
+    workspace admin) can't make the bot post there: refused in private, nothing posted."""
+    slack.set_user("U3", real_name="Cora Lead")  # not an admin
+    others = [f"U{n:04}" for n in range(250)]  # more than a page of conversations.members
+    slack.set_members("C7", *others)
+    async with running(app, slack, link_by=link_by) as messenger:
+        wire = Wire(messenger, slack)
+        await say(app, PAIRING)
+        await app.deliver()
+
+        await wire.command("link prog", user="U3", channel="C7", name="outsider")
+        refusal = "Only someone who manages this channel can link it to Test program."
+        await slack.wait_for(
+            lambda: (
+                refusal in str(slack.posted_messages("D_U3"))
+                or refusal in str(slack.response_url_posts())
+            ),
+            description="the refusal",
+        )
+        assert slack.posted_messages("C7") == []
+        assert await linked_in(app) == "/"
+        pages = [c for c in slack.calls if c.method == "conversations.members"]
+        # members: both pages read; admins: not an admin, so no need to ask
+        assert len(pages) == (2 if link_by == "members" else 0)
+        assert all(c.params["channel"] == "C7" for c in pages)
+
+        slack.set_members("C7", *others, "U3")  # now a member, on the second page
+        await wire.command("link prog", user="U3", channel="C7", name="member")
+        if link_by == "members":
+            await slack.wait_for(lambda: slack.posted_messages("C7"), description="welcome")
+            assert await linked_in(app) == "slack:T0001/C7"
+            return
+        await slack.wait_for(
+            lambda: (
+                str(slack.response_url_posts()).count(refusal)
+                + str(slack.posted_messages("D_U3")).count(refusal)
+                == 2
+            ),
+            description="the second refusal",
+        )
+        assert slack.posted_messages("C7") == []
+        slack.set_user("U3", real_name="Cora Lead", is_admin=True)  # a workspace admin
+        messenger.directory.forget_team("T0001")  # (profiles are cached for a day)
+        await wire.command("link prog", user="U3", channel="C7", name="admin")
+        await slack.wait_for(lambda: slack.posted_messages("C7"), description="welcome")
+        assert await linked_in(app) == "slack:T0001/C7"
+
+
+async def test_only_workspace_admins_create_programs_when_so_configured(
+    app: Mentorhub, slack: FakeSlack
+) -> None:
+    """[programs] creators = "admins": Slack's users.info is_admin / is_owner decides."""
+    app.hub.settings = dataclasses.replace(app.hub.settings, program_creators="admins")
+    slack.set_user("U3", real_name="Cora Lead")
+    async with running(app, slack) as messenger:
+        wire = Wire(messenger, slack)
+        await say(app, [("U3", 'start "Cora Lead" Europe/London en')])
+        await wire.command("newprogram prog Test program", user="U3", name="plain")
+        refusal = "Only administrators can create programs here."
+        await slack.wait_for(
+            lambda: refusal in str(slack.response_url_posts()), description="the refusal"
+        )
+        slack.set_user("U3", real_name="Cora Lead", is_owner=True)
+        messenger.directory.forget_team("T0001")  # (profiles are cached for a day)
+        await wire.command("newprogram prog Test program", user="U3", name="owner")
+        await slack.wait_for(
+            lambda: "you're its coordinator" in str(slack.response_url_posts()),
+            description="created",
+        )
+        assert not any(c.method == "conversations.members" for c in slack.calls)  # not asked

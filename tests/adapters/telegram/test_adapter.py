@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -538,3 +539,20 @@ async def test_the_token_never_reaches_the_logs(
         assert repr(bot.messenger) == "TelegramMessenger(mode=polling)"
     assert "getMe" in caplog.text  # httpx did log the requests…
     assert TOKEN not in caplog.text  # …without the token
+
+
+async def test_user_text_never_becomes_a_tappable_command(
+    app: Mentorhub, tg: FakeTelegram, bot: Bot
+) -> None:
+    """A program named "/pause everything" shown back would be a live /pause for whoever
+    taps it; our own command references stay tappable."""
+    ada = UserRef(Platform("telegram"), "", str(ADA), "Ada", "en")
+    await app.hub.command(ada, "start", '"Ada Lovelace" Europe/Berlin en')
+    await app.hub.command(ada, "newprogram", "trap /pause everything, (/end) or /leave@bot")
+    tg.push_update(message_update(ADA, "/programs", first_name="Ada"))
+    await bot.until_handled(1)
+    text = (await bot.sent(1))[-1].params["text"]
+    assert f"trap: /{WJ}pause everything, (/{WJ}end) or /{WJ}leave@{WJ}bot" in text
+    assert "Send /program &lt;name&gt; for details." in text  # ours: tappable
+    untagged = re.sub(r"</?\w+>", "", text)
+    assert re.findall(r"(?<![\w/])/\w+", untagged) == ["/program"]

@@ -6,6 +6,8 @@ that Dana (mentor) and Mia (mentee) joined; the group is GROUP.
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from bots.bootstrap import Mentorhub
@@ -77,6 +79,7 @@ def texts(calls: list[Call], chat_id: int) -> list[str]:
 
 async def test_a_coordinator_links_a_group_then_announces(app: Mentorhub, bot: Bot) -> None:
     await program_with_people(app)
+    bot.tg.set_member_status(GROUP, CORA, "administrator")  # getChatMember says so
 
     linked = await says_in_group(bot, CORA, f"/link@{BOT_USERNAME} design-26", handled=1)
     assert texts(linked, GROUP) == [
@@ -114,7 +117,8 @@ async def test_a_coordinator_links_a_group_then_announces(app: Mentorhub, bot: B
 
 async def test_in_a_linked_group_personal_things_stay_private(app: Mentorhub, bot: Bot) -> None:
     await program_with_people(app)
-    link = await app.hub.command(ref(CORA, space=GROUP), "link", "design-26")
+    manager = dataclasses.replace(ref(CORA, space=GROUP), can_manage_here=True)
+    link = await app.hub.command(manager, "link", "design-26")
     assert link.replies[0].title == "Linked"
     group_before = len(sent(bot, GROUP))  # the link's welcome post
 
@@ -149,7 +153,27 @@ async def test_in_a_linked_group_personal_things_stay_private(app: Mentorhub, bo
 async def test_a_coordinator_without_a_private_chat_is_invited(app: Mentorhub, bot: Bot) -> None:
     await program_with_people(app)
     bot.tg.block(CORA)  # never opened a private chat with the bot (or blocked it)
+    bot.tg.set_member_status(GROUP, CORA, "creator")
     linked = await says_in_group(bot, CORA, f"/link@{BOT_USERNAME} design-26", handled=1)
     group = [c for c in linked if c.chat_id == GROUP]
     assert len(group) == 2  # the link's welcome post, then the invitation
     assert group[1].params["text"].startswith(INVITE)
+
+
+@pytest.mark.parametrize("status", ["member", "restricted", "left"])
+async def test_only_a_group_admin_links_it(app: Mentorhub, bot: Bot, status: str) -> None:
+    """A coordinator who isn't one of the group's admins (Telegram's getChatMember) can't
+    make the bot post there: refused privately, nothing posted in the group."""
+    await program_with_people(app)
+    bot.tg.set_member_status(GROUP, CORA, status)
+    linked = await says_in_group(bot, CORA, f"/link@{BOT_USERNAME} design-26", handled=1)
+    assert texts(linked, GROUP) == []
+    assert texts(linked, CORA) == [
+        "⚠️ Only someone who manages this group can link it to Design &lt;b&gt;crit&lt;/b&gt;."
+        "\nAsk one of its managers or admins to send /link design-26 here."
+    ]
+    asked = bot.tg.calls_to("getChatMember")
+    assert [(c.params["chat_id"], c.params["user_id"]) for c in asked] == [(str(GROUP), CORA)]
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("design-26")
+    assert program is not None and program.space == ""

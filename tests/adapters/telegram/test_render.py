@@ -163,3 +163,11 @@ def test_a_programs_group_invite_is_its_invitation_link() -> None:
 def test_defang_leaves_ordinary_text_alone() -> None:
     ordinary = "Hello, Ada! Meet at 10.30 on 2026-03-02; cost 3.5 € (or $4)."
     assert defang(ordinary) == ordinary
+
+
+def test_defang_breaks_commands_in_user_text() -> None:
+    """Telegram makes "/verb" tappable where its clients find bot commands (not after a
+    word character, "/", "<", ">" or a backslash)."""
+    assert defang("/pause now") == f"/{WJ}pause now"
+    assert defang("x (/end) y\n/leave@bot") == f"x (/{WJ}end) y\n/{WJ}leave@{WJ}bot"
+    assert defang("and/or 1/2 </b> a//b \\/x") == "and/or 1/2 </b> a//b \\/x"

@@ -163,6 +163,15 @@ def test_blocking_and_unblocking() -> None:
     assert _translate(removed_from_group) is None
 
 
+@pytest.mark.parametrize("missing", ["chat", "from", "new_chat_member"])
+def test_a_membership_change_missing_a_part_is_ignored_not_a_crash(missing: str) -> None:
+    """An update with ``my_chat_member`` but no chat (or no sender, or no new status)
+    used to raise AttributeError in translate."""
+    update = my_chat_member_update(ADA, "kicked")
+    del update["my_chat_member"][missing]
+    assert _translate(update) is None
+
+
 def test_a_sticker_gets_a_hint_and_a_service_message_nothing() -> None:
     sticker = _msg("x")
     del sticker["message"]["text"]
