@@ -95,10 +95,9 @@ class SqlProgramViews:
             statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
         if person_ids is not None:
             statement = statement.where(col(PersonRow.id).in_(list(person_ids)))
-        seats = await self._seats(program_id, role, statement.order_by(col(EnrollmentRow.id)))
-        if with_room:
-            seats = [s for s in seats if s.enrollment.capacity > s.open_pairs]
-        return seats
+        return await self._seats(
+            program_id, role, statement.order_by(col(EnrollmentRow.id)), with_room=with_room
+        )
 
     async def waiting_line(self, program_id: int, first: int) -> tuple[int, list[Seat]]:
         statement = self._enrolled(program_id, Role.MENTEE).where(
@@ -145,13 +144,20 @@ class SqlProgramViews:
             )
         )
 
-    async def _seats(self, program_id: int, role: Role, statement: Any) -> list[Seat]:
-        """The enrolments ``statement`` selects, each with its open pairs. The pairs are
+    async def _seats(
+        self, program_id: int, role: Role, statement: Any, *, with_room: bool = False
+    ) -> list[Seat]:
+        """The enrolments ``statement`` selects, each with its open pairs (``with_room``:
+        only those with a free place, skipped before they are built). The pairs are
         counted in a statement of their own: joined to an aggregate, a planner without
         fresh statistics (a program just imported) picks a nested loop over every pair."""
         rows = (await self._execute(statement)).mappings().all()
         load = await self._open_pairs(program_id, role) if rows else {}
-        return [Seat(_person(row), _enrollment(row), load.get(row["p_id"], 0)) for row in rows]
+        return [
+            Seat(_person(row), _enrollment(row), load.get(row["p_id"], 0))
+            for row in rows
+            if not with_room or row["e_capacity"] > load.get(row["p_id"], 0)
+        ]
 
     async def _open_pairs(self, program_id: int, role: Role) -> dict[int, int]:
         counted = _TAKES_A_PLACE if role is Role.MENTOR else _OPEN
