@@ -143,7 +143,13 @@ class Mentorhub:
 
     async def housekeep(self) -> HousekeepingReport:
         return await self._tracked(
-            lambda: housekeep(self.uow_factory, self.clock), HousekeepingReport()
+            lambda: housekeep(
+                self.uow_factory,
+                self.clock,
+                privacy=self.config.privacy_retention(),
+                settings=self.hub.settings,
+            ),
+            HousekeepingReport(),
         )
 
     async def upkeep(self) -> int:

@@ -105,7 +105,7 @@ class Hub:
                 return Outcome()
             case WorkspaceRemoved(platform=platform, workspace=workspace):
                 await reachability.set_workspace_reachable(
-                    self._uow_factory, platform, workspace, False
+                    self._uow_factory, platform, workspace, False, at=self.clock.now()
                 )
                 return Outcome()
 
