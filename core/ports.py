@@ -496,6 +496,14 @@ class Privacy(Protocol):
         """People all of whose accounts are in this workspace."""
         ...
 
+    async def delete_programs(self, program_ids: Collection[int]) -> int:
+        """Delete programs with everything in them; returns how many."""
+        ...
+
+    async def idle_people(self, person_ids: Collection[int]) -> list[int]:
+        """Those of these people with no enrolment and no pair left."""
+        ...
+
     async def drop_workspace(self, platform: str, workspace: str) -> int:
         """Delete the workspace's remaining accounts and dialogs and its removal record."""
         ...

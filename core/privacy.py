@@ -379,9 +379,39 @@ async def purge_expired(work: Work, retention: PrivacyRetention) -> PrivacyRepor
     workspaces = people = 0
     grace = timedelta(days=retention.removed_workspace_grace_days)
     for platform, workspace in await uow.privacy.removed_before(now - grace):
-        for person_id in await uow.privacy.people_only_in(platform, workspace):
-            await forget_person(work, person_id, tell_others=False)
-            people += 1
-        await uow.privacy.drop_workspace(platform, workspace)
+        people += await purge_workspace(work, platform, workspace)
         workspaces += 1
     return PrivacyReport(ended, payloads, workspaces, people)
+
+
+async def purge_workspace(work: Work, platform: str, workspace: str) -> int:
+    """Delete what belongs to a workspace or guild the app was removed from: the programs
+    living there (with everything in them), everyone who took part only in those programs
+    or whose accounts are all there (forgotten as by ``forget_me``, without notices: there
+    is nobody there to tell), and the workspace's remaining accounts. Returns how many
+    people were forgotten."""
+    uow = work.uow
+    programs = [p for p in await uow.programs.in_space(f"{platform}:{workspace}") if p.id]
+    members: set[int] = set()
+    for program in programs:
+        assert program.id is not None
+        members |= {e.person_id for e in await uow.enrollments.of_program(program.id)}
+        members |= {
+            person
+            for pair in await uow.pairs.of_program(program.id)
+            for person in (pair.mentor_id, pair.mentee_id)
+        }
+    await uow.privacy.delete_programs([p.id for p in programs if p.id is not None])
+    gone: set[int] = set()
+    for person_id in await uow.privacy.idle_people(members):
+        accounts = await uow.accounts.of_person(person_id)
+        if all(a.platform.value == platform for a in accounts):
+            gone.add(person_id)  # took part only here, and has no other messenger
+    gone |= set(await uow.privacy.people_only_in(platform, workspace))
+    for person_id in sorted(gone):
+        person = await uow.people.get(person_id)
+        if person is None or person.handle == placeholder_handle(person_id):
+            continue  # forgotten already
+        await forget_person(work, person_id, tell_others=False)
+    await uow.privacy.drop_workspace(platform, workspace)
+    return len(gone)

@@ -28,6 +28,7 @@ from storage.tables import (
     OutboxRow,
     PairRow,
     PersonRow,
+    ProgramRow,
     RemovedWorkspaceRow,
 )
 
@@ -299,6 +300,43 @@ class SqlPrivacy:
             )
         ).scalars()
         return list(rows)
+
+    async def delete_programs(self, program_ids: Collection[int]) -> int:
+        """Delete programs with everything in them (enrolments, pairs and their content,
+        goals, drafts: the foreign keys cascade), and the due items of their pairs."""
+        if not program_ids:
+            return 0
+        pair_t, due_t = _table(PairRow), _table(DueItemRow)
+        pair_ids = list(
+            (
+                await self._run(select(pair_t.c.id).where(pair_t.c.program_id.in_(program_ids)))
+            ).scalars()
+        )
+        subjects = [f"pair:{p}" for p in pair_ids] + [f"request:{p}" for p in pair_ids]
+        for start in range(0, len(subjects), SCAN_BATCH):
+            await self._run(
+                delete(due_t).where(due_t.c.subject.in_(subjects[start : start + SCAN_BATCH]))
+            )
+        program_t = _table(ProgramRow)
+        deleted = await self._count(delete(program_t).where(program_t.c.id.in_(program_ids)))
+        await self.session.flush()
+        return deleted
+
+    async def idle_people(self, person_ids: Collection[int]) -> list[int]:
+        """Those of these people with no enrolment and no pair left."""
+        if not person_ids:
+            return []
+        enrollment_t, pair_t = _table(EnrollmentRow), _table(PairRow)
+        busy = set(
+            (
+                await self._run(
+                    select(enrollment_t.c.person_id).where(enrollment_t.c.person_id.in_(person_ids))
+                )
+            ).scalars()
+        )
+        for column in (pair_t.c.mentor_id, pair_t.c.mentee_id):
+            busy |= set((await self._run(select(column).where(column.in_(person_ids)))).scalars())
+        return sorted(set(person_ids) - busy)
 
     async def drop_workspace(self, platform: str, workspace: str) -> int:
         """Delete the workspace's remaining accounts and dialogs, and the removal record."""
