@@ -304,10 +304,15 @@ async def forget_person(work: Work, person_id: int, *, tell_others: bool = True)
         partner = pair.partner_of(person_id)
         program = programs.get(pair.program_id)
         name = program.name if program is not None else "your program"
-        if was_request:
+        if was_request and partner == pair.mentor_id:
             text = (
                 f"A mentoring request in {name} was withdrawn: the person who sent it has "
                 "left mentorhub. Nothing is needed from you."
+            )
+        elif was_request:
+            text = (
+                f"Your mentoring request in {name} can't go ahead: the mentor you asked has "
+                "left mentorhub. Send `mentors` to ask someone else."
             )
         elif partner == pair.mentee_id:
             text = (

@@ -75,6 +75,22 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         connection.exec_driver_sql("BEGIN" if reads else "BEGIN IMMEDIATE")
 
 
+async def checkpoint(engine: AsyncEngine) -> bool:
+    """SQLite: copy the WAL into the database file and truncate the WAL, so old page images
+    (of rows since deleted) don't stay in it. Waits for the busy timeout at most; returns
+    whether it completed. A no-op (True) on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return True
+    async with engine.connect() as conn:
+        raw = (await conn.get_raw_connection()).driver_connection
+        assert raw is not None
+        # Outside any transaction (the connection's BEGIN is ours to issue, see above).
+        cursor = await raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _log, _done = await cursor.fetchone()
+        await cursor.close()
+    return not busy
+
+
 def session_factory(
     engine: AsyncEngine, *, read_only: bool = False
 ) -> async_sessionmaker[AsyncSession]:

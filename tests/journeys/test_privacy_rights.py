@@ -150,3 +150,32 @@ async def test_forget_me_asks_first_and_then_leaves_no_trace(app: Mentorhub) -> 
             content = file.read_bytes()
             for needle in (NAME, HANDLE, *PRIVATE):
                 assert needle.encode() not in content, (file.name, needle)
+
+
+async def test_forgetting_a_mentor_withdraws_a_request_kindly(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await c.register("noah", "Noah Sato", "Asia/Tokyo")
+    await c.say("noah", "enroll prog mentee", "figma", "#1", "async", "#1")
+    await c.say("noah", "ask @erik_lund")
+    await c.say("erik", "forget_me")
+    out = await c.say("erik", "#1")
+    assert "Your data has been deleted" in out
+    to_noah = told(out, "noah")
+    assert "can't go ahead: the mentor you asked has left mentorhub" in to_noah
+    assert "Erik" not in to_noah
+    async with app.uow() as uow:
+        (request,) = [p for p in await uow.pairs.of_program(1) if p.id == 2]
+        assert request.status.value == "expired"
+
+
+async def test_a_coordinator_is_warned_before_forgetting(app: Mentorhub) -> None:
+    c = await build_world(app)
+    out = await c.say("cora", "forget_me")
+    assert "You coordinate 1 program" in out
+    async with app.uow() as uow:
+        assert await uow.people.by_handle("cora_lead") is not None
+
+
+async def test_my_data_needs_registration(app: Mentorhub) -> None:
+    outcome = await app.hub.command(ref("stranger"), "my_data")
+    assert outcome.replies[0].is_error and "start" in outcome.replies[0].text

@@ -149,3 +149,20 @@ async def test_a_workspace_that_comes_back_is_not_purged(
     async with app.uow() as uow:
         account = await uow.accounts.find(SLACK, "T1", "sam")
         assert account is not None and account.reachable
+
+
+def wal_size(app: Mentorhub) -> int:
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    wal = Path(f"{make_url(app.config.database.url).database}-wal")
+    return wal.stat().st_size if wal.exists() else -1
+
+
+async def test_housekeeping_truncates_the_sqlite_wal(sqlite_app: Mentorhub) -> None:
+    app = sqlite_app
+    await build_world(app)
+    assert wal_size(app) > 0
+    await app.housekeep()
+    assert wal_size(app) == 0
