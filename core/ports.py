@@ -477,7 +477,8 @@ class Privacy(Protocol):
         ...
 
     async def clear_sent_payloads(self, *, before: datetime) -> int:
-        """Empty the payloads of finished outbox rows created before ``before``."""
+        """Empty the payloads of finished outbox rows sent (or, never sent, created)
+        before ``before``."""
         ...
 
     async def workspace_removed(self, platform: str, workspace: str, at: datetime) -> None:

@@ -218,22 +218,12 @@ class SqlPrivacy:
         checkins = select(checkin_t.c.id).where(checkin_t.c.pair_id.in_(old))
         purged += await self._count(
             update(answer_t)
-            .where(answer_t.c.checkin_id.in_(checkins), answer_t.c.note != "")
+            .where(
+                answer_t.c.checkin_id.in_(checkins),
+                or_(answer_t.c.note != "", func.length(cast(answer_t.c.answers, String)) > 2),
+            )
             .values(note="", answers=[], questions=[])
         )
-        # Answers with text but no note: clear those too (two statements keep it portable).
-        answered = (
-            await self._run(
-                select(answer_t.c.id, answer_t.c.answers).where(answer_t.c.checkin_id.in_(checkins))
-            )
-        ).all()
-        with_text = [row_id for row_id, answers in answered if answers]
-        if with_text:
-            purged += await self._count(
-                update(answer_t)
-                .where(answer_t.c.id.in_(with_text))
-                .values(answers=[], questions=[])
-            )
         purged += await self._count(
             update(pair_t)
             .where(pair_t.c.id.in_(old), pair_t.c.end_reason != "")
@@ -242,14 +232,14 @@ class SqlPrivacy:
         return purged
 
     async def clear_sent_payloads(self, *, before: datetime) -> int:
-        """Empty the payload of finished outbox rows created before ``before``. The row
+        """Empty the payload of finished outbox rows sent (else created) before ``before``. The row
         stays (its key still stops a resend) until the outbox purge deletes it."""
         t = _table(OutboxRow)
         return await self._count(
             update(t)
             .where(
                 t.c.status.in_(FINISHED_OUTBOX),
-                t.c.created_at < before,
+                func.coalesce(t.c.sent_at, t.c.created_at) < before,
                 func.length(cast(t.c.payload, String)) > 2,  # not already {}
             )
             .values(payload={})

@@ -109,6 +109,10 @@ async def test_my_data_sends_the_own_record_as_json_and_markdown(app: Mentorhub)
 async def test_forget_me_asks_first_and_then_leaves_no_trace(app: Mentorhub) -> None:
     c = await seed(app)
     await app.deliver()
+    before = await all_rows_text(app)
+    assert mentions(before, NAME) and mentions(before, "PRIVATE-NOTE-MIA")
+    # copies in messages to others: the shared note as sent to dana
+    assert any(row.startswith("outbox") for row in mentions(before, "SHARED-NOTE-MIA"))
     asked = await app.hub.command(ref("mia"), "forget_me")
     (question,) = asked.replies
     assert question.title == "Delete all your data?"
@@ -135,6 +139,8 @@ async def test_forget_me_asks_first_and_then_leaves_no_trace(app: Mentorhub) -> 
         assert former is not None and former.name == "a former participant"
         assert [n.text for n in await uow.notes.of_pair(1)] == ["DANA-NOTE kept by dana"]
         assert await uow.accounts.find(Platform("console"), "", "mia") is None
+    pairs = await c.say("dana", "pairs")
+    assert "a former participant" in pairs and NAME not in pairs
     # mia is a stranger now: she can register afresh, and can't claim the placeholder
     again = await app.hub.command(ref("mia"), "profile")
     assert "start" in again.replies[0].text

@@ -12,6 +12,7 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.identity import Platform, UserRef
 from core.inbound import WorkspaceRemoved, WorkspaceRestored
+from tests.journeys.test_privacy_rights import all_rows_text, mentions
 from tests.journeys.world import build_world
 
 SLACK = Platform("slack")
@@ -133,6 +134,9 @@ async def test_a_removed_workspace_is_purged_after_the_grace_period(
         assert await uow.programs.by_slug("sp") is None
         assert await uow.programs.by_slug("prog") is not None
         assert await uow.accounts.find(SLACK, "T1", "sam") is None
+    rows = await all_rows_text(app)
+    for needle in ("Sam Slack", "Tess Tide", "Slack program", "sam_slack", "tess_tide"):
+        assert mentions(rows, needle) == [], needle
     assert (await app.housekeep()).privacy.workspaces == 0  # done once
 
 
