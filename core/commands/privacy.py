@@ -154,6 +154,7 @@ def privacy_commands() -> list[CommandSpec]:
             "Get everything stored about you, as files",
             cmd_my_data,
             examples=("my_data",),
+            reads_only=True,
         ),
         CommandSpec(
             "forget_me",

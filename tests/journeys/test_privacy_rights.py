@@ -182,6 +182,14 @@ async def test_a_coordinator_is_warned_before_forgetting(app: Mentorhub) -> None
         assert await uow.people.by_handle("cora_lead") is not None
 
 
+async def test_my_data_in_the_console_prints_both_files(app: Mentorhub) -> None:
+    c = await build_world(app)
+    out = await c.say("mia", "my_data")
+    assert "--- mentorhub-mia_sousa-2026-03-02.json ---" in out
+    assert "--- mentorhub-mia_sousa-2026-03-02.md ---" in out
+    assert "# Your mentorhub data" in out
+
+
 async def test_my_data_needs_registration(app: Mentorhub) -> None:
     outcome = await app.hub.command(ref("stranger"), "my_data")
     assert outcome.replies[0].is_error and "start" in outcome.replies[0].text
