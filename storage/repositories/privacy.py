@@ -152,6 +152,7 @@ class SqlPrivacy:
             (due_t, "payload"),
             (dialog_t, "data"),
             (draft_t, "phrase"),
+            (draft_t, "reasons"),
         ):
             found = await self._scan(table, column, lowered)
             if found:
