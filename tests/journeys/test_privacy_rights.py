@@ -54,7 +54,7 @@ async def all_rows_text(app: Mentorhub) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     async with app.uow() as uow:
         for table in SQLModel.metadata.sorted_tables:
-            rows = (await uow.session.execute(select(table))).all()  # type: ignore[attr-defined]
+            rows = (await uow.session.exec(select(table))).all()  # type: ignore[attr-defined]
             found[table.name] = [
                 json.dumps([str(v) if not isinstance(v, dict | list) else v for v in row])
                 for row in rows
