@@ -84,6 +84,32 @@ class Attachment:
     filename: str
     content: str
 
+    @property
+    def data(self) -> bytes:
+        """The file as sent: UTF-8."""
+        return self.content.encode()
+
+
+def fit_attachment(reply: Reply, *, limit: int, where: str) -> Reply:
+    """``reply`` as a messenger that takes files of at most ``limit`` bytes can send it: a
+    larger attachment is left off and the text says so (``where`` names the messenger)."""
+    file = reply.attachment
+    if file is None or len(file.data) <= limit:
+        return reply
+    note = (
+        f"The file {file.filename} is {_size(len(file.data))}, more than the {_size(limit)} "
+        f"{where} lets a bot send, so it is not attached. Narrow what you asked for "
+        "(one program, say) and try again."
+    )
+    return replace(reply, text=f"{reply.text}\n\n{note}" if reply.text else note, attachment=None)
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} bytes"
+
 
 class MomentStyle(StrEnum):
     DAY = "D"  # the reader's calendar day: "Tue 10 Mar 2026"
