@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import re
@@ -196,6 +197,9 @@ def sdk_kwargs(message: DiscordMessage) -> dict[str, Any]:
         kwargs["embed"] = discord.Embed.from_dict(dict(message.embed))
     if message.buttons:
         kwargs["view"] = inert_view(message)
+    if message.file is not None:  # multipart: files[0] and its attachments metadata
+        data = io.BytesIO(message.file.data)
+        kwargs["file"] = discord.File(data, filename=message.file.filename)
     return kwargs
 
 
