@@ -404,7 +404,8 @@ class SlackMessenger:
         message = render.render_outcome(outcome.replies, footer=_footer(call))
         in_dm = isinstance(call.inbound, Message) or await self._in_dm(origin)
         wants_text = any(reply.expects_text for reply in outcome.replies)
-        if in_dm or wants_text or not origin.response_url:
+        # Files can't go through a response_url: a reply with one goes to the DM.
+        if in_dm or wants_text or message.files or not origin.response_url:
             posted = await self._post_to_dm(origin, message, in_dm=in_dm)
             if not posted and origin.response_url:
                 await respond(origin.response_url, message)
@@ -430,7 +431,7 @@ class SlackMessenger:
                 if in_dm
                 else await self.directory.dm_channel(origin.team, origin.user_id)
             )
-            await self._poster.post(
+            await self._post_with_files(
                 origin.team,
                 channel,
                 message,
@@ -441,6 +442,25 @@ class SlackMessenger:
             log.warning("Slack: could not DM %s:%s: %s", origin.team, origin.user_id, exc)
             return False
         return True
+
+    async def _post_with_files(
+        self,
+        team: str,
+        channel: str,
+        message: SlackMessage,
+        *,
+        max_wait: float,
+        conversation: str | None = None,
+        paced: bool = False,
+    ) -> None:
+        """Post ``message``, then share its files in the same conversation."""
+        await self._poster.post(
+            team, channel, message, max_wait=max_wait, conversation=conversation, paced=paced
+        )
+        for file in message.files:
+            await self._poster.upload(
+                team, channel, file, max_wait=max_wait, conversation=conversation
+            )
 
     async def _resolve_prompt(self, call: Received, label: str | None = None) -> None:
         """Take the buttons off an answered dialog prompt and note the choice (``label``,
@@ -622,7 +642,8 @@ class SlackMessenger:
     # --- outbound (the outbox) ------------------------------------------------------------
 
     async def send(self, account: PlatformAccount, reply: Reply) -> None:
-        """Deliver a notice as a DM from the app.
+        """Deliver a notice as a DM from the app; its file, if any, is shared after it
+        (``files:write``).
 
         Raises Unreachable (person gone, DMs impossible, app removed from the workspace),
         RateLimited (a 429 pause, scoped ``slack:<team>:<channel>``) or
@@ -631,7 +652,7 @@ class SlackMessenger:
         """
         team = self._installed_in(account)
         channel = await self.directory.dm_channel(team, account.user_id)
-        await self._poster.post(
+        await self._post_with_files(
             team,
             channel,
             render.render_outcome([reply]),
@@ -653,7 +674,7 @@ class SlackMessenger:
         if platform != self.platform.value or not _CHANNEL_ID.fullmatch(channel):
             raise Unreachable(f"not a Slack channel id: {space[:64]!r}")
         message = render.render_outcome([reply])
-        await self._poster.post(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
+        await self._post_with_files(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
 
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
         return (
@@ -678,7 +699,7 @@ class SlackMessenger:
         except MissingScope as exc:
             self._no_pair_space("conversations.open answered missing_scope")
             raise Unreachable("slack: no pair space (missing_scope)") from exc
-        await self._poster.post(  # the outbox took the tokens (in the person's DM scopes)
+        await self._post_with_files(  # the outbox took the tokens (in the person's DM scopes)
             team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT, paced=True
         )
 

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.messages import Action, ChoiceStyle, Reply
+from core.messages import Action, Attachment, ChoiceStyle, Reply, fit_attachment
 
 Block = dict[str, Any]
 
@@ -40,12 +40,18 @@ TEXT_HINT = "Type your answer here as a message, or tap a button."
 ERROR_MARK = ":warning: "
 
 
+FILE_LIMIT = 1 << 30  # Slack takes files of up to 1 GB
+
+
 @dataclass(frozen=True, slots=True)
 class SlackMessage:
-    """What chat.postMessage and response_url posts take: fallback text and blocks."""
+    """What chat.postMessage and response_url posts take: fallback text and blocks.
+    ``files`` are shared after the message, in the same conversation (a response_url
+    can't carry files: they go to the person's DM)."""
 
     text: str
     blocks: tuple[Block, ...]
+    files: tuple[Attachment, ...] = ()
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": list(self.blocks)}
@@ -99,7 +105,9 @@ def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:
 
 def render_outcome(replies: Sequence[Reply], *, footer: str | None = None) -> SlackMessage:
     """All replies of one outcome as ONE message: one post per interaction keeps us far from
-    the per-channel limit and keeps the replies in order."""
+    the per-channel limit and keeps the replies in order. A file over Slack's limit is
+    left off, and the text says so."""
+    replies = [fit_attachment(reply, limit=FILE_LIMIT, where="Slack") for reply in replies]
     blocks: list[Block] = []
     button = 0
     for reply in replies:
@@ -110,7 +118,8 @@ def render_outcome(replies: Sequence[Reply], *, footer: str | None = None) -> Sl
     if len(blocks) > BLOCKS_PER_MESSAGE:
         # Never expected from the core; keep the message valid and say it was cut.
         blocks = [*blocks[: BLOCKS_PER_MESSAGE - 1], context("(message shortened)")]
-    return SlackMessage(text=fallback_text(replies), blocks=tuple(blocks))
+    files = tuple(reply.attachment for reply in replies if reply.attachment is not None)
+    return SlackMessage(text=fallback_text(replies), blocks=tuple(blocks), files=files)
 
 
 def fallback_text(replies: Iterable[Reply]) -> str:
