@@ -214,27 +214,32 @@ class DialogEngine:
         """Validate every field the way each step would; finish only when all are valid.
 
         A field whose step doesn't apply (its condition is false) is ignored; nothing is
-        saved unless every applicable field parses.
+        saved unless every applicable field parses. Every field is checked, so each bad one
+        is named at once; a field that depends on one that failed (the end on the start) is
+        left unchecked rather than failing the form.
         """
         state = await self._form_state(ctx, dialog_id)
         flow = self._flows[state.flow]
         data = dict(state.data)
         errors: dict[str, str] = {}
         for step in flow.steps[state.step :]:
-            if not step.is_asked(data):
-                continue
-            prompt = await step.ask(ctx, data)
-            raw = (values.get(step.key) or "").strip()
-            if not raw:
-                if not prompt.optional:
-                    errors[step.key] = "Please fill this in."
-                    continue
-                raw = SKIP
-            raw = typed_choice(prompt, raw) or raw
             try:
+                if not step.is_asked(data):
+                    continue
+                prompt = await step.ask(ctx, data)
+                raw = (values.get(step.key) or "").strip()
+                if not raw:
+                    if not prompt.optional:
+                        errors[step.key] = "Please fill this in."
+                        continue
+                    raw = SKIP
+                raw = typed_choice(prompt, raw) or raw
                 data[step.key] = await step.parse(ctx, data, raw)
             except InvalidInput as error:
                 errors[step.key] = error.user_text()
+            except (KeyError, ValueError, TypeError):
+                if not errors:
+                    raise  # a bug, not an answer that depends on a bad field
         if errors:
             return FormResult(errors=errors)
         await ctx.uow.dialogs.delete(state.actor)
