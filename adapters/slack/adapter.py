@@ -59,7 +59,7 @@ from adapters.slack.outbound import (
 from adapters.slack.render import SlackMessage
 from adapters.slack.settings import SLACK
 from adapters.slack.translate import Origin, Received
-from core.delivery import DeliveryError, Unreachable
+from core.delivery import DeliveryError, RateLimited, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import (
@@ -71,7 +71,7 @@ from core.inbound import (
     WorkspaceRemoved,
 )
 from core.memory import KeyedLocks, LruCache, RecentKeys
-from core.messages import Outcome, Reply
+from core.messages import Attachment, Outcome, Reply
 from core.pacing import Pacer, PlatformPacing
 from core.registry import MANAGES_HERE
 
@@ -79,6 +79,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/mentor"
 INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
+REPLY_WAIT_LIMIT = 30.0  # a reply that got a 429 is sent again once, if Slack allows by then
 OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
 SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
 STOP_GRACE = 5.0  # how long stop() lets running handlers finish
@@ -437,6 +438,7 @@ class SlackMessenger:
                 message,
                 max_wait=INTERACTIVE_MAX_WAIT,
                 conversation=origin.user_id,  # their DM, paced as the outbox paces it
+                patient=True,
             )
         except DeliveryError as exc:
             log.warning("Slack: could not DM %s:%s: %s", origin.team, origin.user_id, exc)
@@ -452,15 +454,42 @@ class SlackMessenger:
         max_wait: float,
         conversation: str | None = None,
         paced: bool = False,
+        patient: bool = False,
     ) -> None:
-        """Post ``message``, then share its files in the same conversation."""
-        await self._poster.post(
-            team, channel, message, max_wait=max_wait, conversation=conversation, paced=paced
-        )
-        for file in message.files:
-            await self._poster.upload(
-                team, channel, file, max_wait=max_wait, conversation=conversation
+        """Post ``message``, then share its files in the same conversation.
+
+        ``patient``: someone is waiting for this (a reply, not the outbox, which comes back
+        later by itself): a 429 is tried once more when Slack allows, if that is within
+        ``REPLY_WAIT_LIMIT`` s. The pacer holds the conversation for the Retry-After, so
+        the second try waits its turn there, and nothing else is sent to it meanwhile.
+        """
+
+        async def post(wait: float) -> None:
+            await self._poster.post(
+                team, channel, message, max_wait=wait, conversation=conversation, paced=paced
             )
+
+        await self._once_more_if(patient, post, max_wait)
+        for file in message.files:
+
+            async def upload(wait: float, file: Attachment = file) -> None:
+                await self._poster.upload(
+                    team, channel, file, max_wait=wait, conversation=conversation
+                )
+
+            await self._once_more_if(patient, upload, max_wait)
+
+    @staticmethod
+    async def _once_more_if(
+        patient: bool, send: Callable[[float], Awaitable[None]], max_wait: float
+    ) -> None:
+        try:
+            await send(max_wait)
+        except RateLimited as limited:
+            if not patient or limited.retry_after > REPLY_WAIT_LIMIT:
+                raise
+            log.info("Slack: a reply waits %.1f s for Slack's rate limit", limited.retry_after)
+            await send(limited.retry_after + max_wait)
 
     async def _resolve_prompt(self, call: Received, label: str | None = None) -> None:
         """Take the buttons off an answered dialog prompt and note the choice (``label``,
