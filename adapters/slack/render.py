@@ -2,7 +2,8 @@
 
 Safety: every string from the core goes through :func:`escape` before it lands in a
 ``mrkdwn`` text object or the fallback text, so ``&``, ``<`` and ``>`` can never form
-``<!channel>``, ``<@U…>`` or ``<http://…|links>``. mrkdwn objects are also ``verbatim``, so
+``<!channel>``, ``<@U…>`` or ``<http://…|links>``, and ``*``, ``_`` and ``~`` can never
+format. mrkdwn objects are also ``verbatim``, so
 Slack does not turn a bare ``@here``, ``#channel`` or URL into a mention or link either.
 Button labels are ``plain_text``, which Slack never parses for mentions or links, so they
 are sent as they are (escaping them would show ``&amp;`` literally).
@@ -16,6 +17,7 @@ dialog id as its value, which opens the rest of the dialog as a modal (see forms
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -35,6 +37,12 @@ BUTTONS_PER_BLOCK = 25  # Slack: elements per actions block
 BUTTON_LABEL_MAX = 75  # Slack: button text
 BLOCKS_PER_MESSAGE = 50  # Slack: blocks per message
 FALLBACK_TEXT_MAX = 3500  # Slack truncates text beyond 40,000; keep notifications short
+
+WORD_JOINER = "\u2060"
+# Backticks stay: the core marks commands as `code` (and code formats nothing inside).
+FORMATTING_MARKS = "*_~"
+_OPENING_MARK = re.compile(r"(?<!\w)([*_~])")  # could open a formatted run
+_CLOSING_MARK = re.compile(r"([*_~])(?!\w)")  # could close one
 
 TEXT_HINT = "Type your answer here as a message, or tap a button."
 ERROR_MARK = ":warning: "
@@ -58,8 +66,20 @@ class SlackMessage:
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn treats as control characters, and keep
+    ``*bold*``, ``_italic_`` and ``~strike~`` from formatting.
+
+    mrkdwn has no escape for its formatting marks; a mark formats only at a word's edge
+    (``a*b*c`` stays as typed). So an invisible word joiner goes on the outer side of
+    every mark at an edge, which makes it a mark inside a word: shown as typed, copied
+    as typed (the core drops the joiner from anything typed back), and a mark inside a
+    word (``mia_sousa``) is left alone.
+    """
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not any(mark in text for mark in FORMATTING_MARKS):
+        return text
+    text = _OPENING_MARK.sub(WORD_JOINER + r"\1", text)
+    return _CLOSING_MARK.sub(r"\1" + WORD_JOINER, text)
 
 
 def mrkdwn(text: str) -> dict[str, Any]:

@@ -217,7 +217,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         goals_field = proposal["blocks"][1]["fields"][0]
         assert goals_field == {
             "type": "mrkdwn",
-            "text": "*Goals*\n&lt;!channel&gt; ship a *portfolio* &amp; "
+            "text": "*Goals*\n&lt;!channel&gt; ship a \u2060*portfolio*\u2060 &amp; "
             "&lt;https://evil.example|win a prize&gt;",
             "verbatim": True,
         }
