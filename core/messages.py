@@ -33,7 +33,10 @@ class Action:
     """What a button does, encoded into a compact id that carries no secret.
 
     ``kind`` "c" runs a command as the presser (``args`` = verb and its arguments);
-    ``kind`` "d" answers step ``step`` of dialog ``dialog_id`` (stale presses are detected).
+    ``kind`` "a" does the same as the answer to the message it sits on (Accept/Decline):
+    once it went through, messengers that can edit the message take its buttons off and
+    show the answer; ``kind`` "d" answers step ``step`` of dialog ``dialog_id`` (stale
+    presses are detected; answered the same way).
     """
 
     kind: str
@@ -58,6 +61,15 @@ class Action:
     @classmethod
     def command(cls, verb: str, *args: str) -> Action:
         return cls("c", (verb, *args))
+
+    @classmethod
+    def answer(cls, verb: str, *args: str) -> Action:
+        """A command that answers the message its button is on (see the class)."""
+        return cls("a", (verb, *args))
+
+    @property
+    def answers_its_message(self) -> bool:
+        return self.kind in ("a", "d")
 
 
 @dataclass(frozen=True, slots=True)

@@ -165,11 +165,12 @@ def text_message(text: str) -> SlackMessage:
 
 
 def resolve_dialog_buttons(blocks: Sequence[Block], chosen: str) -> list[Block] | None:
-    """The clicked message with its dialog buttons removed and the choice noted under it.
+    """The clicked message with its answer buttons removed and the choice noted under it.
 
-    A dialog prompt is answered once: leaving its buttons clickable invites stale presses.
-    Returns None when the message has no dialog buttons (command buttons such as the profile
-    card's stay usable) or ``blocks`` is not a list of blocks.
+    A dialog prompt or a question (Accept/Decline: ``Action.answer``) is answered once:
+    leaving its buttons clickable invites stale presses. Returns None when the message has
+    no such buttons (command buttons such as the profile card's stay usable) or ``blocks``
+    is not a list of blocks.
     """
     kept: list[Block] = []
     removed = False
@@ -263,7 +264,7 @@ def _has_dialog_button(block: Block) -> bool:
         value = element.get("value") if isinstance(element, dict) else None
         if isinstance(value, str):
             try:
-                if Action.decode(value).kind == "d":
+                if Action.decode(value).answers_its_message:
                     return True
             except ValueError:
                 continue

@@ -267,7 +267,7 @@ async def test_a_whole_relationship_in_private_chats(
         "<b>Please answer by</b>: Thu 05 Mar 2026 10:00 CET"  # on Dana's clock, in Berlin
     )
     assert request.params["reply_markup"] == markup(
-        [("Accept", "c:accept:1")], [("Decline", "c:decline:1")]
+        [("Accept", "a:accept:1")], [("Decline", "a:decline:1")]
     )
 
     # -- Dana taps Accept on that DM; both hear they are paired ------------------------------
