@@ -31,6 +31,10 @@ class Prompt:
     free_text: bool = True
     optional: bool = False  # offers a "Skip" button; parse gets SKIP
     title: str | None = None
+    # How the step reads as a form field, where the question is worded for a chat
+    # ("Tap one or write your own"): a short label and a hint under the field.
+    label: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,7 @@ class FormField:
     choices: tuple[tuple[str, str], ...]
     free_text: bool
     optional: bool
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +207,11 @@ class DialogEngine:
             fields.append(
                 FormField(
                     key=step.key,
-                    label=prompt.text,
+                    label=prompt.label or prompt.text,
                     choices=tuple(prompt.choices),
                     free_text=prompt.free_text,
                     optional=prompt.optional or conditional,
+                    hint=prompt.hint,
                 )
             )
         return flow.title, fields

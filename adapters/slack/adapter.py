@@ -299,6 +299,9 @@ class SlackMessenger:
         async def on_form_button(ack: Any, body: dict[str, Any]) -> None:
             await self._ack_then(ack, lambda: self._open_form(translate.from_block_actions(body)))
 
+        async def on_form_pick(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._form_picked(body))
+
         async def on_form_submitted(ack: Any, body: dict[str, Any]) -> None:
             await self._form_submitted(ack, body)
 
@@ -312,6 +315,7 @@ class SlackMessenger:
         app.action(re.compile(render.ACTION_ID_PATTERN))(on_action)
         app.action(render.FORM_ACTION_ID)(on_form_button)
         app.view_submission(forms.CALLBACK_ID)(on_form_submitted)
+        app.action(forms.INPUT_ACTION_ID)(on_form_pick)
         app.event("message")(on_message)
         app.event("app_uninstalled")(on_removed)
         app.event("tokens_revoked")(on_removed)
@@ -532,6 +536,31 @@ class SlackMessenger:
             note = render.text_message(FORM_NOT_OPENED)
             if not (origin.response_url and await respond(origin.response_url, note)):
                 await self._post_to_dm(origin, note, in_dm=False)
+
+    async def _form_picked(self, body: Mapping[str, Any]) -> None:
+        """A pick in one of our modals' selects: "Other…" adds a text box under it, another
+        option takes it away (``views.update``, guarded by the view's hash so a pick made
+        meanwhile is not overwritten)."""
+        view = body.get("view")
+        actions = body.get("actions")
+        if not isinstance(view, dict) or view.get("callback_id") != forms.CALLBACK_ID:
+            return
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+            return
+        action = actions[0]
+        picked = action.get("selected_option")
+        value = picked.get("value") if isinstance(picked, dict) else None
+        updated = forms.after_pick(view, str(action.get("block_id", "")), str(value or ""))
+        if updated is None:
+            return
+        try:
+            await self._client.views_update(
+                view_id=str(view.get("id", "")), hash=str(view.get("hash", "")), view=updated
+            )
+        except SlackApiError as exc:  # hash_conflict: another pick came first
+            log.info("Slack: views.update refused: %s", error_code(exc.response))
+        except NETWORK_ERRORS as exc:
+            log.warning("Slack: views.update failed: %s", type(exc).__name__)
 
     async def _views_open(self, trigger_id: str, view: dict[str, Any]) -> bool:
         if not trigger_id:
