@@ -10,6 +10,7 @@ from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Attachment, Reply, reply_to_data
 from core.ports import OutboxMessage
 from tests.adapters.discord.harness import ANN, BOB, Harness
+from tests.fakes.discord_api import option
 
 pytestmark = pytest.mark.timeout(20)
 
@@ -64,3 +65,18 @@ async def test_a_file_over_discords_limit_is_left_off_and_the_text_says_so(
     assert "The file pairs" in message["content"]
     assert "is 22 bytes, more than the 8 bytes Discord lets a bot send" in message["content"]
     assert h.dc.files_sent() == []
+
+
+async def test_export_answers_the_slash_command_with_the_file(h: Harness) -> None:
+    await register(h, ANN, "Ann")
+    ref = UserRef(Platform("discord"), "", str(ANN), display_name="Ann")
+    created = await h.app.hub.command(ref, "newprogram", "prog Test program")
+    assert not any(r.is_error for r in created.replies), created.replies
+    token = await h.slash("export", option("program", "prog"))
+    (reply,) = await h.replies(token)
+    assert "pairs exported" in reply["content"]
+    [attached] = reply["attachments"]
+    assert attached["filename"].startswith("prog-pairs-")
+    [(name, data)] = h.dc.files_sent(r"/interactions/|/webhooks/")
+    assert name == attached["filename"]
+    assert data.decode().startswith("pair,program,mentor,mentee")
