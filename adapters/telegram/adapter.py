@@ -520,9 +520,7 @@ class TelegramMessenger:
             await self._send_document(chat_id, reply.attachment)
 
     async def _send_document(self, chat_id: int, file: Attachment) -> None:
-        scopes = self._scopes(chat_id)
-        if not await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit):
-            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
+        await self._take_turn(chat_id)
         try:
             await self.application.bot.send_document(
                 chat_id, InputFile(file.data, filename=file.filename)
@@ -557,14 +555,7 @@ class TelegramMessenger:
     async def _send_one(
         self, chat_id: int, message: Rendered, *, reply_to: int | None = None, paced: bool = False
     ) -> None:
-        scopes = self._scopes(chat_id)
-        # A paced message had its tokens taken by the outbox; it only waits out a 429.
-        if paced:
-            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=self._reply_wait_limit)
-        else:
-            ready = await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit)
-        if not ready:
-            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
+        await self._take_turn(chat_id, paced=paced)
         await self.application.bot.send_message(
             chat_id,
             message.text,
@@ -577,6 +568,17 @@ class TelegramMessenger:
                 else None
             ),
         )
+
+    async def _take_turn(self, chat_id: int, *, paced: bool = False) -> None:
+        """Wait for this chat's pacing turn, or raise RateLimited. A ``paced`` message had
+        its tokens taken by the outbox; it only waits out a 429."""
+        scopes = self._scopes(chat_id)
+        if paced:
+            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=self._reply_wait_limit)
+        else:
+            ready = await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit)
+        if not ready:
+            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
 
     def _scopes(self, chat_id: int) -> list[Scope]:
         return self._pacing.scopes_for("", str(chat_id))
