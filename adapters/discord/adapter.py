@@ -740,7 +740,10 @@ class DiscordMessenger:
         except Exception:  # the hub answers its own errors; this is a last resort
             log.exception("core call for interaction %s failed", facts.id)
             outcome = Outcome(replies=[Reply(APOLOGY, is_error=True)])
-        messages = [render_reply(r, answer_button=facts.in_guild) for r in outcome.replies]
+        limit = interaction.filesize_limit  # the interaction's attachment_size_limit
+        messages = [
+            render_reply(r, answer_button=facts.in_guild, file_limit=limit) for r in outcome.replies
+        ]
         await self._respond(interaction, messages or [DiscordMessage(content="Done.")], ephemeral)
 
     async def _in_order(self, user_id: int, work: Awaitable[Outcome]) -> Outcome:

@@ -147,7 +147,9 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_reply(reply: Reply, *, answer_button: bool = False) -> DiscordMessage:
+def render_reply(
+    reply: Reply, *, answer_button: bool = False, file_limit: int | None = None
+) -> DiscordMessage:
     """One reply as one message.
 
     Fields become an embed (a profile card); everything else is content, a bold title line
@@ -155,9 +157,10 @@ def render_reply(reply: Reply, *, answer_button: bool = False) -> DiscordMessage
     Discord's 2000 characters moves into an embed description (4096). ``answer_button``
     adds a "Type your answer" button, for places where free text can't be typed to us
     (guild channels: we have no message-content intent there). An attachment over
-    Discord's file limit is left off, and the text says so.
+    Discord's file limit (``file_limit``: what an interaction says applies there, else
+    the default) is left off, and the text says so.
     """
-    reply = fit_attachment(reply, limit=FILE_LIMIT, where="Discord")
+    reply = fit_attachment(reply, limit=file_limit or FILE_LIMIT, where="Discord")
     file = reply.attachment
     buttons = _buttons(reply.localized(), answer_button=answer_button and reply.expects_text)
     title = shown(reply.title) if reply.title else ""

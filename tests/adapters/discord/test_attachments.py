@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 import adapters.discord.render as discord_render
+import tests.fakes.discord_api as fake_discord
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Attachment, Reply, reply_to_data
 from core.ports import OutboxMessage
@@ -80,3 +81,16 @@ async def test_export_answers_the_slash_command_with_the_file(h: Harness) -> Non
     [(name, data)] = h.dc.files_sent(r"/interactions/|/webhooks/")
     assert name == attached["filename"]
     assert data.decode().startswith("pair,program,mentor,mentee")
+
+
+async def test_an_interaction_answers_within_the_limit_it_names(
+    h: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(fake_discord, "ATTACHMENT_SIZE_LIMIT", 8)  # attachment_size_limit
+    await register(h, ANN, "Ann")
+    ref = UserRef(Platform("discord"), "", str(ANN), display_name="Ann")
+    await h.app.hub.command(ref, "newprogram", "prog Test program")
+    token = await h.slash("export", option("program", "prog"))
+    (reply,) = await h.replies(token)
+    assert reply["attachments"] == []
+    assert "bytes, more than the 8 bytes Discord lets a bot send" in reply["content"]
