@@ -342,10 +342,10 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
             choices=(
                 Choice(
                     "Confirm",
-                    Action.command("confirm", f"pair={pair.id}").encode(),
+                    Action.answer("confirm", f"pair={pair.id}").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
-                Choice("Suggest changes", Action.command("agree", f"pair={pair.id}").encode()),
+                Choice("Suggest changes", Action.answer("agree", f"pair={pair.id}").encode()),
             ),
         ),
         key=f"pair:{pair.id}:agreement:{agreement.version}:proposed",

@@ -230,9 +230,14 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         assert buttons(proposal) == ["Confirm", "Suggest changes"]
 
         # -- Dana confirms by button; Mia hears it ----------------------------------------
-        await wire.click(proposal, "Confirm", user=DANA)
+        await wire.click(proposal, "Confirm", user=DANA, name="confirm")
         confirmed = await inbox.next(DANA)
         assert confirmed["text"].startswith("Agreement confirmed\nAgreement version 1 is in force")
+        await slack.wait_for(lambda: slack.response_url_posts("confirm"))
+        (answered,) = slack.response_url_posts("confirm")  # the proposal, answered in place
+        assert answered["replace_original"] is True
+        assert buttons(answered) == []
+        assert answered["blocks"][-1]["elements"][0]["text"] == "› Confirm"
         assert (await app.deliver()).sent == 1
         assert (await inbox.next(MIA))["text"].startswith("Agreement confirmed")
 

@@ -310,7 +310,7 @@ async def test_a_whole_relationship_in_private_chats(
     )
     assert "Timeline: Mon 09 Mar 2026 to Mon 01 Jun 2026" in visible(proposal)
     assert proposal.params["reply_markup"] == markup(
-        [("Confirm", "c:confirm:pair=1")], [("Suggest changes", "c:agree:pair=1")]
+        [("Confirm", "a:confirm:pair=1")], [("Suggest changes", "a:agree:pair=1")]
     )
 
     # -- Dana taps Confirm --------------------------------------------------------------------
