@@ -226,7 +226,7 @@ async def test_slow_core_work_is_deferred_then_followed_up(h: Harness) -> None:
     (reply,) = await h.replies(token)
     assert [r.type for r in h.dc.interaction_responses()] == [5]
     assert h.dc.interaction_responses()[0].data == {"flags": EPHEMERAL}
-    assert "mentorhub stores your name" in reply["content"]
+    assert "mentorhub stores your name" in message_text(reply)
     assert reply["flags"] & EPHEMERAL
 
 
