@@ -255,3 +255,59 @@ def _diff(before: Snapshot, after: Snapshot) -> dict[str, Any]:
 
 def _table(observed: dict[str, str]) -> str:
     return "\n".join(f"    {name!r}: {value!r}," for name, value in observed.items())
+
+
+# Across programs: a coordinator or participant of B acting in B on A's people and pairs
+# (and the other way round). Each refused; none writes.
+ACROSS: list[tuple[str, str, str, str]] = [
+    ("bea", "assign", "progb mia_sousa dana_berg", CONF),
+    ("bea", "assign", "progb paul_poe dana_berg", CONF),
+    ("bea", "assign", "progb mia_sousa ben_brown", CONF),
+    ("bea", "block", "mia_sousa", NONE),
+    ("bea", "coordinator_accept", "prog", NONE),
+    ("paul", "ask", "program=progb dana_berg", CONF),
+    ("paul", "ask", "program=prog dana_berg", NONE),
+    ("paul", "goal_progress", "1 50", NONE),
+    ("mia", "agree", "pair=2", NONE),
+    ("mia", "end", "pair=2", NONE),
+    ("mia", "note", "pair=2 hello", NONE),
+    ("mia", "mentors", "progb", DENY),
+    ("cora", "assign", "prog paul_poe dana_berg", CONF),
+    ("cora", "export", "progb", DENY),
+    ("cora", "announce", "progb Hello", DENY),
+    ("cora", "coordinator", "progb olga_ivanova", DENY),
+    ("dana", "goal_share", "1", NONE),
+]
+
+
+async def test_across_programs(
+    sqlite_app: Mentorhub,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    app = sqlite_app
+    await _world(app, tmp_path_factory.getbasetemp())
+    raised: list[str] = []
+    user_text = MentorhubError.user_text
+
+    def spy(self: MentorhubError) -> str:
+        raised.append(type(self).__name__)
+        return user_text(self)
+
+    monkeypatch.setattr(MentorhubError, "user_text", spy)
+    pristine = await snapshot(app)
+    wrong = []
+    for user, verb, text, expected in ACROSS:
+        raised.clear()
+        await app.hub.command(_ref(user), verb, text)
+        got = raised[-1] if raised else OK
+        if got != expected:
+            wrong.append(f"{user}: {verb} {text}: expected {expected}, got {got}")
+        after = await snapshot(app)
+        if after != pristine:
+            wrong.append(f"{user}: {verb} {text}: wrote {_diff(pristine, after)}")
+            await _restore(app)
+    assert not wrong, "\n".join(wrong)
+    export = await app.hub.command(_ref("bea"), "export", "progb")
+    shown = repr(export)
+    assert all(name not in shown for name in ("Mia", "Dana", "Cora", "Erik", "Olga")), shown
