@@ -40,6 +40,8 @@ class Action:
     args: tuple[str, ...] = ()
 
     def encode(self) -> str:
+        if not self.kind:
+            raise ValueError("an action needs a kind")
         for part in (self.kind, *self.args):
             if _ACTION_SEP in part:
                 raise ValueError(f"action part {part!r} contains {_ACTION_SEP!r}")
