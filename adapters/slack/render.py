@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.messages import Action, ChoiceStyle, Reply
+from core.messages import Action, ChoiceStyle, Reply, well_formed
 
 Block = dict[str, Any]
 
@@ -53,7 +53,7 @@ class SlackMessage:
 
 def escape(text: str) -> str:
     """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return well_formed(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
