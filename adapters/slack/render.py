@@ -62,7 +62,7 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": clip(well_formed(text), limit), "emoji": True}
 
 
 def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:

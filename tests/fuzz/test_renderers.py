@@ -12,9 +12,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from adapters.discord import render as discord
+from adapters.slack import forms as slack_forms
 from adapters.slack import render as slack
 from adapters.telegram import render as telegram
 from core.commands import build_registry
+from core.dialogs import FormField
 from core.messages import Action, Choice, ChoiceStyle, Field, Reply
 from tests.fuzz.strategies import FUZZ, any_text, hostile_text
 
@@ -115,6 +117,34 @@ def _objects(node: Any) -> list[dict[str, Any]]:
     if isinstance(node, list | tuple):
         return [o for value in node for o in _objects(value)]
     return []
+
+
+form_fields = st.builds(
+    FormField,
+    key=st.sampled_from(["cadence", "format", "until", "goal"]),
+    label=any_text,
+    choices=st.lists(st.tuples(hostile_text, hostile_text), max_size=120).map(tuple),
+    free_text=st.booleans(),
+    optional=st.booleans(),
+)
+
+
+@FUZZ
+@given(title=hostile_text, fields=st.lists(form_fields, max_size=60))
+def test_slack_modal(title: str, fields: list[FormField]) -> None:
+    view = slack_forms.modal(title, fields, "17")
+    _sendable(view)
+    assert len(view["blocks"]) <= slack_forms.BLOCKS_MAX
+    for name in ("title", "submit", "close"):
+        assert 0 < len(view[name]["text"]) <= slack_forms.TITLE_MAX
+    for block in view["blocks"]:
+        assert 0 < len(block["label"]["text"]) <= slack_forms.LABEL_MAX
+        options = block["element"].get("options", [])
+        assert len(options) <= slack_forms.OPTIONS_MAX
+        assert len({option["value"] for option in options}) == len(options)
+        for option in options:
+            assert 0 < len(option["text"]["text"]) <= slack_forms.OPTION_TEXT_MAX
+            assert 0 < len(option["value"]) <= slack_forms.OPTION_VALUE_MAX
 
 
 # --- Discord -------------------------------------------------------------------------------
