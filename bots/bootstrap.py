@@ -34,7 +34,7 @@ from core.messengers import MessengerDeps, MessengerKind, Secret, Terminal
 from core.pacing import Pacer
 from core.ports import ReadFactory, UnitOfWork, UnitOfWorkFactory
 from core.settings import CoreSettings
-from storage.db import create_engine, session_factory
+from storage.db import checkpoint, create_engine, session_factory
 from storage.uow import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -142,9 +142,20 @@ class Mentorhub:
         )
 
     async def housekeep(self) -> HousekeepingReport:
-        return await self._tracked(
-            lambda: housekeep(self.uow_factory, self.clock), HousekeepingReport()
-        )
+        """The purges (see core.housekeeping); on SQLite, then a WAL checkpoint, so pages
+        that held deleted rows don't linger in the -wal file either."""
+
+        async def purge_then_checkpoint() -> HousekeepingReport:
+            report = await housekeep(
+                self.uow_factory,
+                self.clock,
+                privacy=self.config.privacy_retention(),
+                settings=self.hub.settings,
+            )
+            await checkpoint(self.engine)
+            return report
+
+        return await self._tracked(purge_then_checkpoint, HousekeepingReport())
 
     async def upkeep(self) -> int:
         """Mentoring upkeep: expire unanswered requests, lift ended pauses."""

@@ -118,9 +118,14 @@ def _command(config: Config, args: argparse.Namespace) -> int:
     if args.command == "check-config":
         enabled = ", ".join(config.messengers()) or "none (the console adapter opens)"
         source = "no file: the defaults" if config.source == "(defaults)" else config.source
+        p = config.privacy
         print(
             f"Configuration OK ({source}).\n  database: {_redact(config.database.url)}\n"
-            f"  messengers: {enabled}"
+            f"  messengers: {enabled}\n"
+            f"  privacy: ended pairs' content kept {p.keep_ended_pairs_days} days; delivered "
+            f"messages' text {p.keep_sent_messages_days} days; data of a removed Slack "
+            f"workspace or Discord server purged after a grace period of "
+            f"{p.removed_workspace_grace_days} days"
         )
         return 0
     if args.command == "db":

@@ -21,6 +21,7 @@ from sqlalchemy.exc import ArgumentError
 
 from bots.messengers import messenger_kinds
 from core.messengers import Bounds, MessengerKind, Secret, bounded
+from core.privacy import PrivacyRetention
 from core.settings import CoreSettings
 
 __all__ = ["Config", "ConfigError", "Secret", "load_config"]
@@ -56,7 +57,16 @@ class ProgramDefaults:
 
 @dataclass(frozen=True, slots=True)
 class PrivacyConfig:
+    # Added at the end of `privacy`: who runs this mentorhub and how to reach them.
     policy: str = CoreSettings().privacy_policy
+    # What a pair wrote (notes, agreements, answers, feedback) is deleted this long after
+    # the pair ends; the pair and its check-in counts stay as anonymous history.
+    keep_ended_pairs_days: int = bounded(365, 1, 3650, unit="days")
+    # Delivered messages (which copy briefs and notes) keep their text this long.
+    keep_sent_messages_days: int = bounded(2, 1, 30, unit="days")
+    # After a Slack workspace uninstalls the app or a Discord server removes the bot, its
+    # people's data is deleted after this grace period (unless the app comes back first).
+    removed_workspace_grace_days: int = bounded(30, 0, 365, unit="days")
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +116,9 @@ class Config:
         p = self.programs
         return CoreSettings(
             privacy_policy=self.privacy.policy,
+            keep_ended_pairs_days=self.privacy.keep_ended_pairs_days,
+            keep_sent_messages_days=self.privacy.keep_sent_messages_days,
+            removed_workspace_grace_days=self.privacy.removed_workspace_grace_days,
             default_cadence_days=p.cadence_days,
             default_duration_weeks=p.duration_weeks,
             default_meeting_minutes=p.meeting_minutes,
@@ -115,6 +128,14 @@ class Config:
             spaces_with_channels=frozenset(
                 kind.platform for kind in messenger_kinds() if kind.spaces_have_channels
             ),
+        )
+
+    def privacy_retention(self) -> PrivacyRetention:
+        p = self.privacy
+        return PrivacyRetention(
+            keep_ended_pairs_days=p.keep_ended_pairs_days,
+            keep_sent_messages_days=p.keep_sent_messages_days,
+            removed_workspace_grace_days=p.removed_workspace_grace_days,
         )
 
     def secret(self, env_name: str) -> Secret:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.dispatch import WorkContext, queue_notices
 from core.ports import UnitOfWorkFactory
+from core.privacy import PrivacyReport, PrivacyRetention, purge_expired
 from core.services import Work
 from core.services.pairing import expire_requests
 from core.services.pauses import resume_due
@@ -28,22 +29,36 @@ class Retention:
     dialogs: timedelta = timedelta(days=14)
 
 
+DEFAULT_PRIVACY = PrivacyRetention()
+DEFAULT_SETTINGS = CoreSettings()
+
+
 @dataclass(frozen=True, slots=True)
 class HousekeepingReport:
     outbox: int = 0
     due_items: int = 0
     dialogs: int = 0
+    privacy: PrivacyReport = field(default_factory=PrivacyReport)
 
 
 async def housekeep(
-    uow_factory: UnitOfWorkFactory, clock: Clock, retention: Retention = Retention()
+    uow_factory: UnitOfWorkFactory,
+    clock: Clock,
+    retention: Retention = Retention(),
+    privacy: PrivacyRetention = DEFAULT_PRIVACY,
+    settings: CoreSettings = DEFAULT_SETTINGS,
 ) -> HousekeepingReport:
+    """The purges: finished outbox rows, old due items, abandoned dialogs, and what the
+    privacy retention says (ended pairs' content, delivered messages' text, the people of
+    workspaces that removed the app)."""
     now = clock.now()
     async with uow_factory() as uow:
+        purged = await purge_expired(Work(uow, now, settings), privacy)
         report = HousekeepingReport(
             outbox=await uow.outbox.purge(before=now - retention.outbox),
             due_items=await uow.due.purge(before=now - retention.due_items),
             dialogs=await uow.dialogs.expire(before=now - retention.dialogs),
+            privacy=purged,
         )
         await uow.commit()
     return report

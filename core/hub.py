@@ -37,6 +37,7 @@ from core.inbound import (
     Press,
     ReachabilityChange,
     WorkspaceRemoved,
+    WorkspaceRestored,
 )
 from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
 from core.model import Program
@@ -105,7 +106,12 @@ class Hub:
                 return Outcome()
             case WorkspaceRemoved(platform=platform, workspace=workspace):
                 await reachability.set_workspace_reachable(
-                    self._uow_factory, platform, workspace, False
+                    self._uow_factory, platform, workspace, False, at=self.clock.now()
+                )
+                return Outcome()
+            case WorkspaceRestored(platform=platform, workspace=workspace):
+                await reachability.set_workspace_reachable(
+                    self._uow_factory, platform, workspace, True
                 )
                 return Outcome()
 

@@ -67,4 +67,20 @@ class WorkspaceRemoved:
     workspace: str
 
 
-Inbound = Command | Message | Press | FormSubmit | ReachabilityChange | WorkspaceRemoved
+@dataclass(frozen=True, slots=True)
+class WorkspaceRestored:
+    """The app was added (again) to a workspace or guild: a pending purge is called off."""
+
+    platform: Platform
+    workspace: str
+
+
+Inbound = (
+    Command
+    | Message
+    | Press
+    | FormSubmit
+    | ReachabilityChange
+    | WorkspaceRemoved
+    | WorkspaceRestored
+)

@@ -6,7 +6,7 @@ unless ``commit()`` is called before it closes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -445,6 +445,71 @@ class Drafts(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class ForgetReport:
+    """What forgetting one person changed: rows deleted or cleared, by table."""
+
+    by_table: dict[str, int]
+
+
+class Privacy(Protocol):
+    """Erasure and retention across every table (see core.privacy)."""
+
+    async def forget(
+        self,
+        person_id: int,
+        *,
+        actors: Collection[str],
+        needles: Iterable[str],
+        placeholder_name: str,
+        placeholder_handle: str,
+    ) -> ForgetReport:
+        """Delete a person's data everywhere and turn their person row into an anonymous
+        placeholder (so pairs read "with a former participant"). ``actors``: their
+        accounts' dialog keys; ``needles``: their name, handles and private texts, whose
+        copies in other people's outbox rows, due items, dialogs and draft rows are
+        deleted too. Their open pairs must be ended first."""
+        ...
+
+    async def purge_ended_pairs(self, *, before: datetime) -> int:
+        """Delete the content (notes, agreements, feedback and answer text, end reasons)
+        of pairs that ended before ``before``; returns how many rows changed."""
+        ...
+
+    async def clear_sent_payloads(self, *, before: datetime) -> int:
+        """Empty the payloads of finished outbox rows sent (or, never sent, created)
+        before ``before``."""
+        ...
+
+    async def workspace_removed(self, platform: str, workspace: str, at: datetime) -> None:
+        """Record that the app left a workspace or guild (the first time counts)."""
+        ...
+
+    async def workspace_back(self, platform: str, workspace: str) -> bool:
+        """Forget a removal (the app was installed again); True if there was one."""
+        ...
+
+    async def removed_before(self, before: datetime) -> list[tuple[str, str]]:
+        """(platform, workspace) of every removal older than ``before``."""
+        ...
+
+    async def people_only_in(self, platform: str, workspace: str) -> list[int]:
+        """People all of whose accounts are in this workspace."""
+        ...
+
+    async def delete_programs(self, program_ids: Collection[int]) -> int:
+        """Delete programs with everything in them; returns how many."""
+        ...
+
+    async def idle_people(self, person_ids: Collection[int]) -> list[int]:
+        """Those of these people with no enrolment and no pair left."""
+        ...
+
+    async def drop_workspace(self, platform: str, workspace: str) -> int:
+        """Delete the workspace's remaining accounts and dialogs and its removal record."""
+        ...
+
+
 class UnitOfWork(Protocol):
     people: People
     accounts: Accounts
@@ -463,6 +528,7 @@ class UnitOfWork(Protocol):
     due: DueItems
     views: ProgramViews
     drafts: Drafts
+    privacy: Privacy
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,6 +10,7 @@ ask someone it can't message directly to open their DMs.
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 from core.identity import Platform, UserRef
 from core.ports import UnitOfWorkFactory
@@ -25,6 +26,8 @@ async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable:
             return False
         account.reachable = reachable
         await uow.accounts.save(account)
+        if reachable:  # someone there reaches us: the app is back, nothing is purged
+            await uow.privacy.workspace_back(ref.platform.value, ref.workspace)
         await uow.commit()
     log.info(
         "%s account %s:%s is now %s",
@@ -37,11 +40,22 @@ async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable:
 
 
 async def set_workspace_reachable(
-    uow_factory: UnitOfWorkFactory, platform: Platform, workspace: str, reachable: bool
+    uow_factory: UnitOfWorkFactory,
+    platform: Platform,
+    workspace: str,
+    reachable: bool,
+    *,
+    at: datetime | None = None,
 ) -> int:
-    """Mark every account of one workspace (e.g. the app was uninstalled); returns the count."""
+    """Mark every account of one workspace (e.g. the app was uninstalled); returns the count.
+    ``at``: when the app was removed from it; its people's data is purged after the grace
+    period (core.privacy.purge_expired) unless someone there reaches us again first."""
     async with uow_factory() as uow:
         changed = await uow.accounts.set_workspace_reachable(platform, workspace, reachable)
+        if at is not None:
+            await uow.privacy.workspace_removed(platform.value, workspace, at)
+        elif reachable:
+            await uow.privacy.workspace_back(platform.value, workspace)
         await uow.commit()
     log.info(
         "%d %s account(s) in workspace %s are now %s",

@@ -7,11 +7,13 @@ from dataclasses import dataclass, field
 
 @dataclass(frozen=True, slots=True)
 class CoreSettings:
-    privacy_policy: str = (
-        "mentorhub stores your name, time zone, languages and what you enter in your programs. "
-        "Private notes and answers are visible only to you. To stop taking part, `leave` your "
-        "programs; to have your data deleted, ask whoever runs this mentorhub."
-    )
+    # More words from whoever runs this mentorhub, shown at the end of `privacy` (who they
+    # are, how to reach them); what is stored and for how long is said by core itself.
+    privacy_policy: str = ""
+    # Retention ([privacy] in the config), which `privacy` states.
+    keep_ended_pairs_days: int = 365
+    keep_sent_messages_days: int = 2
+    removed_workspace_grace_days: int = 30
     default_cadence_days: int = 14
     default_duration_weeks: int = 12
     default_meeting_minutes: int = 30

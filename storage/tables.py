@@ -324,3 +324,17 @@ class DraftRowRow(SQLModel, table=True):
     locked: bool = False
     reason_code: str = Field(default="", max_length=32)
     phrase: str = Field(default="", max_length=300)
+
+
+class RemovedWorkspaceRow(SQLModel, table=True):
+    """A Slack workspace that uninstalled the app or a Discord guild that removed the bot:
+    its people's data is purged once the grace period after ``removed_at`` has passed,
+    unless it comes back first."""
+
+    __tablename__ = "removed_workspace"
+    __table_args__ = (UniqueConstraint("platform", "workspace", name="uq_removed_workspace"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    platform: str = Field(max_length=16)
+    workspace: str = Field(max_length=64)
+    removed_at: datetime = utc_column()

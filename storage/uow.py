@@ -28,6 +28,7 @@ from storage.repositories import (
     SqlPeople,
     SqlPrograms,
 )
+from storage.repositories.privacy import SqlPrivacy
 from storage.repositories.views import SqlProgramViews
 
 
@@ -49,6 +50,7 @@ class SqlUnitOfWork:
     due: SqlDueItems
     views: SqlProgramViews
     drafts: SqlDrafts
+    privacy: SqlPrivacy
 
     def __init__(
         self,
@@ -100,6 +102,7 @@ class SqlUnitOfWork:
         self.due = SqlDueItems(session)
         self.views = SqlProgramViews(session)
         self.drafts = SqlDrafts(session)
+        self.privacy = SqlPrivacy(session)
         return self
 
     async def __aexit__(

@@ -74,7 +74,7 @@ from adapters.discord.translate import (
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
-from core.inbound import Message, ReachabilityChange
+from core.inbound import Message, ReachabilityChange, WorkspaceRemoved, WorkspaceRestored
 from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
 from core.pacing import Pacer, PlatformPacing, Scope
@@ -333,6 +333,16 @@ class _MentorClient(discord.Client):
 
     async def on_message(self, message: discord.Message) -> None:
         await self._messenger.handle_dm(message)
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """GUILD_DELETE without ``unavailable``: the bot was removed (kicked, or the guild
+        deleted). An outage sends ``unavailable: true``, which discord.py reports as
+        ``on_guild_unavailable`` instead: nothing is purged for that."""
+        await self._messenger.handle_guild_removed(guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """The bot was added (again): a pending purge of the guild's data is called off."""
+        await self._messenger.handle_guild_joined(guild.id)
 
 
 class DiscordMessenger:
@@ -802,6 +812,19 @@ class DiscordMessenger:
             log.exception("handling DM %s failed", message.id)
         # after the answer: awaiting before _in_order would let later DMs overtake this one
         await self._note_reachable(ref)
+
+    async def handle_guild_removed(self, guild_id: int) -> None:
+        """The bot left a guild: its programs' data is purged after the grace period."""
+        try:
+            await self.hub.handle(WorkspaceRemoved(DISCORD, str(guild_id)))
+        except Exception:
+            log.exception("could not record that guild %s removed the bot", guild_id)
+
+    async def handle_guild_joined(self, guild_id: int) -> None:
+        try:
+            await self.hub.handle(WorkspaceRestored(DISCORD, str(guild_id)))
+        except Exception:
+            log.exception("could not record that guild %s added the bot", guild_id)
 
     async def _note_reachable(self, ref: UserRef) -> None:
         """Someone who talks to us in a DM can be DMed: undo an earlier "unreachable"

@@ -15,6 +15,7 @@ from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
 from core.commands.matching import match_commands
 from core.commands.pairing import pairing_commands
 from core.commands.people import PROFILE_EDIT, REGISTRATION, people_commands
+from core.commands.privacy import privacy_commands
 from core.commands.programs import ENROLLMENT, program_commands
 from core.context import Context
 from core.dialogs import DialogEngine, Flow
@@ -59,6 +60,7 @@ def build_registry() -> Registry:
         )
 
     registry.extend(people_commands(cmd_help))
+    registry.extend(privacy_commands())
     for commands in (
         program_commands,
         pairing_commands,

@@ -95,7 +95,12 @@ async def _compute(ctx: Context, program: Program, *, stable: bool) -> Outcome:
     async def store(later: Context) -> Outcome:
         draft, rows = await store_draft(later.uow, program, me, read, result, later.now())
         kept = (
-            [Reply(f"{len(dropped)} locked pair(s) couldn't be kept: someone left the pool.")]
+            [
+                Reply(
+                    f"{len(dropped)} locked pair(s) couldn't be kept: one of the two stopped "
+                    "waiting or has no place left, or a rule no longer allows the pair."
+                )
+            ]
             if dropped
             else []
         )

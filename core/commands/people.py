@@ -1,4 +1,4 @@
-"""Registration and profiles: start, profile, help, cancel, privacy."""
+"""Registration and profiles: start, profile, help, cancel."""
 
 from __future__ import annotations
 
@@ -378,10 +378,6 @@ async def cmd_cancel(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return Outcome([Reply(f"Cancelled your {title}. Nothing from it was saved.")])
 
 
-async def cmd_privacy(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    return Outcome([Reply(ctx.settings.privacy_policy, title="Privacy")])
-
-
 def people_commands(help_handler: Any) -> list[CommandSpec]:
     return [
         CommandSpec(
@@ -447,8 +443,5 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
         ),
         CommandSpec(
             "cancel", "Cancel the question I'm waiting on", cmd_cancel, access=Access.ANYONE
-        ),
-        CommandSpec(
-            "privacy", "How mentorhub handles your data", cmd_privacy, access=Access.ANYONE
         ),
     ]

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
+from typing import Any
 
 from core.errors import Conflict, InvalidInput
 from core.matching import (
@@ -162,35 +163,30 @@ async def read_pool(
 
 
 def mentee_in(seat: Seat) -> MenteeIn:
-    person, enrollment = seat.person, seat.enrollment
-    assert person.id is not None
     return MenteeIn(
-        person_id=person.id,
-        skills=enrollment.skills,
-        goals=enrollment.goals,
-        languages=person.languages,
-        timezone=person.timezone,
-        mode=enrollment.mode,
-        windows=enrollment.availability,
-        waiting_since=enrollment.waiting_since,
-        rematch=enrollment.rematch,
+        **_profile(seat),
+        waiting_since=seat.enrollment.waiting_since,
+        rematch=seat.enrollment.rematch,
     )
 
 
 def mentor_in(seat: Seat) -> MentorIn:
+    return MentorIn(**_profile(seat), capacity=seat.enrollment.capacity, load=seat.open_pairs)
+
+
+def _profile(seat: Seat) -> dict[str, Any]:
+    """What matching reads of anyone: their enrolment's profile and how they talk."""
     person, enrollment = seat.person, seat.enrollment
     assert person.id is not None
-    return MentorIn(
-        person_id=person.id,
-        skills=enrollment.skills,
-        goals=enrollment.goals,
-        languages=person.languages,
-        timezone=person.timezone,
-        mode=enrollment.mode,
-        windows=enrollment.availability,
-        capacity=enrollment.capacity,
-        load=seat.open_pairs,
-    )
+    return {
+        "person_id": person.id,
+        "skills": enrollment.skills,
+        "goals": enrollment.goals,
+        "languages": person.languages,
+        "timezone": person.timezone,
+        "mode": enrollment.mode,
+        "windows": enrollment.availability,
+    }
 
 
 def _fingerprint(pool: Pool) -> str:

@@ -93,6 +93,18 @@ class SqlProgramViews:
         statement = self._enrolled(program_id, role)
         if waiting:
             statement = statement.where(col(EnrollmentRow.waiting_since).is_not(None))
+        if with_room:  # only the rows wanted come back (by index: ix_pair_people)
+            taken = (
+                select(func.count())
+                .select_from(_table(PairRow))
+                .where(
+                    col(PairRow.program_id) == program_id,
+                    col(PairRow.mentor_id) == col(EnrollmentRow.person_id),
+                    col(PairRow.status).in_(_TAKES_A_PLACE),
+                )
+                .scalar_subquery()
+            )
+            statement = statement.where(col(EnrollmentRow.capacity) > taken)
         if person_ids is not None:
             statement = statement.where(col(PersonRow.id).in_(list(person_ids)))
         return await self._seats(

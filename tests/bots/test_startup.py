@@ -250,3 +250,12 @@ def test_ctrl_c_under_dev_py_waits_for_the_tool_and_returns_its_status(
 
     monkeypatch.setattr(dev.subprocess, "Popen", Interrupted)
     assert dev.tool("mentorhub", "run") == 130
+
+
+def test_check_config_shows_the_retention_and_the_grace_period(tmp_path: Path) -> None:
+    config = tmp_path / "prod.toml"
+    config.write_text("[privacy]\nremoved_workspace_grace_days = 10\nkeep_ended_pairs_days = 90\n")
+    result = run_cli(tmp_path, "check-config", "-c", "prod.toml")
+    assert result.returncode == 0, result.stderr
+    assert "ended pairs' content kept 90 days" in result.stdout
+    assert "purged after a grace period of 10 days" in result.stdout

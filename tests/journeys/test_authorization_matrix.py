@@ -85,6 +85,8 @@ RECIPES: dict[str, str] = {
     "export": "prog",
     "link": "prog",
     "announce": "prog Hello everyone",
+    "my_data": "",
+    "forget_me": "confirm=yes",
 }
 
 OK = "ok"
@@ -144,6 +146,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "export": (REG, DENY, DENY, DENY, OK, DENY, DENY),
     "link": (REG, DENY, DENY, DENY, BAD, DENY, DENY),
     "announce": (REG, DENY, DENY, DENY, OK, DENY, DENY),
+    "my_data": (REG, OK, OK, OK, OK, OK, OK),
+    "forget_me": (REG, OK, OK, OK, OK, OK, OK),
 }
 
 

@@ -20,6 +20,7 @@ from adapters.discord.commands import (
 )
 from core.commands import build_registry
 from core.commands.people import people_commands
+from core.commands.privacy import privacy_commands
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators, Registry
 
 
@@ -34,6 +35,7 @@ async def noop_for_program(ctx, args, program):  # pragma: no cover - never run
 def test_guild_payload_for_the_registration_commands() -> None:
     registry = Registry()
     registry.extend(people_commands(noop))
+    registry.extend(privacy_commands())
     assert command_payloads(registry.all(), global_scope=False) == [
         {
             "type": 1,
@@ -108,6 +110,25 @@ def test_guild_payload_for_the_registration_commands() -> None:
                 },
                 {"type": 1, "name": "cancel", "description": "Cancel the question I'm waiting on"},
                 {"type": 1, "name": "privacy", "description": "How mentorhub handles your data"},
+                {
+                    "type": 1,
+                    "name": "my_data",
+                    "description": "Get everything stored about you, as files",
+                },
+                {
+                    "type": 1,
+                    "name": "forget_me",
+                    "description": "Delete all your data (asks first)",
+                    "options": [
+                        {
+                            "type": 3,
+                            "name": "confirm",
+                            "description": "yes: delete without asking again",
+                            "required": False,
+                            "choices": [{"name": "yes", "value": "yes"}],
+                        }
+                    ],
+                },
             ],
         }
     ]

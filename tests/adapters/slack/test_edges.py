@@ -317,6 +317,7 @@ async def test_app_removed_stops_sending_until_people_come_back(
         await slack.wait_for(lambda: "removed from workspace" in caplog.text)
         assert await messenger.idle()
         assert [(await account(app, u)).reachable for u in ("U1", "U2")] == [False, False]
+        assert await removed_workspaces(app) == [f"slack:{TEAM}"]  # purged after the grace
         calls = len(slack.calls)
         with pytest.raises(Unreachable, match="removed from workspace T0001"):
             await messenger.send(bob, Reply("hi"))
@@ -327,6 +328,19 @@ async def test_app_removed_stops_sending_until_people_come_back(
         await settle(messenger, slack, posts=1)
         await messenger.send(ann, Reply("welcome back"))
     assert [(await account(app, u)).reachable for u in ("U1", "U2")] == [True, False]
+    assert await removed_workspaces(app) == []  # someone there reached us: nothing is purged
+
+
+async def removed_workspaces(app: Mentorhub) -> list[str]:
+    from sqlalchemy import select
+
+    from storage.tables import RemovedWorkspaceRow
+
+    async with app.uow() as uow:
+        rows = await uow.session.execute(  # type: ignore[attr-defined]
+            select(RemovedWorkspaceRow.platform, RemovedWorkspaceRow.workspace)  # type: ignore[call-overload]
+        )
+        return [f"{platform}:{workspace}" for platform, workspace in rows.all()]
 
 
 # --- start-up and wiring --------------------------------------------------------------------
