@@ -31,6 +31,10 @@ class Prompt:
     free_text: bool = True
     optional: bool = False  # offers a "Skip" button; parse gets SKIP
     title: str | None = None
+    # How the step reads as a form field, where the question is worded for a chat
+    # ("Tap one or write your own"): a short label and a hint under the field.
+    label: str = ""
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +114,7 @@ class FormField:
     choices: tuple[tuple[str, str], ...]
     free_text: bool
     optional: bool
+    hint: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +207,11 @@ class DialogEngine:
             fields.append(
                 FormField(
                     key=step.key,
-                    label=prompt.text,
+                    label=prompt.label or prompt.text,
                     choices=tuple(prompt.choices),
                     free_text=prompt.free_text,
                     optional=prompt.optional or conditional,
+                    hint=prompt.hint,
                 )
             )
         return flow.title, fields
@@ -214,27 +220,32 @@ class DialogEngine:
         """Validate every field the way each step would; finish only when all are valid.
 
         A field whose step doesn't apply (its condition is false) is ignored; nothing is
-        saved unless every applicable field parses.
+        saved unless every applicable field parses. Every field is checked, so each bad one
+        is named at once; a field that depends on one that failed (the end on the start) is
+        left unchecked rather than failing the form.
         """
         state = await self._form_state(ctx, dialog_id)
         flow = self._flows[state.flow]
         data = dict(state.data)
         errors: dict[str, str] = {}
         for step in flow.steps[state.step :]:
-            if not step.is_asked(data):
-                continue
-            prompt = await step.ask(ctx, data)
-            raw = (values.get(step.key) or "").strip()
-            if not raw:
-                if not prompt.optional:
-                    errors[step.key] = "Please fill this in."
-                    continue
-                raw = SKIP
-            raw = typed_choice(prompt, raw) or raw
             try:
+                if not step.is_asked(data):
+                    continue
+                prompt = await step.ask(ctx, data)
+                raw = (values.get(step.key) or "").strip()
+                if not raw:
+                    if not prompt.optional:
+                        errors[step.key] = "Please fill this in."
+                        continue
+                    raw = SKIP
+                raw = typed_choice(prompt, raw) or raw
                 data[step.key] = await step.parse(ctx, data, raw)
             except InvalidInput as error:
                 errors[step.key] = error.user_text()
+            except (KeyError, ValueError, TypeError):
+                if not errors:
+                    raise  # a bug, not an answer that depends on a bad field
         if errors:
             return FormResult(errors=errors)
         await ctx.uow.dialogs.delete(state.actor)

@@ -369,7 +369,7 @@ class Hub:
             return [Reply("That button doesn't work any more. Send `help` to carry on.")]
         if action.kind == "d" and len(action.args) == 3:
             return await self.dialogs.press(ctx, *action.args)
-        if action.kind == "c" and action.args:
+        if action.kind in ("c", "a") and action.args:
             verb, *args = action.args
             return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
         return [Reply("That button doesn't work any more. Send `help` to carry on.")]

@@ -33,7 +33,10 @@ class Action:
     """What a button does, encoded into a compact id that carries no secret.
 
     ``kind`` "c" runs a command as the presser (``args`` = verb and its arguments);
-    ``kind`` "d" answers step ``step`` of dialog ``dialog_id`` (stale presses are detected).
+    ``kind`` "a" does the same as the answer to the message it sits on (Accept/Decline):
+    once it went through, messengers that can edit the message take its buttons off and
+    show the answer; ``kind`` "d" answers step ``step`` of dialog ``dialog_id`` (stale
+    presses are detected; answered the same way).
     """
 
     kind: str
@@ -61,6 +64,15 @@ class Action:
     def command(cls, verb: str, *args: str) -> Action:
         return cls("c", (verb, *args))
 
+    @classmethod
+    def answer(cls, verb: str, *args: str) -> Action:
+        """A command that answers the message its button is on (see the class)."""
+        return cls("a", (verb, *args))
+
+    @property
+    def answers_its_message(self) -> bool:
+        return self.kind in ("a", "d")
+
 
 @dataclass(frozen=True, slots=True)
 class Choice:
@@ -85,6 +97,32 @@ class Attachment:
 
     filename: str
     content: str
+
+    @property
+    def data(self) -> bytes:
+        """The file as sent: UTF-8."""
+        return self.content.encode()
+
+
+def fit_attachment(reply: Reply, *, limit: int, where: str) -> Reply:
+    """``reply`` as a messenger that takes files of at most ``limit`` bytes can send it: a
+    larger attachment is left off and the text says so (``where`` names the messenger)."""
+    file = reply.attachment
+    if file is None or len(file.data) <= limit:
+        return reply
+    note = (
+        f"The file {file.filename} is {_size(len(file.data))}, more than the {_size(limit)} "
+        f"{where} lets a bot send, so it is not attached. Narrow what you asked for "
+        "(one program, say) and try again."
+    )
+    return replace(reply, text=f"{reply.text}\n\n{note}" if reply.text else note, attachment=None)
+
+
+def _size(count: int) -> str:
+    for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
+        if count >= scale:
+            return f"{count / scale:.3g} {unit}"
+    return f"{count} bytes"
 
 
 class MomentStyle(StrEnum):

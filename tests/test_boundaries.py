@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
+import sys
 import tokenize
 from pathlib import Path
 
@@ -104,3 +106,16 @@ def test_the_checker_catches_a_forbidden_import(tmp_path: Path) -> None:
     sample = tmp_path / "bad.py"
     sample.write_text("from sqlalchemy import select\nimport discord.ui\n")
     assert imported_modules(sample) == {"sqlalchemy", "discord.ui"}
+
+
+def test_the_matching_engine_loads_only_when_a_match_runs() -> None:
+    """numpy and OR-Tools cost start-up time and idle memory (B5): a process that never
+    matches anyone must not load them just by importing the app."""
+    probe = (
+        "import sys, bots.cli, bots.bootstrap, core.commands; "
+        "print(sorted({'numpy', 'ortools', 'core.matching.engine'} & set(sys.modules)))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    ).stdout.strip()
+    assert loaded == "[]"

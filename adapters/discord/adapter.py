@@ -36,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import hashlib
+import io
 import json
 import logging
 import re
@@ -196,6 +197,9 @@ def sdk_kwargs(message: DiscordMessage) -> dict[str, Any]:
         kwargs["embed"] = discord.Embed.from_dict(dict(message.embed))
     if message.buttons:
         kwargs["view"] = inert_view(message)
+    if message.file is not None:  # multipart: files[0] and its attachments metadata
+        data = io.BytesIO(message.file.data)
+        kwargs["file"] = discord.File(data, filename=message.file.filename)
     return kwargs
 
 
@@ -746,7 +750,10 @@ class DiscordMessenger:
         except Exception:  # the hub answers its own errors; this is a last resort
             log.exception("core call for interaction %s failed", facts.id)
             outcome = Outcome(replies=[Reply(APOLOGY, is_error=True)])
-        messages = [render_reply(r, answer_button=facts.in_guild) for r in outcome.replies]
+        limit = interaction.filesize_limit  # the interaction's attachment_size_limit
+        messages = [
+            render_reply(r, answer_button=facts.in_guild, file_limit=limit) for r in outcome.replies
+        ]
         await self._respond(interaction, messages or [DiscordMessage(content="Done.")], ephemeral)
 
     async def _in_order(self, user_id: int, work: Awaitable[Outcome]) -> Outcome:

@@ -19,9 +19,20 @@ from typing import Any
 
 from discord.utils import escape_markdown, escape_mentions
 
-from core.messages import ChoiceStyle, Moment, Reply, fill_moments, well_formed
+from core.messages import (
+    Attachment,
+    ChoiceStyle,
+    Moment,
+    Reply,
+    fill_moments,
+    fit_attachment,
+    well_formed,
+)
 
 CONTENT_LIMIT = 2000
+# What a bot may upload where the server has no boost (Discord's default since 2024); an
+# interaction names the limit where it is higher (``attachment_size_limit``).
+FILE_LIMIT = 10 * 1024 * 1024
 EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
@@ -96,6 +107,7 @@ class DiscordMessage:
     content: str = ""
     embed: Mapping[str, Any] | None = None
     buttons: tuple[Button, ...] = ()
+    file: Attachment | None = None  # uploaded as multipart ``files[0]``
 
     def rows(self) -> list[list[Button]]:
         return [
@@ -114,6 +126,8 @@ class DiscordMessage:
             data["components"] = [
                 {"type": 1, "components": [b.payload() for b in row]} for row in self.rows()
             ]
+        if self.file is not None:
+            data["attachments"] = [{"id": 0, "filename": self.file.filename}]
         data["allowed_mentions"] = dict(NO_MENTIONS)
         return data
 
@@ -142,15 +156,21 @@ def truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def render_reply(reply: Reply, *, answer_button: bool = False) -> DiscordMessage:
+def render_reply(
+    reply: Reply, *, answer_button: bool = False, file_limit: int | None = None
+) -> DiscordMessage:
     """One reply as one message.
 
     Fields become an embed (a profile card); everything else is content, a bold title line
     above the text, so it also reads well in a push notification. Content longer than
     Discord's 2000 characters moves into an embed description (4096). ``answer_button``
     adds a "Type your answer" button, for places where free text can't be typed to us
-    (guild channels: we have no message-content intent there).
+    (guild channels: we have no message-content intent there). An attachment over
+    Discord's file limit (``file_limit``: what an interaction says applies there, else
+    the default) is left off, and the text says so.
     """
+    reply = fit_attachment(reply, limit=file_limit or FILE_LIMIT, where="Discord")
+    file = reply.attachment
     buttons = _buttons(reply.localized(), answer_button=answer_button and reply.expects_text)
     title = shown(reply.title) if reply.title else ""
     body = shown(reply.text) if reply.text else ""
@@ -162,8 +182,8 @@ def render_reply(reply: Reply, *, answer_button: bool = False) -> DiscordMessage
         if not content and not buttons:
             content = "…"  # Discord refuses an empty message
         if len(content) <= CONTENT_LIMIT:
-            return DiscordMessage(content=content, buttons=buttons)
-    return DiscordMessage(embed=_embed(reply, title, body), buttons=buttons)
+            return DiscordMessage(content=content, buttons=buttons, file=file)
+    return DiscordMessage(embed=_embed(reply, title, body), buttons=buttons, file=file)
 
 
 def _embed(reply: Reply, title: str, body: str) -> dict[str, Any]:

@@ -59,7 +59,7 @@ from adapters.slack.outbound import (
 from adapters.slack.render import SlackMessage
 from adapters.slack.settings import SLACK
 from adapters.slack.translate import Origin, Received
-from core.delivery import DeliveryError, Unreachable
+from core.delivery import DeliveryError, RateLimited, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import (
@@ -71,7 +71,7 @@ from core.inbound import (
     WorkspaceRemoved,
 )
 from core.memory import KeyedLocks, LruCache, RecentKeys
-from core.messages import Outcome, Reply
+from core.messages import Attachment, Outcome, Reply
 from core.pacing import Pacer, PlatformPacing
 from core.registry import MANAGES_HERE
 
@@ -79,6 +79,7 @@ log = logging.getLogger(__name__)
 
 COMMAND = "/mentor"
 INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
+REPLY_WAIT_LIMIT = 30.0  # a reply that got a 429 is sent again once, if Slack allows by then
 OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
 SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
 STOP_GRACE = 5.0  # how long stop() lets running handlers finish
@@ -298,6 +299,9 @@ class SlackMessenger:
         async def on_form_button(ack: Any, body: dict[str, Any]) -> None:
             await self._ack_then(ack, lambda: self._open_form(translate.from_block_actions(body)))
 
+        async def on_form_pick(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._form_picked(body))
+
         async def on_form_submitted(ack: Any, body: dict[str, Any]) -> None:
             await self._form_submitted(ack, body)
 
@@ -311,6 +315,7 @@ class SlackMessenger:
         app.action(re.compile(render.ACTION_ID_PATTERN))(on_action)
         app.action(render.FORM_ACTION_ID)(on_form_button)
         app.view_submission(forms.CALLBACK_ID)(on_form_submitted)
+        app.action(forms.INPUT_ACTION_ID)(on_form_pick)
         app.event("message")(on_message)
         app.event("app_uninstalled")(on_removed)
         app.event("tokens_revoked")(on_removed)
@@ -404,7 +409,8 @@ class SlackMessenger:
         message = render.render_outcome(outcome.replies, footer=_footer(call))
         in_dm = isinstance(call.inbound, Message) or await self._in_dm(origin)
         wants_text = any(reply.expects_text for reply in outcome.replies)
-        if in_dm or wants_text or not origin.response_url:
+        # Files can't go through a response_url: a reply with one goes to the DM.
+        if in_dm or wants_text or message.files or not origin.response_url:
             posted = await self._post_to_dm(origin, message, in_dm=in_dm)
             if not posted and origin.response_url:
                 await respond(origin.response_url, message)
@@ -430,17 +436,64 @@ class SlackMessenger:
                 if in_dm
                 else await self.directory.dm_channel(origin.team, origin.user_id)
             )
-            await self._poster.post(
+            await self._post_with_files(
                 origin.team,
                 channel,
                 message,
                 max_wait=INTERACTIVE_MAX_WAIT,
                 conversation=origin.user_id,  # their DM, paced as the outbox paces it
+                patient=True,
             )
         except DeliveryError as exc:
             log.warning("Slack: could not DM %s:%s: %s", origin.team, origin.user_id, exc)
             return False
         return True
+
+    async def _post_with_files(
+        self,
+        team: str,
+        channel: str,
+        message: SlackMessage,
+        *,
+        max_wait: float,
+        conversation: str | None = None,
+        paced: bool = False,
+        patient: bool = False,
+    ) -> None:
+        """Post ``message``, then share its files in the same conversation.
+
+        ``patient``: someone is waiting for this (a reply, not the outbox, which comes back
+        later by itself): a 429 is tried once more when Slack allows, if that is within
+        ``REPLY_WAIT_LIMIT`` s. The pacer holds the conversation for the Retry-After, so
+        the second try waits its turn there, and nothing else is sent to it meanwhile.
+        """
+
+        async def post(wait: float) -> None:
+            await self._poster.post(
+                team, channel, message, max_wait=wait, conversation=conversation, paced=paced
+            )
+
+        await self._once_more_if(patient, post, max_wait)
+        for file in message.files:
+
+            async def upload(wait: float, file: Attachment = file) -> None:
+                await self._poster.upload(
+                    team, channel, file, max_wait=wait, conversation=conversation
+                )
+
+            await self._once_more_if(patient, upload, max_wait)
+
+    @staticmethod
+    async def _once_more_if(
+        patient: bool, send: Callable[[float], Awaitable[None]], max_wait: float
+    ) -> None:
+        try:
+            await send(max_wait)
+        except RateLimited as limited:
+            if not patient or limited.retry_after > REPLY_WAIT_LIMIT:
+                raise
+            log.info("Slack: a reply waits %.1f s for Slack's rate limit", limited.retry_after)
+            await send(limited.retry_after + max_wait)
 
     async def _resolve_prompt(self, call: Received, label: str | None = None) -> None:
         """Take the buttons off an answered dialog prompt and note the choice (``label``,
@@ -483,6 +536,31 @@ class SlackMessenger:
             note = render.text_message(FORM_NOT_OPENED)
             if not (origin.response_url and await respond(origin.response_url, note)):
                 await self._post_to_dm(origin, note, in_dm=False)
+
+    async def _form_picked(self, body: Mapping[str, Any]) -> None:
+        """A pick in one of our modals' selects: "Other…" adds a text box under it, another
+        option takes it away (``views.update``, guarded by the view's hash so a pick made
+        meanwhile is not overwritten)."""
+        view = body.get("view")
+        actions = body.get("actions")
+        if not isinstance(view, dict) or view.get("callback_id") != forms.CALLBACK_ID:
+            return
+        if not isinstance(actions, list) or not actions or not isinstance(actions[0], dict):
+            return
+        action = actions[0]
+        picked = action.get("selected_option")
+        value = picked.get("value") if isinstance(picked, dict) else None
+        updated = forms.after_pick(view, str(action.get("block_id", "")), str(value or ""))
+        if updated is None:
+            return
+        try:
+            await self._client.views_update(
+                view_id=str(view.get("id", "")), hash=str(view.get("hash", "")), view=updated
+            )
+        except SlackApiError as exc:  # hash_conflict: another pick came first
+            log.info("Slack: views.update refused: %s", error_code(exc.response))
+        except NETWORK_ERRORS as exc:
+            log.warning("Slack: views.update failed: %s", type(exc).__name__)
 
     async def _views_open(self, trigger_id: str, view: dict[str, Any]) -> bool:
         if not trigger_id:
@@ -622,7 +700,8 @@ class SlackMessenger:
     # --- outbound (the outbox) ------------------------------------------------------------
 
     async def send(self, account: PlatformAccount, reply: Reply) -> None:
-        """Deliver a notice as a DM from the app.
+        """Deliver a notice as a DM from the app; its file, if any, is shared after it
+        (``files:write``).
 
         Raises Unreachable (person gone, DMs impossible, app removed from the workspace),
         RateLimited (a 429 pause, scoped ``slack:<team>:<channel>``) or
@@ -631,7 +710,7 @@ class SlackMessenger:
         """
         team = self._installed_in(account)
         channel = await self.directory.dm_channel(team, account.user_id)
-        await self._poster.post(
+        await self._post_with_files(
             team,
             channel,
             render.render_outcome([reply]),
@@ -653,7 +732,7 @@ class SlackMessenger:
         if platform != self.platform.value or not _CHANNEL_ID.fullmatch(channel):
             raise Unreachable(f"not a Slack channel id: {space[:64]!r}")
         message = render.render_outcome([reply])
-        await self._poster.post(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
+        await self._post_with_files(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
 
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
         return (
@@ -678,7 +757,7 @@ class SlackMessenger:
         except MissingScope as exc:
             self._no_pair_space("conversations.open answered missing_scope")
             raise Unreachable("slack: no pair space (missing_scope)") from exc
-        await self._poster.post(  # the outbox took the tokens (in the person's DM scopes)
+        await self._post_with_files(  # the outbox took the tokens (in the person's DM scopes)
             team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT, paced=True
         )
 

@@ -1,15 +1,16 @@
 """Form-capable dialogs as Slack modals: the view we open, and what a submission says.
 Pure functions.
 
-One field of the core's form becomes one or two input blocks:
+One field of the core's form becomes one input, labelled and hinted for a form (the
+step's ``label``/``hint``, else its question):
 
 - choices only (``free_text`` False): a ``static_select``, block id = the field key;
 - free text only: a ``plain_text_input``, block id = the field key;
 - choices *and* free text (most agreement steps: "Weekly" or a number of days): a
-  ``static_select`` (block id = the key) and under it a text input for one's own words
-  (block id = key + ``OWN_SUFFIX``). Typed text wins over the pick. Both are optional as far
-  as Slack is concerned, since either answers the field; the core still says "Please fill
-  this in." when a required field got neither.
+  ``static_select`` with one more option, "Other…". Its input block dispatches the pick
+  (``dispatch_action``): choosing "Other…" adds a text box for it right under the select
+  (``views.update``, see :func:`after_pick`, block id = key + ``OWN_SUFFIX``), choosing
+  anything else takes that box away. Slack keeps what was entered in blocks that stay.
 
 Field errors go back on the block the person used: the text input when they typed there,
 else the field's main block. Everything here is ``plain_text``, which Slack never parses for
@@ -30,6 +31,7 @@ __all__ = [
     "CALLBACK_ID",
     "OWN_SUFFIX",
     "Submission",
+    "after_pick",
     "field_errors",
     "labels",
     "modal",
@@ -51,8 +53,9 @@ BLOCKS_MAX = 100
 TEXT_INPUT_MAX = 3000  # plain_text_input max_length
 ERROR_MAX = 500  # not documented; long errors are cut rather than refused
 
-OWN_WORDS_LABEL = "…or in your own words"
-OWN_WORDS_HINT = "Pick one above, or write your own here; what you write here wins."
+OTHER_VALUE = "mh:other"  # the "Other…" option: never a step's own value
+OTHER_LABEL = "Other…"
+OWN_WORDS_LABEL = "Other"
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +102,7 @@ def read_submission(body: Mapping[str, Any]) -> Submission | None:
         element = _mapping(_mapping(actions).get(INPUT_ACTION_ID))
         value = _element_value(element).strip()
         if element.get("type") == "static_select":
-            picked[block_id] = value
+            picked[block_id] = "" if value == OTHER_VALUE else value
         elif value:
             typed[block_id.removesuffix(OWN_SUFFIX)] = value
     answered_in = {
@@ -122,6 +125,37 @@ def field_errors(errors: Mapping[str, str], submission: Submission) -> dict[str,
     }
 
 
+def after_pick(view: Mapping[str, Any], block_id: str, value: str) -> dict[str, Any] | None:
+    """The modal after a pick in a field's select: with a text box under it for "Other…",
+    without one otherwise. None when nothing changes. Returns the view as ``views.update``
+    takes it (its id and hash travel beside it)."""
+    blocks = [dict(_mapping(b)) for b in _sequence(view.get("blocks"))]
+    ids = [_str(b.get("block_id")) for b in blocks]
+    if block_id not in ids or block_id.endswith(OWN_SUFFIX):
+        return None
+    own = block_id + OWN_SUFFIX
+    if (value == OTHER_VALUE) == (own in ids):
+        return None
+    if own in ids:
+        blocks.pop(ids.index(own))
+    else:
+        select = blocks[ids.index(block_id)]
+        box = _input(
+            own,
+            OWN_WORDS_LABEL,
+            _text_input(multiline=False),
+            optional=bool(select.get("optional")),
+        )
+        blocks.insert(ids.index(block_id) + 1, box)
+    updated = {
+        key: view[key]
+        for key in ("type", "callback_id", "private_metadata", "title", "submit", "close")
+        if key in view
+    }
+    updated["blocks"] = blocks[:BLOCKS_MAX]
+    return updated
+
+
 def labels(body: Mapping[str, Any]) -> dict[str, str]:
     """Field key → its label in the submitted view (to name fields outside the modal)."""
     out: dict[str, str] = {}
@@ -139,22 +173,21 @@ def labels(body: Mapping[str, Any]) -> dict[str, str]:
 
 def _field_blocks(form_field: FormField) -> list[Block]:
     options = _options(form_field.choices)
-    label = form_field.label or form_field.key
+    label, hint = form_field.label or form_field.key, form_field.hint
+    optional = form_field.optional
     if options and not form_field.free_text:
-        return [_input(form_field.key, label, _select(options), optional=form_field.optional)]
+        return [_input(form_field.key, label, _select(options), optional=optional, hint=hint)]
     if not options:
         text = _text_input(multiline=True)
-        return [_input(form_field.key, label, text, optional=form_field.optional)]
-    return [
-        _input(form_field.key, label, _select(options), optional=True),
-        _input(
-            form_field.key + OWN_SUFFIX,
-            OWN_WORDS_LABEL,
-            _text_input(multiline=False),
-            optional=True,
-            hint=OWN_WORDS_HINT,
-        ),
-    ]
+        return [_input(form_field.key, label, text, optional=optional, hint=hint)]
+    other = {"text": _plain(OTHER_LABEL, OPTION_TEXT_MAX), "value": OTHER_VALUE}
+    select = _input(
+        form_field.key, label, _select([*options[: OPTIONS_MAX - 1], other]), optional=optional
+    )
+    select["dispatch_action"] = True  # "Other…" adds a text box (after_pick)
+    if hint:
+        select["hint"] = _plain(hint, LABEL_MAX)
+    return [select]
 
 
 def _options(choices: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -164,7 +197,7 @@ def _options(choices: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     seen: set[str] = set()
     options = []
     for label, value in choices:
-        if not value or value in seen or len(value) > OPTION_VALUE_MAX:
+        if not value or value in seen or len(value) > OPTION_VALUE_MAX or value == OTHER_VALUE:
             continue
         if well_formed(value) != value:
             continue

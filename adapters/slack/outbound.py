@@ -20,7 +20,8 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from adapters.slack.render import SlackMessage
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
-from core.pacing import Pacer, PlatformPacing
+from core.messages import Attachment
+from core.pacing import Pacer, PlatformPacing, Scope
 
 log = logging.getLogger(__name__)
 
@@ -101,16 +102,47 @@ class Poster:
         try:
             response = await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
         except SlackApiError as exc:
-            error = delivery_error(exc, team=team, channel=channel)
-            if isinstance(error, RateLimited):
-                # chat.postMessage is limited per channel: the conversation waits, the
-                # workspace's other conversations don't (named as the outbox names it)
-                self._pacer.pause(scopes[-1], error.retry_after)
-                error = RateLimited(error.retry_after, scope=scopes[-1].name)
-            raise error from exc
+            raise self._failed(exc, team, channel, scopes[-1]) from exc
         except (*NETWORK_ERRORS, SlackClientError) as exc:
             raise TransientFailure(f"slack: {type(exc).__name__}") from exc
         return str(response.get("ts", ""))
+
+    def _failed(
+        self, exc: SlackApiError, team: str, channel: str, conversation: Scope
+    ) -> DeliveryError:
+        """A refused post or upload as a delivery outcome. A 429 pauses the conversation
+        (posting is limited per channel): the workspace's other conversations go on."""
+        error = delivery_error(exc, team=team, channel=channel)
+        if isinstance(error, RateLimited):
+            self._pacer.pause(conversation, error.retry_after)
+            error = RateLimited(error.retry_after, scope=conversation.name)
+        return error
+
+    async def upload(
+        self,
+        team: str,
+        channel: str,
+        file: Attachment,
+        *,
+        max_wait: float,
+        conversation: str | None = None,
+    ) -> None:
+        """Share ``file`` in ``channel`` by Slack's external upload flow (the SDK's
+        ``files_upload_v2``: ``files.getUploadURLExternal``, the bytes POSTed to the URL it
+        returns, ``files.completeUploadExternal`` with ``channel_id``). Needs the
+        ``files:write`` scope. The shared file is a message of its own: it takes a pacing
+        turn in the conversation, as a post does."""
+        scopes = self._pacing.scopes_for(team, conversation or channel)
+        if not await self._pacer.acquire(scopes, give_up_after=max_wait):
+            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
+        try:
+            await self._client.files_upload_v2(
+                channel=channel, filename=file.filename, title=file.filename, content=file.data
+            )
+        except SlackApiError as exc:
+            raise self._failed(exc, team, channel, scopes[-1]) from exc
+        except (*NETWORK_ERRORS, SlackClientError) as exc:  # incl. a refused upload
+            raise TransientFailure(f"slack: file upload: {type(exc).__name__}") from exc
 
     async def open_dm(self, team: str, user_id: str) -> str:
         """The id of our direct-message channel with ``user_id``."""

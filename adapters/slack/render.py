@@ -2,7 +2,8 @@
 
 Safety: every string from the core goes through :func:`escape` before it lands in a
 ``mrkdwn`` text object or the fallback text, so ``&``, ``<`` and ``>`` can never form
-``<!channel>``, ``<@U…>`` or ``<http://…|links>``. mrkdwn objects are also ``verbatim``, so
+``<!channel>``, ``<@U…>`` or ``<http://…|links>``, and ``*``, ``_`` and ``~`` can never
+format. mrkdwn objects are also ``verbatim``, so
 Slack does not turn a bare ``@here``, ``#channel`` or URL into a mention or link either.
 Button labels are ``plain_text``, which Slack never parses for mentions or links, so they
 are sent as they are (escaping them would show ``&amp;`` literally).
@@ -16,11 +17,12 @@ dialog id as its value, which opens the rest of the dialog as a modal (see forms
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.messages import Action, ChoiceStyle, Reply, well_formed
+from core.messages import Action, Attachment, ChoiceStyle, Reply, fit_attachment, well_formed
 
 Block = dict[str, Any]
 
@@ -36,24 +38,48 @@ BUTTON_LABEL_MAX = 75  # Slack: button text
 BLOCKS_PER_MESSAGE = 50  # Slack: blocks per message
 FALLBACK_TEXT_MAX = 3500  # Slack truncates text beyond 40,000; keep notifications short
 
+WORD_JOINER = "\u2060"
+# Backticks stay: the core marks commands as `code` (and code formats nothing inside).
+FORMATTING_MARKS = "*_~"
+_OPENING_MARK = re.compile(r"(?<!\w)([*_~])")  # could open a formatted run
+_CLOSING_MARK = re.compile(r"([*_~])(?!\w)")  # could close one
+
 TEXT_HINT = "Type your answer here as a message, or tap a button."
 ERROR_MARK = ":warning: "
 
 
+FILE_LIMIT = 1 << 30  # Slack takes files of up to 1 GB
+
+
 @dataclass(frozen=True, slots=True)
 class SlackMessage:
-    """What chat.postMessage and response_url posts take: fallback text and blocks."""
+    """What chat.postMessage and response_url posts take: fallback text and blocks.
+    ``files`` are shared after the message, in the same conversation (a response_url
+    can't carry files: they go to the person's DM)."""
 
     text: str
     blocks: tuple[Block, ...]
+    files: tuple[Attachment, ...] = ()
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": self.text, "blocks": list(self.blocks)}
 
 
 def escape(text: str) -> str:
-    """Escape the three characters Slack's mrkdwn treats as control characters."""
-    return well_formed(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    """Escape the three characters Slack's mrkdwn treats as control characters, and keep
+    ``*bold*``, ``_italic_`` and ``~strike~`` from formatting.
+
+    mrkdwn has no escape for its formatting marks; a mark formats only at a word's edge
+    (``a*b*c`` stays as typed). So an invisible word joiner goes on the outer side of
+    every mark at an edge, which makes it a mark inside a word: shown as typed, copied
+    as typed (the core drops the joiner from anything typed back), and a mark inside a
+    word (``mia_sousa``) is left alone.
+    """
+    text = well_formed(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    if not any(mark in text for mark in FORMATTING_MARKS):
+        return text
+    text = _OPENING_MARK.sub(WORD_JOINER + r"\1", text)
+    return _CLOSING_MARK.sub(r"\1" + WORD_JOINER, text)
 
 
 def mrkdwn(text: str) -> dict[str, Any]:
@@ -99,7 +125,9 @@ def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:
 
 def render_outcome(replies: Sequence[Reply], *, footer: str | None = None) -> SlackMessage:
     """All replies of one outcome as ONE message: one post per interaction keeps us far from
-    the per-channel limit and keeps the replies in order."""
+    the per-channel limit and keeps the replies in order. A file over Slack's limit is
+    left off, and the text says so."""
+    replies = [fit_attachment(reply, limit=FILE_LIMIT, where="Slack") for reply in replies]
     blocks: list[Block] = []
     button = 0
     for reply in replies:
@@ -110,7 +138,8 @@ def render_outcome(replies: Sequence[Reply], *, footer: str | None = None) -> Sl
     if len(blocks) > BLOCKS_PER_MESSAGE:
         # Never expected from the core; keep the message valid and say it was cut.
         blocks = [*blocks[: BLOCKS_PER_MESSAGE - 1], context("(message shortened)")]
-    return SlackMessage(text=fallback_text(replies), blocks=tuple(blocks))
+    files = tuple(reply.attachment for reply in replies if reply.attachment is not None)
+    return SlackMessage(text=fallback_text(replies), blocks=tuple(blocks), files=files)
 
 
 def fallback_text(replies: Iterable[Reply]) -> str:
@@ -136,11 +165,12 @@ def text_message(text: str) -> SlackMessage:
 
 
 def resolve_dialog_buttons(blocks: Sequence[Block], chosen: str) -> list[Block] | None:
-    """The clicked message with its dialog buttons removed and the choice noted under it.
+    """The clicked message with its answer buttons removed and the choice noted under it.
 
-    A dialog prompt is answered once: leaving its buttons clickable invites stale presses.
-    Returns None when the message has no dialog buttons (command buttons such as the profile
-    card's stay usable) or ``blocks`` is not a list of blocks.
+    A dialog prompt or a question (Accept/Decline: ``Action.answer``) is answered once:
+    leaving its buttons clickable invites stale presses. Returns None when the message has
+    no such buttons (command buttons such as the profile card's stay usable) or ``blocks``
+    is not a list of blocks.
     """
     kept: list[Block] = []
     removed = False
@@ -234,7 +264,7 @@ def _has_dialog_button(block: Block) -> bool:
         value = element.get("value") if isinstance(element, dict) else None
         if isinstance(value, str):
             try:
-                if Action.decode(value).kind == "d":
+                if Action.decode(value).answers_its_message:
                     return True
             except ValueError:
                 continue

@@ -29,7 +29,7 @@ from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from telegram import BotCommand, LinkPreviewOptions, ReplyParameters, Update
+from telegram import BotCommand, InputFile, LinkPreviewOptions, ReplyParameters, Update
 from telegram.error import (
     BadRequest,
     Forbidden,
@@ -63,7 +63,7 @@ from core.hub import Hub
 from core.identity import PlatformAccount
 from core.inbound import Command, Press
 from core.memory import KeyedLocks, RecentKeys
-from core.messages import Reply
+from core.messages import Attachment, Reply, fit_attachment
 from core.pacing import Pacer, PlatformPacing, Scope
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+DOCUMENT_LIMIT = 50 * 1024 * 1024  # the Bot API's limit on a file a bot sends
 # BadRequest texts meaning "this account can't be messaged", not "our request was wrong"
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -509,10 +510,23 @@ class TelegramMessenger:
             await self._deliver(chat_id, reply)  # the pacer waits out the hold
 
     async def _deliver(self, chat_id: int, reply: Reply, *, paced: bool = False) -> None:
-        """``paced``: the caller (the outbox) already took the first message's tokens."""
+        """``paced``: the caller (the outbox) already took the first message's tokens.
+        An attachment follows the text as a document (``sendDocument``)."""
+        reply = fit_attachment(reply, limit=DOCUMENT_LIMIT, where="Telegram")
         await self._send_rendered(
             chat_id, render(reply, commands=self._commands), fallback=reply, paced=paced
         )
+        if reply.attachment is not None:
+            await self._send_document(chat_id, reply.attachment)
+
+    async def _send_document(self, chat_id: int, file: Attachment) -> None:
+        await self._take_turn(chat_id)
+        try:
+            await self.application.bot.send_document(
+                chat_id, InputFile(file.data, filename=file.filename)
+            )
+        except TelegramError as error:
+            raise self._delivery_error(chat_id, error) from error
 
     async def _send_rendered(
         self,
@@ -541,14 +555,7 @@ class TelegramMessenger:
     async def _send_one(
         self, chat_id: int, message: Rendered, *, reply_to: int | None = None, paced: bool = False
     ) -> None:
-        scopes = self._scopes(chat_id)
-        # A paced message had its tokens taken by the outbox; it only waits out a 429.
-        if paced:
-            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=self._reply_wait_limit)
-        else:
-            ready = await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit)
-        if not ready:
-            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
+        await self._take_turn(chat_id, paced=paced)
         await self.application.bot.send_message(
             chat_id,
             message.text,
@@ -561,6 +568,17 @@ class TelegramMessenger:
                 else None
             ),
         )
+
+    async def _take_turn(self, chat_id: int, *, paced: bool = False) -> None:
+        """Wait for this chat's pacing turn, or raise RateLimited. A ``paced`` message had
+        its tokens taken by the outbox; it only waits out a 429."""
+        scopes = self._scopes(chat_id)
+        if paced:
+            ready = await self._pacer.wait_out_pauses(scopes, give_up_after=self._reply_wait_limit)
+        else:
+            ready = await self._pacer.acquire(scopes, give_up_after=self._reply_wait_limit)
+        if not ready:
+            raise RateLimited(self._pacer.wait_time(scopes), scope=scopes[-1].name)
 
     def _scopes(self, chat_id: int) -> list[Scope]:
         return self._pacing.scopes_for("", str(chat_id))

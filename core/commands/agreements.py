@@ -101,6 +101,9 @@ async def _ask_goals(ctx: Context, data: Data) -> Prompt:
         "'ship a portfolio site; practise two mock interviews'.",
         choices=choices,
         title=f"Agreement for pair #{data['pair_id']} {_step_title(data, 'goals')}",
+        label="Goals",
+        hint="What you want to achieve together, for example: ship a portfolio site; "
+        "practise two mock interviews.",
     )
 
 
@@ -117,6 +120,8 @@ async def _ask_cadence(ctx: Context, data: Data) -> Prompt:
     keep = _keep(data, "cadence_days", cadence_label(int(base.get("cadence_days", 14))))
     return Prompt(
         "How often do you check in? (or type a number of days)",
+        label="Check-ins",
+        hint="How often you check in. Choose Other for a number of days.",
         choices=[
             *keep,
             ("Weekly", "weekly"),
@@ -139,6 +144,7 @@ async def _ask_mode(ctx: Context, data: Data) -> Prompt:
         "How will you mostly talk?",
         choices=[*keep, ("Written check-ins", "async"), ("Live chat", "chat"), ("Calls", "call")],
         free_text=False,
+        label="How you mostly talk",
         title=_step_title(data, "mode"),
     )
 
@@ -158,6 +164,8 @@ async def _ask_channel(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "Where? e.g. 'here in chat', 'video call, link in DM'.",
         choices=[*keep, ("Here in chat", "here in chat")],
+        label="Where you talk",
+        hint="Choose Other to name a place, for example: video call, link in DM.",
         title=_step_title(data, "channel"),
     )
 
@@ -173,6 +181,8 @@ async def _ask_minutes(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "How long is a typical meeting, in minutes?",
         choices=[*keep, ("15", "15"), ("30", "30"), ("45", "45"), ("60", "60")],
+        label="Meeting length (minutes)",
+        hint="Choose Other for another number of minutes.",
         title=_step_title(data, "meeting_minutes"),
     )
 
@@ -189,6 +199,8 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
     keep = _keep(data, "starts_on", str(base.get("starts_on", "")))
     return Prompt(
         "When do you start? (YYYY-MM-DD)",
+        label="Start date",
+        hint="Choose Other for another day, written as YYYY-MM-DD.",
         choices=[
             *keep,
             (f"Today ({today:%d %b})", today.isoformat()),
@@ -214,6 +226,9 @@ async def _ask_end(ctx: Context, data: Data) -> Prompt:
     return Prompt(
         "For how long? Pick a length or type an end date (YYYY-MM-DD). "
         "The midpoint review is set halfway.",
+        label="Length",
+        hint="The midpoint review is set halfway. Choose Other for an end date (YYYY-MM-DD) "
+        "or a number of weeks (10w).",
         choices=[*keep, (f"{weeks} weeks", f"{weeks}w"), ("8 weeks", "8w"), ("6 months", "26w")],
         title=_step_title(data, "ends_on"),
     )
@@ -240,6 +255,8 @@ async def _ask_response(ctx: Context, data: Data) -> Prompt:
     keep = _keep(data, "response_hours", f"{base.get('response_hours')} hours")
     return Prompt(
         "How quickly do you each answer messages, in hours?",
+        label="Time to answer messages (hours)",
+        hint="Choose Other for another number of hours.",
         choices=[*keep, ("24 hours", "24"), ("48 hours", "48"), ("72 hours", "72")],
         title=_step_title(data, "response_hours"),
     )
@@ -259,6 +276,8 @@ async def _ask_confidentiality(ctx: Context, data: Data) -> Prompt:
     keep = _keep(data, "confidentiality", str(base.get("confidentiality", "")))
     return Prompt(
         "And confidentiality? Tap one or write your own.",
+        label="Confidentiality",
+        hint="Choose Other for terms of your own.",
         choices=[*keep, *((label, key) for key, label in CONFIDENTIALITY.items())],
         title=_step_title(data, "confidentiality"),
     )
@@ -323,10 +342,10 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
             choices=(
                 Choice(
                     "Confirm",
-                    Action.command("confirm", f"pair={pair.id}").encode(),
+                    Action.answer("confirm", f"pair={pair.id}").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
-                Choice("Suggest changes", Action.command("agree", f"pair={pair.id}").encode()),
+                Choice("Suggest changes", Action.answer("agree", f"pair={pair.id}").encode()),
             ),
         ),
         key=f"pair:{pair.id}:agreement:{agreement.version}:proposed",

@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from core import matching  # the engine (numpy) loads on first use, not at import
 from core.commands.common import (
     PROGRAM_ARG,
     PROGRAM_OPT,
@@ -26,7 +27,6 @@ from core.matching import (
     Proposed,
     Rules,
     feasible,
-    rank_mentors,
     score_pair,
     time_difference,
 )
@@ -104,7 +104,7 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         weights=weights_of(program),
     )
     fitting = [m for m in pool.mentors if feasible(mentee, m, pool)]
-    ranked = rank_mentors(pool, mentee, limit=SHOWN_MENTORS) if fitting else []
+    ranked = matching.rank_mentors(pool, mentee, limit=SHOWN_MENTORS) if fitting else []
     # Mentors who list no language in common come last, not never: people often speak
     # more than they listed. `match` never pairs them; a program requiring one shows none.
     fit_ids = {m.person_id for m in fitting}

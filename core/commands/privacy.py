@@ -7,55 +7,83 @@ from typing import Any
 
 from core.commands.common import open_pairs
 from core.context import Context
-from core.messages import Action, Attachment, Choice, ChoiceStyle, Outcome, Reply
+from core.messages import Action, Attachment, Choice, ChoiceStyle, Field, Outcome, Reply
 from core.model import Role
 from core.privacy import export_json, export_markdown, export_person, forget_person
 from core.registry import Access, Arg, ArgKind, CommandSpec
 from core.services.wording import counted
 
 
-def privacy_statement(ctx: Context) -> str:
+def privacy_statement(ctx: Context) -> Reply:
+    """What is stored and why, who sees it, how long it's kept, and what one can do about it:
+    as titled fields, which every messenger shows as sections."""
     s = ctx.settings
-    lines = [
-        "mentorhub stores your name and what you enter in your programs: what it needs to run "
-        "your mentoring, and nothing else.",
-        "",
-        "**What and why**",
-        "• Your profile (name, handle, time zone, languages, quiet hours): so people know "
-        "who you are and reminders come at sensible local times.",
-        "• Your messenger accounts (their ids and display names): to reach you.",
-        "• Your programs, pairs, agreements, goals, check-in answers, notes and feedback: "
-        "that is the mentoring itself.",
-        "• Messages waiting to be sent to you, and your schedule of reminders.",
-        "",
-        "**Who sees it**",
-        "• Private notes, private goals, private check-in notes and whom you blocked: only you.",
-        "• Your partner: your name, your agreement, your shared notes and shared goals.",
-        "• Your program's coordinators: that you take part, your pairs and whether check-ins "
-        "happen; never your private notes or answers.",
-        "• The people who run this mentorhub can read the database.",
-        "",
-        "**How long**",
-        f"• What a pair wrote (notes, agreements, answers, feedback) is deleted "
-        f"{counted(s.keep_ended_pairs_days, 'day')} after the pair ends; the pair itself stays "
-        "as history.",
-        f"• A copy of each message sent to you is kept {counted(s.keep_sent_messages_days, 'day')} "
-        "after it is delivered.",
-        f"• If your workspace or server removes mentorhub, its people's data is deleted after "
-        f"{counted(s.removed_workspace_grace_days, 'day')}.",
-        "• Everything else is kept while you take part.",
-        "",
-        "**Your rights**",
-        "• `my_data`: get everything stored about you, as a JSON and a Markdown file.",
-        "• `forget_me`: delete your data for good (you're asked first).",
+    bullets = "\n".join
+    fields = [
+        Field(
+            "What and why",
+            bullets(
+                [
+                    "• Your profile (name, handle, time zone, languages, quiet hours): so "
+                    "people know who you are and reminders come at sensible local times.",
+                    "• Your messenger accounts (their ids and display names): to reach you.",
+                    "• Your programs, pairs, agreements, goals, check-in answers, notes and "
+                    "feedback: that is the mentoring itself.",
+                    "• Messages waiting to be sent to you, and your schedule of reminders.",
+                ]
+            ),
+        ),
+        Field(
+            "Who sees it",
+            bullets(
+                [
+                    "• Private notes, private goals, private check-in notes and whom you "
+                    "blocked: only you.",
+                    "• Your partner: your name, your agreement, your shared notes and shared "
+                    "goals.",
+                    "• Your program's coordinators: that you take part, your pairs and whether "
+                    "check-ins happen; never your private notes or answers.",
+                    "• The people who run this mentorhub can read the database.",
+                ]
+            ),
+        ),
+        Field(
+            "How long",
+            bullets(
+                [
+                    "• What a pair wrote (notes, agreements, answers, feedback) is deleted "
+                    f"{counted(s.keep_ended_pairs_days, 'day')} after the pair ends; the pair "
+                    "itself stays as history.",
+                    "• A copy of each message sent to you is kept "
+                    f"{counted(s.keep_sent_messages_days, 'day')} after it is delivered.",
+                    "• If your workspace or server removes mentorhub, its people's data is "
+                    f"deleted after {counted(s.removed_workspace_grace_days, 'day')}.",
+                    "• Everything else is kept while you take part.",
+                ]
+            ),
+        ),
+        Field(
+            "Your rights",
+            bullets(
+                [
+                    "• `my_data`: get everything stored about you, as a JSON and a Markdown file.",
+                    "• `forget_me`: delete your data for good (you're asked first).",
+                ]
+            ),
+        ),
     ]
     if s.privacy_policy.strip():
-        lines += ["", s.privacy_policy.strip()]
-    return "\n".join(lines)
+        fields.append(Field("Who runs this mentorhub", s.privacy_policy.strip()))
+    return Reply(
+        "mentorhub stores your name and what you enter in your programs: what it needs to "
+        "run your mentoring, and nothing else.",
+        title="Privacy",
+        fields=tuple(fields),
+    )
 
 
 async def cmd_privacy(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    return Outcome([Reply(privacy_statement(ctx), title="Privacy")])
+    return Outcome([privacy_statement(ctx)])
 
 
 async def cmd_my_data(ctx: Context, args: Mapping[str, Any]) -> Outcome:

@@ -602,12 +602,12 @@ async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Progra
             choices=(
                 Choice(
                     "Accept",
-                    Action.command("coordinator_accept", f"#{program.id}").encode(),
+                    Action.answer("coordinator_accept", f"#{program.id}").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
                 Choice(
                     "Decline",
-                    Action.command("coordinator_decline", f"#{program.id}").encode(),
+                    Action.answer("coordinator_decline", f"#{program.id}").encode(),
                     ChoiceStyle.DANGER,
                 ),
             ),

@@ -22,13 +22,11 @@ from core.matching.inputs import (
     Unplaced,
     Weights,
 )
+from core.matching.reasons import CODES, PHRASES, LockRefused
 
 if TYPE_CHECKING:
     from core.matching.engine import (
-        CODES,
         DEFAULT_K,
-        PHRASES,
-        LockRefused,
         blocking_pairs,
         match,
         priority,
@@ -66,8 +64,7 @@ __all__ = [
     "utc_offset_hours",
 ]
 
-_ENGINE = {"CODES", "DEFAULT_K", "PHRASES", "LockRefused", "blocking_pairs", "match"}
-_ENGINE |= {"priority", "rank_mentors"}
+_ENGINE = {"DEFAULT_K", "blocking_pairs", "match", "priority", "rank_mentors"}
 
 
 def __getattr__(name: str) -> Any:

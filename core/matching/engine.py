@@ -32,6 +32,7 @@ from core.matching.inputs import (
     Proposed,
     Unplaced,
 )
+from core.matching.reasons import PHRASES, LockRefused
 from core.matching.score import feasible, score_pair
 from core.matching.solve import assign, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
@@ -43,24 +44,6 @@ REMATCH_BONUS = 1.0  # scores are within [0, 1]
 WAIT_BONUS = 0.01
 WAIT_FULL_DAYS = 90
 CHUNK_ROWS = 2048
-
-
-PHRASES = {
-    "paused": "You're paused right now, so you aren't matched until you're back.",
-    "already_paired": "You already have a mentor in this program.",
-    "required_language": "This program pairs people who speak {language}; your profile "
-    "doesn't list it.",
-    "no_language": "No mentor speaks your language yet.",
-    "unavailable": "No mentor with room fits your profile right now.",
-    "no_skill": "No mentor with a free place offers what you want to learn yet.",
-    "full": "Every mentor who fits you is full right now. You're waiting, and you come "
-    "first next time.",
-}
-CODES = tuple(PHRASES)
-
-
-class LockRefused(ValueError):
-    """A locked pair the rules don't allow; the message is safe to show (no block named)."""
 
 
 def priority(mentee: MenteeIn, at: datetime) -> float:
@@ -231,10 +214,7 @@ def blocking_pairs(result: MatchResult, pool: Pool) -> list[tuple[int, int]]:
 
 
 __all__ = [
-    "CODES",
     "DEFAULT_K",
-    "PHRASES",
-    "LockRefused",
     "blocking_pairs",
     "match",
     "priority",

@@ -57,7 +57,14 @@ _RANGE = (
     r"(?P<h1>\d{1,2})(?::(?P<m1>\d{2}))?\s*(?P<p1>am|pm)?\s*(?:-|–|to|until)\s*"
     r"(?P<h2>\d{1,2})(?::(?P<m2>\d{2}))?\s*(?P<p2>am|pm)?"
 )
-_TOKENS = re.compile(rf"(?P<range>{_RANGE})|(?P<word>[a-z]+)|(?P<dash>[-–])")
+# "after 6pm", "before 10", "from 18:00" (with no end): open on one side
+_BOUND = (
+    r"(?P<bound>after|before|from)\s+(?P<h3>\d{1,2})(?::(?P<m3>\d{2}))?\s*(?P<p3>am|pm)?"
+    r"(?!\s*(?:-|–|to|until)\s*\d)"
+)
+_TOKENS = re.compile(rf"(?P<range>{_RANGE})|{_BOUND}|(?P<word>[a-z]+)|(?P<dash>[-–])")
+OPEN_END = 22 * 60  # "after 6pm": until the evening's end
+OPEN_START = 8 * 60  # "before 10": from the morning's start
 
 
 def _minutes(hour: str, minute: str | None, suffix: str | None) -> int:
@@ -79,6 +86,18 @@ def _range(match: re.Match[str]) -> tuple[int, int]:
     return start, end
 
 
+def _bounded(match: re.Match[str]) -> tuple[int, int]:
+    """ "after 6pm" is 18:00-22:00, "before 10" 08:00-10:00; an hour before 8 with no am/pm
+    after "after" is read as the evening ("after 6" is 18:00)."""
+    suffix = match["p3"]
+    if suffix is None and match["bound"] != "before" and int(match["h3"]) < 8:
+        suffix = "pm"
+    at = _minutes(match["h3"], match["m3"], suffix)
+    if match["bound"] == "before":
+        return (OPEN_START, at) if at > OPEN_START else (0, at)
+    return at, OPEN_END if at < OPEN_END else 24 * 60
+
+
 def parse_windows(text: str) -> tuple[tuple[frozenset[int], int, int], ...] | None:
     """(days, start minute, end minute) windows in local time, or None when nothing in the
     text reads as a time (unknown, scored neutral). A time with no day means every day; days
@@ -91,8 +110,13 @@ def parse_windows(text: str) -> tuple[tuple[frozenset[int], int, int], ...] | No
     while i < len(tokens):
         token = tokens[i]
         word = token["word"]
-        if token["range"] or word in _PERIODS:
-            start, end = _range(token) if token["range"] else _PERIODS[word or ""]
+        if token["range"] or token["bound"] or word in _PERIODS:
+            if token["range"]:
+                start, end = _range(token)
+            elif token["bound"]:
+                start, end = _bounded(token)
+            else:
+                start, end = _PERIODS[word or ""]
             windows.append((frozenset(days) or ALL_DAYS, start, end))
             timed = True
         elif word in _DAYS:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, time
 from typing import Any
 
+from core import matching  # the engine (numpy) loads on first use, not at import
 from core.errors import Conflict, InvalidInput
 from core.matching import (
     Forbidden,
@@ -26,7 +27,6 @@ from core.matching import (
     Pool,
     Rules,
     Weights,
-    match,
     score_pair,
 )
 from core.messages import Notice, Reply
@@ -244,7 +244,7 @@ async def compute(read: PoolRead, *, stable: bool) -> MatchResult:
             f"more than the {STABLE_MAX_PAIRS:,} it can take in reasonable time.",
             hint="Run `match` without `stable` for the best total score.",
         )
-    return await asyncio.to_thread(match, read.pool, stable=stable)
+    return await asyncio.to_thread(matching.match, read.pool, stable=stable)
 
 
 def draft_rows(result: MatchResult, draft_id: int) -> list[DraftRow]:

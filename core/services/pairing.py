@@ -186,8 +186,8 @@ def _request_reply(mentee: Person, enrollment: Enrollment, pair: Pair, program: 
         title="Mentoring request",
         fields=tuple(fields),
         choices=(
-            Choice("Accept", Action.command("accept", str(pair.id)).encode(), ChoiceStyle.PRIMARY),
-            Choice("Decline", Action.command("decline", str(pair.id)).encode(), ChoiceStyle.DANGER),
+            Choice("Accept", Action.answer("accept", str(pair.id)).encode(), ChoiceStyle.PRIMARY),
+            Choice("Decline", Action.answer("decline", str(pair.id)).encode(), ChoiceStyle.DANGER),
         ),
     )
 

@@ -49,7 +49,7 @@ class SqlPrivacy:
         self.session = session
 
     async def _run(self, statement: Any) -> Any:
-        return await self.session.execute(statement)
+        return await self.session.exec(statement)
 
     async def _count(self, statement: Any) -> int:
         return int((await self._run(statement)).rowcount or 0)

@@ -59,7 +59,9 @@ async def test_a_dialog_keeps_its_place_through_errors_and_commands(app: Mentorh
     assert "'Atlantis' is not a time zone I know." in out
     assert "Which time zone are you in?" in out  # asked again, same step
     out = await console.say("alice", "/privacy")
-    assert "Private notes and answers are visible only to you" in out
+    assert (
+        "Private notes, private goals, private check-in notes and whom you blocked: only you" in out
+    )
     assert "Your profile change is still open" in out
     out = await console.say("alice", "Asia/Tokyo")
     assert "Time zone: Asia/Tokyo" in out

@@ -35,6 +35,12 @@ def hours(text: str) -> float | None:
         ("22-2", 28),  # past midnight
         ("Monday 9:30-10:15", 0.75),
         ("weekdays lunch", 5),
+        ("Tuesdays after 6pm", 4),  # open-ended: until the evening's end, 22:00
+        ("weekdays before 10", 10),  # from 08:00
+        ("after 6", 28),  # an early hour after "after" is the evening
+        ("from 18:00", 28),
+        ("from 9 to 12", 21),  # "from" with an end is a plain range
+        ("Tue/Thu evenings", 8),
     ],
 )
 def test_windows_read_from_free_text(text: str, expected: float) -> None:

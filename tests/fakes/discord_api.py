@@ -83,6 +83,8 @@ PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
 _JSON = "application/json"
 _BODY: web.RequestKey[Any] = web.RequestKey("fake_discord_body", object)
 _FILES: web.RequestKey[Sequence[str]] = web.RequestKey("fake_discord_files", list)
+_UPLOADS: web.RequestKey[Sequence[Upload]] = web.RequestKey("fake_discord_uploads", list)
+_FILE_PART = re.compile(r"files\[(\d+)\]")
 _COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
 
 
@@ -127,6 +129,35 @@ def _error(status: int, message: str, code: int = 0, **extra: Any) -> web.Respon
     return _json_response({"message": message, "code": code, **extra}, status=status)
 
 
+def _described(body: Any) -> dict[int, Mapping[str, Any]]:
+    """The ``attachments`` metadata of a message body, by the ``files[n]`` index it names."""
+    found: dict[int, Mapping[str, Any]] = {}
+    entries = body.get("attachments") if isinstance(body, Mapping) else None
+    for entry in entries or []:
+        if isinstance(entry, Mapping) and str(entry.get("id", "")).isdigit():
+            found[int(entry["id"])] = entry
+    return found
+
+
+def _check_uploads(body: Any, uploads: Sequence[Upload]) -> web.Response | None:
+    """Discord's rules for files: parts named ``files[n]``, each within the size limit; the
+    ``attachments`` metadata (when sent) describes uploaded parts by their ``n``."""
+    if not uploads:
+        return None
+    indexes = set()
+    for upload in uploads:
+        found = _FILE_PART.fullmatch(upload.part)
+        if found is None:
+            return _error(400, "Invalid Form Body", 50035, errors={upload.part: "unknown field"})
+        indexes.add(int(found[1]))
+        if len(upload.data) > ATTACHMENT_SIZE_LIMIT:
+            return _error(413, "Request entity too large", 40005)
+    described = _described(body)
+    if described and not indexes <= set(described):
+        return _error(400, "Invalid Form Body", 50035, errors={"attachments": "mismatch"})
+    return None
+
+
 def _opt_str(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
@@ -134,6 +165,16 @@ def _opt_str(value: int | str | None) -> str | None:
 # --------------------------------------------------------------------------------------
 # records
 # --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One file part of a multipart request: its part name (``files[n]``), file name and
+    bytes."""
+
+    part: str
+    filename: str
+    data: bytes
 
 
 @dataclass(frozen=True)
@@ -152,6 +193,7 @@ class Call:
     status: int = 0
     files: tuple[str, ...] = ()
     at: float = 0.0
+    uploads: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -951,6 +993,17 @@ class FakeDiscord:
             out = [m for m in out if m["channel_id"] == str(channel_id)]
         return out
 
+    def files_sent(self, path_regex: str = r"/messages$") -> list[tuple[str, bytes]]:
+        """``(file name, bytes)`` of every file uploaded with a successful request whose path
+        matches ``path_regex`` (channel messages by default)."""
+        rx = re.compile(path_regex)
+        return [
+            (u.filename, u.data)
+            for c in self.calls
+            if c.status < 300 and rx.search(c.path)
+            for u in c.uploads
+        ]
+
     def interaction_responses(self) -> list[InteractionResponse]:
         return list(self._interaction_responses)
 
@@ -1294,13 +1347,15 @@ class FakeDiscord:
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.path == "/gw":
             return await handler(request)
-        body, files = await self._read_body(request)
+        body, uploads = await self._read_body(request)
+        files = [u.filename for u in uploads]
         request[_BODY] = body
         request[_FILES] = files
+        request[_UPLOADS] = uploads
         path = (
             request.path[len(API_PREFIX) :] if request.path.startswith(API_PREFIX) else request.path
         )
-        response = await self._handle(request, handler, path, body)
+        response = _check_uploads(body, uploads) or await self._handle(request, handler, path, body)
         if self.rtt:
             await asyncio.sleep(self.rtt)
         self.calls.append(
@@ -1313,18 +1368,19 @@ class FakeDiscord:
                 status=response.status,
                 files=tuple(files),
                 at=time.monotonic(),
+                uploads=tuple(uploads),
             )
         )
         self._notify()
         return response
 
-    async def _read_body(self, request: web.Request) -> tuple[Any, list[str]]:
+    async def _read_body(self, request: web.Request) -> tuple[Any, list[Upload]]:
         if not request.can_read_body:
             return None, []
         ctype = request.content_type
         if ctype == "multipart/form-data":
             payload: Any = None
-            files: list[str] = []
+            files: list[Upload] = []
             reader = await request.multipart()
             async for part in reader:
                 if not isinstance(part, BodyPartReader):
@@ -1333,7 +1389,7 @@ class FakeDiscord:
                 if part.name == "payload_json":
                     payload = json.loads(bytes(raw).decode())
                 elif part.filename:
-                    files.append(part.filename)
+                    files.append(Upload(part.name or "", part.filename, bytes(raw)))
             return payload, files
         raw = await request.read()
         if not raw:
@@ -1705,12 +1761,13 @@ class FakeDiscord:
 
     def _attachments(self, files: Sequence[str], body: Any) -> list[dict[str, Any]]:
         out = []
-        for name in files:
+        for index, name in enumerate(files):
+            described = _described(body).get(index, {})
             aid = self._snowflake()
             out.append(
                 {
                     "id": str(aid),
-                    "filename": name,
+                    "filename": described.get("filename", name),
                     "size": 0,
                     "url": f"{self.base_url}/attachments/{aid}/{name}",
                     "proxy_url": f"{self.base_url}/attachments/{aid}/{name}",

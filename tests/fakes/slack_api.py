@@ -44,6 +44,7 @@ __all__ = [
     "Call",
     "FakeSlack",
     "InboundResponse",
+    "SharedFile",
     "block_actions_form",
     "block_actions_payload",
     "event_callback_json",
@@ -72,6 +73,7 @@ JSON_CONTENT_TYPE = "application/json"
 _JSON_VALUED_PARAMS = frozenset(
     {"blocks", "view", "attachments", "metadata", "unfurls", "user_auth_blocks"}
 )
+FILE_LIMIT = 1 << 30  # Slack takes files of up to 1 GB
 # Methods subject to the per-channel and per-workspace posting limits.
 _POSTING_METHODS = frozenset({"chat.postMessage"})
 
@@ -107,6 +109,27 @@ class _ScriptedFailure:
     retry_after: int | None
     channel: str | None
     remaining: int
+
+
+@dataclass
+class SharedFile:
+    """A file uploaded through the external upload flow and completed: ``channel`` is where
+    it was shared (None: uploaded privately), with ``initial_comment`` if one was given."""
+
+    file_id: str
+    filename: str
+    title: str
+    data: bytes
+    channel: str | None
+    initial_comment: str | None = None
+
+
+@dataclass
+class _Upload:
+    filename: str
+    length: int
+    data: bytes | None = None
+    completed: bool = False
 
 
 @dataclass
@@ -193,6 +216,9 @@ class FakeSlack:
         self._team_windows: dict[str, deque[float]] = {}
         self._ts_counter = itertools.count(1700000000_000100, 100)
         self._view_counter = itertools.count(1)
+        self._file_counter = itertools.count(1)
+        self._uploads: dict[str, _Upload] = {}
+        self.shared_files: list[SharedFile] = []
         self._sockets: list[web.WebSocketResponse] = []
         self._changed = asyncio.Event()
         self._runner: web.AppRunner | None = None
@@ -207,6 +233,7 @@ class FakeSlack:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._handle_api)
         app.router.add_post("/response_url/{name:.+}", self._handle_response_url)
+        app.router.add_post("/upload/v1/{file_id}", self._handle_upload)
         app.router.add_get("/socket", self._handle_socket)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
@@ -342,6 +369,11 @@ class FakeSlack:
     def open_sockets(self) -> int:
         """Number of Socket Mode connections currently open."""
         return len(self._sockets)
+
+    def files_in(self, channel: str) -> list[tuple[str, bytes]]:
+        """``(file name, bytes)`` of the files shared in ``channel`` (as sent or resolved)."""
+        wanted = {channel, self._resolve_channel(channel)}
+        return [(f.filename, f.data) for f in self.shared_files if f.channel in wanted]
 
     def response_url_posts(self, name: str | None = None) -> list[dict[str, Any]]:
         return [c.params for c in self.calls_to("response_url") if name is None or c.target == name]
@@ -670,6 +702,24 @@ class FakeSlack:
         self._record(Call("response_url", params, None, response={"ok": True}, target=name))
         return web.Response(text="ok")
 
+    async def _handle_upload(self, request: web.Request) -> web.Response:
+        """Step 2 of the external upload: the file's bytes POSTed to the ``upload_url``
+        (raw, or as a multipart ``file`` part); no token needed, the URL is the credential."""
+        upload = self._uploads.get(request.match_info["file_id"])
+        if upload is None or upload.completed:
+            return web.Response(status=404, text="not found")
+        if request.content_type == "multipart/form-data":
+            form = await request.post()
+            part = form.get("file")
+            data = part.file.read() if isinstance(part, web.FileField) else b""
+        else:
+            data = await request.read()
+        upload.data = data
+        self._record(
+            Call("upload", {"file_id": request.match_info["file_id"], "size": len(data)}, None)
+        )
+        return web.Response(text=f"OK - {len(data)}")
+
     # ------------------------------------------------------------------ Web API methods
 
     def _builtin_handler(self, method: str) -> MethodHandler:
@@ -685,9 +735,63 @@ class FakeSlack:
             "views.push": self._views_write,
             "views.update": self._views_write,
             "users.info": self._users_info,
+            "files.getUploadURLExternal": self._files_get_upload_url,
+            "files.completeUploadExternal": self._files_complete_upload,
             "conversations.members": self._conversations_members,
         }
         return table.get(method, lambda params, token: {"ok": True})
+
+    def _files_get_upload_url(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Step 1: a URL to upload one file of ``length`` bytes to, and the file's id."""
+        if token is None:
+            return {"ok": False, "error": "not_authed"}
+        filename, length = params.get("filename"), str(params.get("length", ""))
+        if not filename or not length.isdigit() or int(length) == 0:
+            return {"ok": False, "error": "invalid_arguments"}
+        if int(length) > FILE_LIMIT:
+            return {"ok": False, "error": "file_size_exceeded"}
+        file_id = f"F{next(self._file_counter):08d}"
+        self._uploads[file_id] = _Upload(str(filename), int(length))
+        url = f"{self.base_url}/upload/v1/{file_id}"
+        return {"ok": True, "upload_url": url, "file_id": file_id}
+
+    def _files_complete_upload(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Step 3: finish uploads (``files``: a JSON list of ``{id, title}``) and share them
+        in ``channel_id`` (or ``channels``) with an optional ``initial_comment``."""
+        if token is None:
+            return {"ok": False, "error": "not_authed"}
+        try:
+            entries = json.loads(str(params.get("files", "")))
+        except ValueError:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(entries, list) or not entries:
+            return {"ok": False, "error": "invalid_arguments"}
+        channels = [str(params["channel_id"])] if params.get("channel_id") else []
+        channels += [c for c in str(params.get("channels") or "").split(",") if c]
+        done: list[dict[str, Any]] = []
+        for entry in entries:
+            upload = self._uploads.get(str(entry.get("id")))
+            if upload is None or upload.completed or upload.data is None:
+                return {"ok": False, "error": "file_not_found"}
+            if len(upload.data) != upload.length:
+                return {"ok": False, "error": "file_upload_size_mismatch"}
+        comment = params.get("initial_comment") or None
+        for entry in entries:
+            file_id = str(entry["id"])
+            upload = self._uploads[file_id]
+            upload.completed = True
+            title = str(entry.get("title") or upload.filename)
+            assert upload.data is not None
+            targets: list[str | None] = [*channels] or [None]
+            for channel in targets:
+                shared = self._resolve_channel(channel) if channel else None
+                self.shared_files.append(
+                    SharedFile(file_id, upload.filename, title, upload.data, shared, comment)
+                )
+            done.append(
+                {"id": file_id, "name": upload.filename, "title": title, "size": upload.length}
+            )
+        return {"ok": True, "files": done}
 
     def _next_ts(self) -> str:
         n = next(self._ts_counter)

@@ -84,6 +84,7 @@ _KNOWN_METHODS: Final = (
     "getMyCommands",
     "deleteMyCommands",
     "sendChatAction",
+    "sendDocument",
     "getChat",
     "getChatMember",
 )
@@ -91,10 +92,11 @@ _CANONICAL: Final = {m.lower(): m for m in _KNOWN_METHODS}
 
 # Methods that address a chat and therefore fail for a chat that blocked the bot.
 _CHAT_WRITES: Final = frozenset(
-    {"sendMessage", "sendChatAction", "editMessageText", "editMessageReplyMarkup"}
+    {"sendMessage", "sendDocument", "sendChatAction", "editMessageText", "editMessageReplyMarkup"}
 )
 # Methods subject to the global/per-chat message rate windows.
-RATE_LIMITED_METHODS: Final = frozenset({"sendMessage", "editMessageText"})
+RATE_LIMITED_METHODS: Final = frozenset({"sendMessage", "sendDocument", "editMessageText"})
+DOCUMENT_LIMIT: Final = 50 * 1024 * 1024  # "Bots can currently send files of up to 50 MB"
 
 # Parameters whose string values are never JSON-decoded (free text, ids kept verbatim).
 _KEEP_AS_STRING: Final = frozenset(
@@ -545,6 +547,7 @@ class FakeTelegram:
             "getwebhookinfo": self._get_webhook_info,
             "getupdates": self._get_updates,
             "sendmessage": self._send_message,
+            "senddocument": self._send_document,
             "editmessagetext": self._edit_message_text,
             "editmessagereplymarkup": self._edit_message_reply_markup,
             "answercallbackquery": self._true,
@@ -848,10 +851,12 @@ class FakeTelegram:
             form = await request.post()
             for key, value in form.items():
                 if isinstance(value, web.FileField):
+                    content = value.file.read()
                     raw[key] = {
                         "filename": value.filename,
                         "content_type": value.content_type,
-                        "size": len(value.file.read()),
+                        "size": len(content),
+                        "content": content,
                     }
                 else:
                     raw[key] = value if isinstance(value, str) else value.decode()
@@ -1054,6 +1059,48 @@ class FakeTelegram:
             message["reply_markup"] = markup
         self._messages[(chat, message_id)] = message
         return _ok(message)
+
+    async def _send_document(self, params: JSONDict) -> _Reply:
+        """A file uploaded as a multipart part (``attach://`` names and file_id/URL strings
+        are not supported here: the bot only uploads)."""
+        chat = normalize_chat_id(params.get("chat_id"))
+        if chat is None or chat == "":
+            return _bad_request("chat_id is empty")
+        document = params.get("document")
+        if not isinstance(document, dict):
+            return _bad_request("there is no document in the request")
+        if document["size"] > DOCUMENT_LIMIT:
+            return 413, {"ok": False, "error_code": 413, "description": "Request Entity Too Large"}
+        if document["size"] == 0:
+            return _bad_request("file must be non-empty")
+        message_id = self._next_message_id
+        self._next_message_id += 1
+        message: JSONDict = {
+            "message_id": message_id,
+            "from": dict(BOT_USER),
+            "chat": self._chat_object(chat),
+            "date": _now(),
+            "document": {
+                "file_id": f"doc-{message_id}",
+                "file_unique_id": f"udoc-{message_id}",
+                "file_name": document["filename"],
+                "mime_type": document["content_type"],
+                "file_size": document["size"],
+            },
+        }
+        if params.get("caption"):
+            message["caption"] = str(params["caption"])
+        self._messages[(chat, message_id)] = message
+        return _ok(message)
+
+    def sent_documents(self, chat_id: int | str | None = None) -> list[tuple[str, bytes]]:
+        """``(file name, content)`` of each document delivered (answered 200)."""
+        wanted = normalize_chat_id(chat_id)
+        return [
+            (c.params["document"]["filename"], c.params["document"]["content"])
+            for c in self.calls_to("sendDocument")
+            if c.ok and (wanted is None or c.chat_id == wanted)
+        ]
 
     def _find_message(self, params: JSONDict) -> tuple[JSONDict | None, _Reply | None]:
         """(message, None) for chat_id+message_id; (None, reply) for inline/bad input."""

@@ -88,6 +88,24 @@ async def test_post_message_blocks_recorded_and_decoded(slack: FakeSlack) -> Non
     assert slack.posted_messages("C2") == []
 
 
+async def test_external_file_upload_flow(slack: FakeSlack) -> None:
+    client = make_client(slack)
+    done = await client.files_upload_v2(
+        channel="U1", filename="a.csv", content=b"x,y\n", initial_comment="here"
+    )
+    assert done["file"]["name"] == "a.csv"
+    assert slack.files_in("U1") == [("a.csv", b"x,y\n")]
+    assert slack.shared_files[0].initial_comment == "here"
+    # completing an upload whose bytes never arrived, or twice, is refused
+    url = await client.files_getUploadURLExternal(filename="b.csv", length=3)
+    with pytest.raises(SlackApiError) as refused:
+        await client.files_completeUploadExternal(files=[{"id": url["file_id"]}], channel_id="C1")
+    assert refused.value.response["error"] == "file_not_found"
+    with pytest.raises(SlackApiError) as again:
+        await client.files_completeUploadExternal(files=[{"id": done["file"]["id"]}])
+    assert again.value.response["error"] == "file_not_found"
+
+
 async def test_users_info_tz_and_unknown_user(slack: FakeSlack) -> None:
     slack.set_user("U1", tz="Europe/Berlin", real_name="Ada Lovelace", display_name="ada")
     client = make_client(slack)

@@ -443,10 +443,19 @@ async def test_multipart_body_is_recorded(tg: FakeTelegram) -> None:
         aiohttp.ClientSession() as session,
         session.post(f"{tg.base_url}{TOKEN}/sendDocument", data=form) as resp,
     ):
-        assert resp.status == 404  # not emulated, but still recorded
+        assert resp.status == 200
+        sent = (await resp.json())["result"]
     [call] = tg.calls_to("sendDocument")
     assert call.params == {
         "chat_id": str(ADA),
         "disable_notification": True,
-        "document": {"filename": "notes.txt", "content_type": "text/plain", "size": 5},
+        "document": {
+            "filename": "notes.txt",
+            "content_type": "text/plain",
+            "size": 5,
+            "content": b"hello",
+        },
     }
+    assert sent["document"]["file_name"] == "notes.txt"
+    assert sent["document"]["file_size"] == 5
+    assert tg.sent_documents(ADA) == [("notes.txt", b"hello")]

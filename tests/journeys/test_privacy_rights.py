@@ -54,7 +54,7 @@ async def all_rows_text(app: Mentorhub) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     async with app.uow() as uow:
         for table in SQLModel.metadata.sorted_tables:
-            rows = (await uow.session.execute(select(table))).all()  # type: ignore[attr-defined]
+            rows = (await uow.session.exec(select(table))).all()  # type: ignore[attr-defined]
             found[table.name] = [
                 json.dumps([str(v) if not isinstance(v, dict | list) else v for v in row])
                 for row in rows
@@ -74,8 +74,12 @@ def mentions(rows: dict[str, list[str]], needle: str) -> list[str]:
 
 async def test_privacy_says_what_why_how_long_and_who(app: Mentorhub) -> None:
     outcome = await app.hub.command(ref("nobody"), "privacy")
-    text = outcome.replies[0].text
-    for said in ("What and why", "Who sees it", "How long", "365 days", "2 days", "30 days"):
+    reply = outcome.replies[0]
+    assert [f.label for f in reply.fields][:4] == [
+        "What and why", "Who sees it", "How long", "Your rights",
+    ]  # fmt: skip
+    text = "\n".join([reply.text, *(f.value for f in reply.fields)])
+    for said in ("365 days", "2 days", "30 days"):
         assert said in text
     assert "`my_data`" in text and "`forget_me`" in text
 

@@ -82,7 +82,7 @@ async def _outbox(app: Mentorhub) -> list[tuple[int, str, dict[str, object]]]:
 
     async with app.uow() as uow:
         rows = (
-            await uow.session.execute(  # type: ignore[attr-defined]
+            await uow.session.exec(  # type: ignore[attr-defined]
                 select(OutboxRow.id, OutboxRow.status, OutboxRow.payload)  # type: ignore[call-overload]
             )
         ).all()

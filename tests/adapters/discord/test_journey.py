@@ -144,11 +144,11 @@ async def test_two_people_join_pair_agree_and_check_in(
     assert proposal["embeds"][0]["title"] == "Agreement proposal for pair #1"
     assert "How we talk: async — video call, link in DM" in message_text(proposal)
     assert buttons(proposal) == [
-        ("Confirm", "c:confirm:pair=1"),
-        ("Suggest changes", "c:agree:pair=1"),
+        ("Confirm", "a:confirm:pair=1"),
+        ("Suggest changes", "a:agree:pair=1"),
     ]
     assert len(h.dc.calls_to("POST", DM_OPEN)) == 3  # the DM channel is cached
-    token = await h.click(proposal, "c:confirm:pair=1", user=DANA, guild=None)
+    token = await h.click(proposal, "a:confirm:pair=1", user=DANA, guild=None)
     confirmed = await h.reply_with(token, "Agreement version 1 is in force for pair #1.")
     assert not confirmed["flags"] & EPHEMERAL  # an answer in the DM keeps its history
     callback = next(r for r in h.dc.interaction_responses() if r.token == token)

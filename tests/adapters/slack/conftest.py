@@ -163,6 +163,33 @@ class Wire:
         )
         return await self._deliver("interactive", payload)
 
+    async def pick(
+        self, view: dict[str, Any], block_id: str, label: str, *, user: str = "U1"
+    ) -> dict[str, Any]:
+        """Pick the option labelled ``label`` in the select ``block_id`` of an open modal
+        (a dispatched pick, as Slack sends it); returns the view as it is then: updated by
+        ``views.update`` if the app updated it, else unchanged."""
+        block = next(b for b in view["blocks"] if b["block_id"] == block_id)
+        option = next(o for o in block["element"]["options"] if o["text"]["text"] == label)
+        opened = {"id": "V_MODAL", "hash": "1700000000.h1", **view, "state": {"values": {}}}
+        payload = block_actions_payload(
+            user_id=user,
+            action_id=block["element"]["action_id"],
+            block_id=block_id,
+            action_type="static_select",
+            view=opened,
+            extra_action_fields={"selected_option": option},
+        )
+        updates = len(self.slack.calls_to("views.update"))
+        await self._deliver("interactive", payload)
+        assert await self.messenger.idle()
+        calls = self.slack.calls_to("views.update")
+        if len(calls) == updates:
+            return view
+        update = calls[-1].params
+        assert (update["view_id"], update["hash"]) == ("V_MODAL", "1700000000.h1")
+        return dict(update["view"])
+
     async def dm(self, text: str, *, user: str = "U1", event_id: str | None = None) -> None:
         payload = event_callback_payload(message_event(user_id=user, text=text), event_id=event_id)
         await self._deliver("events_api", payload)

@@ -34,7 +34,7 @@ def field(
     return FormField(key, label, choices, free_text, optional)
 
 
-def test_one_or_two_inputs_per_field() -> None:
+def test_one_input_per_field() -> None:
     view = forms.modal(
         "check-in",
         [
@@ -51,7 +51,7 @@ def test_one_or_two_inputs_per_field() -> None:
     )
     assert view["title"]["text"] == "Check-in"
     assert (view["submit"]["text"], view["close"]["text"]) == ("Send", "Cancel")
-    met, progress, rating, rating_own = view["blocks"]
+    met, progress, rating = view["blocks"]
     assert (met["block_id"], met["optional"], met["element"]["type"]) == (
         "met",
         False,
@@ -61,20 +61,31 @@ def test_one_or_two_inputs_per_field() -> None:
         {"text": {"type": "plain_text", "text": "Yes", "emoji": True}, "value": "yes"},
         {"text": {"type": "plain_text", "text": "No", "emoji": True}, "value": "no"},
     ]
+    assert "dispatch_action" not in met
     assert (progress["block_id"], progress["optional"]) == ("progress", False)
     assert progress["element"]["type"] == "plain_text_input"
     assert progress["element"]["multiline"] is True
-    # Choices or your own words: both inputs optional to Slack; the core checks the field.
+    # Choices or your own words: one select, with "Other…", whose pick is dispatched.
     assert (rating["block_id"], rating["element"]["type"], rating["optional"]) == (
         "rating",
         "static_select",
         True,
     )
-    assert (rating_own["block_id"], rating_own["element"]["type"]) == (
+    assert [o["value"] for o in rating["element"]["options"]] == ["1", "2", forms.OTHER_VALUE]
+    assert rating["dispatch_action"] is True
+    # "Other…" adds a text box under it (same optionality); another pick removes it.
+    other = forms.after_pick(view, "rating", forms.OTHER_VALUE)
+    assert other is not None
+    own = other["blocks"][3]
+    assert (own["block_id"], own["element"]["type"], own["optional"]) == (
         "rating.own",
         "plain_text_input",
+        True,
     )
-    assert rating_own["optional"] is True and "hint" in rating_own
+    assert forms.after_pick(other, "rating", forms.OTHER_VALUE) is None  # already there
+    back = forms.after_pick(other, "rating", "1")
+    assert back is not None and back["blocks"] == view["blocks"]
+    assert forms.after_pick(view, "met", "yes") is None
 
 
 def test_slack_limits_and_plain_text_left_alone() -> None:
@@ -118,10 +129,11 @@ def test_reading_a_submission() -> None:
         ],
         "9",
     )
+    view = forms.after_pick(view, "minutes", forms.OTHER_VALUE) or {}
     answers = {
         "met": "Yes",
-        "minutes": "30",
-        "minutes.own": "45",  # typed text wins over the pick
+        "minutes": "Other…",
+        "minutes.own": "45",  # typed under "Other…"
         "blockers": "Nothing",
         "progress": "  <b>shipped</b> & more  ",
     }
@@ -207,8 +219,7 @@ async def test_a_check_in_as_a_modal_over_socket_mode(
         assert view["title"]["text"] == "Check-in"
         blocks = {b["block_id"]: b for b in view["blocks"]}
         assert list(blocks) == [
-            "met", "minutes", "minutes.own", "answer1", "answer2", "answer2.own",
-            "rating", "rating.own", "note", "note_shared",
+            "met", "minutes", "answer1", "answer2", "rating", "note", "note_shared",
         ]  # fmt: skip
         assert blocks["met"]["optional"] is False
         assert blocks["note_shared"]["optional"] is True  # asked only when there is a note
@@ -227,11 +238,13 @@ async def test_a_check_in_as_a_modal_over_socket_mode(
         }
         assert acked_after < 0.5, f"the ack took {acked_after:.3f} s"  # Slack allows 3 s
 
+        view = await wire.pick(view, "rating", "Other…", user="U1")
         answers = {
             "met": "Yes",
             "minutes": "30",
             "answer1": "<!subteam^S1> shipped & <https://x.example|it>",
             "answer2": "Nothing",
+            "rating": "Other…",
             "rating.own": "5",
             "note": "nervous about the crit",
             "note_shared": "Only me",

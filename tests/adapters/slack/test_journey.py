@@ -165,20 +165,24 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         dialog_id = view["private_metadata"]
         assert dialog_id == click["actions"][0]["value"]
         assert [b["block_id"] for b in view["blocks"]] == [
-            "goals", "goals.own", "cadence_days", "cadence_days.own", "mode", "channel",
-            "channel.own", "meeting_minutes", "meeting_minutes.own", "starts_on",
-            "starts_on.own", "ends_on", "ends_on.own", "response_hours", "response_hours.own",
-            "confidentiality", "confidentiality.own",
+            "goals", "cadence_days", "mode", "channel", "meeting_minutes", "starts_on",
+            "ends_on", "response_hours", "confidentiality",
         ]  # fmt: skip
-        assert view["blocks"][4]["element"]["type"] == "static_select"  # mode: choices only
-        assert view["blocks"][4]["optional"] is False
+        assert view["blocks"][2]["element"]["type"] == "static_select"  # mode: choices only
+        assert view["blocks"][2]["optional"] is False
+        mark = len(slack.calls)
+        view = await wire.pick(view, "goals", "Other…", user=MIA)
+        view = await wire.pick(view, "meeting_minutes", "Other…", user=MIA)
+        assert methods_since(slack, mark) == ["views.update", "views.update"]
 
         goals = "<!channel> ship a *portfolio* & <https://evil.example|win a prize>"
         answers = {
+            "goals": "Other…",
             "goals.own": goals,  # plain_text_input values arrive as typed
             "cadence_days": "Weekly",
             "mode": "Calls",  # a live mode: the meeting length is asked
             "channel": "Here in chat",
+            "meeting_minutes": "Other…",
             "meeting_minutes.own": "999",  # out of range
             "starts_on": "Monday 09 Mar",
             "ends_on": "12 weeks",
@@ -198,6 +202,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         async with app.uow() as uow:
             assert await uow.agreements.of_pair(1) == []
 
+        view = await wire.pick(view, "meeting_minutes", "30", user=MIA)  # the box goes
         del answers["meeting_minutes.own"]
         answers["meeting_minutes"] = "30"
         mark = len(slack.calls)
@@ -217,7 +222,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         goals_field = proposal["blocks"][1]["fields"][0]
         assert goals_field == {
             "type": "mrkdwn",
-            "text": "*Goals*\n&lt;!channel&gt; ship a *portfolio* &amp; "
+            "text": "*Goals*\n&lt;!channel&gt; ship a \u2060*portfolio*\u2060 &amp; "
             "&lt;https://evil.example|win a prize&gt;",
             "verbatim": True,
         }
@@ -225,9 +230,14 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         assert buttons(proposal) == ["Confirm", "Suggest changes"]
 
         # -- Dana confirms by button; Mia hears it ----------------------------------------
-        await wire.click(proposal, "Confirm", user=DANA)
+        await wire.click(proposal, "Confirm", user=DANA, name="confirm")
         confirmed = await inbox.next(DANA)
         assert confirmed["text"].startswith("Agreement confirmed\nAgreement version 1 is in force")
+        await slack.wait_for(lambda: slack.response_url_posts("confirm"))
+        (answered,) = slack.response_url_posts("confirm")  # the proposal, answered in place
+        assert answered["replace_original"] is True
+        assert buttons(answered) == []
+        assert answered["blocks"][-1]["elements"][0]["text"] == "› Confirm"
         assert (await app.deliver()).sent == 1
         assert (await inbox.next(MIA))["text"].startswith("Agreement confirmed")
 
@@ -278,7 +288,8 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
     assert (answer.met, answer.minutes, answer.rating) == (True, 30, 4)
 
     # Every Web API call of the whole journey: one auth.test, one users.info and one
-    # conversations.open per person, one modal, and the messages.
+    # conversations.open per person, one modal (updated for each "Other…" and back), and
+    # the messages.
     counts: dict[str, int] = {}
     for call in slack.calls:
         counts[call.method] = counts.get(call.method, 0) + 1
@@ -287,6 +298,7 @@ async def test_join_pair_agree_in_a_modal_and_check_in(
         "users.info": 3,
         "conversations.open": 3,
         "views.open": 1,
+        "views.update": 3,
         "chat.postMessage": len(slack.posted_messages()),
         "response_url": len(slack.response_url_posts()),
     }

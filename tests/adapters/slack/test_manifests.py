@@ -19,6 +19,7 @@ LEAST_SCOPES = [
     "users:read",
     "channels:read",
     "groups:read",
+    "files:write",
 ]
 HANDLED_EVENTS = ["message.im", "app_uninstalled", "tokens_revoked"]
 

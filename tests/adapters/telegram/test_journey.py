@@ -267,7 +267,7 @@ async def test_a_whole_relationship_in_private_chats(
         "<b>Please answer by</b>: Thu 05 Mar 2026 10:00 CET"  # on Dana's clock, in Berlin
     )
     assert request.params["reply_markup"] == markup(
-        [("Accept", "c:accept:1")], [("Decline", "c:decline:1")]
+        [("Accept", "a:accept:1")], [("Decline", "a:decline:1")]
     )
 
     # -- Dana taps Accept on that DM; both hear they are paired ------------------------------
@@ -310,7 +310,7 @@ async def test_a_whole_relationship_in_private_chats(
     )
     assert "Timeline: Mon 09 Mar 2026 to Mon 01 Jun 2026" in visible(proposal)
     assert proposal.params["reply_markup"] == markup(
-        [("Confirm", "c:confirm:pair=1")], [("Suggest changes", "c:agree:pair=1")]
+        [("Confirm", "a:confirm:pair=1")], [("Suggest changes", "a:agree:pair=1")]
     )
 
     # -- Dana taps Confirm --------------------------------------------------------------------
