@@ -26,12 +26,17 @@ VENV = Path(os.environ.get("MENTORHUB_VENV", ROOT / ".venv"))
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 
 
+CONSTRAINTS = ROOT / "constraints.txt"  # the versions CI was green with (README: Dependencies)
+
+
 def ensure_env(extras: str) -> None:
-    """Create .venv and install the project, again only when pyproject.toml changed."""
+    """Create .venv and install the project at the versions in constraints.txt (when there
+    is one), again only when pyproject.toml or constraints.txt changed."""
     if sys.version_info < (3, 11):
         sys.exit(f"mentorhub needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     stamp = VENV / f".installed-{extras or 'base'}"
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    pinned = CONSTRAINTS.read_bytes() if CONSTRAINTS.exists() else b""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + pinned).hexdigest()
     if stamp.exists() and stamp.read_text() == digest:
         return
     if not (BIN / "python").exists():
@@ -40,7 +45,8 @@ def ensure_env(extras: str) -> None:
     target = f"{ROOT}[{extras}]" if extras else str(ROOT)
     pip = [str(BIN / "python"), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
-    subprocess.run([*pip, "-e", target], check=True)
+    constrained = ["-c", str(CONSTRAINTS)] if CONSTRAINTS.exists() else []
+    subprocess.run([*pip, *constrained, "-e", target], check=True)
     stamp.write_text(digest)
 
 

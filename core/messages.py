@@ -43,6 +43,8 @@ class Action:
     args: tuple[str, ...] = ()
 
     def encode(self) -> str:
+        if not self.kind:
+            raise ValueError("an action needs a kind")
         for part in (self.kind, *self.args):
             if _ACTION_SEP in part:
                 raise ValueError(f"action part {part!r} contains {_ACTION_SEP!r}")
@@ -212,7 +214,10 @@ class Reply:
 
     def localized(self, show: MomentShower | None = None) -> Reply:
         """This reply with every moment written out: by ``show`` (a messenger's native
-        timestamps), else as text in the reader's zone. Renderers call this first."""
+        timestamps), else as text in the reader's zone, and its text well-formed (see
+        :func:`well_formed`). Renderers call this first."""
+        if _has_surrogates(self):
+            return _well_formed(self).localized(show)
         fields = any(_MOMENT_OPEN in f.label or _MOMENT_OPEN in f.value for f in self.fields)
         choices = any(_MOMENT_OPEN in c.label for c in self.choices)
         title = self.title is not None and _MOMENT_OPEN in self.title
@@ -245,6 +250,35 @@ class Reply:
             lines.append(shown.text)
         lines.extend(f"{f.label}: {f.value}" for f in shown.fields)
         return "\n".join(lines)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """``text`` as Unicode can be sent: a surrogate pair (as ``json.loads`` leaves a
+    ``"\\ud83d\\ude00"`` escape) joined into its character, a lone surrogate replaced by
+    U+FFFD. No messenger accepts a lone surrogate; nothing should fail to send for one."""
+    if not _SURROGATE.search(text):
+        return text
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _has_surrogates(reply: Reply) -> bool:
+    strings = [reply.text, reply.title or ""]
+    strings += [s for f in reply.fields for s in (f.label, f.value)]
+    strings += [c.label for c in reply.choices]
+    return any(_SURROGATE.search(s) for s in strings)
+
+
+def _well_formed(reply: Reply) -> Reply:
+    return replace(
+        reply,
+        text=well_formed(reply.text),
+        title=well_formed(reply.title) if reply.title is not None else None,
+        fields=tuple(Field(well_formed(f.label), well_formed(f.value)) for f in reply.fields),
+        choices=tuple(replace(c, label=well_formed(c.label)) for c in reply.choices),
+    )
 
 
 @dataclass(frozen=True, slots=True)

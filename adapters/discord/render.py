@@ -19,7 +19,15 @@ from typing import Any
 
 from discord.utils import escape_markdown, escape_mentions
 
-from core.messages import Attachment, ChoiceStyle, Moment, Reply, fill_moments, fit_attachment
+from core.messages import (
+    Attachment,
+    ChoiceStyle,
+    Moment,
+    Reply,
+    fill_moments,
+    fit_attachment,
+    well_formed,
+)
 
 CONTENT_LIMIT = 2000
 # What a bot may upload where the server has no boost (Discord's default since 2024); an
@@ -30,6 +38,7 @@ EMBED_DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
 MAX_FIELDS = 25
+EMBED_TOTAL_LIMIT = 6000  # title, description, field names and values together
 BUTTON_LABEL_LIMIT = 80
 BUTTONS_PER_ROW = 5
 MAX_ROWS = 5
@@ -125,7 +134,7 @@ class DiscordMessage:
 
 def escape(text: str) -> str:
     """Make ``text`` display literally: no markdown, no mentions, no ``<…>`` entities."""
-    escaped = escape_mentions(escape_markdown(text))
+    escaped = escape_mentions(escape_markdown(well_formed(text)))
     escaped = _OPEN_BRACKET.sub(r"\1\\[", escaped)
     escaped = _ORDERED_LIST.sub(r"\1\\.", escaped)
     return _ANGLE_ENTITY.sub("<" + _ZWSP, escaped)
@@ -185,17 +194,29 @@ def _embed(reply: Reply, title: str, body: str) -> dict[str, Any]:
         marked = (ERROR_MARK if reply.is_error and not title else "") + body
         embed["description"] = truncate(marked, EMBED_DESCRIPTION_LIMIT)
     if reply.fields:
-        embed["fields"] = [
-            {
-                "name": truncate(shown(f.label), FIELD_NAME_LIMIT) or "-",
-                "value": truncate(shown(f.value), FIELD_VALUE_LIMIT) or "-",
-                "inline": False,
-            }
-            for f in reply.fields[:MAX_FIELDS]
-        ]
+        embed["fields"] = _fields(reply, room=EMBED_TOTAL_LIMIT - len(title) - len(body))
     if reply.is_error:
         embed["color"] = ERROR_COLOUR
     return embed
+
+
+_SHORTENED: dict[str, Any] = {"name": "…", "value": "(shortened)", "inline": False}
+
+
+def _fields(reply: Reply, *, room: int) -> list[dict[str, Any]]:
+    """The fields that fit in the embed's limits (25 fields, 6000 characters in all); a
+    last "(shortened)" field says when some didn't."""
+    fields: list[dict[str, Any]] = []
+    room -= len(_SHORTENED["name"]) + len(_SHORTENED["value"])
+    for index, f in enumerate(reply.fields):
+        name = truncate(shown(f.label), FIELD_NAME_LIMIT) or "-"
+        value = truncate(shown(f.value), FIELD_VALUE_LIMIT) or "-"
+        more_follow = index < len(reply.fields) - 1
+        if len(name) + len(value) > room or (len(fields) == MAX_FIELDS - 1 and more_follow):
+            return [*fields, dict(_SHORTENED)]
+        fields.append({"name": name, "value": value, "inline": False})
+        room -= len(name) + len(value)
+    return fields
 
 
 def _buttons(reply: Reply, *, answer_button: bool) -> tuple[Button, ...]:

@@ -25,6 +25,7 @@ from typing import Any
 
 from adapters.slack.render import Block, clip
 from core.dialogs import FormField
+from core.messages import well_formed
 
 __all__ = [
     "CALLBACK_ID",
@@ -191,11 +192,14 @@ def _field_blocks(form_field: FormField) -> list[Block]:
 
 def _options(choices: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     """Select options; one per value (Slack refuses duplicates). A value too long for an
-    option can't be offered here, but its label can still be typed."""
+    option (or one that can't be sent: a lone surrogate) can't be offered here, but its
+    label can still be typed."""
     seen: set[str] = set()
     options = []
     for label, value in choices:
         if not value or value in seen or len(value) > OPTION_VALUE_MAX or value == OTHER_VALUE:
+            continue
+        if well_formed(value) != value:
             continue
         seen.add(value)
         options.append({"text": _plain(label or value, OPTION_TEXT_MAX), "value": value})
@@ -236,7 +240,7 @@ def _input(
 
 
 def _plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit) or " ", "emoji": True}
+    return {"type": "plain_text", "text": clip(well_formed(text), limit) or " ", "emoji": True}
 
 
 def _element_value(element: Mapping[str, Any]) -> str:

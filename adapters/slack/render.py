@@ -22,7 +22,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from core.messages import Action, Attachment, ChoiceStyle, Reply, fit_attachment
+from core.messages import Action, Attachment, ChoiceStyle, Reply, fit_attachment, well_formed
 
 Block = dict[str, Any]
 
@@ -75,7 +75,7 @@ def escape(text: str) -> str:
     as typed (the core drops the joiner from anything typed back), and a mark inside a
     word (``mia_sousa``) is left alone.
     """
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = well_formed(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     if not any(mark in text for mark in FORMATTING_MARKS):
         return text
     text = _OPENING_MARK.sub(WORD_JOINER + r"\1", text)
@@ -88,7 +88,7 @@ def mrkdwn(text: str) -> dict[str, Any]:
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:
-    return {"type": "plain_text", "text": clip(text, limit), "emoji": True}
+    return {"type": "plain_text", "text": clip(well_formed(text), limit), "emoji": True}
 
 
 def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:

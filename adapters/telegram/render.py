@@ -253,7 +253,14 @@ def _take(text: str, room: int, html_mode: bool) -> tuple[str, str]:
     space = text.rfind(" ", 0, end)
     if space > end // 2:
         end = space + 1
+    if _STARTS_COMMAND.match(text, end):
+        # "…word/pause" is no command, but a message starting "/pause" would be one: never
+        # start the next message at a slash (no head at all: the caller starts a new page)
+        end -= 1
     return text[:end], text[end:]
+
+
+_STARTS_COMMAND = re.compile(r"/\w")
 
 
 def _attach_keyboard(messages: list[Rendered], reply: Reply) -> list[Rendered]:

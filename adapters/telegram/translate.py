@@ -90,12 +90,50 @@ def translate(
     """What ``update`` asks of us, or None. ``commands`` are the verbs we know (a bare
     ``/verb`` in a group is taken as ours only if it is one of them)."""
     if update.callback_query is not None:
+        query = update.callback_query
+        if not (_user_ok(query.from_user) and isinstance(query.id, str)):
+            return None
+        if not isinstance(query.data, str | None):
+            return None
+        message = query.message
+        if message is not None and not (
+            isinstance(message.message_id, int) and _chat_ok(message.chat)
+        ):
+            return None
         return _press(update)
     if update.my_chat_member is not None:
+        change = update.my_chat_member
+        if not (_user_ok(change.from_user) and _chat_ok(change.chat)):
+            return None
         return _membership(update)
     if update.message is not None:
-        return _message(update.message, bot_username, commands)
+        message = update.message
+        if not (_chat_ok(message.chat) and isinstance(message.message_id, int)):
+            return None  # a message without its chat says nowhere to answer
+        if message.from_user is not None and not _user_ok(message.from_user):
+            return None
+        if not isinstance(message.text, str | None):
+            return None
+        return _message(message, bot_username, commands)
     return None  # edits, channel posts, inline queries…: not used
+
+
+# PTB builds objects from JSON without checking types (a field the update lacks is None,
+# a field of the wrong type is kept as it came): what we read is checked first, so an
+# update that isn't shaped as Telegram documents it is ignored, never a crash.
+def _user_ok(user: object) -> bool:
+    return (
+        isinstance(user, User)
+        and isinstance(user.id, int)
+        and isinstance(user.is_bot, bool)
+        and isinstance(user.first_name, str)
+        and isinstance(user.last_name, str | None)
+        and isinstance(user.language_code, str | None)
+    )
+
+
+def _chat_ok(chat: object) -> bool:
+    return isinstance(chat, Chat) and isinstance(chat.id, int) and isinstance(chat.type, str)
 
 
 def _press(update: Update) -> Received:

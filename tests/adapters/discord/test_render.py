@@ -166,3 +166,19 @@ def test_no_masked_link_survives_anywhere_on_a_line() -> None:
         out = escape(text)
         for match in re.finditer(r"(\\*)\[", out):
             assert len(match[1]) % 2 == 1, (text, out)
+
+
+def test_an_embed_stays_within_6000_characters_in_all() -> None:
+    fields = tuple(Field(f"label {n}", "v" * 1000) for n in range(20))
+    embed = render_reply(Reply("body", title="Profile", fields=fields)).embed
+    assert embed is not None
+    total = len(embed["title"]) + len(embed.get("description", ""))
+    total += sum(len(f["name"]) + len(f["value"]) for f in embed["fields"])
+    assert total <= 6000
+    assert embed["fields"][-1]["value"] == "(shortened)"
+    few = render_reply(Reply("", fields=fields[:3])).embed
+    assert few is not None and len(few["fields"]) == 3
+
+
+def test_a_lone_surrogate_is_replaced() -> None:
+    assert render_reply(Reply("a\ud800b")).content == "a\ufffdb"

@@ -171,3 +171,18 @@ def test_defang_breaks_commands_in_user_text() -> None:
     assert defang("/pause now") == f"/{WJ}pause now"
     assert defang("x (/end) y\n/leave@bot") == f"x (/{WJ}end) y\n/{WJ}leave@{WJ}bot"
     assert defang("and/or 1/2 </b> a//b \\/x") == "and/or 1/2 </b> a//b \\/x"
+
+
+def test_no_message_of_a_long_reply_starts_with_a_tappable_command() -> None:
+    """ "…e/pause" is no command, but split there, the next message would start "/pause"."""
+    value = ("/pause" * 2000)[:8174]
+    for rendered in render(Reply("", fields=(Field("Note", value),))):
+        assert not rendered.text.startswith("/")
+    text = "x" * 4095 + "/pause"
+    pages = render(Reply(text))
+    assert len(pages) == 2 and not pages[1].text.startswith("/")
+
+
+def test_a_lone_surrogate_is_replaced_and_a_pair_joined() -> None:
+    (rendered,) = render(Reply("a\ud800b \ud83d\ude00"))
+    assert rendered.text == "a\ufffdb 😀"

@@ -211,3 +211,27 @@ def test_messages_from_bots_and_edits_are_ignored() -> None:
 )
 def test_split_command(text: str, expected: tuple[str, str, str] | None) -> None:
     assert split_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("chat",), None),  # a message without its chat
+        (("chat", "type"), []),
+        (("text",), []),
+        (("from", "first_name"), 7),
+        (("from", "id"), "1"),
+    ],
+)
+def test_a_message_not_shaped_as_telegram_documents_is_ignored(
+    path: tuple[str, ...], value: Any
+) -> None:
+    payload = message_update(ADA, "/pause")
+    node = payload["message"]
+    for key in path[:-1]:
+        node = node[key]
+    if value is None:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+    assert _translate(payload) is None
