@@ -15,7 +15,7 @@ from tests.fakes.discord_api import guild_object
 
 async def removed(h: Harness) -> list[str]:
     async with h.app.uow() as uow:
-        rows = await uow.session.execute(  # type: ignore[attr-defined]
+        rows = await uow.session.exec(  # type: ignore[attr-defined]
             select(RemovedWorkspaceRow.platform, RemovedWorkspaceRow.workspace)  # type: ignore[call-overload]
         )
         return [f"{platform}:{workspace}" for platform, workspace in rows.all()]
