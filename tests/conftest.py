@@ -6,9 +6,12 @@ MENTORHUB_TEST_DATABASE_URL names a server (the tests create and drop their own 
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
+import shutil
 import socket
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -104,11 +107,12 @@ async def _admin(server_url: str) -> Any:
     )
 
 
-async def _create_pg_database(server_url: str) -> str:
+async def _create_pg_database(server_url: str, *, template: str | None = None) -> str:
     name = f"mentorhub_test_{uuid.uuid4().hex[:12]}"
     admin = await _admin(server_url)
     try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
+        copied = f' TEMPLATE "{template}"' if template else ""
+        await admin.execute(f'CREATE DATABASE "{name}"{copied}')
     finally:
         await admin.close()
     url = make_url(server_url).set(drivername="postgresql", database=name)
@@ -137,27 +141,72 @@ async def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
         await _drop_pg_database(server, url)
 
 
-@pytest.fixture
-async def db_url(empty_db_url: str) -> str:
-    """A migrated database on each backend."""
-    engine = create_engine(empty_db_url)
+# Migrating every test's database took a quarter of the suite: each backend migrates once
+# (a template, on first use) and every test gets a copy — a file copy on SQLite, a
+# template database on PostgreSQL. The migrations themselves are tested on empty databases
+# (test_migrations.py, through empty_db_url).
+_TEMPLATES: dict[str, str] = {}
+
+
+async def _migrated(url: str) -> str:
+    engine = create_engine(url)
     try:
         await migrate.upgrade(engine)
     finally:
-        await engine.dispose()
-    return empty_db_url
+        await engine.dispose()  # closes the connections: SQLite folds its WAL into the file
+    return url
+
+
+async def _sqlite_copy(path: Path) -> str:
+    template = _TEMPLATES.get("sqlite")
+    if template is None:
+        folder = Path(tempfile.mkdtemp(prefix="mentorhub-template-"))
+        template = str(folder / "template.db")
+        await _migrated(f"sqlite:///{template}")
+        _TEMPLATES["sqlite"] = template
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+async def _pg_template(server_url: str) -> str:
+    template = _TEMPLATES.get("postgresql")
+    if template is None:
+        template = make_url(await _migrated(await _create_pg_database(server_url))).database
+        assert template is not None
+        _TEMPLATES["postgresql"] = template
+    return template
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_templates() -> Iterator[None]:
+    yield
+    folder = _TEMPLATES.get("sqlite")
+    if folder:
+        shutil.rmtree(Path(folder).parent, ignore_errors=True)
+    name, server = _TEMPLATES.get("postgresql"), os.environ.get(PG_ENV)
+    if name and server:
+        url = make_url(server).set(drivername="postgresql", database=name)
+        asyncio.run(_drop_pg_database(server, url.render_as_string(hide_password=False)))
+
+
+@pytest.fixture(params=_backends())
+async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A migrated database on each backend, brand new for the test."""
+    if request.param == "sqlite":
+        yield await _sqlite_copy(tmp_path / "test.db")
+        return
+    server = os.environ[PG_ENV]
+    url = await _create_pg_database(server, template=await _pg_template(server))
+    try:
+        yield url
+    finally:
+        await _drop_pg_database(server, url)
 
 
 @pytest.fixture
 async def sqlite_url(tmp_path: Path) -> str:
     """A migrated SQLite database, for tests whose subject is not the storage backend."""
-    url = f"sqlite:///{tmp_path / 'app.db'}"
-    engine = create_engine(url)
-    try:
-        await migrate.upgrade(engine)
-    finally:
-        await engine.dispose()
-    return url
+    return await _sqlite_copy(tmp_path / "app.db")
 
 
 def make_app(url: str, clock: ManualClock) -> Mentorhub:

@@ -337,7 +337,7 @@ async def removed_workspaces(app: Mentorhub) -> list[str]:
     from storage.tables import RemovedWorkspaceRow
 
     async with app.uow() as uow:
-        rows = await uow.session.execute(  # type: ignore[attr-defined]
+        rows = await uow.session.exec(  # type: ignore[attr-defined]
             select(RemovedWorkspaceRow.platform, RemovedWorkspaceRow.workspace)  # type: ignore[call-overload]
         )
         return [f"{platform}:{workspace}" for platform, workspace in rows.all()]
