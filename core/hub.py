@@ -245,12 +245,12 @@ class Hub:
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
-        if reads and outcome.then is not None:
+        if outcome.then is not None:  # (a button or a dialog runs it from a write, too)
             return cast(T, await self._then(ref, outcome))
         return result
 
     async def _then(self, ref: UserRef, read: Outcome) -> Outcome:
-        """The write a read-only command asked for (:attr:`Outcome.then`), after its read."""
+        """The write a command asked for (:attr:`Outcome.then`), after its own unit of work."""
         write, read.then = read.then, None
         assert write is not None
         written = await self._run(ref, write, _kept)

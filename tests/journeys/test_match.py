@@ -13,6 +13,7 @@ import pytest
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.messages import Action
 from core.model import PairStatus, Role
 from core.services import matching as matching_service
 from tests.bots.test_import import importing
@@ -253,3 +254,13 @@ async def test_two_publishes_of_one_draft_at_once_make_its_pairs_once(
         program = await uow.programs.by_slug("prog")
         assert program is not None and program.id is not None
         assert len(await uow.views.pairs(program.id)) == 11
+
+
+async def test_a_match_run_from_a_button_stores_its_draft_too(
+    app: Mentorhub, clock: ManualClock, tmp_path: Path
+) -> None:
+    """A button runs its command in a unit of work that may write: the draft's own write
+    (Outcome.then) must still happen."""
+    c = await cohort(app, tmp_path)
+    outcome = await app.hub.action(c.console.ref("cora"), Action.command("match", "prog").encode())
+    assert "Draft 1 for Test program" in outcome.replies[0].text, outcome.replies
