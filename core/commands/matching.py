@@ -61,9 +61,7 @@ async def cmd_match(ctx: Context, args: Mapping[str, Any], program: Program) -> 
         return await _compute(ctx, program, stable=action == "stable")
     draft, rows = await _open_draft(ctx, program)
     if action == "show":
-        names = await _names(ctx, rows)
-        page = _page(program, draft, rows, _page_number(rest), names)
-        return Outcome([page, *_waiting(rows, names)])
+        return await _show(ctx, program, draft, rows, _page_number(rest))
     if action == "csv":
         return Outcome([await _csv_reply(ctx, program, draft, rows)])
     if action == "publish":
@@ -201,15 +199,11 @@ def _page_number(rest: list[str]) -> int:
     return int(rest[0])
 
 
-async def _names(ctx: Context, rows: list[DraftRow]) -> dict[int, str]:
-    ids = {r.mentee_id for r in rows} | {r.mentor_id for r in rows if r.mentor_id is not None}
-    return await ctx.uow.views.names(ids)
-
-
-def _page(
-    program: Program, draft: MatchDraft, rows: list[DraftRow], page: int, names: dict[int, str]
-) -> Reply:
-    """One page of pairs, weakest first: the ones worth a coordinator's look."""
+async def _show(
+    ctx: Context, program: Program, draft: MatchDraft, rows: list[DraftRow], page: int
+) -> Outcome:
+    """One page of pairs, weakest first (the ones worth a coordinator's look), and the first
+    mentees left waiting: only their names are read, however big the draft."""
     pairs = sorted(
         (r for r in rows if r.mentor_id is not None), key=lambda r: (r.score, r.mentee_id)
     )
@@ -217,6 +211,11 @@ def _page(
     if page > pages:
         raise InvalidInput(f"Draft {draft.number} has {pages} page(s) of pairs.")
     shown = pairs[(page - 1) * PAGE : page * PAGE]
+    waiting = [r for r in rows if r.mentor_id is None]
+    named = [*shown, *waiting[:PAGE]]
+    names = await ctx.uow.views.names(
+        {r.mentee_id for r in named} | {r.mentor_id for r in named if r.mentor_id is not None}
+    )
     lines = [
         f"{r.score:.2f}  {names.get(r.mentee_id, '?')} with {names.get(r.mentor_id or 0, '?')}"
         + (" (locked)" if r.locked else "")
@@ -224,22 +223,20 @@ def _page(
         for r in shown
     ]
     more = f"\nNext: `match {program.slug} show {page + 1}`" if page < pages else ""
-    return Reply(
-        "\n".join(lines) + more if lines else "No pairs in this draft.",
-        title=f"Draft {draft.number}, weakest first (page {page} of {pages})",
-    )
-
-
-def _waiting(rows: list[DraftRow], names: dict[int, str]) -> list[Reply]:
-    waiting = [r for r in rows if r.mentor_id is None]
-    if not waiting:
-        return []
-    lines = [
-        f"{names.get(r.mentee_id, '?')}: {REASON_WORDS[r.reason_code]}" for r in waiting[:PAGE]
+    replies = [
+        Reply(
+            "\n".join(lines) + more if lines else "No pairs in this draft.",
+            title=f"Draft {draft.number}, weakest first (page {page} of {pages})",
+        )
     ]
-    if len(waiting) > PAGE:
-        lines.append(f"… and {len(waiting) - PAGE} more (all in the CSV)")
-    return [Reply("\n".join(lines), title="Left waiting")]
+    if waiting:
+        left = [
+            f"{names.get(r.mentee_id, '?')}: {REASON_WORDS[r.reason_code]}" for r in waiting[:PAGE]
+        ]
+        if len(waiting) > PAGE:
+            left.append(f"… and {len(waiting) - PAGE} more (all in the CSV)")
+        replies.append(Reply("\n".join(left), title="Left waiting"))
+    return Outcome(replies)
 
 
 async def _csv_reply(
