@@ -311,19 +311,18 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) ->
 async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     """What `match` would give the first mentees in line, one Assign button each: a view
     over the same optimal assignment and scores, for assigning a few by hand."""
-    assert program.id is not None
-    waiting = await ctx.uow.views.seats(program.id, Role.MENTEE, waiting=True)
+    read = await read_pool(ctx.uow, program, ctx.now())
+    waiting = sorted(
+        read.waiting_seats, key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since)
+    )
     if not waiting:
         return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
-    waiting.sort(key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since))
-    read = await read_pool(ctx.uow, program, ctx.now())
     result = await compute(read, stable=False) if read.pool.mentees else None
     proposed = {p.mentee_id: p for p in result.pairs} if result else {}
-    mentors = await ctx.uow.views.seats(program.id, Role.MENTOR, with_room=True)
+    mentors, blocks = read.mentor_seats, read.blocks
     pairs_of: dict[int, list[Pair]] = {}
-    for pair in await ctx.uow.views.pairs(program.id):
+    for pair in read.pairs:
         pairs_of.setdefault(pair.mentee_id, []).append(pair)
-    blocks = await ctx.uow.views.blocks_in(program.id)
     replies = []
     unmatched: list[str] = []  # each waiting mentee without a suggestion, and why
     for mentee_seat in waiting[:SHOWN_SUGGESTIONS]:
@@ -393,10 +392,11 @@ def _why_no_mentor(
     if not any(seat.enrollment.capacity > seat.open_pairs for seat in mentors):
         return "no mentor has a free place."
     reasons = []
+    now = ctx.now()
     for seat in mentors:
         problem = problem_between(
             program,
-            ctx.now(),
+            now,
             seat.person,
             seat.enrollment,
             seat.open_pairs,

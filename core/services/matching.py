@@ -98,10 +98,15 @@ class PoolRead:
 
     pool: Pool
     names: dict[int, str]  # everyone in the pool, by id
-    handles: dict[int, str]
     fingerprint: str
     census: dict[str, object]  # waiting mentees and mentors' free places, to say what changed
-    waiting: dict[int, Enrollment]  # the waiting mentees' enrolments, by person id
+    waiting: dict[int, Enrollment]  # the pool's mentees' enrolments, by person id
+    # As read, before the pool left anyone out (paused, or a mentee with an open pair):
+    # what `suggest` explains a missing suggestion with, without reading it again.
+    waiting_seats: list[Seat]
+    mentor_seats: list[Seat]  # mentors with a free place
+    pairs: list[Pair]
+    blocks: set[frozenset[int]]
 
 
 def match_moment(program: Program, now: datetime) -> datetime:
@@ -121,16 +126,10 @@ async def read_pool(
     """Waiting mentees who aren't paused and have no open pair, mentors with a free place
     who aren't paused, and what they may never be paired with: in a few statements."""
     assert program.id is not None
-    waiting = [
-        s
-        for s in await uow.views.seats(program.id, Role.MENTEE, waiting=True)
-        if s.open_pairs == 0 and not is_paused(s.person, now)
-    ]
-    mentors = [
-        s
-        for s in await uow.views.seats(program.id, Role.MENTOR, with_room=True)
-        if s.enrollment.capacity > s.open_pairs and not is_paused(s.person, now)
-    ]
+    waiting_seats = await uow.views.seats(program.id, Role.MENTEE, waiting=True)
+    mentor_seats = await uow.views.seats(program.id, Role.MENTOR, with_room=True)
+    waiting = [s for s in waiting_seats if s.open_pairs == 0 and not is_paused(s.person, now)]
+    mentors = [s for s in mentor_seats if not is_paused(s.person, now)]
     pairs = await uow.views.pairs(program.id)
     blocks = await uow.views.blocks_in(program.id)
     pool = Pool(
@@ -152,13 +151,16 @@ async def read_pool(
     return PoolRead(
         pool=pool,
         names={s.person.id: s.person.name for s in seats if s.person.id is not None},
-        handles={s.person.id: s.person.handle for s in seats if s.person.id is not None},
         fingerprint=_fingerprint(pool),
         census={
             "mentees": sorted(m.person_id for m in pool.mentees),
             "mentors": {str(m.person_id): m.room for m in pool.mentors},
         },
         waiting={s.enrollment.person_id: s.enrollment for s in waiting},
+        waiting_seats=waiting_seats,
+        mentor_seats=mentor_seats,
+        pairs=pairs,
+        blocks=blocks,
     )
 
 
