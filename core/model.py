@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class Role(StrEnum):
@@ -155,6 +156,20 @@ class Agreement:
     status: str = "proposed"  # proposed | confirmed | superseded
     confirmed_at: datetime | None = None
     id: int | None = None
+
+    def terms(self) -> dict[str, Any]:
+        """What was agreed, as plain JSON values (a proposal's base, a person's export)."""
+        return {
+            "goals": self.goals,
+            "cadence_days": self.cadence_days,
+            "mode": self.mode.value,
+            "channel": self.channel,
+            "meeting_minutes": self.meeting_minutes,
+            "starts_on": self.starts_on.isoformat(),
+            "ends_on": self.ends_on.isoformat(),
+            "response_hours": self.response_hours,
+            "confidentiality": self.confidentiality,
+        }
 
     @property
     def midpoint_on(self) -> date:

@@ -127,15 +127,7 @@ async def export_person(uow: UnitOfWork, person_id: int, now: datetime) -> dict[
                     "version": agreement.version,
                     "status": agreement.status,
                     "proposed_by_me": agreement.proposed_by == person_id,
-                    "goals": agreement.goals,
-                    "cadence_days": agreement.cadence_days,
-                    "mode": agreement.mode.value,
-                    "channel": agreement.channel,
-                    "meeting_minutes": agreement.meeting_minutes,
-                    "starts_on": agreement.starts_on.isoformat(),
-                    "ends_on": agreement.ends_on.isoformat(),
-                    "response_hours": agreement.response_hours,
-                    "confidentiality": agreement.confidentiality,
+                    **agreement.terms(),
                 }
             )
         for checkin in await uow.checkins.of_pair(pair.id):

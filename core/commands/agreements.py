@@ -383,20 +383,6 @@ AGREEMENT = Flow(
 )
 
 
-def _as_base(agreement: Agreement) -> dict[str, Any]:
-    return {
-        "goals": agreement.goals,
-        "cadence_days": agreement.cadence_days,
-        "mode": agreement.mode.value,
-        "channel": agreement.channel,
-        "meeting_minutes": agreement.meeting_minutes,
-        "starts_on": agreement.starts_on.isoformat(),
-        "ends_on": agreement.ends_on.isoformat(),
-        "response_hours": agreement.response_hours,
-        "confidentiality": agreement.confidentiality,
-    }
-
-
 async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
     require_status(
@@ -417,7 +403,7 @@ async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         "mentee_goals": mentee.goals if mentee else "",
     }
     if base is not None:
-        data["base"] = _as_base(base)
+        data["base"] = base.terms()
     return await ctx.dialogs.start(ctx, AGREEMENT.name, data)
 
 
