@@ -273,8 +273,6 @@ class MatchDraft:
     stable: bool  # deferred acceptance rather than the best total score
     fingerprint: str
     census: str  # JSON: the waiting mentees and the mentors' free places, to say what changed
-    mean_score: float
-    lowest_score: float
     seconds: float
     k_used: int
     widened: bool

@@ -303,8 +303,6 @@ class MatchDraftRow(SQLModel, table=True):
     stable: bool = False
     fingerprint: str = Field(max_length=64)
     census: str
-    mean_score: float
-    lowest_score: float
     seconds: float
     k_used: int
     widened: bool = False

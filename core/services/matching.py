@@ -285,8 +285,6 @@ async def store_draft(
             stable=result.stable,
             fingerprint=read.fingerprint,
             census=json.dumps(read.census, sort_keys=True),
-            mean_score=round(result.mean_score, 4),
-            lowest_score=round(result.lowest_score, 4),
             seconds=round(result.seconds, 3),
             k_used=result.k_used,
             widened=result.widened,

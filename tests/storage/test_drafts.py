@@ -20,7 +20,7 @@ async def a_draft(app: Mentorhub) -> tuple[int, int]:
         program = await uow.programs.add(Program("prog", "Test program", now))
         assert cora.id and mia.id and dana.id and program.id
         draft = await uow.drafts.add(
-            MatchDraft(program.id, 1, cora.id, now, False, "f" * 64, "{}", 0.8, 0.8, 0.1, 30, False)
+            MatchDraft(program.id, 1, cora.id, now, False, "f" * 64, "{}", 0.1, 30, False)
         )
         assert draft.id is not None
         await uow.drafts.add_rows(

@@ -50,8 +50,6 @@ def upgrade() -> None:
         sa.Column("stable", sa.Boolean(), nullable=False),
         sa.Column("fingerprint", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("census", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("mean_score", sa.Float(), nullable=False),
-        sa.Column("lowest_score", sa.Float(), nullable=False),
         sa.Column("seconds", sa.Float(), nullable=False),
         sa.Column("k_used", sa.Integer(), nullable=False),
         sa.Column("widened", sa.Boolean(), nullable=False),
