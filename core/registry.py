@@ -235,7 +235,7 @@ class CommandSpec:
         return split_words(" ".join(words)), _unwrapped(rest)
 
     def help_text(self) -> str:
-        lines = [f"{self.usage()} — {self.summary}"]
+        lines = [f"`{self.usage()}` — {self.summary}"]
         for arg in self.args:
             optional = "" if arg.required else " (optional)"
             choices = f" One of: {', '.join(arg.choices)}." if arg.choices else ""
@@ -243,7 +243,7 @@ class CommandSpec:
         lines.extend(f"    {detail}" for detail in self.details)
         if self.aliases:
             lines.append(f"  Also: {', '.join(self.aliases)}")
-        lines.extend(f"  e.g. {example}" for example in self.examples)
+        lines.extend(f"  e.g. `{example}`" for example in self.examples)
         return "\n".join(lines)
 
 
@@ -306,6 +306,6 @@ class Registry:
                 continue
             if spec.access is not Access.ANYONE and not registered:
                 continue
-            groups.setdefault(spec.group, []).append(f"  {spec.usage()} — {spec.summary}")
+            groups.setdefault(spec.group, []).append(f"  `{spec.usage()}` — {spec.summary}")
         sections = [f"{group}:\n" + "\n".join(lines) for group, lines in groups.items()]
         return "\n\n".join(sections) + "\n\nSend `help <command>` for details."

@@ -80,6 +80,7 @@ from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Outcome, Reply
 from core.pacing import Pacer, PlatformPacing, Scope
 from core.registry import ArgKind
+from core.syntax import NativeCommands
 
 log = logging.getLogger(__name__)
 
@@ -371,6 +372,7 @@ class DiscordMessenger:
     ) -> None:
         self.hub = hub
         self.settings = settings or DiscordSettings()
+        self._native = NativeCommands(hub.registry, schema.DiscordSyntax(hub.registry.all()))
         self._pacer = pacer or Pacer()  # the process's one pacer, shared with the outbox
         self._pacing = pacing or pacing_rules.pacing(
             new_dms_per_hour=self.settings.new_dms_per_hour
@@ -391,6 +393,14 @@ class DiscordMessenger:
         return self._client
 
     # -- lifecycle ------------------------------------------------------------------------
+
+    def _render(
+        self, reply: Reply, *, answer_button: bool = False, file_limit: int | None = None
+    ) -> DiscordMessage:
+        """``reply`` as a Discord message, its command references as Discord users type them."""
+        return render_reply(
+            self._native.reply(reply), answer_button=answer_button, file_limit=file_limit
+        )
 
     async def start(self) -> None:
         """Log in, connect the gateway, wait (bounded) for READY, register /mentor."""
@@ -530,7 +540,7 @@ class DiscordMessenger:
 
     async def _send_dm(self, account: PlatformAccount, reply: Reply) -> None:
         user_id = int(account.user_id)
-        message = render_reply(reply)
+        message = self._render(reply)
         scopes = self._scopes(str(user_id))
         await self._turn(scopes, taken=True)  # the outbox took the tokens, new DM included
         channel_id = await self._dm_channel_id(user_id)
@@ -601,7 +611,7 @@ class DiscordMessenger:
         """Post ``reply`` in a guild channel, mentioning at most that one user
         (``allowed_mentions`` lists only them: no @everyone, no roles). Raises the same
         DeliveryErrors as :meth:`send`."""
-        message = render_reply(reply, answer_button=True)
+        message = self._render(reply, answer_button=True)
         allowed = discord.AllowedMentions.none()
         if mention_user_id is not None:
             mention = f"<@{int(mention_user_id)}>"
@@ -752,7 +762,7 @@ class DiscordMessenger:
             outcome = Outcome(replies=[Reply(APOLOGY, is_error=True)])
         limit = interaction.filesize_limit  # the interaction's attachment_size_limit
         messages = [
-            render_reply(r, answer_button=facts.in_guild, file_limit=limit) for r in outcome.replies
+            self._render(r, answer_button=facts.in_guild, file_limit=limit) for r in outcome.replies
         ]
         await self._respond(interaction, messages or [DiscordMessage(content="Done.")], ephemeral)
 
@@ -808,7 +818,7 @@ class DiscordMessenger:
                 await self._turn(scopes)
                 await self._post(
                     message.channel.id,
-                    render_reply(reply),
+                    self._render(reply),
                     scopes,
                     allowed=discord.AllowedMentions.none(),
                     nonce=f"{message.id}-{index}",

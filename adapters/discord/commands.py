@@ -27,6 +27,7 @@ from typing import Any
 from zoneinfo import available_timezones
 
 from core.registry import Access, Arg, ArgKind, CommandSpec
+from core.syntax import ConsoleSyntax, Value
 from core.text import likely_timezones
 
 log = logging.getLogger(__name__)
@@ -182,6 +183,34 @@ def _description(text: str, fallback: str) -> str:
 def _check_name(name: str, what: str) -> None:
     if not _NAME_RE.match(name) or name != name.lower():
         raise ValueError(f"{what} is not a valid Discord option name")
+
+
+class DiscordSyntax:
+    """How Discord users type a command: its subcommand under the top-level command it
+    lives in, each argument an option (``/mentor enroll program:design-26 role:mentee``).
+    A command with no slash form (hidden: reached from buttons) is typed in our DM."""
+
+    def __init__(self, specs: Iterable[CommandSpec]) -> None:
+        self._homes = {
+            spec.name: home for home, members in layout(specs).items() for spec in members
+        }
+
+    def command(self, spec: CommandSpec, verb: str, values: Sequence[Value]) -> str:
+        home = self._homes.get(spec.name)
+        if home is None:
+            return ConsoleSyntax().command(spec, verb, values)
+        return " ".join([f"/{home} {spec.name}", *(_option_text(value) for value in values)])
+
+    def option(self, name: str, value: str) -> str:
+        return f"{name}:{value}"
+
+
+def _option_text(value: Value) -> str:
+    if value.arg is None:
+        return value.unquoted
+    if value.placeholder:
+        return f"[{value.arg.name}:…]" if value.optional else f"{value.arg.name}:…"
+    return f"{value.arg.name}:{value.unquoted}"
 
 
 # --- autocomplete ------------------------------------------------------------------------

@@ -35,7 +35,7 @@ import dataclasses
 import logging
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -74,6 +74,7 @@ from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Attachment, Outcome, Reply
 from core.pacing import Pacer, PlatformPacing
 from core.registry import MANAGES_HERE
+from core.syntax import NativeCommands, PrefixedSyntax
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +141,7 @@ class SlackMessenger:
         if settings.mode == "socket" and not app_token:
             raise ValueError("Socket Mode needs an app-level token (xapp-…)")
         self.hub = hub
+        self._native = NativeCommands(hub.registry, PrefixedSyntax(f"{COMMAND} "))
         self.settings = settings
         self._bot_token = bot_token
         self._signing_secret = signing_secret
@@ -175,6 +177,10 @@ class SlackMessenger:
         self.on_answered: Callable[[float], None] | None = None
 
     # --- lifecycle ------------------------------------------------------------------------
+
+    def _message(self, replies: Sequence[Reply], *, footer: str | None = None) -> SlackMessage:
+        """Replies as one Slack message, command references as Slack users type them."""
+        return render.render_outcome([self._native.reply(r) for r in replies], footer=footer)
 
     async def start(self) -> None:
         await self._authenticate()
@@ -406,7 +412,7 @@ class SlackMessenger:
             await self._resolve_prompt(call)
         if not outcome.replies:
             return
-        message = render.render_outcome(outcome.replies, footer=_footer(call))
+        message = self._message(outcome.replies, footer=_footer(call))
         in_dm = isinstance(call.inbound, Message) or await self._in_dm(origin)
         wants_text = any(reply.expects_text for reply in outcome.replies)
         # Files can't go through a response_url: a reply with one goes to the DM.
@@ -654,7 +660,7 @@ class SlackMessenger:
             if click is not None and not any(r.is_error for r in outcome.replies):
                 await self._resolve_prompt(click, label=FORM_FILLED)
             if outcome.replies:
-                message = render.render_outcome(outcome.replies)
+                message = self._message(outcome.replies)
                 posted = await self._post_to_dm(origin, message, in_dm=False)
                 if not posted and click is not None and click.origin.response_url:
                     await respond(click.origin.response_url, message)
@@ -713,7 +719,7 @@ class SlackMessenger:
         await self._post_with_files(
             team,
             channel,
-            render.render_outcome([reply]),
+            self._message([reply]),
             max_wait=OUTBOX_MAX_WAIT,
             conversation=account.user_id,
             paced=True,
@@ -731,7 +737,7 @@ class SlackMessenger:
         platform, _, channel = space.partition(":")
         if platform != self.platform.value or not _CHANNEL_ID.fullmatch(channel):
             raise Unreachable(f"not a Slack channel id: {space[:64]!r}")
-        message = render.render_outcome([reply])
+        message = self._message([reply])
         await self._post_with_files(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
 
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
@@ -758,7 +764,7 @@ class SlackMessenger:
             self._no_pair_space("conversations.open answered missing_scope")
             raise Unreachable("slack: no pair space (missing_scope)") from exc
         await self._post_with_files(  # the outbox took the tokens (in the person's DM scopes)
-            team, channel, render.render_outcome([reply]), max_wait=OUTBOX_MAX_WAIT, paced=True
+            team, channel, self._message([reply]), max_wait=OUTBOX_MAX_WAIT, paced=True
         )
 
     def _no_pair_space(self, why: str) -> None:

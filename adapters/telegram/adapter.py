@@ -65,6 +65,7 @@ from core.inbound import Command, Press
 from core.memory import KeyedLocks, RecentKeys
 from core.messages import Attachment, Reply, fit_attachment
 from core.pacing import Pacer, PlatformPacing, Scope
+from core.syntax import NativeCommands, PrefixedSyntax
 
 log = logging.getLogger(__name__)
 
@@ -219,6 +220,7 @@ class TelegramMessenger:
         self._log_filter = _RedactToken(token)
         for name in _URL_LOGGERS:  # before build(): PTB logs the URL while building
             logging.getLogger(name).addFilter(self._log_filter)
+        self._native = NativeCommands(hub.registry, PrefixedSyntax("/"))
         self._commands = frozenset(
             verb
             for spec in hub.registry.all(include_hidden=True)
@@ -514,7 +516,7 @@ class TelegramMessenger:
         An attachment follows the text as a document (``sendDocument``)."""
         reply = fit_attachment(reply, limit=DOCUMENT_LIMIT, where="Telegram")
         await self._send_rendered(
-            chat_id, render(reply, commands=self._commands), fallback=reply, paced=paced
+            chat_id, render(reply, commands=self._native), fallback=reply, paced=paced
         )
         if reply.attachment is not None:
             await self._send_document(chat_id, reply.attachment)

@@ -21,13 +21,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from core.messages import Reply
 from core.model import Program
+from core.syntax import NativeCommands
 
 MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units, Bot API sendMessage.text
 WORD_JOINER = "\u2060"
@@ -67,9 +68,9 @@ def defang(text: str) -> str:
     return _DOMAIN_DOT.sub("." + WORD_JOINER, text)
 
 
-def render(reply: Reply, *, commands: Collection[str] = ()) -> list[Rendered]:
-    """``reply`` as one or more HTML messages. ``commands`` are the verbs (and aliases) that
-    a backticked span may start with to be shown as a tappable ``/verb``."""
+def render(reply: Reply, *, commands: NativeCommands | None = None) -> list[Rendered]:
+    """``reply`` as one or more HTML messages. ``commands`` writes the backticked spans
+    that name a command as Telegram users type them: a tappable ``/verb …``."""
     reply = reply.localized()
     pages = paginate(reply_lines(reply, commands=commands), html_mode=True)
     return _attach_keyboard([Rendered(to_html(page)) for page in pages], reply)
@@ -118,7 +119,7 @@ NON_TEXT_HINT = Rendered("I can only read text messages. Send /help to see what 
 # --- lines and spans ---------------------------------------------------------------------
 
 
-def reply_lines(reply: Reply, *, commands: Collection[str] = ()) -> list[Line]:
+def reply_lines(reply: Reply, *, commands: NativeCommands | None = None) -> list[Line]:
     lines: list[Line] = []
     if reply.title:
         lines.append([(BOLD, defang(reply.title))])
@@ -135,7 +136,7 @@ def reply_lines(reply: Reply, *, commands: Collection[str] = ()) -> list[Line]:
     return lines
 
 
-def _inline(raw: str, commands: Collection[str]) -> Line:
+def _inline(raw: str, commands: NativeCommands | None) -> Line:
     """Plain text with `backticked` spans made into /commands or code."""
     raw = defang(raw)  # the whole line at once: a mention can't straddle two spans
     line: Line = []
@@ -144,10 +145,11 @@ def _inline(raw: str, commands: Collection[str]) -> Line:
         if match.start() > position:
             line.append((PLAIN, raw[position : match.start()]))
         inner = match.group(1)
-        if inner.split(" ", 1)[0].lower() in commands:
-            line.append((PLAIN, "/" + inner))
+        written = commands.span(inner) if commands is not None else None
+        if written is not None and written.startswith("/"):
+            line.append((PLAIN, written))
         else:
-            line.append((CODE, inner))
+            line.append((CODE, written or inner))
         position = match.end()
     if position < len(raw):
         line.append((PLAIN, raw[position:]))

@@ -100,11 +100,12 @@ async def test_registration_by_command_button_and_dm_answers(
     assert welcome == {
         "channel": "D_U1",
         "text": "Welcome!\nYou're registered, Ada Lovelace. Your handle is @ada_lovelace.\n"
-        "Next: `programs` to find a program to join, or `help` to see everything.",
+        "Next: `/mentor programs` to find a program to join, or `/mentor help` to see everything.",
         "blocks": [
             section(
                 "*Welcome!*\nYou're registered, Ada Lovelace. Your handle is @ada_lovelace.\n"
-                "Next: `programs` to find a program to join, or `help` to see everything."
+                "Next: `/mentor programs` to find a program to join, or `/mentor help` to see"
+                " everything."
             )
         ],
     }

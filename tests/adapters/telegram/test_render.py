@@ -13,11 +13,13 @@ from adapters.telegram.render import (
     render,
     render_plain,
 )
+from core.commands import build_registry
 from core.messages import Action, Choice, ChoiceStyle, Field, Reply
 from core.model import Program
+from core.syntax import NativeCommands, PrefixedSyntax
 
 WJ = "\u2060"  # WORD JOINER: invisible, breaks Telegram's mention/link detection
-COMMANDS = frozenset({"help", "start", "join", "profile", "cancel", "privacy"})
+COMMANDS = NativeCommands(build_registry(), PrefixedSyntax("/"))
 
 
 def _utf16(text: str) -> int:
@@ -70,10 +72,14 @@ def test_mentions_and_links_are_broken_invisibly() -> None:
 
 
 def test_backticks_become_commands_or_code() -> None:
-    reply = Reply("Send `start` to register, `help <command>` for more, or `programs`.")
+    reply = Reply(
+        "Send `start` to register, `help <command>` for more, `enroll design mentee` to"
+        " join, with `pair=3` or a zone like `Europe/Lisbon`."
+    )
     [message] = render(reply, commands=COMMANDS)
     assert message.text == (
-        "Send /start to register, /help &lt;command&gt; for more, or <code>programs</code>."
+        "Send /start to register, /help &lt;command&gt; for more, /enroll design mentee to"
+        " join, with <code>pair=3</code> or a zone like <code>Europe/Lisbon</code>."
     )
 
 
