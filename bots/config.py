@@ -128,6 +128,7 @@ class Config:
             spaces_with_channels=frozenset(
                 kind.platform for kind in messenger_kinds() if kind.spaces_have_channels
             ),
+            space_names={kind.platform: kind.space_name for kind in messenger_kinds()},
         )
 
     def privacy_retention(self) -> PrivacyRetention:

@@ -26,6 +26,7 @@ from typing import Any, Protocol, TypeVar, cast
 from core import lookup, reachability
 from core.clock import Clock
 from core.context import Context
+from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.errors import MentorhubError, NotAllowed, NotRegistered
 from core.identity import Platform, UserRef
@@ -261,20 +262,19 @@ class Hub:
         """After the commit, so nothing is posted for a change that was rolled back. Best
         effort: the people concerned have their own copy in the outbox; the actor is told
         when the space didn't get one."""
+        place = self.settings.place_name(post.space.partition(":")[0])
         try:
             posted = self._spaces is not None and await self._spaces.post_to_space(post)
+        except SpaceRefused as refused:
+            log.warning("posting in %s was refused: %s", post.space[:64], refused)
+            text = f"I couldn't post that in the linked {place}. {refused.advice}"
+            return [Reply(text, is_error=True)]
         except Exception as error:
             log.warning("posting in %s failed: %s", post.space[:64], error)
-            return [
-                Reply(
-                    "I couldn't post that in the linked group or channel. "
-                    "Check that I'm still a member there.",
-                    is_error=True,
-                )
-            ]
+            return [Reply(f"I couldn't post that in the linked {place} just now.", is_error=True)]
         if posted:
             return [Reply(post.confirmation)] if post.confirmation else []
-        return [Reply("(I can't post in groups or channels on this messenger, so I didn't.)")]
+        return [Reply(f"(I can't post in a {place} on this messenger, so I didn't.)")]
 
     async def _command(self, ctx: Context, verb: str, text: str) -> Outcome:
         verb = _verb(verb)

@@ -133,3 +133,6 @@ class MessengerKind(Generic[S]):
     problems: Callable[[S], Sequence[str]] = _no_problems
     enabled: Callable[[S, bool], bool] = _enabled_flag
     spaces_have_channels: bool = False
+    # What its users call a shared space where it has channels inside ("server",
+    # "workspace"); elsewhere a shared space is a "group".
+    space_name: str = "group"

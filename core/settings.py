@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 
@@ -22,6 +23,19 @@ class CoreSettings:
     # Messengers whose shared spaces are servers or workspaces with channels inside: a
     # program's announcements go to a channel there (declared by each messenger).
     spaces_with_channels: frozenset[str] = field(default_factory=frozenset)
+    # What each messenger's users call a shared space ("server", "workspace"; "group"
+    # where it isn't named), so replies name it as they do.
+    space_names: Mapping[str, str] = field(default_factory=dict)
+
+    def place_name(self, platform: str) -> str:
+        """Where a post goes on ``platform``: a "channel" (inside a server or workspace)
+        or a "group" chat."""
+        return "channel" if platform in self.spaces_with_channels else "group"
+
+    def space_name(self, platform: str) -> str:
+        """What ``platform``'s users call a shared space: server, workspace or group."""
+        return self.space_names.get(platform, "group")
+
     # Who may create programs: "anyone" registered, "admins" (whom the platform calls an
     # administrator where they ask), or only these accounts ("<platform>:<user id>").
     program_creators: str | tuple[str, ...] = "anyone"

@@ -2,12 +2,10 @@
 
 Core names something to type in backticks, in console form: "send `enroll design-26
 mentee`", "add `pair=<number>`". Each messenger writes those spans its own way, from the
-registry, when it renders a reply (:class:`NativeCommands`):
-
-- console: ``enroll design-26 mentee`` (as written)
-- Telegram: ``/enroll design-26 mentee`` (a command per verb)
-- Slack: ``/mentor enroll design-26 mentee`` (one slash command, the verb its first word)
-- Discord: ``/mentor enroll program:design-26 role:mentee`` (subcommands with options)
+registry, when it renders a reply (:class:`NativeCommands`): as written (the console),
+``/enroll design-26 mentee`` (a command per verb), ``/mentor enroll design-26 mentee``
+(one slash command, the verb its first word), or ``/mentor enroll program:design-26
+role:mentee`` (subcommands with options); each adapter supplies its :class:`CommandSyntax`.
 
 A span is read against the command it names: positional words fill its arguments in
 order, ``name=value`` sets one by name, and placeholders as :meth:`CommandSpec.usage`
@@ -69,12 +67,14 @@ def bind(spec: CommandSpec, words: Sequence[str]) -> list[Value]:
     named = {name for word in words if (name := _named(word)) in by_name}
     free = [arg for arg in spec.args if arg.name not in named and not arg.named_only]
     values: list[Value] = []
-    rest: list[str] = []
+    rest: list[str] = []  # the words of an argument that takes the rest of the line
+    rest_at, verbatim = -1, False
     for word in words:
-        if rest:
+        name = _named(word)
+        # As the parser reads it: only a verbatim rest keeps a `name=value` inside it
+        if rest and (verbatim or name not in by_name):
             rest.append(word)
             continue
-        name = _named(word)
         if name is not None and name in by_name:
             stands_for = _PLACEHOLDER.match(word) is not None
             text = word if stands_for else word.partition("=")[2]
@@ -89,9 +89,10 @@ def bind(spec: CommandSpec, words: Sequence[str]) -> list[Value]:
         target = free.pop(0) if free else None
         if target is not None and target.rest:
             rest.append(word)
+            rest_at, verbatim = len(values), target.verbatim
         values.append(Value(target, word))
     if rest:
-        values[-1] = replace(values[-1], text=" ".join(rest))
+        values[rest_at] = replace(values[rest_at], text=" ".join(rest))
     return values
 
 
@@ -165,8 +166,8 @@ class ConsoleSyntax:
 
 
 class PrefixedSyntax:
-    """A slash before the words: ``/verb …`` where each verb is a command (Telegram), or
-    ``/mentor verb …`` where one command takes the verb as its first word (Slack)."""
+    """A prefix before the words: ``/verb …`` where each verb is a command, or
+    ``/mentor verb …`` where one command takes the verb as its first word."""
 
     def __init__(self, prefix: str) -> None:
         self.prefix = prefix

@@ -36,6 +36,7 @@ HUB_FACING = {
     "core.model",  # Program, as Hub.program_living_in returns it
     "core.pacing",
     "core.registry",  # the command registry a messenger publishes as its menu
+    "core.syntax",  # how a messenger's users type commands named in replies
     "core.text",  # pure text helpers (time-zone suggestions)
 }
 MESSENGER_NAMES = re.compile(r"telegram|slack|discord", re.IGNORECASE)

@@ -48,6 +48,7 @@ MESSENGER = MessengerKind(
     secrets=required_secrets,
     problems=problems,
     spaces_have_channels=True,
+    space_name="server",
 )
 
 

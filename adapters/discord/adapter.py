@@ -72,7 +72,13 @@ from adapters.discord.translate import (
     translate,
     user_ref,
 )
-from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
+from core.delivery import (
+    DeliveryError,
+    RateLimited,
+    SpaceRefused,
+    TransientFailure,
+    Unreachable,
+)
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import Message, ReachabilityChange, WorkspaceRemoved, WorkspaceRestored
@@ -94,6 +100,10 @@ PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 31)
 INVITE_URL = (
     "https://discord.com/oauth2/authorize?client_id={application_id}"
     "&scope=bot+applications.commands&permissions={permissions}"
+)
+SPACE_ADVICE = (
+    "Check that I can still see that channel and have the Send Messages permission there "
+    "(the channel's settings, Permissions)."
 )
 EMPTY_DM_REPLY = "I can only read text. Send `help` to see what I can do."
 # The whole text of a DM-closed fallback: it is posted in a shared channel, so it says
@@ -603,7 +613,10 @@ class DiscordMessenger:
         channel_id = channel_id_of(configured) if platform == self.platform.value else None
         if channel_id is None:
             raise Unreachable(f"not a Discord channel: {space[:64]!r}")
-        await self.post_in_channel(str(channel_id), None, reply)
+        try:
+            await self.post_in_channel(str(channel_id), None, reply)
+        except Unreachable as refused:
+            raise SpaceRefused(str(refused), advice=SPACE_ADVICE) from refused
 
     async def post_in_channel(
         self, channel_id: str, mention_user_id: str | None, reply: Reply

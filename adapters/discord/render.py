@@ -67,6 +67,7 @@ _ANGLE_ENTITY = re.compile(r"<(?=[#/:]|a:|t:)")
 # a typed "\[" can't cancel the escape.)
 _OPEN_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)\[")
 _ZWSP = "\u200b"
+_CODE_SPAN = re.compile(r"`([^`\n]+)`")
 
 
 class ButtonStyle(IntEnum):
@@ -148,8 +149,17 @@ def timestamp(moment: Moment) -> str:
 
 def shown(text: str) -> str:
     """Escaped text with core's moments as timestamps (after escaping, which would
-    otherwise defuse the ``<t:…>`` entity)."""
-    return fill_moments(escape(text), timestamp)
+    otherwise defuse the ``<t:…>`` entity), and `spans` as inline code: core's way of
+    naming something to type. Inside inline code Discord renders no markdown, mention or
+    link, so its text is shown as it is, unescaped."""
+    pieces: list[str] = []
+    position = 0
+    for span in _CODE_SPAN.finditer(text):
+        pieces.append(fill_moments(escape(text[position : span.start()]), timestamp))
+        pieces.append(f"`{span[1]}`")
+        position = span.end()
+    pieces.append(fill_moments(escape(text[position:]), timestamp))
+    return "".join(pieces)
 
 
 def truncate(text: str, limit: int) -> str:

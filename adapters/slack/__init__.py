@@ -57,6 +57,7 @@ MESSENGER = MessengerKind(
     secrets=required_secrets,
     problems=problems,
     spaces_have_channels=True,
+    space_name="workspace",
 )
 
 

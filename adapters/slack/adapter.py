@@ -59,7 +59,7 @@ from adapters.slack.outbound import (
 from adapters.slack.render import SlackMessage
 from adapters.slack.settings import SLACK
 from adapters.slack.translate import Origin, Received
-from core.delivery import DeliveryError, RateLimited, Unreachable
+from core.delivery import DeliveryError, RateLimited, SpaceRefused, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import (
@@ -79,6 +79,7 @@ from core.syntax import NativeCommands, PrefixedSyntax
 log = logging.getLogger(__name__)
 
 COMMAND = "/mentor"
+SPACE_ADVICE = "Invite me back: in that channel, type /invite and my name."
 INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
 REPLY_WAIT_LIMIT = 30.0  # a reply that got a 429 is sent again once, if Slack allows by then
 OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
@@ -738,7 +739,12 @@ class SlackMessenger:
         if platform != self.platform.value or not _CHANNEL_ID.fullmatch(channel):
             raise Unreachable(f"not a Slack channel id: {space[:64]!r}")
         message = self._message([reply])
-        await self._post_with_files(self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT)
+        try:
+            await self._post_with_files(
+                self.team_id, channel, message, max_wait=INTERACTIVE_MAX_WAIT
+            )
+        except Unreachable as refused:
+            raise SpaceRefused(str(refused), advice=SPACE_ADVICE) from refused
 
     def shares_pair_space(self, account: PlatformAccount, partner: PlatformAccount) -> bool:
         return (

@@ -58,7 +58,7 @@ from adapters.telegram.render import (
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.settings import TELEGRAM
 from adapters.telegram.translate import NonText, Translated, Where, translate
-from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
+from core.delivery import DeliveryError, RateLimited, SpaceRefused, TransientFailure, Unreachable
 from core.hub import Hub
 from core.identity import PlatformAccount
 from core.inbound import Command, Press
@@ -69,6 +69,7 @@ from core.syntax import NativeCommands, PrefixedSyntax
 
 log = logging.getLogger(__name__)
 
+SPACE_ADVICE = "Add me to that group again, as a member who may send messages."
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 # What a coordinator may say in a group; whatever they say, the answer goes to them privately
 GROUP_VERBS = frozenset({"link", "announce"})
@@ -488,7 +489,10 @@ class TelegramMessenger:
         platform, _, chat = space.partition(":")
         if platform != self.platform.value or not chat.lstrip("-").isdigit():
             raise Unreachable(f"not a Telegram group: {space[:64]!r}")
-        await self._deliver_now(int(chat), reply)
+        try:
+            await self._deliver_now(int(chat), reply)
+        except Unreachable as refused:
+            raise SpaceRefused(str(refused), advice=SPACE_ADVICE) from refused
 
     async def _reply(self, chat_id: int, replies: list[Reply]) -> bool:
         """Replies to the person who acted; False if one could not be sent. A short 429 is

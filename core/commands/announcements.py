@@ -13,7 +13,6 @@ from typing import Any
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
 from core.errors import InvalidInput, NotAllowed
-from core.identity import UserRef
 from core.messages import Notice, Outcome, Reply, SpacePost
 from core.model import Program
 from core.registry import MANAGES_HERE, Access, Arg, ArgKind, CommandSpec, ForCoordinators
@@ -29,28 +28,28 @@ async def cmd_link(ctx: Context, args: Mapping[str, Any], program: Program) -> O
     ref = ctx.ref
     here = f"{ref.platform.value}:{ref.space}" if ref.space else ""
     space = _posting_place(ctx.settings, here, ref.channel)
+    place = ctx.settings.place_name(ref.platform.value)
     if space is None:  # a private chat
         raise InvalidInput(
-            f"Send this in the group that should get {program.name}'s announcements.",
-            hint=f"Add me to the group, then send `link {program.slug}` there.",
+            f"Send this in the {place} that should get {program.name}'s announcements.",
+            hint=f"Add me to the {place}, then send `link {program.slug}` there.",
         )
     if not ref.can_manage_here:
         raise NotAllowed(
-            f"Only someone who manages this {_place(ctx.settings, ref)} can link it to "
-            f"{program.name}.",
+            f"Only someone who manages this {place} can link it to {program.name}.",
             hint=f"Ask one of its managers or admins to send `link {program.slug}` here.",
         )
     if _elsewhere(ctx.settings, program, here):
         raise NotAllowed(
-            f"{program.name} belongs to another server or workspace: it can only be linked "
-            "to a channel there.",
-            hint=f"Send `link {program.slug}` in a channel of that server or workspace.",
+            f"{program.name} belongs to another {ctx.settings.space_name(ref.platform.value)}: "
+            "it can only be linked to a channel there.",
+            hint=f"Send `link {program.slug}` in one of its channels.",
         )
     before = announcement_space(ctx.settings, program)
     program.space, program.channel = here, ref.channel
     await ctx.uow.programs.save(program)
     moved = (
-        " It no longer posts in the group it was linked to before."
+        f" It no longer posts in the {_place_of(ctx.settings, before)} it was linked to before."
         if before and before != space
         else ""
     )
@@ -60,7 +59,7 @@ async def cmd_link(ctx: Context, args: Mapping[str, Any], program: Program) -> O
         title=program.name,
     )
     return Outcome(
-        replies=[Reply(f"Linked {program.name} to that group.{moved}", title="Linked")],
+        replies=[Reply(f"Linked {program.name} to this {place}.{moved}", title="Linked")],
         space_posts=[SpacePost(space, welcome)],
     )
 
@@ -81,7 +80,11 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any], program: Program) 
         for person_id in sorted(people)
     ]
     space = announcement_space(ctx.settings, program)
-    posts = [SpacePost(space, announcement, "Posted in its group too.")] if space else []
+    posts = (
+        [SpacePost(space, announcement, f"Posted in its {_place_of(ctx.settings, space)} too.")]
+        if space
+        else []
+    )
     return Outcome(
         replies=[Reply(f"Sent to {_people(len(people))} in {program.name}.")],
         notices=notices,
@@ -97,8 +100,9 @@ def announcement_space(settings: CoreSettings, program: Program) -> str | None:
     return _posting_place(settings, program.space, program.channel)
 
 
-def _place(settings: CoreSettings, ref: UserRef) -> str:
-    return "channel" if ref.platform.value in settings.spaces_with_channels else "group"
+def _place_of(settings: CoreSettings, space: str) -> str:
+    """What the place ``space`` ("<platform>:<id>") is called on its messenger."""
+    return settings.place_name(space.partition(":")[0])
 
 
 def _elsewhere(settings: CoreSettings, program: Program, here: str) -> bool:

@@ -110,7 +110,8 @@ async def my_program(ctx: Context, args: Mapping[str, Any], role: Role | None = 
     if not program_ids:
         raise NotFound("You haven't joined a program yet.", hint="Send `programs` to find one.")
     raise InvalidInput(
-        "You're in several programs; which one?", hint="Add program=<name>, e.g. program=design."
+        "You're in several programs; which one?",
+        hint="Add `program=<name>`, e.g. `program=design`.",
     )
 
 
@@ -166,7 +167,7 @@ async def my_pair(
         )
     raise InvalidInput(
         f"You have several pairs ({ids}); which one?",
-        hint="Tap one, or add pair=<number>.",
+        hint="Tap one, or add `pair=<number>`.",
         choices=tuple(choices) if verb else (),
     )
 

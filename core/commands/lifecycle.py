@@ -536,7 +536,7 @@ async def _latest_pair(ctx: Context) -> Pair:
         raise NotFound("You don't have a mentoring pair to give feedback on.")
     live = [p for p in pairs if p.status is not PairStatus.ENDED]
     if len(live) > 1:
-        raise InvalidInput("You have several pairs; which one?", hint="Add pair=<number>.")
+        raise InvalidInput("You have several pairs; which one?", hint="Add `pair=<number>`.")
     return live[0] if live else pairs[-1]
 
 
@@ -564,7 +564,7 @@ def lifecycle_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "pause",
-            "Pause yourself, or one pair with pair=N, until a date",
+            "Pause yourself, or one of your pairs, until a date",
             cmd_pause,
             args=(
                 until,
@@ -583,7 +583,7 @@ def lifecycle_commands() -> list[CommandSpec]:
         ),
         CommandSpec(
             "resume",
-            "Resume yourself, or one pair with pair=N",
+            "Resume yourself, or one of your pairs",
             cmd_resume,
             args=(PAIR_OPT,),
             group="Your mentoring",

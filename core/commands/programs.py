@@ -272,6 +272,14 @@ def may_create_programs(settings: CoreSettings, ref: UserRef) -> bool:
     return f"{ref.platform.value}:{ref.user_id}" in creators
 
 
+def _where(ctx: Context) -> str:
+    """Where an administrator of this messenger can show they are one."""
+    platform = ctx.ref.platform.value
+    if platform in ctx.settings.spaces_with_channels:
+        return f"{ctx.settings.space_name(platform)} (in one of its channels)"
+    return ctx.settings.space_name(platform)
+
+
 async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if not may_create_programs(ctx.settings, ctx.ref):
         admins = ctx.settings.program_creators == "admins"
@@ -280,8 +288,8 @@ async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             if admins
             else "Only the people this mentorhub names can create programs.",
             hint=(
-                "If you administer this server, workspace or group, send it there "
-                "(in a channel), where I can see that you do; or ask an administrator."
+                f"If you administer a {_where(ctx)}, send it there, where I can see "
+                "that you do; or ask an administrator."
                 if admins
                 else "Ask whoever runs this mentorhub to create it, or to add you."
             ),

@@ -21,6 +21,16 @@ class Unreachable(DeliveryError):
     """The platform says this account can't be messaged (blocked, DMs closed, gone)."""
 
 
+class SpaceRefused(Unreachable):
+    """A post in a program's shared place was refused for good: the bot was removed from
+    it, or may no longer post there. ``advice`` tells the person who asked for the post
+    what to fix, in that messenger's own words."""
+
+    def __init__(self, detail: str, advice: str) -> None:
+        super().__init__(detail)
+        self.advice = advice
+
+
 class RateLimited(DeliveryError):
     """A 429. ``scope`` names the paced scope it applies to (see core.pacing); "" means
     the platform as far as this account goes (the bot, or the account's workspace)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import cast
 
 from bots.bootstrap import Mentorhub
-from core.delivery import Messenger, Sender
+from core.delivery import Messenger, Sender, SpaceRefused
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Reply
 from tests.console_harness import ConsoleSession, own, posted, told
@@ -41,7 +41,7 @@ async def test_link_in_a_group_then_announce_to_everyone(app: Mentorhub) -> None
         "== Test program ==\nTest program's announcements will be posted here. "
         "Personal messages never are: those stay in private chats with me."
     )
-    assert "Linked Test program to that group." in own(out)
+    assert "Linked Test program to this group." in own(out)
     assert await program_space(app) == LOUNGE
 
     # Typed as is: apostrophes and quotes are no shell syntax here.
@@ -117,19 +117,23 @@ async def test_the_actor_hears_when_the_group_post_fails(app: Mentorhub) -> None
     assert attempts == [LOUNGE]
     assert outcome.replies == [
         Reply("Sent to 3 people in Test program."),
-        Reply(
-            "I couldn't post that in the linked group or channel. "
-            "Check that I'm still a member there.",
-            is_error=True,
-        ),
+        Reply("I couldn't post that in the linked group just now.", is_error=True),
     ]
     assert len(outcome.notices) == 3  # the people have theirs in the outbox regardless
 
+    class Removed(DirectOnly):
+        async def post_to_space(self, space: str, reply: Reply) -> None:
+            raise SpaceRefused("kicked", advice="Add me to that group again.")
+
+    app.outlets.add(cast(Messenger, Removed(c.console)), replace=True)
+    outcome = await app.hub.command(in_lounge("cora"), "announce", "prog Hello there")
+    assert outcome.replies[-1] == Reply(
+        "I couldn't post that in the linked group. Add me to that group again.", is_error=True
+    )
+
     app.outlets.add(cast(Messenger, DirectOnly(c.console)), replace=True)
     outcome = await app.hub.command(in_lounge("cora"), "announce", "prog Hello again")
-    assert outcome.replies[-1].text == (
-        "(I can't post in groups or channels on this messenger, so I didn't.)"
-    )
+    assert outcome.replies[-1].text == ("(I can't post in a group on this messenger, so I didn't.)")
 
 
 async def test_a_program_is_posted_in_only_where_it_is_linked(app: Mentorhub) -> None:

@@ -213,7 +213,7 @@ async def test_link_in_a_channel_then_announcements_are_posted_there_pinging_nob
     token = await h.slash(
         "link", option("program", "prog"), user=ANN, member_permissions=MANAGES_CHANNEL
     )
-    await h.reply_with(token, "Linked Test program to that group.")
+    await h.reply_with(token, "Linked Test program to this channel.")
     (welcome,) = h.dc.messages_sent(h.channel)
     assert "Test program's announcements will be posted here." in welcome["content"] + str(
         welcome.get("embeds")
@@ -221,7 +221,7 @@ async def test_link_in_a_channel_then_announcements_are_posted_there_pinging_nob
 
     text = "@everyone kick-off on Friday <@&444444444444444444>"
     token = await h.slash("announce", option("program", "prog"), option("message", text))
-    await h.reply_with(token, "Posted in its group too.")
+    await h.reply_with(token, "Posted in its channel too.")
     posts = h.dc.calls_to("POST", rf"^/channels/{h.channel}/messages$")
     assert len(posts) == 2 and all(p.json["allowed_mentions"] == {"parse": []} for p in posts)
     assert posts[-1].json["content"] == (  # escaped, and allowed_mentions pings nobody

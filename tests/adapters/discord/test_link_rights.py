@@ -62,7 +62,7 @@ async def test_a_program_of_another_server_cant_be_linked_here(h: Harness, app: 
     token = await h.slash(
         "link", option("program", "prog"), user=ANN, member_permissions=MANAGES_CHANNEL
     )
-    await h.reply_with(token, "Test program belongs to another server or workspace")
+    await h.reply_with(token, "Test program belongs to another server")
     assert h.dc.messages_sent(h.channel) == []
     assert await where_linked(app) == (f"discord:{OTHER_GUILD}", "")
 

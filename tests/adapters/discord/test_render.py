@@ -38,7 +38,10 @@ def test_plain_reply_is_escaped_content_without_mentions() -> None:
 
 def test_title_is_a_bold_line_and_errors_are_marked() -> None:
     assert render_reply(Reply("Send `help`.", title="What_now")).content == (
-        "**What\\_now**\nSend \\`help\\`."
+        "**What\\_now**\nSend `help`."  # core's `span`: inline code, written as is
+    )
+    assert render_reply(Reply("`@everyone *x*` and *y* `")).content == (
+        "`@everyone *x*` and \\*y\\* \\`"  # inside code nothing renders; outside, escaped
     )
     assert render_reply(Reply("No such zone.", is_error=True)).content == "⚠️ No such zone."
 

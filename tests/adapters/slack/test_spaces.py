@@ -106,7 +106,7 @@ async def test_link_in_a_channel_then_announcements_are_posted_there_harmlessly(
 
         await wire.command("link prog", user="U3", channel="D_U3", name="in-dm")  # not in a DM
         await slack.wait_for(
-            lambda: "Send this in the group" in str(slack.posted_messages("D_U3")),
+            lambda: "Send this in the channel" in str(slack.posted_messages("D_U3")),
             description="the refusal",
         )
 

@@ -87,7 +87,7 @@ async def test_a_coordinator_links_a_group_then_announces(app: Mentorhub, bot: B
         "Personal messages never are: those stay in private chats with me."
     ]
     assert texts(linked, CORA) == [
-        "<b>Linked</b>\nLinked Design &lt;b&gt;crit&lt;/b&gt; to that group."
+        "<b>Linked</b>\nLinked Design &lt;b&gt;crit&lt;/b&gt; to this group."
     ]
     assert {c.chat_id for c in linked} == {GROUP, CORA}
     async with app.uow() as uow:
