@@ -207,7 +207,7 @@ async def floors(fake: RemoteFake, count: int, first_chat: int) -> tuple[dict[st
             await messenger.start_sending()
             bot = messenger.application.bot
             reply = nudge(0, datetime.now(UTC) + timedelta(days=3)).read_in("Europe/Berlin")
-            (rendered,) = render(reply, commands=messenger._commands)
+            (rendered,) = render(reply, commands=messenger._native)
 
             async def sdk(chat: int) -> None:
                 await bot.send_message(

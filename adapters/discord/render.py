@@ -61,6 +61,9 @@ NO_MENTIONS: Mapping[str, Any] = {"parse": []}
 # entities. escape_markdown/escape_mentions leave these alone.
 _ORDERED_LIST = re.compile(r"^(\s*\d+)\.(?=\s)", re.MULTILINE)
 _ANGLE_ENTITY = re.compile(r"<(?=[#/:]|a:|t:)")
+# escape_mentions breaks only whole mentions; a cut-off "<@123" gets broken too, so no
+# later cut or join can ever complete one
+_MENTION_START = re.compile(r"<@(?=[!&]?\d)")
 # A masked link needs an unescaped "[": escape_markdown escapes only the first "[…](…)" of
 # a line (its pattern is greedy), so every "[" still preceded by an even run of
 # backslashes (none included) gets one more. (escape_markdown escapes backslashes too, so
@@ -138,6 +141,7 @@ def escape(text: str) -> str:
     escaped = escape_mentions(escape_markdown(well_formed(text)))
     escaped = _OPEN_BRACKET.sub(r"\1\\[", escaped)
     escaped = _ORDERED_LIST.sub(r"\1\\.", escaped)
+    escaped = _MENTION_START.sub("<@" + _ZWSP, escaped)
     return _ANGLE_ENTITY.sub("<" + _ZWSP, escaped)
 
 

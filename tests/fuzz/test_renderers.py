@@ -18,13 +18,10 @@ from adapters.telegram import render as telegram
 from core.commands import build_registry
 from core.dialogs import FormField
 from core.messages import Action, Choice, ChoiceStyle, Field, Reply
+from core.syntax import NativeCommands, PrefixedSyntax
 from tests.fuzz.strategies import FUZZ, any_text, hostile_text
 
-COMMANDS = frozenset(
-    verb
-    for spec in build_registry().all(include_hidden=True)
-    for verb in (spec.name, *spec.aliases)
-)
+COMMANDS = NativeCommands(build_registry(), PrefixedSyntax("/"))
 
 choices = st.builds(
     Choice,
