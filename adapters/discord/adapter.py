@@ -52,13 +52,16 @@ from discord import app_commands
 from adapters.discord import commands as schema
 from adapters.discord import pacing_rules
 from adapters.discord.render import (
+    ANSWER_INPUT_HINT,
     ANSWER_INPUT_ID,
     ANSWER_INPUT_LABEL,
     ANSWER_MAX_LENGTH,
     ANSWER_MODAL_ID,
     ANSWER_MODAL_TITLE,
     CONTENT_LIMIT,
+    TEXT_DISPLAY_LIMIT,
     DiscordMessage,
+    escape,
     render_reply,
     truncate,
 )
@@ -81,9 +84,9 @@ from core.delivery import (
 )
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
-from core.inbound import Message, ReachabilityChange, WorkspaceRemoved, WorkspaceRestored
+from core.inbound import Message, Press, ReachabilityChange, WorkspaceRemoved, WorkspaceRestored
 from core.memory import KeyedLocks, LruCache, RecentKeys
-from core.messages import Outcome, Reply
+from core.messages import Action, Outcome, Reply
 from core.pacing import Pacer, PlatformPacing, Scope
 from core.registry import ArgKind
 from core.syntax import NativeCommands
@@ -192,6 +195,21 @@ def delivery_error(exc: BaseException) -> DeliveryError:
     return TransientFailure(f"network: {type(exc).__name__}")
 
 
+def answered_label(interaction: discord.Interaction[Any], custom_id: str) -> str | None:
+    """The label of the pressed button (``custom_id``) when it answers the message it
+    sits on (see core.messages.Action), else None."""
+    try:
+        if not Action.decode(custom_id).answers_its_message:
+            return None
+    except ValueError:
+        return None
+    for row in interaction.message.components if interaction.message else ():
+        for item in getattr(row, "children", ()):
+            if getattr(item, "custom_id", None) == custom_id:
+                return str(getattr(item, "label", None) or "")
+    return None
+
+
 def only_user(user_id: int) -> discord.AllowedMentions:
     """Mentions that may ping this one user and nobody else (no @everyone, no roles)."""
     return discord.AllowedMentions(
@@ -236,21 +254,41 @@ def inert_view(message: DiscordMessage) -> discord.ui.View:
     return view
 
 
-def answer_modal() -> discord.ui.Modal:
-    """One text input; its submission becomes a core ``Message``. Stopped for the same reason
-    as :func:`inert_view`: the submission is read in ``on_interaction``."""
+def answer_modal(question: str) -> discord.ui.Modal:
+    """The question (``question``: the text of the message the answer button sits on) and
+    one text input under a label saying its limit; its submission becomes a core
+    ``Message``. Stopped for the same reason as :func:`inert_view`: the submission is read
+    in ``on_interaction``. The same JSON as render.answer_modal_payload."""
     modal = discord.ui.Modal(title=ANSWER_MODAL_TITLE, custom_id=ANSWER_MODAL_ID, timeout=None)
+    if question.strip():
+        modal.add_item(discord.ui.TextDisplay(truncate(question, TEXT_DISPLAY_LIMIT)))
+    text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
+        custom_id=ANSWER_INPUT_ID,
+        style=discord.TextStyle.paragraph,
+        max_length=ANSWER_MAX_LENGTH,
+        required=True,
+    )
     modal.add_item(
-        discord.ui.TextInput(
-            label=ANSWER_INPUT_LABEL,
-            custom_id=ANSWER_INPUT_ID,
-            style=discord.TextStyle.paragraph,
-            max_length=ANSWER_MAX_LENGTH,
-            required=True,
+        discord.ui.Label(
+            text=ANSWER_INPUT_LABEL, description=ANSWER_INPUT_HINT, component=text_input
         )
     )
     modal.stop()
     return modal
+
+
+def question_of(message: discord.Message | None) -> str:
+    """What a message asks, as Discord shows it: its text, else its embed's."""
+    if message is None:
+        return ""
+    if message.content:
+        return message.content
+    embed = message.embeds[0] if message.embeds else None
+    if embed is None:
+        return ""
+    return "\n".join(
+        part for part in (embed.title and f"**{embed.title}**", embed.description) if part
+    )
 
 
 def facts_of(interaction: discord.Interaction[Any]) -> InteractionFacts:
@@ -733,12 +771,19 @@ class DiscordMessenger:
                 [app_commands.Choice(name=truncate(v, 100), value=v[:100]) for v in values]
             )
         elif isinstance(inbound, OpenAnswer):
-            await interaction.response.send_modal(answer_modal())
+            await interaction.response.send_modal(answer_modal(question_of(interaction.message)))
         elif isinstance(inbound, Ignore):
             log.debug("ignored interaction %s: %s", facts.id, inbound.reason)
         else:
             work = self.hub.handle(inbound)
-            await self._answer(interaction, facts, self._in_order(facts.user_id, work))
+            answered = (
+                answered_label(interaction, inbound.action_id)
+                if isinstance(inbound, Press)
+                else None
+            )
+            await self._answer(
+                interaction, facts, self._in_order(facts.user_id, work), answered=answered
+            )
 
     async def _suggestions(self, inbound: Suggest, ref: UserRef, locale: str | None) -> list[str]:
         spec = self.hub.registry.get(inbound.verb)
@@ -759,13 +804,22 @@ class DiscordMessenger:
         interaction: discord.Interaction[Any],
         facts: InteractionFacts,
         work: Awaitable[Outcome],
+        *,
+        answered: str | None = None,
     ) -> None:
+        """Run ``work`` and answer with its replies. ``answered``: the label of the pressed
+        button when it answers the message it sits on (a dialog step, Accept/Decline):
+        that message is updated in place (callback type 7) to show the answer, without
+        live buttons, and the replies follow it."""
         ephemeral = facts.in_guild
         task = asyncio.ensure_future(work)
         done, _ = await asyncio.wait({task}, timeout=self.settings.ack_budget)
         if not done:
             try:
-                await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+                if answered is not None:  # type 6: the pressed message is updated later
+                    await interaction.response.defer()
+                else:
+                    await interaction.response.defer(ephemeral=ephemeral, thinking=True)
             except discord.HTTPException as exc:
                 log.warning("deferring interaction %s failed: %s", facts.id, exc)
         try:
@@ -773,11 +827,33 @@ class DiscordMessenger:
         except Exception:  # the hub answers its own errors; this is a last resort
             log.exception("core call for interaction %s failed", facts.id)
             outcome = Outcome(replies=[Reply(APOLOGY, is_error=True)])
+        if answered is not None and not any(r.is_error for r in outcome.replies):
+            # After an error the question stays open (same step), and so do its buttons.
+            await self._show_answered(interaction, answered)
         limit = interaction.filesize_limit  # the interaction's attachment_size_limit
         messages = [
             self._render(r, answer_button=facts.in_guild, file_limit=limit) for r in outcome.replies
         ]
         await self._respond(interaction, messages or [DiscordMessage(content="Done.")], ephemeral)
+
+    async def _show_answered(self, interaction: discord.Interaction[Any], label: str) -> None:
+        """The pressed message as it was, with the answer under it and no buttons."""
+        message = interaction.message
+        if message is None:
+            return
+        answer = f"› {escape(label)}"
+        content = f"{message.content}\n{answer}" if message.content else answer
+        try:
+            if not interaction.response.is_done():
+                await interaction.response.edit_message(
+                    content=truncate(content, CONTENT_LIMIT), view=None
+                )
+            else:
+                await interaction.edit_original_response(
+                    content=truncate(content, CONTENT_LIMIT), view=None
+                )
+        except discord.HTTPException as exc:
+            log.warning("updating the answered message of %s failed: %s", interaction.id, exc)
 
     async def _in_order(self, user_id: int, work: Awaitable[Outcome]) -> Outcome:
         async with self._per_user.hold(user_id):

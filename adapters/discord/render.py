@@ -54,6 +54,8 @@ ANSWER_BUTTON_LABEL = "Type your answer"
 ANSWER_MODAL_TITLE = "Your answer"
 ANSWER_INPUT_LABEL = "Answer"
 ANSWER_MAX_LENGTH = 2000
+ANSWER_INPUT_HINT = f"Up to {ANSWER_MAX_LENGTH} characters. Tap Submit to send it."
+TEXT_DISPLAY_LIMIT = 4000
 
 NO_MENTIONS: Mapping[str, Any] = {"parse": []}
 
@@ -248,24 +250,26 @@ def _buttons(reply: Reply, *, answer_button: bool) -> tuple[Button, ...]:
     return tuple(buttons[: BUTTONS_PER_ROW * MAX_ROWS])
 
 
-def answer_modal_payload() -> dict[str, Any]:
-    """The modal opened by the answer button (what the fake records as the type 9 data)."""
-    return {
-        "custom_id": ANSWER_MODAL_ID,
-        "title": ANSWER_MODAL_TITLE,
-        "components": [
-            {
-                "type": 1,
-                "components": [
-                    {
-                        "type": 4,
-                        "style": 2,
-                        "label": ANSWER_INPUT_LABEL,
-                        "custom_id": ANSWER_INPUT_ID,
-                        "required": True,
-                        "max_length": ANSWER_MAX_LENGTH,
-                    }
-                ],
-            }
-        ],
-    }
+def answer_modal_payload(question: str) -> dict[str, Any]:
+    """The modal opened by the answer button (what the fake records as the type 9 data):
+    the question it answers (``question``, the message's text as Discord shows it) above
+    one text input whose limit is said under its label."""
+    components: list[dict[str, Any]] = []
+    if question.strip():
+        components.append({"type": 10, "content": truncate(question, TEXT_DISPLAY_LIMIT)})
+    components.append(
+        {
+            "type": 18,
+            "label": ANSWER_INPUT_LABEL,
+            "component": {
+                "type": 4,
+                "style": 2,
+                "label": None,
+                "custom_id": ANSWER_INPUT_ID,
+                "required": True,
+                "max_length": ANSWER_MAX_LENGTH,
+            },
+            "description": ANSWER_INPUT_HINT,
+        }
+    )
+    return {"custom_id": ANSWER_MODAL_ID, "title": ANSWER_MODAL_TITLE, "components": components}

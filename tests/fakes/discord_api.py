@@ -129,6 +129,45 @@ def _error(status: int, message: str, code: int = 0, **extra: Any) -> web.Respon
     return _json_response({"message": message, "code": code, **extra}, status=status)
 
 
+# What a modal (interaction callback type 9) may hold, as Discord documents it: a title of
+# at most 45 characters and 1 to 5 components, each a Text Display (type 10, content up
+# to 4000), a Label (type 18: label up to 45, description up to 100, wrapping one text
+# input or select) or, deprecated, an Action Row holding one text input.
+_MODAL_INPUTS = {3, 4, 5, 6, 7, 8}
+
+
+def _modal_problem(data: Mapping[str, Any]) -> dict[str, str] | None:
+    title, components = data.get("title"), data.get("components")
+    if not isinstance(title, str) or not 1 <= len(title) <= 45:
+        return {"title": "Must be between 1 and 45 in length."}
+    if not data.get("custom_id"):
+        return {"custom_id": "required"}
+    if not isinstance(components, list) or not 1 <= len(components) <= 5:
+        return {"components": "Must be between 1 and 5 in length."}
+    for index, component in enumerate(components):
+        kind = component.get("type") if isinstance(component, Mapping) else None
+        where = f"components.{index}"
+        if kind == 10:
+            content = component.get("content")
+            if not isinstance(content, str) or not 1 <= len(content) <= 4000:
+                return {f"{where}.content": "Must be between 1 and 4000 in length."}
+        elif kind == 18:
+            label, inner = component.get("label"), component.get("component")
+            if not isinstance(label, str) or not 1 <= len(label) <= 45:
+                return {f"{where}.label": "Must be between 1 and 45 in length."}
+            if len(str(component.get("description") or "")) > 100:
+                return {f"{where}.description": "Must be 100 or fewer in length."}
+            if not isinstance(inner, Mapping) or inner.get("type") not in _MODAL_INPUTS:
+                return {f"{where}.component": "Invalid component type for a label."}
+        elif kind == 1:
+            inner_list = component.get("components")
+            if not isinstance(inner_list, list) or len(inner_list) != 1:
+                return {f"{where}.components": "Must be 1 in length."}
+        else:
+            return {f"{where}.type": "Invalid component type in a modal."}
+    return None
+
+
 def _described(body: Any) -> dict[int, Mapping[str, Any]]:
     """The ``attachments`` metadata of a message body, by the ``files[n]`` index it names."""
     found: dict[int, Mapping[str, Any]] = {}
@@ -719,8 +758,9 @@ def modal_submit_interaction(
     app_permissions: str = "2248473465835073",
     member_permissions: str = "2248473465835073",
 ) -> dict[str, Any]:
-    """``d`` of an INTERACTION_CREATE for a modal submit (type 5): one action row with a
-    text input per ``fields`` item (custom_id -> value)."""
+    """``d`` of an INTERACTION_CREATE for a modal submit (type 5): a label (type 18)
+    around a text input per ``fields`` item (custom_id -> value), as Discord sends the
+    inputs of a modal that labelled them."""
     data = _interaction_base(
         type=5,
         interaction_id=interaction_id,
@@ -737,9 +777,9 @@ def modal_submit_interaction(
     counter = itertools.count(1)
     rows = [
         {
-            "type": 1,
+            "type": 18,
             "id": next(counter),
-            "components": [{"type": 4, "id": next(counter), "custom_id": cid, "value": value}],
+            "component": {"type": 4, "id": next(counter), "custom_id": cid, "value": value},
         }
         for cid, value in fields.items()
     ]
@@ -992,6 +1032,10 @@ class FakeDiscord:
         if channel_id is not None:
             out = [m for m in out if m["channel_id"] == str(channel_id)]
         return out
+
+    def message(self, message_id: str) -> dict[str, Any]:
+        """One message as it is now (after any edit)."""
+        return self._public(self._messages[message_id])
 
     def files_sent(self, path_regex: str = r"/messages$") -> list[tuple[str, bytes]]:
         """``(file name, bytes)`` of every file uploaded with a successful request whose path
@@ -1926,6 +1970,8 @@ class FakeDiscord:
             bad = self._validate_message(data or {}, request[_FILES])
             if bad is not None:
                 return bad
+        if rtype == 9 and (problem := _modal_problem(data or {})) is not None:
+            return _error(400, "Invalid Form Body", 50035, errors=problem)
         st.responded = True
         st.response_type = rtype
         flags = int((data or {}).get("flags") or 0)

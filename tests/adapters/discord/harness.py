@@ -256,9 +256,13 @@ async def press(
     h: Harness, message: dict[str, Any], label: str, user: int, guild: int | None = GUILD
 ) -> dict[str, Any]:
     """Click the button whose label contains ``label`` (``guild=None``: on a message in
-    the user's DM); the first message it produced."""
+    the user's DM); the first message it produced (not the pressed one, updated in place
+    when the button answered it)."""
     token = await h.click(message, button_id(message, label), user=user, guild=guild)
-    return await first_reply(h, token)
+    produced: list[dict[str, Any]] = await h.dc.wait_for(
+        lambda: [m for m in h.shown(token) if m["id"] != message["id"]] or None
+    )
+    return produced[0]
 
 
 async def type_answer(h: Harness, message: dict[str, Any], text: str, user: int) -> dict[str, Any]:
@@ -267,8 +271,17 @@ async def type_answer(h: Harness, message: dict[str, Any], text: str, user: int)
     modal = await h.dc.wait_for(
         lambda: next((r for r in h.dc.interaction_responses() if r.token == token), None)
     )
-    assert (modal.type, modal.data) == (9, answer_modal_payload())
+    assert (modal.type, modal.data) == (9, answer_modal_payload(question_shown(message)))
     return await first_reply(h, await h.submit(text, user=user))
+
+
+def question_shown(message: dict[str, Any]) -> str:
+    """What the answer modal shows of the message its button sat on."""
+    if message.get("content"):
+        return str(message["content"])
+    embed = (message.get("embeds") or [{}])[0]
+    title = f"**{embed['title']}**" if embed.get("title") else ""
+    return "\n".join(part for part in (title, embed.get("description", "")) if part)
 
 
 def dm_of(h: Harness, user: int) -> list[dict[str, Any]]:

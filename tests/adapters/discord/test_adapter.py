@@ -157,10 +157,14 @@ async def test_register_in_a_guild_with_buttons_and_a_modal(h: Harness) -> None:
     assert response.data is not None
     assert response.data["allowed_mentions"] == {"parse": []}
 
-    # a button answers the name step
+    # a button answers the name step: the prompt shows the answer, without live buttons
     token = await h.click(prompt, button_id(prompt, "Use"))
     tz_prompt = await h.reply_with(token, "Which time zone are you in?")
     assert tz_prompt["flags"] & EPHEMERAL
+    answered = h.dc.original_response(token)
+    assert answered is not None and answered["id"] == prompt["id"]
+    assert answered["content"] == prompt["content"] + "\n› Use “ann”"
+    assert buttons(answered) == []
     assert [label for label, _ in buttons(tz_prompt)][:4] == [
         "Type your answer",
         "America/New_York",  # from the interaction's locale, en-US
@@ -171,7 +175,13 @@ async def test_register_in_a_guild_with_buttons_and_a_modal(h: Harness) -> None:
     # free text in a guild: the answer button opens a modal ...
     token = await h.click(tz_prompt, ANSWER_BUTTON_ID)
     await h.dc.wait_for(lambda: h.dc.interaction_responses()[-1].type == 9)
-    assert h.dc.interaction_responses()[-1].data == answer_modal_payload()
+    modal = h.dc.interaction_responses()[-1].data
+    assert modal == answer_modal_payload(tz_prompt["content"])
+    assert modal is not None and modal["components"][0] == {
+        "type": 10,
+        "content": tz_prompt["content"],  # the question, above the input
+    }
+    assert modal["components"][1]["description"] == "Up to 2000 characters. Tap Submit to send it."
     # ... whose submission is the answer
     token = await h.submit("Lisbon")
     languages = await h.reply_with(token, "Which languages")

@@ -152,8 +152,11 @@ async def test_two_people_join_pair_agree_and_check_in(
     confirmed = await h.reply_with(token, "Agreement version 1 is in force for pair #1.")
     assert not confirmed["flags"] & EPHEMERAL  # an answer in the DM keeps its history
     callback = next(r for r in h.dc.interaction_responses() if r.token == token)
-    assert callback.type == 4 and callback.data is not None
+    # The proposal itself now shows the answer, with no live buttons (callback type 7)
+    assert callback.type == 7 and callback.data is not None
+    assert (callback.data["content"], callback.data["components"]) == ("› Confirm", [])
     assert callback.data["allowed_mentions"] == NO_MENTIONS
+    assert buttons(h.dc.message(proposal["id"])) == []
     assert (await app.deliver()).sent == 1
     assert "Agreement version 1 is in force" in message_text(dm_of(h, MIA)[-1])
     async with app.uow() as uow:

@@ -128,7 +128,10 @@ def test_long_text_moves_to_an_embed_and_is_cut_at_the_limit() -> None:
 
 
 def test_answer_modal_payload() -> None:
-    assert answer_modal_payload()["components"][0]["components"][0]["custom_id"] == "answer"
+    payload = answer_modal_payload("Which **time zone**?")
+    assert [c["type"] for c in payload["components"]] == [10, 18]
+    assert payload["components"][1]["component"]["custom_id"] == "answer"
+    assert [c["type"] for c in answer_modal_payload(" ")["components"]] == [18]
 
 
 def test_an_empty_reply_still_is_a_valid_message() -> None:
