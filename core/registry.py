@@ -300,12 +300,22 @@ class Registry:
         return difflib.get_close_matches(verb.lower(), names, n=3, cutoff=0.6)
 
     def overview(self, *, registered: bool, coordinator: bool) -> str:
+        """The commands this person can use, a line per group: short enough to read in a
+        chat (each messenger writes the names its way); `help <command>` says the rest."""
         groups: dict[str, list[str]] = {}
         for spec in self.all():
             if spec.access is Access.COORDINATOR and not coordinator:
                 continue
             if spec.access is not Access.ANYONE and not registered:
                 continue
-            groups.setdefault(spec.group, []).append(f"  `{spec.usage()}` — {spec.summary}")
-        sections = [f"{group}:\n" + "\n".join(lines) for group, lines in groups.items()]
-        return "\n\n".join(sections) + "\n\nSend `help <command>` for details."
+            groups.setdefault(spec.group, []).append(f"`{spec.name}`")
+        lines = [f"{group}: {', '.join(names)}" for group, names in groups.items()]
+        first = (
+            "Send `start` to register; then `programs` shows what you can join."
+            if not registered
+            else "Send `pairs` to see your mentoring, `programs` to find a program."
+        )
+        example = "help start" if not registered else "help checkin"
+        return "\n".join(
+            [first, "", *lines, "", f"Send `help <command>` for one in detail, e.g. `{example}`."]
+        )

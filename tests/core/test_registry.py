@@ -88,8 +88,13 @@ def test_suggestions_for_typos() -> None:
 def test_help_is_generated_from_declarations() -> None:
     registry = build_registry()
     overview = registry.overview(registered=False, coordinator=False)
-    assert "start [name] [timezone] [languages]" in overview
+    assert "General: `help`, `start`, `cancel`, `privacy`" in overview
     assert "profile" not in overview  # needs registration
+    assert len(overview.splitlines()) < 10
+    everything = registry.overview(registered=True, coordinator=True)
+    assert "Coordinators: `configure`, `coordinator`, `assign`" in everything
+    assert len(everything.splitlines()) < 15
+    assert "start [name] [timezone] [languages]" in registry.get("start").help_text()  # type: ignore[union-attr]
     spec = registry.get("profile")
     assert spec is not None
     assert "field (optional): what to change. One of: name, timezone" in spec.help_text()
