@@ -33,6 +33,8 @@ def build(config: DiscordConfig, deps: MessengerDeps) -> Messenger:
             guild_ids=config.guild_ids,
             sync_global=config.sync_global,
             new_dms_per_hour=config.new_dms_per_hour,
+            api_base=config.api_base,
+            gateway_url=config.gateway_url,
         ),
         pacer=deps.pacer,
         pacing=pacing(config),

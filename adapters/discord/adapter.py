@@ -47,6 +47,9 @@ from typing import Any, Protocol, cast
 
 import aiohttp
 import discord
+import discord.gateway
+import discord.http
+import yarl
 from discord import app_commands
 
 from adapters.discord import commands as schema
@@ -62,7 +65,7 @@ from adapters.discord.render import (
     render_reply,
     truncate,
 )
-from adapters.discord.settings import DISCORD
+from adapters.discord.settings import DISCORD, DISCORD_API, DISCORD_GATEWAY
 from adapters.discord.translate import (
     Ignore,
     InteractionFacts,
@@ -130,6 +133,9 @@ class DiscordSettings:
     max_ratelimit_wait: float = 30.0  # longer 429 waits raise RateLimited (discord.py min 30)
     reply_wait_limit: float = 30.0  # longest wait for a pacing turn before RateLimited
     fallback_quiet_hours: float = 12.0  # at most one DMs-closed mention per user in this time
+    api_base: str = DISCORD_API  # REST, with the API version (a proxy or a stand-in)
+    gateway_url: str = DISCORD_GATEWAY  # the first gateway connection (resumes go where
+    # READY's resume_gateway_url says)
 
 
 def intents() -> discord.Intents:
@@ -140,6 +146,14 @@ def intents() -> discord.Intents:
     wanted.guilds = True
     wanted.dm_messages = True
     return wanted
+
+
+def use_endpoints(api_base: str, gateway_url: str) -> None:
+    """Point discord.py at these endpoints. It reads both from class attributes, for the
+    whole process (as its own API-version switch does; interaction callbacks and
+    follow-ups use the same base): mentorhub runs one Discord bot per process."""
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
 def invite_url(application_id: int | str) -> str:
@@ -401,6 +415,7 @@ class DiscordMessenger:
         """Log in over HTTP: enough to open DMs and send; no gateway yet."""
         if self._client is not None:
             return
+        use_endpoints(self.settings.api_base, self.settings.gateway_url)
         client = _MentorClient(self, self.settings, self._watch.trace)
         self._client = client
         try:

@@ -21,7 +21,7 @@ from bots.runner import run
 from core.clock import ManualClock
 from core.identity import Platform
 from core.messengers import Terminal
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, keep_discord_endpoints
 
 GUILD = 111111111111111111
 
@@ -32,7 +32,8 @@ def test_discord_is_built_from_its_config_section(
     path = tmp_path / "mentorhub.toml"
     path.write_text(
         "[discord]\nenabled = true\nguild_ids = [111, 222]\nsync_global = true\n"
-        "new_dms_per_hour = 30\n",
+        'new_dms_per_hour = 30\napi_base = "http://proxy.internal:8080/api/v10"\n'
+        'gateway_url = "ws://proxy.internal:8080/gateway"\n',
         encoding="utf-8",
     )
     monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", "t0ken")
@@ -43,6 +44,8 @@ def test_discord_is_built_from_its_config_section(
     assert messenger.settings.guild_ids == (111, 222)
     assert messenger.settings.sync_global is True
     assert messenger.settings.new_dms_per_hour == 30
+    assert messenger.settings.api_base == "http://proxy.internal:8080/api/v10"
+    assert messenger.settings.gateway_url == "ws://proxy.internal:8080/gateway"
     assert "t0ken" not in repr(vars(messenger))
 
 
@@ -53,17 +56,35 @@ def test_new_dms_per_hour_must_be_positive(tmp_path: Path) -> None:
         load_config(path, environ={})
 
 
+def test_discord_endpoints_must_be_urls_of_their_kind(tmp_path: Path) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text(
+        '[discord]\napi_base = "https://discord.com/api/v10/"\n'
+        'gateway_url = "https://gateway.discord.gg"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert [p.split(" must ")[0] for p in raised.value.problems] == [
+        "[discord] api_base",
+        "[discord] gateway_url",
+    ]
+
+
 async def test_run_starts_and_stops_the_discord_adapter(
     sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord(guilds=[GUILD]) as dc:
-        dc.patch_discord(monkeypatch)
+        keep_discord_endpoints(monkeypatch)
         monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        discord_config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
         config = Config(
             database=DatabaseConfig(url=sqlite_url),
             sections={
                 "console": ConsoleConfig(enabled="always"),  # so the run ends with its input
-                "discord": DiscordConfig(enabled=True, guild_ids=(GUILD,)),
+                "discord": discord_config,
             },
         )
         out = io.StringIO()

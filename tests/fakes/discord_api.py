@@ -53,6 +53,7 @@ __all__ = [
     "GatewayFrame",
     "InteractionResponse",
     "component_interaction",
+    "keep_discord_endpoints",
     "dm_channel_object",
     "guild_object",
     "member_object",
@@ -291,6 +292,17 @@ class _Window:
 
 class _Monkeypatch(Protocol):
     def setattr(self, target: Any, name: str, value: Any, raising: bool = ...) -> None: ...
+
+
+def keep_discord_endpoints(monkeypatch: _Monkeypatch) -> None:
+    """Put discord.py's process-wide endpoints (``Route.BASE``, ``DEFAULT_GATEWAY``) back
+    after the test, whoever changes them meanwhile (the adapter applies its settings)."""
+    import discord.gateway
+    import discord.http
+
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    gateway = discord.gateway.DiscordWebSocket
+    monkeypatch.setattr(gateway, "DEFAULT_GATEWAY", gateway.DEFAULT_GATEWAY)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

@@ -114,7 +114,7 @@ async def test_sync_global_too(dc: FakeDiscord, app: Mentorhub) -> None:
 
 
 async def test_a_bad_token_fails_start_cleanly(dc: FakeDiscord, app: Mentorhub) -> None:
-    messenger = DiscordMessenger(app.hub, token=Token("wrong"), settings=settings())
+    messenger = DiscordMessenger(app.hub, token=Token("wrong"), settings=settings(dc))
     with pytest.raises(discord.LoginFailure):
         await messenger.start()
     assert messenger.client is None
