@@ -127,6 +127,8 @@ def _command(config: Config, args: argparse.Namespace) -> int:
             f"workspace or Discord server purged after a grace period of "
             f"{p.removed_workspace_grace_days} days"
         )
+        for note in config.notes():
+            print(f"  note: {note}")
         return 0
     if args.command == "db":
         return asyncio.run(_db(config, args.db_command))

@@ -124,6 +124,8 @@ async def run(app: Mentorhub) -> int:
     """Start every messenger the app was built with and the scheduler; run until a
     foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
     await prepare_database(app)
+    for note in app.config.notes():
+        log.info("config: %s", note)
     # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
     # drives the same work itself as it moves (Mentorhub.pass_time), so nothing
     # time-driven waits for a real timer or runs at a moment the clock never showed.

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from adapters.discord import pacing_rules
-from adapters.discord.settings import DISCORD, DiscordConfig, problems, required_secrets
+from adapters.discord.settings import DISCORD, DiscordConfig, notes, problems, required_secrets
 from core.messengers import MessengerDeps, MessengerKind
 from core.pacing import PlatformPacing
 
@@ -49,6 +49,7 @@ MESSENGER = MessengerKind(
     pacing=pacing,
     secrets=required_secrets,
     problems=problems,
+    notes=notes,
     spaces_have_channels=True,
 )
 

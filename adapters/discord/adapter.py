@@ -497,6 +497,15 @@ class DiscordMessenger:
                 "discord.guild_ids is empty and sync_global is false: /mentor is not "
                 "registered anywhere (DMs to the bot still work)"
             )
+        if self.settings.sync_global:
+            await client.http.bulk_upsert_global_commands(
+                application_id, schema.command_payloads(specs, global_scope=True)
+            )
+            # A server shows its guild commands beside the global ones: each would show
+            # twice. The guild_ids keep only the removal of earlier guild-only copies.
+            guild_payload = []
+            if self.settings.guild_ids:
+                log.info("sync_global: removing the guild copies of /mentor in guild_ids")
         for guild_id in self.settings.guild_ids:
             try:
                 await client.http.bulk_upsert_guild_commands(
@@ -510,10 +519,6 @@ class DiscordMessenger:
                     exc.text or exc.status,
                     invite_url(application_id),
                 )
-        if self.settings.sync_global:
-            await client.http.bulk_upsert_global_commands(
-                application_id, schema.command_payloads(specs, global_scope=True)
-            )
 
     def _require_client(self) -> discord.Client:
         # REST works without the gateway, so a reconnecting gateway doesn't stop sends

@@ -26,6 +26,15 @@ def required_secrets(config: DiscordConfig) -> list[tuple[str, str]]:
     return [("token_env", config.token_env)]
 
 
+def notes(config: DiscordConfig) -> list[str]:
+    if config.sync_global and config.guild_ids:
+        return [
+            "[discord] sync_global = true registers the commands in every server; the "
+            "guild_ids' copies are removed, or each command would show twice there."
+        ]
+    return []
+
+
 def problems(config: DiscordConfig) -> list[str]:
     found = []
     if config.new_dms_per_hour < 1:

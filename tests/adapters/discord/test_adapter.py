@@ -101,16 +101,18 @@ async def test_start_connects_without_privileged_intents_and_registers_mentor(
     assert h.dc.calls_to("PUT", rf"^/applications/{DEFAULT_APPLICATION_ID}/commands$") == []
 
 
-async def test_sync_global_too(dc: FakeDiscord, app: Mentorhub) -> None:
-    messenger = messenger_for(app, dc, sync_global=True)
-    await messenger.start()
-    try:
-        commands = dc.registered_commands()
-        assert all(command["contexts"] == [0, 1] for command in commands)
-        assert len(commands) == len(dc.registered_commands(GUILD)) == 3
-    finally:
-        await messenger.stop()
-        await messenger.stop()  # twice is fine
+async def test_sync_global_registers_each_command_once_in_every_server(h: Harness) -> None:
+    """Discord shows a server both its guild commands and the global ones: with
+    sync_global the guild_ids' copies (from an earlier guild-only start) are removed, so
+    each command shows once there."""
+    assert len(h.dc.registered_commands(GUILD)) == 3  # started guild-only
+    await h.restart(sync_global=True)
+    commands = h.dc.registered_commands()
+    assert [c["name"] for c in commands] == ["mentor", "mentor-pair", "mentor-admin"]
+    assert all(command["contexts"] == [0, 1] for command in commands)
+    assert h.dc.registered_commands(GUILD) == []
+    await h.messenger.stop()
+    await h.messenger.stop()  # twice is fine
 
 
 async def test_a_bad_token_fails_start_cleanly(dc: FakeDiscord, app: Mentorhub) -> None:
