@@ -20,6 +20,7 @@ from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.importing import ImportProblem, run_import
 from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
+from core.delivery import MessengerFailed
 from core.messengers import Terminal
 from storage import migrate
 from storage.db import create_engine
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(verbose=args.verbose, console=config.console_enabled())
     try:
         return _command(config, args)
-    except (CantStart, DatabaseUnreachable) as error:
+    except (CantStart, DatabaseUnreachable, MessengerFailed) as error:
         print(f"mentorhub can't start: {error}", file=sys.stderr)
         return 2
 

@@ -75,7 +75,13 @@ from adapters.discord.translate import (
     translate,
     user_ref,
 )
-from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
+from core.delivery import (
+    DeliveryError,
+    MessengerFailed,
+    RateLimited,
+    TransientFailure,
+    Unreachable,
+)
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import Message, ReachabilityChange, WorkspaceRemoved, WorkspaceRestored
@@ -106,6 +112,32 @@ DMS_CLOSED_TEXT = (
     "/mentor pairs."
 )
 _CHANNEL_REF = re.compile(r"^(?:<#)?(\d{15,21})>?$")
+
+# Why Discord would not let the bot in, and what to do: the gateway close codes no
+# reconnect fixes (discord.py gives up on them), and a refused token at login.
+LOGIN_REFUSED = (
+    "the bot token is wrong or was reset. Copy the current one (Developer Portal → Bot → "
+    "Reset Token) into the environment variable [discord] token_env names, and restart"
+)
+FATAL_CLOSES = {
+    4004: f"closed the gateway: authentication failed (4004): {LOGIN_REFUSED}",
+    4010: "closed the gateway: invalid shard (4010): mentorhub runs one shard; report this",
+    4011: (
+        "closed the gateway: sharding required (4011): the bot is in more servers than one "
+        "gateway connection may serve, and mentorhub runs one"
+    ),
+    4012: "closed the gateway: invalid API version (4012): upgrade mentorhub (and discord.py)",
+    4013: (
+        "closed the gateway: invalid intent(s) (4013): the intents value sent is not one "
+        "Discord knows. Upgrade mentorhub (and discord.py), or report it"
+    ),
+    4014: (
+        "closed the gateway: disallowed intent(s) (4014): the bot asks for a privileged "
+        "intent (Presence, Server Members or Message Content) that is not enabled for it. "
+        "Enable it in the Developer Portal (Bot → Privileged Gateway Intents), or drop it "
+        "from the intents the bot asks for (mentorhub itself asks for none); then restart"
+    ),
+}
 
 _SEND_ERRORS = (
     discord.HTTPException,
@@ -154,6 +186,15 @@ def use_endpoints(api_base: str, gateway_url: str) -> None:
     follow-ups use the same base): mentorhub runs one Discord bot per process."""
     discord.http.Route.BASE = api_base.rstrip("/")
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def fatal_close(error: BaseException) -> str | None:
+    """What a gateway connection's end means when no reconnect can fix it, else None."""
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return FATAL_CLOSES[4014]
+    if isinstance(error, discord.ConnectionClosed):
+        return FATAL_CLOSES.get(error.code)
+    return None
 
 
 def invite_url(application_id: int | str) -> str:
@@ -399,10 +440,40 @@ class DiscordMessenger:
         self._per_user: KeyedLocks[int] = KeyedLocks()
         self._mentioned_at: LruCache[int, datetime] = LruCache(50_000)
         self._known_reachable: LruCache[int, bool] = LruCache(50_000)
+        self._failure: str | None = None
+        self._failed = asyncio.Event()
+        self._stopping_after_failure: asyncio.Task[None] | None = None
 
     @property
     def client(self) -> discord.Client | None:
         return self._client
+
+    @property
+    def ready(self) -> bool:
+        """Logged in and, when receiving, past READY; never after a failure for good."""
+        client = self._client
+        if self._failure is not None or client is None or client.is_closed():
+            return False
+        return self._gateway is None or client.is_ready()
+
+    @property
+    def failure(self) -> str | None:
+        return self._failure
+
+    async def failed(self) -> str:
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
+
+    def _fail(self, cause: str) -> MessengerFailed:
+        """Record a failure no retry fixes (the first one counts), and say what to do."""
+        if self._failure is None:
+            self._failure = f"Discord {cause}"
+            log.error(
+                "%s. Until then the Discord messenger neither receives nor sends.", self._failure
+            )
+            self._failed.set()
+        return MessengerFailed(self._failure)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -413,6 +484,8 @@ class DiscordMessenger:
 
     async def start_sending(self) -> None:
         """Log in over HTTP: enough to open DMs and send; no gateway yet."""
+        if self._failure is not None:  # nothing changes until a restart
+            raise MessengerFailed(self._failure)
         if self._client is not None:
             return
         use_endpoints(self.settings.api_base, self.settings.gateway_url)
@@ -420,6 +493,9 @@ class DiscordMessenger:
         self._client = client
         try:
             await client.login(self._token.reveal())
+        except discord.LoginFailure as exc:
+            await self.stop()
+            raise self._fail(f"refused the bot token: {LOGIN_REFUSED}") from exc
         except BaseException:
             await self.stop()
             raise
@@ -441,10 +517,13 @@ class DiscordMessenger:
             self._gateway = asyncio.create_task(
                 client.connect(reconnect=True), name="discord-gateway"
             )
+            self._gateway.add_done_callback(self._gateway_ended)
             await self._wait_ready(client, self._gateway)
             await self._sync_commands(client)
-        except BaseException:
+        except BaseException as exc:
             await self.stop()
+            if self._failure is not None and not isinstance(exc, MessengerFailed):
+                raise MessengerFailed(self._failure) from exc  # what failed under it
             raise
 
     async def stop_receiving(self) -> None:
@@ -468,6 +547,18 @@ class DiscordMessenger:
             except Exception as exc:  # already reported by start(), or a dead connection
                 log.debug("Discord gateway ended with %r", exc)
 
+    def _gateway_ended(self, gateway: asyncio.Task[None]) -> None:
+        """discord.py reconnects by itself, so the gateway task ends only when we stop it
+        or after a close no reconnect fixes (a bad token, intents): then this messenger
+        has failed, and its REST client is closed too, so nothing is sent half-deaf."""
+        if gateway is not self._gateway or gateway.cancelled():
+            return  # our own stop()
+        error = gateway.exception()
+        if error is None:
+            return
+        self._fail(fatal_close(error) or f"gateway ended unexpectedly: {error!r}")
+        self._stopping_after_failure = asyncio.ensure_future(self.stop())
+
     async def _wait_ready(self, client: discord.Client, gateway: asyncio.Task[None]) -> None:
         ready = asyncio.ensure_future(client.wait_until_ready())
         try:
@@ -481,7 +572,9 @@ class DiscordMessenger:
         if ready in done:
             return
         if gateway in done:
-            gateway.result()  # LoginFailure, PrivilegedIntentsRequired, …
+            error = gateway.exception()
+            if error is not None:
+                raise self._fail(fatal_close(error) or f"gateway ended: {error!r}") from error
             raise RuntimeError("the Discord gateway closed before it was ready")
         raise TimeoutError(f"Discord sent no READY within {self.settings.ready_timeout:.0f} s")
 
@@ -521,6 +614,8 @@ class DiscordMessenger:
                 )
 
     def _require_client(self) -> discord.Client:
+        if self._failure is not None:
+            raise MessengerFailed(self._failure)
         # REST works without the gateway, so a reconnecting gateway doesn't stop sends
         if self._client is None or self._client.is_closed():
             raise TransientFailure("the Discord adapter is not running")

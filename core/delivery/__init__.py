@@ -13,7 +13,8 @@ How a message travels::
                                                                    │
                     429: pause that scope, back to pending ◀───────┤
                     5xx / network: backoff with jitter ◀───────────┤
-                    unreachable: mark the account, next account ◀──┘ … or "unreachable"
+                    unreachable: mark the account, next account ◀──┤ … or "unreachable"
+                    messenger failed for good: back to pending ◀───┘ (for the restart)
 
 **Crash semantics.** A worker commits ``status = "sending"`` (with its lease and the
 account) immediately before the platform call, and records the result right after it.
@@ -64,10 +65,12 @@ from core.delivery.contract import (
     ExclusiveReceiver,
     Foreground,
     Messenger,
+    MessengerFailed,
     PairSpaceSender,
     RateLimited,
     Sender,
     SpacePoster,
+    Supervised,
     TransientFailure,
     Unreachable,
     post_to_space,
@@ -87,11 +90,13 @@ __all__ = [
     "ExclusiveReceiver",
     "Foreground",
     "Messenger",
+    "MessengerFailed",
     "PairSpaceSender",
     "RateLimited",
     "RetryPolicy",
     "Sender",
     "SpacePoster",
+    "Supervised",
     "TransientFailure",
     "Unreachable",
     "UnreachableHook",

@@ -96,6 +96,57 @@ async def test_run_starts_and_stops_the_discord_adapter(
         await dc.wait_for(lambda: dc.connected_sessions == 0)  # closed on the way out
 
 
+async def test_run_exits_non_zero_when_its_only_messenger_fails_for_good(
+    sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord(guilds=[GUILD]) as dc:
+        keep_discord_endpoints(monkeypatch)
+        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        discord_config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
+        config = Config(
+            database=DatabaseConfig(url=sqlite_url),
+            sections={"console": ConsoleConfig(enabled="never"), "discord": discord_config},
+        )
+        running = asyncio.ensure_future(run(build(config, clock=clock)))
+        await dc.wait_for(lambda: dc.registered_commands(GUILD))
+        await dc.end_sessions(4014)
+        assert await asyncio.wait_for(running, 10) == 1
+
+
+async def test_run_goes_on_with_the_console_when_discord_fails_for_good(
+    sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord(guilds=[GUILD]) as dc:
+        keep_discord_endpoints(monkeypatch)
+        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        discord_config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
+        config = Config(
+            database=DatabaseConfig(url=sqlite_url),
+            sections={"console": ConsoleConfig(enabled="always"), "discord": discord_config},
+        )
+        typed: asyncio.Queue[str] = asyncio.Queue()
+        out = io.StringIO()
+        app = build(config, clock=clock, terminal=Terminal(queued_lines(typed), out))
+        running = asyncio.ensure_future(run(app))
+        await dc.wait_for(lambda: dc.registered_commands(GUILD))
+        await dc.end_sessions(4004)
+        (discord_messenger,) = [m for m in app.messengers if isinstance(m, DiscordMessenger)]
+        await asyncio.wait_for(discord_messenger.failed(), 5)
+        await typed.put("privacy")
+        await typed.put("")  # the end of the input
+        assert await asyncio.wait_for(running, 10) == 0
+        assert "mentorhub stores your name" in out.getvalue()
+
+
+async def queued_lines(typed: asyncio.Queue[str]) -> AsyncIterator[str]:
+    while line := await typed.get():
+        yield line
+
+
 async def lines(*items: str) -> AsyncIterator[str]:
     for item in items:
         yield item

@@ -80,6 +80,17 @@ HEARTBEAT_INTERVAL_MS = 41250
 
 # privileged intents: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+# every documented intent (bits 0-16, 20, 21, 24, 25); any other bit is closed with 4013
+KNOWN_INTENTS = (1 << 17) - 1 | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25)
+# the gateway close codes after which a client must not reconnect, with Discord's reasons
+FATAL_CLOSE_REASONS = {
+    4004: "Authentication failed.",
+    4010: "Invalid shard.",
+    4011: "Sharding required.",
+    4012: "Invalid API version.",
+    4013: "Invalid intent(s).",
+    4014: "Disallowed intent(s).",
+}
 
 _JSON = "application/json"
 _BODY: web.RequestKey[Any] = web.RequestKey("fake_discord_body", object)
@@ -775,7 +786,9 @@ class FakeDiscord:
       ``route_limit``: per-route bucket size per second for all other routes (honest
         ``X-RateLimit-*`` headers; discord.py paces itself on them).
       ``allowed_privileged_intents``: IDENTIFY asking for other privileged intents is
-        closed with 4014 "Disallowed intent(s)" like the real gateway.
+        closed with 4014 "Disallowed intent(s)" like the real gateway (an intent bit
+        Discord doesn't document: 4013; a wrong token: 4004). ``end_sessions(code)`` and
+        ``reset_token()`` close live sessions the same way.
       ``interaction_timeout``: if set, a callback later than this after the dispatch
         answers 404 10062 "Unknown interaction" (real Discord: 3 s).
     """
@@ -1159,6 +1172,21 @@ class FakeDiscord:
         for ws in list(self._sockets):
             await ws.close(code=code)
 
+    async def end_sessions(self, code: int) -> None:
+        """Close every gateway socket with a close code no reconnect fixes (4004, 4010-4014),
+        with Discord's reason, and forget the sessions: they can't be resumed."""
+        reason = FATAL_CLOSE_REASONS[code].encode()
+        for session in self._sessions.values():
+            session.alive = False
+        for ws in list(self._sockets):
+            await ws.close(code=code, message=reason)
+
+    async def reset_token(self, new_token: str) -> None:
+        """The Developer Portal's Reset Token: the old token is refused from now on (REST
+        401, IDENTIFY 4004) and the sessions it opened are closed with 4004."""
+        self.token = new_token
+        await self.end_sessions(4004)
+
     async def _send(self, ws: web.WebSocketResponse, frame: Mapping[str, Any]) -> None:
         if ws.closed:
             return
@@ -1219,12 +1247,15 @@ class FakeDiscord:
     async def _identify(self, ws: web.WebSocketResponse, d: Mapping[str, Any]) -> _Session | None:
         self.identify_payloads.append(dict(d))
         if d.get("token") != self.token and d.get("token") != f"Bot {self.token}":
-            await ws.close(code=4004, message=b"Authentication failed.")
+            await ws.close(code=4004, message=FATAL_CLOSE_REASONS[4004].encode())
             return None
-        intents = int(d.get("intents", 0))
+        intents = d.get("intents")
+        if not isinstance(intents, int) or intents < 0 or intents & ~KNOWN_INTENTS:
+            await ws.close(code=4013, message=FATAL_CLOSE_REASONS[4013].encode())
+            return None
         disallowed = intents & PRIVILEGED_INTENTS & ~self.allowed_privileged_intents
         if disallowed:
-            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            await ws.close(code=4014, message=FATAL_CLOSE_REASONS[4014].encode())
             return None
         shard = d.get("shard")
         session = _Session(

@@ -15,6 +15,7 @@ from discord import app_commands
 from tests.fakes.discord_api import (
     DEFAULT_APPLICATION_ID,
     DEFAULT_BOT_USER_ID,
+    DEFAULT_TOKEN,
     FakeDiscord,
     component_interaction,
     message_create,
@@ -114,6 +115,49 @@ async def test_privileged_intent_refused(dc: FakeDiscord) -> None:
             await asyncio.wait_for(client.connect(), 5)
     finally:
         await client.close()
+
+
+async def test_an_unknown_intent_bit_is_closed_with_4013(dc: FakeDiscord) -> None:
+    intents = discord.Intents.none()
+    intents.value = 1 << 30  # no such intent
+    client = discord.Client(intents=intents, guild_ready_timeout=0.1)
+    await client.login(dc.token)
+    try:
+        with pytest.raises(discord.ConnectionClosed) as closed:
+            await asyncio.wait_for(client.connect(), 5)
+        assert closed.value.code == 4013
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("code", [4004, 4013, 4014])
+async def test_a_live_session_ends_with_a_fatal_close_and_is_not_resumed(
+    dc: FakeDiscord, code: int
+) -> None:
+    client = make_client()
+    await client.login(dc.token)
+    gateway = asyncio.create_task(client.connect())
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 5)
+        await dc.end_sessions(code)
+        with pytest.raises((discord.ConnectionClosed, discord.PrivilegedIntentsRequired)) as ended:
+            await asyncio.wait_for(gateway, 5)
+        if isinstance(ended.value, discord.ConnectionClosed):
+            assert ended.value.code == code
+        else:
+            assert code == 4014
+        assert dc.resumes == 0 and dc.identifies == 1
+    finally:
+        await client.close()
+
+
+async def test_a_reset_token_is_refused_from_then_on(dc: FakeDiscord) -> None:
+    client = make_client()
+    async with running(client, dc):
+        await dc.reset_token("new-token")
+        await dc.wait_for(lambda: dc.connected_sessions == 0)
+    with pytest.raises(discord.LoginFailure):
+        await make_client().login(DEFAULT_TOKEN)
 
 
 def mentor_tree(client: discord.Client, seen: list[str]) -> app_commands.CommandTree:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-import discord
 import pytest
 
 from adapters.discord.adapter import DiscordMessenger, intents
 from adapters.discord.commands import command_payloads
 from adapters.discord.render import ANSWER_BUTTON_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
-from core.delivery import Unreachable
+from core.delivery import MessengerFailed, Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Action, Choice, Reply, reply_to_data
 from core.ports import OutboxMessage
@@ -115,11 +115,16 @@ async def test_sync_global_registers_each_command_once_in_every_server(h: Harnes
     await h.messenger.stop()  # twice is fine
 
 
-async def test_a_bad_token_fails_start_cleanly(dc: FakeDiscord, app: Mentorhub) -> None:
+async def test_a_bad_token_fails_start_cleanly_naming_the_fix(
+    dc: FakeDiscord, app: Mentorhub, caplog: pytest.LogCaptureFixture
+) -> None:
     messenger = DiscordMessenger(app.hub, token=Token("wrong"), settings=settings(dc))
-    with pytest.raises(discord.LoginFailure):
+    with pytest.raises(MessengerFailed, match="Reset Token"):
         await messenger.start()
-    assert messenger.client is None
+    assert messenger.client is None and not messenger.ready
+    assert any(
+        r.levelno == logging.ERROR and "Reset Token" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_a_guild_the_bot_is_not_in_is_reported_not_fatal(
