@@ -34,13 +34,15 @@ instance, before or after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import io
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
@@ -95,7 +97,9 @@ log = logging.getLogger(__name__)
 CANNOT_MESSAGE_USER = 50007
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_USER = 10013
-_CHANNEL_PATH = re.compile(r"/channels/(\d+)/")
+# What a discord.RateLimited caught without its call's 429s is (see delivery_error): a
+# scope name the pacer doesn't know, which the outbox takes for the conversation's
+ROUTE_LIMIT = f"{DISCORD.value}:route"
 
 # View Channels, Send Messages, Embed Links, Use Application Commands
 PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 31)
@@ -217,7 +221,10 @@ def channel_id_of(configured: str) -> int | None:
 def delivery_error(exc: BaseException) -> DeliveryError:
     """What a failed Discord send means for the outbox."""
     if isinstance(exc, discord.RateLimited):  # longer than max_ratelimit_wait
-        return RateLimited(exc.retry_after, scope="discord")
+        # Without the response we can't tell a global limit from a route's, and pausing
+        # the whole bot for one channel's bucket stalls every other DM: the route's. (The
+        # sends themselves convert with the response, see DiscordMessenger._rate_limited.)
+        return RateLimited(exc.retry_after, scope=ROUTE_LIMIT)
     if isinstance(exc, discord.Forbidden):
         if exc.code == CANNOT_MESSAGE_USER:
             return DmsClosed("the user does not accept DMs from this bot (50007)")
@@ -321,23 +328,49 @@ def _nonce(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:25]
 
 
+@dataclass(frozen=True, slots=True)
+class Limit429:
+    """What one 429 response named: its ``X-RateLimit-Scope`` ("user" or "shared": one
+    route's bucket, ``X-RateLimit-Bucket`` for a channel; "global": the whole bot, also
+    ``X-RateLimit-Global: true``) and its ``Retry-After``."""
+
+    scope: str
+    bucket: str
+    retry_after: float
+
+    @property
+    def is_global(self) -> bool:
+        return self.scope == "global"
+
+
 class RateLimitWatch:
-    """Which limit each 429 was, by the channel it came from.
+    """What each 429 named, for the call that got it.
 
     discord.py waits out a 429 up to ``max_ratelimit_timeout`` itself and raises
-    ``discord.RateLimited`` — the wait, nothing more — for a longer one. Whether Discord
-    meant the whole bot (``X-RateLimit-Global: true`` / ``X-RateLimit-Scope: global``) or
-    one route's bucket (scope ``user`` or ``shared``) is only in the response; this sees
-    every response through discord.py's documented ``http_trace`` hook (an aiohttp
-    ``TraceConfig``). A global 429 pauses the bot at once: discord.py holds every request
-    meanwhile, so the outbox should not line more up.
+    ``discord.RateLimited`` — the wait, nothing more — for a longer one, or before asking
+    when a bucket it keeps count of is spent for longer. Whether Discord meant the whole
+    bot or one route's bucket is only in the response: this sees every response through
+    discord.py's documented ``http_trace`` hook (an aiohttp ``TraceConfig``, run in the
+    task that made the request) and gives the 429s of the requests made inside
+    :meth:`call` to that call alone. A global 429 pauses the bot at once: discord.py holds
+    every request meanwhile, so the outbox should not line more up.
     """
 
     def __init__(self, on_global: Callable[[float], None]) -> None:
         self.trace = aiohttp.TraceConfig()
         self.trace.on_request_end.append(self._on_request_end)
         self._on_global = on_global
-        self._global: LruCache[str, bool] = LruCache(1_000)  # limit key -> was it global
+        self._seen: ContextVar[list[Limit429] | None] = ContextVar("discord_429s", default=None)
+
+    @contextlib.contextmanager
+    def call(self) -> Iterator[list[Limit429]]:
+        """The 429s that the requests made inside get, in order."""
+        seen: list[Limit429] = []
+        token = self._seen.set(seen)
+        try:
+            yield seen
+        finally:
+            self._seen.reset(token)
 
     async def _on_request_end(
         self, session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
@@ -346,24 +379,16 @@ class RateLimitWatch:
         if response.status != 429:
             return
         headers = response.headers
-        is_global = (
-            headers.get("X-RateLimit-Global", "").lower() == "true"
-            or headers.get("X-RateLimit-Scope", "").lower() == "global"
+        is_global = headers.get("X-RateLimit-Global", "").lower() == "true"
+        scope = "global" if is_global else headers.get("X-RateLimit-Scope", "user").lower()
+        limit = Limit429(
+            scope, headers.get("X-RateLimit-Bucket", ""), _seconds(headers.get("Retry-After"))
         )
-        self._global.put(limit_key(params.url.path), is_global)
-        if is_global:
-            self._on_global(_seconds(headers.get("Retry-After")))
-
-    def was_global(self, key: str) -> bool:
-        """Whether the last 429 for ``key`` (see :func:`limit_key`) was global; False when
-        discord.py raised before asking (a bucket it knows is exhausted: that route's)."""
-        return bool(self._global.pop(key))
-
-
-def limit_key(path: str) -> str:
-    """A channel's id for its routes, "" for any other (opening a DM)."""
-    found = _CHANNEL_PATH.search(path)
-    return found.group(1) if found else ""
+        seen = self._seen.get()
+        if seen is not None:
+            seen.append(limit)
+        if limit.is_global:
+            self._on_global(limit.retry_after)
 
 
 def _seconds(raw: str | None) -> float:
@@ -749,10 +774,11 @@ class DiscordMessenger:
         channel = self._require_client().get_partial_messageable(channel_id)
         kwargs = sdk_kwargs(message)
         kwargs["allowed_mentions"] = allowed
-        try:
-            await channel.send(nonce=nonce, **kwargs)
-        except discord.RateLimited as exc:
-            raise self._rate_limited(exc, str(channel_id), scopes[-1]) from exc
+        with self._watch.call() as seen:
+            try:
+                await channel.send(nonce=nonce, **kwargs)
+            except discord.RateLimited as exc:
+                raise self._rate_limited(exc, seen, scopes[-1]) from exc
 
     def _scopes(self, conversation: str) -> list[Scope]:
         """The pacing scopes of a DM (named by the user's id, as the outbox names it) or
@@ -771,10 +797,20 @@ class DiscordMessenger:
             slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
             raise RateLimited(self._pacer.wait_time(scopes), scope=slowest.name)
 
-    def _rate_limited(self, exc: discord.RateLimited, key: str, route: Scope) -> RateLimited:
-        """A 429 longer than discord.py waits: pause exactly what Discord named — the bot
-        for a global one, else ``route`` (the conversation, or the new-DM budget)."""
-        scope = self._pacing.bot_scope() if self._watch.was_global(key) else route
+    def _rate_limited(
+        self, exc: discord.RateLimited, seen: list[Limit429], route: Scope
+    ) -> RateLimited:
+        """A limit longer than discord.py waits: pause exactly what the call's last 429
+        named — the bot for a global one, else ``route`` (the conversation, or the new-DM
+        budget): a route's bucket, or one discord.py found spent without asking."""
+        last = seen[-1] if seen else None
+        scope = self._pacing.bot_scope() if last is not None and last.is_global else route
+        log.info(
+            "Discord limit (%s) for %.1fs: pausing %s",
+            f"429 {last.scope}, bucket {last.bucket or '-'}" if last else "discord.py's count",
+            exc.retry_after,
+            scope.name,
+        )
         self._pacer.pause(scope, exc.retry_after)
         return RateLimited(exc.retry_after, scope=scope.name)
 
@@ -790,13 +826,14 @@ class DiscordMessenger:
             cached = self._dm_channels.get(user_id)
             if cached is not None:
                 return cached
-            try:
-                channel = await client.create_dm(discord.Object(user_id))
-            except discord.RateLimited as exc:
-                new_dm = self._pacing.scopes_for("", str(user_id), opens_conversation=True)[-1]
-                raise self._rate_limited(exc, limit_key(""), new_dm) from exc
-            except _SEND_ERRORS as exc:
-                raise delivery_error(exc) from exc
+            with self._watch.call() as seen:
+                try:
+                    channel = await client.create_dm(discord.Object(user_id))
+                except discord.RateLimited as exc:
+                    new_dm = self._pacing.scopes_for("", str(user_id), opens_conversation=True)
+                    raise self._rate_limited(exc, seen, new_dm[-1]) from exc
+                except _SEND_ERRORS as exc:
+                    raise delivery_error(exc) from exc
             self._dm_channels.put(user_id, channel.id)
             return channel.id
 

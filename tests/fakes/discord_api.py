@@ -170,6 +170,11 @@ def _check_uploads(body: Any, uploads: Sequence[Upload]) -> web.Response | None:
     return None
 
 
+def _bucket_hash(route_key: str) -> str:
+    """A stable opaque bucket id per route, as ``X-RateLimit-Bucket`` gives one."""
+    return hashlib.sha1(route_key.encode()).hexdigest()[:16]
+
+
 def _opt_str(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
@@ -236,7 +241,7 @@ class _Failure:
     status: int
     body: Any
     retry_after: float | None
-    is_global: bool
+    scope: str  # X-RateLimit-Scope of a scripted 429: "user", "shared" or "global"
     times: int
 
 
@@ -783,6 +788,9 @@ class FakeDiscord:
       ``global_rate``: max bot-authenticated requests per rolling second (429 global).
       ``per_channel_rate``: max POST /channels/{id}/messages per channel per second
         (rates < 1 mean 1 message per 1/rate seconds); answered 429 (scope "user").
+      ``message_bucket``: ``(limit, seconds)`` of each channel's message bucket instead
+        (honest ``X-RateLimit-*`` headers; Discord's own is a few messages per few
+        seconds); settable until a channel's first message.
       ``route_limit``: per-route bucket size per second for all other routes (honest
         ``X-RateLimit-*`` headers; discord.py paces itself on them).
       ``allowed_privileged_intents``: IDENTIFY asking for other privileged intents is
@@ -805,6 +813,7 @@ class FakeDiscord:
         rtt: float = 0.0,
         global_rate: float | None = None,
         per_channel_rate: float | None = None,
+        message_bucket: tuple[int, float] | None = None,
         route_limit: int = 50,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         allowed_privileged_intents: int = 0,
@@ -817,6 +826,7 @@ class FakeDiscord:
         self.rtt = rtt
         self.global_rate = global_rate
         self.per_channel_rate = per_channel_rate
+        self.message_bucket = message_bucket
         self.route_limit = route_limit
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.allowed_privileged_intents = allowed_privileged_intents
@@ -970,12 +980,18 @@ class FakeDiscord:
         body: Any = None,
         retry_after: float | None = None,
         is_global: bool = False,
+        scope: str | None = None,
         times: int = 1,
     ) -> None:
         """Answer the next ``times`` requests matching ``method`` and ``path_regex``
         (``re.search`` on the path relative to /api/v10, e.g. ``r"^/channels/\\d+/messages$"``)
         with ``status``. For 429 the Discord body/headers (incl. ``Via``) are built from
-        ``retry_after`` (default 0.1 s) and ``is_global`` unless ``body`` is given."""
+        ``retry_after`` (default 0.1 s) and ``scope`` (``X-RateLimit-Scope``: "user", the
+        default, "shared" — a resource's limit —, or "global", also ``is_global=True``)
+        unless ``body`` is given."""
+        scope = scope or ("global" if is_global else "user")
+        if scope not in ("user", "shared", "global"):
+            raise ValueError(f"Discord's 429 scopes are user, shared and global, not {scope!r}")
         self._failures.append(
             _Failure(
                 method=method.upper(),
@@ -983,7 +999,7 @@ class FakeDiscord:
                 status=status,
                 body=body,
                 retry_after=retry_after,
-                is_global=is_global,
+                scope=scope,
                 times=times,
             )
         )
@@ -1482,7 +1498,7 @@ class FakeDiscord:
                 )
             wait = self._global_window.retry_after(now)
             if wait > 0:
-                return self._too_many(wait, is_global=True, bucket_headers={})
+                return self._too_many(wait, scope="global", bucket_headers={})
             self._global_window.hit(now)
         # 4. per-route bucket
         bucket_headers: dict[str, str] = {}
@@ -1497,12 +1513,12 @@ class FakeDiscord:
                 "/channels/{channel_id}/messages"
             )
             window = self._bucket(f"{route_key}:{major}", is_msg)
-            bucket_hash = hashlib.sha1(route_key.encode()).hexdigest()[:16]
+            bucket_hash = _bucket_hash(route_key)
             wait = window.retry_after(now)
             if wait > 0:
                 return self._too_many(
                     wait,
-                    is_global=False,
+                    scope="user",
                     bucket_headers=self._bucket_headers(
                         window, now, bucket_hash, remaining=0, reset_after=wait
                     ),
@@ -1517,7 +1533,9 @@ class FakeDiscord:
     def _bucket(self, key: str, is_msg: bool) -> _Window:
         window = self._buckets.get(key)
         if window is None:
-            if is_msg and self.per_channel_rate is not None:
+            if is_msg and self.message_bucket is not None:
+                window = _Window(*self.message_bucket)
+            elif is_msg and self.per_channel_rate is not None:
                 rate = self.per_channel_rate
                 window = _Window(max(1, int(rate)), 1.0 if rate >= 1 else 1 / rate)
             else:
@@ -1544,14 +1562,18 @@ class FakeDiscord:
         }
 
     def _too_many(
-        self, retry_after: float, *, is_global: bool, bucket_headers: Mapping[str, str]
+        self, retry_after: float, *, scope: str, bucket_headers: Mapping[str, str]
     ) -> web.Response:
+        """Discord's 429: ``Retry-After`` in whole seconds, ``X-RateLimit-Scope``,
+        ``X-RateLimit-Global`` only when global (a global limit names no bucket), and the
+        body's exact ``retry_after`` and ``global``."""
+        is_global = scope == "global"
         self.rejected_429 += 1
         retry_after = max(round(retry_after, 3), 0.001)
         headers = {
             "Retry-After": str(math.ceil(retry_after)),
             "Via": "1.1 google",
-            "X-RateLimit-Scope": "global" if is_global else "user",
+            "X-RateLimit-Scope": scope,
             **bucket_headers,
         }
         if is_global:
@@ -1568,13 +1590,17 @@ class FakeDiscord:
             retry_after = failure.retry_after if failure.retry_after is not None else 0.1
             now = time.monotonic()
             bucket_headers: dict[str, str] = {}
-            if not failure.is_global:
+            if failure.scope != "global":  # the bucket of the route that was asked
+                route = request.match_info.route
+                canonical = route.resource.canonical if route.resource else request.path
                 bucket_headers = self._bucket_headers(
-                    _Window(1, retry_after), now, "scripted", remaining=0, reset_after=retry_after
+                    _Window(1, retry_after),
+                    now,
+                    _bucket_hash(f"{request.method} {canonical}"),
+                    remaining=0,
+                    reset_after=retry_after,
                 )
-            resp = self._too_many(
-                retry_after, is_global=failure.is_global, bucket_headers=bucket_headers
-            )
+            resp = self._too_many(retry_after, scope=failure.scope, bucket_headers=bucket_headers)
             if failure.body is not None:
                 resp.body = json.dumps(failure.body).encode()
             return resp

@@ -75,6 +75,37 @@ async def test_json_content_type_is_exact(dc: FakeDiscord) -> None:
         assert await resp.json() == {"message": "404: Not Found", "code": 0}
 
 
+async def test_a_429_names_its_scope_and_bucket_as_discord_documents(dc: FakeDiscord) -> None:
+    import aiohttp
+
+    auth = {"Authorization": f"Bot {dc.token}"}
+    url = f"{dc.api_base}/users/@me"
+    dc.fail_next("GET", "^/users/@me$", status=429, retry_after=2.5, scope="shared")
+    dc.fail_next("GET", "^/users/@me$", status=429, retry_after=40, is_global=True)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, headers=auth) as resp:
+            shared = resp.status, dict(resp.headers), await resp.json()
+        async with session.get(url, headers=auth) as resp:
+            global_ = resp.status, dict(resp.headers), await resp.json()
+        async with session.get(url, headers=auth) as resp:
+            bucket = resp.headers["X-RateLimit-Bucket"]
+    status, headers, body = shared
+    assert status == 429 and body["retry_after"] == 2.5 and body["global"] is False
+    assert headers["X-RateLimit-Scope"] == "shared" and headers["Retry-After"] == "3"
+    assert headers["X-RateLimit-Bucket"] == bucket and headers["X-RateLimit-Remaining"] == "0"
+    assert "X-RateLimit-Global" not in headers
+    status, headers, body = global_
+    assert status == 429 and body == {
+        "message": "You are being rate limited.",
+        "retry_after": 40,
+        "global": True,
+    }
+    assert headers["X-RateLimit-Scope"] == "global" and headers["X-RateLimit-Global"] == "true"
+    assert "X-RateLimit-Bucket" not in headers  # a global limit is no route's
+    with pytest.raises(ValueError, match="user, shared and global"):
+        dc.fail_next("GET", "^/users/@me$", status=429, scope="route")
+
+
 async def test_login_ready_and_intents(dc: FakeDiscord) -> None:
     client = make_client()
     fired = asyncio.Event()
