@@ -16,7 +16,7 @@ from bots.bootstrap import Mentorhub
 from core.delivery import MessengerFailed
 from core.identity import Platform, PlatformAccount
 from core.messages import Reply
-from tests.adapters.discord.harness import ANN, Harness
+from tests.adapters.discord.harness import ANN, Harness, messenger_for
 from tests.adapters.discord.test_adapter import queue, register
 from tests.fakes.discord_api import FakeDiscord
 from tests.storage.helpers import pending_outbox
@@ -70,3 +70,16 @@ async def test_a_fatal_close_fails_the_messenger_loudly_and_sends_stop(
     assert len(h.dc.calls) == calls  # nothing was tried against the closed client
     with pytest.raises(MessengerFailed):  # and nothing restarts it but a restart
         await h.messenger.start_receiving()
+
+
+async def test_a_fatal_close_before_ready_fails_start_receiving_naming_the_fix(
+    dc: FakeDiscord, app: Mentorhub, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A worker that sends already and takes over the gateway (see bots/receiving.py)."""
+    messenger = messenger_for(app, dc)
+    await messenger.start_sending()
+    await dc.reset_token("the-new-token")  # IDENTIFY with the old one: 4004
+    with pytest.raises(MessengerFailed, match=r"authentication failed \(4004\).*Reset Token"):
+        await messenger.start_receiving()
+    assert not messenger.ready and messenger.client is None
+    assert any(r.levelno == logging.ERROR and "(4004)" in r.getMessage() for r in caplog.records)

@@ -82,8 +82,9 @@ async def test_a_new_dm_takes_one_token_of_the_budget_in_the_outbox(
     assert h.dc.dm_opens == 1
 
 
+@pytest.mark.parametrize("scope", ["user", "shared"])  # a route's bucket, a resource's
 async def test_a_429_on_one_dm_channel_delays_only_that_channel(
-    h: Harness, app: Mentorhub, clock: ManualClock
+    h: Harness, app: Mentorhub, clock: ManualClock, scope: str
 ) -> None:
     pacer = await shared_pacer(h, clock, pacing(new_dms_per_hour=360_000))
     ann, bob = await register(h, ANN), await register(h, BOB, "Bob")
@@ -91,7 +92,7 @@ async def test_a_429_on_one_dm_channel_delays_only_that_channel(
     await queue(app, bob, Reply("hi Bob"))
     assert (await app.deliver()).sent == 2  # both DM channels are open now
     ann_channel = h.dc.dm_channel_id(ANN)
-    h.dc.fail_next("POST", MESSAGES.format(ann_channel), status=429, retry_after=60)
+    h.dc.fail_next("POST", MESSAGES.format(ann_channel), status=429, retry_after=60, scope=scope)
 
     await queue(app, ann, Reply("to Ann 0"))
     await queue(app, bob, *(Reply(f"to Bob {n}") for n in range(3)))
