@@ -467,7 +467,8 @@ class DiscordMessenger:
         self._known_reachable: LruCache[int, bool] = LruCache(50_000)
         self._failure: str | None = None
         self._failed = asyncio.Event()
-        self._stopping_after_failure: asyncio.Task[None] | None = None
+        self._stopping_after_failure: asyncio.Task[None] | None = None  # held: a task
+        # nobody references may be collected before it is done
 
     @property
     def client(self) -> discord.Client | None:
