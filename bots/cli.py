@@ -20,6 +20,7 @@ from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.importing import ImportProblem, run_import
 from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
+from core.delivery import MessengerFailed
 from core.messengers import Terminal
 from storage import migrate
 from storage.db import create_engine
@@ -95,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     _configure_logging(verbose=args.verbose, console=config.console_enabled())
     try:
         return _command(config, args)
-    except (CantStart, DatabaseUnreachable) as error:
+    except (CantStart, DatabaseUnreachable, MessengerFailed) as error:
         print(f"mentorhub can't start: {error}", file=sys.stderr)
         return 2
 
@@ -127,6 +128,8 @@ def _command(config: Config, args: argparse.Namespace) -> int:
             f"workspace or Discord server purged after a grace period of "
             f"{p.removed_workspace_grace_days} days"
         )
+        for note in config.notes():
+            print(f"  note: {note}")
         return 0
     if args.command == "db":
         return asyncio.run(_db(config, args.db_command))

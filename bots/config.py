@@ -109,6 +109,10 @@ class Config:
         """The enabled messengers other than a terminal console, by section name."""
         return [kind.section for kind in self.enabled_kinds() if kind.section != "console"]
 
+    def notes(self) -> list[str]:
+        """What the enabled messengers' sections do that may not be what was meant."""
+        return [note for kind in self.enabled_kinds() for note in kind.notes(self.section(kind))]
+
     def console_enabled(self) -> bool:
         return any(kind.section == "console" for kind in self.enabled_kinds())
 

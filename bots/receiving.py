@@ -23,7 +23,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from core.delivery import ExclusiveReceiver
+from core.delivery import ExclusiveReceiver, MessengerFailed
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +68,9 @@ class ReceiverLease:
                     await self._hold_once()
                 except SQLAlchemyError as exc:
                     log.warning("receiver lease %s: database trouble (%s)", self.name, exc)
+                except MessengerFailed:  # it logged why; only a restart can mend it
+                    log.warning("receiver lease %s: the messenger failed; no more tries", self.name)
+                    return
                 except Exception:  # the receiver failed to start: try again later
                     log.exception("receiver lease %s: receiving failed", self.name)
                 await self._sleep(self.retry_seconds)

@@ -9,6 +9,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import DBAPIError
@@ -17,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.bootstrap import DIGEST_CRON_DAY, DIGEST_HOUR, Mentorhub
 from bots.receiving import ReceiverLease
 from core.clock import ManualClock
-from core.delivery import ExclusiveReceiver, Foreground, Messenger
+from core.delivery import ExclusiveReceiver, Foreground, Messenger, Supervised
 from storage import migrate
 
 log = logging.getLogger(__name__)
@@ -124,6 +125,8 @@ async def run(app: Mentorhub) -> int:
     """Start every messenger the app was built with and the scheduler; run until a
     foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
     await prepare_database(app)
+    for note in app.config.notes():
+        log.info("config: %s", note)
     # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
     # drives the same work itself as it moves (Mentorhub.pass_time), so nothing
     # time-driven waits for a real timer or runs at a moment the clock never showed.
@@ -143,11 +146,7 @@ async def run(app: Mentorhub) -> int:
                 leases.append(asyncio.create_task(lease.run(), name=f"lease {lease.name}"))
             log.info("%s messenger started", messenger.platform.value)
         settle_memory()
-        foreground = [m for m in app.messengers if isinstance(m, Foreground)]
-        if foreground:
-            await foreground[0].run_in_foreground()
-        else:
-            await _wait_for_stop_signal()
+        status = await _until_stopped(started)
     finally:
         for task in leases:
             task.cancel()
@@ -161,7 +160,7 @@ async def run(app: Mentorhub) -> int:
             except Exception:
                 log.exception("stopping the %s messenger failed", messenger.platform.value)
         await app.close()
-    return 0
+    return status
 
 
 async def start_messenger(app: Mentorhub, messenger: Messenger) -> ReceiverLease | None:
@@ -176,6 +175,38 @@ async def start_messenger(app: Mentorhub, messenger: Messenger) -> ReceiverLease
         await messenger.start_receiving()
         return None
     return ReceiverLease(app.engine, messenger, name)
+
+
+async def _until_stopped(messengers: list[Messenger]) -> int:
+    """Until a foreground messenger (the console) finishes or a stop signal comes: 0. A
+    messenger that fails for good (a refused token…) is left stopped while others run; when
+    none is left: 1, so a supervisor sees that mentorhub can't work as configured."""
+    foreground = [m for m in messengers if isinstance(m, Foreground)]
+    stopped = asyncio.ensure_future(
+        foreground[0].run_in_foreground() if foreground else _wait_for_stop_signal()
+    )
+    failures: dict[asyncio.Future[str], Messenger] = {
+        asyncio.ensure_future(m.failed()): m for m in messengers if isinstance(m, Supervised)
+    }
+    working = len(messengers)
+    waiting: set[asyncio.Future[Any]] = {stopped, *failures}
+    try:
+        while True:
+            done, waiting = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if stopped in done:
+                stopped.result()
+                return 0
+            working -= len(done)  # each messenger logged its failure and the fix
+            if working == 0:
+                log.error("no messenger is left running: mentorhub stops")
+                return 1
+            for failure in done:
+                name = failures[failure].platform.value
+                log.warning("the %s messenger stopped for good; the others keep running", name)
+    finally:
+        for task in waiting:
+            task.cancel()
+        await asyncio.gather(*waiting, return_exceptions=True)
 
 
 async def _wait_for_stop_signal() -> None:

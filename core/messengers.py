@@ -103,6 +103,10 @@ def _no_problems(settings: Any) -> Sequence[str]:
     return ()
 
 
+def _no_notes(settings: Any) -> Sequence[str]:
+    return ()
+
+
 def _no_secrets(settings: Any) -> Sequence[tuple[str, str]]:
     return ()
 
@@ -119,7 +123,9 @@ class MessengerKind(Generic[S]):
     ``secrets(settings)``: ``(key, environment variable)`` pairs that must be set when it
     is enabled (the key names the setting that named the variable, for the message).
     ``problems(settings)``: what else is wrong with an enabled section, each with what to
-    fix. ``enabled(settings, others_enabled)``: whether to run it (most read their
+    fix. ``notes(settings)``: what is worth knowing about an enabled section that is not
+    wrong, but may not do what was meant (``check-config`` shows them, start-up logs
+    them). ``enabled(settings, others_enabled)``: whether to run it (most read their
     ``enabled`` key). ``pacing(settings)``: how its sends are paced, under the platform's
     limits. ``build(settings, deps)``: the running messenger.
     """
@@ -131,6 +137,7 @@ class MessengerKind(Generic[S]):
     pacing: Callable[[S], PlatformPacing]
     secrets: Callable[[S], Sequence[tuple[str, str]]] = _no_secrets
     problems: Callable[[S], Sequence[str]] = _no_problems
+    notes: Callable[[S], Sequence[str]] = _no_notes
     enabled: Callable[[S, bool], bool] = _enabled_flag
     spaces_have_channels: bool = False
     # What its users call a shared space where it has channels inside ("server",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from adapters.discord import pacing_rules
-from adapters.discord.settings import DISCORD, DiscordConfig, problems, required_secrets
+from adapters.discord.settings import DISCORD, DiscordConfig, notes, problems, required_secrets
 from core.messengers import MessengerDeps, MessengerKind
 from core.pacing import PlatformPacing
 
@@ -33,6 +33,8 @@ def build(config: DiscordConfig, deps: MessengerDeps) -> Messenger:
             guild_ids=config.guild_ids,
             sync_global=config.sync_global,
             new_dms_per_hour=config.new_dms_per_hour,
+            api_base=config.api_base,
+            gateway_url=config.gateway_url,
         ),
         pacer=deps.pacer,
         pacing=pacing(config),
@@ -47,6 +49,7 @@ MESSENGER = MessengerKind(
     pacing=pacing,
     secrets=required_secrets,
     problems=problems,
+    notes=notes,
     spaces_have_channels=True,
     space_name="server",
 )

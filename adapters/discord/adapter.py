@@ -34,19 +34,24 @@ instance, before or after a restart.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import hashlib
 import io
 import json
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 import aiohttp
 import discord
+import discord.gateway
+import discord.http
+import yarl
 from discord import app_commands
 
 from adapters.discord import commands as schema
@@ -65,7 +70,7 @@ from adapters.discord.render import (
     render_reply,
     truncate,
 )
-from adapters.discord.settings import DISCORD
+from adapters.discord.settings import DISCORD, DISCORD_API, DISCORD_GATEWAY
 from adapters.discord.translate import (
     Ignore,
     InteractionFacts,
@@ -77,6 +82,7 @@ from adapters.discord.translate import (
 )
 from core.delivery import (
     DeliveryError,
+    MessengerFailed,
     RateLimited,
     SpaceRefused,
     TransientFailure,
@@ -96,7 +102,9 @@ log = logging.getLogger(__name__)
 CANNOT_MESSAGE_USER = 50007
 UNKNOWN_CHANNEL = 10003
 UNKNOWN_USER = 10013
-_CHANNEL_PATH = re.compile(r"/channels/(\d+)/")
+# What a discord.RateLimited caught without its call's 429s is (see delivery_error): a
+# scope name the pacer doesn't know, which the outbox takes for the conversation's
+ROUTE_LIMIT = f"{DISCORD.value}:route"
 
 # View Channels, Send Messages, Embed Links, Use Application Commands
 PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 31)
@@ -117,6 +125,32 @@ DMS_CLOSED_TEXT = (
     "/mentor pairs."
 )
 _CHANNEL_REF = re.compile(r"^(?:<#)?(\d{15,21})>?$")
+
+# Why Discord would not let the bot in, and what to do: the gateway close codes no
+# reconnect fixes (discord.py gives up on them), and a refused token at login.
+LOGIN_REFUSED = (
+    "the bot token is wrong or was reset. Copy the current one (Developer Portal → Bot → "
+    "Reset Token) into the environment variable [discord] token_env names, and restart"
+)
+FATAL_CLOSES = {
+    4004: f"closed the gateway: authentication failed (4004): {LOGIN_REFUSED}",
+    4010: "closed the gateway: invalid shard (4010): mentorhub runs one shard; report this",
+    4011: (
+        "closed the gateway: sharding required (4011): the bot is in more servers than one "
+        "gateway connection may serve, and mentorhub runs one"
+    ),
+    4012: "closed the gateway: invalid API version (4012): upgrade mentorhub (and discord.py)",
+    4013: (
+        "closed the gateway: invalid intent(s) (4013): the intents value sent is not one "
+        "Discord knows. Upgrade mentorhub (and discord.py), or report it"
+    ),
+    4014: (
+        "closed the gateway: disallowed intent(s) (4014): the bot asks for a privileged "
+        "intent (Presence, Server Members or Message Content) that is not enabled for it. "
+        "Enable it in the Developer Portal (Bot → Privileged Gateway Intents), or drop it "
+        "from the intents the bot asks for (mentorhub itself asks for none); then restart"
+    ),
+}
 
 _SEND_ERRORS = (
     discord.HTTPException,
@@ -144,6 +178,9 @@ class DiscordSettings:
     max_ratelimit_wait: float = 30.0  # longer 429 waits raise RateLimited (discord.py min 30)
     reply_wait_limit: float = 30.0  # longest wait for a pacing turn before RateLimited
     fallback_quiet_hours: float = 12.0  # at most one DMs-closed mention per user in this time
+    api_base: str = DISCORD_API  # REST, with the API version (a proxy or a stand-in)
+    gateway_url: str = DISCORD_GATEWAY  # the first gateway connection (resumes go where
+    # READY's resume_gateway_url says)
 
 
 def intents() -> discord.Intents:
@@ -154,6 +191,23 @@ def intents() -> discord.Intents:
     wanted.guilds = True
     wanted.dm_messages = True
     return wanted
+
+
+def use_endpoints(api_base: str, gateway_url: str) -> None:
+    """Point discord.py at these endpoints. It reads both from class attributes, for the
+    whole process (as its own API-version switch does; interaction callbacks and
+    follow-ups use the same base): mentorhub runs one Discord bot per process."""
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def fatal_close(error: BaseException) -> str | None:
+    """What a gateway connection's end means when no reconnect can fix it, else None."""
+    if isinstance(error, discord.PrivilegedIntentsRequired):
+        return FATAL_CLOSES[4014]
+    if isinstance(error, discord.ConnectionClosed):
+        return FATAL_CLOSES.get(error.code)
+    return None
 
 
 def invite_url(application_id: int | str) -> str:
@@ -176,7 +230,10 @@ def channel_id_of(configured: str) -> int | None:
 def delivery_error(exc: BaseException) -> DeliveryError:
     """What a failed Discord send means for the outbox."""
     if isinstance(exc, discord.RateLimited):  # longer than max_ratelimit_wait
-        return RateLimited(exc.retry_after, scope="discord")
+        # Without the response we can't tell a global limit from a route's, and pausing
+        # the whole bot for one channel's bucket stalls every other DM: the route's. (The
+        # sends themselves convert with the response, see DiscordMessenger._rate_limited.)
+        return RateLimited(exc.retry_after, scope=ROUTE_LIMIT)
     if isinstance(exc, discord.Forbidden):
         if exc.code == CANNOT_MESSAGE_USER:
             return DmsClosed("the user does not accept DMs from this bot (50007)")
@@ -315,23 +372,49 @@ def _nonce(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()[:25]
 
 
+@dataclass(frozen=True, slots=True)
+class Limit429:
+    """What one 429 response named: its ``X-RateLimit-Scope`` ("user" or "shared": one
+    route's bucket, ``X-RateLimit-Bucket`` for a channel; "global": the whole bot, also
+    ``X-RateLimit-Global: true``) and its ``Retry-After``."""
+
+    scope: str
+    bucket: str
+    retry_after: float
+
+    @property
+    def is_global(self) -> bool:
+        return self.scope == "global"
+
+
 class RateLimitWatch:
-    """Which limit each 429 was, by the channel it came from.
+    """What each 429 named, for the call that got it.
 
     discord.py waits out a 429 up to ``max_ratelimit_timeout`` itself and raises
-    ``discord.RateLimited`` — the wait, nothing more — for a longer one. Whether Discord
-    meant the whole bot (``X-RateLimit-Global: true`` / ``X-RateLimit-Scope: global``) or
-    one route's bucket (scope ``user`` or ``shared``) is only in the response; this sees
-    every response through discord.py's documented ``http_trace`` hook (an aiohttp
-    ``TraceConfig``). A global 429 pauses the bot at once: discord.py holds every request
-    meanwhile, so the outbox should not line more up.
+    ``discord.RateLimited`` — the wait, nothing more — for a longer one, or before asking
+    when a bucket it keeps count of is spent for longer. Whether Discord meant the whole
+    bot or one route's bucket is only in the response: this sees every response through
+    discord.py's documented ``http_trace`` hook (an aiohttp ``TraceConfig``, run in the
+    task that made the request) and gives the 429s of the requests made inside
+    :meth:`call` to that call alone. A global 429 pauses the bot at once: discord.py holds
+    every request meanwhile, so the outbox should not line more up.
     """
 
     def __init__(self, on_global: Callable[[float], None]) -> None:
         self.trace = aiohttp.TraceConfig()
         self.trace.on_request_end.append(self._on_request_end)
         self._on_global = on_global
-        self._global: LruCache[str, bool] = LruCache(1_000)  # limit key -> was it global
+        self._seen: ContextVar[list[Limit429] | None] = ContextVar("discord_429s", default=None)
+
+    @contextlib.contextmanager
+    def call(self) -> Iterator[list[Limit429]]:
+        """The 429s that the requests made inside get, in order."""
+        seen: list[Limit429] = []
+        token = self._seen.set(seen)
+        try:
+            yield seen
+        finally:
+            self._seen.reset(token)
 
     async def _on_request_end(
         self, session: aiohttp.ClientSession, context: Any, params: aiohttp.TraceRequestEndParams
@@ -340,24 +423,16 @@ class RateLimitWatch:
         if response.status != 429:
             return
         headers = response.headers
-        is_global = (
-            headers.get("X-RateLimit-Global", "").lower() == "true"
-            or headers.get("X-RateLimit-Scope", "").lower() == "global"
+        is_global = headers.get("X-RateLimit-Global", "").lower() == "true"
+        scope = "global" if is_global else headers.get("X-RateLimit-Scope", "user").lower()
+        limit = Limit429(
+            scope, headers.get("X-RateLimit-Bucket", ""), _seconds(headers.get("Retry-After"))
         )
-        self._global.put(limit_key(params.url.path), is_global)
-        if is_global:
-            self._on_global(_seconds(headers.get("Retry-After")))
-
-    def was_global(self, key: str) -> bool:
-        """Whether the last 429 for ``key`` (see :func:`limit_key`) was global; False when
-        discord.py raised before asking (a bucket it knows is exhausted: that route's)."""
-        return bool(self._global.pop(key))
-
-
-def limit_key(path: str) -> str:
-    """A channel's id for its routes, "" for any other (opening a DM)."""
-    found = _CHANNEL_PATH.search(path)
-    return found.group(1) if found else ""
+        seen = self._seen.get()
+        if seen is not None:
+            seen.append(limit)
+        if limit.is_global:
+            self._on_global(limit.retry_after)
 
 
 def _seconds(raw: str | None) -> float:
@@ -435,10 +510,41 @@ class DiscordMessenger:
         self._per_user: KeyedLocks[int] = KeyedLocks()
         self._mentioned_at: LruCache[int, datetime] = LruCache(50_000)
         self._known_reachable: LruCache[int, bool] = LruCache(50_000)
+        self._failure: str | None = None
+        self._failed = asyncio.Event()
+        self._stopping_after_failure: asyncio.Task[None] | None = None  # held: a task
+        # nobody references may be collected before it is done
 
     @property
     def client(self) -> discord.Client | None:
         return self._client
+
+    @property
+    def ready(self) -> bool:
+        """Logged in and, when receiving, past READY; never after a failure for good."""
+        client = self._client
+        if self._failure is not None or client is None or client.is_closed():
+            return False
+        return self._gateway is None or client.is_ready()
+
+    @property
+    def failure(self) -> str | None:
+        return self._failure
+
+    async def failed(self) -> str:
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
+
+    def _fail(self, cause: str) -> MessengerFailed:
+        """Record a failure no retry fixes (the first one counts), and say what to do."""
+        if self._failure is None:
+            self._failure = f"Discord {cause}"
+            log.error(
+                "%s. Until then the Discord messenger neither receives nor sends.", self._failure
+            )
+            self._failed.set()
+        return MessengerFailed(self._failure)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -457,12 +563,18 @@ class DiscordMessenger:
 
     async def start_sending(self) -> None:
         """Log in over HTTP: enough to open DMs and send; no gateway yet."""
+        if self._failure is not None:  # nothing changes until a restart
+            raise MessengerFailed(self._failure)
         if self._client is not None:
             return
+        use_endpoints(self.settings.api_base, self.settings.gateway_url)
         client = _MentorClient(self, self.settings, self._watch.trace)
         self._client = client
         try:
             await client.login(self._token.reveal())
+        except discord.LoginFailure as exc:
+            await self.stop()
+            raise self._fail(f"refused the bot token: {LOGIN_REFUSED}") from exc
         except BaseException:
             await self.stop()
             raise
@@ -484,10 +596,13 @@ class DiscordMessenger:
             self._gateway = asyncio.create_task(
                 client.connect(reconnect=True), name="discord-gateway"
             )
+            self._gateway.add_done_callback(self._gateway_ended)
             await self._wait_ready(client, self._gateway)
             await self._sync_commands(client)
-        except BaseException:
+        except BaseException as exc:
             await self.stop()
+            if self._failure is not None and not isinstance(exc, MessengerFailed):
+                raise MessengerFailed(self._failure) from exc  # what failed under it
             raise
 
     async def stop_receiving(self) -> None:
@@ -511,6 +626,18 @@ class DiscordMessenger:
             except Exception as exc:  # already reported by start(), or a dead connection
                 log.debug("Discord gateway ended with %r", exc)
 
+    def _gateway_ended(self, gateway: asyncio.Task[None]) -> None:
+        """discord.py reconnects by itself, so the gateway task ends only when we stop it
+        or after a close no reconnect fixes (a bad token, intents): then this messenger
+        has failed, and its REST client is closed too, so nothing is sent half-deaf."""
+        if gateway is not self._gateway or gateway.cancelled():
+            return  # our own stop()
+        error = gateway.exception()
+        if error is None:
+            return
+        self._fail(fatal_close(error) or f"gateway ended unexpectedly: {error!r}")
+        self._stopping_after_failure = asyncio.ensure_future(self.stop())
+
     async def _wait_ready(self, client: discord.Client, gateway: asyncio.Task[None]) -> None:
         ready = asyncio.ensure_future(client.wait_until_ready())
         try:
@@ -524,7 +651,9 @@ class DiscordMessenger:
         if ready in done:
             return
         if gateway in done:
-            gateway.result()  # LoginFailure, PrivilegedIntentsRequired, …
+            error = gateway.exception()
+            if error is not None:
+                raise self._fail(fatal_close(error) or f"gateway ended: {error!r}") from error
             raise RuntimeError("the Discord gateway closed before it was ready")
         raise TimeoutError(f"Discord sent no READY within {self.settings.ready_timeout:.0f} s")
 
@@ -540,6 +669,15 @@ class DiscordMessenger:
                 "discord.guild_ids is empty and sync_global is false: /mentor is not "
                 "registered anywhere (DMs to the bot still work)"
             )
+        if self.settings.sync_global:
+            await client.http.bulk_upsert_global_commands(
+                application_id, schema.command_payloads(specs, global_scope=True)
+            )
+            # A server shows its guild commands beside the global ones: each would show
+            # twice. The guild_ids keep only the removal of earlier guild-only copies.
+            guild_payload = []
+            if self.settings.guild_ids:
+                log.info("sync_global: removing the guild copies of /mentor in guild_ids")
         for guild_id in self.settings.guild_ids:
             try:
                 await client.http.bulk_upsert_guild_commands(
@@ -553,12 +691,10 @@ class DiscordMessenger:
                     exc.text or exc.status,
                     invite_url(application_id),
                 )
-        if self.settings.sync_global:
-            await client.http.bulk_upsert_global_commands(
-                application_id, schema.command_payloads(specs, global_scope=True)
-            )
 
     def _require_client(self) -> discord.Client:
+        if self._failure is not None:
+            raise MessengerFailed(self._failure)
         # REST works without the gateway, so a reconnecting gateway doesn't stop sends
         if self._client is None or self._client.is_closed():
             raise TransientFailure("the Discord adapter is not running")
@@ -695,10 +831,11 @@ class DiscordMessenger:
         channel = self._require_client().get_partial_messageable(channel_id)
         kwargs = sdk_kwargs(message)
         kwargs["allowed_mentions"] = allowed
-        try:
-            await channel.send(nonce=nonce, **kwargs)
-        except discord.RateLimited as exc:
-            raise self._rate_limited(exc, str(channel_id), scopes[-1]) from exc
+        with self._watch.call() as seen:
+            try:
+                await channel.send(nonce=nonce, **kwargs)
+            except discord.RateLimited as exc:
+                raise self._rate_limited(exc, seen, scopes[-1]) from exc
 
     def _scopes(self, conversation: str) -> list[Scope]:
         """The pacing scopes of a DM (named by the user's id, as the outbox names it) or
@@ -717,10 +854,20 @@ class DiscordMessenger:
             slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
             raise RateLimited(self._pacer.wait_time(scopes), scope=slowest.name)
 
-    def _rate_limited(self, exc: discord.RateLimited, key: str, route: Scope) -> RateLimited:
-        """A 429 longer than discord.py waits: pause exactly what Discord named — the bot
-        for a global one, else ``route`` (the conversation, or the new-DM budget)."""
-        scope = self._pacing.bot_scope() if self._watch.was_global(key) else route
+    def _rate_limited(
+        self, exc: discord.RateLimited, seen: list[Limit429], route: Scope
+    ) -> RateLimited:
+        """A limit longer than discord.py waits: pause exactly what the call's last 429
+        named — the bot for a global one, else ``route`` (the conversation, or the new-DM
+        budget): a route's bucket, or one discord.py found spent without asking."""
+        last = seen[-1] if seen else None
+        scope = self._pacing.bot_scope() if last is not None and last.is_global else route
+        log.info(
+            "Discord limit (%s) for %.1fs: pausing %s",
+            f"429 {last.scope}, bucket {last.bucket or '-'}" if last else "discord.py's count",
+            exc.retry_after,
+            scope.name,
+        )
         self._pacer.pause(scope, exc.retry_after)
         return RateLimited(exc.retry_after, scope=scope.name)
 
@@ -736,13 +883,14 @@ class DiscordMessenger:
             cached = self._dm_channels.get(user_id)
             if cached is not None:
                 return cached
-            try:
-                channel = await client.create_dm(discord.Object(user_id))
-            except discord.RateLimited as exc:
-                new_dm = self._pacing.scopes_for("", str(user_id), opens_conversation=True)[-1]
-                raise self._rate_limited(exc, limit_key(""), new_dm) from exc
-            except _SEND_ERRORS as exc:
-                raise delivery_error(exc) from exc
+            with self._watch.call() as seen:
+                try:
+                    channel = await client.create_dm(discord.Object(user_id))
+                except discord.RateLimited as exc:
+                    new_dm = self._pacing.scopes_for("", str(user_id), opens_conversation=True)
+                    raise self._rate_limited(exc, seen, new_dm[-1]) from exc
+                except _SEND_ERRORS as exc:
+                    raise delivery_error(exc) from exc
             self._dm_channels.put(user_id, channel.id)
             return channel.id
 

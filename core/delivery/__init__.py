@@ -13,7 +13,8 @@ How a message travels::
                                                                    │
                     429: pause that scope, back to pending ◀───────┤
                     5xx / network: backoff with jitter ◀───────────┤
-                    unreachable: mark the account, next account ◀──┘ … or "unreachable"
+                    unreachable: mark the account, next account ◀──┤ … or "unreachable"
+                    messenger failed for good: back to pending ◀───┘ (for the restart)
 
 **Crash semantics.** A worker commits ``status = "sending"`` (with its lease and the
 account) immediately before the platform call, and records the result right after it.
@@ -64,11 +65,13 @@ from core.delivery.contract import (
     ExclusiveReceiver,
     Foreground,
     Messenger,
+    MessengerFailed,
     PairSpaceSender,
     RateLimited,
     Sender,
     SpacePoster,
     SpaceRefused,
+    Supervised,
     TransientFailure,
     Unreachable,
     post_to_space,
@@ -88,12 +91,14 @@ __all__ = [
     "ExclusiveReceiver",
     "Foreground",
     "Messenger",
+    "MessengerFailed",
     "PairSpaceSender",
     "RateLimited",
     "RetryPolicy",
     "Sender",
     "SpacePoster",
     "SpaceRefused",
+    "Supervised",
     "TransientFailure",
     "Unreachable",
     "UnreachableHook",

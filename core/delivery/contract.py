@@ -45,6 +45,12 @@ class TransientFailure(DeliveryError):
     """Network trouble or a 5xx: worth trying again later."""
 
 
+class MessengerFailed(DeliveryError):
+    """The messenger can't work until its setup is fixed and mentorhub restarted (the
+    platform refused its token or what it asked for). Raised at once, without calling the
+    platform; the message waits in the outbox for the restart."""
+
+
 class Sender(Protocol):
     platform: Platform
 
@@ -134,6 +140,27 @@ class ExclusiveReceiver(Protocol):
 
     async def stop_receiving(self) -> None:
         """Stop receiving and stay able to send."""
+        ...
+
+
+@runtime_checkable
+class Supervised(Protocol):
+    """A messenger that can stop working for good while the process runs (the platform
+    closed its connection for a reason no retry fixes). A readiness check reads
+    ``ready``; the runner waits on ``failed()`` and stops when no messenger is left."""
+
+    @property
+    def ready(self) -> bool:
+        """Connected and able to receive and send, as far as it knows."""
+        ...
+
+    @property
+    def failure(self) -> str | None:
+        """Why it stopped for good, with what to fix; None while it works."""
+        ...
+
+    async def failed(self) -> str:
+        """Returns :attr:`failure` once there is one."""
         ...
 
 

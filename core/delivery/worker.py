@@ -17,6 +17,7 @@ from core.clock import Clock
 from core.delivery.contract import (
     ConfirmingSender,
     ConversationOpener,
+    MessengerFailed,
     PairSpaceSender,
     RateLimited,
     Sender,
@@ -40,6 +41,9 @@ SLOT_MARGIN = 0.1  # seconds before a paced slot that a row is marked "sending"
 CLAIM_QUIET = 0.5  # seconds between claims while a claim comes back short
 BACKLOG_QUIET = 5.0  # seconds between claims while every scope's backlog is full
 MAX_HELD = 10_000  # claimed rows held in memory at most (queued or being sent)
+# A messenger that failed for good sends again only after a restart: its rows wait (a
+# try costs no platform call, only a claim)
+FAILED_MESSENGER_WAIT = timedelta(minutes=5)
 
 UnreachableHook = Callable[[WorkContext, int, OutboxMessage], Awaitable[Sequence[Notice]]]
 """``(ctx, person_id, message) -> notices``: the person can't be reached on any account;
@@ -330,6 +334,8 @@ class DeliveryWorker:
             await self._rate_limited(job, exc)
         except TransientFailure as exc:
             await self._transient(job, str(exc))
+        except MessengerFailed as exc:  # not the message's fault: the attempt doesn't count
+            await self._put_back(job, FAILED_MESSENGER_WAIT, "deferred", str(exc), refund=True)
         except Exception as exc:  # an adapter bug: retried like a transient failure, loudly
             log.exception("sender for %s raised unexpectedly", job.account.platform.value)
             await self._transient(job, f"{type(exc).__name__}: {exc}")

@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import contextlib
+import io
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 
+from bots.cli import main
 from bots.config import ConfigError, Secret, load_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -94,6 +99,29 @@ def test_check_config_command_prints_the_verdict(tmp_path: Path) -> None:
     )
     assert result.returncode == 2
     assert "MENTORHUB_DISCORD_TOKEN" in result.stderr
+
+
+def test_check_config_notes_that_sync_global_covers_the_guild_ids(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        '[discord]\nenabled = true\nguild_ids = [111]\nsync_global = true\ntoken_env = "T"\n',
+    )
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), patch.dict(os.environ, {"T": "t0ken"}):
+        assert main(["--config", str(path), "check-config"]) == 0
+    assert "Configuration OK" in out.getvalue()
+    assert (
+        "  note: [discord] sync_global = true registers the commands in every server; the "
+        "guild_ids' copies are removed, or each command would show twice there."
+    ) in out.getvalue()
+    assert "note:" not in run_check(write(tmp_path, "[discord]\nguild_ids = [111]\n"))
+
+
+def run_check(path: Path) -> str:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert main(["--config", str(path), "check-config"]) == 0
+    return out.getvalue()
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from bots.runner import run
 from core.clock import ManualClock
 from core.identity import Platform
 from core.messengers import Terminal
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, keep_discord_endpoints
 
 GUILD = 111111111111111111
 
@@ -32,7 +32,8 @@ def test_discord_is_built_from_its_config_section(
     path = tmp_path / "mentorhub.toml"
     path.write_text(
         "[discord]\nenabled = true\nguild_ids = [111, 222]\nsync_global = true\n"
-        "new_dms_per_hour = 30\n",
+        'new_dms_per_hour = 30\napi_base = "http://proxy.internal:8080/api/v10"\n'
+        'gateway_url = "ws://proxy.internal:8080/gateway"\n',
         encoding="utf-8",
     )
     monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", "t0ken")
@@ -43,6 +44,8 @@ def test_discord_is_built_from_its_config_section(
     assert messenger.settings.guild_ids == (111, 222)
     assert messenger.settings.sync_global is True
     assert messenger.settings.new_dms_per_hour == 30
+    assert messenger.settings.api_base == "http://proxy.internal:8080/api/v10"
+    assert messenger.settings.gateway_url == "ws://proxy.internal:8080/gateway"
     assert "t0ken" not in repr(vars(messenger))
 
 
@@ -53,17 +56,35 @@ def test_new_dms_per_hour_must_be_positive(tmp_path: Path) -> None:
         load_config(path, environ={})
 
 
+def test_discord_endpoints_must_be_urls_of_their_kind(tmp_path: Path) -> None:
+    path = tmp_path / "mentorhub.toml"
+    path.write_text(
+        '[discord]\napi_base = "https://discord.com/api/v10/"\n'
+        'gateway_url = "https://gateway.discord.gg"\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert [p.split(" must ")[0] for p in raised.value.problems] == [
+        "[discord] api_base",
+        "[discord] gateway_url",
+    ]
+
+
 async def test_run_starts_and_stops_the_discord_adapter(
     sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord(guilds=[GUILD]) as dc:
-        dc.patch_discord(monkeypatch)
+        keep_discord_endpoints(monkeypatch)
         monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        discord_config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
         config = Config(
             database=DatabaseConfig(url=sqlite_url),
             sections={
                 "console": ConsoleConfig(enabled="always"),  # so the run ends with its input
-                "discord": DiscordConfig(enabled=True, guild_ids=(GUILD,)),
+                "discord": discord_config,
             },
         )
         out = io.StringIO()
@@ -73,6 +94,57 @@ async def test_run_starts_and_stops_the_discord_adapter(
         assert dc.registered_commands(GUILD)[0]["name"] == "mentor"
         assert dc.identifies == 1
         await dc.wait_for(lambda: dc.connected_sessions == 0)  # closed on the way out
+
+
+async def test_run_exits_non_zero_when_its_only_messenger_fails_for_good(
+    sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord(guilds=[GUILD]) as dc:
+        keep_discord_endpoints(monkeypatch)
+        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        discord_config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
+        config = Config(
+            database=DatabaseConfig(url=sqlite_url),
+            sections={"console": ConsoleConfig(enabled="never"), "discord": discord_config},
+        )
+        running = asyncio.ensure_future(run(build(config, clock=clock)))
+        await dc.wait_for(lambda: dc.registered_commands(GUILD))
+        await dc.end_sessions(4014)
+        assert await asyncio.wait_for(running, 10) == 1
+
+
+async def test_run_goes_on_with_the_console_when_discord_fails_for_good(
+    sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord(guilds=[GUILD]) as dc:
+        keep_discord_endpoints(monkeypatch)
+        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+        discord_config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
+        config = Config(
+            database=DatabaseConfig(url=sqlite_url),
+            sections={"console": ConsoleConfig(enabled="always"), "discord": discord_config},
+        )
+        typed: asyncio.Queue[str] = asyncio.Queue()
+        out = io.StringIO()
+        app = build(config, clock=clock, terminal=Terminal(queued_lines(typed), out))
+        running = asyncio.ensure_future(run(app))
+        await dc.wait_for(lambda: dc.registered_commands(GUILD))
+        await dc.end_sessions(4004)
+        (discord_messenger,) = [m for m in app.messengers if isinstance(m, DiscordMessenger)]
+        await asyncio.wait_for(discord_messenger.failed(), 5)
+        await typed.put("privacy")
+        await typed.put("")  # the end of the input
+        assert await asyncio.wait_for(running, 10) == 0
+        assert "mentorhub stores your name" in out.getvalue()
+
+
+async def queued_lines(typed: asyncio.Queue[str]) -> AsyncIterator[str]:
+    while line := await typed.get():
+        yield line
 
 
 async def lines(*items: str) -> AsyncIterator[str]:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bots.receiving import ReceiverLease, lock_key
 from bots.runner import start_messenger
 from core.clock import ManualClock
-from core.delivery import ExclusiveReceiver
+from core.delivery import ExclusiveReceiver, MessengerFailed
 from core.identity import Platform
 from storage.db import create_engine
 from tests.conftest import START, make_app
@@ -131,6 +131,28 @@ async def test_one_of_two_workers_receives_and_the_other_takes_over_when_it_stop
     finally:
         await stopped(tasks)
     assert not any(r.receiving for r in both)
+
+
+async def test_a_receiver_that_failed_for_good_is_not_started_again(
+    engines: list[AsyncEngine],
+) -> None:
+    refused = FakeReceiver()
+
+    async def fail() -> None:
+        refused.starts += 1
+        raise MessengerFailed("Discord closed the gateway: authentication failed (4004)")
+
+    refused.start_receiving = fail  # type: ignore[method-assign]
+    tasks = running(lease(engines[0], refused))
+    try:
+        await asyncio.wait_for(tasks[0], BOUND)  # the lease ends instead of retrying
+    finally:
+        await stopped(tasks)
+    assert refused.starts == 1
+    async with engines[1].connect() as other:  # and the lock is free for another worker
+        assert await other.scalar(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": lock_key(refused.name or "")}
+        )
 
 
 async def test_a_worker_whose_database_session_dies_stops_receiving_and_another_takes_over(

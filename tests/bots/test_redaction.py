@@ -25,7 +25,7 @@ from bots.runner import run
 from core.clock import ManualClock
 from core.messengers import Terminal
 from tests.adapters.telegram.conftest import free_port
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, keep_discord_endpoints
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.telegram_api import FakeTelegram
 
@@ -143,9 +143,11 @@ async def test_discord_token_never_logged(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     async with FakeDiscord(guilds=[GUILD], token="Discord.Secret-Token_42") as dc:
-        dc.patch_discord(monkeypatch)
+        keep_discord_endpoints(monkeypatch)
         monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
-        config = DiscordConfig(enabled=True, guild_ids=(GUILD,))
+        config = DiscordConfig(
+            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+        )
         log = await run_at_debug(caplog, sqlite_url, clock, discord=config)
         assert dc.identifies == 1
     assert "IDENTIFY" in log or "identif" in log.lower()

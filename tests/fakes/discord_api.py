@@ -55,6 +55,7 @@ __all__ = [
     "component_interaction",
     "dm_channel_object",
     "guild_object",
+    "keep_discord_endpoints",
     "member_object",
     "message_create",
     "message_object",
@@ -79,6 +80,17 @@ HEARTBEAT_INTERVAL_MS = 41250
 
 # privileged intents: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+# every documented intent (bits 0-16, 20, 21, 24, 25); any other bit is closed with 4013
+KNOWN_INTENTS = (1 << 17) - 1 | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25)
+# the gateway close codes after which a client must not reconnect, with Discord's reasons
+FATAL_CLOSE_REASONS = {
+    4004: "Authentication failed.",
+    4010: "Invalid shard.",
+    4011: "Sharding required.",
+    4012: "Invalid API version.",
+    4013: "Invalid intent(s).",
+    4014: "Disallowed intent(s).",
+}
 
 _JSON = "application/json"
 _BODY: web.RequestKey[Any] = web.RequestKey("fake_discord_body", object)
@@ -197,6 +209,11 @@ def _check_uploads(body: Any, uploads: Sequence[Upload]) -> web.Response | None:
     return None
 
 
+def _bucket_hash(route_key: str) -> str:
+    """A stable opaque bucket id per route, as ``X-RateLimit-Bucket`` gives one."""
+    return hashlib.sha1(route_key.encode()).hexdigest()[:16]
+
+
 def _opt_str(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
@@ -263,7 +280,7 @@ class _Failure:
     status: int
     body: Any
     retry_after: float | None
-    is_global: bool
+    scope: str  # X-RateLimit-Scope of a scripted 429: "user", "shared" or "global"
     times: int
 
 
@@ -330,6 +347,17 @@ class _Window:
 
 class _Monkeypatch(Protocol):
     def setattr(self, target: Any, name: str, value: Any, raising: bool = ...) -> None: ...
+
+
+def keep_discord_endpoints(monkeypatch: _Monkeypatch) -> None:
+    """Put discord.py's process-wide endpoints (``Route.BASE``, ``DEFAULT_GATEWAY``) back
+    after the test, whoever changes them meanwhile (the adapter applies its settings)."""
+    import discord.gateway
+    import discord.http
+
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    gateway = discord.gateway.DiscordWebSocket
+    monkeypatch.setattr(gateway, "DEFAULT_GATEWAY", gateway.DEFAULT_GATEWAY)
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -800,10 +828,15 @@ class FakeDiscord:
       ``global_rate``: max bot-authenticated requests per rolling second (429 global).
       ``per_channel_rate``: max POST /channels/{id}/messages per channel per second
         (rates < 1 mean 1 message per 1/rate seconds); answered 429 (scope "user").
+      ``message_bucket``: ``(limit, seconds)`` of each channel's message bucket instead
+        (honest ``X-RateLimit-*`` headers; Discord's own is a few messages per few
+        seconds); settable until a channel's first message.
       ``route_limit``: per-route bucket size per second for all other routes (honest
         ``X-RateLimit-*`` headers; discord.py paces itself on them).
       ``allowed_privileged_intents``: IDENTIFY asking for other privileged intents is
-        closed with 4014 "Disallowed intent(s)" like the real gateway.
+        closed with 4014 "Disallowed intent(s)" like the real gateway (an intent bit
+        Discord doesn't document: 4013; a wrong token: 4004). ``end_sessions(code)`` and
+        ``reset_token()`` close live sessions the same way.
       ``interaction_timeout``: if set, a callback later than this after the dispatch
         answers 404 10062 "Unknown interaction" (real Discord: 3 s).
     """
@@ -820,6 +853,7 @@ class FakeDiscord:
         rtt: float = 0.0,
         global_rate: float | None = None,
         per_channel_rate: float | None = None,
+        message_bucket: tuple[int, float] | None = None,
         route_limit: int = 50,
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         allowed_privileged_intents: int = 0,
@@ -832,6 +866,7 @@ class FakeDiscord:
         self.rtt = rtt
         self.global_rate = global_rate
         self.per_channel_rate = per_channel_rate
+        self.message_bucket = message_bucket
         self.route_limit = route_limit
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.allowed_privileged_intents = allowed_privileged_intents
@@ -985,12 +1020,18 @@ class FakeDiscord:
         body: Any = None,
         retry_after: float | None = None,
         is_global: bool = False,
+        scope: str | None = None,
         times: int = 1,
     ) -> None:
         """Answer the next ``times`` requests matching ``method`` and ``path_regex``
         (``re.search`` on the path relative to /api/v10, e.g. ``r"^/channels/\\d+/messages$"``)
         with ``status``. For 429 the Discord body/headers (incl. ``Via``) are built from
-        ``retry_after`` (default 0.1 s) and ``is_global`` unless ``body`` is given."""
+        ``retry_after`` (default 0.1 s) and ``scope`` (``X-RateLimit-Scope``: "user", the
+        default, "shared" — a resource's limit —, or "global", also ``is_global=True``)
+        unless ``body`` is given."""
+        scope = scope or ("global" if is_global else "user")
+        if scope not in ("user", "shared", "global"):
+            raise ValueError(f"Discord's 429 scopes are user, shared and global, not {scope!r}")
         self._failures.append(
             _Failure(
                 method=method.upper(),
@@ -998,7 +1039,7 @@ class FakeDiscord:
                 status=status,
                 body=body,
                 retry_after=retry_after,
-                is_global=is_global,
+                scope=scope,
                 times=times,
             )
         )
@@ -1191,6 +1232,21 @@ class FakeDiscord:
         for ws in list(self._sockets):
             await ws.close(code=code)
 
+    async def end_sessions(self, code: int) -> None:
+        """Close every gateway socket with a close code no reconnect fixes (4004, 4010-4014),
+        with Discord's reason, and forget the sessions: they can't be resumed."""
+        reason = FATAL_CLOSE_REASONS[code].encode()
+        for session in self._sessions.values():
+            session.alive = False
+        for ws in list(self._sockets):
+            await ws.close(code=code, message=reason)
+
+    async def reset_token(self, new_token: str) -> None:
+        """The Developer Portal's Reset Token: the old token is refused from now on (REST
+        401, IDENTIFY 4004) and the sessions it opened are closed with 4004."""
+        self.token = new_token
+        await self.end_sessions(4004)
+
     async def _send(self, ws: web.WebSocketResponse, frame: Mapping[str, Any]) -> None:
         if ws.closed:
             return
@@ -1251,12 +1307,15 @@ class FakeDiscord:
     async def _identify(self, ws: web.WebSocketResponse, d: Mapping[str, Any]) -> _Session | None:
         self.identify_payloads.append(dict(d))
         if d.get("token") != self.token and d.get("token") != f"Bot {self.token}":
-            await ws.close(code=4004, message=b"Authentication failed.")
+            await ws.close(code=4004, message=FATAL_CLOSE_REASONS[4004].encode())
             return None
-        intents = int(d.get("intents", 0))
+        intents = d.get("intents")
+        if not isinstance(intents, int) or intents < 0 or intents & ~KNOWN_INTENTS:
+            await ws.close(code=4013, message=FATAL_CLOSE_REASONS[4013].encode())
+            return None
         disallowed = intents & PRIVILEGED_INTENTS & ~self.allowed_privileged_intents
         if disallowed:
-            await ws.close(code=4014, message=b"Disallowed intent(s).")
+            await ws.close(code=4014, message=FATAL_CLOSE_REASONS[4014].encode())
             return None
         shard = d.get("shard")
         session = _Session(
@@ -1483,7 +1542,7 @@ class FakeDiscord:
                 )
             wait = self._global_window.retry_after(now)
             if wait > 0:
-                return self._too_many(wait, is_global=True, bucket_headers={})
+                return self._too_many(wait, scope="global", bucket_headers={})
             self._global_window.hit(now)
         # 4. per-route bucket
         bucket_headers: dict[str, str] = {}
@@ -1498,12 +1557,12 @@ class FakeDiscord:
                 "/channels/{channel_id}/messages"
             )
             window = self._bucket(f"{route_key}:{major}", is_msg)
-            bucket_hash = hashlib.sha1(route_key.encode()).hexdigest()[:16]
+            bucket_hash = _bucket_hash(route_key)
             wait = window.retry_after(now)
             if wait > 0:
                 return self._too_many(
                     wait,
-                    is_global=False,
+                    scope="user",
                     bucket_headers=self._bucket_headers(
                         window, now, bucket_hash, remaining=0, reset_after=wait
                     ),
@@ -1518,7 +1577,9 @@ class FakeDiscord:
     def _bucket(self, key: str, is_msg: bool) -> _Window:
         window = self._buckets.get(key)
         if window is None:
-            if is_msg and self.per_channel_rate is not None:
+            if is_msg and self.message_bucket is not None:
+                window = _Window(*self.message_bucket)
+            elif is_msg and self.per_channel_rate is not None:
                 rate = self.per_channel_rate
                 window = _Window(max(1, int(rate)), 1.0 if rate >= 1 else 1 / rate)
             else:
@@ -1545,14 +1606,18 @@ class FakeDiscord:
         }
 
     def _too_many(
-        self, retry_after: float, *, is_global: bool, bucket_headers: Mapping[str, str]
+        self, retry_after: float, *, scope: str, bucket_headers: Mapping[str, str]
     ) -> web.Response:
+        """Discord's 429: ``Retry-After`` in whole seconds, ``X-RateLimit-Scope``,
+        ``X-RateLimit-Global`` only when global (a global limit names no bucket), and the
+        body's exact ``retry_after`` and ``global``."""
+        is_global = scope == "global"
         self.rejected_429 += 1
         retry_after = max(round(retry_after, 3), 0.001)
         headers = {
             "Retry-After": str(math.ceil(retry_after)),
             "Via": "1.1 google",
-            "X-RateLimit-Scope": "global" if is_global else "user",
+            "X-RateLimit-Scope": scope,
             **bucket_headers,
         }
         if is_global:
@@ -1569,13 +1634,17 @@ class FakeDiscord:
             retry_after = failure.retry_after if failure.retry_after is not None else 0.1
             now = time.monotonic()
             bucket_headers: dict[str, str] = {}
-            if not failure.is_global:
+            if failure.scope != "global":  # the bucket of the route that was asked
+                route = request.match_info.route
+                canonical = route.resource.canonical if route.resource else request.path
                 bucket_headers = self._bucket_headers(
-                    _Window(1, retry_after), now, "scripted", remaining=0, reset_after=retry_after
+                    _Window(1, retry_after),
+                    now,
+                    _bucket_hash(f"{request.method} {canonical}"),
+                    remaining=0,
+                    reset_after=retry_after,
                 )
-            resp = self._too_many(
-                retry_after, is_global=failure.is_global, bucket_headers=bucket_headers
-            )
+            resp = self._too_many(retry_after, scope=failure.scope, bucket_headers=bucket_headers)
             if failure.body is not None:
                 resp.body = json.dumps(failure.body).encode()
             return resp

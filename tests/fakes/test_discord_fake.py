@@ -15,6 +15,7 @@ from discord import app_commands
 from tests.fakes.discord_api import (
     DEFAULT_APPLICATION_ID,
     DEFAULT_BOT_USER_ID,
+    DEFAULT_TOKEN,
     FakeDiscord,
     component_interaction,
     message_create,
@@ -74,6 +75,37 @@ async def test_json_content_type_is_exact(dc: FakeDiscord) -> None:
         assert await resp.json() == {"message": "404: Not Found", "code": 0}
 
 
+async def test_a_429_names_its_scope_and_bucket_as_discord_documents(dc: FakeDiscord) -> None:
+    import aiohttp
+
+    auth = {"Authorization": f"Bot {dc.token}"}
+    url = f"{dc.api_base}/users/@me"
+    dc.fail_next("GET", "^/users/@me$", status=429, retry_after=2.5, scope="shared")
+    dc.fail_next("GET", "^/users/@me$", status=429, retry_after=40, is_global=True)
+    async with aiohttp.ClientSession() as session:
+        async with session.get(url, headers=auth) as resp:
+            shared = resp.status, dict(resp.headers), await resp.json()
+        async with session.get(url, headers=auth) as resp:
+            global_ = resp.status, dict(resp.headers), await resp.json()
+        async with session.get(url, headers=auth) as resp:
+            bucket = resp.headers["X-RateLimit-Bucket"]
+    status, headers, body = shared
+    assert status == 429 and body["retry_after"] == 2.5 and body["global"] is False
+    assert headers["X-RateLimit-Scope"] == "shared" and headers["Retry-After"] == "3"
+    assert headers["X-RateLimit-Bucket"] == bucket and headers["X-RateLimit-Remaining"] == "0"
+    assert "X-RateLimit-Global" not in headers
+    status, headers, body = global_
+    assert status == 429 and body == {
+        "message": "You are being rate limited.",
+        "retry_after": 40,
+        "global": True,
+    }
+    assert headers["X-RateLimit-Scope"] == "global" and headers["X-RateLimit-Global"] == "true"
+    assert "X-RateLimit-Bucket" not in headers  # a global limit is no route's
+    with pytest.raises(ValueError, match="user, shared and global"):
+        dc.fail_next("GET", "^/users/@me$", status=429, scope="route")
+
+
 async def test_login_ready_and_intents(dc: FakeDiscord) -> None:
     client = make_client()
     fired = asyncio.Event()
@@ -114,6 +146,49 @@ async def test_privileged_intent_refused(dc: FakeDiscord) -> None:
             await asyncio.wait_for(client.connect(), 5)
     finally:
         await client.close()
+
+
+async def test_an_unknown_intent_bit_is_closed_with_4013(dc: FakeDiscord) -> None:
+    intents = discord.Intents.none()
+    intents.value = 1 << 30  # no such intent
+    client = discord.Client(intents=intents, guild_ready_timeout=0.1)
+    await client.login(dc.token)
+    try:
+        with pytest.raises(discord.ConnectionClosed) as closed:
+            await asyncio.wait_for(client.connect(), 5)
+        assert closed.value.code == 4013
+    finally:
+        await client.close()
+
+
+@pytest.mark.parametrize("code", [4004, 4013, 4014])
+async def test_a_live_session_ends_with_a_fatal_close_and_is_not_resumed(
+    dc: FakeDiscord, code: int
+) -> None:
+    client = make_client()
+    await client.login(dc.token)
+    gateway = asyncio.create_task(client.connect())
+    try:
+        await asyncio.wait_for(client.wait_until_ready(), 5)
+        await dc.end_sessions(code)
+        with pytest.raises((discord.ConnectionClosed, discord.PrivilegedIntentsRequired)) as ended:
+            await asyncio.wait_for(gateway, 5)
+        if isinstance(ended.value, discord.ConnectionClosed):
+            assert ended.value.code == code
+        else:
+            assert code == 4014
+        assert dc.resumes == 0 and dc.identifies == 1
+    finally:
+        await client.close()
+
+
+async def test_a_reset_token_is_refused_from_then_on(dc: FakeDiscord) -> None:
+    client = make_client()
+    async with running(client, dc):
+        await dc.reset_token("new-token")
+        await dc.wait_for(lambda: dc.connected_sessions == 0)
+    with pytest.raises(discord.LoginFailure):
+        await make_client().login(DEFAULT_TOKEN)
 
 
 def mentor_tree(client: discord.Client, seen: list[str]) -> app_commands.CommandTree:

@@ -11,13 +11,15 @@ from adapters.discord.pacing_rules import pacing
 from adapters.discord.settings import DISCORD
 from bots.bootstrap import Mentorhub
 from tests.adapters.discord.harness import GUILD, Harness, messenger_for
-from tests.fakes.discord_api import FakeDiscord
+from tests.fakes.discord_api import FakeDiscord, keep_discord_endpoints
 
 
 @pytest.fixture
 async def dc(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    """The adapter finds the fake through its settings (``api_base``, ``gateway_url``),
+    which it applies to discord.py process-wide: restored after each test."""
+    keep_discord_endpoints(monkeypatch)
     async with FakeDiscord(guilds=[GUILD]) as fake:
-        fake.patch_discord(monkeypatch)
         yield fake
 
 

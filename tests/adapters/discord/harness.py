@@ -42,8 +42,12 @@ class Token:
         return self.value
 
 
-def settings(**overrides: Any) -> DiscordSettings:
+def settings(dc: FakeDiscord, **overrides: Any) -> DiscordSettings:
+    """The adapter pointed at ``dc`` by its own settings (``[discord] api_base`` and
+    ``gateway_url``), as a deployment points it at a proxy."""
     values: dict[str, Any] = {
+        "api_base": dc.api_base,
+        "gateway_url": dc.gateway_url,
         "guild_ids": (GUILD,),
         "guild_ready_timeout": 0.1,
         "ready_timeout": 5.0,
@@ -65,7 +69,7 @@ def messenger_for(
     return DiscordMessenger(
         app.hub,
         token=Token(dc.token),
-        settings=settings(**overrides),
+        settings=settings(dc, **overrides),
         pacer=pacer or Pacer(),
         pacing=pacing or PlatformPacing(Platform("discord"), conversation_rate=UNLIMITED),
     )

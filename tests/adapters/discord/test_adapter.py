@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
-import discord
 import pytest
 
 from adapters.discord.adapter import DiscordMessenger, intents
 from adapters.discord.commands import command_payloads
 from adapters.discord.render import ANSWER_BUTTON_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
-from core.delivery import Unreachable
+from core.delivery import MessengerFailed, Unreachable
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Action, Choice, Reply, reply_to_data
 from core.ports import OutboxMessage
@@ -101,23 +101,30 @@ async def test_start_connects_without_privileged_intents_and_registers_mentor(
     assert h.dc.calls_to("PUT", rf"^/applications/{DEFAULT_APPLICATION_ID}/commands$") == []
 
 
-async def test_sync_global_too(dc: FakeDiscord, app: Mentorhub) -> None:
-    messenger = messenger_for(app, dc, sync_global=True)
-    await messenger.start()
-    try:
-        commands = dc.registered_commands()
-        assert all(command["contexts"] == [0, 1] for command in commands)
-        assert len(commands) == len(dc.registered_commands(GUILD)) == 3
-    finally:
-        await messenger.stop()
-        await messenger.stop()  # twice is fine
+async def test_sync_global_registers_each_command_once_in_every_server(h: Harness) -> None:
+    """Discord shows a server both its guild commands and the global ones: with
+    sync_global the guild_ids' copies (from an earlier guild-only start) are removed, so
+    each command shows once there."""
+    assert len(h.dc.registered_commands(GUILD)) == 3  # started guild-only
+    await h.restart(sync_global=True)
+    commands = h.dc.registered_commands()
+    assert [c["name"] for c in commands] == ["mentor", "mentor-pair", "mentor-admin"]
+    assert all(command["contexts"] == [0, 1] for command in commands)
+    assert h.dc.registered_commands(GUILD) == []
+    await h.messenger.stop()
+    await h.messenger.stop()  # twice is fine
 
 
-async def test_a_bad_token_fails_start_cleanly(dc: FakeDiscord, app: Mentorhub) -> None:
-    messenger = DiscordMessenger(app.hub, token=Token("wrong"), settings=settings())
-    with pytest.raises(discord.LoginFailure):
+async def test_a_bad_token_fails_start_cleanly_naming_the_fix(
+    dc: FakeDiscord, app: Mentorhub, caplog: pytest.LogCaptureFixture
+) -> None:
+    messenger = DiscordMessenger(app.hub, token=Token("wrong"), settings=settings(dc))
+    with pytest.raises(MessengerFailed, match="Reset Token"):
         await messenger.start()
-    assert messenger.client is None
+    assert messenger.client is None and not messenger.ready
+    assert any(
+        r.levelno == logging.ERROR and "Reset Token" in r.getMessage() for r in caplog.records
+    )
 
 
 async def test_a_guild_the_bot_is_not_in_is_reported_not_fatal(

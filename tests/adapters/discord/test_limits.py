@@ -6,7 +6,10 @@ import aiohttp
 import discord
 
 from adapters.discord.adapter import delivery_error, invite_url
-from core.delivery import RateLimited, TransientFailure, Unreachable
+from adapters.discord.pacing_rules import pacing
+from adapters.discord.settings import DISCORD
+from core.delivery import RateLimited, TransientFailure, Unreachable, _scope_named_by
+from core.identity import PlatformAccount
 
 
 class Response:
@@ -37,8 +40,12 @@ def test_delivery_errors() -> None:
     assert isinstance(delivery_error(aiohttp.ServerDisconnectedError()), TransientFailure)
     assert isinstance(delivery_error(OSError("reset")), TransientFailure)
     limited = delivery_error(discord.RateLimited(120.0))
-    assert isinstance(limited, RateLimited)
-    assert (limited.retry_after, limited.scope) == (120.0, "discord")
+    assert isinstance(limited, RateLimited) and limited.retry_after == 120.0
+    # without its response, a limit is taken for the route's: the outbox pauses the
+    # conversation, never the whole bot
+    account = PlatformAccount(DISCORD, "", "42", person_id=1)
+    scopes = pacing().scopes(account, opens_conversation=True)
+    assert _scope_named_by(scopes, limited.scope).name == "discord:42"
 
 
 def test_invite_url() -> None:

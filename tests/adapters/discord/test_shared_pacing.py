@@ -82,8 +82,9 @@ async def test_a_new_dm_takes_one_token_of_the_budget_in_the_outbox(
     assert h.dc.dm_opens == 1
 
 
+@pytest.mark.parametrize("scope", ["user", "shared"])  # a route's bucket, a resource's
 async def test_a_429_on_one_dm_channel_delays_only_that_channel(
-    h: Harness, app: Mentorhub, clock: ManualClock
+    h: Harness, app: Mentorhub, clock: ManualClock, scope: str
 ) -> None:
     pacer = await shared_pacer(h, clock, pacing(new_dms_per_hour=360_000))
     ann, bob = await register(h, ANN), await register(h, BOB, "Bob")
@@ -91,7 +92,7 @@ async def test_a_429_on_one_dm_channel_delays_only_that_channel(
     await queue(app, bob, Reply("hi Bob"))
     assert (await app.deliver()).sent == 2  # both DM channels are open now
     ann_channel = h.dc.dm_channel_id(ANN)
-    h.dc.fail_next("POST", MESSAGES.format(ann_channel), status=429, retry_after=60)
+    h.dc.fail_next("POST", MESSAGES.format(ann_channel), status=429, retry_after=60, scope=scope)
 
     await queue(app, ann, Reply("to Ann 0"))
     await queue(app, bob, *(Reply(f"to Bob {n}") for n in range(3)))
@@ -147,3 +148,29 @@ async def test_a_global_429_pauses_the_whole_bot(
     report = await app.deliver()
     assert (report.sent, report.deferred) == (0, 1)  # Bob waits too
     assert dm_texts(h, BOB) == ["hi Bob"]
+
+
+async def test_a_limit_discord_py_raises_for_is_paced_by_the_429_of_that_call_only(
+    h: Harness, app: Mentorhub, clock: ManualClock
+) -> None:
+    """Each 429 is judged by the response of the call that hit it. A global 429 on Ann's
+    channel that discord.py waited out says nothing about a later one on her channel:
+    there her message bucket (5 per minute here) ran low, and discord.py refuses the
+    next message itself without asking Discord. That pauses Ann's DMs, not the bot."""
+    pacer = await shared_pacer(h, clock, pacing(new_dms_per_hour=360_000))
+    ann, bob = await register(h, ANN), await register(h, BOB, "Bob")
+    await queue(app, bob, Reply("hi Bob"))
+    assert (await app.deliver()).sent == 1
+    h.dc.message_bucket = (5, 60.0)  # for the channels opened from now on: Ann's
+    h.dc.fail_next("POST", MESSAGES.format(r"\d+"), status=429, retry_after=0.05, is_global=True)
+    await queue(app, ann, Reply("hi Ann"))
+    assert (await app.deliver()).sent == 1  # after discord.py waited the global 429 out
+    clock.advance(timedelta(seconds=2))  # the bot's pause is over
+
+    await queue(app, ann, Reply("to Ann"))
+    await queue(app, bob, Reply("to Bob"))
+    report = await app.deliver()
+    assert (report.sent, report.rate_limited) == (1, 1)
+    assert pacer.paused_for(f"discord:{ANN}") == pytest.approx(60, abs=5)  # her bucket's reset
+    assert pacer.paused_for("discord") == 0
+    assert dm_texts(h, BOB) == ["hi Bob", "to Bob"]
