@@ -124,9 +124,9 @@ def _posting_place(settings: CoreSettings, space: str, channel: str) -> str | No
 
 def _bare_channel(channel: str) -> str:
     """A channel's id however it was written: chat apps send a channel named in a text
-    field as a mention, ``<#id>`` (Discord) or ``<#id|name>`` (Slack). Stored channels may
-    be in that form (``configure … channel`` once took one), links store the bare id: the
-    same channel either way."""
+    field as a mention, ``<#id>`` or ``<#id|name>``. Stored channels may be in that form
+    (``configure … channel`` once took one), links store the bare id: the same channel
+    either way."""
     bare = channel.strip()
     if bare.startswith("<#") and bare.endswith(">"):
         bare = bare[2:-1].partition("|")[0].strip()
