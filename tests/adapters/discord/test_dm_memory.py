@@ -12,6 +12,7 @@ import pytest
 from adapters.discord.adapter import DmsClosed
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.delivery import TransientFailure
 from core.identity import Platform
 from core.messages import Reply
 from tests.adapters.discord.harness import BOB, Harness
@@ -92,3 +93,22 @@ async def test_forgetting_a_person_forgets_their_dm_channel(h: Harness, app: Men
     await say(app, BOB, "Bob", "forget_me", "confirm=yes")
     assert await known_channel(app, BOB) is None
     assert await account_gone(app, BOB)
+
+
+async def test_a_dm_channel_discord_no_longer_knows_is_opened_anew_after_a_restart(
+    h: Harness, app: Mentorhub
+) -> None:
+    bob = await program_with_member(app, channel=None)
+    await h.messenger.send(bob, Reply("first"))
+    h.dc.fail_next(
+        "POST",
+        rf"^/channels/{h.dc.dm_channel_id(BOB)}/messages$",
+        status=404,
+        body={"message": "Unknown Channel", "code": 10003},
+    )
+    with pytest.raises(TransientFailure):
+        await h.messenger.send(bob, Reply("second"))
+    assert await known_channel(app, BOB) == ""
+
+    await h.restart()
+    assert h.messenger.opens_conversation(bob)
