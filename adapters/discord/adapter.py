@@ -197,8 +197,8 @@ def sdk_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
     if message.content:
         kwargs["content"] = message.content
-    if message.embed is not None:
-        kwargs["embed"] = discord.Embed.from_dict(dict(message.embed))
+    if message.embeds:
+        kwargs["embeds"] = [discord.Embed.from_dict(dict(embed)) for embed in message.embeds]
     if message.buttons:
         kwargs["view"] = inert_view(message)
     if message.file is not None:  # multipart: files[0] and its attachments metadata
