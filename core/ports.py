@@ -194,6 +194,10 @@ class DirectChannels(Protocol):
 
     async def of_platform(self, platform: Platform) -> list[DirectChannel]: ...
 
+    async def of_accounts(self, account_ids: Collection[int]) -> dict[int, DirectChannel]:
+        """Those of these accounts that have one, by account id."""
+        ...
+
     async def opened(
         self, platform: Platform, workspace: str, user_id: str, channel_id: str
     ) -> bool:

@@ -145,6 +145,19 @@ class SqlDirectChannels:
         )
         return [DirectChannel(user_id, channel_id, asked) for user_id, channel_id, asked in rows]
 
+    async def of_accounts(self, account_ids: Collection[int]) -> dict[int, DirectChannel]:
+        found: dict[int, DirectChannel] = {}
+        for chunk in _chunks(account_ids):
+            rows = await self.session.exec(
+                select(AccountRow.id, AccountRow.user_id, DirectChannelRow)
+                .join(DirectChannelRow, col(DirectChannelRow.account_id) == col(AccountRow.id))
+                .where(col(AccountRow.id).in_(chunk))
+            )
+            for account_id, user_id, row in rows.all():
+                assert account_id is not None
+                found[account_id] = DirectChannel(user_id, row.channel_id, row.asked_to_open_at)
+        return found
+
     async def opened(
         self, platform: Platform, workspace: str, user_id: str, channel_id: str
     ) -> bool:

@@ -5,6 +5,7 @@ discord.py against FakeDiscord; a restart is a new client on the same database."
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -16,7 +17,7 @@ from core.delivery import TransientFailure
 from core.identity import Platform
 from core.messages import Reply
 from tests.adapters.discord.harness import BOB, Harness
-from tests.adapters.discord.test_fallback import SECRET, program_with_member, queue, say
+from tests.adapters.discord.test_fallback import SECRET, program_with_member, queue, ref, say
 from tests.fakes.discord_api import message_create
 
 pytestmark = pytest.mark.timeout(20)
@@ -112,3 +113,13 @@ async def test_a_dm_channel_discord_no_longer_knows_is_opened_anew_after_a_resta
 
     await h.restart()
     assert h.messenger.opens_conversation(bob)
+
+
+async def test_my_data_shows_the_stored_dm_channel(h: Harness, app: Mentorhub) -> None:
+    bob = await program_with_member(app, channel=None)
+    await h.messenger.send(bob, Reply("first"))
+    outcome = await app.hub.command(ref(BOB, "Bob"), "my_data")
+    exported = next(r.attachment for r in outcome.replies if r.attachment is not None)
+    (account,) = json.loads(exported.content)["accounts"]
+    assert account["direct_channel"] == str(h.dc.dm_channel_id(BOB))
+    assert account["asked_to_open_dms_at"] is None
