@@ -10,8 +10,9 @@ committed. Posts in a program's shared space (announcements only) go out through
 
 What else an adapter may ask of the core is a method here with a typed result:
 completions while someone types, whether someone coordinates a program, the program a
-group or channel belongs to, where to ask someone with closed DMs to open them. Adapters
-never see a unit of work.
+group or channel belongs to, where to ask someone with closed DMs to open them, the
+direct channels a messenger opened (``direct_channels``). Adapters never see a unit of
+work.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from core.clock import Clock
 from core.context import Context
 from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
+from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
 from core.identity import Platform, UserRef
 from core.inbound import (
@@ -86,6 +88,7 @@ class Hub:
         self._long_reads = long_reads or asyncio.Semaphore(1)
         self._spaces = spaces
         self._coordinator_guard = coordinator_guard
+        self.direct_channels = DirectChannelStore(uow_factory, self._read_factory)
 
     async def handle(self, inbound: Inbound) -> Outcome:
         """Carry out one inbound event. A submitted form with fields to fix saves nothing

@@ -177,6 +177,44 @@ class Accounts(Protocol):
         ...
 
 
+@dataclass(frozen=True, slots=True)
+class DirectChannel:
+    """What a messenger knows of its direct conversation with one account: the channel
+    it opened (``channel_id``; "" when none is known) and when it last asked them, in a
+    shared channel, to open their DMs (``asked_to_open_at``)."""
+
+    user_id: str
+    channel_id: str = ""
+    asked_to_open_at: datetime | None = None
+
+
+class DirectChannels(Protocol):
+    """Each account's direct conversation, kept across restarts (see core.direct_channels).
+    A row belongs to an account: deleting the account deletes it."""
+
+    async def of_platform(self, platform: Platform) -> list[DirectChannel]: ...
+
+    async def of_accounts(self, account_ids: Collection[int]) -> dict[int, DirectChannel]:
+        """Those of these accounts that have one, by account id."""
+        ...
+
+    async def opened(
+        self, platform: Platform, workspace: str, user_id: str, channel_id: str
+    ) -> bool:
+        """Record the account's direct channel; False (nothing kept) without an account."""
+        ...
+
+    async def closed(self, platform: Platform, workspace: str, user_id: str) -> None:
+        """The platform no longer knows the account's direct channel."""
+        ...
+
+    async def asked_to_open(
+        self, platform: Platform, workspace: str, user_id: str, at: datetime
+    ) -> bool:
+        """Record when the account was asked to open their DMs; False without an account."""
+        ...
+
+
 class Dialogs(Protocol):
     async def active(self, actor: str) -> DialogState | None: ...
     async def save(self, state: DialogState) -> DialogState: ...
@@ -513,6 +551,7 @@ class Privacy(Protocol):
 class UnitOfWork(Protocol):
     people: People
     accounts: Accounts
+    direct_channels: DirectChannels
     dialogs: Dialogs
     outbox: Outbox
     programs: Programs

@@ -16,7 +16,7 @@ from typing import Any
 
 from core.messages import Notice, Reply
 from core.model import PairStatus, Role
-from core.ports import ForgetReport, UnitOfWork
+from core.ports import DirectChannel, ForgetReport, UnitOfWork
 from core.services import Work
 from core.services.schedule import cancel_pair
 
@@ -49,6 +49,8 @@ async def export_person(uow: UnitOfWork, person_id: int, now: datetime) -> dict[
     person = await uow.people.get(person_id)
     assert person is not None
     programs = {p.id: p.name for p in await uow.programs.all()}
+    accounts = await uow.accounts.of_person(person_id)
+    direct = await uow.direct_channels.of_accounts([a.id for a in accounts if a.id is not None])
     data: dict[str, Any] = {
         "exported_at": now.isoformat(),
         "profile": {
@@ -68,8 +70,9 @@ async def export_person(uow: UnitOfWork, person_id: int, now: datetime) -> dict[
                 "display_name": a.display_name,
                 "preferred": a.preferred,
                 "reachable": a.reachable,
+                **_direct_channel(direct.get(a.id or 0)),
             }
-            for a in await uow.accounts.of_person(person_id)
+            for a in accounts
         ],
         "enrollments": [
             {
@@ -181,6 +184,14 @@ async def export_person(uow: UnitOfWork, person_id: int, now: datetime) -> dict[
             }
         )
     return data
+
+
+def _direct_channel(direct: DirectChannel | None) -> dict[str, Any]:
+    """What a messenger keeps of its direct conversation with the account."""
+    return {
+        "direct_channel": direct.channel_id if direct is not None else "",
+        "asked_to_open_dms_at": _when(direct.asked_to_open_at if direct is not None else None),
+    }
 
 
 def export_json(data: dict[str, Any]) -> str:

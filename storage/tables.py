@@ -50,6 +50,17 @@ class AccountRow(SQLModel, table=True):
     created_at: datetime | None = utc_column(nullable=True)
 
 
+class DirectChannelRow(SQLModel, table=True):
+    """A messenger's direct conversation with one account (see core.direct_channels); it
+    goes with the account."""
+
+    __tablename__ = "direct_channel"
+
+    account_id: int = Field(primary_key=True, foreign_key="platform_account.id", ondelete="CASCADE")
+    channel_id: str = Field(default="", max_length=64)
+    asked_to_open_at: datetime | None = utc_column(nullable=True)
+
+
 class DialogRow(SQLModel, table=True):
     __tablename__ = "dialog_state"
 

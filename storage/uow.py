@@ -17,6 +17,7 @@ from storage.repositories import (
     SqlBlocks,
     SqlCheckIns,
     SqlDialogs,
+    SqlDirectChannels,
     SqlDrafts,
     SqlDueItems,
     SqlEnrollments,
@@ -35,6 +36,7 @@ from storage.repositories.views import SqlProgramViews
 class SqlUnitOfWork:
     people: SqlPeople
     accounts: SqlAccounts
+    direct_channels: SqlDirectChannels
     dialogs: SqlDialogs
     outbox: SqlOutbox
     programs: SqlPrograms
@@ -87,6 +89,7 @@ class SqlUnitOfWork:
         self._session = session
         self.people = SqlPeople(session)
         self.accounts = SqlAccounts(session)
+        self.direct_channels = SqlDirectChannels(session)
         self.dialogs = SqlDialogs(session)
         self.outbox = SqlOutbox(session)
         self.programs = SqlPrograms(session)

@@ -21,6 +21,10 @@ not open yet is declared (``opens_conversation``), so the outbox takes a token o
 new-DM budget for it; the adapter counts nothing twice. A 429 pauses the scope Discord
 named: a global one the bot, any other the conversation (see :class:`RateLimitWatch`).
 
+Known DM channels, and when each person was last asked to open their DMs, are stored
+(``Hub.direct_channels``) and loaded at start: a restart neither opens every DM again
+(each open draws on the new-DM budget) nor repeats a DMs-closed mention too soon.
+
 When Discord refuses a DM because the person's DMs are closed
 (50007), ``send`` mentions them in their program's channel with a neutral request to open
 their DMs (see :meth:`DiscordMessenger.send`); a DM from them later marks them reachable.
@@ -279,8 +283,8 @@ def sdk_kwargs(message: DiscordMessage) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"allowed_mentions": discord.AllowedMentions.none()}
     if message.content:
         kwargs["content"] = message.content
-    if message.embed is not None:
-        kwargs["embed"] = discord.Embed.from_dict(dict(message.embed))
+    if message.embeds:
+        kwargs["embeds"] = [discord.Embed.from_dict(dict(embed)) for embed in message.embeds]
     if message.buttons:
         kwargs["view"] = inert_view(message)
     if message.file is not None:  # multipart: files[0] and its attachments metadata
@@ -514,6 +518,7 @@ class DiscordMessenger:
         self._failed = asyncio.Event()
         self._stopping_after_failure: asyncio.Task[None] | None = None  # held: a task
         # nobody references may be collected before it is done
+        self._direct_loaded = False
 
     @property
     def client(self) -> discord.Client | None:
@@ -578,6 +583,26 @@ class DiscordMessenger:
         except BaseException:
             await self.stop()
             raise
+        await self._load_direct_channels()
+
+    async def _load_direct_channels(self) -> None:
+        """The DM channels and DMs-closed mentions of earlier runs (once per adapter)."""
+        if self._direct_loaded:
+            return
+        try:
+            known = await self.hub.direct_channels.known(DISCORD)
+        except Exception:  # sending still works: DMs are opened again as needed
+            log.exception("could not read the known Discord DM channels")
+            return
+        self._direct_loaded = True
+        for direct in known:
+            if not direct.user_id.isdigit():
+                continue
+            if direct.channel_id.isdigit():
+                self._dm_channels.put(int(direct.user_id), int(direct.channel_id))
+            if direct.asked_to_open_at is not None:
+                self._mentioned_at.put(int(direct.user_id), direct.asked_to_open_at)
+        log.info("Discord: %d known DM channel(s) loaded", len(self._dm_channels))
 
     def receiver_name(self) -> str | None:
         """Each gateway shard must be connected once: two sessions would both receive,
@@ -739,6 +764,7 @@ class DiscordMessenger:
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_CHANNEL:
                 self._dm_channels.pop(user_id)  # stale cache entry: reopen next time
+                await self._store(self.hub.direct_channels.closed(DISCORD, str(user_id)))
             raise delivery_error(exc) from exc
         except _SEND_ERRORS as exc:
             raise delivery_error(exc) from exc
@@ -776,6 +802,7 @@ class DiscordMessenger:
                 log.warning("DMs-closed mention in channel %s failed: %r", channel_id, exc)
                 continue
             self._mentioned_at.put(user_id, now)
+            await self._store(self.hub.direct_channels.asked_to_open(DISCORD, str(user_id), now))
             log.info("DMs to %s are closed; asked them in channel %s", user_id, channel_id)
             return True
         return False
@@ -892,7 +919,30 @@ class DiscordMessenger:
                 except _SEND_ERRORS as exc:
                     raise delivery_error(exc) from exc
             self._dm_channels.put(user_id, channel.id)
+            await self._keep_dm_channel(user_id, channel.id)
             return channel.id
+
+    def _learn_dm_channel(self, user_id: int, channel_id: int) -> bool:
+        """Remember a user's DM channel; True when it is news, to keep it (after answering:
+        keeping it is a database write)."""
+        if self._dm_channels.get(user_id) == channel_id:
+            return False
+        self._dm_channels.put(user_id, channel_id)
+        return True
+
+    async def _keep_dm_channel(self, user_id: int, channel_id: int) -> None:
+        """Store a DM channel, so that a restarted adapter sends there without opening it
+        again (for people with an account here; nothing is kept about anyone else)."""
+        await self._store(self.hub.direct_channels.opened(DISCORD, str(user_id), str(channel_id)))
+
+    @staticmethod
+    async def _store(write: Awaitable[object]) -> None:
+        """A write about DMs: failing it costs a DM reopened or a mention repeated later,
+        never the send at hand."""
+        try:
+            await write
+        except Exception:
+            log.exception("could not store what we know of a Discord DM")
 
     # -- inbound -----------------------------------------------------------------------------
 
@@ -902,8 +952,10 @@ class DiscordMessenger:
             return
         try:
             facts = facts_of(interaction)
-            self._remember_dm_channel(interaction, facts)
+            news = self._remember_dm_channel(interaction, facts)
             await self._dispatch(interaction, facts)
+            if news and facts.channel_id is not None:  # after answering: a database write
+                await self._keep_dm_channel(facts.user_id, facts.channel_id)
             if not facts.in_guild:  # after answering: this may touch the database
                 await self._note_reachable(user_ref(facts))
         except Exception:
@@ -1026,12 +1078,14 @@ class DiscordMessenger:
 
     def _remember_dm_channel(
         self, interaction: discord.Interaction[Any], facts: InteractionFacts
-    ) -> None:
+    ) -> bool:
+        """Learn the DM channel an interaction came from; True when it is news."""
         channel = interaction.channel
         if isinstance(channel, discord.DMChannel) and facts.channel_id is not None:
             recipient = channel.recipient
             if recipient is None or recipient.id == facts.user_id:
-                self._dm_channels.put(facts.user_id, facts.channel_id)
+                return self._learn_dm_channel(facts.user_id, facts.channel_id)
+        return False
 
     async def handle_dm(self, message: discord.Message) -> None:
         """Free text in the bot's DMs. Guild messages are ignored: without the
@@ -1042,7 +1096,7 @@ class DiscordMessenger:
             log.info("message %s was already handled; ignoring the replay", message.id)
             return
         author = message.author
-        self._dm_channels.put(author.id, message.channel.id)
+        news = self._learn_dm_channel(author.id, message.channel.id)
         ref = discord_user_ref(author.id, author.name, author.global_name)
         try:
             if message.content.strip():
@@ -1065,6 +1119,8 @@ class DiscordMessenger:
         except Exception:
             log.exception("handling DM %s failed", message.id)
         # after the answer: awaiting before _in_order would let later DMs overtake this one
+        if news:
+            await self._keep_dm_channel(author.id, message.channel.id)
         await self._note_reachable(ref)
 
     async def handle_guild_removed(self, guild_id: int) -> None:

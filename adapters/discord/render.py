@@ -37,8 +37,9 @@ EMBED_TITLE_LIMIT = 256
 EMBED_DESCRIPTION_LIMIT = 4096
 FIELD_NAME_LIMIT = 256
 FIELD_VALUE_LIMIT = 1024
-MAX_FIELDS = 25
-EMBED_TOTAL_LIMIT = 6000  # title, description, field names and values together
+MAX_FIELDS = 25  # per embed
+MAX_EMBEDS = 10  # per message
+EMBED_TOTAL_LIMIT = 6000  # titles, descriptions, field names and values of a message's embeds
 BUTTON_LABEL_LIMIT = 80
 BUTTONS_PER_ROW = 5
 MAX_ROWS = 5
@@ -108,12 +109,17 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class DiscordMessage:
-    """One Discord message: content or an embed (a dict in Discord's embed JSON), buttons."""
+    """One Discord message: content or embeds (dicts in Discord's embed JSON), buttons."""
 
     content: str = ""
-    embed: Mapping[str, Any] | None = None
+    embeds: tuple[Mapping[str, Any], ...] = ()
     buttons: tuple[Button, ...] = ()
     file: Attachment | None = None  # uploaded as multipart ``files[0]``
+
+    @property
+    def embed(self) -> Mapping[str, Any] | None:
+        """The first embed (the only one unless a long text goes on in more)."""
+        return self.embeds[0] if self.embeds else None
 
     def rows(self) -> list[list[Button]]:
         return [
@@ -126,8 +132,8 @@ class DiscordMessage:
         data: dict[str, Any] = {}
         if self.content:
             data["content"] = self.content
-        if self.embed is not None:
-            data["embeds"] = [dict(self.embed)]
+        if self.embeds:
+            data["embeds"] = [dict(embed) for embed in self.embeds]
         if self.buttons:
             data["components"] = [
                 {"type": 1, "components": [b.payload() for b in row]} for row in self.rows()
@@ -179,7 +185,7 @@ def render_reply(
 
     Fields become an embed (a profile card); everything else is content, a bold title line
     above the text, so it also reads well in a push notification. Content longer than
-    Discord's 2000 characters moves into an embed description (4096). ``answer_button``
+    Discord's 2000 characters moves into embeds (see :func:`_embeds`). ``answer_button``
     adds a "Type your answer" button, for places where free text can't be typed to us
     (guild channels: we have no message-content intent there). An attachment over
     Discord's file limit (``file_limit``: what an interaction says applies there, else
@@ -199,36 +205,72 @@ def render_reply(
             content = "…"  # Discord refuses an empty message
         if len(content) <= CONTENT_LIMIT:
             return DiscordMessage(content=content, buttons=buttons, file=file)
-    return DiscordMessage(embed=_embed(reply, title, body), buttons=buttons, file=file)
-
-
-def _embed(reply: Reply, title: str, body: str) -> dict[str, Any]:
-    embed: dict[str, Any] = {}
-    if title:
-        embed["title"] = truncate(title, EMBED_TITLE_LIMIT)
-    if body:
-        marked = (ERROR_MARK if reply.is_error and not title else "") + body
-        embed["description"] = truncate(marked, EMBED_DESCRIPTION_LIMIT)
-    if reply.fields:
-        embed["fields"] = _fields(reply, room=EMBED_TOTAL_LIMIT - len(title) - len(body))
-    if reply.is_error:
-        embed["color"] = ERROR_COLOUR
-    return embed
+    return DiscordMessage(embeds=_embeds(reply, title, body), buttons=buttons, file=file)
 
 
 _SHORTENED: dict[str, Any] = {"name": "…", "value": "(shortened)", "inline": False}
+_SHORTENED_SIZE = len(_SHORTENED["name"]) + len(_SHORTENED["value"])
 
 
-def _fields(reply: Reply, *, room: int) -> list[dict[str, Any]]:
-    """The fields that fit in the embed's limits (25 fields, 6000 characters in all); a
-    last "(shortened)" field says when some didn't."""
+def _embeds(reply: Reply, title: str, body: str) -> tuple[dict[str, Any], ...]:
+    """The reply as the embeds of one message, within every limit Discord checks: the
+    title, the text in descriptions of up to 4096 characters (split between lines, so a
+    long text goes on in the next embed rather than being cut), then the fields, 25 an
+    embed; at most 10 embeds and 6000 characters in all. What still doesn't fit is cut:
+    the text with "…", the fields with a last "(shortened)" one."""
+    title = truncate(title, EMBED_TITLE_LIMIT)
+    room = EMBED_TOTAL_LIMIT - len(title)
+    text = (ERROR_MARK if reply.is_error and not title else "") + body
+    text = truncate(text, room - (_SHORTENED_SIZE if reply.fields else 0))
+    room -= len(text)
+    embeds: list[dict[str, Any]] = [
+        {"description": piece} for piece in _pieces(text, EMBED_DESCRIPTION_LIMIT)
+    ]
+    if not embeds:
+        embeds = [{}]
+    if title:
+        embeds[0] = {"title": title, **embeds[0]}
+    fields = _fields(reply, room=room, most=(MAX_EMBEDS - len(embeds) + 1) * MAX_FIELDS)
+    for start in range(0, len(fields), MAX_FIELDS):
+        if start:
+            embeds.append({})
+        embeds[-1]["fields"] = fields[start : start + MAX_FIELDS]
+    if reply.is_error:
+        for embed in embeds:
+            embed["color"] = ERROR_COLOUR
+    return tuple(embeds)
+
+
+def _pieces(text: str, limit: int) -> list[str]:
+    """``text`` in pieces of at most ``limit`` characters, ending at line breaks where
+    lines allow (the break itself is dropped: each piece is its own paragraph)."""
+    pieces: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit + 1)
+        if cut <= 0:  # one line longer than a piece: cut it, not after an escaping "\\"
+            cut = limit
+            while cut > 1 and text[cut - 1] == "\\":
+                cut -= 1
+            pieces.append(text[:cut])
+            text = text[cut:]
+        else:
+            pieces.append(text[:cut])
+            text = text[cut + 1 :]
+    if text:
+        pieces.append(text)
+    return pieces
+
+
+def _fields(reply: Reply, *, room: int, most: int) -> list[dict[str, Any]]:
+    """The fields that fit in ``room`` characters, ``most`` of them at most; a last
+    "(shortened)" field says when some didn't."""
     fields: list[dict[str, Any]] = []
-    room -= len(_SHORTENED["name"]) + len(_SHORTENED["value"])
     for index, f in enumerate(reply.fields):
         name = truncate(shown(f.label), FIELD_NAME_LIMIT) or "-"
         value = truncate(shown(f.value), FIELD_VALUE_LIMIT) or "-"
-        more_follow = index < len(reply.fields) - 1
-        if len(name) + len(value) > room or (len(fields) == MAX_FIELDS - 1 and more_follow):
+        last = index == len(reply.fields) - 1
+        reserve = 0 if last else _SHORTENED_SIZE  # for the "(shortened)" mark, if needed
+        if len(name) + len(value) + reserve > room or len(fields) + (0 if last else 1) >= most:
             return [*fields, dict(_SHORTENED)]
         fields.append({"name": name, "value": value, "inline": False})
         room -= len(name) + len(value)

@@ -121,8 +121,20 @@ def _posting_place(settings: CoreSettings, space: str, channel: str) -> str | No
     if not place:
         return None
     if platform in settings.spaces_with_channels:
-        return f"{platform}:{channel.strip()}" if channel.strip() else None
+        bare = _bare_channel(channel)
+        return f"{platform}:{bare}" if bare else None
     return space
+
+
+def _bare_channel(channel: str) -> str:
+    """A channel's id however it was written: chat apps send a channel named in a text
+    field as a mention, ``<#id>`` or ``<#id|name>``. Stored channels may be in that form
+    (``configure … channel`` once took one), links store the bare id: the same channel
+    either way."""
+    bare = channel.strip()
+    if bare.startswith("<#") and bare.endswith(">"):
+        bare = bare[2:-1].partition("|")[0].strip()
+    return bare
 
 
 def _people(count: int) -> str:

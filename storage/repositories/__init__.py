@@ -2,7 +2,7 @@
 
 from storage.repositories.drafts import SqlDrafts
 from storage.repositories.due import SqlDueItems
-from storage.repositories.identity import SqlAccounts, SqlDialogs, SqlPeople
+from storage.repositories.identity import SqlAccounts, SqlDialogs, SqlDirectChannels, SqlPeople
 from storage.repositories.mentoring import (
     SqlAgreements,
     SqlAnswers,
@@ -24,6 +24,7 @@ __all__ = [
     "SqlBlocks",
     "SqlCheckIns",
     "SqlDialogs",
+    "SqlDirectChannels",
     "SqlDrafts",
     "SqlDueItems",
     "SqlEnrollments",

@@ -8,12 +8,13 @@ from datetime import datetime
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import col, delete, select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import Person, Platform, PlatformAccount
-from core.ports import DialogState
+from core.ports import DialogState, DirectChannel
 from storage.mapping import to_domain, update_row
 from storage.repositories.base import _chunks, _Repo, _table
-from storage.tables import AccountRow, DialogRow, EnrollmentRow, PersonRow
+from storage.tables import AccountRow, DialogRow, DirectChannelRow, EnrollmentRow, PersonRow
 
 _PREFERRED_FIRST = (col(AccountRow.preferred).desc(), col(AccountRow.id))
 
@@ -125,6 +126,82 @@ class SqlAccounts(_Repo[PlatformAccount, AccountRow]):
             )
             found.update(rows.all())
         return found
+
+
+class SqlDirectChannels:
+    """Direct channels by account; a platform's few thousand are read at once at start."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def of_platform(self, platform: Platform) -> list[DirectChannel]:
+        rows = await self.session.exec(
+            select(
+                AccountRow.user_id, DirectChannelRow.channel_id, DirectChannelRow.asked_to_open_at
+            )
+            .join(AccountRow, col(AccountRow.id) == col(DirectChannelRow.account_id))
+            .where(AccountRow.platform == platform.value)
+            .order_by(col(DirectChannelRow.account_id))
+        )
+        return [DirectChannel(user_id, channel_id, asked) for user_id, channel_id, asked in rows]
+
+    async def of_accounts(self, account_ids: Collection[int]) -> dict[int, DirectChannel]:
+        found: dict[int, DirectChannel] = {}
+        for chunk in _chunks(account_ids):
+            rows = await self.session.exec(
+                select(AccountRow.id, AccountRow.user_id, DirectChannelRow)
+                .join(DirectChannelRow, col(DirectChannelRow.account_id) == col(AccountRow.id))
+                .where(col(AccountRow.id).in_(chunk))
+            )
+            for account_id, user_id, row in rows.all():
+                assert account_id is not None
+                found[account_id] = DirectChannel(user_id, row.channel_id, row.asked_to_open_at)
+        return found
+
+    async def opened(
+        self, platform: Platform, workspace: str, user_id: str, channel_id: str
+    ) -> bool:
+        row = await self._row(platform, workspace, user_id)
+        if row is not None:
+            row.channel_id = channel_id
+            await self.session.flush()
+        return row is not None
+
+    async def closed(self, platform: Platform, workspace: str, user_id: str) -> None:
+        row = await self._row(platform, workspace, user_id, create=False)
+        if row is not None:
+            row.channel_id = ""
+            await self.session.flush()
+
+    async def asked_to_open(
+        self, platform: Platform, workspace: str, user_id: str, at: datetime
+    ) -> bool:
+        row = await self._row(platform, workspace, user_id)
+        if row is not None:
+            row.asked_to_open_at = at
+            await self.session.flush()
+        return row is not None
+
+    async def _row(
+        self, platform: Platform, workspace: str, user_id: str, *, create: bool = True
+    ) -> DirectChannelRow | None:
+        """The account's row (a new one when ``create``); None without an account."""
+        account_id = (
+            await self.session.exec(
+                select(AccountRow.id).where(
+                    AccountRow.platform == platform.value,
+                    AccountRow.workspace == workspace,
+                    AccountRow.user_id == user_id,
+                )
+            )
+        ).first()
+        if account_id is None:
+            return None
+        row = await self.session.get(DirectChannelRow, account_id)
+        if row is None and create:
+            row = DirectChannelRow(account_id=account_id)
+            self.session.add(row)
+        return row
 
 
 class SqlDialogs(_Repo[DialogState, DialogRow]):

@@ -19,6 +19,7 @@ from storage.tables import (
     CheckInAnswerRow,
     CheckInRow,
     DialogRow,
+    DirectChannelRow,
     DraftRowRow,
     DueItemRow,
     EnrollmentRow,
@@ -93,6 +94,14 @@ class SqlPrivacy:
             report["due_item"] += await self._count(
                 delete(due_t).where(due_t.c.subject.in_(subjects))
             )
+        account_t, direct_t = _table(AccountRow), _table(DirectChannelRow)
+        report["direct_channel"] = await self._count(
+            delete(direct_t).where(
+                direct_t.c.account_id.in_(
+                    select(account_t.c.id).where(account_t.c.person_id == person_id)
+                )
+            )
+        )
         for row, column in (
             (NoteRow, "author_id"),
             (FeedbackRow, "author_id"),

@@ -214,6 +214,84 @@ def _bucket_hash(route_key: str) -> str:
     return hashlib.sha1(route_key.encode()).hexdigest()[:16]
 
 
+# Discord's embed limits (Channel Resources, "Embed Limits"): per field, and in all the
+# embeds of one message together at most EMBED_TOTAL_LIMIT characters of text.
+MAX_EMBEDS = 10
+EMBED_TOTAL_LIMIT = 6000
+_EMBED_TEXT_LIMITS = {"title": 256, "description": 4096}
+_FIELD_LIMITS = {"name": 256, "value": 1024}
+MAX_EMBED_FIELDS = 25
+
+
+def _too_long(limit: int) -> dict[str, Any]:
+    return {
+        "_errors": [
+            {
+                "code": "BASE_TYPE_MAX_LENGTH",
+                "message": f"Must be {limit} or fewer in length.",
+            }
+        ],
+    }
+
+
+def _embed_texts(embed: Mapping[str, Any]) -> list[str]:
+    """The texts counted towards the 6,000: title, description, field names and values,
+    footer text, author name."""
+    texts = [str(embed.get("title") or ""), str(embed.get("description") or "")]
+    for entry in embed.get("fields") or []:
+        if isinstance(entry, Mapping):
+            texts += [str(entry.get("name") or ""), str(entry.get("value") or "")]
+    for key, part in (("footer", "text"), ("author", "name")):
+        if isinstance(embed.get(key), Mapping):
+            texts.append(str(embed[key].get(part) or ""))
+    return texts
+
+
+def _check_embeds(embeds: Any) -> web.Response | None:
+    """A message's embeds within Discord's limits, else its 400 with the error body Discord
+    sends (50035, the offending path under ``errors``)."""
+    if not embeds:
+        return None
+    if not isinstance(embeds, list):
+        return _error(400, "Invalid Form Body", 50035, errors={"embeds": "expected array"})
+    if len(embeds) > MAX_EMBEDS:
+        return _error(400, "Invalid Form Body", 50035, errors={"embeds": _too_long(MAX_EMBEDS)})
+    for index, embed in enumerate(embeds):
+        if not isinstance(embed, Mapping):
+            continue
+        for key, limit in _EMBED_TEXT_LIMITS.items():
+            if len(str(embed.get(key) or "")) > limit:
+                errors = {"embeds": {str(index): {key: _too_long(limit)}}}
+                return _error(400, "Invalid Form Body", 50035, errors=errors)
+        fields = embed.get("fields") or []
+        if len(fields) > MAX_EMBED_FIELDS:
+            errors = {"embeds": {str(index): {"fields": _too_long(MAX_EMBED_FIELDS)}}}
+            return _error(400, "Invalid Form Body", 50035, errors=errors)
+        for number, entry in enumerate(fields):
+            for key, limit in _FIELD_LIMITS.items():
+                if isinstance(entry, Mapping) and len(str(entry.get(key) or "")) > limit:
+                    errors = {
+                        "embeds": {str(index): {"fields": {str(number): {key: _too_long(limit)}}}}
+                    }
+                    return _error(400, "Invalid Form Body", 50035, errors=errors)
+    total = sum(
+        len(text) for embed in embeds if isinstance(embed, Mapping) for text in _embed_texts(embed)
+    )
+    if total > EMBED_TOTAL_LIMIT:
+        too_big: dict[str, Any] = {
+            "embeds": {
+                "_errors": [
+                    {
+                        "code": "MAX_EMBED_SIZE_EXCEEDED",
+                        "message": f"Embed size exceeds maximum size of {EMBED_TOTAL_LIMIT}",
+                    }
+                ]
+            }
+        }
+        return _error(400, "Invalid Form Body", 50035, errors=too_big)
+    return None
+
+
 def _opt_str(value: int | str | None) -> str | None:
     return None if value is None else str(value)
 
@@ -1901,6 +1979,8 @@ class FakeDiscord:
                 50035,
                 errors={"content": "BASE_TYPE_MAX_LENGTH: Must be 2000 or fewer in length."},
             )
+        if (bad := _check_embeds(body.get("embeds"))) is not None:
+            return bad
         if not (
             content
             or body.get("embeds")

@@ -609,3 +609,30 @@ async def test_waits_are_bounded_and_rtt() -> None:
                 await dc.wait_for_calls("POST", r"^/never$", 1, timeout=0.05)
             await client.close()
         assert discord.http.Route.BASE == "https://discord.com/api/v10"
+
+
+async def test_embeds_over_6000_characters_in_all_are_refused_as_discord_does(
+    dc: FakeDiscord,
+) -> None:
+    """Channel Resources, "Embed Limits": title, description, field names and values,
+    footer text and author name of all a message's embeds, 6,000 characters together."""
+    channel_id = dc.channel_for_guild(GUILD_ID)
+    async with running(make_client(), dc) as client:
+        channel = client.get_partial_messageable(channel_id)
+        too_big = [
+            discord.Embed(title="t" * 10, description="x" * 4000),
+            discord.Embed(description="y" * 1900).set_footer(text="f" * 91),
+        ]
+        with pytest.raises(discord.HTTPException) as refused:
+            await channel.send(embeds=too_big)
+        assert (refused.value.status, refused.value.code) == (400, 50035)
+        assert "Embed size exceeds maximum size of 6000" in refused.value.text
+        # what discord.py shows for the body Discord sends (as seen from the real API)
+        assert refused.value.text == (
+            "Invalid Form Body\nIn embeds: Embed size exceeds maximum size of 6000"
+        )
+
+        with pytest.raises(discord.HTTPException, match="4096 or fewer"):
+            await channel.send(embed=discord.Embed(description="x" * 4097))
+        await channel.send(embeds=[too_big[0], discord.Embed(description="y" * 1990)])
+    assert len(dc.messages_sent(channel_id)) == 1

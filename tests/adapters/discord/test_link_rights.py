@@ -110,3 +110,24 @@ async def test_listed_accounts_create_programs_when_so_configured(
     await h.reply_with(token, "Only the people this mentorhub names can create programs.")
     token = await h.slash("newprogram", option("slug", "prog"), option("name", "P"), user=ANN)
     await h.reply_with(token, "you're its coordinator")
+
+
+async def test_linking_the_channel_configured_as_a_mention_is_no_move(
+    h: Harness, app: Mentorhub
+) -> None:
+    """Before `configure … channel` was refused, a channel typed there was stored as
+    Discord sends it, ``<#id>``; linking that same channel (``ref.channel`` is the bare
+    id) is no move to another one."""
+    await program_in(app, GUILD)
+    async with app.uow() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None
+        program.channel = f"<#{h.channel}>"
+        await uow.programs.save(program)
+        await uow.commit()
+    token = await h.slash(
+        "link", option("program", "prog"), user=ANN, member_permissions=MANAGES_CHANNEL
+    )
+    linked = await h.reply_with(token, "Linked Test program")
+    assert "no longer posts" not in linked["content"]
+    assert await where_linked(app) == (f"discord:{GUILD}", str(h.channel))

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
+import pytest
+
 from adapters.discord.render import (
     ANSWER_BUTTON_ID,
     CONTENT_LIMIT,
@@ -116,15 +121,55 @@ def test_answer_button_only_when_text_is_expected_and_asked_for() -> None:
     assert [b.custom_id for b in render_reply(no_text, answer_button=True).buttons] == ["d:1:2:UTC"]
 
 
-def test_long_text_moves_to_an_embed_and_is_cut_at_the_limit() -> None:
+def test_long_text_moves_to_embeds_and_goes_on_in_the_next_one() -> None:
     long = "x" * (CONTENT_LIMIT + 10)
     message = render_reply(Reply(long, title="Help"))
     assert message.content == ""
-    assert message.embed == {"title": "Help", "description": long}
-    huge = render_reply(Reply("y" * 5000))
-    assert huge.embed is not None
-    assert len(huge.embed["description"]) == 4096
-    assert huge.embed["description"].endswith("…")
+    assert message.embeds == ({"title": "Help", "description": long},)
+    huge = render_reply(Reply("y" * 5000))  # one line: cut at the limit, not lost
+    assert [e["description"] for e in huge.embeds] == ["y" * 4096, "y" * 904]
+    lines = render_reply(Reply("\n".join(["z" * 99] * 50)))  # 4,999: split between lines
+    assert [len(e["description"]) for e in lines.embeds] == [40 * 100 - 1, 10 * 100 - 1]
+    beyond = render_reply(Reply("w" * 7000, title="T"))  # more than a message holds
+    assert embed_total(beyond.embeds) == 6000
+    assert beyond.embeds[-1]["description"].endswith("…")
+
+
+def embed_total(embeds: tuple[Mapping[str, Any], ...]) -> int:
+    total = 0
+    for embed in embeds:
+        total += len(embed.get("title", "")) + len(embed.get("description", ""))
+        total += sum(len(f["name"]) + len(f["value"]) for f in embed.get("fields", []))
+    return total
+
+
+@pytest.mark.parametrize("title", ["", "Status", "T" * 300])
+@pytest.mark.parametrize("text", ["", "short", "a" * 1990, "b\n" * 2600, "c" * 9000])
+@pytest.mark.parametrize("fields", [0, 3, 30, 300])
+@pytest.mark.parametrize("is_error", [False, True])
+def test_every_embed_combination_stays_within_discords_limits(
+    title: str, text: str, fields: int, is_error: bool
+) -> None:
+    values = ["v" * 1024, "x", "y" * 300]
+    reply = Reply(
+        text,
+        title=title,
+        fields=tuple(Field(f"f{n}" * 80, values[n % 3]) for n in range(fields)),
+        is_error=is_error,
+    )
+    message = render_reply(reply)
+    assert len(message.content) <= CONTENT_LIMIT
+    assert len(message.embeds) <= 10
+    assert embed_total(message.embeds) <= 6000
+    for embed in message.embeds:
+        assert len(embed.get("title", "")) <= 256
+        assert len(embed.get("description", "")) <= 4096
+        assert len(embed.get("fields", [])) <= 25
+        for f in embed.get("fields", []):
+            assert len(f["name"]) <= 256 and len(f["value"]) <= 1024
+    if fields and message.embeds:  # every field that fits is shown, else it says so
+        shown = [f for e in message.embeds for f in e.get("fields", [])]
+        assert len(shown) == fields or shown[-1]["value"] == "(shortened)"
 
 
 def test_answer_modal_payload() -> None:
