@@ -257,6 +257,11 @@ class Outbox(Protocol):
         """How many messages to this person ended unreachable since ``since``."""
         ...
 
+    async def resend_unreachable(self, person_id: int, *, since: datetime, now: datetime) -> int:
+        """Queue again, due at ``now``, this person's messages that ended unreachable and
+        were created since ``since`` (they can be reached again); returns how many."""
+        ...
+
     async def purge(self, *, before: datetime) -> int:
         """Delete finished rows (sent, uncertain, failed, unreachable) created before."""
         ...

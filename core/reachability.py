@@ -10,7 +10,7 @@ ask someone it can't message directly to open their DMs.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from core.identity import Platform, UserRef
 from core.ports import UnitOfWorkFactory
@@ -18,8 +18,21 @@ from core.ports import UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 
-async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable: bool) -> bool:
-    """Mark the account behind ``ref``; True when it existed and its state changed."""
+RESEND_WITHIN = timedelta(days=7)
+"""A message that found someone unreachable is sent when they come back if it is younger
+than this: the partner and coordinator were told they can't be reached, "ask them to
+message mentorhub again and reminders will reach them", and are told again weekly."""
+
+
+async def set_reachable(
+    uow_factory: UnitOfWorkFactory, ref: UserRef, reachable: bool, *, now: datetime
+) -> bool:
+    """Mark the account behind ``ref``; True when it existed and its state changed.
+
+    Someone reachable again gets the messages that failed meanwhile (those younger than
+    :data:`RESEND_WITHIN`), in the same transaction: a brief or a reminder they missed
+    while they had blocked the bot still matters to them."""
+    resent = 0
     async with uow_factory() as uow:
         account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
         if account is None or account.reachable == reachable:
@@ -28,13 +41,17 @@ async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable:
         await uow.accounts.save(account)
         if reachable:  # someone there reaches us: the app is back, nothing is purged
             await uow.privacy.workspace_back(ref.platform.value, ref.workspace)
+            resent = await uow.outbox.resend_unreachable(
+                account.person_id, since=now - RESEND_WITHIN, now=now
+            )
         await uow.commit()
     log.info(
-        "%s account %s:%s is now %s",
+        "%s account %s:%s is now %s%s",
         ref.platform.value,
         ref.workspace,
         ref.user_id,
         "reachable" if reachable else "unreachable",
+        f"; {resent} message(s) that failed meanwhile are queued again" if resent else "",
     )
     return True
 

@@ -395,7 +395,7 @@ class TelegramMessenger:
     async def handle(self, received: Translated) -> None:
         """Carry out one translated update."""
         if isinstance(received, NonText):
-            await self._send_rendered(received.chat_id, [NON_TEXT_HINT], fallback=None)
+            await self._tell(received.chat_id, NON_TEXT_HINT, "the hint that only text is read")
             return
         inbound, where = received.inbound, received.where
         if isinstance(inbound, Press) and where is not None:
@@ -419,7 +419,9 @@ class TelegramMessenger:
                 return
         program = await self.hub.program_living_in(f"{TELEGRAM}:{where.chat_id}")
         invite = private_chat_invite(self.bot_username, program)
-        await self._send_rendered(where.chat_id, [invite], reply_to=where.message_id, fallback=None)
+        await self._tell(
+            where.chat_id, invite, "the invitation to a private chat", reply_to=where.message_id
+        )
 
     async def _with_platform_facts(self, command: Command, where: Where) -> Command:
         """For a command that decides on it (CommandSpec's ``platform_facts``), whether
@@ -499,6 +501,16 @@ class TelegramMessenger:
                 log.warning("telegram: a reply to chat %s was not sent: %s", chat_id, error)
                 return False
         return True
+
+    async def _tell(
+        self, chat_id: int, message: Rendered, what: str, *, reply_to: int | None = None
+    ) -> None:
+        """A courtesy of the adapter's own (a hint, an invitation): nothing depends on it,
+        so a refusal (the chat is gone, the bot was blocked) is logged in one line."""
+        try:
+            await self._send_rendered(chat_id, [message], reply_to=reply_to, fallback=None)
+        except DeliveryError as error:
+            log.warning("telegram: %s was not sent to chat %s: %s", what, chat_id, error)
 
     async def _deliver_now(self, chat_id: int, reply: Reply) -> None:
         """For someone waiting: a short 429 is waited out once."""

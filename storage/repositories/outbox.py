@@ -257,6 +257,23 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
         )
         return int((await self._run(statement)).scalar_one())
 
+    async def resend_unreachable(self, person_id: int, *, since: datetime, now: datetime) -> int:
+        t = _table(OutboxRow)
+        statement = (
+            update(t)
+            .where(t.c.person_id == person_id, t.c.status == "unreachable", t.c.created_at >= since)
+            .values(
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                last_error="resent: reachable again",
+                locked_by=None,
+                locked_until=None,
+                account_id=None,
+            )
+        )
+        return int((await self._run(statement)).rowcount or 0)
+
     async def cover(self, message: OutboxMessage, *, worker: str, now: datetime) -> int | None:
         t = _table(OutboxRow)
         if await self.add(message):
