@@ -44,6 +44,7 @@ class _Bookkeeping:
                 status="sending",
                 account_id=bindparam("new_account_id"),
                 attempts=t.c.attempts + 1,
+                next_attempt_at=bindparam("attempted_at"),
                 locked_until=bindparam("new_locked_until"),
             )
         )
@@ -165,6 +166,7 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
                 status="sending",
                 account_id=account_id,
                 attempts=t.c.attempts + 1,
+                next_attempt_at=now,
                 locked_until=now + lease,
             )
             .returning(t.c.attempts)
@@ -188,6 +190,7 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
                     "row_id": row_id,
                     "holder": worker,
                     "new_account_id": accounts[row_id],
+                    "attempted_at": now,
                     "new_locked_until": until,
                 }
                 for row_id in attempts
