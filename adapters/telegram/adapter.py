@@ -60,9 +60,9 @@ from adapters.telegram.settings import TELEGRAM
 from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.delivery import DeliveryError, RateLimited, TransientFailure, Unreachable
 from core.hub import Hub
-from core.identity import PlatformAccount
-from core.inbound import Command, Press
-from core.memory import KeyedLocks, RecentKeys
+from core.identity import PlatformAccount, UserRef
+from core.inbound import Command, Press, ReachabilityChange
+from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Attachment, Reply, fit_attachment
 from core.pacing import Pacer, PlatformPacing, Scope
 
@@ -216,6 +216,8 @@ class TelegramMessenger:
         self._poll_timeout = poll_timeout
         self._reply_wait_limit = reply_wait_limit
         self._recent_updates: RecentKeys[int] = RecentKeys(capacity=2048)
+        # people whose private chat we know works: checked once each, until a send fails
+        self._known_reachable: LruCache[int, bool] = LruCache(10_000)
         self._log_filter = _RedactToken(token)
         for name in _URL_LOGGERS:  # before build(): PTB logs the URL while building
             logging.getLogger(name).addFilter(self._log_filter)
@@ -398,6 +400,10 @@ class TelegramMessenger:
             await self._tell(received.chat_id, NON_TEXT_HINT, "the hint that only text is read")
             return
         inbound, where = received.inbound, received.where
+        if isinstance(inbound, ReachabilityChange):
+            self._known_reachable.pop(int(inbound.ref.user_id))
+        elif where is not None and where.in_private and not inbound.ref.space:
+            await self._note_reachable(inbound.ref)
         if isinstance(inbound, Press) and where is not None:
             await self._on_press(inbound, where)
         elif isinstance(inbound, Command) and inbound.ref.space and where is not None:
@@ -406,6 +412,21 @@ class TelegramMessenger:
             outcome = await self.hub.handle(inbound)
             if where is not None:
                 await self._reply(where.chat_id, outcome.replies)
+
+    async def _note_reachable(self, ref: UserRef) -> None:
+        """Someone who writes to the bot in their private chat can be written to there:
+        undo an earlier "unreachable" (blocked, or never started), so what they missed is
+        sent. Unblocking sends ``my_chat_member`` too; this also covers a first /start
+        after "bot can't initiate conversation"."""
+        user_id = int(ref.user_id)
+        if self._known_reachable.get(user_id):
+            return
+        try:
+            await self.hub.handle(ReachabilityChange(ref, reachable=True))
+        except Exception:  # their message is still answered; the next one tries again
+            log.exception("telegram: could not mark user %s reachable", user_id)
+            return
+        self._known_reachable.put(user_id, True)
 
     async def _on_group_command(self, command: Command, where: Where) -> None:
         """A coordinator's ``link``/``announce`` is carried out, with the replies sent to
@@ -479,7 +500,11 @@ class TelegramMessenger:
             chat_id = int(account.user_id)
         except ValueError:
             raise Unreachable(f"not a Telegram user id: {account.user_id[:32]!r}") from None
-        await self._deliver(chat_id, reply, paced=True)
+        try:
+            await self._deliver(chat_id, reply, paced=True)
+        except Unreachable:
+            self._known_reachable.pop(chat_id)
+            raise
 
     async def post_to_space(self, space: str, reply: Reply) -> None:
         """An announcement in the group a program is linked to (``telegram:<chat id>``).

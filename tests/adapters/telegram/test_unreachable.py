@@ -122,3 +122,22 @@ async def test_a_brief_missed_while_blocked_is_resent_when_they_unblock(
     bot.tg.push_update(my_chat_member_update(BOB, "member", first_name="Bob"))  # again
     await bot.until_handled(2)
     assert (await app.deliver()).sent == 0
+
+
+async def test_a_message_from_someone_marked_unreachable_brings_back_what_they_missed(
+    app: Mentorhub, bot: Bot
+) -> None:
+    """Whatever the reason Telegram refused (blocked, never started), a message from them
+    in their private chat proves we can reach them again."""
+    await _register(app, BOB, "Bob")
+    bob = (await account_of(app, BOB)).person_id
+    bot.tg.block(BOB, "Forbidden: bot can't initiate conversation with a user")
+    await _queue(app, bob, "pair:1:brief:0", "Ada checked in. Their brief: this week")
+    assert (await app.deliver()).unreachable == 1
+
+    bot.tg.unblock(BOB)
+    bot.tg.push_update(message_update(BOB, "/start", first_name="Bob"))
+    await bot.until_handled(1)
+    assert (await account_of(app, BOB)).reachable is True
+    assert (await app.deliver()).sent == 1
+    assert any("this week" in m["text"] for m in bot.tg.sent_messages(BOB))
