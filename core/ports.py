@@ -258,9 +258,9 @@ class Outbox(Protocol):
         """How many messages to this person ended unreachable since ``since``."""
         ...
 
-    async def resend_unreachable(self, person_id: int, *, since: datetime, now: datetime) -> int:
-        """Queue again, due at ``now``, this person's messages that ended unreachable and
-        were created since ``since`` (they can be reached again); returns how many."""
+    async def unreachable_of(self, person_id: int, *, since: datetime) -> list[OutboxMessage]:
+        """This person's messages created since ``since`` that ended unreachable, oldest
+        first."""
         ...
 
     async def purge(self, *, before: datetime) -> int:

@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core.ports import OutboxMessage
 from storage.mapping import to_row
@@ -260,22 +260,16 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
         )
         return int((await self._run(statement)).scalar_one())
 
-    async def resend_unreachable(self, person_id: int, *, since: datetime, now: datetime) -> int:
-        t = _table(OutboxRow)
-        statement = (
-            update(t)
-            .where(t.c.person_id == person_id, t.c.status == "unreachable", t.c.created_at >= since)
-            .values(
-                status="pending",
-                attempts=0,
-                next_attempt_at=now,
-                last_error="resent: reachable again",
-                locked_by=None,
-                locked_until=None,
-                account_id=None,
+    async def unreachable_of(self, person_id: int, *, since: datetime) -> list[OutboxMessage]:
+        return await self._all(
+            select(OutboxRow)
+            .where(
+                OutboxRow.person_id == person_id,
+                OutboxRow.status == "unreachable",
+                col(OutboxRow.created_at) >= since,
             )
+            .order_by(col(OutboxRow.id))
         )
-        return int((await self._run(statement)).rowcount or 0)
 
     async def cover(self, message: OutboxMessage, *, worker: str, now: datetime) -> int | None:
         t = _table(OutboxRow)

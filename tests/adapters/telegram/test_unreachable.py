@@ -11,6 +11,7 @@ from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.identity import Platform, UserRef
 from core.messages import Reply, reply_to_data
+from core.model import Pair, PairStatus, Program
 from core.ports import OutboxMessage
 from tests.adapters.telegram.conftest import Bot, account_of
 from tests.fakes.telegram_api import message_update, my_chat_member_update
@@ -88,7 +89,7 @@ async def _queue(app: Mentorhub, person_id: int, key: str, text: str) -> None:
             person_id=person_id,
             key=key,
             kind="notice",
-            payload=reply_to_data(Reply(text, title="Check-in 1, pair #1")),
+            payload=reply_to_data(Reply(text)),
             created_at=now,
             next_attempt_at=now,
         )
@@ -96,28 +97,51 @@ async def _queue(app: Mentorhub, person_id: int, key: str, text: str) -> None:
         await uow.commit()
 
 
-async def test_a_brief_missed_while_blocked_is_resent_when_they_unblock(
+async def _pairs(app: Mentorhub, mentor: int, mentee: int) -> tuple[int, int]:
+    """An active pair of the two, and an ended one."""
+    now = app.clock.now()
+    async with app.uow() as uow:
+        program = await uow.programs.add(Program("design-26", "Design", now))
+        assert program.id is not None
+        ids = []
+        for status in (PairStatus.ACTIVE, PairStatus.ENDED):
+            pair = await uow.pairs.add(Pair(program.id, mentor, mentee, status, now))
+            assert pair.id is not None
+            ids.append(pair.id)
+        await uow.commit()
+    return ids[0], ids[1]
+
+
+async def test_what_bob_missed_while_blocked_is_sent_when_he_unblocks_if_still_current(
     app: Mentorhub, bot: Bot, clock: ManualClock
 ) -> None:
-    """Blocked, Bob misses an old note and this week's brief. When he unblocks the bot
-    (Telegram sends my_chat_member "member"), the brief still current reaches him, once."""
+    """Blocked, Bob misses briefs. When he unblocks the bot (Telegram sends my_chat_member
+    "member"), what is still current reaches him, once: not what is over a week old, not
+    what is about a pair that has ended, and of a brief and its update only the update."""
+    await _register(app, ADA, "Ada")
     await _register(app, BOB, "Bob")
     bob = (await account_of(app, BOB)).person_id
+    ada = (await account_of(app, ADA)).person_id
+    active, ended = await _pairs(app, bob, ada)
     bot.tg.block(BOB)
-    await _queue(app, bob, "pair:1:brief:0", "Ada checked in. Their brief: old")
+    await _queue(app, bob, f"pair:{active}:brief:0", "Their brief: two weeks ago")
     assert (await app.deliver()).unreachable == 1
     clock.advance(timedelta(days=8))
-    await _queue(app, bob, "pair:1:brief:1", "Ada checked in. Their brief: this week")
-    assert (await app.deliver()).unreachable == 1
+    await _queue(app, bob, f"pair:{active}:brief:1", "Their brief: this week")
+    await _queue(app, bob, f"pair:{active}:brief:1:r1", "Their brief (updated): this week")
+    await _queue(app, bob, f"pair:{ended}:brief:3", "Their brief: an ended pair")
+    await _queue(app, bob, "program:1:announcement", "Kick-off on Friday")
+    assert (await app.deliver()).unreachable == 4
     assert bot.tg.sent_messages(BOB) == []
 
     bot.tg.unblock(BOB)
     bot.tg.push_update(my_chat_member_update(BOB, "member", first_name="Bob"))
     await bot.until_handled(1)
     assert (await account_of(app, BOB)).reachable is True
-    assert (await app.deliver()).sent == 1
-    [brief] = bot.tg.sent_messages(BOB)
-    assert "this week" in brief["text"]
+    assert (await app.deliver()).sent == 2
+    texts = sorted(m["text"] for m in bot.tg.sent_messages(BOB))
+    assert len(texts) == 2
+    assert "Kick-off on Friday" in texts[0] and "(updated): this week" in texts[1]
     assert (await app.deliver()).sent == 0  # once
     bot.tg.push_update(my_chat_member_update(BOB, "member", first_name="Bob"))  # again
     await bot.until_handled(2)
@@ -132,7 +156,7 @@ async def test_a_message_from_someone_marked_unreachable_brings_back_what_they_m
     await _register(app, BOB, "Bob")
     bob = (await account_of(app, BOB)).person_id
     bot.tg.block(BOB, "Forbidden: bot can't initiate conversation with a user")
-    await _queue(app, bob, "pair:1:brief:0", "Ada checked in. Their brief: this week")
+    await _queue(app, bob, "program:1:announcement", "Kick-off on Friday")
     assert (await app.deliver()).unreachable == 1
 
     bot.tg.unblock(BOB)
@@ -140,4 +164,4 @@ async def test_a_message_from_someone_marked_unreachable_brings_back_what_they_m
     await bot.until_handled(1)
     assert (await account_of(app, BOB)).reachable is True
     assert (await app.deliver()).sent == 1
-    assert any("this week" in m["text"] for m in bot.tg.sent_messages(BOB))
+    assert any("Kick-off on Friday" in m["text"] for m in bot.tg.sent_messages(BOB))
