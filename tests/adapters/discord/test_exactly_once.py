@@ -29,7 +29,8 @@ async def register(h: Harness, user: int, name: str = "Ann") -> PlatformAccount:
 
 
 async def dying_worker_marks_sending(app: Mentorhub, account: PlatformAccount) -> None:
-    """A worker queues, claims and marks the row "sending"; then its process dies."""
+    """The row, queued an hour ago (say it waited for a 429), is claimed and marked
+    "sending" by a worker; then its process dies."""
     now, lease = app.clock.now(), app.delivery.lease
     async with app.uow() as uow:
         message = OutboxMessage(
@@ -37,8 +38,8 @@ async def dying_worker_marks_sending(app: Mentorhub, account: PlatformAccount) -
             key=KEY,
             kind="notice",
             payload=reply_to_data(BRIEF),
-            created_at=now,
-            next_attempt_at=now,
+            created_at=now - timedelta(hours=1),
+            next_attempt_at=now - timedelta(hours=1),
         )
         assert await uow.outbox.add(message)
         [claimed] = await uow.outbox.claim(now=now, limit=1, worker="dead", lease=lease)
