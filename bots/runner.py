@@ -130,6 +130,7 @@ def build_scheduler(
             seconds=poll,
             next_run_time=now,
             id=job_id,
+            name=job_id,
             misfire_grace_time=30,
             coalesce=True,
             max_instances=2,  # the running pass, and a poll that finds it running
