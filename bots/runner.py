@@ -7,7 +7,8 @@ import contextlib
 import gc
 import logging
 import signal
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -59,37 +60,82 @@ async def prepare_database(app: Mentorhub) -> None:
     log.info("database migrated from %s to %s", sorted(before) or "empty", sorted(after))
 
 
-def build_scheduler(app: Mentorhub) -> AsyncIOScheduler:
+LONG_PASS = 15 * 60.0  # seconds: a poller's pass still running after this is worth a look
+
+
+class OnePassAtATime:
+    """A poller's job: runs ``work`` unless its previous pass is still running.
+
+    A pass outliving its poll interval is normal (a delivery pass waits out a 429, a
+    large backlog takes minutes), so a poll that finds one running returns at once and
+    says so only at DEBUG; APScheduler's own guard (max_instances) would log a warning on
+    every poll. A pass still running after ``warn_after`` seconds is warned about once.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        work: Callable[[], Awaitable[object]],
+        *,
+        warn_after: float = LONG_PASS,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self._work = work
+        self._warn_after = warn_after
+        self._monotonic = monotonic
+        self._running_since: float | None = None
+        self._warned = False
+
+    async def run(self) -> None:
+        """The job's function (a coroutine function, so APScheduler awaits it)."""
+        if self._running_since is not None:
+            running = self._monotonic() - self._running_since
+            if running >= self._warn_after and not self._warned:
+                self._warned = True
+                log.warning(
+                    "%s: a pass has been running for %.0fs; later polls wait for it",
+                    self.name,
+                    running,
+                )
+            else:
+                log.debug("%s: the previous pass is still running; this poll skips", self.name)
+            return
+        self._running_since, self._warned = self._monotonic(), False
+        try:
+            await self._work()
+        finally:
+            self._running_since = None
+
+
+def build_scheduler(
+    app: Mentorhub, *, monotonic: Callable[[], float] = time.monotonic
+) -> AsyncIOScheduler:
     """A few fixed jobs; the schedule of record lives in our tables, never in APScheduler.
 
     Every job sets misfire_grace_time (the default of 1 s silently skips a late run),
     coalesce (one run for many missed ones) and max_instances=1. The pollers start at once
     (an interval trigger would otherwise wait one whole interval): overdue work found
-    after a restart is claimed within a second of start-up.
+    after a restart is claimed within a second of start-up. They may outlive their
+    interval, so they guard themselves (:class:`OnePassAtATime`) and let APScheduler
+    start a second instance, which returns at once.
     """
     scheduler = AsyncIOScheduler(timezone=UTC)
     poll = app.config.scheduler.poll_seconds
     now = datetime.now(UTC)
-    scheduler.add_job(
-        app.dispatch,
-        "interval",
-        seconds=poll,
-        next_run_time=now,
-        id="dispatch-due",
-        misfire_grace_time=30,
-        coalesce=True,
-        max_instances=1,
-    )
-    scheduler.add_job(
-        app.deliver,
-        "interval",
-        seconds=poll,
-        next_run_time=now,
-        id="deliver-outbox",
-        misfire_grace_time=30,
-        coalesce=True,
-        max_instances=1,
-    )
+    pollers = {"dispatch-due": app.dispatch, "deliver-outbox": app.deliver}
+    for job_id, work in pollers.items():
+        scheduler.add_job(
+            OnePassAtATime(job_id, work, monotonic=monotonic).run,
+            "interval",
+            seconds=poll,
+            next_run_time=now,
+            id=job_id,
+            name=job_id,
+            misfire_grace_time=30,
+            coalesce=True,
+            max_instances=2,  # the running pass, and a poll that finds it running
+        )
     scheduler.add_job(
         app.upkeep, "interval", minutes=5, next_run_time=now, id="mentoring-upkeep",
         misfire_grace_time=300, coalesce=True, max_instances=1,

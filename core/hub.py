@@ -106,7 +106,9 @@ class Hub:
                     return Outcome(field_errors=dict(result.errors))
                 return result.outcome or Outcome()
             case ReachabilityChange(ref=ref, reachable=reachable):
-                await reachability.set_reachable(self._uow_factory, ref, reachable)
+                await reachability.set_reachable(
+                    self._uow_factory, ref, reachable, now=self.clock.now()
+                )
                 return Outcome()
             case WorkspaceRemoved(platform=platform, workspace=workspace):
                 await reachability.set_workspace_reachable(

@@ -55,7 +55,7 @@ class OutboxMessage:
     unreachable; ``uncertain`` means a worker died between the platform call and recording
     its result and the platform could not tell us — assumed sent (see core.delivery).
     ``locked_by``/``locked_until`` is a worker's lease; ``account_id`` the account it was
-    (last) sent to.
+    (last) sent to; ``next_attempt_at`` of a row "sending" is when that attempt began.
     """
 
     person_id: int
@@ -250,7 +250,8 @@ class Outbox(Protocol):
         self, message_id: int, *, worker: str, account_id: int, now: datetime, lease: timedelta
     ) -> int | None:
         """Record that ``worker`` is about to call the platform for this row (status
-        "sending", ``attempts`` + 1, lease renewed). None if the lease was lost."""
+        "sending", ``attempts`` + 1, ``next_attempt_at`` = ``now``, lease renewed). None
+        if the lease was lost."""
         ...
 
     async def mark_sending_many(
@@ -293,6 +294,11 @@ class Outbox(Protocol):
 
     async def unreachable_since(self, person_id: int, since: datetime) -> int:
         """How many messages to this person ended unreachable since ``since``."""
+        ...
+
+    async def unreachable_of(self, person_id: int, *, since: datetime) -> list[OutboxMessage]:
+        """This person's messages created since ``since`` that ended unreachable, oldest
+        first."""
         ...
 
     async def purge(self, *, before: datetime) -> int:

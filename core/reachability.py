@@ -10,16 +10,32 @@ ask someone it can't message directly to open their DMs.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 
 from core.identity import Platform, UserRef
-from core.ports import UnitOfWorkFactory
+from core.ports import OutboxMessage, UnitOfWork, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
 
-async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable: bool) -> bool:
-    """Mark the account behind ``ref``; True when it existed and its state changed."""
+RESEND_WITHIN = timedelta(days=7)
+"""A message that found someone unreachable is sent when they come back if it is younger
+than this: the partner and coordinator were told they can't be reached, "ask them to
+message mentorhub again and reminders will reach them", and are told again weekly."""
+_ABOUT_A_PAIR = re.compile(r"^pair:(\d+):")  # a key (or due item's namespace) naming a pair
+_REVISION = re.compile(r"^(.*):r(\d+)$")  # a later version of a message (an updated brief)
+
+
+async def set_reachable(
+    uow_factory: UnitOfWorkFactory, ref: UserRef, reachable: bool, *, now: datetime
+) -> bool:
+    """Mark the account behind ``ref``; True when it existed and its state changed.
+
+    Someone reachable again gets the messages that failed meanwhile (those younger than
+    :data:`RESEND_WITHIN`), in the same transaction: a brief or a reminder they missed
+    while they had blocked the bot still matters to them."""
+    resent = 0
     async with uow_factory() as uow:
         account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
         if account is None or account.reachable == reachable:
@@ -28,15 +44,42 @@ async def set_reachable(uow_factory: UnitOfWorkFactory, ref: UserRef, reachable:
         await uow.accounts.save(account)
         if reachable:  # someone there reaches us: the app is back, nothing is purged
             await uow.privacy.workspace_back(ref.platform.value, ref.workspace)
+            resent = await _resend_missed(uow, account.person_id, now)
         await uow.commit()
     log.info(
-        "%s account %s:%s is now %s",
+        "%s account %s:%s is now %s%s",
         ref.platform.value,
         ref.workspace,
         ref.user_id,
         "reachable" if reachable else "unreachable",
+        f"; {resent} message(s) that failed meanwhile are queued again" if resent else "",
     )
     return True
+
+
+async def _resend_missed(uow: UnitOfWork, person_id: int, now: datetime) -> int:
+    """Queue again what could not reach this person in the past :data:`RESEND_WITHIN` and
+    is still current: a message about a pair only while the pair is open, and of a
+    message's versions only the latest. Returns how many."""
+    missed = await uow.outbox.unreachable_of(person_id, since=now - RESEND_WITHIN)
+    if not missed:
+        return 0
+    open_pairs = {pair.id for pair in await uow.pairs.of_person(person_id) if pair.status.is_open}
+    latest: dict[str, tuple[int, OutboxMessage]] = {}
+    for message in missed:
+        about = _ABOUT_A_PAIR.match(message.key)
+        if about is not None and int(about[1]) not in open_pairs:
+            continue
+        revised = _REVISION.match(message.key)
+        stem, revision = (revised[1], int(revised[2])) if revised else (message.key, 0)
+        if stem not in latest or latest[stem][0] < revision:
+            latest[stem] = (revision, message)
+    for _, message in latest.values():
+        message.status, message.attempts, message.next_attempt_at = "pending", 0, now
+        message.last_error = "sent again: reachable again"
+        message.locked_by = message.locked_until = message.account_id = None
+        await uow.outbox.save(message)
+    return len(latest)
 
 
 async def set_workspace_reachable(

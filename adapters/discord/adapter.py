@@ -129,6 +129,9 @@ DMS_CLOSED_TEXT = (
     "/mentor pairs."
 )
 _CHANNEL_REF = re.compile(r"^(?:<#)?(\d{15,21})>?$")
+# How long after a send Discord surely still knows its nonce ("the past few minutes", it
+# says): the outbox finds a dead worker's row once its lease (2 min by default) expired.
+NONCE_TRUSTED = timedelta(minutes=3)
 
 # Why Discord would not let the bot in, and what to do: the gateway close codes no
 # reconnect fixes (discord.py gives up on them), and a refused token at login.
@@ -727,7 +730,7 @@ class DiscordMessenger:
 
     # -- outbound ----------------------------------------------------------------------------
 
-    async def send(self, account: PlatformAccount, reply: Reply) -> None:
+    async def send(self, account: PlatformAccount, reply: Reply, *, nonce: str = "") -> None:
         """Deliver ``reply`` as a DM. DMs need no answer button: people type to the bot.
 
         Fallback: when Discord refuses the DM with 50007, the user is mentioned in a
@@ -737,17 +740,34 @@ class DiscordMessenger:
         ``fallback_quiet_hours`` already, :class:`DmsClosed` (an Unreachable) propagates.
         """
         try:
-            await self._send_dm(account, reply)
+            await self._send_dm(account, reply, nonce=nonce)
         except DmsClosed:
             self._known_reachable.pop(int(account.user_id))
             if not await self._ask_to_open_dms(account):
                 raise
 
+    async def send_keyed(self, account: PlatformAccount, reply: Reply, *, key: str) -> None:
+        """``send``, its nonce made from the outbox key (see :meth:`confirm_sent`)."""
+        await self.send(account, reply, nonce=_nonce("outbox", account.user_id, key))
+
+    async def confirm_sent(
+        self, account: PlatformAccount, key: str, reply: Reply, *, attempted_at: datetime
+    ) -> bool | None:
+        """After a worker died sending ``reply``: Discord can't be asked whether a message
+        exists, but for a few minutes it answers a repeat of a nonce from us with the
+        message it already created (``enforce_nonce``). Within :data:`NONCE_TRUSTED` of
+        the attempt, sending it again with the key's nonce delivers it exactly once either
+        way; later that could post it twice, so: can't tell (the outbox assumes it sent)."""
+        if self.hub.clock.now() - attempted_at > NONCE_TRUSTED:
+            return None
+        await self.send_keyed(account, reply, key=key)
+        return True
+
     def opens_conversation(self, account: PlatformAccount) -> bool:
         """True when we know no DM channel with this user: a send opens one."""
         return account.user_id.isdigit() and self._dm_channels.get(int(account.user_id)) is None
 
-    async def _send_dm(self, account: PlatformAccount, reply: Reply) -> None:
+    async def _send_dm(self, account: PlatformAccount, reply: Reply, *, nonce: str = "") -> None:
         user_id = int(account.user_id)
         message = self._render(reply)
         scopes = self._scopes(str(user_id))
@@ -759,7 +779,7 @@ class DiscordMessenger:
                 message,
                 scopes,
                 allowed=discord.AllowedMentions.none(),
-                nonce=_nonce("dm", channel_id, message.payload()),
+                nonce=nonce or _nonce("dm", channel_id, message.payload()),
             )
         except discord.NotFound as exc:
             if exc.code == UNKNOWN_CHANNEL:

@@ -37,6 +37,7 @@ import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from aiohttp import web
@@ -54,6 +55,7 @@ from adapters.slack.outbound import (
     MissingScope,
     Poster,
     error_code,
+    keyed_metadata,
     respond,
 )
 from adapters.slack.render import SlackMessage
@@ -82,6 +84,9 @@ COMMAND = "/mentor"
 SPACE_ADVICE = "Invite me back: in that channel, type /invite and my name."
 INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
 REPLY_WAIT_LIMIT = 30.0  # a reply that got a 429 is sent again once, if Slack allows by then
+# Looking for a message in a DM's history after a crash starts this long before the attempt:
+# our clock and Slack's (which stamps the message) may differ a little.
+CLOCK_MARGIN = timedelta(minutes=5)
 OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
 SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
 STOP_GRACE = 5.0  # how long stop() lets running handlers finish
@@ -466,8 +471,10 @@ class SlackMessenger:
         conversation: str | None = None,
         paced: bool = False,
         patient: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
-        """Post ``message``, then share its files in the same conversation.
+        """Post ``message`` (with ``metadata``, if any), then share its files in the same
+        conversation.
 
         ``patient``: someone is waiting for this (a reply, not the outbox, which comes back
         later by itself): a 429 is tried once more when Slack allows, if that is within
@@ -477,7 +484,13 @@ class SlackMessenger:
 
         async def post(wait: float) -> None:
             await self._poster.post(
-                team, channel, message, max_wait=wait, conversation=conversation, paced=paced
+                team,
+                channel,
+                message,
+                max_wait=wait,
+                conversation=conversation,
+                paced=paced,
+                metadata=metadata,
             )
 
         await self._once_more_if(patient, post, max_wait)
@@ -715,6 +728,25 @@ class SlackMessenger:
         TransientFailure (network, 5xx, anything unexpected). The outbox took this
         message's pacing tokens already; only a 429's pause is waited out here.
         """
+        await self._send_dm(account, reply)
+
+    async def send_keyed(self, account: PlatformAccount, reply: Reply, *, key: str) -> None:
+        """``send``, with the outbox key in the message's metadata (see ``confirm_sent``)."""
+        await self._send_dm(account, reply, metadata=keyed_metadata(key))
+
+    async def confirm_sent(
+        self, account: PlatformAccount, key: str, reply: Reply, *, attempted_at: datetime
+    ) -> bool | None:
+        """After a worker died sending it: whether the DM's history since the attempt (less
+        a margin for the two clocks) holds a message with ``key`` in its metadata."""
+        team = self._installed_in(account)
+        channel = await self.directory.dm_channel(team, account.user_id)
+        oldest = (attempted_at - CLOCK_MARGIN).timestamp()
+        return await self._poster.find_keyed(team, channel, key, oldest=oldest)
+
+    async def _send_dm(
+        self, account: PlatformAccount, reply: Reply, *, metadata: dict[str, Any] | None = None
+    ) -> None:
         team = self._installed_in(account)
         channel = await self.directory.dm_channel(team, account.user_id)
         await self._post_with_files(
@@ -724,6 +756,7 @@ class SlackMessenger:
             max_wait=OUTBOX_MAX_WAIT,
             conversation=account.user_id,
             paced=True,
+            metadata=metadata,
         )
 
     def _installed_in(self, account: PlatformAccount) -> str:

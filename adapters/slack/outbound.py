@@ -39,6 +39,14 @@ UNREACHABLE_ERRORS = frozenset(
     }
 )
 NETWORK_ERRORS = (aiohttp.ClientError, asyncio.TimeoutError, OSError)
+# The message metadata event type our outbox messages carry their key in.
+OUTBOX_EVENT = "mentorhub_outbox_message"
+HISTORY_PAGES = 20  # pages of conversations.history read while looking for a key, at most
+
+
+def keyed_metadata(key: str) -> dict[str, Any]:
+    """Message metadata naming the outbox key a message was sent for (see ``find_keyed``)."""
+    return {"event_type": OUTBOX_EVENT, "event_payload": {"key": key}}
 
 
 class MissingScope(TransientFailure):
@@ -82,9 +90,11 @@ class Poster:
         max_wait: float,
         conversation: str | None = None,
         paced: bool = False,
+        metadata: dict[str, Any] | None = None,
     ) -> str:
         """Post ``message``; returns its ts. ``conversation`` is the pacer's name for the
         channel: the user's id for their DM (as the outbox names it), else the channel id.
+        ``metadata``: message metadata to post with it (e.g. :func:`keyed_metadata`).
 
         Waits up to ``max_wait`` s for its pacing turn, else raises RateLimited. ``paced``:
         the caller (the outbox) took this post's tokens already, so it only waits out a
@@ -100,12 +110,41 @@ class Poster:
             slowest = max(scopes, key=lambda scope: self._pacer.wait_time([scope]))
             raise RateLimited(self._pacer.wait_time(scopes), scope=slowest.name)
         try:
-            response = await self._client.chat_postMessage(channel=channel, **message.as_kwargs())
+            response = await self._client.chat_postMessage(
+                channel=channel, metadata=metadata, **message.as_kwargs()
+            )
         except SlackApiError as exc:
             raise self._failed(exc, team, channel, scopes[-1]) from exc
         except (*NETWORK_ERRORS, SlackClientError) as exc:
             raise TransientFailure(f"slack: {type(exc).__name__}") from exc
         return str(response.get("ts", ""))
+
+    async def find_keyed(self, team: str, channel: str, key: str, *, oldest: float) -> bool:
+        """Whether ``channel`` holds a message posted since ``oldest`` (a Unix time) with
+        :func:`keyed_metadata` naming ``key``: ``conversations.history`` with
+        ``include_all_metadata`` (the DM's history needs ``im:history``). Raises a
+        DeliveryError when Slack can't be asked, or the history is longer than we read."""
+        cursor = ""
+        for _ in range(HISTORY_PAGES):
+            try:
+                response = await self._client.conversations_history(
+                    channel=channel,
+                    oldest=f"{oldest:.6f}",
+                    include_all_metadata=True,
+                    limit=100,
+                    cursor=cursor or None,
+                )
+            except SlackApiError as exc:
+                raise delivery_error(exc, team=team, channel=channel) from exc
+            except (*NETWORK_ERRORS, SlackClientError) as exc:
+                raise TransientFailure(f"slack: {type(exc).__name__}") from exc
+            if any(_tagged(message, key) for message in response.get("messages") or []):
+                return True
+            metadata = response.get("response_metadata") or {}
+            cursor = metadata.get("next_cursor") or "" if isinstance(metadata, dict) else ""
+            if not response.get("has_more") or not cursor:
+                return False
+        raise TransientFailure(f"slack: more than {HISTORY_PAGES} pages of history to read")
 
     def _failed(
         self, exc: SlackApiError, team: str, channel: str, conversation: Scope
@@ -189,6 +228,14 @@ async def respond(
         log.warning("response_url post refused: HTTP %s %s", response.status_code, response.body)
         return False
     return True
+
+
+def _tagged(message: Any, key: str) -> bool:
+    metadata = message.get("metadata") if isinstance(message, dict) else None
+    if not isinstance(metadata, dict) or metadata.get("event_type") != OUTBOX_EVENT:
+        return False
+    payload = metadata.get("event_payload")
+    return isinstance(payload, dict) and payload.get("key") == key
 
 
 def error_code(response: Any) -> str:

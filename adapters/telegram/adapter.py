@@ -60,9 +60,9 @@ from adapters.telegram.settings import TELEGRAM
 from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.delivery import DeliveryError, RateLimited, SpaceRefused, TransientFailure, Unreachable
 from core.hub import Hub
-from core.identity import PlatformAccount
-from core.inbound import Command, Press
-from core.memory import KeyedLocks, RecentKeys
+from core.identity import PlatformAccount, UserRef
+from core.inbound import Command, Press, ReachabilityChange
+from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Attachment, Reply, fit_attachment
 from core.pacing import Pacer, PlatformPacing, Scope
 from core.syntax import NativeCommands, PrefixedSyntax
@@ -218,6 +218,8 @@ class TelegramMessenger:
         self._poll_timeout = poll_timeout
         self._reply_wait_limit = reply_wait_limit
         self._recent_updates: RecentKeys[int] = RecentKeys(capacity=2048)
+        # people whose private chat we know works: checked once each, until a send fails
+        self._known_reachable: LruCache[int, bool] = LruCache(10_000)
         self._log_filter = _RedactToken(token)
         for name in _URL_LOGGERS:  # before build(): PTB logs the URL while building
             logging.getLogger(name).addFilter(self._log_filter)
@@ -398,9 +400,13 @@ class TelegramMessenger:
     async def handle(self, received: Translated) -> None:
         """Carry out one translated update."""
         if isinstance(received, NonText):
-            await self._send_rendered(received.chat_id, [NON_TEXT_HINT], fallback=None)
+            await self._tell(received.chat_id, NON_TEXT_HINT, "the hint that only text is read")
             return
         inbound, where = received.inbound, received.where
+        if isinstance(inbound, ReachabilityChange):
+            self._known_reachable.pop(int(inbound.ref.user_id))
+        elif where is not None and where.in_private and not inbound.ref.space:
+            await self._note_reachable(inbound.ref)
         if isinstance(inbound, Press) and where is not None:
             await self._on_press(inbound, where)
         elif isinstance(inbound, Command) and inbound.ref.space and where is not None:
@@ -409,6 +415,21 @@ class TelegramMessenger:
             outcome = await self.hub.handle(inbound)
             if where is not None:
                 await self._reply(where.chat_id, outcome.replies)
+
+    async def _note_reachable(self, ref: UserRef) -> None:
+        """Someone who writes to the bot in their private chat can be written to there:
+        undo an earlier "unreachable" (blocked, or never started), so what they missed is
+        sent. Unblocking sends ``my_chat_member`` too; this also covers a first /start
+        after "bot can't initiate conversation"."""
+        user_id = int(ref.user_id)
+        if self._known_reachable.get(user_id):
+            return
+        try:
+            await self.hub.handle(ReachabilityChange(ref, reachable=True))
+        except Exception:  # their message is still answered; the next one tries again
+            log.exception("telegram: could not mark user %s reachable", user_id)
+            return
+        self._known_reachable.put(user_id, True)
 
     async def _on_group_command(self, command: Command, where: Where) -> None:
         """A coordinator's ``link``/``announce`` is carried out, with the replies sent to
@@ -422,7 +443,9 @@ class TelegramMessenger:
                 return
         program = await self.hub.program_living_in(f"{TELEGRAM}:{where.chat_id}")
         invite = private_chat_invite(self.bot_username, program)
-        await self._send_rendered(where.chat_id, [invite], reply_to=where.message_id, fallback=None)
+        await self._tell(
+            where.chat_id, invite, "the invitation to a private chat", reply_to=where.message_id
+        )
 
     async def _with_platform_facts(self, command: Command, where: Where) -> Command:
         """For a command that decides on it (CommandSpec's ``platform_facts``), whether
@@ -480,7 +503,11 @@ class TelegramMessenger:
             chat_id = int(account.user_id)
         except ValueError:
             raise Unreachable(f"not a Telegram user id: {account.user_id[:32]!r}") from None
-        await self._deliver(chat_id, reply, paced=True)
+        try:
+            await self._deliver(chat_id, reply, paced=True)
+        except Unreachable:
+            self._known_reachable.pop(chat_id)
+            raise
 
     async def post_to_space(self, space: str, reply: Reply) -> None:
         """An announcement in the group a program is linked to (``telegram:<chat id>``).
@@ -505,6 +532,16 @@ class TelegramMessenger:
                 log.warning("telegram: a reply to chat %s was not sent: %s", chat_id, error)
                 return False
         return True
+
+    async def _tell(
+        self, chat_id: int, message: Rendered, what: str, *, reply_to: int | None = None
+    ) -> None:
+        """A courtesy of the adapter's own (a hint, an invitation): nothing depends on it,
+        so a refusal (the chat is gone, the bot was blocked) is logged in one line."""
+        try:
+            await self._send_rendered(chat_id, [message], reply_to=reply_to, fallback=None)
+        except DeliveryError as error:
+            log.warning("telegram: %s was not sent to chat %s: %s", what, chat_id, error)
 
     async def _deliver_now(self, chat_id: int, reply: Reply) -> None:
         """For someone waiting: a short 429 is waited out once."""

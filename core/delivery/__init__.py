@@ -25,9 +25,10 @@ account) immediately before the platform call, and records the result right afte
   an expired lease. We cannot know whether the platform accepted the message, so it is
   *not* blindly resent. Recovery (:mod:`core.delivery.recovery`) asks the sender:
   a :class:`ConfirmingSender` can look the message up by its key (message
-  metadata, a nonce, a chat history search) — ``True`` records it sent,
-  ``False`` sends it again, ``None`` means it cannot tell. Without a confirmation the row
-  is recorded ``"uncertain"`` (assumed sent) and logged.
+  metadata in the conversation's history) or make sure of it (a nonce the platform
+  dedupes for a while) — ``True`` records it sent, ``False`` sends it again, ``None``
+  means it cannot tell. Without a confirmation (or for a row that may have gone to a
+  pair space) the row is recorded ``"uncertain"`` (assumed sent) and logged.
 
 The trade-off: exactly once where the platform offers a check; otherwise at most once
 for the window of one network call of a crashing worker. A mentoring nudge lost in that

@@ -7,6 +7,7 @@ capabilities with ``isinstance``: a messenger declares one by implementing its m
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from core.identity import Platform, PlatformAccount
@@ -71,9 +72,14 @@ class ConfirmingSender(Sender, Protocol):
         """Like ``send``, tagging the message with ``key``."""
         ...
 
-    async def confirm_sent(self, account: PlatformAccount, key: str) -> bool | None:
-        """True: a message tagged ``key`` was delivered; False: it certainly was not;
-        None: can't tell."""
+    async def confirm_sent(
+        self, account: PlatformAccount, key: str, reply: Reply, *, attempted_at: datetime
+    ) -> bool | None:
+        """Asked after a worker died while sending ``reply`` tagged ``key`` to ``account``
+        (the attempt began at ``attempted_at``). True: it was delivered — a platform that
+        drops a repeat of the same tag may be sent ``reply`` again to make sure; False:
+        it certainly was not (it is then sent again); None: can't tell. May raise a
+        DeliveryError (then: can't tell)."""
         ...
 
 

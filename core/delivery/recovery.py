@@ -9,11 +9,11 @@ from dataclasses import fields
 from datetime import timedelta
 
 from core.clock import Clock
-from core.delivery.contract import ConfirmingSender, Sender
+from core.delivery.contract import ConfirmingSender, DeliveryError, PairSpaceSender, Sender
 from core.delivery.lanes import Job
 from core.delivery.policy import DeliveryReport, Tally
 from core.identity import Platform
-from core.messages import reply_from_data
+from core.messages import pair_space_from_data, reply_from_data
 from core.ports import OutboxMessage, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
@@ -75,13 +75,25 @@ class Recovery:
             accounts = await uow.accounts.of_person(message.person_id)
         account = next((a for a in accounts if a.id == message.account_id), None)
         sender = self._senders.get(account.platform) if account is not None else None
+        reply = reply_from_data(message.payload)
         verdict: bool | None = None
-        if account is not None and isinstance(sender, ConfirmingSender):
+        # It may have been posted in the pair space, where the sender's check doesn't look.
+        shared = pair_space_from_data(message.payload) is not None
+        confirmable = not (shared and isinstance(sender, PairSpaceSender))
+        if account is not None and isinstance(sender, ConfirmingSender) and confirmable:
+            # mark_sending set next_attempt_at to when the attempt began
+            attempted_at = message.next_attempt_at or message.created_at
             try:
-                verdict = await sender.confirm_sent(account, message.key)
+                verdict = await sender.confirm_sent(
+                    account, message.key, reply, attempted_at=attempted_at
+                )
+            except DeliveryError as exc:
+                log.warning(
+                    "outbox message %s: the platform could not confirm it: %s", message.id, exc
+                )
             except Exception:
                 log.exception("confirm_sent failed for outbox message %s", message.id)
-        job = Job(message, reply_from_data(message.payload), [])
+        job = Job(message, reply, [])
         if verdict is True:
             self._tally().add("confirmed")
             await self._finish(job, "sent", "confirmed after a worker died mid-send")

@@ -10,7 +10,7 @@ from sqlalchemy import and_, bindparam, func, or_, update
 from sqlalchemy import delete as sa_delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlmodel import select
+from sqlmodel import col, select
 
 from core.ports import OutboxMessage
 from storage.mapping import to_row
@@ -44,6 +44,7 @@ class _Bookkeeping:
                 status="sending",
                 account_id=bindparam("new_account_id"),
                 attempts=t.c.attempts + 1,
+                next_attempt_at=bindparam("attempted_at"),
                 locked_until=bindparam("new_locked_until"),
             )
         )
@@ -165,6 +166,7 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
                 status="sending",
                 account_id=account_id,
                 attempts=t.c.attempts + 1,
+                next_attempt_at=now,
                 locked_until=now + lease,
             )
             .returning(t.c.attempts)
@@ -188,6 +190,7 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
                     "row_id": row_id,
                     "holder": worker,
                     "new_account_id": accounts[row_id],
+                    "attempted_at": now,
                     "new_locked_until": until,
                 }
                 for row_id in attempts
@@ -256,6 +259,17 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
             .where(t.c.person_id == person_id, t.c.status == "unreachable", t.c.created_at >= since)
         )
         return int((await self._run(statement)).scalar_one())
+
+    async def unreachable_of(self, person_id: int, *, since: datetime) -> list[OutboxMessage]:
+        return await self._all(
+            select(OutboxRow)
+            .where(
+                OutboxRow.person_id == person_id,
+                OutboxRow.status == "unreachable",
+                col(OutboxRow.created_at) >= since,
+            )
+            .order_by(col(OutboxRow.id))
+        )
 
     async def cover(self, message: OutboxMessage, *, worker: str, now: datetime) -> int | None:
         t = _table(OutboxRow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import defaultdict, deque
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
@@ -113,7 +113,9 @@ class FakeSender:
         if failure is not None:
             raise failure  # the crash comes after the platform accepted the message
 
-    async def _confirm_sent(self, account: PlatformAccount, key: str) -> bool | None:
+    async def _confirm_sent(
+        self, account: PlatformAccount, key: str, reply: Reply, *, attempted_at: datetime
+    ) -> bool | None:
         return any(k == key for _, _, k in self.delivered)
 
     def texts(self, user_id: str | None = None) -> list[str]:

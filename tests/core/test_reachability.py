@@ -27,13 +27,13 @@ async def test_set_reachable_changes_one_account(app: Mentorhub) -> None:
     ann, bob = slack("ann"), slack("bob")
     await register(app, ann)
     await register(app, bob)
-    factory = app.uow_factory
-    assert await set_reachable(factory, ann, False) is True
-    assert await set_reachable(factory, ann, False) is False  # no change
+    factory, now = app.uow_factory, app.clock.now()
+    assert await set_reachable(factory, ann, False, now=now) is True
+    assert await set_reachable(factory, ann, False, now=now) is False  # no change
     assert (await reachable(app, ann), await reachable(app, bob)) == (False, True)
-    assert await set_reachable(factory, ann, True) is True
+    assert await set_reachable(factory, ann, True, now=now) is True
     assert await reachable(app, ann) is True
-    assert await set_reachable(factory, slack("nobody"), False) is False
+    assert await set_reachable(factory, slack("nobody"), False, now=now) is False
 
 
 async def test_set_workspace_reachable_touches_only_that_workspace(app: Mentorhub) -> None:

@@ -77,6 +77,7 @@ DEFAULT_COMMAND_ID = 800000000000000000
 DISCORD_EPOCH_MS = 1420070400000
 ATTACHMENT_SIZE_LIMIT = 10485760
 HEARTBEAT_INTERVAL_MS = 41250
+NONCE_WINDOW = 300.0  # seconds; Discord documents "the past few minutes"
 
 # privileged intents: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT
 PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
@@ -917,6 +918,8 @@ class FakeDiscord:
         ``reset_token()`` close live sessions the same way.
       ``interaction_timeout``: if set, a callback later than this after the dispatch
         answers 404 10062 "Unknown interaction" (real Discord: 3 s).
+      ``nonce_window``: seconds a message's nonce is remembered for ``enforce_nonce``
+        (Discord: "the past few minutes"); ``monotonic`` the clock it is measured on.
     """
 
     def __init__(
@@ -936,6 +939,8 @@ class FakeDiscord:
         heartbeat_interval_ms: int = HEARTBEAT_INTERVAL_MS,
         allowed_privileged_intents: int = 0,
         interaction_timeout: float | None = None,
+        nonce_window: float = NONCE_WINDOW,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self.token = token
         self.application_id = application_id
@@ -949,6 +954,8 @@ class FakeDiscord:
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.allowed_privileged_intents = allowed_privileged_intents
         self.interaction_timeout = interaction_timeout
+        self.nonce_window = nonce_window
+        self._monotonic = monotonic
         self.bot_user = user_object(bot_user_id, bot_username, bot=True)
 
         self._snowflake = _SnowflakeGen()
@@ -983,6 +990,8 @@ class FakeDiscord:
         self._closed_dms: set[str] = set()
         self._messages: dict[str, dict[str, Any]] = {}
         self._sent: list[dict[str, Any]] = []
+        # (author id, nonce) -> (message id, when): for enforce_nonce
+        self._nonces: dict[tuple[str, str], tuple[str, float]] = {}
         self._followups: list[dict[str, Any]] = []
         self._interaction_responses: list[InteractionResponse] = []
         self._interactions: dict[str, _InteractionState] = {}
@@ -2001,6 +2010,10 @@ class FakeDiscord:
         body = request[_BODY] or {}
         if (bad := self._validate_message(body, request[_FILES])) is not None:
             return bad
+        if (bad := self._validate_nonce(body)) is not None:
+            return bad
+        if (first := self._same_nonce(body)) is not None:
+            return _json_response(self._public(first))
         guild_id = channel.get("guild_id")
         msg = message_object(
             message_id=self._snowflake(),
@@ -2023,7 +2036,30 @@ class FakeDiscord:
         )
         self._messages[msg["id"]] = msg
         self._sent.append(msg)
+        if body.get("enforce_nonce") and body.get("nonce") is not None:
+            key = (str(self.bot_user["id"]), str(body["nonce"]))
+            self._nonces[key] = (msg["id"], self._monotonic())
         return _json_response(msg)
+
+    @staticmethod
+    def _validate_nonce(body: Any) -> web.Response | None:
+        """A nonce is an integer or a string of up to 25 characters."""
+        nonce = body.get("nonce") if isinstance(body, Mapping) else None
+        if nonce is None or isinstance(nonce, int) or (isinstance(nonce, str) and len(nonce) <= 25):
+            return None
+        return _error(400, "Invalid Form Body", 50035, errors={"nonce": "BASE_TYPE_MAX_LENGTH"})
+
+    def _same_nonce(self, body: Any) -> dict[str, Any] | None:
+        """With ``enforce_nonce``, the message this author created with the same nonce in
+        the past few minutes: Discord returns it instead of creating another."""
+        if not (isinstance(body, Mapping) and body.get("enforce_nonce")):
+            return None
+        if body.get("nonce") is None:
+            return None
+        found = self._nonces.get((str(self.bot_user["id"]), str(body["nonce"])))
+        if found is None or self._monotonic() - found[1] > self.nonce_window:
+            return None
+        return self._messages.get(found[0])
 
     async def _get_message(self, request: web.Request) -> web.StreamResponse:
         msg = self._messages.get(request.match_info["message_id"])

@@ -215,6 +215,11 @@ class FakeSlack:
         self._channel_windows: dict[tuple[str, str], deque[float]] = {}
         self._team_windows: dict[str, deque[float]] = {}
         self._ts_counter = itertools.count(1700000000_000100, 100)
+        # Slack stamps a message (its ts) with its server's time; by default the fake
+        # counts from 1700000000 so stamps are predictable. Set to stamp by a clock.
+        self.clock: Callable[[], float] | None = None
+        self._last_ts = 0
+        self._history: dict[str, list[dict[str, Any]]] = {}  # channel -> messages, oldest first
         self._view_counter = itertools.count(1)
         self._file_counter = itertools.count(1)
         self._uploads: dict[str, _Upload] = {}
@@ -738,6 +743,7 @@ class FakeSlack:
             "files.getUploadURLExternal": self._files_get_upload_url,
             "files.completeUploadExternal": self._files_complete_upload,
             "conversations.members": self._conversations_members,
+            "conversations.history": self._conversations_history,
         }
         return table.get(method, lambda params, token: {"ok": True})
 
@@ -794,7 +800,10 @@ class FakeSlack:
         return {"ok": True, "files": done}
 
     def _next_ts(self) -> str:
-        n = next(self._ts_counter)
+        if self.clock is None:
+            n = next(self._ts_counter)
+        else:  # unique per message, like Slack's, even for posts in the same microsecond
+            n = self._last_ts = max(int(self.clock() * 1_000_000), self._last_ts + 1)
         return f"{n // 1_000_000}.{n % 1_000_000:06d}"
 
     @staticmethod
@@ -862,12 +871,49 @@ class FakeSlack:
             return {"ok": False, "error": "channel_not_found"}
         if not (params.get("text") or params.get("blocks") or params.get("attachments")):
             return {"ok": False, "error": "no_text"}
+        if "metadata" in params and not _metadata_ok(params["metadata"]):
+            return {"ok": False, "error": "invalid_metadata_format"}
         ts = self._next_ts()
+        message = self._message(params, token, ts)
+        self._history.setdefault(self._resolve_channel(channel), []).append(message)
+        return {"ok": True, "channel": self._resolve_channel(channel), "ts": ts, "message": message}
+
+    def _conversations_history(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+        """Newest first, only messages after ``oldest`` and before ``latest`` (each
+        included with ``inclusive``), ``limit`` a page (default 100, at most 999) with
+        ``has_more`` and ``response_metadata.next_cursor``. A message's ``metadata``
+        (posted with chat.postMessage) is returned only with ``include_all_metadata``."""
+        channel = str(params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(str(params.get("oldest") or "0"))
+        latest = float(str(params.get("latest") or "inf"))
+        inclusive = _truthy(params.get("inclusive"))
+        with_metadata = _truthy(params.get("include_all_metadata"))
+        limit = min(max(int(str(params.get("limit") or "100")), 1), 999)
+        start = int(str(params.get("cursor") or "0"))
+
+        def within(message: dict[str, Any]) -> bool:
+            ts = float(message["ts"])
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [m for m in reversed(self._history.get(channel, [])) if within(m)]
+        page = found[start : start + limit]
+        more = start + limit < len(found)
+        messages = []
+        for message in page:
+            shown = {k: v for k, v in message.items() if k != "metadata"}
+            if with_metadata and "metadata" in message:
+                shown["metadata"] = message["metadata"]
+            messages.append(shown)
         return {
             "ok": True,
-            "channel": self._resolve_channel(channel),
-            "ts": ts,
-            "message": self._message(params, token, ts),
+            "messages": messages,
+            "has_more": more,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _chat_post_ephemeral(self, params: dict[str, Any], token: str | None) -> dict[str, Any]:
@@ -948,6 +994,21 @@ class FakeSlack:
 
 
 # ====================================================================== inbound helpers
+
+
+def _truthy(value: Any) -> bool:
+    """A boolean argument as the SDK sends it: true, "true" or "1"."""
+    return value is True or str(value).lower() in ("true", "1")
+
+
+def _metadata_ok(metadata: Any) -> bool:
+    """Message metadata as Slack takes it: an ``event_type`` and an ``event_payload``."""
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and bool(metadata["event_type"])
+        and isinstance(metadata.get("event_payload"), dict)
+    )
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, str]:

@@ -462,6 +462,31 @@ async def test_dm_send_and_closed_dms(dc: FakeDiscord) -> None:
         assert dc.dm_opens == 2
 
 
+async def test_enforce_nonce_returns_the_first_message_for_a_few_minutes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    now = [0.0]
+    async with FakeDiscord(guilds=[GUILD_ID], monotonic=lambda: now[0]) as dc:
+        dc.patch_discord(monkeypatch)
+        dc.add_user(USER_ID, "alice")
+        client = make_client()
+        async with running(client, dc):
+            dm = await (await client.fetch_user(USER_ID)).create_dm()
+            first = await dm.send("hello", nonce="k1")  # discord.py adds enforce_nonce
+            assert dc.calls_to("POST", MESSAGES_ROUTE)[-1].json["enforce_nonce"] is True
+            again = await dm.send("hello again", nonce="k1")
+            assert again.id == first.id and again.content == "hello"
+            other = await dm.send("other", nonce="k2")
+            assert other.id != first.id
+            now[0] = dc.nonce_window + 1  # remembered only for a few minutes
+            later = await dm.send("hello", nonce="k1")
+            assert later.id != first.id
+            assert [m["content"] for m in dc.messages_sent(dm.id)] == ["hello", "other", "hello"]
+            with pytest.raises(discord.HTTPException) as excinfo:
+                await dm.send("x", nonce="n" * 26)
+            assert excinfo.value.code == 50035
+
+
 async def test_scripted_429_is_retried_by_discord_py(dc: FakeDiscord) -> None:
     client = make_client()
     async with running(client, dc):

@@ -68,6 +68,31 @@ async def serve(app: AsyncApp) -> AsyncIterator[str]:
 # --------------------------------------------------------------------------- Web API
 
 
+async def test_history_returns_metadata_only_when_asked(slack: FakeSlack) -> None:
+    client = make_client(slack)
+    slack.clock = lambda: 1800000000.5
+    tagged = {"event_type": "task_created", "event_payload": {"id": "TK-1"}}
+    first = await client.chat_postMessage(channel="U1", text="one", metadata=tagged)
+    second = await client.chat_postMessage(channel="U1", text="two")
+    assert (first["ts"], second["ts"]) == ("1800000000.500000", "1800000000.500001")
+    with pytest.raises(SlackApiError, match="invalid_metadata_format"):
+        await client.chat_postMessage(channel="U1", text="x", metadata={"event_type": "t"})
+
+    plain = await client.conversations_history(channel="D_U1")
+    assert [m["text"] for m in plain["messages"]] == ["two", "one"]  # newest first
+    assert all("metadata" not in m for m in plain["messages"])
+    full = await client.conversations_history(channel="D_U1", include_all_metadata=True)
+    assert full["messages"][1]["metadata"] == tagged
+
+    page = await client.conversations_history(channel="D_U1", limit=1)
+    assert [m["text"] for m in page["messages"]] == ["two"] and page["has_more"] is True
+    cursor = page["response_metadata"]["next_cursor"]
+    rest = await client.conversations_history(channel="D_U1", limit=1, cursor=cursor)
+    assert [m["text"] for m in rest["messages"]] == ["one"] and rest["has_more"] is False
+    after = await client.conversations_history(channel="D_U1", oldest=first["ts"])
+    assert [m["text"] for m in after["messages"]] == ["two"]  # oldest itself: not inclusive
+
+
 async def test_post_message_blocks_recorded_and_decoded(slack: FakeSlack) -> None:
     client = make_client(slack)
     first = await client.chat_postMessage(channel="C1", text="hi", blocks=BLOCKS)

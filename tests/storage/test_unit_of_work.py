@@ -213,6 +213,7 @@ async def test_marks_and_outcomes_in_bulk_touch_only_rows_still_leased(app: Ment
         taken.key: ("pending", 0, None, "w2"),  # neither marked nor released by w1
     }
     assert found[first.key].sent_at == later
+    assert found[third.key].next_attempt_at == later  # when the attempt began (recovery)
     assert found[third.key].locked_until == later + lease
     assert len(found[second.key].last_error or "") == 500
     assert found[second.key].next_attempt_at == later + timedelta(seconds=3)
