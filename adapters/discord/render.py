@@ -168,7 +168,7 @@ def shown(text: str) -> str:
     position = 0
     for span in _CODE_SPAN.finditer(text):
         pieces.append(fill_moments(escape(text[position : span.start()]), timestamp))
-        pieces.append(f"`{span[1]}`")
+        pieces.append(f"`{well_formed(span[1])}`")
         position = span.end()
     pieces.append(fill_moments(escape(text[position:]), timestamp))
     return "".join(pieces)
