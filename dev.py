@@ -73,7 +73,13 @@ def main(argv: list[str]) -> int:
         return tool("mentorhub", *rest, here=True)
     if command == "test":
         ensure_env("dev")
-        return tool("pytest", *rest)
+        # On every core (pytest-xdist), unless the caller chose: `dev.py test -n 0 -k x`
+        parallel = (
+            []
+            if any(a == "-n" or a.startswith(("-n", "--numprocesses")) for a in rest)
+            else ["-n", "auto"]
+        )
+        return tool("pytest", *parallel, *rest)
     if command == "lint":
         ensure_env("dev")
         for step in (("ruff", "format", "--check", "."), ("ruff", "check", "."), ("mypy", ".")):
