@@ -189,10 +189,12 @@ def test_dev_py_passes_any_mentorhub_command_through(monkeypatch: pytest.MonkeyP
     assert dev.main(["mentorhub", "check-config"]) == 0
     assert dev.main(["mentorhub", "db", "current"]) == 0
     assert dev.main(["test", "-k", "x"]) == 0
+    assert dev.main(["test", "-n", "0"]) == 0  # the caller's choice of workers stands
     assert ran == [
         ("mentorhub", "check-config", "(in the caller's folder)"),
         ("mentorhub", "db", "current", "(in the caller's folder)"),
-        ("pytest", "-k", "x", "(in the project's)"),
+        ("pytest", "-n", "auto", "-k", "x", "(in the project's)"),
+        ("pytest", "-n", "0", "(in the project's)"),
     ]
 
 

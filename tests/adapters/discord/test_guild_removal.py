@@ -21,11 +21,14 @@ async def removed(h: Harness) -> list[str]:
         return [f"{platform}:{workspace}" for platform, workspace in rows.all()]
 
 
-async def until(h: Harness, wanted: list[str]) -> None:
-    for _ in range(200):
+async def until(h: Harness, wanted: list[str], within: float = 10.0) -> None:
+    """Bounded by time, not by tries: on a busy machine each look takes longer."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while loop.time() < deadline:
         if await removed(h) == wanted:
             return
-        await asyncio.sleep(0.01)
+        await asyncio.sleep(0.02)
     raise AssertionError(f"removed workspaces: {await removed(h)}, wanted {wanted}")
 
 
