@@ -176,6 +176,7 @@ class SlackMessenger:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.app: AsyncApp | None = None
+        self._failed = asyncio.Event()  # nothing fails it for good yet: a restart is a retry
         self.team_id = ""
         self.bot_user_id = ""
         self.url = ""  # HTTP mode: where Slack must send requests (after start)
@@ -187,6 +188,19 @@ class SlackMessenger:
     def _message(self, replies: Sequence[Reply], *, footer: str | None = None) -> SlackMessage:
         """Replies as one Slack message, command references as Slack users type them."""
         return render.render_outcome([self._native.reply(r) for r in replies], footer=footer)
+
+    @property
+    def ready(self) -> bool:
+        """Authenticated, and receiving: its HTTP endpoint served or its socket open."""
+        return self.app is not None and (self._runner is not None or self._socket is not None)
+
+    @property
+    def failure(self) -> str | None:
+        return None
+
+    async def failed(self) -> str:
+        await self._failed.wait()
+        return "Slack failed"
 
     async def start(self) -> None:
         await self._authenticate()

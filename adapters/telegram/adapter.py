@@ -17,6 +17,7 @@ request costs more CPU per message than everything else mentorhub does for it.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import hmac
 import json
@@ -245,9 +246,28 @@ class TelegramMessenger:
         self.application.add_error_handler(self._on_error)
         self._web: web.AppRunner | None = None
         self._running = False
+        self._receiving = False  # asked to poll (this worker holds the polling lease)
+        self._failed = asyncio.Event()  # nothing fails it for good yet: a restart is a retry
 
     def __repr__(self) -> str:
         return f"TelegramMessenger(mode={'webhook' if self._webhook else 'polling'})"
+
+    @property
+    def ready(self) -> bool:
+        """Able to send; and polling when asked to receive, or serving the webhook."""
+        if not self._running:
+            return False
+        if self._webhook is not None:
+            return self._web is not None
+        return self.polling or not self._receiving
+
+    @property
+    def failure(self) -> str | None:
+        return None
+
+    async def failed(self) -> str:
+        await self._failed.wait()
+        return "Telegram failed"
 
     @property
     def bot_username(self) -> str:
@@ -283,6 +303,7 @@ class TelegramMessenger:
     async def start_receiving(self) -> None:
         if self._webhook is not None or self.polling:
             return
+        self._receiving = True
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=timedelta(seconds=self._poll_timeout),
@@ -292,6 +313,7 @@ class TelegramMessenger:
         log.info("telegram: @%s is polling for updates", self.bot_username)
 
     async def stop_receiving(self) -> None:
+        self._receiving = False
         if self.polling:
             assert self.application.updater is not None
             await self.application.updater.stop()
