@@ -218,25 +218,31 @@ async def shut_down(
     most) and give back every row still claimed, so no other worker waits out a lease;
     close the messengers' clients and the database."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + app.config.scheduler.shutdown_seconds
+    grace = app.config.scheduler.shutdown_seconds
+    deadline = loop.time() + grace
     app.begin_stopping()  # readiness fails, no new pass starts
-    for task in leases:  # the lease stops its receiver on the way out
-        task.cancel()
-    await asyncio.gather(*leases, return_exceptions=True)
-    for messenger in started:
-        if isinstance(messenger, ExclusiveReceiver):
-            with contextlib.suppress(Exception):
-                async with asyncio.timeout(max(0.1, deadline - loop.time())):
-                    await messenger.stop_receiving()
     if scheduler is not None:
-        scheduler.shutdown(wait=False)  # no new runs; the running passes go on
+        scheduler.pause()  # no new runs; shutdown() would cancel the running ones
+    for task in leases:  # a lease stops its receiver on the way out
+        task.cancel()
+    # Stopping a receiver may wait for a long poll to end: beside the drain, not before it.
+    receivers = [m for m in started if isinstance(m, ExclusiveReceiver)]
+    stopping = asyncio.gather(
+        *leases, *(m.stop_receiving() for m in receivers), return_exceptions=True
+    )
     try:
-        async with asyncio.timeout(max(0.1, deadline - loop.time())):
+        async with asyncio.timeout(grace):
             await app.delivery.drain()
             await app.finish_background()
     except TimeoutError:
-        log.warning("shutdown: work still running after %gs is cut short",
-                    app.config.scheduler.shutdown_seconds)  # fmt: skip
+        log.warning("shutdown: work still running after %gs is cut short", grace)
+    try:
+        async with asyncio.timeout(max(0.1, deadline - loop.time())):
+            await stopping
+    except TimeoutError:
+        log.warning("shutdown: a messenger still receives after %gs", grace)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
     await app.stop_background()
     try:
         released = await release_leases(app.engine, app.worker_id, app.clock.now())
@@ -302,19 +308,20 @@ async def _until_stopped(messengers: list[Messenger]) -> int:
 
 
 async def _wait_for_stop_signal() -> None:
-    """Until SIGINT or SIGTERM. From then on a second one exits at once, without the
-    graceful shutdown (the leases it holds then expire as after a crash)."""
+    """Until SIGINT or SIGTERM. From then on another one exits at once, without the
+    graceful shutdown (the leases held then expire as after a crash)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
 
-    def first(sig: signal.Signals) -> None:
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            _exit_at_once(sig)
+            return
         log.info("%s: mentorhub stops (again to stop at once)", sig.name)
         stop.set()
-        for again in STOP_SIGNALS:
-            loop.add_signal_handler(again, _exit_at_once, again)
 
     for sig in STOP_SIGNALS:
-        loop.add_signal_handler(sig, first, sig)
+        loop.add_signal_handler(sig, on_signal, sig)
     log.info("mentorhub is running; Ctrl-C to stop")
     await stop.wait()
 
