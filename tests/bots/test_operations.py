@@ -26,7 +26,9 @@ from tests.adapters.discord import conftest as discord_fixtures
 from tests.adapters.discord.harness import ANN, Harness, dm_of, message_text
 from tests.adapters.discord.test_adapter import register
 from tests.adapters.discord.test_gateway_failure import close_as_discord_does
+from tests.adapters.telegram.conftest import make_messenger
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database, _pg_template, make_app
+from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.timeout(30)
 dc, h = discord_fixtures.dc, discord_fixtures.h  # FakeDiscord, and DiscordMessenger on it
@@ -218,3 +220,25 @@ async def test_metrics_show_the_outbox_backlog_and_its_age(
     assert sample(text, "mentorhub_outbox_pending") == 1
     assert sample(text, "mentorhub_outbox_oldest_age_seconds") == 180
     assert sample(text, "mentorhub_active_people") == 0  # enrolled in no program
+
+
+# --- readiness: Telegram, receiving where this worker holds the polling lease -------------
+
+
+async def test_telegram_is_ready_once_it_can_send_and_polls_when_asked_to(
+    app: Mentorhub, ops: OperationsServer
+) -> None:
+    async with FakeTelegram() as tg:
+        messenger = make_messenger(app, tg)
+        assert await get(ops, "/readyz") == (503, {"ready": False, "not_ready": {"telegram": "not connected"}})  # fmt: skip  # noqa: E501
+        await messenger.start_sending()  # another worker holds the polling lease
+        assert await get(ops, "/readyz") == (200, {"ready": True})
+        await messenger.start_receiving()  # this worker took the lease
+        assert await get(ops, "/readyz") == (200, {"ready": True})
+        assert messenger.application.updater is not None
+        await messenger.application.updater.stop()  # polling died under the lease
+        assert (await get(ops, "/readyz"))[0] == 503
+        await messenger.stop_receiving()  # the lease went to another worker
+        assert await get(ops, "/readyz") == (200, {"ready": True})
+        await messenger.stop()
+        assert (await get(ops, "/readyz"))[0] == 503
