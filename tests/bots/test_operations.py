@@ -242,3 +242,18 @@ async def test_telegram_is_ready_once_it_can_send_and_polls_when_asked_to(
         assert await get(ops, "/readyz") == (200, {"ready": True})
         await messenger.stop()
         assert (await get(ops, "/readyz"))[0] == 503
+
+
+async def test_metrics_say_which_receiving_connection_this_worker_holds(
+    app: Mentorhub, ops: OperationsServer
+) -> None:
+    from bots.receiving import ReceiverLease
+    from tests.bots.test_receiving import FakeReceiver
+
+    polling = ReceiverLease(app.engine, FakeReceiver(), "telegram-polling:42")
+    gateway = ReceiverLease(app.engine, FakeReceiver(), "discord-gateway:7:0")
+    app.receiver_leases += [polling, gateway]
+    polling.receiving = True  # as ReceiverLease sets it once its lock is taken
+    _, text = await get(ops, "/metrics")
+    assert sample(text, "mentorhub_receiver_lease_held", receiver="telegram-polling") == 1
+    assert sample(text, "mentorhub_receiver_lease_held", receiver="discord-gateway") == 0
