@@ -59,12 +59,17 @@ class PrometheusMetrics:
             registry=r,
         )
         self.rate_limits = Counter(
-            "mentorhub_rate_limited_total", "429s by scope kind", ["messenger", "scope"], registry=r
+            "mentorhub_rate_limited_total",
+            "429s that paused a scope, by its kind",
+            ["messenger", "scope"],
+            registry=r,
         )
         self.pacer_waits = Counter(
-            "mentorhub_pacer_waits_total", "Sends that waited for a paced slot", ["messenger"],
+            "mentorhub_pacer_waits_total",
+            "Waits for a paced slot (a send may wait twice)",
+            ["messenger"],
             registry=r,
-        )  # fmt: skip
+        )
         self.pacer_wait_seconds = Counter(
             "mentorhub_pacer_wait_seconds_total", "Time sends waited for paced slots",
             ["messenger"], registry=r,

@@ -259,8 +259,10 @@ class Pacer:
 
     def pause(self, scope: Scope, seconds: float) -> None:
         """Send nothing in ``scope`` for ``seconds`` (a 429's retry-after)."""
-        self._bucket(scope).pause(self._monotonic(), seconds)
-        self.metrics.rate_limited(scope.messenger, scope.kind or "other")
+        bucket, now = self._bucket(scope), self._monotonic()
+        if bucket.paused_until <= now:  # the adapter and the outbox both pause for one 429
+            self.metrics.rate_limited(scope.messenger, scope.kind or "other")
+        bucket.pause(now, seconds)
 
     def paused_for(self, name: str) -> float:
         bucket = self._buckets.get(name)

@@ -10,15 +10,22 @@ from sqlalchemy import and_, func, or_, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.ports import DueStatus
+from storage.db import READ_ONLY
 from storage.repositories.base import _table
 from storage.tables import DueItemRow, EnrollmentRow, OutboxRow, PairRow, ProgramRow
 
 OPEN_PAIR_STATUSES = ("agreeing", "active", "paused")
 
 
+def _reader(engine: AsyncEngine) -> AsyncEngine:
+    """Reads beside the writers (on SQLite a plain BEGIN, not BEGIN IMMEDIATE): a probe
+    must neither wait for a long write nor hold one up."""
+    return engine.execution_options(**{READ_ONLY: True})
+
+
 async def ping(engine: AsyncEngine) -> None:
     """Raises unless the database answers ``SELECT 1``."""
-    async with engine.connect() as connection:
+    async with _reader(engine).connect() as connection:
         await connection.execute(text("SELECT 1"))
 
 
@@ -38,7 +45,7 @@ async def snapshot(engine: AsyncEngine, now: datetime) -> Snapshot:
     outbox, due = _table(OutboxRow), _table(DueItemRow)
     programs, pairs, enrolments = _table(ProgramRow), _table(PairRow), _table(EnrollmentRow)
     waiting = outbox.c.status == "pending"
-    async with engine.connect() as connection:
+    async with _reader(engine).connect() as connection:
         pending, oldest = (
             await connection.execute(
                 select(func.count(), func.min(outbox.c.next_attempt_at)).where(waiting)

@@ -387,11 +387,15 @@ class DeliveryWorker:
     async def _near_slot(self, job: Job) -> bool:
         """Sleep until the job's paced slot is near; False (row given back) when a scope
         is paused for longer than we hold rows in memory."""
+        waited = 0.0
         while (wait := self.pacer.wait_time(job.scopes)) > SLOT_MARGIN:
             if wait > self.max_hold:
                 await self._put_back(job, timedelta(seconds=wait), "deferred", "paced")
                 return False
             await self.pacer.sleep(wait - SLOT_MARGIN)
+            waited += wait - SLOT_MARGIN
+        if waited:
+            self.metrics.pacer_waited(job.account.platform.value, waited)
         return True
 
     async def _call(self, job: Job) -> str:

@@ -17,10 +17,12 @@ from bots.logs import log_handler
 from bots.redaction import install_redaction
 from core.identity import Platform, UserRef
 from core.messages import Outcome
+from tests.adapters.telegram import conftest as telegram_fixtures
 from tests.adapters.telegram.conftest import running_bot
 from tests.core.scheduling_helpers import add_person, queue_notice
 from tests.fakes.telegram_api import FakeTelegram
 
+_ptb_timedelta = telegram_fixtures._ptb_timedelta  # PTB's future behaviour, no warnings
 pytestmark = pytest.mark.timeout(20)
 
 

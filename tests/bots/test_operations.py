@@ -26,10 +26,12 @@ from tests.adapters.discord import conftest as discord_fixtures
 from tests.adapters.discord.harness import ANN, Harness, dm_of, message_text
 from tests.adapters.discord.test_adapter import register
 from tests.adapters.discord.test_gateway_failure import close_as_discord_does
+from tests.adapters.telegram import conftest as telegram_fixtures
 from tests.adapters.telegram.conftest import make_messenger
 from tests.conftest import PG_ENV, _create_pg_database, _drop_pg_database, _pg_template, make_app
 from tests.fakes.telegram_api import FakeTelegram
 
+_ptb_timedelta = telegram_fixtures._ptb_timedelta  # PTB's future behaviour, no warnings
 pytestmark = pytest.mark.timeout(30)
 dc, h = discord_fixtures.dc, discord_fixtures.h  # FakeDiscord, and DiscordMessenger on it
 
@@ -257,3 +259,20 @@ async def test_metrics_say_which_receiving_connection_this_worker_holds(
     _, text = await get(ops, "/metrics")
     assert sample(text, "mentorhub_receiver_lease_held", receiver="telegram-polling") == 1
     assert sample(text, "mentorhub_receiver_lease_held", receiver="discord-gateway") == 0
+
+
+async def test_metrics_count_a_429_by_messenger_and_scope_kind(
+    app: Mentorhub, ops: OperationsServer
+) -> None:
+    from tests.adapters.telegram.conftest import running_bot
+    from tests.core.scheduling_helpers import add_person, queue_notice
+
+    async with FakeTelegram() as tg, running_bot(app, tg, pacer=app.pacer):
+        ann, _ = await add_person(app, "ann", (Platform("telegram"), "", "31"))
+        await queue_notice(app, ann, "a")
+        tg.fail_next("sendMessage", error_code=429, retry_after=3, chat_id=31)
+        assert (await app.deliver()).deferred == 1
+    _, text = await get(ops, "/metrics")
+    labels = {"messenger": "telegram", "scope": "conversation"}  # Telegram's 429 is per chat
+    assert sample(text, "mentorhub_rate_limited_total", **labels) == 1  # one 429, counted once
+    assert "31" not in {s.labels.get("scope") for f in text_string_to_metric_families(text) for s in f.samples}  # fmt: skip  # noqa: E501

@@ -26,9 +26,11 @@ from bots.config import Config, DatabaseConfig, SchedulerConfig
 from bots.runner import run
 from core.identity import Platform
 from core.ports import DueItem
+from tests.adapters.telegram import conftest as telegram_fixtures
 from tests.core.scheduling_helpers import add_person, queue_notice
 from tests.fakes.telegram_api import FakeTelegram
 
+_ptb_timedelta = telegram_fixtures._ptb_timedelta  # PTB's future behaviour, no warnings
 pytestmark = pytest.mark.timeout(60)
 TOKEN = "123456:TEST-token_abc"
 PEOPLE = 90  # three seconds of Telegram's 30 messages a second
