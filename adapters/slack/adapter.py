@@ -191,8 +191,17 @@ class SlackMessenger:
 
     @property
     def ready(self) -> bool:
-        """Authenticated, and receiving: its HTTP endpoint served or its socket open."""
-        return self.app is not None and (self._runner is not None or self._socket is not None)
+        """Authenticated, and receiving: its HTTP endpoint served, or its Socket Mode
+        connection open (the SDK reconnects by itself; between sessions it is not)."""
+        if self.app is None:
+            return False
+        if self._runner is not None:
+            return True
+        if self._socket is None:
+            return False
+        client = self._socket.client
+        session = getattr(client, "current_session", None)
+        return not client.closed and session is not None and not session.closed
 
     @property
     def failure(self) -> str | None:

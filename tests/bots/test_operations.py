@@ -276,3 +276,25 @@ async def test_metrics_count_a_429_by_messenger_and_scope_kind(
     labels = {"messenger": "telegram", "scope": "conversation"}  # Telegram's 429 is per chat
     assert sample(text, "mentorhub_rate_limited_total", **labels) == 1  # one 429, counted once
     assert "31" not in {s.labels.get("scope") for f in text_string_to_metric_families(text) for s in f.samples}  # fmt: skip  # noqa: E501
+
+
+@pytest.mark.parametrize("mode", ["http", "socket"])
+async def test_slack_is_ready_while_it_receives(
+    app: Mentorhub, ops: OperationsServer, mode: str
+) -> None:
+    from adapters.slack.adapter import SlackMessenger, SlackSettings
+    from tests.adapters.slack.conftest import APP_TOKEN, BOT_TOKEN, SECRET
+    from tests.fakes.slack_api import FakeSlack
+
+    async with FakeSlack() as slack:
+        settings = SlackSettings(mode=mode, port=0, base_url=slack.api_url)  # type: ignore[arg-type]
+        messenger = SlackMessenger(
+            app.hub, settings=settings, bot_token=BOT_TOKEN, signing_secret=SECRET,
+            app_token=APP_TOKEN, pacer=app.pacer,
+        )  # fmt: skip
+        app.outlets.add(messenger)
+        assert await get(ops, "/readyz") == (503, {"ready": False, "not_ready": {"slack": "not connected"}})  # fmt: skip  # noqa: E501
+        await messenger.start()
+        assert await get(ops, "/readyz") == (200, {"ready": True})
+        await messenger.stop()
+        assert (await get(ops, "/readyz"))[0] == 503
