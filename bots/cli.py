@@ -20,6 +20,7 @@ from bots.bootstrap import build
 from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.importing import ImportProblem, run_import
 from bots.logs import log_handler
+from bots.ops import OpsPortUnavailable
 from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
 from core.delivery import MessengerFailed
@@ -100,7 +101,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _command(config, args)
-    except (CantStart, DatabaseUnreachable, MessengerFailed) as error:
+    except (CantStart, DatabaseUnreachable, MessengerFailed, OpsPortUnavailable) as error:
         print(f"mentorhub can't start: {error}", file=sys.stderr)
         return 2
 

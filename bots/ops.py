@@ -26,6 +26,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class OpsPortUnavailable(Exception):
+    """The operations port can't be opened (taken, or not an address of this machine)."""
+
+
 async def readiness(app: Mentorhub) -> dict[str, str]:
     """What isn't ready, and why: empty when everything is."""
     problems: dict[str, str] = {}
@@ -72,7 +76,14 @@ class OperationsServer:
         runner = web.AppRunner(self.web_app(), access_log=None, handle_signals=False)
         await runner.setup()
         site = web.TCPSite(runner, settings.host, settings.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as error:
+            await runner.cleanup()
+            raise OpsPortUnavailable(
+                f"the operations port {settings.host}:{settings.port} can't be opened "
+                f"({error.strerror or error}); change [ops] host/port, or set enabled = false"
+            ) from error
         self._runner = runner
         self.port = int(runner.addresses[0][1]) if runner.addresses else settings.port
         log.info("operations port: http://%s:%d/readyz", settings.host, self.port)

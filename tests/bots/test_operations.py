@@ -298,3 +298,13 @@ async def test_slack_is_ready_while_it_receives(
         assert await get(ops, "/readyz") == (200, {"ready": True})
         await messenger.stop()
         assert (await get(ops, "/readyz"))[0] == 503
+
+
+async def test_a_taken_operations_port_stops_the_start_saying_what_to_change(
+    app: Mentorhub, ops: OperationsServer
+) -> None:
+    from bots.ops import OpsPortUnavailable
+
+    app.config = dataclasses.replace(app.config, ops=OpsConfig(enabled=True, port=ops.port))
+    with pytest.raises(OpsPortUnavailable, match=r"127\.0\.0\.1:\d+ can't be opened .*\[ops\]"):
+        await OperationsServer(app).start()
