@@ -4,7 +4,9 @@ discord.py against FakeDiscord closing with 4004 as Discord does after a token r
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 import os
 from collections.abc import AsyncIterator
 from typing import Any
@@ -308,3 +310,28 @@ async def test_a_taken_operations_port_stops_the_start_saying_what_to_change(
     app.config = dataclasses.replace(app.config, ops=OpsConfig(enabled=True, port=ops.port))
     with pytest.raises(OpsPortUnavailable, match=r"127\.0\.0\.1:\d+ can't be opened .*\[ops\]"):
         await OperationsServer(app).start()
+
+
+async def test_a_revoked_telegram_token_fails_readiness_and_sends_stop(
+    app: Mentorhub, ops: OperationsServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    from core.delivery import MessengerFailed
+    from tests.adapters.telegram.conftest import TOKEN, account_of, running_bot
+    from tests.core.scheduling_helpers import add_person
+
+    async with FakeTelegram() as tg, running_bot(app, tg) as bot:
+        await bot.messenger.start_receiving()  # (started already: polling)
+        assert await get(ops, "/readyz") == (200, {"ready": True})
+
+        tg.revoke_token(TOKEN)  # BotFather's /revoke
+        failure = await asyncio.wait_for(bot.messenger.failed(), 10)
+        assert "401 Unauthorized" in failure and "token_env" in failure
+        status, body = await get(ops, "/readyz")
+        assert status == 503 and body["not_ready"] == {"telegram": failure}
+        assert any(r.levelno == logging.ERROR and failure in r.getMessage() for r in caplog.records)
+
+        calls = len(tg.calls)
+        await add_person(app, "ann", (Platform("telegram"), "", "5"))
+        with pytest.raises(MessengerFailed):
+            await bot.messenger.send(await account_of(app, 5), Reply("anyone there?"))
+        assert len(tg.calls) == calls  # refused at once, nothing tried with the old token
