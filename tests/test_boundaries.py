@@ -28,6 +28,7 @@ ADAPTERS = {"slack", "telegram", "discord", "console"}
 HUB_FACING = {
     "core.delivery",
     "core.dialogs",  # FormField, the fields Hub.form returns
+    "core.correlation",  # one id on every log line an inbound event causes
     "core.hub",
     "core.identity",
     "core.inbound",

@@ -61,6 +61,7 @@ from adapters.slack.outbound import (
 from adapters.slack.render import SlackMessage
 from adapters.slack.settings import SLACK
 from adapters.slack.translate import Origin, Received
+from core.correlation import event_correlated
 from core.delivery import DeliveryError, RateLimited, SpaceRefused, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
@@ -371,10 +372,11 @@ class SlackMessenger:
         """Run ``work`` after the ack, tracked for idle() and stop(), exceptions logged."""
 
         async def guarded() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("Slack: handling a request failed")
+            with event_correlated():  # every log line this request causes carries one id
+                try:
+                    await work()
+                except Exception:
+                    log.exception("Slack: handling a request failed")
 
         task = asyncio.create_task(guarded())
         self._inflight.add(task)

@@ -60,6 +60,7 @@ from adapters.telegram.render import (
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.settings import TELEGRAM
 from adapters.telegram.translate import NonText, Translated, Where, translate
+from core.correlation import event_correlated
 from core.delivery import (
     DeliveryError,
     MessengerFailed,
@@ -457,9 +458,10 @@ class TelegramMessenger:
             raise ApplicationHandlerStop
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        inbound = translate(update, bot_username=self.bot_username, commands=self._commands)
-        if inbound is not None:
-            await self.handle(inbound)
+        with event_correlated():  # every log line this update causes carries one id
+            inbound = translate(update, bot_username=self.bot_username, commands=self._commands)
+            if inbound is not None:
+                await self.handle(inbound)
 
     async def handle(self, received: Translated) -> None:
         """Carry out one translated update."""

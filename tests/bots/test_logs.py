@@ -93,3 +93,19 @@ async def test_an_inbound_event_correlates_its_lines_and_secrets_stay_out(
     assert next(iter(first)).startswith("ev-")
     assert "RuntimeError" in lines[1]["exception"]
     assert secret not in json_lines.getvalue() and "[redacted]" in lines[1]["exception"]
+
+
+async def test_an_update_from_telegram_correlates_the_adapters_lines_too(
+    app: Mentorhub, json_lines: io.StringIO
+) -> None:
+    from tests.fakes.telegram_api import message_update
+
+    async with FakeTelegram() as tg, running_bot(app, tg) as bot:
+        for user in (201, 202):
+            tg.block(user)  # the answer to their /help can't be sent
+            tg.push_update(message_update(user, "/help"))
+        await bot.until_handled(2)
+
+    lines = [line for line in parsed(json_lines) if "was not sent" in line["message"]]
+    ids = [line.get("correlation_id", "") for line in lines]
+    assert len(ids) == 2 and all(i.startswith("ev-") for i in ids) and ids[0] != ids[1]
