@@ -20,6 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.config import Config
 from bots.messengers import pacing_rules
+from bots.metrics import PrometheusMetrics
+from bots.receiving import ReceiverLease
 from bots.redaction import SecretRedactor, install_redaction
 from core import nudges
 from core.clock import Clock, ManualClock, SystemClock
@@ -107,8 +109,14 @@ class Mentorhub:
     due_handlers: Mapping[str, DueHandler]
     digest_hook: DigestHook | None  # the weekly coordinator digest, from the domain
     worker_id: str
+    metrics: PrometheusMetrics = field(default_factory=PrometheusMetrics)
+    receiver_leases: list[ReceiverLease] = field(default_factory=list)  # set by the runner
     _working: set[asyncio.Task[Any]] = field(default_factory=set)
     _stopping: bool = False
+
+    @property
+    def stopping(self) -> bool:
+        return self._stopping
 
     @property
     def pacer(self) -> Pacer:
@@ -137,6 +145,7 @@ class Mentorhub:
                 worker=self.worker_id,
                 batch=settings.batch_size,
                 lease=timedelta(seconds=settings.lease_seconds),
+                metrics=self.metrics,
             ),
             DispatchReport(),
         )
@@ -239,6 +248,16 @@ class Mentorhub:
         finally:
             self._working.discard(task)
 
+    def begin_stopping(self) -> None:
+        """No background work starts from now on (what runs goes on)."""
+        self._stopping = True
+
+    async def finish_background(self) -> None:
+        """Until the background work running now has finished (the caller bounds it)."""
+        running = [task for task in self._working if task is not asyncio.current_task()]
+        if running:
+            await asyncio.wait(running)
+
     async def stop_background(self) -> None:
         """Stop scheduled passes still running (the scheduler's jobs, a delivery)."""
         self._stopping = True
@@ -296,6 +315,8 @@ def build(
         return cast(UnitOfWork, SqlUnitOfWork(read_sessions, read_only=True))
 
     registry = build_registry()
+    metrics = PrometheusMetrics(spec.name for spec in registry.all(include_hidden=True))
+    pacer.metrics = metrics
     settings = config.core_settings()
     kinds = config.enabled_kinds()
     outlets = Outlets()
@@ -310,6 +331,7 @@ def build(
         spaces=outlets,
         coordinator_guard=coordinator_guard,
     )
+    hub.metrics = hub.dialogs.metrics = metrics
     worker_id = new_worker_id()
     scheduler = config.scheduler
     delivery = DeliveryWorker(
@@ -322,6 +344,7 @@ def build(
         senders_per_platform=scheduler.senders_per_platform,
         lease=timedelta(seconds=scheduler.lease_seconds),
         on_unreachable=nudges.on_unreachable,
+        metrics=metrics,
     )
     app = Mentorhub(
         config=config,
@@ -336,6 +359,7 @@ def build(
         due_handlers=build_due_handlers(settings) if due_handlers is None else due_handlers,
         digest_hook=nudges.weekly_digest,
         worker_id=worker_id,
+        metrics=metrics,
     )
     deps = MessengerDeps(
         hub=hub,

@@ -12,12 +12,15 @@ import tempfile
 from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.bootstrap import build
 from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.importing import ImportProblem, run_import
+from bots.logs import log_handler
+from bots.ops import OpsPortUnavailable
 from bots.runner import DatabaseUnreachable, MigrationsPending, opening_database, run
 from core.clock import Clock, ManualClock
 from core.delivery import MessengerFailed
@@ -93,23 +96,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
     args = parser.parse_args(argv)
     config = _load(args.config, checking=args.command == "check-config")
-    _configure_logging(verbose=args.verbose, console=config.console_enabled())
+    _configure_logging(
+        verbose=args.verbose, console=config.console_enabled(), format_name=config.log.format
+    )
     try:
         return _command(config, args)
-    except (CantStart, DatabaseUnreachable, MessengerFailed) as error:
+    except (CantStart, DatabaseUnreachable, MessengerFailed, OpsPortUnavailable) as error:
         print(f"mentorhub can't start: {error}", file=sys.stderr)
         return 2
 
 
-def _configure_logging(*, verbose: bool, console: bool) -> None:
-    """Logs go to stderr. Beside the console they are only warnings and errors, marked as
-    log lines and without a wall-clock stamp: they never pass for chat, and a scripted
-    run's clock is not the wall clock."""
+def _configure_logging(
+    *, verbose: bool, console: bool, format_name: Literal["text", "json"] = "text"
+) -> None:
+    """Logs go to stderr, as text or JSON lines (``[log] format``). Beside the console
+    they are only warnings and errors, marked as log lines and without a wall-clock stamp:
+    they never pass for chat, and a scripted run's clock is not the wall clock."""
     if console:
-        level, line = logging.WARNING, "[log] %(levelname)s %(name)s: %(message)s"
+        level, line = logging.WARNING, "[log] %(levelname)s %(name)s%(correlation)s: %(message)s"
     else:
-        level, line = logging.INFO, "%(asctime)s %(levelname)s %(name)s: %(message)s"
-    logging.basicConfig(level=logging.DEBUG if verbose else level, format=line, stream=sys.stderr)
+        level = logging.INFO
+        line = "%(asctime)s %(levelname)s %(name)s%(correlation)s: %(message)s"
+    handler = log_handler(format_name, line, sys.stderr)
+    logging.basicConfig(level=logging.DEBUG if verbose else level, handlers=[handler])
     if not verbose:
         for noisy in ("alembic", "apscheduler", "httpx", "aiosqlite"):
             logging.getLogger(noisy).setLevel(logging.WARNING)

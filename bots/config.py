@@ -76,6 +76,27 @@ class SchedulerConfig:
     # Longer than a dispatch pass can take, or a live claim is taken over.
     lease_seconds: int = bounded(120, 10, 86_400, unit="seconds")
     senders_per_platform: int = bounded(16, 1, 1000)
+    # On SIGTERM: how long sends under way may take to finish before mentorhub hands
+    # back what it still holds and exits (a second signal exits at once).
+    shutdown_seconds: float = bounded(10.0, 1.0, 300.0, unit="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class OpsConfig:
+    # The operations port: /healthz, /readyz and /metrics over HTTP. Off unless enabled.
+    # It tells whoever reaches it how busy mentorhub is: keep it on a private address.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = bounded(9464, 0, 65535)  # 0: any free port (tests)
+    # /readyz fails when the database doesn't answer SELECT 1 within this long.
+    database_timeout_seconds: float = bounded(2.0, 0.1, 30.0, unit="seconds")
+
+
+@dataclass(frozen=True, slots=True)
+class LogConfig:
+    # "text" for people; "json": one JSON object a line (time, level, logger, message,
+    # correlation_id), for a log collector.
+    format: Literal["text", "json"] = "text"
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +105,8 @@ class Config:
     programs: ProgramDefaults = field(default_factory=ProgramDefaults)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
+    ops: OpsConfig = field(default_factory=OpsConfig)
+    log: LogConfig = field(default_factory=LogConfig)
     # Each messenger's section by its name (``[telegram]``…), as its package declares it;
     # a section not given has its defaults.
     sections: typing.Mapping[str, Any] = field(default_factory=dict)

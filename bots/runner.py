@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import signal
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -13,14 +14,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bots.bootstrap import DIGEST_CRON_DAY, DIGEST_HOUR, Mentorhub
+from bots.ops import OperationsServer
 from bots.receiving import ReceiverLease
 from core.clock import ManualClock
 from core.delivery import ExclusiveReceiver, Foreground, Messenger, Supervised
 from storage import migrate
+from storage.operations import release_leases
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +172,12 @@ def settle_memory() -> None:
 
 async def run(app: Mentorhub) -> int:
     """Start every messenger the app was built with and the scheduler; run until a
-    foreground messenger (the console) finishes, or until SIGINT/SIGTERM."""
+    foreground messenger (the console) finishes, or until SIGINT/SIGTERM; then shut down
+    gracefully (:func:`shut_down`)."""
     await prepare_database(app)
+    ops = OperationsServer(app) if app.config.ops.enabled else None
+    if ops is not None:  # first: readiness says "not connected" while messengers start
+        await ops.start()
     for note in app.config.notes():
         log.info("config: %s", note)
     # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
@@ -189,24 +196,69 @@ async def run(app: Mentorhub) -> int:
             lease = await start_messenger(app, messenger)
             started.append(messenger)
             if lease is not None:
+                app.receiver_leases.append(lease)
                 leases.append(asyncio.create_task(lease.run(), name=f"lease {lease.name}"))
             log.info("%s messenger started", messenger.platform.value)
         settle_memory()
         status = await _until_stopped(started)
     finally:
-        for task in leases:
-            task.cancel()
-        await asyncio.gather(*leases, return_exceptions=True)
-        await app.stop_background()  # before the scheduler: it logs cancelled jobs as errors
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        for messenger in reversed(started):
-            try:
-                await messenger.stop()
-            except Exception:
-                log.exception("stopping the %s messenger failed", messenger.platform.value)
-        await app.close()
+        await shut_down(app, started, leases, scheduler)
+        if ops is not None:
+            await ops.stop()
     return status
+
+
+async def shut_down(
+    app: Mentorhub,
+    started: list[Messenger],
+    leases: list[asyncio.Task[None]],
+    scheduler: AsyncIOScheduler | None,
+) -> None:
+    """Stop receiving; let the sends under way finish (``[scheduler] shutdown_seconds`` at
+    most) and give back every row still claimed, so no other worker waits out a lease;
+    close the messengers' clients and the database."""
+    loop = asyncio.get_running_loop()
+    grace = app.config.scheduler.shutdown_seconds
+    deadline = loop.time() + grace
+    app.begin_stopping()  # readiness fails, no new pass starts
+    if scheduler is not None:
+        scheduler.pause()  # no new runs; shutdown() would cancel the running ones
+    for task in leases:  # a lease stops its receiver on the way out
+        task.cancel()
+    # Stopping a receiver may wait for a long poll to end: beside the drain, not before it.
+    receivers = [m for m in started if isinstance(m, ExclusiveReceiver)]
+    stopping = asyncio.gather(
+        *leases, *(m.stop_receiving() for m in receivers), return_exceptions=True
+    )
+    try:
+        async with asyncio.timeout(grace):
+            await app.delivery.drain()
+            await app.finish_background()
+    except TimeoutError:
+        log.warning("shutdown: work still running after %gs is cut short", grace)
+    try:
+        async with asyncio.timeout(max(0.1, deadline - loop.time())):
+            await stopping
+    except TimeoutError:
+        log.warning("shutdown: a messenger still receives after %gs", grace)
+    if scheduler is not None:
+        scheduler.shutdown(wait=False)
+    await app.stop_background()
+    try:
+        released = await release_leases(app.engine, app.worker_id, app.clock.now())
+        if released.outbox or released.outbox_sending or released.due:
+            log.info(
+                "shutdown: handed back %d outbox row(s), %d mid-send, %d due item(s)",
+                released.outbox, released.outbox_sending, released.due,
+            )  # fmt: skip
+    except (OSError, SQLAlchemyError) as error:  # the database is gone: the leases expire
+        log.warning("shutdown: could not hand back claimed rows (%s)", error)
+    for messenger in reversed(started):
+        try:
+            await messenger.stop()
+        except Exception:
+            log.exception("stopping the %s messenger failed", messenger.platform.value)
+    await app.close()
 
 
 async def start_messenger(app: Mentorhub, messenger: Messenger) -> ReceiverLease | None:
@@ -256,9 +308,28 @@ async def _until_stopped(messengers: list[Messenger]) -> int:
 
 
 async def _wait_for_stop_signal() -> None:
+    """Until SIGINT or SIGTERM. From then on another one exits at once, without the
+    graceful shutdown (the leases held then expire as after a crash)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
+
+    def on_signal(sig: signal.Signals) -> None:
+        if stop.is_set():
+            _exit_at_once(sig)
+            return
+        log.info("%s: mentorhub stops (again to stop at once)", sig.name)
+        stop.set()
+
+    for sig in STOP_SIGNALS:
+        loop.add_signal_handler(sig, on_signal, sig)
     log.info("mentorhub is running; Ctrl-C to stop")
     await stop.wait()
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def _exit_at_once(sig: signal.Signals) -> None:
+    log.warning("%s again: mentorhub exits now", sig.name)
+    logging.shutdown()
+    os._exit(128 + sig.value)

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from core.errors import Conflict, InvalidInput
 from core.messages import Action, Choice, ChoiceStyle, Outcome, Reply
+from core.metrics import NO_METRICS, Metrics
 from core.ports import DialogState
 
 if TYPE_CHECKING:
@@ -136,6 +137,7 @@ class DialogEngine:
     ) -> None:
         self._flows = {flow.name: flow for flow in flows}
         self.is_command = is_command
+        self.metrics: Metrics = NO_METRICS  # the composition root sets the exporter
 
     def flow(self, name: str) -> Flow:
         return self._flows[name]
@@ -148,6 +150,8 @@ class DialogEngine:
             replies.append(
                 Reply(f"I've set aside your unfinished {self._flows[previous.flow].title}.")
             )
+            self.metrics.dialog("abandoned")
+        self.metrics.dialog("started")
         state = DialogState(
             actor=ctx.actor,
             flow=name,
@@ -249,6 +253,7 @@ class DialogEngine:
         if errors:
             return FormResult(errors=errors)
         await ctx.uow.dialogs.delete(state.actor)
+        self.metrics.dialog("finished")
         return FormResult(outcome=as_outcome(await flow.finish(ctx, data)))
 
     async def _form_state(self, ctx: Context, dialog_id: str) -> DialogState:
@@ -262,6 +267,7 @@ class DialogEngine:
         if state is None:
             return None
         await ctx.uow.dialogs.delete(ctx.actor)
+        self.metrics.dialog("abandoned")
         flow = self._flows.get(state.flow)
         return flow.title if flow else state.flow
 
@@ -277,6 +283,7 @@ class DialogEngine:
         if index >= len(flow.steps):
             if state.id is not None:
                 await ctx.uow.dialogs.delete(state.actor)
+            self.metrics.dialog("finished")
             return await flow.finish(ctx, state.data)
         state.step = index
         state.seq += 1

@@ -58,12 +58,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.messages import Notice, notice_payload
+from core.metrics import NO_METRICS, Metrics
 from core.ports import (
     DueItem,
     DueStatus,
@@ -164,6 +166,7 @@ async def dispatch_due(
     lease: timedelta = DEFAULT_LEASE,
     max_batches: int = 20,
     max_attempts: int = MAX_ATTEMPTS,
+    metrics: Metrics = NO_METRICS,
 ) -> DispatchReport:
     """Act on everything due now, ``batch`` items at a time (at most ``max_batches``
     batches per call, so one poll never runs unbounded after a long downtime)."""
@@ -174,6 +177,8 @@ async def dispatch_due(
             await uow.commit()
         if not items:
             break
+        for kind, count in Counter(item.kind for item in items).items():
+            metrics.nudges_claimed(kind, count)
         report += await _settle_batch(
             uow_factory, clock, handlers, items, worker, lease, max_attempts
         )

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from enum import Enum
 from typing import Any, Protocol, TypeVar, cast
@@ -27,6 +28,7 @@ from typing import Any, Protocol, TypeVar, cast
 from core import lookup, reachability
 from core.clock import Clock
 from core.context import Context
+from core.correlation import event_correlated
 from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.direct_channels import DirectChannelStore
@@ -43,6 +45,7 @@ from core.inbound import (
     WorkspaceRestored,
 )
 from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
+from core.metrics import NO_METRICS, Metrics
 from core.model import Program
 from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, ForCoordinators, Registry
@@ -89,10 +92,15 @@ class Hub:
         self._spaces = spaces
         self._coordinator_guard = coordinator_guard
         self.direct_channels = DirectChannelStore(uow_factory, self._read_factory)
+        self.metrics: Metrics = NO_METRICS  # the composition root sets the exporter
 
     async def handle(self, inbound: Inbound) -> Outcome:
         """Carry out one inbound event. A submitted form with fields to fix saves nothing
         and answers with ``Outcome.field_errors``."""
+        with event_correlated():
+            return await self._handle(inbound)
+
+    async def _handle(self, inbound: Inbound) -> Outcome:
         match inbound:
             case Command(ref=ref, verb=verb, text=text):
                 return await self.command(ref, verb, text)
@@ -146,13 +154,37 @@ class Hub:
     async def command(self, ref: UserRef, verb: str, text: str = "") -> Outcome:
         """Run ``verb`` with its argument text as the person behind ``ref``."""
         spec = self.registry.get(_verb(verb))
-        return await self._run(
-            ref, lambda ctx: self._command(ctx, verb, text), _kept,
-            reads=self._reading(spec, text),
-        )  # fmt: skip
+        started = time.perf_counter()
+        with event_correlated():
+            outcome = await self._run(
+                ref, lambda ctx: self._command(ctx, verb, text), _kept,
+                reads=self._reading(spec, text),
+            )  # fmt: skip
+        self._count(spec, outcome, started)
+        return outcome
+
+    def _count(self, spec: CommandSpec | None, outcome: Outcome, started: float) -> None:
+        """A command handled, for the metrics: its registered verb, how it ended."""
+        if any(reply.text == APOLOGY for reply in outcome.replies):
+            how = "error"
+        elif any(reply.is_error for reply in outcome.replies):
+            how = "refused"
+        else:
+            how = "ok"
+        verb = spec.name if spec is not None else "unknown"
+        self.metrics.command_handled(verb, how, time.perf_counter() - started)
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
+        typed = self.registry.get(_verb(text.strip().partition(" ")[0]))
+        started = time.perf_counter()
+        with event_correlated():
+            outcome = await self._text(ref, text)
+        if typed is not None:  # a command typed as text (else an answer, or chat)
+            self._count(typed, outcome, started)
+        return outcome
+
+    async def _text(self, ref: UserRef, text: str) -> Outcome:
         verb, _, rest = text.strip().partition(" ")
         reading = self._reading(self.registry.get(_verb(verb)), rest)
         if reading is not None:
@@ -167,7 +199,8 @@ class Hub:
 
     async def action(self, ref: UserRef, action_id: str) -> Outcome:
         """A button press. Works for buttons of any age: stale ones answer politely."""
-        return await self._run(ref, lambda ctx: _replied(self._action(ctx, action_id)), _kept)
+        with event_correlated():
+            return await self._run(ref, lambda ctx: _replied(self._action(ctx, action_id)), _kept)
 
     async def form(self, ref: UserRef, dialog_id: str) -> tuple[str, list[FormField]] | Outcome:
         """The fields of an open form-capable dialog, or an Outcome explaining why not."""
@@ -177,11 +210,12 @@ class Hub:
 
     async def submit_form(self, ref: UserRef, dialog_id: str, values: dict[str, str]) -> FormResult:
         """Submit a whole form: errors per field (nothing saved), or the flow's outcome."""
-        result = await self._run(
-            ref,
-            lambda ctx: self.dialogs.submit(ctx, dialog_id, values),
-            lambda submitted: None if submitted.errors else submitted.outcome,
-        )
+        with event_correlated():
+            result = await self._run(
+                ref,
+                lambda ctx: self.dialogs.submit(ctx, dialog_id, values),
+                lambda submitted: None if submitted.errors else submitted.outcome,
+            )
         return result if isinstance(result, FormResult) else FormResult(outcome=result)
 
     async def _run(

@@ -35,6 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from core.identity import Platform, PlatformAccount
+from core.metrics import NO_METRICS, Metrics
 
 __all__ = [
     "Pacer",
@@ -104,6 +105,13 @@ Limit = Rate | Window
 class Scope:
     name: str
     rate: Limit
+    # What the scope is, for metrics (bounded, unlike its name): "bot", "workspace",
+    # "conversation" or "new_conversation"; "" for a scope made elsewhere.
+    kind: str = ""
+
+    @property
+    def messenger(self) -> str:
+        return self.name.partition(":")[0]
 
 
 class _Bucket:
@@ -189,6 +197,7 @@ class Pacer:
         self._monotonic = monotonic
         self._sleep = sleep
         self._buckets: dict[str, _Limiter] = {}
+        self.metrics: Metrics = NO_METRICS  # the composition root sets the exporter
 
     def _bucket(self, scope: Scope) -> _Limiter:
         bucket = self._buckets.get(scope.name)
@@ -213,16 +222,20 @@ class Pacer:
         """Wait for a token in every scope and take them. With ``give_up_after``, return
         False (taking nothing) as soon as a wait longer than that is needed — e.g. a
         scope was paused by a 429 while we waited."""
+        waited = 0.0
         while True:
             wait = self.wait_time(scopes)
             if wait <= 0:
                 now = self._monotonic()
                 for scope in scopes:
                     self._bucket(scope).take(now)
+                if waited and scopes:
+                    self.metrics.pacer_waited(scopes[0].messenger, waited)
                 return True
             if give_up_after is not None and wait > give_up_after:
                 return False
             await self._sleep(wait)
+            waited += wait
 
     async def wait_out_pauses(
         self, scopes: Sequence[Scope], *, give_up_after: float | None = None
@@ -246,7 +259,10 @@ class Pacer:
 
     def pause(self, scope: Scope, seconds: float) -> None:
         """Send nothing in ``scope`` for ``seconds`` (a 429's retry-after)."""
-        self._bucket(scope).pause(self._monotonic(), seconds)
+        bucket, now = self._bucket(scope), self._monotonic()
+        if bucket.paused_until <= now:  # the adapter and the outbox both pause for one 429
+            self.metrics.rate_limited(scope.messenger, scope.kind or "other")
+        bucket.pause(now, seconds)
 
     def paused_for(self, name: str) -> float:
         bucket = self._buckets.get(name)
@@ -294,17 +310,21 @@ class PlatformPacing:
         name = self.platform.value
         scopes: list[Scope] = []
         if self.platform_rate is not None:
-            scopes.append(Scope(name, self.platform_rate))
+            scopes.append(Scope(name, self.platform_rate, "bot"))
         if self.workspace_rate is not None:
-            scopes.append(Scope(f"{name}:{workspace}", self.workspace_rate))
+            scopes.append(Scope(f"{name}:{workspace}", self.workspace_rate, "workspace"))
         if self.conversation_rate is not None:
             scopes.append(
-                Scope(self.conversation_scope(workspace, conversation), self.conversation_rate)
+                Scope(
+                    self.conversation_scope(workspace, conversation),
+                    self.conversation_rate,
+                    "conversation",
+                )
             )
         if opens_conversation and self.new_conversation_rate is not None:
-            scopes.append(Scope(f"{name}:new-dm", self.new_conversation_rate))
+            scopes.append(Scope(f"{name}:new-dm", self.new_conversation_rate, "new_conversation"))
         if not scopes:  # unpaced, but still a scope a 429 can pause
-            scopes.append(Scope(name, UNLIMITED))
+            scopes.append(Scope(name, UNLIMITED, "bot"))
         return scopes
 
     def conversation_scope(self, workspace: str, conversation: str) -> str:
@@ -315,7 +335,7 @@ class PlatformPacing:
 
     def bot_scope(self) -> Scope:
         """The bot as a whole (what a platform-wide 429 pauses)."""
-        return Scope(self.platform.value, self.platform_rate or UNLIMITED)
+        return Scope(self.platform.value, self.platform_rate or UNLIMITED, "bot")
 
 
 UNLIMITED = Rate(1e9, 1e9)

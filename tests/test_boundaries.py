@@ -19,6 +19,7 @@ FORBIDDEN_IN_CORE = {
     "sqlmodel",
     "sqlalchemy",
     "apscheduler",
+    "prometheus_client",  # core reports through core.metrics; bots/metrics.py exports
 }
 ADAPTERS = {"slack", "telegram", "discord", "console"}
 # What a messenger package may import from core: the Hub and the values that cross it,
@@ -27,6 +28,7 @@ ADAPTERS = {"slack", "telegram", "discord", "console"}
 HUB_FACING = {
     "core.delivery",
     "core.dialogs",  # FormField, the fields Hub.form returns
+    "core.correlation",  # one id on every log line an inbound event causes
     "core.hub",
     "core.identity",
     "core.inbound",

@@ -84,6 +84,7 @@ from adapters.discord.translate import (
     translate,
     user_ref,
 )
+from core.correlation import event_correlated
 from core.delivery import (
     DeliveryError,
     MessengerFailed,
@@ -464,10 +465,12 @@ class _MentorClient(discord.Client):
         self._messenger = messenger
 
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
-        await self._messenger.handle_interaction(interaction)
+        with event_correlated():  # every log line this event causes carries one id
+            await self._messenger.handle_interaction(interaction)
 
     async def on_message(self, message: discord.Message) -> None:
-        await self._messenger.handle_dm(message)
+        with event_correlated():
+            await self._messenger.handle_dm(message)
 
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         """GUILD_DELETE without ``unavailable``: the bot was removed (kicked, or the guild

@@ -61,6 +61,7 @@ from adapters.slack.outbound import (
 from adapters.slack.render import SlackMessage
 from adapters.slack.settings import SLACK
 from adapters.slack.translate import Origin, Received
+from core.correlation import event_correlated
 from core.delivery import DeliveryError, RateLimited, SpaceRefused, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
@@ -176,6 +177,7 @@ class SlackMessenger:
         self._runner: web.AppRunner | None = None
         self._socket: AsyncSocketModeHandler | None = None
         self.app: AsyncApp | None = None
+        self._failed = asyncio.Event()  # nothing fails it for good yet: a restart is a retry
         self.team_id = ""
         self.bot_user_id = ""
         self.url = ""  # HTTP mode: where Slack must send requests (after start)
@@ -187,6 +189,28 @@ class SlackMessenger:
     def _message(self, replies: Sequence[Reply], *, footer: str | None = None) -> SlackMessage:
         """Replies as one Slack message, command references as Slack users type them."""
         return render.render_outcome([self._native.reply(r) for r in replies], footer=footer)
+
+    @property
+    def ready(self) -> bool:
+        """Authenticated, and receiving: its HTTP endpoint served, or its Socket Mode
+        connection open (the SDK reconnects by itself; between sessions it is not)."""
+        if self.app is None:
+            return False
+        if self._runner is not None:
+            return True
+        if self._socket is None:
+            return False
+        client = self._socket.client
+        session = getattr(client, "current_session", None)
+        return not client.closed and session is not None and not session.closed
+
+    @property
+    def failure(self) -> str | None:
+        return None
+
+    async def failed(self) -> str:
+        await self._failed.wait()
+        return "Slack failed"
 
     async def start(self) -> None:
         await self._authenticate()
@@ -348,10 +372,11 @@ class SlackMessenger:
         """Run ``work`` after the ack, tracked for idle() and stop(), exceptions logged."""
 
         async def guarded() -> None:
-            try:
-                await work()
-            except Exception:
-                log.exception("Slack: handling a request failed")
+            with event_correlated():  # every log line this request causes carries one id
+                try:
+                    await work()
+                except Exception:
+                    log.exception("Slack: handling a request failed")
 
         task = asyncio.create_task(guarded())
         self._inflight.add(task)

@@ -17,6 +17,8 @@ request costs more CPU per message than everything else mentorhub does for it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import hmac
 import json
@@ -58,7 +60,15 @@ from adapters.telegram.render import (
 from adapters.telegram.request import AiohttpRequest
 from adapters.telegram.settings import TELEGRAM
 from adapters.telegram.translate import NonText, Translated, Where, translate
-from core.delivery import DeliveryError, RateLimited, SpaceRefused, TransientFailure, Unreachable
+from core.correlation import event_correlated
+from core.delivery import (
+    DeliveryError,
+    MessengerFailed,
+    RateLimited,
+    SpaceRefused,
+    TransientFailure,
+    Unreachable,
+)
 from core.hub import Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import Command, Press, ReachabilityChange
@@ -70,6 +80,10 @@ from core.syntax import NativeCommands, PrefixedSyntax
 log = logging.getLogger(__name__)
 
 SPACE_ADVICE = "Add me to that group again, as a member who may send messages."
+AUTH_REFUSED = (
+    "refused the bot token (401 Unauthorized: revoked or replaced in @BotFather). Put the "
+    "new token in the variable named by [telegram] token_env and restart mentorhub"
+)
 ALLOWED_UPDATES = ("message", "callback_query", "my_chat_member")
 # What a coordinator may say in a group; whatever they say, the answer goes to them privately
 GROUP_VERBS = frozenset({"link", "announce"})
@@ -245,9 +259,52 @@ class TelegramMessenger:
         self.application.add_error_handler(self._on_error)
         self._web: web.AppRunner | None = None
         self._running = False
+        self._receiving = False  # asked to poll (this worker holds the polling lease)
+        self._failure: str | None = None
+        self._failed = asyncio.Event()
 
     def __repr__(self) -> str:
         return f"TelegramMessenger(mode={'webhook' if self._webhook else 'polling'})"
+
+    @property
+    def ready(self) -> bool:
+        """Able to send; and polling when asked to receive, or serving the webhook."""
+        if not self._running or self._failure is not None:
+            return False
+        if self._webhook is not None:
+            return self._web is not None
+        return self.polling or not self._receiving
+
+    @property
+    def failure(self) -> str | None:
+        return self._failure
+
+    async def failed(self) -> str:
+        await self._failed.wait()
+        assert self._failure is not None
+        return self._failure
+
+    def _fail(self, cause: str) -> MessengerFailed:
+        """Record a failure no retry fixes (the first counts) and say what to do."""
+        if self._failure is None:
+            self._failure = f"Telegram {cause}"
+            log.error(
+                "%s. Until then the Telegram messenger neither receives nor sends.", self._failure
+            )
+            self._failed.set()
+        return MessengerFailed(self._failure)
+
+    def _watch_polling(self) -> None:
+        """PTB ends its polling loop for good on a refused token (InvalidToken) and says so
+        only in a log line: watch the loop's task to know. (A private attribute of PTB's
+        Updater; tests/bots/test_operations.py revokes the token to keep this honest.)"""
+        task = getattr(self.application.updater, "_Updater__polling_task", None)
+        if isinstance(task, asyncio.Task):
+            task.add_done_callback(self._polling_ended)
+
+    def _polling_ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and isinstance(task.exception(), InvalidToken):
+            self._fail(AUTH_REFUSED)
 
     @property
     def bot_username(self) -> str:
@@ -283,19 +340,27 @@ class TelegramMessenger:
     async def start_receiving(self) -> None:
         if self._webhook is not None or self.polling:
             return
+        self._receiving = True
         assert self.application.updater is not None
         await self.application.updater.start_polling(
             timeout=timedelta(seconds=self._poll_timeout),
             allowed_updates=list(ALLOWED_UPDATES),
             drop_pending_updates=False,
         )
+        self._watch_polling()
         log.info("telegram: @%s is polling for updates", self.bot_username)
 
     async def stop_receiving(self) -> None:
+        self._receiving = False
         if self.polling:
-            assert self.application.updater is not None
-            await self.application.updater.stop()
+            await self._stop_polling()
             log.info("telegram: stopped polling (another worker may take over)")
+
+    async def _stop_polling(self) -> None:
+        assert self.application.updater is not None
+        # a loop that ended on a refused token re-raises it here; _polling_ended said so
+        with contextlib.suppress(InvalidToken):
+            await self.application.updater.stop()
 
     @property
     def polling(self) -> bool:
@@ -330,7 +395,7 @@ class TelegramMessenger:
         app = self.application
         try:
             if app.updater is not None and app.updater.running:
-                await app.updater.stop()
+                await self._stop_polling()
             if self._web is not None:
                 runner, self._web = self._web, None
                 await runner.cleanup()
@@ -393,9 +458,10 @@ class TelegramMessenger:
             raise ApplicationHandlerStop
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        inbound = translate(update, bot_username=self.bot_username, commands=self._commands)
-        if inbound is not None:
-            await self.handle(inbound)
+        with event_correlated():  # every log line this update causes carries one id
+            inbound = translate(update, bot_username=self.bot_username, commands=self._commands)
+            if inbound is not None:
+                await self.handle(inbound)
 
     async def handle(self, received: Translated) -> None:
         """Carry out one translated update."""
@@ -499,6 +565,8 @@ class TelegramMessenger:
         ``TransientFailure`` otherwise.
         A reply longer than one message that fails midway is sent again whole on retry.
         """
+        if self._failure is not None:  # the message waits in the outbox for the restart
+            raise MessengerFailed(self._failure)
         try:
             chat_id = int(account.user_id)
         except ValueError:
@@ -630,6 +698,8 @@ class TelegramMessenger:
         """Telegram's error as the core's delivery outcome. Telegram's 429 says how long,
         not which limit: it pauses only the chat it came from, for replies and the outbox
         alike."""
+        if isinstance(error, InvalidToken):
+            return self._fail(AUTH_REFUSED)
         if isinstance(error, RetryAfter):
             seconds = retry_after_seconds(error)
             chat = self._scopes(chat_id)[-1]

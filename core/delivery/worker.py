@@ -14,6 +14,7 @@ from datetime import timedelta
 from typing import cast
 
 from core.clock import Clock
+from core.correlation import correlated
 from core.delivery.contract import (
     ConfirmingSender,
     ConversationOpener,
@@ -31,6 +32,7 @@ from core.delivery.recovery import Recovery
 from core.dispatch import WorkContext, queue_notices
 from core.identity import Platform
 from core.messages import Notice, pair_space_from_data, reply_from_data
+from core.metrics import NO_METRICS, Metrics
 from core.pacing import Pacer, PlatformPacing, Scope
 from core.ports import OutboxMessage, UnitOfWorkFactory
 
@@ -75,6 +77,7 @@ class DeliveryWorker:
         retry: RetryPolicy | None = None,
         on_unreachable: UnreachableHook | None = None,
         rng: random.Random | None = None,
+        metrics: Metrics = NO_METRICS,
     ) -> None:
         self.uow_factory = uow_factory
         self.senders = senders  # live: the runner adds messengers after start-up
@@ -90,6 +93,8 @@ class DeliveryWorker:
         self.retry = retry or RetryPolicy()
         self.on_unreachable = on_unreachable
         self.rng = rng or random.Random()
+        self.metrics = metrics
+        self._draining = False
         self._lanes: dict[Platform, Lane] = {}
         self._capabilities: dict[tuple[type, type], bool] = {}
         self._reserved = Reservations()  # senders that picked a message, per scope
@@ -115,6 +120,8 @@ class DeliveryWorker:
     # ------------------------------------------------------------------ the pass
 
     async def deliver(self) -> DeliveryReport:
+        if self._draining:
+            return DeliveryReport()
         async with self._pass:
             try:
                 report = await self._deliver()
@@ -123,6 +130,25 @@ class DeliveryWorker:
             except asyncio.CancelledError:
                 await self._stop_lanes()  # shutting down: leases expire, nothing is lost
                 raise
+
+    async def drain(self) -> None:
+        """Shutting down: claim nothing more, give back the rows still queued (due again
+        at once, unleased, so another worker takes them now rather than after the lease),
+        and return once the sends under way have finished and every outcome is written.
+        The caller bounds the wait; what is cut short is left to the lease as before."""
+        self._draining = True
+        queued = [job for lane in self._lanes.values() for job in lane.jobs()]
+        for lane in self._lanes.values():
+            lane.keep_only(lambda job: False)
+        for job in queued:
+            job.queued = False
+            self._held.release(job.id)
+        await asyncio.gather(
+            *(self._put_back(job, timedelta(0), "deferred", "shutting down") for job in queued)
+        )
+        self._progress.set()
+        async with self._pass:  # a running pass ends once its lanes are idle
+            pass
 
     async def recover(self) -> DeliveryReport:
         """Settle rows a dead worker left "sending" (see :mod:`core.delivery.recovery`)."""
@@ -156,7 +182,7 @@ class DeliveryWorker:
         quiet_until = 0.0  # after a short claim, the table has nothing more for a while
         while True:
             room, idle = self._room(), self._idle()
-            wanted = room >= threshold or (room > 0 and idle)
+            wanted = not self._draining and (room >= threshold or (room > 0 and idle))
             if wanted and (idle or loop.time() >= quiet_until):
                 limit = min(room, self.batch)
                 claimed = await self._claim(limit)
@@ -231,6 +257,9 @@ class DeliveryWorker:
         if not job.accounts:
             await self._nobody_to_send_to(job, "no reachable account")
             return
+        if self._draining:
+            await self._put_back(job, timedelta(0), "deferred", "shutting down")
+            return
         account = job.account
         sender = self.senders[account.platform]
         pacing = self.pacing.get(account.platform) or PlatformPacing(account.platform)
@@ -284,7 +313,8 @@ class DeliveryWorker:
             self._reserved.take(job)
             lane.active += 1
             try:
-                await self._attempt(job)
+                with correlated(f"outbox-{job.id}"):
+                    await self._attempt(job)
             except Exception:
                 # A bug or the database: the lease expires and another pass retries.
                 log.exception("delivering outbox message %s failed unexpectedly", job.id)
@@ -357,11 +387,15 @@ class DeliveryWorker:
     async def _near_slot(self, job: Job) -> bool:
         """Sleep until the job's paced slot is near; False (row given back) when a scope
         is paused for longer than we hold rows in memory."""
+        waited = 0.0
         while (wait := self.pacer.wait_time(job.scopes)) > SLOT_MARGIN:
             if wait > self.max_hold:
                 await self._put_back(job, timedelta(seconds=wait), "deferred", "paced")
                 return False
             await self.pacer.sleep(wait - SLOT_MARGIN)
+            waited += wait - SLOT_MARGIN
+        if waited:
+            self.metrics.pacer_waited(job.account.platform.value, waited)
         return True
 
     async def _call(self, job: Job) -> str:
@@ -398,6 +432,14 @@ class DeliveryWorker:
             self._tally.add("lost")
             return
         self._tally.add(tally or status)
+        platform = job.account.platform.value if job.accounts else "none"
+        if status == "sent":
+            self.metrics.delivery(message.kind, platform, "sent")
+            if message.sent_at is not None:
+                due = message.created_at
+                self.metrics.delivery_latency(platform, (message.sent_at - due).total_seconds())
+        elif status == "failed":
+            self.metrics.delivery(message.kind, platform, "given_up")
         if status == "failed":
             log.warning(
                 "outbox message %s for person %s failed: %s", job.id, message.person_id, error
@@ -447,6 +489,8 @@ class DeliveryWorker:
             await self._finish(job, "failed", error)
             return
         delay = self.retry.delay(job.message.attempts, self.rng)
+        messenger = job.account.platform.value if job.accounts else "none"
+        self.metrics.delivery(job.message.kind, messenger, "failed")
         await self._put_back(job, delay, "retried", error)
 
     async def _unreachable(self, job: Job, exc: Unreachable) -> None:
@@ -491,6 +535,8 @@ class DeliveryWorker:
             self._tally.add("lost")
             return
         self._tally.add("unreachable")
+        messenger = job.account.platform.value if job.accounts else "none"
+        self.metrics.delivery(message.kind, messenger, "given_up")
         log.warning(
             "outbox message %s (%s) for person %s not delivered: %s; %d notice(s) queued instead",
             message.id,

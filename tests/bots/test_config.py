@@ -152,3 +152,19 @@ def test_a_bad_creators_setting_says_what_to_write(tmp_path: Path, value: str, s
     path.write_text(f"[programs]\ncreators = {value}\n", encoding="utf-8")
     with pytest.raises(ConfigError, match=re.escape(says)):
         load_config(path, environ={})
+
+
+def test_ops_and_log_sections(tmp_path: Path) -> None:
+    defaults = load_config(None, environ={})
+    assert (defaults.ops.enabled, defaults.log.format) == (False, "text")  # off; for people
+    path = write(tmp_path, '[ops]\nenabled = true\nport = 9100\n[log]\nformat = "json"\n')
+    config = load_config(path, environ={})
+    assert (config.ops.enabled, config.ops.host, config.ops.port) == (True, "127.0.0.1", 9100)
+    assert config.log.format == "json"
+    bad = write(tmp_path, '[ops]\nport = 70000\n[log]\nformat = "xml"\n')
+    with pytest.raises(ConfigError) as raised:
+        load_config(bad, environ={})
+    assert raised.value.problems == [
+        "'ops.port' must be from 0 to 65535; got 70000.",
+        "'log.format' must be one of 'text', 'json'; got 'xml'.",
+    ]

@@ -7,7 +7,8 @@ The REAL, unmodified python-telegram-bot talks to it over loopback::
         ...
 
 PTB appends the token itself, so requests arrive as ``/bot<TOKEN>/<method>``; any token
-is accepted. Every call is recorded as a :class:`Call`. Inbound updates are injected with
+is accepted until :meth:`FakeTelegram.revoke_token` (BotFather's /revoke). Every call is
+recorded as a :class:`Call`. Inbound updates are injected with
 :meth:`FakeTelegram.push_update` (served by ``getUpdates``) or delivered to a webhook with
 :meth:`FakeTelegram.post_webhook`. The ``*_update`` builders return dicts in Telegram's
 wire format.
@@ -532,6 +533,8 @@ class FakeTelegram:
         self._global_window = _Window(global_rate) if global_rate else None
         self._chat_windows: dict[int | str, _Window] = {}
         self._poll_generation = 0
+        self._revoked: set[str] = set()
+        self._revocations = 0
         self._waiting_polls = 0
         self._closing = False
         self._changed = asyncio.Event()  # wakes wait_for() observers
@@ -709,6 +712,13 @@ class FakeTelegram:
         assert key is not None
         self._member_status[(key, int(user_id))] = status
 
+    def revoke_token(self, token: str) -> None:
+        """BotFather's /revoke: every request with ``token`` answers 401 Unauthorized from
+        now on, a long poll waiting with it included."""
+        self._revoked.add(token)
+        self._revocations += 1
+        self._notify()
+
     def block(self, chat_id: int | str, description: str = _BLOCKED_DESCRIPTION) -> None:
         """Sends to ``chat_id`` answer 403 ``description`` (default: blocked by the user;
         use ``"Forbidden: bot can't initiate conversation with a user"`` for a stranger)."""
@@ -872,8 +882,12 @@ class FakeTelegram:
         if params is None:
             status, body = _bad_request("can't parse JSON object")
             params = {}
+        elif token in self._revoked:
+            status, body = _error(401, "Unauthorized")
         else:
             status, body = await self._dispatch(method, params)
+            if token in self._revoked:  # revoked while the request waited (a long poll)
+                status, body = _error(401, "Unauthorized")
         if status == 429:
             self.rejected_429 += 1
         self._calls.append(Call(method, params, token=token, status=status, response=body))
@@ -970,6 +984,7 @@ class FakeTelegram:
             return _error(409, _WEBHOOK_CONFLICT)
         self._poll_generation += 1
         generation = self._poll_generation
+        revocations = self._revocations
         self._notify()  # an older long poll is "terminated by other getUpdates request"
         offset = _as_int(params.get("offset"), 0)
         limit = min(max(_as_int(params.get("limit"), 100), 1), 100)
@@ -982,6 +997,8 @@ class FakeTelegram:
                 return _ok([])
             if generation != self._poll_generation:
                 return _error(409, _POLL_CONFLICT)
+            if revocations != self._revocations:  # ends now; _handle answers 401 if it was ours
+                return _ok([])
             if self.webhook_url:
                 return _error(409, _WEBHOOK_CONFLICT)
             self._confirm(offset)
