@@ -42,7 +42,7 @@ from core.inbound import (
     WorkspaceRemoved,
     WorkspaceRestored,
 )
-from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
+from core.messages import Action, Notice, Outcome, Reply, SpacePost, notice_payload
 from core.model import Program
 from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, ForCoordinators, Registry
@@ -220,7 +220,7 @@ class Hub:
                 # Notices are for the others: the actor learns what they did from the replies,
                 # never from a third-person notice about themselves.
                 if ctx.person is not None:
-                    outcome.notices = [n for n in outcome.notices if n.person_id != ctx.person.id]
+                    outcome.notices = [n for n in outcome.notices if _for_someone_else(n, ctx)]
                     _read_in(outcome, ctx.person.timezone)
                 if reads and (outcome.notices or outcome.space_posts):
                     raise RuntimeError(f"the read-only command {ctx.verb!r} changed something")
@@ -412,3 +412,12 @@ async def _replied(result: Awaitable[Outcome | list[Reply]]) -> Outcome:
 
 def _quote(value: str) -> str:
     return f'"{value}"' if not value or any(ch.isspace() for ch in value) else value
+
+
+def _for_someone_else(notice: Notice, ctx: Context) -> bool:
+    """Whether a notice goes to someone other than the actor: another person, or another
+    of the actor's accounts it names."""
+    assert ctx.person is not None
+    if notice.account_id is not None and ctx.account is not None:
+        return notice.account_id != ctx.account.id
+    return notice.person_id != ctx.person.id

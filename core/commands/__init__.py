@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.commands.accounts import account_commands
 from core.commands.agreements import AGREEMENT, agreement_commands
 from core.commands.announcements import announcement_commands
 from core.commands.checkins import CHECKIN, checkin_commands
@@ -61,6 +62,7 @@ def build_registry() -> Registry:
 
     registry.extend(people_commands(cmd_help))
     registry.extend(privacy_commands())
+    registry.extend(account_commands())
     for commands in (
         program_commands,
         pairing_commands,
