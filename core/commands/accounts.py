@@ -336,6 +336,44 @@ async def cmd_disconnect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     )
 
 
+async def notify_on(ctx: Context, messenger: str | None) -> Outcome:
+    """`profile notify <messenger>`: that account comes first in the person's order, the
+    others keep theirs after it (delivery falls back along it)."""
+    person = ctx.me()
+    assert person.id is not None
+    accounts = await ctx.uow.accounts.of_person(person.id)
+    if messenger is None:
+        return Outcome(
+            [
+                Reply(
+                    "Where should reminders and notices go first?",
+                    choices=tuple(
+                        Choice(
+                            _where(a)[:60],
+                            Action.command("profile", "notify", a.platform.value).encode(),
+                        )
+                        for a in accounts
+                        if a.gone_at is None
+                    ),
+                )
+            ]
+        )
+    named = messenger.strip().lower()
+    matching = [a for a in accounts if a.platform.value == named and a.gone_at is None]
+    here = [a for a in matching if ctx.account is not None and a.id == ctx.account.id]
+    if not matching:
+        on = ", ".join(sorted({a.platform.value for a in accounts if a.gone_at is None}))
+        raise NotFound(f"You have no {named[:20]} account to send to.", hint=f"Yours: {on}.")
+    chosen = (here or matching)[0]
+    order = [chosen, *(a for a in accounts if a.id != chosen.id)]
+    for rank, account in enumerate(order):
+        account.preferred, account.notify_rank = account is chosen, rank
+        await ctx.uow.accounts.save(account)
+    then = ", then ".join(_where(a) for a in order[1:] if a.gone_at is None)
+    fallback = f"\nIf I can't reach you there: {then}." if then else ""
+    return Outcome([Reply(f"Reminders and notices now go to {_where(chosen)}.{fallback}")])
+
+
 def account_commands() -> list[CommandSpec]:
     return [
         CommandSpec(

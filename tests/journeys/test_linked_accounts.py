@@ -209,3 +209,19 @@ async def test_disconnect_never_removes_the_last_account(app: Mentorhub) -> None
     assert await person_of(app, "mia_phone") is None
     out = await c.say("mia", "disconnect console")
     assert "That is your last account" in out
+
+
+async def test_notices_go_where_the_person_chose(app: Mentorhub) -> None:
+    c = await build_world(app)
+    code = code_in(await c.say("mia", "connect"))
+    await c.say("mia_phone", f"connect {code}")
+    await c.say("mia", "#1")
+    out = await c.say("dana", "note First thought", "#2")
+    assert "First thought" in told(out, "mia") and told(out, "mia_phone") == "", out
+    out = await c.say("mia_phone", "profile notify console")
+    assert "Reminders and notices now go to console (Mia_phone)." in out, out
+    assert "If I can't reach you there: console (Mia)." in out
+    out = await c.say("dana", "note Second thought", "#2")
+    assert "Second thought" in told(out, "mia_phone") and told(out, "mia") == "", out
+    out = await c.say("mia", "connections")
+    assert "Mia_phone (reminders go here)" in out, out
