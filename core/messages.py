@@ -303,6 +303,8 @@ class Notice:
     ``pair_space``: how to say it to both partners at once (see :class:`PairSpaceCopy`).
     ``account_id``: only to this one of the person's accounts, never another (a link's
     confirmation must come from the account that asked for it).
+    ``ephemeral``: its text is not kept once delivery is over (a message relayed between
+    partners: the bot keeps no copy).
     """
 
     person_id: int
@@ -311,6 +313,7 @@ class Notice:
     kind: str = "notice"
     pair_space: PairSpaceCopy | None = None
     account_id: int | None = None
+    ephemeral: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -342,6 +345,7 @@ class Outcome:
 
 PAIR_SPACE = "pair_space"  # the payload entry of a notice's pair-space wording
 ONLY_ACCOUNT = "only_account"  # the payload entry of a notice for one account only
+EPHEMERAL = "ephemeral"  # the payload entry of a notice whose text goes once delivered
 
 
 def only_account_from_data(data: dict[str, object]) -> int | None:
@@ -371,6 +375,8 @@ def notice_payload(notice: Notice) -> dict[str, object]:
     payload = reply_to_data(notice.reply)
     if notice.account_id is not None:
         payload[ONLY_ACCOUNT] = notice.account_id
+    if notice.ephemeral:
+        payload[EPHEMERAL] = True
     if notice.pair_space is not None:
         payload[PAIR_SPACE] = {
             "partner_id": notice.pair_space.partner_id,

@@ -67,6 +67,8 @@ async def _resend_missed(uow: UnitOfWork, person_id: int, now: datetime) -> int:
     open_pairs = {pair.id for pair in await uow.pairs.of_person(person_id) if pair.status.is_open}
     latest: dict[str, tuple[int, OutboxMessage]] = {}
     for message in missed:
+        if not message.payload:  # a relayed message: its text went when delivery gave up
+            continue
         about = _ABOUT_A_PAIR.match(message.key)
         if about is not None and int(about[1]) not in open_pairs:
             continue

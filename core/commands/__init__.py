@@ -18,6 +18,7 @@ from core.commands.pairing import pairing_commands
 from core.commands.people import PROFILE_EDIT, REGISTRATION, people_commands
 from core.commands.privacy import privacy_commands
 from core.commands.programs import ENROLLMENT, program_commands
+from core.commands.relay import relay_commands
 from core.context import Context
 from core.dialogs import DialogEngine, Flow
 from core.errors import NotFound
@@ -73,6 +74,7 @@ def build_registry() -> Registry:
         lifecycle_commands,
         coordinator_commands,
         announcement_commands,
+        relay_commands,
     ):
         registry.extend(commands())
     return registry

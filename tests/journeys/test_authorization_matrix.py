@@ -91,6 +91,8 @@ RECIPES: dict[str, str] = {
     "connect_answer": "1 yes",
     "connections": "",
     "disconnect": "console",
+    "say": "pair=1 Hello",
+    "relay": "pair=1 on",
 }
 
 OK = "ok"
@@ -156,6 +158,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "connect_answer": (REG, NONE, NONE, NONE, NONE, NONE, NONE),
     "connections": (REG, OK, OK, OK, OK, OK, OK),
     "disconnect": (REG, DENY, DENY, DENY, DENY, DENY, DENY),
+    "say": (REG, NONE, CONF, CONF, NONE, NONE, NONE),
+    "relay": (REG, NONE, OK, OK, NONE, NONE, NONE),
 }
 
 
