@@ -12,7 +12,7 @@ from tests.journeys.world import build_world
 
 async def stored_texts(app: Mentorhub) -> str:
     async with app.engine.connect() as connection:
-        rows = await connection.execute(select(OutboxRow.payload))
+        rows = await connection.execute(select(OutboxRow.__table__.c.payload))  # type: ignore[attr-defined]
         return repr([row[0] for row in rows])
 
 
