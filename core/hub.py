@@ -33,6 +33,7 @@ from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
 from core.identity import Platform, UserRef
 from core.inbound import (
+    AccountGone,
     Command,
     FormSubmit,
     Inbound,
@@ -109,6 +110,9 @@ class Hub:
                 await reachability.set_reachable(
                     self._uow_factory, ref, reachable, now=self.clock.now()
                 )
+                return Outcome()
+            case AccountGone(ref=ref):
+                await reachability.account_gone(self._uow_factory, ref, now=self.clock.now())
                 return Outcome()
             case WorkspaceRemoved(platform=platform, workspace=workspace):
                 await reachability.set_workspace_reachable(
@@ -203,6 +207,7 @@ class Hub:
         program waits for the other long reads to finish first.
         """
         zone: str | None = None  # the actor's, once known: errors read on their clock too
+        renamed = False  # their @name changed, seen in a read: written after it
         try:
             lane: Any = self._long_reads if reads is _Reading.WHOLE_PROGRAM else _NO_LANE
             async with lane, (self._read_factory if reads else self._uow_factory)() as uow:
@@ -211,6 +216,10 @@ class Hub:
                 )
                 ctx.account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
                 if ctx.account is not None:
+                    renamed = bool(ref.username) and ctx.account.display_name != ref.label
+                    if renamed and not reads:
+                        ctx.account.display_name, renamed = ref.label, False
+                        await uow.accounts.save(ctx.account)
                     ctx.person = await uow.people.get(ctx.account.person_id)
                     zone = ctx.person.timezone if ctx.person is not None else None
                 result = await work(ctx)
@@ -249,11 +258,22 @@ class Hub:
         except Exception:
             log.exception("command failed for %s:%s", ref.platform, ref.user_id)
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])
+        if renamed:
+            await self._relabel(ref)
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
         if outcome.then is not None:  # (a button or a dialog runs it from a write, too)
             return cast(T, await self._then(ref, outcome))
         return result
+
+    async def _relabel(self, ref: UserRef) -> None:
+        """Show the account as the messenger now names it (a new @name)."""
+        async with self._uow_factory() as uow:
+            account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
+            if account is not None and account.display_name != ref.label:
+                account.display_name = ref.label
+                await uow.accounts.save(account)
+                await uow.commit()
 
     async def _then(self, ref: UserRef, read: Outcome) -> Outcome:
         """The write a command asked for (:attr:`Outcome.then`), after its own unit of work."""

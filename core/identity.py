@@ -55,6 +55,17 @@ class UserRef:
     can_manage_here: bool = False
     # ``is_admin``: an administrator of this server, workspace or group.
     is_admin: bool = False
+    # The account's public @name where the messenger has one that people change at will
+    # ("" where it doesn't, or they have none): shown to the person in `connections`.
+    username: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the account is shown to its person: its name, and its @name if any."""
+        at = f"@{self.username}" if self.username else ""
+        if self.display_name and at:
+            return f"{self.display_name} ({at})"
+        return self.display_name or at
 
 
 @dataclass(slots=True)

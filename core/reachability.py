@@ -57,6 +57,19 @@ async def set_reachable(
     return True
 
 
+async def account_gone(uow_factory: UnitOfWorkFactory, ref: UserRef, *, now: datetime) -> bool:
+    """Mark the account behind ``ref`` gone (the first time counts); True if it changed."""
+    async with uow_factory() as uow:
+        account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
+        if account is None or account.gone_at is not None:
+            return False
+        account.gone_at, account.reachable = now, False
+        await uow.accounts.save(account)
+        await uow.commit()
+    log.info("%s account %s:%s is gone", ref.platform.value, ref.workspace, ref.user_id)
+    return True
+
+
 async def _resend_missed(uow: UnitOfWork, person_id: int, now: datetime) -> int:
     """Queue again what could not reach this person in the past :data:`RESEND_WITHIN` and
     is still current: a message about a pair only while the pair is open, and of a

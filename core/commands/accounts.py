@@ -130,7 +130,7 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
     found.claimant_platform = ctx.ref.platform.value
     found.claimant_workspace = ctx.ref.workspace
     found.claimant_user_id = ctx.ref.user_id
-    found.claimant_name = ctx.ref.display_name[:120]
+    found.claimant_name = ctx.ref.label[:120]
     await ctx.uow.links.save_code(found)
     assert found.id is not None
     who = f"“{ctx.ref.display_name}”" if ctx.ref.display_name else "an account"
@@ -262,6 +262,9 @@ async def cmd_connections(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     person = ctx.me()
     assert person.id is not None
     accounts = await ctx.uow.accounts.of_person(person.id)
+    for account in accounts:  # a new @name is written after this read: show it already
+        if ctx.account is not None and account.id == ctx.account.id and ctx.ref.username:
+            account.display_name = ctx.ref.label
     return Outcome([connections_reply(person, accounts, here=ctx.account)])
 
 

@@ -54,7 +54,7 @@ async def link_account(ctx: Context, person: Person) -> None:
             workspace=ctx.ref.workspace,
             user_id=ctx.ref.user_id,
             person_id=person.id,
-            display_name=ctx.ref.display_name,
+            display_name=ctx.ref.label,
             created_at=ctx.now(),
         )
     )
