@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.commands.accounts import CODE_ALPHABET, new_code, normalized
 from core.identity import Platform
 from tests.console_harness import own, told
 from tests.journeys.world import build_world
@@ -225,3 +226,21 @@ async def test_notices_go_where_the_person_chose(app: Mentorhub) -> None:
     assert "Second thought" in told(out, "mia_phone") and told(out, "mia") == "", out
     out = await c.say("mia", "connections")
     assert "Mia_phone (reminders go here)" in out, out
+
+
+async def test_a_confirmation_comes_within_ten_minutes(app: Mentorhub, clock: ManualClock) -> None:
+    c = await build_world(app)
+    code = code_in(await c.say("mia", "connect"))
+    await c.say("mia_phone", f"connect {code}")
+    clock.advance(timedelta(minutes=10, seconds=1))
+    out = await c.say("mia", "#1")
+    assert "That request to connect is no longer open." in out
+    assert await person_of(app, "mia_phone") is None
+
+
+def test_codes_are_read_as_typed() -> None:
+    assert normalized(" k7qm-4xpa ") == "K7QM4XPA"
+    codes = {new_code() for _ in range(200)}
+    assert len(codes) == 200
+    assert all(len(code) == 8 and set(code) <= set(CODE_ALPHABET) for code in codes)
+    assert not set("01OIL") & set(CODE_ALPHABET)
