@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, update
+from sqlalchemy import and_, delete, func, or_, select, true, update
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import LinkCode
@@ -111,21 +111,25 @@ class SqlLinks:
             )
             await move(row, "person_id")
 
-        # An enrolment they left in a role the kept person holds too is history twice over.
+        # Both in one program in one role: core refused it unless one of the two had left;
+        # the enrolment still active is kept (its history is the one that goes on).
         enrollment = _table(EnrollmentRow)
-        kept_e = enrollment.alias("kept_e")
-        await self._run(
-            delete(enrollment).where(
-                enrollment.c.person_id == absorb,
-                select(kept_e.c.id)
-                .where(
-                    kept_e.c.person_id == keep,
-                    kept_e.c.program_id == enrollment.c.program_id,
-                    kept_e.c.role == enrollment.c.role,
+        other = enrollment.alias("other")
+        for mine, theirs in ((keep, absorb), (absorb, keep)):
+            await self._run(
+                delete(enrollment).where(
+                    enrollment.c.person_id == mine,
+                    enrollment.c.active.is_(False) if mine == keep else true(),
+                    select(other.c.id)
+                    .where(
+                        other.c.person_id == theirs,
+                        other.c.program_id == enrollment.c.program_id,
+                        other.c.role == enrollment.c.role,
+                    )
+                    .where(other.c.active if mine == keep else true())
+                    .exists(),
                 )
-                .exists(),
             )
-        )
         await move(EnrollmentRow, "person_id")
 
         account = _table(AccountRow)
