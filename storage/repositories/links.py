@@ -114,19 +114,19 @@ class SqlLinks:
         # Both in one program in one role: core refused it unless one of the two had left;
         # the enrolment still active is kept (its history is the one that goes on).
         enrollment = _table(EnrollmentRow)
-        other = enrollment.alias("other")
+        twin = enrollment.alias("twin")
         for mine, theirs in ((keep, absorb), (absorb, keep)):
             await self._run(
                 delete(enrollment).where(
                     enrollment.c.person_id == mine,
                     enrollment.c.active.is_(False) if mine == keep else true(),
-                    select(other.c.id)
+                    select(twin.c.id)
                     .where(
-                        other.c.person_id == theirs,
-                        other.c.program_id == enrollment.c.program_id,
-                        other.c.role == enrollment.c.role,
+                        twin.c.person_id == theirs,
+                        twin.c.program_id == enrollment.c.program_id,
+                        twin.c.role == enrollment.c.role,
                     )
-                    .where(other.c.active if mine == keep else true())
+                    .where(twin.c.active if mine == keep else true())
                     .exists(),
                 )
             )
