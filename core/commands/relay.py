@@ -18,7 +18,7 @@ from core.commands.common import PAIR_OPT, my_pair, names
 from core.context import Context
 from core.errors import Conflict, NotAllowed
 from core.messages import Notice, Outcome, Reply
-from core.model import Pair, PairStatus
+from core.model import Pair
 from core.registry import Arg, ArgKind, CommandSpec
 from core.text import LONG_TEXT_MAX, clean_text
 
@@ -39,7 +39,7 @@ def agreed(pair: Pair, person_id: int) -> bool:
 
 
 async def cmd_say(ctx: Context, args: Mapping[str, Any]) -> Outcome:
-    pair = await my_pair(ctx, args, statuses=(PairStatus.AGREEING, PairStatus.ACTIVE))
+    pair = await my_pair(ctx, args)
     assert pair.id is not None
     me = ctx.my_id()
     partner = pair.partner_of(me)
