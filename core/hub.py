@@ -31,7 +31,7 @@ from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
-from core.identity import Platform, UserRef
+from core.identity import Platform, PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
     Command,
@@ -207,7 +207,7 @@ class Hub:
         program waits for the other long reads to finish first.
         """
         zone: str | None = None  # the actor's, once known: errors read on their clock too
-        renamed = False  # their @name changed, seen in a read: written after it
+        stale = False  # a new @name, or an account gone that speaks again: seen in a read
         try:
             lane: Any = self._long_reads if reads is _Reading.WHOLE_PROGRAM else _NO_LANE
             async with lane, (self._read_factory if reads else self._uow_factory)() as uow:
@@ -216,10 +216,10 @@ class Hub:
                 )
                 ctx.account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
                 if ctx.account is not None:
-                    renamed = bool(ref.username) and ctx.account.display_name != ref.label
-                    if renamed and not reads:
-                        ctx.account.display_name, renamed = ref.label, False
+                    stale = _refreshed(ctx.account, ref)
+                    if stale and not reads:
                         await uow.accounts.save(ctx.account)
+                        stale = False
                     ctx.person = await uow.people.get(ctx.account.person_id)
                     zone = ctx.person.timezone if ctx.person is not None else None
                 result = await work(ctx)
@@ -258,20 +258,19 @@ class Hub:
         except Exception:
             log.exception("command failed for %s:%s", ref.platform, ref.user_id)
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])
-        if renamed:
-            await self._relabel(ref)
+        if stale:
+            await self._refresh_account(ref)
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
         if outcome.then is not None:  # (a button or a dialog runs it from a write, too)
             return cast(T, await self._then(ref, outcome))
         return result
 
-    async def _relabel(self, ref: UserRef) -> None:
-        """Show the account as the messenger now names it (a new @name)."""
+    async def _refresh_account(self, ref: UserRef) -> None:
+        """Write what a read saw (see :func:`_refreshed`), in a unit of work of its own."""
         async with self._uow_factory() as uow:
             account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
-            if account is not None and account.display_name != ref.label:
-                account.display_name = ref.label
+            if account is not None and _refreshed(account, ref):
                 await uow.accounts.save(account)
                 await uow.commit()
 
@@ -441,3 +440,15 @@ def _for_someone_else(notice: Notice, ctx: Context) -> bool:
     if notice.account_id is not None and ctx.account is not None:
         return notice.account_id != ctx.account.id
     return notice.person_id != ctx.person.id
+
+
+def _refreshed(account: PlatformAccount, ref: UserRef) -> bool:
+    """Bring ``account`` up to date with what its messenger says now; True if it changed.
+    A new @name is shown as it is now; an account marked gone that speaks to us exists
+    after all (reactivated, back in the server)."""
+    changed = False
+    if ref.username and account.display_name != ref.label:
+        account.display_name, changed = ref.label, True
+    if account.gone_at is not None:
+        account.gone_at, account.reachable, changed = None, True, True
+    return changed

@@ -51,7 +51,7 @@ async def gone_at(app: Mentorhub) -> object:
 
 async def test_a_member_who_leaves_is_gone(app: Mentorhub, fake: FakeDiscord) -> None:
     messenger = messenger_for(app, fake, track_members=True)
-    await registered(app, fake, messenger)
+    h = await registered(app, fake, messenger)
     try:
         assert (fake.last_intents or 0) & GUILD_MEMBERS
         heard = asyncio.Event()
@@ -66,6 +66,9 @@ async def test_a_member_who_leaves_is_gone(app: Mentorhub, fake: FakeDiscord) ->
         async with asyncio.timeout(5):
             await heard.wait()
         assert await gone_at(app) is not None
+        # back in the server, they use a command: the account exists after all
+        await h.reply_with(await h.slash("start", user=MIA), "Welcome back, Mia Sousa!")
+        assert await gone_at(app) is None
     finally:
         await messenger.stop()
 
