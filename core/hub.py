@@ -33,8 +33,9 @@ from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
-from core.identity import Platform, UserRef
+from core.identity import Platform, PlatformAccount, UserRef
 from core.inbound import (
+    AccountGone,
     Command,
     FormSubmit,
     Inbound,
@@ -44,7 +45,7 @@ from core.inbound import (
     WorkspaceRemoved,
     WorkspaceRestored,
 )
-from core.messages import Action, Outcome, Reply, SpacePost, notice_payload
+from core.messages import Action, Notice, Outcome, Reply, SpacePost, notice_payload
 from core.metrics import NO_METRICS, Metrics
 from core.model import Program
 from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWorkFactory
@@ -117,6 +118,9 @@ class Hub:
                 await reachability.set_reachable(
                     self._uow_factory, ref, reachable, now=self.clock.now()
                 )
+                return Outcome()
+            case AccountGone(ref=ref):
+                await reachability.account_gone(self._uow_factory, ref, now=self.clock.now())
                 return Outcome()
             case WorkspaceRemoved(platform=platform, workspace=workspace):
                 await reachability.set_workspace_reachable(
@@ -237,6 +241,7 @@ class Hub:
         program waits for the other long reads to finish first.
         """
         zone: str | None = None  # the actor's, once known: errors read on their clock too
+        stale = False  # a new @name, or an account gone that speaks again: seen in a read
         try:
             lane: Any = self._long_reads if reads is _Reading.WHOLE_PROGRAM else _NO_LANE
             async with lane, (self._read_factory if reads else self._uow_factory)() as uow:
@@ -245,6 +250,10 @@ class Hub:
                 )
                 ctx.account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
                 if ctx.account is not None:
+                    stale = _refreshed(ctx.account, ref)
+                    if stale and not reads:
+                        await uow.accounts.save(ctx.account)
+                        stale = False
                     ctx.person = await uow.people.get(ctx.account.person_id)
                     zone = ctx.person.timezone if ctx.person is not None else None
                 result = await work(ctx)
@@ -254,7 +263,7 @@ class Hub:
                 # Notices are for the others: the actor learns what they did from the replies,
                 # never from a third-person notice about themselves.
                 if ctx.person is not None:
-                    outcome.notices = [n for n in outcome.notices if n.person_id != ctx.person.id]
+                    outcome.notices = [n for n in outcome.notices if _for_someone_else(n, ctx)]
                     _read_in(outcome, ctx.person.timezone)
                 if reads and (outcome.notices or outcome.space_posts):
                     raise RuntimeError(f"the read-only command {ctx.verb!r} changed something")
@@ -283,11 +292,21 @@ class Hub:
         except Exception:
             log.exception("command failed for %s:%s", ref.platform, ref.user_id)
             return Outcome(replies=[Reply(APOLOGY, is_error=True)])
+        if stale:
+            await self._refresh_account(ref)
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
         if outcome.then is not None:  # (a button or a dialog runs it from a write, too)
             return cast(T, await self._then(ref, outcome))
         return result
+
+    async def _refresh_account(self, ref: UserRef) -> None:
+        """Write what a read saw (see :func:`_refreshed`), in a unit of work of its own."""
+        async with self._uow_factory() as uow:
+            account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
+            if account is not None and _refreshed(account, ref):
+                await uow.accounts.save(account)
+                await uow.commit()
 
     async def _then(self, ref: UserRef, read: Outcome) -> Outcome:
         """The write a command asked for (:attr:`Outcome.then`), after its own unit of work."""
@@ -446,3 +465,24 @@ async def _replied(result: Awaitable[Outcome | list[Reply]]) -> Outcome:
 
 def _quote(value: str) -> str:
     return f'"{value}"' if not value or any(ch.isspace() for ch in value) else value
+
+
+def _for_someone_else(notice: Notice, ctx: Context) -> bool:
+    """Whether a notice goes to someone other than the actor: another person, or another
+    of the actor's accounts it names."""
+    assert ctx.person is not None
+    if notice.account_id is not None and ctx.account is not None:
+        return notice.account_id != ctx.account.id
+    return notice.person_id != ctx.person.id
+
+
+def _refreshed(account: PlatformAccount, ref: UserRef) -> bool:
+    """Bring ``account`` up to date with what its messenger says now; True if it changed.
+    A new @name is shown as it is now; an account marked gone that speaks to us exists
+    after all (reactivated, back in the server)."""
+    changed = False
+    if ref.username and account.display_name != ref.label:
+        account.display_name, changed = ref.label, True
+    if account.gone_at is not None:
+        account.gone_at, account.reachable, changed = None, True, True
+    return changed

@@ -55,6 +55,17 @@ class UserRef:
     can_manage_here: bool = False
     # ``is_admin``: an administrator of this server, workspace or group.
     is_admin: bool = False
+    # The account's public @name where the messenger has one that people change at will
+    # ("" where it doesn't, or they have none): shown to the person in `connections`.
+    username: str = ""
+
+    @property
+    def label(self) -> str:
+        """How the account is shown to its person: its name, and its @name if any."""
+        at = f"@{self.username}" if self.username else ""
+        if self.display_name and at:
+            return f"{self.display_name} ({at})"
+        return self.display_name or at
 
 
 @dataclass(slots=True)
@@ -80,4 +91,29 @@ class PlatformAccount:
     preferred: bool = True
     reachable: bool = True
     created_at: datetime | None = None
+    # Where it comes in the person's order for nudges (after ``preferred``): 0 first.
+    notify_rank: int = 0
+    # When the messenger said the account is no more (deactivated, left the server): kept
+    # so `connections` can say so, never sent to again.
+    gone_at: datetime | None = None
     id: int | None = field(default=None)
+
+
+@dataclass(slots=True)
+class LinkCode:
+    """A one-time code from `connect`: another account of the same person claims it with
+    `connect CODE`, and the account that asked for it (``account_id``) confirms. Only its
+    hash is kept."""
+
+    person_id: int
+    account_id: int
+    code_hash: str
+    created_at: datetime
+    expires_at: datetime
+    # The account that sent the code back, waiting for the confirmation.
+    claimed_at: datetime | None = None
+    claimant_platform: str = ""
+    claimant_workspace: str = ""
+    claimant_user_id: str = ""
+    claimant_name: str = ""
+    id: int | None = None

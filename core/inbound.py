@@ -60,6 +60,14 @@ class ReachabilityChange:
 
 
 @dataclass(frozen=True, slots=True)
+class AccountGone:
+    """The messenger says this account is no more (deactivated, left the server): its
+    person keeps everything else, and nothing is sent to it again."""
+
+    ref: UserRef
+
+
+@dataclass(frozen=True, slots=True)
 class WorkspaceRemoved:
     """The app was removed from a workspace or guild: nobody there can be messaged."""
 
@@ -81,6 +89,7 @@ Inbound = (
     | Press
     | FormSubmit
     | ReachabilityChange
+    | AccountGone
     | WorkspaceRemoved
     | WorkspaceRestored
 )

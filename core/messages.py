@@ -301,6 +301,10 @@ class Notice:
 
     ``key`` makes it idempotent: the same key is never sent twice to the same person.
     ``pair_space``: how to say it to both partners at once (see :class:`PairSpaceCopy`).
+    ``account_id``: only to this one of the person's accounts, never another (a link's
+    confirmation must come from the account that asked for it).
+    ``ephemeral``: its text is not kept once delivery is over (a message relayed between
+    partners: the bot keeps no copy).
     """
 
     person_id: int
@@ -308,6 +312,8 @@ class Notice:
     key: str
     kind: str = "notice"
     pair_space: PairSpaceCopy | None = None
+    account_id: int | None = None
+    ephemeral: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -338,6 +344,13 @@ class Outcome:
 
 
 PAIR_SPACE = "pair_space"  # the payload entry of a notice's pair-space wording
+ONLY_ACCOUNT = "only_account"  # the payload entry of a notice for one account only
+EPHEMERAL = "ephemeral"  # the payload entry of a notice whose text goes once delivered
+
+
+def only_account_from_data(data: dict[str, object]) -> int | None:
+    found = data.get(ONLY_ACCOUNT)
+    return found if isinstance(found, int) else None
 
 
 def reply_to_data(reply: Reply) -> dict[str, object]:
@@ -360,6 +373,10 @@ def reply_to_data(reply: Reply) -> dict[str, object]:
 def notice_payload(notice: Notice) -> dict[str, object]:
     """What the outbox stores for a notice: its reply, and the pair-space wording if any."""
     payload = reply_to_data(notice.reply)
+    if notice.account_id is not None:
+        payload[ONLY_ACCOUNT] = notice.account_id
+    if notice.ephemeral:
+        payload[EPHEMERAL] = True
     if notice.pair_space is not None:
         payload[PAIR_SPACE] = {
             "partner_id": notice.pair_space.partner_id,

@@ -125,7 +125,14 @@ class Pair:
     ended_by: int | None = None
     end_reason: str = ""
     pauses: int = 0  # how many times it was paused: the current pause's number
+    # Each partner's yes to messages relayed through the bot (`say`): both must agree.
+    relay_mentor: bool = False
+    relay_mentee: bool = False
     id: int | None = None
+
+    @property
+    def relays(self) -> bool:
+        return self.relay_mentor and self.relay_mentee
 
     def partner_of(self, person_id: int) -> int:
         return self.mentee_id if person_id == self.mentor_id else self.mentor_id

@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
-from core.identity import Person, Platform, PlatformAccount
+from core.identity import LinkCode, Person, Platform, PlatformAccount
 from core.model import (
     Agreement,
     Block,
@@ -155,6 +155,7 @@ class Accounts(Protocol):
     async def find(
         self, platform: Platform, workspace: str, user_id: str
     ) -> PlatformAccount | None: ...
+    async def get(self, account_id: int) -> PlatformAccount | None: ...
     async def of_person(self, person_id: int) -> list[PlatformAccount]: ...
 
     async def of_people(self, person_ids: Collection[int]) -> dict[int, list[PlatformAccount]]:
@@ -164,6 +165,10 @@ class Accounts(Protocol):
 
     async def add(self, account: PlatformAccount) -> PlatformAccount: ...
     async def save(self, account: PlatformAccount) -> None: ...
+    async def remove(self, account_id: int) -> None:
+        """Delete one account (its direct channel and link codes go with it)."""
+        ...
+
     async def set_workspace_reachable(
         self, platform: Platform, workspace: str, reachable: bool
     ) -> int:
@@ -212,6 +217,38 @@ class DirectChannels(Protocol):
         self, platform: Platform, workspace: str, user_id: str, at: datetime
     ) -> bool:
         """Record when the account was asked to open their DMs; False without an account."""
+        ...
+
+
+class Links(Protocol):
+    """Linking accounts: one-time codes, counted tries, and merging two people into one."""
+
+    async def add_code(self, code: LinkCode) -> LinkCode: ...
+    async def save_code(self, code: LinkCode) -> None: ...
+    async def get_code(self, code_id: int) -> LinkCode | None: ...
+
+    async def live_codes(self, now: datetime) -> list[LinkCode]:
+        """Codes not yet expired nor claimed (a handful: each lives ten minutes)."""
+        ...
+
+    async def drop_codes(self, person_id: int) -> None:
+        """Delete the person's codes, used or not."""
+        ...
+
+    async def count(self, key: str, kind: str, *, since: datetime) -> int:
+        """How many ``kind`` tries ``key`` made since ``since``."""
+        ...
+
+    async def record(self, key: str, kind: str, *, at: datetime) -> None:
+        """Count one try (and drop tries older than a day)."""
+        ...
+
+    async def merge_people(self, keep: int, absorb: int) -> dict[str, int]:
+        """Move everything of person ``absorb`` to ``keep`` (accounts, enrolments, pairs,
+        agreements, answers, goals, notes, feedback, blocks, drafts, pending messages and
+        due items), then delete ``absorb``. Core has ruled out conflicts first; copies
+        that would be duplicates (a queued message or due item both have, a block between
+        them) are dropped. Returns rows moved by table."""
         ...
 
 
@@ -557,6 +594,7 @@ class Privacy(Protocol):
 class UnitOfWork(Protocol):
     people: People
     accounts: Accounts
+    links: Links
     direct_channels: DirectChannels
     dialogs: Dialogs
     outbox: Outbox

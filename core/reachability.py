@@ -57,6 +57,19 @@ async def set_reachable(
     return True
 
 
+async def account_gone(uow_factory: UnitOfWorkFactory, ref: UserRef, *, now: datetime) -> bool:
+    """Mark the account behind ``ref`` gone (the first time counts); True if it changed."""
+    async with uow_factory() as uow:
+        account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
+        if account is None or account.gone_at is not None:
+            return False
+        account.gone_at, account.reachable = now, False
+        await uow.accounts.save(account)
+        await uow.commit()
+    log.info("%s account %s:%s is gone", ref.platform.value, ref.workspace, ref.user_id)
+    return True
+
+
 async def _resend_missed(uow: UnitOfWork, person_id: int, now: datetime) -> int:
     """Queue again what could not reach this person in the past :data:`RESEND_WITHIN` and
     is still current: a message about a pair only while the pair is open, and of a
@@ -67,6 +80,8 @@ async def _resend_missed(uow: UnitOfWork, person_id: int, now: datetime) -> int:
     open_pairs = {pair.id for pair in await uow.pairs.of_person(person_id) if pair.status.is_open}
     latest: dict[str, tuple[int, OutboxMessage]] = {}
     for message in missed:
+        if not message.payload:  # a relayed message: its text went when delivery gave up
+            continue
         about = _ABOUT_A_PAIR.match(message.key)
         if about is not None and int(about[1]) not in open_pairs:
             continue

@@ -48,6 +48,39 @@ class AccountRow(SQLModel, table=True):
     preferred: bool = True
     reachable: bool = True
     created_at: datetime | None = utc_column(nullable=True)
+    notify_rank: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    gone_at: datetime | None = utc_column(nullable=True)
+
+
+class LinkCodeRow(SQLModel, table=True):
+    """A pending `connect` code (see core.identity.LinkCode): its hash, never the code."""
+
+    __tablename__ = "link_code"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="platform_account.id", ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    created_at: datetime = utc_column()
+    expires_at: datetime = utc_column(index=True)
+    claimed_at: datetime | None = utc_column(nullable=True)
+    claimant_platform: str = Field(default="", max_length=16)
+    claimant_workspace: str = Field(default="", max_length=64)
+    claimant_user_id: str = Field(default="", max_length=64)
+    claimant_name: str = Field(default="", max_length=120)
+
+
+class RateEventRow(SQLModel, table=True):
+    """One counted try (a code asked for, a wrong code, a relayed message): when, and
+    whose, nothing else. Rows older than a day are dropped as new ones come."""
+
+    __tablename__ = "rate_event"
+    __table_args__ = (Index("ix_rate_event_key", "key", "kind", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=160)
+    kind: str = Field(max_length=16)
+    at: datetime = utc_column()
 
 
 class DirectChannelRow(SQLModel, table=True):
@@ -196,6 +229,8 @@ class PairRow(SQLModel, table=True):
     ended_by: int | None = None
     end_reason: str = Field(default="", max_length=300)
     pauses: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    relay_mentor: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
+    relay_mentee: bool = Field(default=False, sa_column_kwargs={"server_default": "0"})
 
 
 class AgreementRow(SQLModel, table=True):

@@ -23,6 +23,7 @@ from storage.repositories import (
     SqlEnrollments,
     SqlFeedback,
     SqlGoals,
+    SqlLinks,
     SqlNotes,
     SqlOutbox,
     SqlPairs,
@@ -36,6 +37,7 @@ from storage.repositories.views import SqlProgramViews
 class SqlUnitOfWork:
     people: SqlPeople
     accounts: SqlAccounts
+    links: SqlLinks
     direct_channels: SqlDirectChannels
     dialogs: SqlDialogs
     outbox: SqlOutbox
@@ -89,6 +91,7 @@ class SqlUnitOfWork:
         self._session = session
         self.people = SqlPeople(session)
         self.accounts = SqlAccounts(session)
+        self.links = SqlLinks(session)
         self.direct_channels = SqlDirectChannels(session)
         self.dialogs = SqlDialogs(session)
         self.outbox = SqlOutbox(session)

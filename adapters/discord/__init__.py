@@ -35,6 +35,7 @@ def build(config: DiscordConfig, deps: MessengerDeps) -> Messenger:
             new_dms_per_hour=config.new_dms_per_hour,
             api_base=config.api_base,
             gateway_url=config.gateway_url,
+            track_members=config.track_members,
         ),
         pacer=deps.pacer,
         pacing=pacing(config),

@@ -95,7 +95,14 @@ from core.delivery import (
 )
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
-from core.inbound import Message, Press, ReachabilityChange, WorkspaceRemoved, WorkspaceRestored
+from core.inbound import (
+    AccountGone,
+    Message,
+    Press,
+    ReachabilityChange,
+    WorkspaceRemoved,
+    WorkspaceRestored,
+)
 from core.memory import KeyedLocks, LruCache, RecentKeys
 from core.messages import Action, Outcome, Reply
 from core.pacing import Pacer, PlatformPacing, Scope
@@ -189,15 +196,20 @@ class DiscordSettings:
     api_base: str = DISCORD_API  # REST, with the API version (a proxy or a stand-in)
     gateway_url: str = DISCORD_GATEWAY  # the first gateway connection (resumes go where
     # READY's resume_gateway_url says)
+    # Ask for the privileged Server Members intent, to hear when someone leaves the server
+    # (their account is then marked gone). Off unless enabled in the Developer Portal too.
+    track_members: bool = False
 
 
-def intents() -> discord.Intents:
+def intents(*, members: bool = False) -> discord.Intents:
     """Only what we use: ``guilds`` (discord.py's guild/channel cache) and ``dm_messages``
-    (free-text answers in DMs). No privileged intent: no members, presences or
-    message_content; interactions need no intent at all."""
+    (free-text answers in DMs). No privileged intent unless ``members`` (``track_members``:
+    GUILD_MEMBER_REMOVE comes only with it); never presences or message_content;
+    interactions need no intent at all."""
     wanted = discord.Intents.none()
     wanted.guilds = True
     wanted.dm_messages = True
+    wanted.members = members
     return wanted
 
 
@@ -456,7 +468,7 @@ class _MentorClient(discord.Client):
     ) -> None:
         super().__init__(
             http_trace=trace,
-            intents=intents(),
+            intents=intents(members=settings.track_members),
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=settings.guild_ready_timeout,
             max_ratelimit_timeout=max(settings.max_ratelimit_wait, 30.0),
@@ -477,6 +489,10 @@ class _MentorClient(discord.Client):
         deleted). An outage sends ``unavailable: true``, which discord.py reports as
         ``on_guild_unavailable`` instead: nothing is purged for that."""
         await self._messenger.handle_guild_removed(guild.id)
+
+    async def on_raw_member_remove(self, payload: discord.RawMemberRemoveEvent) -> None:
+        """GUILD_MEMBER_REMOVE (only with ``track_members``): they left, or were removed."""
+        await self._messenger.handle_member_left(payload.user.id)
 
     async def on_guild_join(self, guild: discord.Guild) -> None:
         """The bot was added (again): a pending purge of the guild's data is called off."""
@@ -1152,6 +1168,14 @@ class DiscordMessenger:
             await self.hub.handle(WorkspaceRemoved(DISCORD, str(guild_id)))
         except Exception:
             log.exception("could not record that guild %s removed the bot", guild_id)
+
+    async def handle_member_left(self, user_id: int) -> None:
+        """A member left the server: the bot can no longer reach them (a DM needs a shared
+        server), so their account is gone; the person keeps their others."""
+        try:
+            await self.hub.handle(AccountGone(UserRef(DISCORD, "", str(user_id))))
+        except Exception:
+            log.exception("could not record that a Discord member left")
 
     async def handle_guild_joined(self, guild_id: int) -> None:
         try:

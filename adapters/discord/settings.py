@@ -20,6 +20,9 @@ class DiscordConfig:
     new_dms_per_hour: int = 60
     api_base: str = DISCORD_API  # REST, with the API version; a proxy or a stand-in
     gateway_url: str = DISCORD_GATEWAY  # where the first gateway connection goes
+    # The privileged Server Members intent (enable it in the Developer Portal as well): a
+    # member who leaves the server has their account marked gone.
+    track_members: bool = False
 
 
 def required_secrets(config: DiscordConfig) -> list[tuple[str, str]]:

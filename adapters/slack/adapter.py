@@ -66,6 +66,7 @@ from core.delivery import DeliveryError, RateLimited, SpaceRefused, Unreachable
 from core.hub import APOLOGY, Hub
 from core.identity import PlatformAccount, UserRef
 from core.inbound import (
+    AccountGone,
     Command,
     FormSubmit,
     Message,
@@ -347,6 +348,9 @@ class SlackMessenger:
         async def on_removed(ack: Any, body: dict[str, Any]) -> None:
             await self._ack_then(ack, lambda: self._app_removed(body))
 
+        async def on_user_change(ack: Any, body: dict[str, Any]) -> None:
+            await self._ack_then(ack, lambda: self._user_changed(body))
+
         app.command(COMMAND)(on_command)
         app.action(re.compile(render.ACTION_ID_PATTERN))(on_action)
         app.action(render.FORM_ACTION_ID)(on_form_button)
@@ -355,6 +359,7 @@ class SlackMessenger:
         app.event("message")(on_message)
         app.event("app_uninstalled")(on_removed)
         app.event("tokens_revoked")(on_removed)
+        app.event("user_change")(on_user_change)
         return app
 
     async def _ack_then(
@@ -718,6 +723,14 @@ class SlackMessenger:
         self._reachable_checked.put(key, True)
 
     # --- the app removed from a workspace -----------------------------------------------------
+
+    async def _user_changed(self, body: Mapping[str, Any]) -> None:
+        """A deactivated member's account is gone; other changes are read when they next
+        write to us."""
+        found = translate.deactivated_user(body)
+        if found is not None:
+            team, user_id = found
+            await self.hub.handle(AccountGone(UserRef(SLACK, team, user_id)))
 
     async def _app_removed(self, body: Mapping[str, Any]) -> None:
         team = translate.revoked_team(body)

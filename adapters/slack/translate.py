@@ -194,6 +194,16 @@ def revoked_team(body: Mapping[str, Any]) -> str | None:
     return team or None
 
 
+def deactivated_user(body: Mapping[str, Any]) -> tuple[str, str] | None:
+    """(team, user id) of a member ``user_change`` says was deactivated (``deleted``)."""
+    event = _mapping(body.get("event"))
+    user = _mapping(event.get("user"))
+    if event.get("type") != "user_change" or user.get("deleted") is not True:
+        return None
+    team, user_id = _str(user.get("team_id")) or _str(body.get("team_id")), _str(user.get("id"))
+    return (team, user_id) if team and user_id else None
+
+
 def _str(value: object) -> str:
     return value if isinstance(value, str) else ""
 

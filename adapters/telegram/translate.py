@@ -81,6 +81,7 @@ def user_ref(user: User, chat: Chat | None = None) -> UserRef:
         display_name=user.full_name,
         locale=user.language_code,
         space=space,
+        username=user.username or "",
     )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from core.commands.accounts import account_commands
 from core.commands.agreements import AGREEMENT, agreement_commands
 from core.commands.announcements import announcement_commands
 from core.commands.checkins import CHECKIN, checkin_commands
@@ -17,6 +18,7 @@ from core.commands.pairing import pairing_commands
 from core.commands.people import PROFILE_EDIT, REGISTRATION, people_commands
 from core.commands.privacy import privacy_commands
 from core.commands.programs import ENROLLMENT, program_commands
+from core.commands.relay import relay_commands
 from core.context import Context
 from core.dialogs import DialogEngine, Flow
 from core.errors import NotFound
@@ -61,6 +63,7 @@ def build_registry() -> Registry:
 
     registry.extend(people_commands(cmd_help))
     registry.extend(privacy_commands())
+    registry.extend(account_commands())
     for commands in (
         program_commands,
         pairing_commands,
@@ -71,6 +74,7 @@ def build_registry() -> Registry:
         lifecycle_commands,
         coordinator_commands,
         announcement_commands,
+        relay_commands,
     ):
         registry.extend(commands())
     return registry

@@ -21,6 +21,7 @@ from core.commands.common import (
     require_status,
 )
 from core.commands.programs import cadence_label, parse_cadence
+from core.commands.relay import RELAY_CHANNEL
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
@@ -163,7 +164,11 @@ async def _ask_channel(ctx: Context, data: Data) -> Prompt:
     keep = _keep(data, "channel", str(base.get("channel", "")))
     return Prompt(
         "Where? e.g. 'here in chat', 'video call, link in DM'.",
-        choices=[*keep, ("Here in chat", "here in chat")],
+        choices=[
+            *keep,
+            ("Here in chat", "here in chat"),
+            ("Messages relayed by mentorhub", RELAY_CHANNEL),
+        ],
         label="Where you talk",
         hint="Choose Other to name a place, for example: video call, link in DM.",
         title=_step_title(data, "channel"),
@@ -425,9 +430,11 @@ async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     proposal.status = "confirmed"
     proposal.confirmed_at = ctx.now()
     await ctx.uow.agreements.save(proposal)
+    if proposal.channel == RELAY_CHANNEL:  # proposed by one, confirmed by the other
+        pair.relay_mentor = pair.relay_mentee = True
     if pair.status is PairStatus.AGREEING:
         pair.status = PairStatus.ACTIVE
-        await ctx.uow.pairs.save(pair)
+    await ctx.uow.pairs.save(pair)
     await schedule_pair(ctx.work, pair, proposal, today=ctx.now().date())
     partner = await ctx.uow.people.get(pair.partner_of(me))
     reply = Reply(

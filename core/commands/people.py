@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from core.commands.accounts import notify_on
 from core.commands.common import coordinators_of, is_coordinator
 from core.commands.programs import program_reply
 from core.context import Context
@@ -27,7 +28,7 @@ from core.text import (
     zone_read_as,
 )
 
-PROFILE_FIELDS = ("name", "timezone", "languages", "quiet", "handle")
+PROFILE_FIELDS = ("name", "timezone", "languages", "quiet", "handle", "notify")
 # `start join_<slug>`: what a link like t.me/<bot>?start=join_<slug> sends (payloads are
 # one word of A-Z a-z 0-9 _ -), so an invitation to a program is a link people can share.
 JOIN_PAYLOAD = re.compile(r"join_([a-z][a-z0-9-]{1,31})")
@@ -53,7 +54,7 @@ async def link_account(ctx: Context, person: Person) -> None:
             workspace=ctx.ref.workspace,
             user_id=ctx.ref.user_id,
             person_id=person.id,
-            display_name=ctx.ref.display_name,
+            display_name=ctx.ref.label,
             created_at=ctx.now(),
         )
     )
@@ -295,6 +296,8 @@ async def cmd_profile(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     value = args.get("value")
     if field_name is None:
         return Outcome([profile_reply(person)])
+    if field_name == "notify":
+        return await notify_on(ctx, value)
     if value is None:
         return await ctx.dialogs.start(ctx, PROFILE_EDIT.name, {"field": field_name})
     data: Data = {"field": field_name}
@@ -438,7 +441,16 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
                     max_len=80,
                 ),
             ),
-            examples=("profile", "profile timezone America/New_York", "profile quiet 22-7"),
+            examples=(
+                "profile",
+                "profile timezone America/New_York",
+                "profile quiet 22-7",
+                "profile notify console",
+            ),
+            details=(
+                "`profile notify <messenger>`: reminders and notices go to that account first; "
+                "if it can't be reached, to your others in the order you chose them.",
+            ),
             reads_when=bare,
         ),
         CommandSpec(

@@ -31,7 +31,7 @@ from core.delivery.policy import DeliveryReport, RetryPolicy, Tally
 from core.delivery.recovery import Recovery
 from core.dispatch import WorkContext, queue_notices
 from core.identity import Platform
-from core.messages import Notice, pair_space_from_data, reply_from_data
+from core.messages import Notice, only_account_from_data, pair_space_from_data, reply_from_data
 from core.metrics import NO_METRICS, Metrics
 from core.pacing import Pacer, PlatformPacing, Scope
 from core.ports import OutboxMessage, UnitOfWorkFactory
@@ -236,7 +236,9 @@ class DeliveryWorker:
             zones = await uow.people.zones({m.person_id for m in messages})
             await uow.commit()
         accounts = {
-            person_id: [a for a in found if a.reachable and a.platform in self.senders]
+            person_id: [
+                a for a in found if a.reachable and a.gone_at is None and a.platform in self.senders
+            ]
             for person_id, found in everyone.items()
         }
         # A row we still hold in memory whose lease ran out comes back to us: the claim
@@ -245,7 +247,10 @@ class DeliveryWorker:
         jobs = []
         for m in fresh:
             zone = zones.get(m.person_id)
-            job = Job(m, reply_from_data(m.payload).read_in(zone), accounts[m.person_id])
+            reachable = accounts[m.person_id]
+            if (only := only_account_from_data(m.payload)) is not None:
+                reachable = [a for a in reachable if a.id == only]
+            job = Job(m, reply_from_data(m.payload).read_in(zone), reachable)
             if (space := spaces[m.id]) is not None:  # one post both read; its zone is named
                 space = replace(space, reply=space.reply.read_in(zone))
                 job.pair_space, job.partner_accounts = space, accounts[space.partner_id]

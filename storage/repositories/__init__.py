@@ -3,6 +3,7 @@
 from storage.repositories.drafts import SqlDrafts
 from storage.repositories.due import SqlDueItems
 from storage.repositories.identity import SqlAccounts, SqlDialogs, SqlDirectChannels, SqlPeople
+from storage.repositories.links import SqlLinks
 from storage.repositories.mentoring import (
     SqlAgreements,
     SqlAnswers,
@@ -30,6 +31,7 @@ __all__ = [
     "SqlEnrollments",
     "SqlFeedback",
     "SqlGoals",
+    "SqlLinks",
     "SqlNotes",
     "SqlOutbox",
     "SqlPairs",

@@ -16,7 +16,12 @@ from storage.mapping import to_domain, update_row
 from storage.repositories.base import _chunks, _Repo, _table
 from storage.tables import AccountRow, DialogRow, DirectChannelRow, EnrollmentRow, PersonRow
 
-_PREFERRED_FIRST = (col(AccountRow.preferred).desc(), col(AccountRow.id))
+# The person's order for nudges: the chosen account, then the rest as they ranked them.
+_PREFERRED_FIRST = (
+    col(AccountRow.preferred).desc(),
+    col(AccountRow.notify_rank),
+    col(AccountRow.id),
+)
 
 
 class SqlPeople(_Repo[Person, PersonRow]):
@@ -85,6 +90,9 @@ class SqlAccounts(_Repo[PlatformAccount, AccountRow]):
 
     async def of_person(self, person_id: int) -> list[PlatformAccount]:
         return await self._children(AccountRow.person_id, person_id, *_PREFERRED_FIRST)
+
+    async def remove(self, account_id: int) -> None:
+        await self.session.exec(delete(AccountRow).where(col(AccountRow.id) == account_id))
 
     async def set_workspace_reachable(
         self, platform: Platform, workspace: str, reachable: bool

@@ -12,6 +12,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
+from core.messages import EPHEMERAL
 from core.ports import OutboxMessage
 from storage.mapping import to_row
 from storage.repositories.base import _chunks, _Repo, _table
@@ -218,7 +219,21 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
             .values(**values)
             .returning(t.c.id)
         )
-        return (await self._run(statement)).scalar_one_or_none() is not None
+        kept = (await self._run(statement)).scalar_one_or_none() is not None
+        if kept:
+            await self._forget_delivered([message])
+        return kept
+
+    async def _forget_delivered(self, messages: Sequence[OutboxMessage]) -> None:
+        """Empty the payload of ephemeral messages whose delivery is over (see Notice)."""
+        done = [
+            m.id
+            for m in messages
+            if m.id is not None and m.status in self.FINISHED and m.payload.get(EPHEMERAL)
+        ]
+        if done:
+            t = _table(OutboxRow)
+            await self._run(update(t).where(t.c.id.in_(done)).values(payload={}))
 
     async def release_many(self, messages: Sequence[OutboxMessage], *, worker: str) -> set[int]:
         sql = _bookkeeping(self.dialect)
@@ -243,6 +258,7 @@ class SqlOutbox(_Repo[OutboxMessage, OutboxRow], _Leased):
         ]
         if rows:
             await connection.execute(sql.release, rows)
+        await self._forget_delivered([m for m in messages if m.id in kept])
         return kept
 
     async def purge(self, *, before: datetime) -> int:

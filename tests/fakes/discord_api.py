@@ -80,7 +80,8 @@ HEARTBEAT_INTERVAL_MS = 41250
 NONCE_WINDOW = 300.0  # seconds; Discord documents "the past few minutes"
 
 # privileged intents: GUILD_MEMBERS, GUILD_PRESENCES, MESSAGE_CONTENT
-PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)
+GUILD_MEMBERS = 1 << 1
+PRIVILEGED_INTENTS = GUILD_MEMBERS | (1 << 8) | (1 << 15)
 # every documented intent (bits 0-16, 20, 21, 24, 25); any other bit is closed with 4013
 KNOWN_INTENTS = (1 << 17) - 1 | (1 << 20) | (1 << 21) | (1 << 24) | (1 << 25)
 # the gateway close codes after which a client must not reconnect, with Discord's reasons
@@ -1296,6 +1297,16 @@ class FakeDiscord:
         for session in live:
             seq = await self._send_dispatch(session, event, dict(data))
         return seq
+
+    async def member_leaves(self, guild_id: int, user_id: int, username: str = "ann") -> int:
+        """A member leaves (or is kicked from) a guild: GUILD_MEMBER_REMOVE goes only to
+        sessions that asked for the GUILD_MEMBERS intent, as Discord sends it. Returns how
+        many sessions got it."""
+        data = {"guild_id": str(guild_id), "user": user_object(user_id, username)}
+        told = [s for s in self._sessions.values() if s.alive and s.intents & GUILD_MEMBERS]
+        for session in told:
+            await self._send_dispatch(session, "GUILD_MEMBER_REMOVE", dict(data))
+        return len(told)
 
     async def send_reconnect(self) -> None:
         """op 7 to every connected session (the client closes and RESUMEs)."""

@@ -360,6 +360,16 @@ class FakeSlack:
     def calls_to(self, method: str, *, ok_only: bool = False) -> list[Call]:
         return [c for c in self.calls if c.method == method and (c.ok or not ok_only)]
 
+    def deactivate(self, user_id: str) -> dict[str, Any]:
+        """An admin deactivates the member: ``users.info`` says ``deleted`` from now on;
+        returns the ``user_change`` event Slack sends apps about it (its ``user`` is the
+        whole user object, as users.info gives it)."""
+        user = self._users[user_id]
+        user.deleted = True
+        now = f"{time.time():.6f}"
+        return {"type": "user_change", "user": user.to_json(), "cache_ts": int(float(now)),
+                "event_ts": now}  # fmt: skip
+
     def posted_messages(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Params of accepted ``chat.postMessage`` calls, optionally for one channel
         (matched against the channel as sent or as resolved, e.g. ``U1`` or ``D_U1``)."""

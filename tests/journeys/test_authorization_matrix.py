@@ -87,6 +87,12 @@ RECIPES: dict[str, str] = {
     "announce": "prog Hello everyone",
     "my_data": "",
     "forget_me": "confirm=yes",
+    "connect": "",
+    "connect_answer": "1 yes",
+    "connections": "",
+    "disconnect": "console",
+    "say": "pair=1 Hello",
+    "relay": "pair=1 on",
 }
 
 OK = "ok"
@@ -148,6 +154,12 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "announce": (REG, DENY, DENY, DENY, OK, DENY, DENY),
     "my_data": (REG, OK, OK, OK, OK, OK, OK),
     "forget_me": (REG, OK, OK, OK, OK, OK, OK),
+    "connect": (REG, OK, OK, OK, OK, OK, OK),
+    "connect_answer": (REG, NONE, NONE, NONE, NONE, NONE, NONE),
+    "connections": (REG, OK, OK, OK, OK, OK, OK),
+    "disconnect": (REG, DENY, DENY, DENY, DENY, DENY, DENY),
+    "say": (REG, NONE, CONF, CONF, NONE, NONE, NONE),
+    "relay": (REG, NONE, OK, OK, NONE, NONE, NONE),
 }
 
 

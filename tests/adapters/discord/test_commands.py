@@ -96,7 +96,14 @@ def test_guild_payload_for_the_registration_commands() -> None:
                             "required": False,
                             "choices": [
                                 {"name": c, "value": c}
-                                for c in ("name", "timezone", "languages", "quiet", "handle")
+                                for c in (
+                                    "name",
+                                    "timezone",
+                                    "languages",
+                                    "quiet",
+                                    "handle",
+                                    "notify",
+                                )
                             ],
                         },
                         {

@@ -21,7 +21,7 @@ LEAST_SCOPES = [
     "groups:read",
     "files:write",
 ]
-HANDLED_EVENTS = ["message.im", "app_uninstalled", "tokens_revoked"]
+HANDLED_EVENTS = ["message.im", "app_uninstalled", "tokens_revoked", "user_change"]
 
 
 def load(name: str) -> dict[str, Any]:

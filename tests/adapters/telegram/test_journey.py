@@ -36,6 +36,7 @@ class Member:
     first_name: str
     last_name: str | None = None
     language_code: str = "en"
+    username: str | None = None
 
 
 CORA = Member(3003003, "Cora", "Lead")
@@ -63,6 +64,7 @@ class Chats:
                 first_name=who.first_name,
                 last_name=who.last_name,
                 language_code=who.language_code,
+                username=who.username,
             )
         )
 
@@ -78,6 +80,7 @@ class Chats:
                 first_name=who.first_name,
                 last_name=who.last_name,
                 language_code=who.language_code,
+                username=who.username,
             )
         )
 
