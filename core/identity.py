@@ -28,6 +28,11 @@ class Platform(str):
         """The key as a plain string (for log lines and stored columns)."""
         return str(self)
 
+    @property
+    def shown(self) -> str:
+        """The messenger as people name it in a sentence: its key, capitalised."""
+        return self.value[:1].upper() + self.value[1:]
+
 
 @dataclass(frozen=True, slots=True)
 class UserRef:

@@ -46,7 +46,7 @@ def normalized(raw: str) -> str:
 
 def _where(account: PlatformAccount) -> str:
     shown = account.display_name or account.user_id
-    return f"{account.platform.value} ({shown})"
+    return f"{account.platform.shown} ({shown})"
 
 
 async def cmd_connect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -143,7 +143,7 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
     ask = Notice(
         person.id,
         Reply(
-            f"{who} on {ctx.ref.platform.value} sent your code to connect to you "
+            f"{who} on {ctx.ref.platform.shown} sent your code to connect to you "
             f"(@{person.handle}).{merged}\nConnect it? Say yes only if it is yours.",
             title="Connect another messenger",
             choices=(
@@ -290,7 +290,7 @@ def connections_reply(
             notes.append("you're using it now")
         shown = account.display_name or account.user_id
         fields.append(
-            Field(account.platform.value, shown + (f" ({'; '.join(notes)})" if notes else ""))
+            Field(account.platform.shown, shown + (f" ({'; '.join(notes)})" if notes else ""))
         )
     return Reply(
         "Send `connect` to add a messenger, `profile notify <messenger>` to choose where "

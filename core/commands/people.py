@@ -267,7 +267,7 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
                     coordinator,
                     Reply(
                         f"{person.name} (@{handle}) claimed their imported profile from "
-                        f"{who} on {ctx.ref.platform.value}.",
+                        f"{who} on {ctx.ref.platform.shown}.",
                         title=program.name,
                     ),
                     key=f"claimed:{person.id}",

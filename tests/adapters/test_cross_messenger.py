@@ -133,17 +133,17 @@ async def test_a_mentor_on_slack_and_a_mentee_on_telegram_then_discord(
         code = CODE.search(visible(out.last(MIA)))
         assert code, visible(out.last(MIA))
         token = await m.h.slash("connect", option("code", code.group(1)), user=MIA_DC)
-        await m.h.reply_with(token, "Almost done: confirm on telegram")
+        await m.h.reply_with(token, "Almost done: confirm on Telegram")
         await m.app.deliver()
         ask = m.chats.sent(MIA)[-1]
-        assert "“mia_on_discord” on discord sent your code" in visible(ask), visible(ask)
+        assert "“mia_on_discord” on Discord sent your code" in visible(ask), visible(ask)
         assert labels(ask) == ["Yes, connect it", "No"]
         out = await m.chats.taps(MIA, "Yes, connect it")
-        assert "Connected: discord (mia_on_discord) is now yours too." in visible(out.last(MIA))
+        assert "Connected: Discord (mia_on_discord) is now yours too." in visible(out.last(MIA))
         assert "This account is now connected to @mia\\_sousa" in m.discord_dm()[-1]
         out = await m.chats.says(MIA, "/profile notify discord")
         assert "Reminders and notices now go to discord (mia_on_discord)." in visible(out.last(MIA))
-        assert "If I can't reach you there: telegram (Mia Sousa)." in visible(out.last(MIA))
+        assert "If I can't reach you there: Telegram (Mia Sousa)." in visible(out.last(MIA))
 
         # -- paired: the mentor hears on Slack, the mentee on Discord (not Telegram) ------
         telegram_before, discord_before = len(m.telegram()), len(m.discord_dm())

@@ -38,12 +38,12 @@ async def test_a_new_account_joins_after_the_first_one_confirms(app: Mentorhub) 
     code = code_in(await c.say("mia", "connect"))
     assert all(ch not in code for ch in "01OIL")
     out = await c.say("mia_phone", f"connect {code.lower()}")
-    assert "Almost done: confirm on console (Mia)" in own(out), out
+    assert "Almost done: confirm on Console (Mia)" in own(out), out
     ask = told(out, "mia")
-    assert "“Mia_phone” on console sent your code to connect to you (@mia_sousa)" in ask
+    assert "“Mia_phone” on Console sent your code to connect to you (@mia_sousa)" in ask
     assert await person_of(app, "mia_phone") is None  # nothing before the confirmation
     out = await c.say("mia", "#1")
-    assert "Connected: console (Mia_phone) is now yours too." in out, out
+    assert "Connected: Console (Mia_phone) is now yours too." in out, out
     assert "This account is now connected to @mia_sousa (Mia Sousa)." in told(out, "mia_phone")
     assert await person_of(app, "mia_phone") == await person_of(app, "mia")
     out = await c.say("mia_phone", "pairs")
@@ -108,7 +108,7 @@ async def test_a_code_cannot_join_an_account_to_someone_elses_person(app: Mentor
     c = await build_world(app)
     code = code_in(await c.say("mia", "connect"))
     out = await c.say("olga", f"connect {code}")  # olga saw it over Mia's shoulder
-    assert "“Olga” on console sent your code to connect to you (@mia_sousa)" in told(out, "mia")
+    assert "“Olga” on Console sent your code to connect to you (@mia_sousa)" in told(out, "mia")
     # Olga can't confirm for Mia, even by typing the button's command
     request = re.search(r"connect_answer:(\d+):yes", repr(c.console._buttons["mia"]))
     assert request, c.console._buttons
@@ -206,7 +206,7 @@ async def test_disconnect_never_removes_the_last_account(app: Mentorhub) -> None
     out = await c.say("mia", "disconnect telegram")
     assert "You have no telegram account here." in out
     out = await c.say("mia_phone", "disconnect console")  # two there: the one speaking
-    assert "Disconnected console (Mia_phone): nothing more goes there." in out, out
+    assert "Disconnected Console (Mia_phone): nothing more goes there." in out, out
     assert await person_of(app, "mia_phone") is None
     out = await c.say("mia", "disconnect console")
     assert "That is your last account" in out
@@ -220,8 +220,8 @@ async def test_notices_go_where_the_person_chose(app: Mentorhub) -> None:
     out = await c.say("dana", "note First thought", "#2")
     assert "First thought" in told(out, "mia") and told(out, "mia_phone") == "", out
     out = await c.say("mia_phone", "profile notify console")
-    assert "Reminders and notices now go to console (Mia_phone)." in out, out
-    assert "If I can't reach you there: console (Mia)." in out
+    assert "Reminders and notices now go to Console (Mia_phone)." in out, out
+    assert "If I can't reach you there: Console (Mia)." in out
     out = await c.say("dana", "note Second thought", "#2")
     assert "Second thought" in told(out, "mia_phone") and told(out, "mia") == "", out
     out = await c.say("mia", "connections")
