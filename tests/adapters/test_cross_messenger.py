@@ -142,7 +142,7 @@ async def test_a_mentor_on_slack_and_a_mentee_on_telegram_then_discord(
         assert "Connected: Discord (mia_on_discord) is now yours too." in visible(out.last(MIA))
         assert "This account is now connected to @mia\\_sousa" in m.discord_dm()[-1]
         out = await m.chats.says(MIA, "/profile notify discord")
-        assert "Reminders and notices now go to discord (mia_on_discord)." in visible(out.last(MIA))
+        assert "Reminders and notices now go to Discord (mia_on_discord)." in visible(out.last(MIA))
         assert "If I can't reach you there: Telegram (Mia Sousa)." in visible(out.last(MIA))
 
         # -- paired: the mentor hears on Slack, the mentee on Discord (not Telegram) ------
@@ -207,7 +207,7 @@ async def test_a_mentor_on_slack_and_a_mentee_on_telegram_then_discord(
 
         # -- Discord unlinked: nothing more goes there, the next message reaches Telegram --
         out = await m.chats.says(MIA, "/disconnect discord")
-        assert "Disconnected discord (mia_on_discord)" in visible(out.last(MIA))
+        assert "Disconnected Discord (mia_on_discord)" in visible(out.last(MIA))
         discord_before = len(m.discord_dm())
         await m.slack_says(DANA, "say See you Monday")
         assert len(m.discord_dm()) == discord_before

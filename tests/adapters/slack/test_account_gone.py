@@ -42,10 +42,10 @@ async def test_a_deactivated_member_is_gone_and_keeps_their_other_account(
         gone = await account(app, "U1")
         assert gone.gone_at is not None and not gone.reachable
         (shown,) = (await app.hub.command(CONSOLE, "connections")).replies
-        assert "slack: U1 (gone: the messenger says this account no longer exists)" in (
+        assert "Slack: U1 (gone: the messenger says this account no longer exists)" in (
             shown.plain()
         )
-        assert "console: Ada laptop (reminders go here" in shown.plain()
+        assert "Console: Ada laptop (reminders go here" in shown.plain()
         posts = len(slack.posted_messages())
         refused = await app.hub.command(CONSOLE, "profile", "notify slack")
         assert "You have no slack account to send to." in refused.replies[0].text

@@ -20,10 +20,10 @@ async def test_a_new_username_shows_in_connections(app: Mentorhub, bot: Bot) -> 
     out = await chats.says(mia, '/start "Mia Sousa" Europe/Lisbon en')
     assert "You're registered" in visible(out.last(mia))
     out = await chats.says(mia, "/connections")
-    assert "telegram: Mia Sousa (@mia_old) (reminders go here" in visible(out.last(mia))
+    assert "Telegram: Mia Sousa (@mia_old) (reminders go here" in visible(out.last(mia))
     mia = replace(mia, username="mia_new")  # renamed in Telegram
     out = await chats.says(mia, "/connections")
-    assert "telegram: Mia Sousa (@mia_new) (reminders go here" in visible(out.last(mia))
+    assert "Telegram: Mia Sousa (@mia_new) (reminders go here" in visible(out.last(mia))
     assert (await account_of(app, mia.user_id)).display_name == "Mia Sousa (@mia_new)"
     out = await chats.says(mia, "/profile")  # a later read shows the stored name
     out = await chats.says(mia, "/connections")
