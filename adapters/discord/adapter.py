@@ -87,6 +87,7 @@ from adapters.discord.translate import (
 from core.correlation import event_correlated
 from core.delivery import (
     DeliveryError,
+    FailureLatch,
     MessengerFailed,
     RateLimited,
     SpaceRefused,
@@ -536,8 +537,7 @@ class DiscordMessenger:
         self._per_user: KeyedLocks[int] = KeyedLocks()
         self._mentioned_at: LruCache[int, datetime] = LruCache(50_000)
         self._known_reachable: LruCache[int, bool] = LruCache(50_000)
-        self._failure: str | None = None
-        self._failed = asyncio.Event()
+        self._latch = FailureLatch("Discord")
         self._stopping_after_failure: asyncio.Task[None] | None = None  # held: a task
         # nobody references may be collected before it is done
         self._direct_loaded = False
@@ -550,28 +550,20 @@ class DiscordMessenger:
     def ready(self) -> bool:
         """Logged in and, when receiving, past READY; never after a failure for good."""
         client = self._client
-        if self._failure is not None or client is None or client.is_closed():
+        if self._latch.reason is not None or client is None or client.is_closed():
             return False
         return self._gateway is None or client.is_ready()
 
     @property
     def failure(self) -> str | None:
-        return self._failure
+        return self._latch.reason
 
     async def failed(self) -> str:
-        await self._failed.wait()
-        assert self._failure is not None
-        return self._failure
+        return await self._latch.wait()
 
     def _fail(self, cause: str) -> MessengerFailed:
         """Record a failure no retry fixes (the first one counts), and say what to do."""
-        if self._failure is None:
-            self._failure = f"Discord {cause}"
-            log.error(
-                "%s. Until then the Discord messenger neither receives nor sends.", self._failure
-            )
-            self._failed.set()
-        return MessengerFailed(self._failure)
+        return self._latch.record(cause)
 
     # -- lifecycle ------------------------------------------------------------------------
 
@@ -590,8 +582,7 @@ class DiscordMessenger:
 
     async def start_sending(self) -> None:
         """Log in over HTTP: enough to open DMs and send; no gateway yet."""
-        if self._failure is not None:  # nothing changes until a restart
-            raise MessengerFailed(self._failure)
+        self._latch.check()  # nothing changes until a restart
         if self._client is not None:
             return
         use_endpoints(self.settings.api_base, self.settings.gateway_url)
@@ -648,8 +639,8 @@ class DiscordMessenger:
             await self._sync_commands(client)
         except BaseException as exc:
             await self.stop()
-            if self._failure is not None and not isinstance(exc, MessengerFailed):
-                raise MessengerFailed(self._failure) from exc  # what failed under it
+            if self._latch.reason is not None and not isinstance(exc, MessengerFailed):
+                raise MessengerFailed(self._latch.reason) from exc  # what failed under it
             raise
 
     async def stop_receiving(self) -> None:
@@ -740,8 +731,7 @@ class DiscordMessenger:
                 )
 
     def _require_client(self) -> discord.Client:
-        if self._failure is not None:
-            raise MessengerFailed(self._failure)
+        self._latch.check()
         # REST works without the gateway, so a reconnecting gateway doesn't stop sends
         if self._client is None or self._client.is_closed():
             raise TransientFailure("the Discord adapter is not running")

@@ -63,6 +63,7 @@ from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.correlation import event_correlated
 from core.delivery import (
     DeliveryError,
+    FailureLatch,
     MessengerFailed,
     RateLimited,
     SpaceRefused,
@@ -260,8 +261,7 @@ class TelegramMessenger:
         self._web: web.AppRunner | None = None
         self._running = False
         self._receiving = False  # asked to poll (this worker holds the polling lease)
-        self._failure: str | None = None
-        self._failed = asyncio.Event()
+        self._latch = FailureLatch("Telegram")
 
     def __repr__(self) -> str:
         return f"TelegramMessenger(mode={'webhook' if self._webhook else 'polling'})"
@@ -269,7 +269,7 @@ class TelegramMessenger:
     @property
     def ready(self) -> bool:
         """Able to send; and polling when asked to receive, or serving the webhook."""
-        if not self._running or self._failure is not None:
+        if not self._running or self._latch.reason is not None:
             return False
         if self._webhook is not None:
             return self._web is not None
@@ -277,22 +277,14 @@ class TelegramMessenger:
 
     @property
     def failure(self) -> str | None:
-        return self._failure
+        return self._latch.reason
 
     async def failed(self) -> str:
-        await self._failed.wait()
-        assert self._failure is not None
-        return self._failure
+        return await self._latch.wait()
 
     def _fail(self, cause: str) -> MessengerFailed:
-        """Record a failure no retry fixes (the first counts) and say what to do."""
-        if self._failure is None:
-            self._failure = f"Telegram {cause}"
-            log.error(
-                "%s. Until then the Telegram messenger neither receives nor sends.", self._failure
-            )
-            self._failed.set()
-        return MessengerFailed(self._failure)
+        """Record a failure no retry fixes (the first one counts), and say what to do."""
+        return self._latch.record(cause)
 
     def _watch_polling(self) -> None:
         """PTB ends its polling loop for good on a refused token (InvalidToken) and says so
@@ -565,8 +557,7 @@ class TelegramMessenger:
         ``TransientFailure`` otherwise.
         A reply longer than one message that fails midway is sent again whole on retry.
         """
-        if self._failure is not None:  # the message waits in the outbox for the restart
-            raise MessengerFailed(self._failure)
+        self._latch.check()  # the message waits in the outbox for the restart
         try:
             chat_id = int(account.user_id)
         except ValueError:

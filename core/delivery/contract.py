@@ -6,6 +6,8 @@ capabilities with ``isinstance``: a messenger declares one by implementing its m
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -50,6 +52,38 @@ class MessengerFailed(DeliveryError):
     """The messenger can't work until its setup is fixed and mentorhub restarted (the
     platform refused its token or what it asked for). Raised at once, without calling the
     platform; the message waits in the outbox for the restart."""
+
+
+class FailureLatch:
+    """A messenger's failure for good, for :class:`Supervised`: the first cause counts,
+    is logged once as an error, and wakes whoever awaits :meth:`wait`."""
+
+    def __init__(self, messenger: str) -> None:
+        self.messenger = messenger  # as people name it: "Discord"
+        self.reason: str | None = None
+        self._set = asyncio.Event()
+
+    def record(self, cause: str) -> MessengerFailed:
+        """Fail for good (the first cause is kept) and return the error to raise."""
+        if self.reason is None:
+            self.reason = f"{self.messenger} {cause}"
+            logging.getLogger(__name__).error(
+                "%s. Until then the %s messenger neither receives nor sends.",
+                self.reason,
+                self.messenger,
+            )
+            self._set.set()
+        return MessengerFailed(self.reason)
+
+    def check(self) -> None:
+        """Raise at once when failed: nothing works until a restart."""
+        if self.reason is not None:
+            raise MessengerFailed(self.reason)
+
+    async def wait(self) -> str:
+        await self._set.wait()
+        assert self.reason is not None
+        return self.reason
 
 
 class Sender(Protocol):
