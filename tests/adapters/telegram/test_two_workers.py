@@ -84,6 +84,33 @@ async def test_two_workers_together_keep_telegrams_limits_and_send_each_message_
     assert _closest_in_one_chat(sends) >= 0.95  # 1 s apart, less the loopback's jitter
 
 
+async def test_a_429_one_worker_meets_pauses_the_chat_for_the_other(
+    workers: list[Mentorhub], tg: FakeTelegram
+) -> None:
+    first, second = workers
+    messengers = [make_messenger(app, tg, pacer=app.pacer, pacing=pacing()) for app in workers]
+    for messenger in messengers:
+        await messenger.start_sending()
+    try:
+        chat = CHATS[0]
+        await _register(first, chat, "Ada")
+        person = (await account_of(first, chat)).person_id
+        tg.clear_calls()
+        tg.fail_next("sendMessage", error_code=429, retry_after=30, chat_id=chat)
+        await queue_notice(first, person, "first")
+        assert (await first.deliver()).rate_limited == 1
+        await first.pacer.settled()  # the pause is written to the database
+
+        await queue_notice(first, person, "second")  # claimable now; the chat is paused
+        async with asyncio.timeout(10):
+            report = await second.deliver()
+    finally:
+        for messenger in messengers:
+            await messenger.stop()
+    assert (report.sent, report.deferred) == (0, 1)
+    assert [call.status for call in tg.calls_to("sendMessage")] == [429]
+
+
 def _busiest_second(calls: list[Call]) -> int:
     """The most requests that arrived within any one second (Telegram's window)."""
     times = sorted(call.at for call in calls)
