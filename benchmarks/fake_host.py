@@ -6,7 +6,8 @@ benchmark, not by the sender. ``python -m benchmarks.fake_host KIND OPTIONS_JSON
 FakeTelegram, FakeSlack or the Discord stub, prints its address as one JSON line, then
 answers commands on stdin (one JSON object per line) with one JSON line each:
 
-    {"op": "stats"}                      counters and what was delivered
+    {"op": "stats"}                      counters and what was delivered (Telegram: also
+                                         each sendMessage's arrival time and answer)
     {"op": "clear"}                      forget recorded calls
     {"op": "fail_next", ...}             FakeSlack scripting (a 429 storm)
     {"op": "preopen", "users": [...]}    Discord stub: DM channels opened before the run
@@ -79,6 +80,10 @@ def stats(kind: str, fake: Any) -> dict[str, Any]:
         return {
             "rejected_429": fake.rejected_429,
             "delivered": [str(m["chat_id"]) for m in fake.sent_messages()],
+            "sends": [  # every sendMessage: when it arrived, where, how it was answered
+                [call.at, call.chat_id, call.status, call.params.get("text", "")]
+                for call in fake.calls_to("sendMessage")
+            ],
         }
     if kind == "slack":
         posted = [c for c in fake.calls if c.method == "chat.postMessage" and c.ok]
