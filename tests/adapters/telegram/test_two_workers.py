@@ -71,7 +71,7 @@ async def test_two_workers_together_keep_telegrams_limits_and_send_each_message_
         finally:
             for messenger in messengers:
                 await messenger.stop()
-        stats = await remote.command("stats")
+        stats = await remote.command("stats", sends=True)
 
     sends = [_Send(*send) for send in stats["sends"]]
     texts = sorted(send.text for send in sends if send.status == 200)
