@@ -113,10 +113,11 @@ class Window:
 
 Limit = Rate | Window
 SHARED_SPACING_MARGIN = 1.05
-# Seconds a shared slot may be missed by (the database's answer or our own wake-up came
-# late, on a busy machine) and still be used: sends late by more bunch with the next
-# ones, past a platform's window, so the slot is let go (it stays unused) and another
-# taken.
+# Seconds a shared slot may be missed by (our wake-up came late, on a busy machine) and
+# still be used: sends late by more bunch with the next ones, past a platform's window,
+# so the slot is let go (it stays unused) and another taken. Counted from the database's
+# answer: the time it took to come includes waiting for other workers' reservations,
+# which is no lateness.
 LATE_SLOT = 0.05
 UNSHARED_ABOVE = 1e6  # sends per second: a scope this fast is unpaced, nothing to share
 
@@ -290,7 +291,6 @@ class Pacer:
         while True:
             wait = self.wait_time(scopes)
             if wait <= 0:
-                asked = self._monotonic()
                 slot = await self._reserve_shared(scopes, give_up_after)
                 if slot.reserved:
                     now = self._monotonic()
@@ -298,7 +298,7 @@ class Pacer:
                         self._bucket(scope).take(now)
                     if slot.wait > 0:
                         await self._sleep(slot.wait)
-                    if self._monotonic() - (asked + slot.wait) <= LATE_SLOT:
+                    if self._monotonic() - (now + slot.wait) <= LATE_SLOT:
                         return True
                     continue  # a late send bunches with the next ones: let the slot go
                 self._hold_shared_waits(scopes, slot)
