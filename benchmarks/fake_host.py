@@ -6,7 +6,9 @@ benchmark, not by the sender. ``python -m benchmarks.fake_host KIND OPTIONS_JSON
 FakeTelegram, FakeSlack or the Discord stub, prints its address as one JSON line, then
 answers commands on stdin (one JSON object per line) with one JSON line each:
 
-    {"op": "stats"}                      counters and what was delivered
+    {"op": "stats"}                      counters and what was delivered (Telegram, with
+                                         "sends": true: also each sendMessage's arrival
+                                         time and answer; a short run's, it is one line)
     {"op": "clear"}                      forget recorded calls
     {"op": "fail_next", ...}             FakeSlack scripting (a 429 storm)
     {"op": "preopen", "users": [...]}    Discord stub: DM channels opened before the run
@@ -55,7 +57,7 @@ def answer(kind: str, fake: Any, op: str, command: dict[str, Any]) -> dict[str, 
         fake.fail_next(**command)
         return {"ok": True}
     if op == "stats":
-        return stats(kind, fake)
+        return stats(kind, fake, sends=bool(command.get("sends")))
     return {"error": f"unknown op {op}"}
 
 
@@ -74,12 +76,18 @@ async def serve(kind: str, options: dict[str, Any]) -> None:
             print(json.dumps(answer(kind, fake, op, command)), flush=True)
 
 
-def stats(kind: str, fake: Any) -> dict[str, Any]:
+def stats(kind: str, fake: Any, *, sends: bool = False) -> dict[str, Any]:
     if kind == "telegram":
-        return {
+        found = {
             "rejected_429": fake.rejected_429,
             "delivered": [str(m["chat_id"]) for m in fake.sent_messages()],
         }
+        if sends:  # every sendMessage: when it arrived, where, how it was answered
+            found["sends"] = [
+                [call.at, call.chat_id, call.status, call.params.get("text", "")]
+                for call in fake.calls_to("sendMessage")
+            ]
+        return found
     if kind == "slack":
         posted = [c for c in fake.calls if c.method == "chat.postMessage" and c.ok]
         return {

@@ -37,6 +37,7 @@ from core.pacing import Pacer
 from core.ports import ReadFactory, UnitOfWork, UnitOfWorkFactory
 from core.settings import CoreSettings
 from storage.db import checkpoint, create_engine, session_factory
+from storage.pacing import PostgresSharedPacing
 from storage.uow import SqlUnitOfWork
 
 T = TypeVar("T")
@@ -303,7 +304,11 @@ def build(
     sessions = session_factory(engine)
     write_lock = asyncio.Lock() if engine.dialect.name == "sqlite" else None
     clock = clock or SystemClock()
-    pacer = pacer or Pacer()
+    if pacer is None:
+        # Workers on one PostgreSQL database share each platform's budget; on SQLite
+        # there is one process, and its own pacer is the whole budget.
+        shared = PostgresSharedPacing(engine) if engine.dialect.name == "postgresql" else None
+        pacer = Pacer(shared=shared)
 
     read_sessions = session_factory(engine, read_only=True)
     long_reads = asyncio.Semaphore(1)

@@ -24,15 +24,25 @@ the widest scope of the message (the bot, or the workspace). A 429 pauses only t
 scope it names; every other scope keeps its pace.
 
 Time is injected (``monotonic`` and ``sleep``), so tests run paced code in virtual time.
+
+Several worker processes on one database must not each spend the platform's whole
+budget: with a :class:`SharedPacing` (on PostgreSQL, storage/pacing.py) every send also
+reserves a slot in each of its scopes in the database, so the workers together keep each
+scope's pace and a 429 one of them meets pauses the scope for all. The in-process
+buckets still run first (they order this process's senders and answer ``wait_time``
+without a round trip); the shared slot has the last word. On SQLite there is one process
+and no shared pacing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from core.identity import Platform, PlatformAccount
 from core.metrics import NO_METRICS, Metrics
@@ -42,8 +52,12 @@ __all__ = [
     "PlatformPacing",
     "Rate",
     "Scope",
+    "SharedPacing",
+    "SharedSlot",
     "Window",
 ]
+
+log = logging.getLogger(__name__)
 
 _EPSILON = 1e-9
 Monotonic = Callable[[], float]
@@ -99,6 +113,14 @@ class Window:
 
 
 Limit = Rate | Window
+SHARED_SPACING_MARGIN = 1.05
+# Seconds a shared slot may be missed by (our wake-up came late, on a busy machine) and
+# still be used: sends late by more bunch with the next ones, past a platform's window,
+# so the slot is let go (it stays unused) and another taken. Counted from the database's
+# answer: the time it took to come includes waiting for other workers' reservations,
+# which is no lateness.
+LATE_SLOT = 0.05
+UNSHARED_ABOVE = 1e6  # sends per second: a scope this fast is unpaced, nothing to share
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,17 +135,61 @@ class Scope:
     def messenger(self) -> str:
         return self.name.partition(":")[0]
 
+    @property
+    def spacing(self) -> float:
+        """Seconds between two sends of the scope at its average pace, with no burst:
+        what a slot shared between processes is spaced by. A little longer than the pace,
+        because a send leaves when its worker hears back from the database, a few
+        milliseconds after the slot, and those delays differ from one send to the next."""
+        return SHARED_SPACING_MARGIN / self.rate.per_second
+
+
+@dataclass(frozen=True, slots=True)
+class SharedSlot:
+    """A shared reservation's answer. ``reserved``: the slot is ours and the message may
+    be sent in ``wait`` seconds. Otherwise nothing was taken, because the common slot was
+    further away than the caller would wait; ``waits`` says how long each scope is
+    busy (a 429 another worker met pauses its scope for everyone)."""
+
+    reserved: bool
+    wait: float
+    waits: Mapping[str, float] = field(default_factory=dict)
+
+
+class SharedPacing(Protocol):
+    """Send slots shared by every process on one database, one schedule per scope name.
+
+    ``reserve`` takes, atomically, the earliest slot free in all the given scopes (each
+    given with its :attr:`Scope.spacing`, widest first) and moves each scope's next free
+    slot one spacing past it — unless that slot is more than ``give_up_after`` seconds
+    away, or a narrower scope would push it past the widest scope's next free slot: a
+    message waiting for its chat must not hold the whole bot's schedule back (it waits,
+    and asks again). Time is the database's, so workers on different hosts agree on it."""
+
+    async def reserve(
+        self, scopes: Sequence[tuple[str, float]], *, give_up_after: float | None
+    ) -> SharedSlot: ...
+
+    async def pause(self, scope: str, seconds: float) -> None:
+        """Nobody sends in ``scope`` for ``seconds`` (a 429's retry-after)."""
+        ...
+
+    async def forget_idle(self, older_than: float) -> int:
+        """Drop scopes with no slot taken for ``older_than`` seconds."""
+        ...
+
 
 class _Bucket:
     """A token bucket (for a :class:`Rate`)."""
 
-    __slots__ = ("paused_until", "rate", "tokens", "updated")
+    __slots__ = ("held_until", "paused_until", "rate", "tokens", "updated")
 
     def __init__(self, rate: Rate, now: float) -> None:
         self.rate = rate
         self.tokens = 1.0  # start with one token, not a full burst: no thundering start
         self.updated = now
         self.paused_until = 0.0
+        self.held_until = 0.0  # other workers keep the scope busy until then
 
     def _refill(self, now: float) -> None:
         if now > self.updated:
@@ -135,7 +201,7 @@ class _Bucket:
     def wait(self, now: float) -> float:
         """Seconds until a token can be taken (0: now)."""
         self._refill(now)
-        paused = max(0.0, self.paused_until - now)
+        paused = max(0.0, self.paused_until - now, self.held_until - now)
         if self.tokens >= 1.0 - _EPSILON:  # float error must not become an endless wait
             return paused
         return max(paused, (1.0 - self.tokens) / self.rate.per_second)
@@ -156,17 +222,18 @@ class _Bucket:
 class _SlidingWindow:
     """A log of recent sends (for a :class:`Window`)."""
 
-    __slots__ = ("paused_until", "rate", "stamps")
+    __slots__ = ("held_until", "paused_until", "rate", "stamps")
 
     def __init__(self, rate: Window, now: float) -> None:
         self.rate = rate
         self.stamps: deque[float] = deque()
         self.paused_until = 0.0
+        self.held_until = 0.0  # other workers keep the scope busy until then
 
     def wait(self, now: float) -> float:
         while self.stamps and self.stamps[0] <= now - self.rate.seconds:
             self.stamps.popleft()
-        paused = max(0.0, self.paused_until - now)
+        paused = max(0.0, self.paused_until - now, self.held_until - now)
         spaced = self.stamps[-1] + self.rate.spacing - now if self.stamps else 0.0
         if len(self.stamps) < self.rate.count:
             return max(paused, spaced)
@@ -193,11 +260,19 @@ class Pacer:
     ``pause(scope, seconds)`` honours a 429's retry-after for that scope only.
     """
 
-    def __init__(self, *, monotonic: Monotonic = time.monotonic, sleep: Sleep = asyncio.sleep):
+    def __init__(
+        self,
+        *,
+        monotonic: Monotonic = time.monotonic,
+        sleep: Sleep = asyncio.sleep,
+        shared: SharedPacing | None = None,
+    ):
         self._monotonic = monotonic
         self._sleep = sleep
         self._buckets: dict[str, _Limiter] = {}
         self.metrics: Metrics = NO_METRICS  # the composition root sets the exporter
+        self.shared = shared
+        self._sharing: set[asyncio.Task[object]] = set()  # pauses and sweeps being written
 
     def _bucket(self, scope: Scope) -> _Limiter:
         bucket = self._buckets.get(scope.name)
@@ -226,16 +301,48 @@ class Pacer:
         while True:
             wait = self.wait_time(scopes)
             if wait <= 0:
-                now = self._monotonic()
-                for scope in scopes:
-                    self._bucket(scope).take(now)
-                if waited and scopes:
-                    self.metrics.pacer_waited(scopes[0].messenger, waited)
-                return True
+                slot = await self._reserve_shared(scopes, give_up_after)
+                if slot.reserved:
+                    now = self._monotonic()
+                    for scope in scopes:
+                        self._bucket(scope).take(now)
+                    if slot.wait > 0:
+                        await self._sleep(slot.wait)
+                        waited += slot.wait
+                    if self._monotonic() - (now + slot.wait) <= LATE_SLOT:
+                        if waited and scopes:
+                            self.metrics.pacer_waited(scopes[0].messenger, waited)
+                        return True
+                    continue  # a late send bunches with the next ones: let the slot go
+                self._hold_shared_waits(scopes, slot)
+                wait = self.wait_time(scopes)
             if give_up_after is not None and wait > give_up_after:
                 return False
             await self._sleep(wait)
             waited += wait
+
+    async def _reserve_shared(
+        self, scopes: Sequence[Scope], give_up_after: float | None
+    ) -> SharedSlot:
+        shared = [
+            (scope.name, scope.spacing)
+            for scope in scopes
+            if scope.rate.per_second < UNSHARED_ABOVE
+        ]
+        if self.shared is None or not shared:
+            return SharedSlot(reserved=True, wait=0.0)
+        return await self.shared.reserve(shared, give_up_after=give_up_after)
+
+    def _hold_shared_waits(self, scopes: Sequence[Scope], slot: SharedSlot) -> None:
+        """A scope other workers keep busy counts as busy here too, so ``wait_time`` tells
+        this process's callers (the delivery worker choosing what to send next) the truth
+        without asking the database again. Not a pause: sends whose slots are taken
+        already go ahead."""
+        now = self._monotonic()
+        for scope in scopes:
+            if (busy := slot.waits.get(scope.name, 0.0)) > 0:
+                bucket = self._bucket(scope)
+                bucket.held_until = max(bucket.held_until, now + busy)
 
     async def wait_out_pauses(
         self, scopes: Sequence[Scope], *, give_up_after: float | None = None
@@ -258,11 +365,31 @@ class Pacer:
         await self._sleep(seconds)
 
     def pause(self, scope: Scope, seconds: float) -> None:
-        """Send nothing in ``scope`` for ``seconds`` (a 429's retry-after)."""
+        """Send nothing in ``scope`` for ``seconds`` (a 429's retry-after); with shared
+        pacing, nor does any other worker (written in the background)."""
         bucket, now = self._bucket(scope), self._monotonic()
         if bucket.paused_until <= now:  # the adapter and the outbox both pause for one 429
             self.metrics.rate_limited(scope.messenger, scope.kind or "other")
         bucket.pause(now, seconds)
+        if self.shared is not None:
+            self._share(self.shared.pause(scope.name, seconds), f"pausing {scope.name}")
+
+    def _share(self, write: Awaitable[object], what: str) -> None:
+        async def run() -> object:
+            try:
+                return await write
+            except Exception:  # the local pacer still holds; the next reserve asks again
+                log.warning("shared pacing: %s failed", what, exc_info=True)
+                return None
+
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(run())
+        self._sharing.add(task)
+        task.add_done_callback(self._sharing.discard)
+
+    async def settled(self) -> None:
+        """Wait for the shared writes started so far (tests; shutdown)."""
+        if self._sharing:
+            await asyncio.gather(*self._sharing)
 
     def paused_for(self, name: str) -> float:
         bucket = self._buckets.get(name)
@@ -278,6 +405,8 @@ class Pacer:
         ]
         for name in idle:
             del self._buckets[name]
+        if self.shared is not None:
+            self._share(self.shared.forget_idle(older_than), "forgetting idle scopes")
         return len(idle)
 
 

@@ -382,3 +382,13 @@ class RemovedWorkspaceRow(SQLModel, table=True):
     platform: str = Field(max_length=16)
     workspace: str = Field(max_length=64)
     removed_at: datetime = utc_column()
+
+
+class PacingSlotRow(SQLModel, table=True):
+    """The next free send slot of one pacing scope, shared by the workers of one
+    PostgreSQL database (storage/pacing.py); seconds since the epoch, database clock."""
+
+    __tablename__ = "pacing_slot"
+
+    scope: str = Field(primary_key=True, max_length=200)
+    next_at: float = 0.0

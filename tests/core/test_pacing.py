@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 import pytest
 
 from core.clock import ManualClock
-from core.pacing import Pacer, Rate, Scope
+from core.pacing import Pacer, Rate, Scope, SharedSlot
 from tests.core.scheduling_helpers import FakeTime
 
 
@@ -110,3 +111,54 @@ def test_rates_are_validated() -> None:
         Rate(0)
     assert Rate.per_minute(600).per_second == 10
     assert Rate.per_hour(60).per_second == pytest.approx(1 / 60)
+
+
+class ScriptedSlots:
+    """A SharedPacing that hands out the slots it is given, in order, and counts asks."""
+
+    def __init__(self, *answers: SharedSlot) -> None:
+        self.answers = list(answers)
+        self.asked = 0
+
+    async def reserve(
+        self, scopes: Sequence[tuple[str, float]], *, give_up_after: float | None
+    ) -> SharedSlot:
+        self.asked += 1
+        return self.answers.pop(0)
+
+    async def pause(self, scope: str, seconds: float) -> None:
+        return None
+
+    async def forget_idle(self, older_than: float) -> int:
+        return 0
+
+
+async def test_a_shared_slot_is_waited_for_and_a_busy_scope_counts_as_busy(
+    time: FakeTime,
+) -> None:
+    slots = ScriptedSlots(
+        SharedSlot(reserved=False, wait=0.7, waits={"telegram": 0.7}),  # another worker's
+        SharedSlot(reserved=True, wait=0.2),
+    )
+    pacer = Pacer(monotonic=time.monotonic, sleep=time.sleep, shared=slots)
+    start = time.monotonic()
+    assert not await pacer.acquire([BOT], give_up_after=0.5)  # too far: nothing taken
+    assert pacer.wait_time([BOT]) == pytest.approx(0.7)  # busy here too, not paused
+    assert pacer.paused_for("telegram") == 0
+    assert await pacer.acquire([BOT])
+    assert time.monotonic() - start == pytest.approx(0.7 + 0.2)
+    assert slots.asked == 2
+
+
+async def test_a_shared_slot_missed_by_a_late_wake_up_is_let_go(time: FakeTime) -> None:
+    slots = ScriptedSlots(SharedSlot(reserved=True, wait=0.2), SharedSlot(True, wait=0.1))
+    overslept = [0.3]  # the first sleep ends 0.3 s late (a busy machine)
+
+    async def late_sleep(seconds: float) -> None:
+        await time.sleep(seconds + (overslept.pop() if overslept else 0.0))
+
+    pacer = Pacer(monotonic=time.monotonic, sleep=late_sleep, shared=slots)
+    start = time.monotonic()
+    assert await pacer.acquire([BOT])
+    assert slots.asked == 2  # the late slot was not used
+    assert time.monotonic() - start == pytest.approx(0.5 + 0.1)

@@ -173,13 +173,15 @@ class Call:
     """One request the bot made. ``params`` has JSON-ish values decoded (``reply_markup`` is a
     dict, booleans/ints are Python values) except free-text fields and ``chat_id``, which are
     kept as they came (a string for PTB's form bodies). ``status`` is the HTTP status the
-    fake answered with."""
+    fake answered with; ``at`` the event loop's time when the server counted the request
+    against its rate limits (after ``rtt``)."""
 
     method: str
     params: dict[str, Any]
     token: str = ""
     status: int = 200
     response: JSONDict = field(default_factory=dict, repr=False, compare=False)
+    at: float = field(default=0.0, compare=False)
 
     @property
     def chat_id(self) -> int | str | None:
@@ -879,6 +881,7 @@ class FakeTelegram:
         params = await self._parse_params(request)
         if self.rtt > 0:
             await asyncio.sleep(self.rtt)
+        arrived = asyncio.get_running_loop().time()
         if params is None:
             status, body = _bad_request("can't parse JSON object")
             params = {}
@@ -890,7 +893,8 @@ class FakeTelegram:
                 status, body = _error(401, "Unauthorized")
         if status == 429:
             self.rejected_429 += 1
-        self._calls.append(Call(method, params, token=token, status=status, response=body))
+        call = Call(method, params, token=token, status=status, response=body, at=arrived)
+        self._calls.append(call)
         self._notify_observers()
         return web.json_response(body, status=status)
 
