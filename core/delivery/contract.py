@@ -59,7 +59,7 @@ class FailureLatch:
     is logged once as an error, and wakes whoever awaits :meth:`wait`."""
 
     def __init__(self, messenger: str) -> None:
-        self.messenger = messenger  # as people name it: "Discord"
+        self.messenger = messenger  # as people name it, capitalised
         self.reason: str | None = None
         self._set = asyncio.Event()
 
