@@ -45,6 +45,7 @@ from core.inbound import (
     WorkspaceRemoved,
     WorkspaceRestored,
 )
+from core.memory import LruCache
 from core.messages import Action, Notice, Outcome, Reply, SpacePost, notice_payload
 from core.metrics import NO_METRICS, Metrics
 from core.model import Program
@@ -53,6 +54,8 @@ from core.registry import Access, CommandSpec, ForCoordinators, Registry
 from core.settings import CoreSettings
 
 log = logging.getLogger(__name__)
+
+REACHABLE_RECHECK = 3600.0  # how often an active account is marked reachable again
 
 ProgramGuard = Callable[[Context, CommandSpec, dict[str, Any]], Awaitable[Program]]
 """Finds the program a coordinator command names and checks the actor coordinates it."""
@@ -94,6 +97,37 @@ class Hub:
         self._coordinator_guard = coordinator_guard
         self.direct_channels = DirectChannelStore(uow_factory, self._read_factory)
         self.metrics: Metrics = NO_METRICS  # the composition root sets the exporter
+        # Accounts lately seen writing to us where we message them: see note_reachable
+        self._reachable_noted: LruCache[tuple[str, str, str], bool] = LruCache(
+            50_000, ttl=REACHABLE_RECHECK
+        )
+
+    async def note_reachable(self, ref: UserRef) -> None:
+        """Someone who writes to us where we message them (a private chat, a DM) can be
+        messaged there: undo an earlier "unreachable" (blocked, DMs closed, app removed),
+        so what they missed is sent. Asked once per account an hour, and again after a
+        send to it failed (:meth:`forget_reachable`)."""
+        key = (ref.platform.value, ref.workspace, ref.user_id)
+        if self._reachable_noted.get(key):
+            return
+        try:
+            await self.handle(ReachabilityChange(ref, reachable=True))
+        except Exception:  # their message is still answered; the next one tries again
+            log.exception("could not mark %s account %s reachable", ref.platform, ref.user_id)
+            return
+        self._reachable_noted.put(key, True)
+
+    def forget_reachable(self, platform: Platform, workspace: str, user_id: str = "") -> None:
+        """A send to this account failed (or, without ``user_id``, the workspace removed
+        the app): the next message from it is noted again."""
+        if user_id:
+            self._reachable_noted.pop((platform.value, workspace, user_id))
+        else:
+            self._reachable_noted.drop(lambda key: key[:2] == (platform.value, workspace))
+
+    def reachable_noted(self, ref: UserRef) -> bool:
+        """Whether :meth:`note_reachable` has marked this account lately."""
+        return bool(self._reachable_noted.get((ref.platform.value, ref.workspace, ref.user_id)))
 
     async def handle(self, inbound: Inbound) -> Outcome:
         """Carry out one inbound event. A submitted form with fields to fix saves nothing

@@ -100,7 +100,6 @@ from core.inbound import (
     AccountGone,
     Message,
     Press,
-    ReachabilityChange,
     WorkspaceRemoved,
     WorkspaceRestored,
 )
@@ -536,7 +535,6 @@ class DiscordMessenger:
         self._dm_lock = asyncio.Lock()
         self._per_user: KeyedLocks[int] = KeyedLocks()
         self._mentioned_at: LruCache[int, datetime] = LruCache(50_000)
-        self._known_reachable: LruCache[int, bool] = LruCache(50_000)
         self._latch = FailureLatch("Discord")
         self._stopping_after_failure: asyncio.Task[None] | None = None  # held: a task
         # nobody references may be collected before it is done
@@ -751,7 +749,7 @@ class DiscordMessenger:
         try:
             await self._send_dm(account, reply, nonce=nonce)
         except DmsClosed:
-            self._known_reachable.pop(int(account.user_id))
+            self.hub.forget_reachable(account.platform, account.workspace, account.user_id)
             if not await self._ask_to_open_dms(account):
                 raise
 
@@ -986,7 +984,7 @@ class DiscordMessenger:
             if news and facts.channel_id is not None:  # after answering: a database write
                 await self._keep_dm_channel(facts.user_id, facts.channel_id)
             if not facts.in_guild:  # after answering: this may touch the database
-                await self._note_reachable(user_ref(facts))
+                await self.hub.note_reachable(user_ref(facts))
         except Exception:
             log.exception("handling Discord interaction %s failed", interaction.id)
 
@@ -1150,7 +1148,7 @@ class DiscordMessenger:
         # after the answer: awaiting before _in_order would let later DMs overtake this one
         if news:
             await self._keep_dm_channel(author.id, message.channel.id)
-        await self._note_reachable(ref)
+        await self.hub.note_reachable(ref)
 
     async def handle_guild_removed(self, guild_id: int) -> None:
         """The bot left a guild: its programs' data is purged after the grace period."""
@@ -1172,16 +1170,3 @@ class DiscordMessenger:
             await self.hub.handle(WorkspaceRestored(DISCORD, str(guild_id)))
         except Exception:
             log.exception("could not record that guild %s added the bot", guild_id)
-
-    async def _note_reachable(self, ref: UserRef) -> None:
-        """Someone who talks to us in a DM can be DMed: undo an earlier "unreachable"
-        (closed DMs). Checked once per user until a DM to them fails again."""
-        user_id = int(ref.user_id)
-        if self._known_reachable.get(user_id):
-            return
-        try:
-            await self.hub.handle(ReachabilityChange(ref, reachable=True))
-        except Exception:
-            log.exception("could not mark Discord user %s reachable", user_id)
-            return
-        self._known_reachable.put(user_id, True)

@@ -71,7 +71,6 @@ from core.inbound import (
     FormSubmit,
     Message,
     Press,
-    ReachabilityChange,
     WorkspaceRemoved,
 )
 from core.memory import KeyedLocks, LruCache, RecentKeys
@@ -92,7 +91,6 @@ CLOCK_MARGIN = timedelta(minutes=5)
 OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
 SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
 STOP_GRACE = 5.0  # how long stop() lets running handlers finish
-REACHABLE_RECHECK = 3600.0  # how often an active person's account is re-marked reachable
 DM_POINTER = "I've sent you a direct message to continue there."
 FORM_FILLED = "Filled in as a form"
 FORM_ACK_BUDGET = 2.0  # Slack waits 3 s for the answer to a submitted modal
@@ -166,9 +164,6 @@ class SlackMessenger:
         self._inflight: set[asyncio.Task[Any]] = set()
         self._gone_teams: set[str] = set()
         self._pair_space = settings.pair_space
-        self._reachable_checked: LruCache[tuple[str, str], bool] = LruCache(
-            50_000, ttl=REACHABLE_RECHECK
-        )
         # The click that opened a form, to resolve its prompt once the form is sent. Slack
         # accepts answers through its response_url for 30 minutes.
         self._form_clicks: LruCache[tuple[str, str, str], Received] = LruCache(
@@ -407,7 +402,7 @@ class SlackMessenger:
                 if origin.response_url:
                     await respond(origin.response_url, render.text_message(APOLOGY))
                 return
-        await self._note_reachable(ref)
+        await self.hub.note_reachable(ref)
 
     async def _user_ref(self, call: Received) -> UserRef:
         """The payload's ref with the person's profile (name, locale, time zone) added, and
@@ -708,19 +703,7 @@ class SlackMessenger:
                 posted = await self._post_to_dm(origin, message, in_dm=False)
                 if not posted and click is not None and click.origin.response_url:
                     await respond(click.origin.response_url, message)
-        await self._note_reachable(ref)
-
-    async def _note_reachable(self, ref: UserRef) -> None:
-        """Someone who talks to us can be reached again (e.g. after a reinstall)."""
-        key = (ref.workspace, ref.user_id)
-        if self._reachable_checked.get(key):
-            return
-        try:
-            await self.hub.handle(ReachabilityChange(ref, reachable=True))
-        except Exception:
-            log.exception("Slack: could not update reachability of %s", ref.user_id)
-            return
-        self._reachable_checked.put(key, True)
+        await self.hub.note_reachable(ref)
 
     # --- the app removed from a workspace -----------------------------------------------------
 
@@ -739,7 +722,7 @@ class SlackMessenger:
         first = team not in self._gone_teams
         self._gone_teams.add(team)
         self.directory.forget_team(team)
-        self._reachable_checked.drop(lambda key: key[0] == team)
+        self.hub.forget_reachable(SLACK, team)
         await self.hub.handle(WorkspaceRemoved(SLACK, team))
         if first:
             # Purging their data follows the privacy rules (a later issue); until then it

@@ -71,9 +71,9 @@ from core.delivery import (
     Unreachable,
 )
 from core.hub import Hub
-from core.identity import PlatformAccount, UserRef
+from core.identity import PlatformAccount
 from core.inbound import Command, Press, ReachabilityChange
-from core.memory import KeyedLocks, LruCache, RecentKeys
+from core.memory import KeyedLocks, RecentKeys
 from core.messages import Attachment, Reply, fit_attachment
 from core.pacing import Pacer, PlatformPacing, Scope
 from core.syntax import NativeCommands, PrefixedSyntax
@@ -234,7 +234,6 @@ class TelegramMessenger:
         self._reply_wait_limit = reply_wait_limit
         self._recent_updates: RecentKeys[int] = RecentKeys(capacity=2048)
         # people whose private chat we know works: checked once each, until a send fails
-        self._known_reachable: LruCache[int, bool] = LruCache(10_000)
         self._log_filter = _RedactToken(token)
         for name in _URL_LOGGERS:  # before build(): PTB logs the URL while building
             logging.getLogger(name).addFilter(self._log_filter)
@@ -462,9 +461,10 @@ class TelegramMessenger:
             return
         inbound, where = received.inbound, received.where
         if isinstance(inbound, ReachabilityChange):
-            self._known_reachable.pop(int(inbound.ref.user_id))
+            ref = inbound.ref
+            self.hub.forget_reachable(ref.platform, ref.workspace, ref.user_id)
         elif where is not None and where.in_private and not inbound.ref.space:
-            await self._note_reachable(inbound.ref)
+            await self.hub.note_reachable(inbound.ref)
         if isinstance(inbound, Press) and where is not None:
             await self._on_press(inbound, where)
         elif isinstance(inbound, Command) and inbound.ref.space and where is not None:
@@ -473,21 +473,6 @@ class TelegramMessenger:
             outcome = await self.hub.handle(inbound)
             if where is not None:
                 await self._reply(where.chat_id, outcome.replies)
-
-    async def _note_reachable(self, ref: UserRef) -> None:
-        """Someone who writes to the bot in their private chat can be written to there:
-        undo an earlier "unreachable" (blocked, or never started), so what they missed is
-        sent. Unblocking sends ``my_chat_member`` too; this also covers a first /start
-        after "bot can't initiate conversation"."""
-        user_id = int(ref.user_id)
-        if self._known_reachable.get(user_id):
-            return
-        try:
-            await self.hub.handle(ReachabilityChange(ref, reachable=True))
-        except Exception:  # their message is still answered; the next one tries again
-            log.exception("telegram: could not mark user %s reachable", user_id)
-            return
-        self._known_reachable.put(user_id, True)
 
     async def _on_group_command(self, command: Command, where: Where) -> None:
         """A coordinator's ``link``/``announce`` is carried out, with the replies sent to
@@ -565,7 +550,7 @@ class TelegramMessenger:
         try:
             await self._deliver(chat_id, reply, paced=True)
         except Unreachable:
-            self._known_reachable.pop(chat_id)
+            self.hub.forget_reachable(account.platform, account.workspace, account.user_id)
             raise
 
     async def post_to_space(self, space: str, reply: Reply) -> None:

@@ -14,7 +14,7 @@ from adapters.discord.adapter import DmsClosed
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.delivery import TransientFailure
-from core.identity import Platform
+from core.identity import Platform, UserRef
 from core.messages import Reply
 from tests.adapters.discord.harness import BOB, Harness
 from tests.adapters.discord.test_fallback import SECRET, program_with_member, queue, ref, say
@@ -61,7 +61,9 @@ async def test_a_dm_channel_learnt_from_a_message_is_kept_too(h: Harness, app: M
         "MESSAGE_CREATE", message_create(message_id=71, channel_id=dm, author_id=BOB, content="?")
     )
     await h.dc.wait_for(lambda: h.dc.messages_sent(dm))
-    await h.dc.wait_for(lambda: h.messenger._known_reachable.get(BOB))  # done with the DM
+    await h.dc.wait_for(
+        lambda: h.app.hub.reachable_noted(UserRef(Platform("discord"), "", str(BOB)))
+    )  # done with the DM
 
     await h.restart()
     assert not h.messenger.opens_conversation(bob)

@@ -131,7 +131,9 @@ async def test_closed_dms_become_one_neutral_mention_in_the_program_channel(
         message_create(message_id=71, channel_id=dm, author_id=BOB, content="help"),
     )
     await h.dc.wait_for(lambda: h.dc.messages_sent(dm))
-    await h.dc.wait_for(lambda: h.messenger._known_reachable.get(BOB))  # marked after answering
+    await h.dc.wait_for(
+        lambda: h.app.hub.reachable_noted(ref(BOB, "Bob"))
+    )  # marked after answering
     assert (await account_of(app, BOB)).reachable
     await queue(app, bob.person_id, "n3", "hello again")
     assert (await app.deliver()).sent == 2  # n2, missed while unreachable, comes too
