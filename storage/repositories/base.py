@@ -18,6 +18,20 @@ K = TypeVar("K")
 R = TypeVar("R", bound=SQLModel)
 
 
+class _Statements:
+    """A repository that runs Core statements on its session, counting rows changed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def _run(self, statement: Any) -> Any:
+        return await self.session.exec(statement)
+
+    async def _count(self, statement: Any) -> int:
+        """Rows an UPDATE or DELETE changed."""
+        return int((await self._run(statement)).rowcount or 0)
+
+
 class _Repo(Generic[D, R]):
     """Get/add/save by primary key for a core dataclass with an ``id`` field."""
 

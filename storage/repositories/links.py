@@ -6,11 +6,10 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, or_, select, true, update
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import LinkCode
 from storage.mapping import to_domain, to_row, update_row
-from storage.repositories.base import _table
+from storage.repositories.base import _Statements, _table
 from storage.tables import (
     AccountRow,
     AgreementRow,
@@ -33,15 +32,8 @@ from storage.tables import (
 RATE_EVENTS_KEPT = timedelta(days=1)
 
 
-class SqlLinks:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def _run(self, statement: Any) -> Any:
-        return await self.session.exec(statement)
-
-    async def _count(self, statement: Any) -> int:
-        return int((await self._run(statement)).rowcount or 0)
+class SqlLinks(_Statements):
+    """Link codes, merging one person into another, and rate events."""
 
     async def add_code(self, code: LinkCode) -> LinkCode:
         row = to_row(code, LinkCodeRow)

@@ -8,10 +8,9 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import String, Table, cast, delete, func, or_, select, update
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.ports import ForgetReport
-from storage.repositories.base import _table
+from storage.repositories.base import _Statements, _table
 from storage.tables import (
     AccountRow,
     AgreementRow,
@@ -45,16 +44,7 @@ def _contains(value: Any, needles: Sequence[str]) -> bool:
     return any(needle in text for needle in needles)
 
 
-class SqlPrivacy:
-    def __init__(self, session: AsyncSession) -> None:
-        self.session = session
-
-    async def _run(self, statement: Any) -> Any:
-        return await self.session.exec(statement)
-
-    async def _count(self, statement: Any) -> int:
-        return int((await self._run(statement)).rowcount or 0)
-
+class SqlPrivacy(_Statements):
     # --- forget one person ---------------------------------------------------------------
 
     async def forget(
