@@ -214,17 +214,16 @@ class Hub:
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
-        typed = self.registry.get(_verb(text.strip().partition(" ")[0]))
+        verb, _, rest = text.strip().partition(" ")
+        typed = self.registry.get(_verb(verb))
         started = time.perf_counter()
         with event_correlated():
-            outcome = await self._text(ref, text)
+            outcome = await self._text(ref, text, self._reading(typed, rest))
         if typed is not None:  # a command typed as text (else an answer, or chat)
             self._count(typed, outcome, started)
         return outcome
 
-    async def _text(self, ref: UserRef, text: str) -> Outcome:
-        verb, _, rest = text.strip().partition(" ")
-        reading = self._reading(self.registry.get(_verb(verb)), rest)
+    async def _text(self, ref: UserRef, text: str, reading: _Reading | None) -> Outcome:
         if reading is not None:
             try:  # a read-only command typed as text, unless a dialog step takes the text
                 return await self._run(
