@@ -83,6 +83,10 @@ class Person:
     quiet_start: int = 21
     quiet_end: int = 8
     paused_until: datetime | None = None
+    # The language the bot speaks with them: what they chose with `language` ("": not
+    # chosen), else what their messenger last said their app is set to (see core.i18n).
+    language: str = ""
+    platform_language: str = ""
     id: int | None = None
 
 

@@ -87,6 +87,7 @@ class Program:
     announcements: int = 0  # how many were sent: the latest one's number names its notices
     match_language: str = ""  # a language every pair must share ("": any shared one)
     match_weights: str = ""  # "skills=0.5 overlap=0.3": what counts in a match ("": defaults)
+    language: str = ""  # the language for members who chose none and whose app says none
     id: int | None = None
 
 

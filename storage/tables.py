@@ -31,6 +31,10 @@ class PersonRow(SQLModel, table=True):
     quiet_end: int = 8
     created_at: datetime = utc_column()
     paused_until: datetime | None = utc_column(nullable=True)
+    language: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
+    platform_language: str = Field(
+        default="", max_length=16, sa_column_kwargs={"server_default": ""}
+    )
 
 
 class AccountRow(SQLModel, table=True):
@@ -185,6 +189,7 @@ class ProgramRow(SQLModel, table=True):
     announcements: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     match_language: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
     match_weights: str = Field(default="", max_length=120, sa_column_kwargs={"server_default": ""})
+    language: str = Field(default="", max_length=16, sa_column_kwargs={"server_default": ""})
 
 
 class EnrollmentRow(SQLModel, table=True):
