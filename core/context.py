@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.errors import NotRegistered
+from core.i18n import ENGLISH
 from core.identity import Person, PlatformAccount, UserRef
 from core.ports import UnitOfWork
 from core.services import Work
@@ -27,6 +28,7 @@ class Context:
     account: PlatformAccount | None = None
     person: Person | None = None
     verb: str = ""  # the command being run, for buttons that run it again with a choice
+    language: str = ENGLISH  # the language the actor reads (core.i18n)
 
     def now(self) -> datetime:
         return self.clock.now()

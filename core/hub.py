@@ -33,7 +33,8 @@ from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
-from core.identity import Platform, PlatformAccount, UserRef
+from core.i18n import ENGLISH, PSEUDO, Speaker, supported, translate
+from core.identity import Person, Platform, PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
     Command,
@@ -49,7 +50,7 @@ from core.memory import LruCache
 from core.messages import Action, Notice, Outcome, Reply, SpacePost, notice_payload
 from core.metrics import NO_METRICS, Metrics
 from core.model import Program
-from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWorkFactory
+from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWork, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, ForCoordinators, Registry
 from core.settings import CoreSettings
 
@@ -203,7 +204,7 @@ class Hub:
 
     def _count(self, spec: CommandSpec | None, outcome: Outcome, started: float) -> None:
         """A command handled, for the metrics: its registered verb, how it ended."""
-        if any(reply.text == APOLOGY for reply in outcome.replies):
+        if any(reply.text == translate(APOLOGY, reply.language) for reply in outcome.replies):
             how = "error"
         elif any(reply.is_error for reply in outcome.replies):
             how = "refused"
@@ -274,6 +275,7 @@ class Hub:
         program waits for the other long reads to finish first.
         """
         zone: str | None = None  # the actor's, once known: errors read on their clock too
+        language = supported(ref.locale) or ENGLISH  # theirs once known (core.i18n)
         stale = False  # a new @name, or an account gone that speaks again: seen in a read
         try:
             lane: Any = self._long_reads if reads is _Reading.WHOLE_PROGRAM else _NO_LANE
@@ -289,7 +291,16 @@ class Hub:
                         stale = False
                     ctx.person = await uow.people.get(ctx.account.person_id)
                     zone = ctx.person.timezone if ctx.person is not None else None
+                if ctx.person is not None:
+                    if _heard_language(ctx.person, ref):
+                        if reads:
+                            stale = True
+                        else:
+                            await uow.people.save(ctx.person)
+                    language = await _language_of(uow, ctx.person)
+                ctx.language = language
                 result = await work(ctx)
+                language = ctx.language  # `language` changes it at once
                 outcome = kept(result)
                 if outcome is None:
                     return result  # leaving the unit of work uncommitted rolls it back
@@ -297,7 +308,7 @@ class Hub:
                 # never from a third-person notice about themselves.
                 if ctx.person is not None:
                     outcome.notices = [n for n in outcome.notices if _for_someone_else(n, ctx)]
-                    _read_in(outcome, ctx.person.timezone)
+                _read_in(outcome, zone, language)
                 if reads and (outcome.notices or outcome.space_posts):
                     raise RuntimeError(f"the read-only command {ctx.verb!r} changed something")
                 if outcome.notices:  # one statement for a publish's thousands as for one
@@ -321,14 +332,16 @@ class Hub:
             raise
         except MentorhubError as error:
             told = Reply(error.user_text(), is_error=True, choices=error.choices)
-            return Outcome(replies=[told.read_in(zone)])
+            return Outcome(replies=[told.read_in(zone, language)])
         except Exception:
             log.exception("command failed for %s:%s", ref.platform, ref.user_id)
-            return Outcome(replies=[Reply(APOLOGY, is_error=True)])
+            return Outcome(replies=[Reply(APOLOGY, is_error=True).read_in(zone, language)])
         if stale:
             await self._refresh_account(ref)
         for post in outcome.space_posts:
             outcome.replies.extend(await self._post_in_space(post))
+        if outcome.space_posts:
+            _read_in(outcome, zone, language)
         if outcome.then is not None:  # (a button or a dialog runs it from a write, too)
             return cast(T, await self._then(ref, outcome))
         return result
@@ -337,9 +350,14 @@ class Hub:
         """Write what a read saw (see :func:`_refreshed`), in a unit of work of its own."""
         async with self._uow_factory() as uow:
             account = await uow.accounts.find(ref.platform, ref.workspace, ref.user_id)
-            if account is not None and _refreshed(account, ref):
+            if account is None:
+                return
+            if _refreshed(account, ref):
                 await uow.accounts.save(account)
-                await uow.commit()
+            person = await uow.people.get(account.person_id)
+            if person is not None and _heard_language(person, ref):
+                await uow.people.save(person)
+            await uow.commit()
 
     async def _then(self, ref: UserRef, read: Outcome) -> Outcome:
         """The write a command asked for (:attr:`Outcome.then`), after its own unit of work."""
@@ -483,9 +501,25 @@ def _verb(typed: str) -> str:
     return typed.strip().lstrip("/").lower()
 
 
-def _read_in(outcome: Outcome, zone: str) -> None:
-    """The actor reads these replies: their moments show on the actor's clock."""
-    outcome.replies[:] = [reply.read_in(zone) for reply in outcome.replies]
+def _read_in(outcome: Outcome, zone: str | None, language: str) -> None:
+    """The actor reads these replies: in their language, moments on their clock."""
+    outcome.replies[:] = [reply.read_in(zone, language) for reply in outcome.replies]
+
+
+def _heard_language(person: Person, ref: UserRef) -> bool:
+    """Note the language their messenger says their app is in; True if it changed."""
+    heard = supported(ref.locale)
+    if heard is None or heard == PSEUDO or heard == person.platform_language:
+        return False
+    person.platform_language = heard
+    return True
+
+
+async def _language_of(uow: UnitOfWork, person: Person) -> str:
+    if supported(person.language) or supported(person.platform_language):
+        return Speaker(person.language, person.platform_language).language
+    assert person.id is not None
+    return Speaker(program=await uow.people.program_language(person.id)).language
 
 
 def _kept(outcome: Outcome) -> Outcome:

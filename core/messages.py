@@ -15,6 +15,11 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel import Locale
+from babel.dates import format_skeleton
+
+from core.i18n import ENGLISH, PSEUDO, babel_locale, is_deferred, supported, translate
+
 if TYPE_CHECKING:
     from core.context import Context
 
@@ -164,30 +169,39 @@ def fill_moments(text: str, show: MomentShower) -> str:
     )
 
 
-def in_zone(zone: str | None) -> MomentShower:
-    """Moments as text on the clocks of ``zone`` (UTC when unknown), the zone named."""
+def in_zone(zone: str | None, language: str | None = None) -> MomentShower:
+    """Moments as text on the clocks of ``zone`` (UTC when unknown), the zone named, in
+    the words and order of ``language`` (English when None)."""
 
     def show(found: Moment) -> str:
-        return _written_in(found.at, found.style, zone)
+        return _written_in(found.at, found.style, zone, language or ENGLISH)
 
     return show
 
 
 @functools.lru_cache(maxsize=4096)
-def _written_in(at: datetime, style: MomentStyle, zone: str | None) -> str:
-    """One moment as text in one zone. Remembered: a nudge to thousands names the same
-    deadline in a handful of zones."""
+def _written_in(at: datetime, style: MomentStyle, zone: str | None, language: str) -> str:
+    """One moment as text in one zone and language. Remembered: a nudge to thousands
+    names the same deadline in a handful of zones."""
     try:
         tz = ZoneInfo(zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         tz = ZoneInfo("UTC")
     local = at.astimezone(tz)
-    if style is MomentStyle.DAY:
-        return f"{local:%a %d %b %Y}"
     name = local.tzname() or "UTC"
     if name[0] in "+-":  # zones without a common abbreviation, e.g. "+04"
         name = f"UTC{name}"
-    return f"{local:%a %d %b %Y %H:%M} {name}"
+    if supported(language) in (ENGLISH, PSEUDO, None):  # the house style: "Tue 10 Mar 2026"
+        if style is MomentStyle.DAY:
+            return f"{local:%a %d %b %Y}"
+        return f"{local:%a %d %b %Y %H:%M} {name}"
+    locale = Locale.parse(babel_locale(supported(language) or ENGLISH))
+    day = format_skeleton("yMMMEd", local, locale=locale)
+    if style is MomentStyle.DAY:
+        return day
+    time = format_skeleton("Hm", local, locale=locale)
+    glue = str(locale.datetime_formats.get("medium", "{1} {0}"))
+    return f"{glue.format(time, day)} {name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,15 +221,42 @@ class Reply:
     # for the person the reply goes to (the actor, or a notice's recipient at delivery).
     # Not part of what the reply says, so replies compare equal whoever reads them.
     zone: str | None = field(default=None, compare=False)
+    # The reader's language (core.i18n): its messages are written in it, its moments too.
+    language: str | None = field(default=None, compare=False)
 
-    def read_in(self, zone: str | None) -> Reply:
-        """This reply for a reader in ``zone`` (unless it already names its reader's)."""
-        return self if self.zone or zone is None else replace(self, zone=zone)
+    def read_in(self, zone: str | None, language: str | None = None) -> Reply:
+        """This reply for a reader in ``zone`` who reads ``language``: every deferred
+        message written out (see :mod:`core.i18n`). A reader already named stays."""
+        reply = self
+        if zone is not None and not reply.zone:
+            reply = replace(reply, zone=zone)
+        if language is not None and not reply.language:
+            reply = replace(reply, language=language)
+        return reply.translated()
+
+    def translated(self) -> Reply:
+        """This reply with its messages written in its reader's language (English if
+        unnamed). Renderers get it through :meth:`localized`; idempotent."""
+        if not _deferred(self):
+            return self
+        say = functools.partial(translate, language=self.language)
+        return replace(
+            self,
+            text=say(self.text),
+            title=say(self.title) if self.title is not None else None,
+            fields=tuple(Field(say(f.label), say(f.value)) for f in self.fields),
+            choices=tuple(replace(c, label=say(c.label)) for c in self.choices),
+            attachment=replace(self.attachment, content=say(self.attachment.content))
+            if self.attachment is not None
+            else None,
+        )
 
     def localized(self, show: MomentShower | None = None) -> Reply:
         """This reply with every moment written out: by ``show`` (a messenger's native
         timestamps), else as text in the reader's zone, and its text well-formed (see
         :func:`well_formed`). Renderers call this first."""
+        if _deferred(self):
+            return self.translated().localized(show)
         if _has_surrogates(self):
             return _well_formed(self).localized(show)
         fields = any(_MOMENT_OPEN in f.label or _MOMENT_OPEN in f.value for f in self.fields)
@@ -223,7 +264,7 @@ class Reply:
         title = self.title is not None and _MOMENT_OPEN in self.title
         if not (fields or choices or title or _MOMENT_OPEN in self.text):
             return self  # nothing to write out (most replies): no copy
-        write = show or in_zone(self.zone)
+        write = show or in_zone(self.zone, self.language)
 
         def fill(text: str) -> str:
             return fill_moments(text, write) if _MOMENT_OPEN in text else text
@@ -253,6 +294,15 @@ class Reply:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _deferred(reply: Reply) -> bool:
+    strings = [reply.text, reply.title or ""]
+    strings += [s for f in reply.fields for s in (f.label, f.value)]
+    strings += [c.label for c in reply.choices]
+    if reply.attachment is not None:
+        strings.append(reply.attachment.content)
+    return any(is_deferred(s) for s in strings)
 
 
 def well_formed(text: str) -> str:

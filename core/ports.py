@@ -118,6 +118,14 @@ class DueItem:
         return f"{self.subject}:{self.kind}:{self.period}"
 
 
+@dataclass(frozen=True, slots=True)
+class Reader:
+    """How someone reads what the bot says: the clock and the language."""
+
+    zone: str
+    language: str
+
+
 class People(Protocol):
     async def get(self, person_id: int) -> Person | None: ...
     async def by_handle(self, handle: str) -> Person | None: ...
@@ -129,8 +137,13 @@ class People(Protocol):
         of these programs: distinct, alphabetical, at most ``limit``."""
         ...
 
-    async def zones(self, person_ids: Collection[int]) -> dict[int, str]:
-        """Each person's time zone, in one read (those who exist)."""
+    async def readers(self, person_ids: Collection[int]) -> dict[int, Reader]:
+        """Each person's time zone and language (core.i18n.Speaker), in one read (those
+        who exist)."""
+        ...
+
+    async def program_language(self, person_id: int) -> str:
+        """The language of the first program they joined that has one ("": none)."""
         ...
 
     async def add(self, person: Person) -> Person: ...

@@ -71,6 +71,7 @@ async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[s
             timezone=timezone,
             languages=languages,
             created_at=ctx.now(),
+            platform_language=ctx.language,
         )
     )
     await link_account(ctx, person)

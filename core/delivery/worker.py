@@ -34,7 +34,7 @@ from core.identity import Platform
 from core.messages import Notice, only_account_from_data, pair_space_from_data, reply_from_data
 from core.metrics import NO_METRICS, Metrics
 from core.pacing import Pacer, PlatformPacing, Scope
-from core.ports import OutboxMessage, UnitOfWorkFactory
+from core.ports import OutboxMessage, Reader, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -233,7 +233,7 @@ class DeliveryWorker:
             partners = {space.partner_id for space in spaces.values() if space is not None}
             everyone = await uow.accounts.of_people({m.person_id for m in messages} | partners)
             # read at delivery, so a zone changed after the notice was queued still counts
-            zones = await uow.people.zones({m.person_id for m in messages})
+            readers = await uow.people.readers({m.person_id for m in messages} | partners)
             await uow.commit()
         accounts = {
             person_id: [
@@ -246,13 +246,17 @@ class DeliveryWorker:
         fresh = [m for m in messages if m.id not in self._held]
         jobs = []
         for m in fresh:
-            zone = zones.get(m.person_id)
+            reader = readers.get(m.person_id)
+            zone, language = (reader.zone, reader.language) if reader else (None, None)
             reachable = accounts[m.person_id]
             if (only := only_account_from_data(m.payload)) is not None:
                 reachable = [a for a in reachable if a.id == only]
-            job = Job(m, reply_from_data(m.payload).read_in(zone), reachable)
-            if (space := spaces[m.id]) is not None:  # one post both read; its zone is named
-                space = replace(space, reply=space.reply.read_in(zone))
+            job = Job(m, reply_from_data(m.payload).read_in(zone, language), reachable)
+            space = spaces[m.id]
+            if space is not None and _languages_differ(readers, m.person_id, space.partner_id):
+                space = None  # one post can't be in two languages: each gets their own
+            if space is not None:  # one post both read; its zone is named
+                space = replace(space, reply=space.reply.read_in(zone, language))
                 job.pair_space, job.partner_accounts = space, accounts[space.partner_id]
             jobs.append(job)
         return jobs
@@ -550,3 +554,8 @@ class DeliveryWorker:
             reason,
             queued,
         )
+
+
+def _languages_differ(readers: Mapping[int, Reader], person_id: int, partner_id: int) -> bool:
+    mine, theirs = readers.get(person_id), readers.get(partner_id)
+    return mine is not None and theirs is not None and mine.language != theirs.language

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
 from sqlmodel import col, delete, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from core.i18n import Speaker
 from core.identity import Person, Platform, PlatformAccount
-from core.ports import DialogState, DirectChannel
+from core.ports import DialogState, DirectChannel, Reader
 from storage.mapping import to_domain, update_row
 from storage.repositories.base import _chunks, _Repo, _table
-from storage.tables import AccountRow, DialogRow, DirectChannelRow, EnrollmentRow, PersonRow
+from storage.tables import (
+    AccountRow,
+    DialogRow,
+    DirectChannelRow,
+    EnrollmentRow,
+    PersonRow,
+    ProgramRow,
+)
 
 # The person's order for nudges: the chosen account, then the rest as they ranked them.
 _PREFERRED_FIRST = (
@@ -53,14 +62,43 @@ class SqlPeople(_Repo[Person, PersonRow]):
         )
         return list((await self.session.exec(statement)).all())
 
-    async def zones(self, person_ids: Collection[int]) -> dict[int, str]:
-        found: dict[int, str] = {}
+    async def readers(self, person_ids: Collection[int]) -> dict[int, Reader]:
+        found: dict[int, Reader] = {}
+        # a program's language counts for members who have none of their own
+        program_language = (
+            sa_select(col(ProgramRow.language))
+            .join(EnrollmentRow, col(EnrollmentRow.program_id) == col(ProgramRow.id))
+            .where(col(EnrollmentRow.person_id) == col(PersonRow.id))
+            .where(col(ProgramRow.language) != "")
+            .order_by(col(EnrollmentRow.id))
+            .limit(1)
+            .scalar_subquery()
+        )
         for chunk in _chunks(person_ids):
-            rows = await self.session.exec(
-                select(PersonRow.id, PersonRow.timezone).where(col(PersonRow.id).in_(chunk))
+            rows = await self.session.execute(
+                sa_select(
+                    col(PersonRow.id),
+                    col(PersonRow.timezone),
+                    col(PersonRow.language),
+                    col(PersonRow.platform_language),
+                    program_language,
+                ).where(col(PersonRow.id).in_(chunk))
             )
-            found.update({person_id: zone for person_id, zone in rows.all() if person_id})
+            for person_id, zone, chosen, platform, program in rows.all():
+                speaker = Speaker(str(chosen), str(platform), str(program or ""))
+                found[cast(int, person_id)] = Reader(str(zone), speaker.language)
         return found
+
+    async def program_language(self, person_id: int) -> str:
+        statement = (
+            sa_select(col(ProgramRow.language))
+            .join(EnrollmentRow, col(EnrollmentRow.program_id) == col(ProgramRow.id))
+            .where(col(EnrollmentRow.person_id) == person_id)
+            .where(col(ProgramRow.language) != "")
+            .order_by(col(EnrollmentRow.id))
+            .limit(1)
+        )
+        return str((await self.session.execute(statement)).scalar() or "")
 
     # --- bulk import ----------------------------------------------------------------------
 
