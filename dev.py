@@ -8,6 +8,8 @@
     python3 dev.py check    what CI runs: format check, lint, types, tests
     python3 dev.py fmt      format and autofix
     python3 dev.py bench    run the benchmarks (see benchmarks/README.md)
+    python3 dev.py messages extract messages and update the catalogs (`messages check`:
+                            what a catalog misses; docs/translating.md)
 
 Extra arguments go to the underlying tool (`python3 dev.py test -k console`).
 """
@@ -95,6 +97,9 @@ def main(argv: list[str]) -> int:
     if command == "bench":
         ensure_env("dev,bench")  # B3 sets scipy's assignment beside ours
         return tool("python", "-m", "benchmarks", *rest)
+    if command == "messages":
+        ensure_env("dev")
+        return tool("python", "-m", "bots.catalogs", *rest)
     if command not in ("help", "-h", "--help"):
         print(f"dev.py: unknown command {command!r}.\n", file=sys.stderr)
     print(__doc__)

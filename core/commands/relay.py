@@ -17,6 +17,7 @@ from typing import Any
 from core.commands.common import PAIR_OPT, my_pair, names
 from core.context import Context
 from core.errors import Conflict, NotAllowed
+from core.i18n import N_, _, n_
 from core.messages import Notice, Outcome, Reply
 from core.model import Pair
 from core.registry import Arg, ArgKind, CommandSpec
@@ -45,32 +46,49 @@ async def cmd_say(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     partner = pair.partner_of(me)
     my_name, partner_name = await names(ctx, me, partner)
     if not pair.relays:
-        who = "you haven't" if not agreed(pair, me) else f"{partner_name} hasn't"
+        if not agreed(pair, me):
+            why = _(
+                "Messages aren't relayed in pair #{pair}: you haven't turned it on; nothing "
+                "was sent.",
+                pair=pair.id,
+            )
+        else:
+            why = _(
+                "Messages aren't relayed in pair #{pair}: {partner} hasn't turned it on; "
+                "nothing was sent.",
+                pair=pair.id,
+                partner=partner_name,
+            )
         raise Conflict(
-            f"Messages aren't relayed in pair #{pair.id}: {who} turned it on; nothing was sent.",
-            hint=f"Both of you send `relay on pair={pair.id}` to use it.",
+            why, hint=_("Both of you send `relay on pair={pair}` to use it.", pair=pair.id)
         )
     now, key = ctx.now(), f"person:{me}"
     if await ctx.uow.links.count(key, RELAYED, since=now - timedelta(hours=1)) >= RELAYS_PER_HOUR:
         raise NotAllowed(
-            f"You sent {RELAYS_PER_HOUR} messages in the last hour; nothing was sent.",
-            hint="Try again later.",
+            n_(
+                "You sent {count} message in the last hour; nothing was sent.",
+                "You sent {count} messages in the last hour; nothing was sent.",
+                RELAYS_PER_HOUR,
+            ),
+            hint=_("Try again later."),
         )
-    text = clean_text(args["text"], what="message", limit=LONG_TEXT_MAX)
+    text = clean_text(args["text"], what=_("message"), limit=LONG_TEXT_MAX)
     await ctx.uow.links.record(key, RELAYED, at=now)
-    role = "mentor" if me == pair.mentor_id else "mentee"
+    if me == pair.mentor_id:
+        title = _("{name} (your mentor, pair #{pair}) says:", name=my_name, pair=pair.id)
+    else:
+        title = _("{name} (your mentee, pair #{pair}) says:", name=my_name, pair=pair.id)
+    answer = _("Answer with `say pair={pair} <your message>`.", pair=pair.id)
     relayed = Notice(
         partner,
-        Reply(
-            f"{text}\n\nAnswer with `say pair={pair.id} <your message>`.",
-            title=f"{my_name} (your {role}, pair #{pair.id}) says:",
-        ),
+        Reply(f"{text}\n\n{answer}", title=title),
         key=f"relay:{pair.id}:{me}:{secrets.token_hex(8)}",
         kind=RELAYED,
         ephemeral=True,
     )
     return Outcome(
-        [Reply(f"Passed on to {partner_name}. I keep no copy once it's delivered.")], [relayed]
+        [Reply(_("Passed on to {name}. I keep no copy once it's delivered.", name=partner_name))],
+        [relayed],
     )
 
 
@@ -83,15 +101,21 @@ async def cmd_relay(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     await ctx.uow.pairs.save(pair)
     (partner_name,) = await names(ctx, pair.partner_of(me))
     if not yes:
-        said = f"Relaying is off for pair #{pair.id}: nothing goes through me any more."
+        said = _(
+            "Relaying is off for pair #{pair}: nothing goes through me any more.", pair=pair.id
+        )
     elif pair.relays:
-        said = (
-            f"Relaying is on for pair #{pair.id}: send `say <message>` to write to {partner_name}."
+        said = _(
+            "Relaying is on for pair #{pair}: send `say <message>` to write to {partner}.",
+            pair=pair.id,
+            partner=partner_name,
         )
     else:
-        said = (
-            f"You agreed to relayed messages in pair #{pair.id}; once {partner_name} sends "
-            f"`relay on pair={pair.id}` too, `say <message>` reaches them."
+        said = _(
+            "You agreed to relayed messages in pair #{pair}; once {partner} sends "
+            "`relay on pair={pair}` too, `say <message>` reaches them.",
+            pair=pair.id,
+            partner=partner_name,
         )
     return Outcome([Reply(said)])
 
@@ -100,35 +124,37 @@ def relay_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "say",
-            "Send your partner a message through the bot, on their messenger",
+            N_("Send your partner a message through the bot, on their messenger"),
             cmd_say,
             args=(
                 PAIR_OPT,
                 Arg(
                     "text",
                     ArgKind.TEXT,
-                    "the message",
+                    N_("the message"),
                     rest=True,
                     verbatim=True,
                     max_len=LONG_TEXT_MAX,
                 ),
             ),
-            group="Goals and notes",
+            group=N_("Goals and notes"),
             examples=("say Thanks for today!", "say pair=3 Can we move Thursday's call?"),
             details=(
-                "Only when both of you turned relaying on (`relay on`, or by agreeing to "
-                "messages relayed by mentorhub). No copy is kept once it's delivered.",
+                N_(
+                    "Only when both of you turned relaying on (`relay on`, or by agreeing to "
+                    "messages relayed by mentorhub). No copy is kept once it's delivered."
+                ),
             ),
         ),
         CommandSpec(
             "relay",
-            "Turn messages relayed between you and your partner on or off",
+            N_("Turn messages relayed between you and your partner on or off"),
             cmd_relay,
             args=(
                 PAIR_OPT,
-                Arg("switch", ArgKind.CHOICE, "on or off", choices=("on", "off")),
+                Arg("switch", ArgKind.CHOICE, N_("on or off"), choices=("on", "off")),
             ),
-            group="Goals and notes",
+            group=N_("Goals and notes"),
             examples=("relay on", "relay off pair=3"),
         ),
     ]
