@@ -119,8 +119,8 @@ def problems(template: Catalog | None = None) -> list[Problem]:
 
 
 def _checked(language: str, message: Message) -> Iterator[Problem]:
-    ids = message.id if isinstance(message.id, tuple) else (message.id,)
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    ids = _strings(message.id)
+    strings = _strings(message.string)
     if not _translated(message):
         yield Problem(language, ids[0], "untranslated")
         return
@@ -141,8 +141,15 @@ def _checked(language: str, message: Message) -> Iterator[Problem]:
             yield Problem(language, ids[0], "commands in backticks must stay as they are")
 
 
+def _strings(value: object) -> tuple[str, ...]:
+    """A message's id or translation as its forms (one, or one per plural form)."""
+    if isinstance(value, tuple | list):
+        return tuple(str(v or "") for v in value)
+    return (str(value or ""),)
+
+
 def _translated(message: Message) -> bool:
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
+    strings = _strings(message.string)
     return all(strings) and bool(strings)
 
 
