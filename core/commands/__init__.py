@@ -12,6 +12,7 @@ from core.commands.checkins import CHECKIN, checkin_commands
 from core.commands.common import coordinates_any, coordinator_guard
 from core.commands.coordinator import coordinator_commands
 from core.commands.goals import NOTE, goal_commands
+from core.commands.language import language_commands
 from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
 from core.commands.matching import match_commands
 from core.commands.pairing import pairing_commands
@@ -64,6 +65,7 @@ def build_registry() -> Registry:
     registry.extend(people_commands(cmd_help))
     registry.extend(privacy_commands())
     registry.extend(account_commands())
+    registry.extend(language_commands())
     for commands in (
         program_commands,
         pairing_commands,
