@@ -33,7 +33,7 @@ from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
 from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
-from core.i18n import ENGLISH, PSEUDO, Speaker, supported, translate
+from core.i18n import ENGLISH, Speaker, supported, translate
 from core.identity import Person, Platform, PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
@@ -509,7 +509,7 @@ def _read_in(outcome: Outcome, zone: str | None, language: str) -> None:
 def _heard_language(person: Person, ref: UserRef) -> bool:
     """Note the language their messenger says their app is in; True if it changed."""
     heard = supported(ref.locale)
-    if heard is None or heard == PSEUDO or heard == person.platform_language:
+    if heard is None or heard == person.platform_language:
         return False
     person.platform_language = heard
     return True

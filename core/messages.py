@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_skeleton
 
-from core.i18n import ENGLISH, PSEUDO, babel_locale, is_deferred, supported, translate
+from core.i18n import ENGLISH, PSEUDO, babel_locale, is_deferred, pseudo, supported, translate
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -191,7 +191,9 @@ def _written_in(at: datetime, style: MomentStyle, zone: str | None, language: st
     name = local.tzname() or "UTC"
     if name[0] in "+-":  # zones without a common abbreviation, e.g. "+04"
         name = f"UTC{name}"
-    if supported(language) in (ENGLISH, PSEUDO, None):  # the house style: "Tue 10 Mar 2026"
+    if language == PSEUDO:  # marked, so a test sees it was written for its reader
+        return pseudo(_written_in(at, style, zone, ENGLISH))
+    if supported(language) in (ENGLISH, None):  # the house style: "Tue 10 Mar 2026"
         if style is MomentStyle.DAY:
             return f"{local:%a %d %b %Y}"
         return f"{local:%a %d %b %Y %H:%M} {name}"

@@ -14,10 +14,11 @@ its input does.
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import sys
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal, TextIO
@@ -77,8 +78,10 @@ class ConsoleMessenger:
         pass_time: Callable[[timedelta], Awaitable[datetime]] | None = None,
         user: str = "you",
         interactive: bool = False,
+        locale: str = "en",
     ) -> None:
         self.hub = hub
+        self.locale = locale  # what the terminal says its language is, as a messenger would
         self.out = out
         self.after_each = after_each
         self.pass_time = pass_time
@@ -106,7 +109,7 @@ class ConsoleMessenger:
             "",
             name,
             display_name=name.capitalize(),
-            locale="en",
+            locale=self.locale,
             space=self.space,
             # whoever types at this terminal runs it: they manage the console's pretend
             # groups and administer the console
@@ -257,7 +260,17 @@ def _build(config: ConsoleConfig, deps: MessengerDeps) -> ConsoleMessenger:
         after_each=deps.deliver_now,
         pass_time=deps.pass_time,
         interactive=terminal.interactive if terminal is not None else False,
+        locale=terminal_language(os.environ),
     )
+
+
+def terminal_language(environ: Mapping[str, str]) -> str:
+    """The terminal's language as POSIX says to find it (``LC_ALL``, ``LC_MESSAGES``,
+    ``LANG``): ``de_DE.UTF-8`` → ``de_DE``; English when unset or ``C``/``POSIX``."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        if value := environ.get(name, "").split(".")[0].split("@")[0]:
+            return "en" if value in ("C", "POSIX") else value
+    return "en"
 
 
 MESSENGER = MessengerKind(
