@@ -26,6 +26,7 @@ from functools import cache
 from typing import Any
 from zoneinfo import available_timezones
 
+from core.i18n import ENGLISH, N_, said, translate
 from core.registry import Access, Arg, ArgKind, CommandSpec
 from core.syntax import ConsoleSyntax, Value
 from core.text import likely_timezones
@@ -35,11 +36,19 @@ log = logging.getLogger(__name__)
 MAIN_COMMAND = "mentor"
 PAIR_COMMAND = "mentor-pair"
 ADMIN_COMMAND = "mentor-admin"
-MAIN_DESCRIPTION = "mentorhub: mentoring programs, pairs and check-ins"
+MAIN_DESCRIPTION = N_("mentorhub: mentoring programs, pairs and check-ins")
 DESCRIPTIONS = {
     MAIN_COMMAND: MAIN_DESCRIPTION,
-    PAIR_COMMAND: "mentorhub: your pair's agreement, check-ins, goals, notes, pause and end",
-    ADMIN_COMMAND: "mentorhub: run a mentoring program (coordinators)",
+    PAIR_COMMAND: N_("mentorhub: your pair's agreement, check-ins, goals, notes, pause and end"),
+    ADMIN_COMMAND: N_("mentorhub: run a mentoring program (coordinators)"),
+}
+# Our languages as Discord names its locales (a client set to one of them shows the
+# commands' descriptions in it; the names stay: commands are typed the same everywhere).
+DISCORD_LOCALES: dict[str, tuple[str, ...]] = {
+    "de": ("de",),
+    "es": ("es-ES", "es-419"),
+    "pt-BR": ("pt-BR",),
+    "ru": ("ru",),
 }
 _PAIR_GROUPS = frozenset({"Agreement", "Check-ins", "Goals and notes", "Your mentoring"})
 
@@ -98,9 +107,10 @@ def command_payloads(specs: Iterable[CommandSpec], *, global_scope: bool) -> lis
         command: dict[str, Any] = {
             "type": CHAT_INPUT,
             "name": name,
-            "description": DESCRIPTIONS[name],
+            "description": _description(DESCRIPTIONS[name], name),
             "options": [subcommand_payload(spec) for spec in members],
         }
+        _localize(command, DESCRIPTIONS[name], name)
         if global_scope:
             command["contexts"] = [CONTEXT_GUILD, CONTEXT_BOT_DM]
             command["integration_types"] = [GUILD_INSTALL]
@@ -119,6 +129,7 @@ def subcommand_payload(spec: CommandSpec) -> dict[str, Any]:
         "name": spec.name,
         "description": _description(spec.summary, spec.name),
     }
+    _localize(payload, spec.summary, spec.name)
     if ordered:
         payload["options"] = [option_payload(arg) for arg in ordered]
     return payload
@@ -132,6 +143,7 @@ def option_payload(arg: Arg) -> dict[str, Any]:
         "description": _description(arg.help, arg.name),
         "required": arg.required,
     }
+    _localize(option, arg.help, arg.name)
     if arg.kind is ArgKind.INT:
         option["type"] = INTEGER
         option["min_value"] = max(arg.low, -INT_LIMIT)
@@ -151,31 +163,61 @@ def option_payload(arg: Arg) -> dict[str, Any]:
 
 
 def check_limits(payloads: Sequence[dict[str, Any]]) -> list[str]:
-    """Problems Discord would answer with 400 Invalid Form Body (empty when fine)."""
+    """Problems Discord would answer with 400 Invalid Form Body (empty when fine). The
+    size limit holds for each locale: its descriptions where localized, else the default."""
     problems = []
     for command in payloads:
-        size = _text_size(command)
-        if size > COMMAND_SIZE_LIMIT:
-            problems.append(
-                f"/{command['name']} is {size} characters long; Discord allows {COMMAND_SIZE_LIMIT}"
-            )
+        for locale in [None, *sorted(_locales_in(command))]:
+            size = _text_size(command, locale)
+            if size > COMMAND_SIZE_LIMIT:
+                where = f" in {locale}" if locale else ""
+                problems.append(
+                    f"/{command['name']} is {size} characters long{where}; Discord allows "
+                    f"{COMMAND_SIZE_LIMIT}"
+                )
     return problems
 
 
-def _text_size(node: Any) -> int:
+def _locales_in(node: Any) -> set[str]:
+    if not isinstance(node, dict):
+        return set()
+    found = set(node.get("description_localizations") or {})
+    for child in (*node.get("options", ()), *node.get("choices", ())):
+        found |= _locales_in(child)
+    return found
+
+
+def _text_size(node: Any, locale: str | None = None) -> int:
     if isinstance(node, dict):
-        own = sum(len(str(node.get(key, ""))) for key in ("name", "description"))
+        description = str(node.get("description", ""))
+        if locale and locale in (node.get("description_localizations") or {}):
+            description = node["description_localizations"][locale]
+        own = len(str(node.get("name", ""))) + len(description)
         if "value" in node:
             own += len(str(node["value"]))
         return (
             own
-            + sum(_text_size(child) for child in node.get("options", ()))
-            + sum(_text_size(choice) for choice in node.get("choices", ()))
+            + sum(_text_size(child, locale) for child in node.get("options", ()))
+            + sum(_text_size(choice, locale) for choice in node.get("choices", ()))
         )
     return 0
 
 
+def _localize(payload: dict[str, Any], text: str, fallback: str) -> None:
+    """Add ``description_localizations``: ``text`` (a declared message) in each of our
+    languages its catalog translates it into."""
+    english = _description(text, fallback)
+    localized = {}
+    for language, locales in DISCORD_LOCALES.items():
+        shown = _description(translate(said(text), language), fallback)
+        if shown != english:
+            localized.update(dict.fromkeys(locales, shown))
+    if localized:
+        payload["description_localizations"] = localized
+
+
 def _description(text: str, fallback: str) -> str:
+    text = translate(text, ENGLISH)
     text = " ".join(text.split()) or fallback
     return text if len(text) <= DESCRIPTION_LIMIT else text[: DESCRIPTION_LIMIT - 1] + "…"
 

@@ -71,6 +71,8 @@ from core.delivery import (
     Unreachable,
 )
 from core.hub import Hub
+from core.i18n import ENGLISH, LANGUAGES, said
+from core.i18n import translate as in_language
 from core.identity import PlatformAccount
 from core.inbound import Command, Press, ReachabilityChange
 from core.memory import KeyedLocks, RecentKeys
@@ -98,6 +100,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 DOCUMENT_LIMIT = 50 * 1024 * 1024  # the Bot API's limit on a file a bot sends
+MENU_DESCRIPTION_MAX = 256
 # BadRequest texts meaning "this account can't be messaged", not "our request was wrong"
 _GONE = ("chat not found", "user not found", "peer_id_invalid", "user is deactivated")
 
@@ -398,12 +401,17 @@ class TelegramMessenger:
                 logging.getLogger(name).removeFilter(self._log_filter)
 
     async def _publish_commands(self) -> None:
-        """The command menu, from the registry: hidden commands and aliases stay out."""
-        commands = [BotCommand(spec.name, spec.summary) for spec in self.hub.registry.all()]
-        try:
-            await self.application.bot.set_my_commands(commands)
-        except TelegramError as error:  # a menu is a nicety; never a reason not to start
-            log.warning("telegram: could not set the command menu: %s", error)
+        """The command menu, from the registry: hidden commands and aliases stay out. Once
+        per language: a user whose app is set to one of ours sees the descriptions in it
+        (the commands are typed the same everywhere); English for everyone else."""
+        specs = self.hub.registry.all()
+        for language in LANGUAGES:
+            commands = [BotCommand(spec.name, _menu_text(spec.summary, language)) for spec in specs]
+            code = None if language == ENGLISH else language.split("-")[0]  # ISO 639-1
+            try:
+                await self.application.bot.set_my_commands(commands, language_code=code)
+            except TelegramError as error:  # a menu is a nicety; never a reason not to start
+                log.warning("telegram: could not set the %s command menu: %s", language, error)
 
     # --- webhook ---------------------------------------------------------------------------
 
@@ -690,3 +698,9 @@ def _delivery_outcome(error: TelegramError) -> DeliveryError:
     if isinstance(error, BadRequest) and any(text in error.message.lower() for text in _GONE):
         return Unreachable(error.message)
     return TransientFailure(f"{type(error).__name__}: {error.message}")
+
+
+def _menu_text(summary: str, language: str) -> str:
+    """A command's description in the menu: 1 to 256 characters (Bot API ``BotCommand``)."""
+    text = in_language(said(summary), language).strip() or summary
+    return text if len(text) <= MENU_DESCRIPTION_MAX else text[: MENU_DESCRIPTION_MAX - 1] + "…"

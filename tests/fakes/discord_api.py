@@ -100,6 +100,14 @@ _FILES: web.RequestKey[Sequence[str]] = web.RequestKey("fake_discord_files", lis
 _UPLOADS: web.RequestKey[Sequence[Upload]] = web.RequestKey("fake_discord_uploads", list)
 _FILE_PART = re.compile(r"files\[(\d+)\]")
 _COMMAND_NAME_RE = re.compile(r"^[-_\w]{1,32}$")
+# https://discord.com/developers/docs/reference#locales
+DISCORD_LOCALES = frozenset(
+    {
+        "id", "da", "de", "en-GB", "en-US", "es-ES", "es-419", "fr", "hr", "it", "lt", "hu",
+        "nl", "no", "pl", "pt-BR", "ro", "fi", "sv-SE", "vi", "tr", "cs", "el", "bg",
+        "ru", "uk", "hi", "th", "zh-CN", "ja", "zh-TW", "ko",
+    }
+)  # fmt: skip
 
 
 # --------------------------------------------------------------------------------------
@@ -1860,6 +1868,27 @@ class FakeDiscord:
             desc = cmd.get("description")
             if ctype == 1 and (not isinstance(desc, str) or not 1 <= len(desc) <= 100):
                 errors[f"{where}.description"] = "BASE_TYPE_BAD_LENGTH (1-100)"
+        checks: tuple[tuple[str, Callable[[str], bool]], ...] = (
+            ("name_localizations", lambda text: bool(_COMMAND_NAME_RE.match(text))),
+            ("description_localizations", lambda text: 1 <= len(text) <= 100),
+        )
+        for key, valid in checks:
+            localized = cmd.get(key)
+            if localized is None:
+                continue
+            if not isinstance(localized, Mapping):
+                errors[f"{where}.{key}"] = "MODEL_TYPE_CONVERT (expected a dictionary)"
+                continue
+            for locale, text in localized.items():
+                if locale not in DISCORD_LOCALES:
+                    errors[f"{where}.{key}.{locale}"] = "LOCALE_INVALID"
+                elif not isinstance(text, str) or not valid(text):
+                    errors[f"{where}.{key}.{locale}"] = "BASE_TYPE_BAD_LENGTH"
+        for i, choice in enumerate(cmd.get("choices") or []):
+            localized = choice.get("name_localizations") if isinstance(choice, Mapping) else None
+            for locale, text in (localized or {}).items():
+                if locale not in DISCORD_LOCALES or not 1 <= len(str(text)) <= 100:
+                    errors[f"{where}.choices.{i}.name_localizations.{locale}"] = "LOCALE_INVALID"
         opts = cmd.get("options") or []
         seen: set[str] = set()
         for i, opt in enumerate(opts):

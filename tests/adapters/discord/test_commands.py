@@ -21,6 +21,7 @@ from adapters.discord.commands import (
 from core.commands import build_registry
 from core.commands.people import people_commands
 from core.commands.privacy import privacy_commands
+from core.i18n import said, translate
 from core.registry import Access, Arg, ArgKind, CommandSpec, ForCoordinators, Registry
 
 
@@ -280,3 +281,17 @@ def test_programs_and_people_are_looked_up_in_core() -> None:
     assert lookup_kind(registry.get("start"), "timezone") is None
     assert lookup_kind(None, "program") is None
     assert suggestions(registry.get("assign"), "mentee", "d", None) == []  # not from here
+
+
+def test_descriptions_are_published_in_each_of_our_languages_and_names_stay() -> None:
+    registry = build_registry()
+    payloads = command_payloads(registry.all(), global_scope=False)
+    every = [option for command in payloads for option in command["options"]]
+    checkin = next(option for option in every if option["name"] == "checkin")
+    localized = checkin["description_localizations"]
+    assert set(localized) == {"de", "es-ES", "es-419", "pt-BR", "ru"}
+    summary = said(registry.get("checkin").summary)  # type: ignore[union-attr]
+    assert localized["de"] == translate(summary, "de") != checkin["description"]
+    assert localized["es-ES"] == localized["es-419"] == translate(summary, "es")
+    assert all("name_localizations" not in option for option in every)  # typed the same
+    assert check_limits(payloads) == []  # in every locale

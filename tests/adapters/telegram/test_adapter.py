@@ -13,6 +13,7 @@ import pytest
 
 from bots.bootstrap import Mentorhub
 from core.delivery import RateLimited, Unreachable
+from core.i18n import said, translate
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Choice, Reply, reply_to_data
 from core.pacing import Pacer
@@ -257,6 +258,20 @@ async def test_the_command_menu_comes_from_the_registry(app: Mentorhub, bot: Bot
     assert {"checkin", "agree", "status", "end"} <= set(names)
     assert len(names) <= 100  # Telegram's limit for setMyCommands
     assert bot.messenger.bot_username == BOT_USERNAME
+
+
+
+async def test_the_command_menu_is_published_in_each_of_our_languages(
+    app: Mentorhub, bot: Bot
+) -> None:
+    english = bot.tg.commands()
+    for language, code in (("de", "de"), ("es", "es"), ("pt-BR", "pt"), ("ru", "ru")):
+        menu = bot.tg.commands(language_code=code)
+        assert [c["command"] for c in menu] == [c["command"] for c in english]  # typed the same
+        checkin = next(c for c in menu if c["command"] == "checkin")
+        summary = app.hub.registry.get("checkin").summary  # type: ignore[union-attr]
+        assert checkin["description"] == translate(said(summary), language) != summary
+        assert all(1 <= len(c["description"]) <= 256 for c in menu)
 
 
 async def test_a_deep_link_payload_is_passed_to_start(app: Mentorhub, bot: Bot) -> None:
