@@ -12,6 +12,7 @@ English is the source: each message's id is its English text, and ``en.po`` repe
 
 from __future__ import annotations
 
+import copy
 import re
 import sys
 from collections.abc import Iterator
@@ -82,7 +83,9 @@ def update() -> Catalog:
     write(template, TEMPLATE)
     for language in LANGUAGES:
         catalog = read(language)
-        catalog.update(template, no_fuzzy_matching=True, update_creation_date=False)
+        # a copy each: update() takes the template's new entries as they are, and the
+        # English filled in below must not become every other language's translation
+        catalog.update(copy.deepcopy(template), no_fuzzy_matching=True, update_creation_date=False)
         if language == ENGLISH:
             for message in catalog:
                 if message.id and not _translated(message):
