@@ -206,7 +206,17 @@ def translate(text: str, language: str | None) -> str:
         return text
     chosen = language if language in (*LANGUAGES, PSEUDO) else ENGLISH
     assert chosen is not None
-    return _TOKEN.sub(lambda found: _written(json.loads(found[1]), chosen), text)
+    return _TOKEN.sub(lambda found: _written_or_dropped(found[1], chosen), text)
+
+
+def _written_or_dropped(payload: str, language: str) -> str:
+    """A token as text; one that isn't ours (can't be forged, but a fuzzer or a bug may
+    make one) is dropped rather than failing the whole message."""
+    try:
+        decoded = json.loads(payload)
+        return _written(decoded, language) if isinstance(decoded, dict) else ""
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return ""
 
 
 def _written(payload: dict[str, Any], language: str) -> str:
