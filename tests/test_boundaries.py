@@ -30,6 +30,7 @@ HUB_FACING = {
     "core.dialogs",  # FormField, the fields Hub.form returns
     "core.correlation",  # one id on every log line an inbound event causes
     "core.hub",
+    "core.i18n",  # adapters write their own words (hints, labels) in the reader's language
     "core.identity",
     "core.inbound",
     "core.messages",
