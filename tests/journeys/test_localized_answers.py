@@ -59,3 +59,17 @@ async def test_a_label_of_another_button_is_no_answer(app: Mentorhub) -> None:
     async with app.uow() as uow:
         asked = await uow.dialogs.active(MIA)
     assert asked is not None and asked.flow == "checkin"
+
+
+async def test_the_hub_and_the_registry_answer_in_the_readers_language(app: Mentorhub) -> None:
+    c = await build_world(app)
+    await _reads_pseudo(app, "mia_sousa")
+    out = await c.say("mia", "/frobnicate")
+    assert "⟦Î đöñ'ţ ķñöŵ ţĥé çöɱɱàñđ 'frobnicate'." in out, out
+    assert "I don't know" not in out
+    out = await c.say("mia", "help relay")
+    assert "`relay [pair=…] <switch>` — ⟦Ţûŕñ ɱéššàĝéš" in out, out  # said in her language
+    out = await c.say("mia", "relay maybe")
+    assert "⟦'maybe' îš ñöţ à ṽàĺîđ switch." in out, out
+    out = await c.say("dana", "/frobnicate")  # Dana still reads English
+    assert "I don't know the command 'frobnicate'." in out, out
