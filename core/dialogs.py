@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from core.errors import Conflict, InvalidInput
+from core.i18n import ENGLISH, _, is_deferred, p_, said, translate
 from core.messages import Action, Choice, ChoiceStyle, Outcome, Reply
 from core.metrics import NO_METRICS, Metrics
 from core.ports import DialogState
@@ -22,7 +23,8 @@ if TYPE_CHECKING:
 
 Data = dict[str, Any]
 SKIP = "-"
-SKIP_LABEL = "Skip"
+# Translators: a button that leaves an optional question unanswered.
+SKIP_LABEL = p_("button", "Skip")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +64,7 @@ async def parse_yes_no(ctx: Context, data: Data, raw: str) -> bool:
         return True
     if value in ("no", "n"):
         return False
-    raise InvalidInput("Please answer yes or no.")
+    raise InvalidInput(_("Please answer yes or no."))
 
 
 def two_choice_step(
@@ -133,7 +135,7 @@ def dialog_choice(state: DialogState, value: str) -> str:
 
 class DialogEngine:
     def __init__(
-        self, flows: Sequence[Flow], *, is_command: Callable[[str], bool] = lambda _: False
+        self, flows: Sequence[Flow], *, is_command: Callable[[str], bool] = lambda _verb: False
     ) -> None:
         self._flows = {flow.name: flow for flow in flows}
         self.is_command = is_command
@@ -147,9 +149,8 @@ class DialogEngine:
         replies: list[Reply] = []
         previous = await ctx.uow.dialogs.active(ctx.actor)
         if previous is not None and previous.flow in self._flows:
-            replies.append(
-                Reply(f"I've set aside your unfinished {self._flows[previous.flow].title}.")
-            )
+            title = said_title(self._flows[previous.flow].title)
+            replies.append(Reply(_("I've set aside your unfinished {dialog}.", dialog=title)))
             self.metrics.dialog("abandoned")
         self.metrics.dialog("started")
         state = DialogState(
@@ -167,7 +168,7 @@ class DialogEngine:
     async def matching_choice(self, ctx: Context, state: DialogState, raw: str) -> str | None:
         """The value of the current step's button whose label or value was typed, if any."""
         step = self._flows[state.flow].steps[state.step]
-        return typed_choice(await step.ask(ctx, state.data), raw)
+        return typed_choice(await step.ask(ctx, state.data), raw, ctx.language)
 
     async def answer(self, ctx: Context, state: DialogState, raw: str) -> list[Reply] | Outcome:
         flow = self._flows[state.flow]
@@ -180,9 +181,12 @@ class DialogEngine:
             text = error.user_text()
             verb = raw.strip().split(" ", 1)[0].lower()
             if self.is_command(verb):
-                text += (
-                    f"\nTo run the command instead, send /{verb} (this {flow.title} stays open)."
+                instead = _(
+                    "To run the command instead, send /{verb} (this {dialog} stays open).",
+                    verb=verb,
+                    dialog=said_title(flow.title),
                 )
+                text = f"{text}\n{instead}"
             return [Reply(text, is_error=True), prompt]
         state.data[step.key] = value
         return await self._advance(ctx, state)
@@ -192,7 +196,7 @@ class DialogEngine:
     ) -> list[Reply] | Outcome:
         state = await ctx.uow.dialogs.active(ctx.actor)
         if state is None or str(state.id) != dialog_id or str(state.seq) != seq:
-            replies = [Reply("That button is from an earlier question, so nothing was changed.")]
+            replies = [Reply(_("That button is from an earlier question, so nothing was changed."))]
             if state is not None and state.flow in self._flows:
                 replies.append(await self._prompt(ctx, state))
             return replies
@@ -240,10 +244,10 @@ class DialogEngine:
                 raw = (values.get(step.key) or "").strip()
                 if not raw:
                     if not prompt.optional:
-                        errors[step.key] = "Please fill this in."
+                        errors[step.key] = _("Please fill this in.")
                         continue
                     raw = SKIP
-                raw = typed_choice(prompt, raw) or raw
+                raw = typed_choice(prompt, raw, ctx.language) or raw
                 data[step.key] = await step.parse(ctx, data, raw)
             except InvalidInput as error:
                 errors[step.key] = error.user_text()
@@ -259,7 +263,7 @@ class DialogEngine:
     async def _form_state(self, ctx: Context, dialog_id: str) -> DialogState:
         state = await ctx.uow.dialogs.active(ctx.actor)
         if state is None or str(state.id) != dialog_id or state.flow not in self._flows:
-            raise Conflict("That form is from an earlier question, so nothing was changed.")
+            raise Conflict(_("That form is from an earlier question, so nothing was changed."))
         return state
 
     async def cancel(self, ctx: Context) -> str | None:
@@ -296,7 +300,9 @@ class DialogEngine:
         step = flow.steps[state.step]
         prompt = await step.ask(ctx, state.data)
         choices = [Choice(label, dialog_choice(state, value)) for label, value in buttons(prompt)]
-        choices.append(Choice("Cancel", Action.command("cancel").encode(), ChoiceStyle.DANGER))
+        # Translators: a button that abandons the questions being asked.
+        cancel = p_("button", "Cancel")
+        choices.append(Choice(cancel, Action.command("cancel").encode(), ChoiceStyle.DANGER))
         return Reply(
             prompt.text,
             title=prompt.title,
@@ -312,22 +318,37 @@ def buttons(prompt: Prompt) -> list[tuple[str, str]]:
     return [*prompt.choices, *skip]
 
 
-def typed_choice(prompt: Prompt, raw: str) -> str | None:
+def typed_choice(prompt: Prompt, raw: str, language: str | None = None) -> str | None:
     """The value of the button whose label or value was typed: a typed word means what its
-    button means, on every step ("skip" skips, it isn't saved as the answer "skip")."""
+    button means, on every step ("skip" skips, it isn't saved as the answer "skip"). A
+    label counts as written in English and in ``language``, the reader's."""
     typed = raw.strip().casefold()
-    offered = buttons(prompt)
-    for label, value in offered:
-        if typed in (label.casefold(), value.casefold()):
+    offered = [
+        (_readings(label, language), value.casefold(), value) for label, value in buttons(prompt)
+    ]
+    for labels, typed_value, value in offered:
+        if typed in labels or typed == typed_value:
             return value
     # A label's first word names it too ("keep" for "Keep: weekly", "today" for
     # "Today (02 Mar)"), as long as no other button starts with that word.
-    by_head = [value for label, value in offered if _head(label) == typed]
+    by_head = [value for labels, _value, value in offered if typed in map(_head, labels)]
     return by_head[0] if len(by_head) == 1 else None
 
 
+def _readings(label: str, language: str | None) -> tuple[str, ...]:
+    """A button's label as a person may type it back: in English and in their language."""
+    english = translate(label, ENGLISH).casefold()
+    theirs = translate(label, language).casefold() if language else english
+    return (english,) if theirs == english else (english, theirs)
+
+
+def said_title(title: str) -> str:
+    """A flow's title (declared with ``N_``) as said in a sentence of a message."""
+    return title if is_deferred(title) else said(title)
+
+
 def _head(label: str) -> str:
-    return label.split(":")[0].split(" (")[0].strip().casefold()
+    return label.split(":")[0].split(" (")[0].strip()
 
 
 def as_outcome(result: Outcome | list[Reply]) -> Outcome:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from core.i18n import _
+
 if TYPE_CHECKING:
     from core.messages import Choice
 
@@ -42,8 +44,8 @@ class NotAllowed(MentorhubError):
 class NotRegistered(NotAllowed):
     def __init__(self) -> None:
         super().__init__(
-            "You're not registered yet.",
-            hint="Send `start` to register: your name, time zone and languages.",
+            _("You're not registered yet."),
+            hint=_("Send `start` to register: your name, time zone and languages."),
         )
 
 

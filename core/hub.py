@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -30,10 +31,10 @@ from core.clock import Clock
 from core.context import Context
 from core.correlation import event_correlated
 from core.delivery.contract import SpaceRefused
-from core.dialogs import DialogEngine, FormField, FormResult, as_outcome
+from core.dialogs import DialogEngine, FormField, FormResult, as_outcome, said_title
 from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
-from core.i18n import ENGLISH, Speaker, supported, translate
+from core.i18n import ENGLISH, Speaker, _, supported, translate
 from core.identity import Person, Platform, PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
@@ -70,7 +71,7 @@ class SpacePosting(Protocol):
         ...
 
 
-APOLOGY = "Sorry, something went wrong on our side. Nothing was changed; please try again."
+APOLOGY = _("Sorry, something went wrong on our side. Nothing was changed; please try again.")
 
 
 class Hub:
@@ -215,7 +216,7 @@ class Hub:
 
     async def message(self, ref: UserRef, text: str) -> Outcome:
         """Free text: an answer to the open dialog step, else a command typed without '/'."""
-        verb, _, rest = text.strip().partition(" ")
+        verb, __, rest = text.strip().partition(" ")
         typed = self.registry.get(_verb(verb))
         started = time.perf_counter()
         with event_correlated():
@@ -242,17 +243,27 @@ class Hub:
 
     async def form(self, ref: UserRef, dialog_id: str) -> tuple[str, list[FormField]] | Outcome:
         """The fields of an open form-capable dialog, or an Outcome explaining why not."""
-        return await self._run(
-            ref, lambda ctx: self.dialogs.form(ctx, dialog_id), lambda _: Outcome()
-        )
+
+        async def fields(ctx: Context) -> tuple[str, list[FormField]]:
+            title, found = await self.dialogs.form(ctx, dialog_id)
+            return _form_in(title, found, ctx.language)
+
+        return await self._run(ref, fields, lambda _unused: Outcome())
 
     async def submit_form(self, ref: UserRef, dialog_id: str, values: dict[str, str]) -> FormResult:
         """Submit a whole form: errors per field (nothing saved), or the flow's outcome."""
+
+        async def submitted(ctx: Context) -> FormResult:
+            result = await self.dialogs.submit(ctx, dialog_id, values)
+            if not result.errors:
+                return result
+            return FormResult(
+                errors={k: translate(v, ctx.language) for k, v in result.errors.items()}
+            )
+
         with event_correlated():
             result = await self._run(
-                ref,
-                lambda ctx: self.dialogs.submit(ctx, dialog_id, values),
-                lambda submitted: None if submitted.errors else submitted.outcome,
+                ref, submitted, lambda done: None if done.errors else done.outcome
             )
         return result if isinstance(result, FormResult) else FormResult(outcome=result)
 
@@ -376,14 +387,27 @@ class Hub:
             posted = self._spaces is not None and await self._spaces.post_to_space(post)
         except SpaceRefused as refused:
             log.warning("posting in %s was refused: %s", post.space[:64], refused)
-            text = f"I couldn't post that in the linked {place}. {refused.advice}"
+            if place == "channel":
+                text = _(
+                    "I couldn't post that in the linked channel. {advice}", advice=refused.advice
+                )
+            else:
+                text = _(
+                    "I couldn't post that in the linked group. {advice}", advice=refused.advice
+                )
             return [Reply(text, is_error=True)]
         except Exception as error:
             log.warning("posting in %s failed: %s", post.space[:64], error)
-            return [Reply(f"I couldn't post that in the linked {place} just now.", is_error=True)]
+            if place == "channel":
+                text = _("I couldn't post that in the linked channel just now.")
+            else:
+                text = _("I couldn't post that in the linked group just now.")
+            return [Reply(text, is_error=True)]
         if posted:
             return [Reply(post.confirmation)] if post.confirmation else []
-        return [Reply(f"(I can't post in a {place} on this messenger, so I didn't.)")]
+        if place == "channel":
+            return [Reply(_("(I can't post in a channel on this messenger, so I didn't.)"))]
+        return [Reply(_("(I can't post in a group on this messenger, so I didn't.)"))]
 
     async def _command(self, ctx: Context, verb: str, text: str) -> Outcome:
         verb = _verb(verb)
@@ -397,7 +421,7 @@ class Hub:
         before = await ctx.uow.dialogs.active(ctx.actor)
         if isinstance(spec.handler, ForCoordinators):
             if self._coordinator_guard is None:
-                raise NotAllowed("Only a program's coordinators can do that.")
+                raise NotAllowed(_("Only a program's coordinators can do that."))
             program = await self._coordinator_guard(ctx, spec, args)
             outcome = await spec.handler.handler(ctx, args, program)
         else:
@@ -417,22 +441,33 @@ class Hub:
             return
         if any(reply.expects_text for reply in outcome.replies):
             return
-        title = self.dialogs.title_of(state)
+        title = said_title(self.dialogs.title_of(state))
         outcome.replies.append(
-            Reply(f"(Your {title} is still open: answer its last question, or send `cancel`.)")
+            Reply(
+                _(
+                    "(Your {dialog} is still open: answer its last question, or send `cancel`.)",
+                    dialog=title,
+                )
+            )
         )
 
     def _unknown(self, verb: str) -> list[Reply]:
         """A suggestion, not the whole help: a typo deserves one line."""
         suggestions = self.registry.suggest(verb)
-        guess = f" Did you mean `{suggestions[0]}`?" if suggestions else ""
-        return [
-            Reply(
-                f"I don't know the command '{verb[:32]}'.{guess} "
+        typed = verb[:32]
+        if suggestions:
+            text = _(
+                "I don't know the command '{typed}'. Did you mean `{suggestion}`? "
                 "Send `help` to see what you can do.",
-                is_error=True,
+                typed=typed,
+                suggestion=suggestions[0],
             )
-        ]
+        else:
+            text = _(
+                "I don't know the command '{typed}'. Send `help` to see what you can do.",
+                typed=typed,
+            )
+        return [Reply(text, is_error=True)]
 
     async def _message(
         self, ctx: Context, text: str, *, reading: bool = False
@@ -445,7 +480,7 @@ class Hub:
                 if reading:
                     raise _AnswerToDialog()
                 return await self.dialogs.answer(ctx, state, text)
-        verb, _, rest = text.lstrip("/").partition(" ")
+        verb, __, rest = text.lstrip("/").partition(" ")
         if (
             text.startswith("/")
             or self.registry.get(verb) is not None
@@ -453,9 +488,9 @@ class Hub:
         ):
             return await self._command(ctx, verb, rest)
         if ctx.person is None:
-            return [Reply("Hello! Send `start` to register, or `help` to see what I can do.")]
+            return [Reply(_("Hello! Send `start` to register, or `help` to see what I can do."))]
         return [
-            Reply("I'm not waiting for an answer right now. Send `help` to see what you can do.")
+            Reply(_("I'm not waiting for an answer right now. Send `help` to see what you can do."))
         ]
 
     @staticmethod
@@ -475,13 +510,13 @@ class Hub:
         try:
             action = Action.decode(action_id)
         except ValueError:
-            return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+            return [Reply(_("That button doesn't work any more. Send `help` to carry on."))]
         if action.kind == "d" and len(action.args) == 3:
             return await self.dialogs.press(ctx, *action.args)
         if action.kind in ("c", "a") and action.args:
             verb, *args = action.args
             return await self._command(ctx, verb, " ".join(_quote(a) for a in args))
-        return [Reply("That button doesn't work any more. Send `help` to carry on.")]
+        return [Reply(_("That button doesn't work any more. Send `help` to carry on."))]
 
 
 _NO_LANE = contextlib.nullcontext()
@@ -499,6 +534,24 @@ class _AnswerToDialog(Exception):
 
 def _verb(typed: str) -> str:
     return typed.strip().lstrip("/").lower()
+
+
+def _form_in(title: str, fields: list[FormField], language: str) -> tuple[str, list[FormField]]:
+    """A form as its reader sees it: title, labels, hints and choices in their language."""
+
+    def say(text: str) -> str:
+        return translate(text, language)
+
+    shown = [
+        dataclasses.replace(
+            field,
+            label=say(field.label),
+            hint=say(field.hint),
+            choices=tuple((say(label), value) for label, value in field.choices),
+        )
+        for field in fields
+    ]
+    return say(said_title(title)), shown
 
 
 def _read_in(outcome: Outcome, zone: str | None, language: str) -> None:

@@ -18,7 +18,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale
 from babel.dates import format_skeleton
 
-from core.i18n import ENGLISH, PSEUDO, babel_locale, is_deferred, pseudo, supported, translate
+from core.i18n import (
+    ENGLISH,
+    PSEUDO,
+    _,
+    babel_locale,
+    is_deferred,
+    n_,
+    number,
+    pseudo,
+    supported,
+    translate,
+)
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -115,10 +126,13 @@ def fit_attachment(reply: Reply, *, limit: int, where: str) -> Reply:
     file = reply.attachment
     if file is None or len(file.data) <= limit:
         return reply
-    note = (
-        f"The file {file.filename} is {_size(len(file.data))}, more than the {_size(limit)} "
-        f"{where} lets a bot send, so it is not attached. Narrow what you asked for "
-        "(one program, say) and try again."
+    note = _(
+        "The file {file} is {size}, more than the {limit} {messenger} lets a bot send, so it "
+        "is not attached. Narrow what you asked for (one program, say) and try again.",
+        file=file.filename,
+        size=_size(len(file.data)),
+        limit=_size(limit),
+        messenger=where,
     )
     return replace(reply, text=f"{reply.text}\n\n{note}" if reply.text else note, attachment=None)
 
@@ -126,8 +140,8 @@ def fit_attachment(reply: Reply, *, limit: int, where: str) -> Reply:
 def _size(count: int) -> str:
     for unit, scale in (("GB", 1 << 30), ("MB", 1 << 20), ("KB", 1 << 10)):
         if count >= scale:
-            return f"{count / scale:.3g} {unit}"
-    return f"{count} bytes"
+            return f"{number(float(f'{count / scale:.3g}'))} {unit}"
+    return n_("{count} byte", "{count} bytes", count)
 
 
 class MomentStyle(StrEnum):
@@ -241,7 +255,7 @@ class Reply:
         unnamed). Renderers get it through :meth:`localized`; idempotent."""
         if not _deferred(self):
             return self
-        say = functools.partial(translate, language=self.language)
+        say = functools.partial(_written_out, language=self.language)
         return replace(
             self,
             text=say(self.text),
@@ -296,6 +310,21 @@ class Reply:
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+# core.i18n's token marks: none is left once a text is written out.
+_NO_MESSAGE_MARKS = str.maketrans("", "", "\ue002\ue003")
+
+
+def _written_out(text: str, language: str | None) -> str:
+    """``text`` with its messages written in ``language``. Marks that make no message
+    of ours (nobody can type one: core.text.clean_text drops them) are dropped, so a
+    reply is always written out, and only once."""
+    try:
+        shown = translate(text, language)
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        shown = text  # a forged token, not one core wrote
+    return shown.translate(_NO_MESSAGE_MARKS) if is_deferred(shown) else shown
 
 
 def _deferred(reply: Reply) -> bool:

@@ -4,6 +4,10 @@ Each messenger shows a command its own way (a slash command with the verb as its
 argument, a command per verb, a subcommand with typed options; the console as
 ``<verb> …``). Help text, argument parsing and validation all come from the same
 :class:`CommandSpec`.
+
+A spec's summary, details, group and each argument's help are declared with ``N_`` and
+shown with ``said``: in the reader's language. Verbs, argument names and examples are
+typed, so they stay as they are.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from core.errors import InvalidInput
-from core.text import clean_date, clean_int, clean_text, clean_timezone
+from core.i18n import N_, _, said
+from core.text import clean_date, clean_text, clean_timezone
 
 if TYPE_CHECKING:
     from core.context import Context
@@ -26,6 +31,7 @@ if TYPE_CHECKING:
 
 VERB_RE = re.compile(r"^[a-z][a-z0-9_]{0,31}$")  # every messenger's command-name rules, intersected
 SUMMARY_MAX = 100  # the shortest limit on a command's description among the messengers
+ECHOED_MAX = 20  # of a typed value quoted back in an error: the reply stays short
 
 
 class Access(StrEnum):
@@ -62,7 +68,7 @@ class Arg:
     def convert(self, raw: str) -> object:
         what = self.name.replace("_", " ")
         if self.kind is ArgKind.INT:
-            return clean_int(raw, what=what, low=self.low, high=self.high)
+            return self._whole_number(raw, what)
         if self.kind is ArgKind.TIMEZONE:
             clean_timezone(raw)  # refused here, with suggestions, if it names no zone
             return raw.strip()  # as typed: the handler says which zone it read it as
@@ -72,14 +78,44 @@ class Arg:
             value = raw.strip().lower()
             if value not in self.choices:
                 raise InvalidInput(
-                    f"'{raw[:30]}' is not a valid {what}.",
-                    hint=f"Choose one of: {', '.join(self.choices)}.",
+                    _("'{typed}' is not a valid {what}.", typed=raw[:30], what=what),
+                    hint=_("Choose one of: {choices}.", choices=", ".join(self.choices)),
                 )
             return value
         if self.kind in (ArgKind.PERSON, ArgKind.PROGRAM, ArgKind.WORD):
             value = raw.strip().lstrip("@").lower() if self.kind is ArgKind.PERSON else raw.strip()
             return clean_text(value, what=what, limit=64)
         return clean_text(raw, what=what, limit=self.max_len)
+
+    def _whole_number(self, raw: str, what: str) -> int:
+        typed = raw.strip()
+        try:
+            number = int(typed)
+        except ValueError:
+            raise InvalidInput(
+                _(
+                    "The {what} must be a whole number from {low} to {high}.",
+                    what=what,
+                    low=self.low,
+                    high=self.high,
+                )
+            ) from None
+        if not self.low <= number <= self.high:
+            raise InvalidInput(
+                _(
+                    "The {what} must be from {low} to {high}; you wrote {typed}.",
+                    what=what,
+                    low=self.low,
+                    high=self.high,
+                    typed=echoed(typed),
+                )
+            )
+        return number
+
+
+def echoed(typed: str) -> str:
+    """What a person typed, quoted back in an error: its start when it is long."""
+    return typed if len(typed) <= ECHOED_MAX else f"{typed[:ECHOED_MAX]}…"
 
 
 CommandHandler = Callable[["Context", Mapping[str, Any]], Awaitable["Outcome"]]
@@ -116,7 +152,7 @@ class CommandSpec:
     program_arg: str | None = None  # the arg naming the program a coordinator must run
     examples: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-    group: str = "General"
+    group: str = N_("General")
     hidden: bool = False  # reachable (e.g. from buttons) but not listed in help/menus
     details: tuple[str, ...] = ()  # more lines for `help <command>`: formats and units
     # Only reads: runs in a read-only unit of work, never queued behind writers (status,
@@ -192,13 +228,18 @@ class CommandSpec:
                 values[arg.name] = arg.convert(positional.pop(0))
         if positional:
             raise InvalidInput(
-                f"Too many values for {self.name}: {' '.join(positional)[:60]}",
-                hint=f"Usage: {self.usage()}",
+                _(
+                    "Too many values for {command}: {extra}",
+                    command=self.name,
+                    extra=" ".join(positional)[:60],
+                ),
+                hint=_("Usage: {usage}", usage=self.usage()),
             )
         missing = [a.name for a in self.args if a.required and a.name not in values]
         if missing:
             raise InvalidInput(
-                f"{self.name} needs: {', '.join(missing)}.", hint=f"Usage: {self.usage()}"
+                _("{command} needs: {arguments}.", command=self.name, arguments=", ".join(missing)),
+                hint=_("Usage: {usage}", usage=self.usage()),
             )
         return values
 
@@ -222,7 +263,7 @@ class CommandSpec:
         rest = text.strip()
         while rest:
             word, *after = rest.split(None, 1)
-            key, by_name, _ = word.partition("=")
+            key, by_name, __ = word.partition("=")
             if by_name and key in before:
                 if key in positional:
                     positional.remove(key)
@@ -235,15 +276,21 @@ class CommandSpec:
         return split_words(" ".join(words)), _unwrapped(rest)
 
     def help_text(self) -> str:
-        lines = [f"`{self.usage()}` — {self.summary}"]
+        """`help <command>`: usage, summary, each argument, details, aliases, examples."""
+        lines = [f"`{self.usage()}` — {said(self.summary)}"]
         for arg in self.args:
-            optional = "" if arg.required else " (optional)"
-            choices = f" One of: {', '.join(arg.choices)}." if arg.choices else ""
-            lines.append(f"  {arg.name}{optional}: {arg.help}.{choices}")
-        lines.extend(f"    {detail}" for detail in self.details)
+            if arg.required:
+                line = _("{argument}: {help}.", argument=arg.name, help=said(arg.help))
+            else:
+                line = _("{argument} (optional): {help}.", argument=arg.name, help=said(arg.help))
+            if arg.choices:
+                one_of = _("One of: {choices}.", choices=", ".join(arg.choices))
+                line = f"{line} {one_of}"
+            lines.append(f"  {line}")
+        lines.extend(f"    {said(detail)}" for detail in self.details)
         if self.aliases:
-            lines.append(f"  Also: {', '.join(self.aliases)}")
-        lines.extend(f"  e.g. `{example}`" for example in self.examples)
+            lines.append("  " + _("Also: {aliases}", aliases=", ".join(self.aliases)))
+        lines.extend("  " + _("e.g. `{example}`", example=example) for example in self.examples)
         return "\n".join(lines)
 
 
@@ -253,8 +300,8 @@ def split_words(text: str) -> list[str]:
         return shlex.split(normalized)
     except ValueError as exc:
         raise InvalidInput(
-            "There's an unclosed quote in that command.",
-            hint='Put quotes around text with spaces, like: "Alice Smith".',
+            _("There's an unclosed quote in that command."),
+            hint=_('Put quotes around text with spaces, like: "Alice Smith".'),
         ) from exc
 
 
@@ -309,13 +356,11 @@ class Registry:
             if spec.access is not Access.ANYONE and not registered:
                 continue
             groups.setdefault(spec.group, []).append(f"`{spec.name}`")
-        lines = [f"{group}: {', '.join(names)}" for group, names in groups.items()]
-        first = (
-            "Send `start` to register; then `programs` shows what you can join."
-            if not registered
-            else "Send `pairs` to see your mentoring, `programs` to find a program."
-        )
+        lines = [f"{said(group)}: {', '.join(names)}" for group, names in groups.items()]
+        if registered:
+            first = _("Send `pairs` to see your mentoring, `programs` to find a program.")
+        else:
+            first = _("Send `start` to register; then `programs` shows what you can join.")
         example = "help start" if not registered else "help checkin"
-        return "\n".join(
-            [first, "", *lines, "", f"Send `help <command>` for one in detail, e.g. `{example}`."]
-        )
+        more = _("Send `help <command>` for one in detail, e.g. `{example}`.", example=example)
+        return "\n".join([first, "", *lines, "", more])

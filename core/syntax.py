@@ -138,7 +138,9 @@ class NativeCommands:
         return _SPAN.sub(write, text)
 
     def reply(self, reply: Reply) -> Reply:
-        """``reply`` with its text, title and field values written natively."""
+        """``reply`` with its text, title and field values written natively (its messages
+        written out first: a command's backticks are read in the reader's words)."""
+        reply = reply.translated()
         if not _has_span(reply):
             return reply
         return replace(

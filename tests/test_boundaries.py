@@ -30,7 +30,7 @@ HUB_FACING = {
     "core.dialogs",  # FormField, the fields Hub.form returns
     "core.correlation",  # one id on every log line an inbound event causes
     "core.hub",
-    "core.i18n",  # messages in each reader's language; catalogs published as menus
+    "core.i18n",  # messages in the reader's language: adapters' own words, menus
     "core.identity",
     "core.inbound",
     "core.messages",

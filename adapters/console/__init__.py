@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 from typing import Literal, TextIO
 
 from core.hub import Hub
+from core.i18n import _, supported, translate
 from core.identity import Platform, PlatformAccount, UserRef
 from core.inbound import Message, Press
 from core.messages import Outcome, Reply
@@ -129,8 +130,11 @@ class ConsoleMessenger:
 
     async def run(self, lines: AsyncIterator[str]) -> None:
         if self.interactive:
-            self.out.write(
-                f"mentorhub console — you are '{self.user}'. `help`, `:as NAME`, `:quit`.\n"
+            self._note(
+                _(
+                    "mentorhub console — you are '{user}'. `help`, `:as NAME`, `:quit`.",
+                    user=self.user,
+                )
             )
         self._prompt()
         async for line in lines:
@@ -161,41 +165,52 @@ class ConsoleMessenger:
     async def _press(self, number: int) -> Outcome:
         buttons = self._buttons.get(self.user, [])
         if not 1 <= number <= len(buttons):
-            return Outcome(
-                [Reply(f"There's no button #{number} on the last message.", is_error=True)]
-            )
+            missing = _("There's no button #{number} on the last message.", number=number)
+            return Outcome([Reply(missing, is_error=True, language=supported(self.locale))])
         return await self.hub.handle(Press(self.ref(), buttons[number - 1]))
 
     async def _meta(self, line: str) -> bool:
-        verb, _, rest = line[1:].partition(" ")
+        verb, __, rest = line[1:].partition(" ")
         rest = rest.strip()
         if verb in ("quit", "q", "exit"):
             return False
         if verb == "as" and re.fullmatch(r"[A-Za-z][\w.-]{0,31}", rest):
             self.user = rest.lower()
-            self.out.write(f"(you are now '{self.user}')\n")
+            self._note(_("(you are now '{user}')", user=self.user))
         elif verb == "in" and re.fullmatch(r"([A-Za-z][\w.-]{0,31})?", rest):
             self.space = rest.lower()
-            self.out.write(f"(you are in '{self.space}')\n" if rest else "(you left the group)\n")
+            self._note(
+                _("(you are in '{group}')", group=self.space) if rest else _("(you left the group)")
+            )
         elif verb == "advance" and (match := _DURATION.match(rest)):
             if self.pass_time is None:
-                self.out.write("(the clock is the system clock; start with --clock to :advance)\n")
+                self._note(_("(the clock is the system clock; start with --clock to :advance)"))
             else:
                 # Announced first: what falls due on the way is printed as it happens.
                 delta = timedelta(**{_UNITS[match[2]]: int(match[1])})
-                self.out.write(
-                    f"(clock moves to {self.hub.clock.now() + delta:%Y-%m-%d %H:%M} UTC)\n"
-                )
+                when = f"{self.hub.clock.now() + delta:%Y-%m-%d %H:%M}"
+                self._note(_("(clock moves to {when} UTC)", when=when))
                 await self.pass_time(delta)
         elif verb == "who":
-            self.out.write(f"(you are '{self.user}')\n")
+            self._note(_("(you are '{user}')", user=self.user))
         else:
-            self.out.write(
-                ":as NAME — act as someone else · :in GROUP — speak in a group · "
-                "#N — press the button numbered N · "
-                ":advance 3d — move a manual clock · :quit\n"
+            self._note(
+                _(
+                    "{as_name} — act as someone else · {in_group} — speak in a group · "
+                    "{press} — press the button numbered N · "
+                    "{advance} — move a manual clock · {quit}",
+                    as_name=":as NAME",
+                    in_group=":in GROUP",
+                    press="#N",
+                    advance=":advance 3d",
+                    quit=":quit",
+                )
             )
         return True
+
+    def _note(self, text: str) -> None:
+        """A line of the console's own (not the bot's), in the console's language."""
+        self.out.write(translate(text, supported(self.locale)) + "\n")
 
     def _show(self, outcome: Outcome) -> None:
         for reply in outcome.replies:

@@ -95,6 +95,8 @@ from core.delivery import (
     Unreachable,
 )
 from core.hub import APOLOGY, Hub
+from core.i18n import _, supported
+from core.i18n import translate as written_in
 from core.identity import PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
@@ -124,18 +126,29 @@ INVITE_URL = (
     "https://discord.com/oauth2/authorize?client_id={application_id}"
     "&scope=bot+applications.commands&permissions={permissions}"
 )
-SPACE_ADVICE = (
+SPACE_ADVICE = _(
     "Check that I can still see that channel and have the Send Messages permission there "
     "(the channel's settings, Permissions)."
 )
-EMPTY_DM_REPLY = "I can only read text. Send `help` to see what I can do."
-# The whole text of a DM-closed fallback: it is posted in a shared channel, so it says
-# nothing about the notice it stands for.
-DMS_CLOSED_TEXT = (
-    "<@{user_id}>, I couldn't DM you — please open your DMs (server menu → Privacy "
-    "Settings → Direct Messages) and send me a message, or use /mentor here, e.g. "
-    "/mentor pairs."
-)
+EMPTY_DM_REPLY = _("I can only read text. Send `help` to see what I can do.")
+DONE = _("Done.")
+
+
+def dms_closed_text(user_id: int, language: str | None) -> str:
+    """The whole text of a DM-closed fallback: it is posted in a shared channel, so it
+    says nothing about the notice it stands for."""
+    mention = f"<@{user_id}>"
+    text = _(
+        "{mention}, I couldn't DM you — please open your DMs (server menu → Privacy "
+        "Settings → Direct Messages) and send me a message, or use {command} here, e.g. "
+        "{example}.",
+        mention=mention,
+        command="/mentor",
+        example="/mentor pairs",
+    )
+    return written_in(text, language)
+
+
 _CHANNEL_REF = re.compile(r"^(?:<#)?(\d{15,21})>?$")
 # How long after a send Discord surely still knows its nonce ("the past few minutes", it
 # says): the outbox finds a dead worker's row once its lease (2 min by default) expired.
@@ -331,12 +344,13 @@ def inert_view(message: DiscordMessage) -> discord.ui.View:
     return view
 
 
-def answer_modal(question: str) -> discord.ui.Modal:
+def answer_modal(question: str, language: str | None = None) -> discord.ui.Modal:
     """The question (``question``: the text of the message the answer button sits on) and
     one text input under a label saying its limit; its submission becomes a core
     ``Message``. Stopped for the same reason as :func:`inert_view`: the submission is read
     in ``on_interaction``. The same JSON as render.answer_modal_payload."""
-    modal = discord.ui.Modal(title=ANSWER_MODAL_TITLE, custom_id=ANSWER_MODAL_ID, timeout=None)
+    title = written_in(ANSWER_MODAL_TITLE, language)
+    modal = discord.ui.Modal(title=title, custom_id=ANSWER_MODAL_ID, timeout=None)
     if question.strip():
         modal.add_item(discord.ui.TextDisplay(truncate(question, TEXT_DISPLAY_LIMIT)))
     text_input: discord.ui.TextInput[Any] = discord.ui.TextInput(
@@ -347,7 +361,9 @@ def answer_modal(question: str) -> discord.ui.Modal:
     )
     modal.add_item(
         discord.ui.Label(
-            text=ANSWER_INPUT_LABEL, description=ANSWER_INPUT_HINT, component=text_input
+            text=written_in(ANSWER_INPUT_LABEL, language),
+            description=written_in(ANSWER_INPUT_HINT, language),
+            component=text_input,
         )
     )
     modal.stop()
@@ -677,7 +693,7 @@ class DiscordMessenger:
     async def _wait_ready(self, client: discord.Client, gateway: asyncio.Task[None]) -> None:
         ready = asyncio.ensure_future(client.wait_until_ready())
         try:
-            done, _ = await asyncio.wait(
+            done, __ = await asyncio.wait(
                 {ready, gateway},
                 timeout=self.settings.ready_timeout,
                 return_when=asyncio.FIRST_COMPLETED,
@@ -809,7 +825,7 @@ class DiscordMessenger:
         except Exception:
             log.exception("could not read the fallback channels of person %s", account.person_id)
             return False
-        message = DiscordMessage(content=DMS_CLOSED_TEXT.format(user_id=user_id))
+        message = DiscordMessage(content=dms_closed_text(user_id, None))
         for raw in configured:
             channel_id = channel_id_of(raw)
             if channel_id is None:
@@ -837,7 +853,7 @@ class DiscordMessenger:
     async def post_to_space(self, space: str, reply: Reply) -> None:
         """An announcement in a program's channel (``discord:<channel id>``), mentioning
         nobody. Only the core's space posts come here, never anything personal."""
-        platform, _, configured = space.partition(":")
+        platform, __, configured = space.partition(":")
         channel_id = channel_id_of(configured) if platform == self.platform.value else None
         if channel_id is None:
             raise Unreachable(f"not a Discord channel: {space[:64]!r}")
@@ -998,7 +1014,8 @@ class DiscordMessenger:
                 [app_commands.Choice(name=truncate(v, 100), value=v[:100]) for v in values]
             )
         elif isinstance(inbound, OpenAnswer):
-            await interaction.response.send_modal(answer_modal(question_of(interaction.message)))
+            modal = answer_modal(question_of(interaction.message), supported(facts.locale))
+            await interaction.response.send_modal(modal)
         elif isinstance(inbound, Ignore):
             log.debug("ignored interaction %s: %s", facts.id, inbound.reason)
         else:
@@ -1040,7 +1057,7 @@ class DiscordMessenger:
         live buttons, and the replies follow it."""
         ephemeral = facts.in_guild
         task = asyncio.ensure_future(work)
-        done, _ = await asyncio.wait({task}, timeout=self.settings.ack_budget)
+        done, __ = await asyncio.wait({task}, timeout=self.settings.ack_budget)
         if not done:
             try:
                 if answered is not None:  # type 6: the pressed message is updated later
@@ -1053,7 +1070,8 @@ class DiscordMessenger:
             outcome = await task
         except Exception:  # the hub answers its own errors; this is a last resort
             log.exception("core call for interaction %s failed", facts.id)
-            outcome = Outcome(replies=[Reply(APOLOGY, is_error=True)])
+            sorry = Reply(APOLOGY, is_error=True, language=supported(facts.locale))
+            outcome = Outcome(replies=[sorry])
         if answered is not None and not any(r.is_error for r in outcome.replies):
             # After an error the question stays open (same step), and so do its buttons.
             await self._show_answered(interaction, answered)
@@ -1061,7 +1079,9 @@ class DiscordMessenger:
         messages = [
             self._render(r, answer_button=facts.in_guild, file_limit=limit) for r in outcome.replies
         ]
-        await self._respond(interaction, messages or [DiscordMessage(content="Done.")], ephemeral)
+        if not messages:
+            messages = [DiscordMessage(content=written_in(DONE, supported(facts.locale)))]
+        await self._respond(interaction, messages, ephemeral)
 
     async def _show_answered(self, interaction: discord.Interaction[Any], label: str) -> None:
         """The pressed message as it was, with the answer under it and no buttons."""

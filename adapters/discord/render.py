@@ -19,6 +19,7 @@ from typing import Any
 
 from discord.utils import escape_markdown, escape_mentions
 
+from core.i18n import _, n_, translate
 from core.messages import (
     Attachment,
     ChoiceStyle,
@@ -51,11 +52,21 @@ ERROR_MARK = "⚠️ "
 ANSWER_BUTTON_ID = "mh!answer"
 ANSWER_MODAL_ID = "mh!answer-modal"
 ANSWER_INPUT_ID = "answer"
-ANSWER_BUTTON_LABEL = "Type your answer"
-ANSWER_MODAL_TITLE = "Your answer"
-ANSWER_INPUT_LABEL = "Answer"
+# Translators: a button under a question in a server channel; it opens a box to type the
+# answer in (at most 80 characters).
+ANSWER_BUTTON_LABEL = _("Type your answer")
+# Translators: the title of that box (at most 45 characters).
+ANSWER_MODAL_TITLE = _("Your answer")
+# Translators: the label of the text field in that box.
+ANSWER_INPUT_LABEL = _("Answer")
 ANSWER_MAX_LENGTH = 2000
-ANSWER_INPUT_HINT = f"Up to {ANSWER_MAX_LENGTH} characters. Tap Submit to send it."
+ANSWER_INPUT_HINT = n_(
+    "Up to {count} character. Tap Submit to send it.",
+    "Up to {count} characters. Tap Submit to send it.",
+    ANSWER_MAX_LENGTH,
+)
+# Translators: the last field of a card that had too many fields to show them all.
+SHORTENED = _("(shortened)")
 TEXT_DISPLAY_LIMIT = 4000
 
 NO_MENTIONS: Mapping[str, Any] = {"parse": []}
@@ -191,7 +202,8 @@ def render_reply(
     Discord's file limit (``file_limit``: what an interaction says applies there, else
     the default) is left off, and the text says so.
     """
-    reply = fit_attachment(reply, limit=file_limit or FILE_LIMIT, where="Discord")
+    # Our words written out in the reader's language; moments stay for Discord's timestamps.
+    reply = fit_attachment(reply, limit=file_limit or FILE_LIMIT, where="Discord").translated()
     file = reply.attachment
     buttons = _buttons(reply.localized(), answer_button=answer_button and reply.expects_text)
     title = shown(reply.title) if reply.title else ""
@@ -208,8 +220,13 @@ def render_reply(
     return DiscordMessage(embeds=_embeds(reply, title, body), buttons=buttons, file=file)
 
 
-_SHORTENED: dict[str, Any] = {"name": "…", "value": "(shortened)", "inline": False}
-_SHORTENED_SIZE = len(_SHORTENED["name"]) + len(_SHORTENED["value"])
+def _shortened(language: str | None) -> dict[str, Any]:
+    """The last field of a card whose fields didn't all fit."""
+    return {"name": "…", "value": translate(SHORTENED, language), "inline": False}
+
+
+def _size(field: Mapping[str, Any]) -> int:
+    return len(field["name"]) + len(field["value"])
 
 
 def _embeds(reply: Reply, title: str, body: str) -> tuple[dict[str, Any], ...]:
@@ -221,7 +238,7 @@ def _embeds(reply: Reply, title: str, body: str) -> tuple[dict[str, Any], ...]:
     title = truncate(title, EMBED_TITLE_LIMIT)
     room = EMBED_TOTAL_LIMIT - len(title)
     text = (ERROR_MARK if reply.is_error and not title else "") + body
-    text = truncate(text, room - (_SHORTENED_SIZE if reply.fields else 0))
+    text = truncate(text, room - (_size(_shortened(reply.language)) if reply.fields else 0))
     room -= len(text)
     embeds: list[dict[str, Any]] = [
         {"description": piece} for piece in _pieces(text, EMBED_DESCRIPTION_LIMIT)
@@ -265,13 +282,14 @@ def _fields(reply: Reply, *, room: int, most: int) -> list[dict[str, Any]]:
     """The fields that fit in ``room`` characters, ``most`` of them at most; a last
     "(shortened)" field says when some didn't."""
     fields: list[dict[str, Any]] = []
+    shortened = _shortened(reply.language)
     for index, f in enumerate(reply.fields):
         name = truncate(shown(f.label), FIELD_NAME_LIMIT) or "-"
         value = truncate(shown(f.value), FIELD_VALUE_LIMIT) or "-"
         last = index == len(reply.fields) - 1
-        reserve = 0 if last else _SHORTENED_SIZE  # for the "(shortened)" mark, if needed
+        reserve = 0 if last else _size(shortened)  # for the "(shortened)" mark, if needed
         if len(name) + len(value) + reserve > room or len(fields) + (0 if last else 1) >= most:
-            return [*fields, dict(_SHORTENED)]
+            return [*fields, shortened]
         fields.append({"name": name, "value": value, "inline": False})
         room -= len(name) + len(value)
     return fields
@@ -280,7 +298,8 @@ def _fields(reply: Reply, *, room: int, most: int) -> list[dict[str, Any]]:
 def _buttons(reply: Reply, *, answer_button: bool) -> tuple[Button, ...]:
     buttons: list[Button] = []
     if answer_button:
-        buttons.append(Button(ANSWER_BUTTON_LABEL, ANSWER_BUTTON_ID, ButtonStyle.PRIMARY))
+        label = translate(ANSWER_BUTTON_LABEL, reply.language)
+        buttons.append(Button(label, ANSWER_BUTTON_ID, ButtonStyle.PRIMARY))
     seen = {b.custom_id for b in buttons}
     for choice in reply.choices:
         # Discord rejects a message whose components repeat a custom_id
@@ -292,17 +311,17 @@ def _buttons(reply: Reply, *, answer_button: bool) -> tuple[Button, ...]:
     return tuple(buttons[: BUTTONS_PER_ROW * MAX_ROWS])
 
 
-def answer_modal_payload(question: str) -> dict[str, Any]:
+def answer_modal_payload(question: str, language: str | None = None) -> dict[str, Any]:
     """The modal opened by the answer button (what the fake records as the type 9 data):
     the question it answers (``question``, the message's text as Discord shows it) above
-    one text input whose limit is said under its label."""
+    one text input whose limit is said under its label, in ``language``."""
     components: list[dict[str, Any]] = []
     if question.strip():
         components.append({"type": 10, "content": truncate(question, TEXT_DISPLAY_LIMIT)})
     components.append(
         {
             "type": 18,
-            "label": ANSWER_INPUT_LABEL,
+            "label": translate(ANSWER_INPUT_LABEL, language),
             "component": {
                 "type": 4,
                 "style": 2,
@@ -311,7 +330,8 @@ def answer_modal_payload(question: str) -> dict[str, Any]:
                 "required": True,
                 "max_length": ANSWER_MAX_LENGTH,
             },
-            "description": ANSWER_INPUT_HINT,
+            "description": translate(ANSWER_INPUT_HINT, language),
         }
     )
-    return {"custom_id": ANSWER_MODAL_ID, "title": ANSWER_MODAL_TITLE, "components": components}
+    title = translate(ANSWER_MODAL_TITLE, language)
+    return {"custom_id": ANSWER_MODAL_ID, "title": title, "components": components}

@@ -64,6 +64,8 @@ from adapters.slack.translate import Origin, Received
 from core.correlation import event_correlated
 from core.delivery import DeliveryError, RateLimited, SpaceRefused, Unreachable
 from core.hub import APOLOGY, Hub
+from core.i18n import _, supported
+from core.i18n import translate as written_in
 from core.identity import PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
@@ -82,7 +84,7 @@ from core.syntax import NativeCommands, PrefixedSyntax
 log = logging.getLogger(__name__)
 
 COMMAND = "/mentor"
-SPACE_ADVICE = "Invite me back: in that channel, type /invite and my name."
+SPACE_ADVICE = _("Invite me back: in that channel, type {command} and my name.", command="/invite")
 INTERACTIVE_MAX_WAIT = 3.0  # a person is waiting: sleep for a pacing turn up to this long
 REPLY_WAIT_LIMIT = 30.0  # a reply that got a 429 is sent again once, if Slack allows by then
 # Looking for a message in a DM's history after a crash starts this long before the attempt:
@@ -91,18 +93,24 @@ CLOCK_MARGIN = timedelta(minutes=5)
 OUTBOX_MAX_WAIT = 1.0  # the outbox can come back later: a longer 429 pause raises RateLimited
 SLOW_ANSWER = 1.0  # log HTTP answers slower than this (Slack's limit is 3 s)
 STOP_GRACE = 5.0  # how long stop() lets running handlers finish
-DM_POINTER = "I've sent you a direct message to continue there."
-FORM_FILLED = "Filled in as a form"
+DM_POINTER = _("I've sent you a direct message to continue there.")
+# Translators: noted under a question that was answered with a form instead of buttons.
+FORM_FILLED = _("Filled in as a form")
 FORM_ACK_BUDGET = 2.0  # Slack waits 3 s for the answer to a submitted modal
-FORM_NOT_SAVED = (
+FORM_NOT_SAVED = _(
     "Your form took me too long to check, and some answers need changing (nothing was saved):"
 )
-FORM_NOT_OPENED = (
-    "I couldn't open the form in time. Tap “Fill in as a form” again, or answer here step by step."
+FORM_NOT_OPENED = _(
+    "I couldn't open the form in time. Tap “{button}” again, or answer here step by step.",
+    button=render.FORM_BUTTON_LABEL,
 )
 _CHANNEL_ID = re.compile(r"[CG][A-Z0-9]+")  # a public or private channel
 PAIR_SPACE_SCOPE = "mpim:write"  # conversations.open with several users
-HELP_FOOTER = "In Slack: /mentor <command> anywhere, or just the command as a direct message to me."
+_TYPED_ANYWHERE = f"{COMMAND} <command>"
+HELP_FOOTER = _(
+    "In Slack: {typed} anywhere, or just the command as a direct message to me.",
+    typed=_TYPED_ANYWHERE,
+)
 
 Mode = Literal["http", "socket"]
 
@@ -393,6 +401,7 @@ class SlackMessenger:
             return
         self._back_in(origin.team)
         async with self._locks.hold((origin.team, origin.user_id)):
+            ref = call.inbound.ref
             try:
                 ref = await self._user_ref(call)
                 outcome = await self.hub.handle(dataclasses.replace(call.inbound, ref=ref))
@@ -400,7 +409,8 @@ class SlackMessenger:
             except Exception:
                 log.exception("Slack: answering %s:%s failed", origin.team, origin.user_id)
                 if origin.response_url:
-                    await respond(origin.response_url, render.text_message(APOLOGY))
+                    sorry = render.text_message(APOLOGY, supported(ref.locale))
+                    await respond(origin.response_url, sorry)
                 return
         await self.hub.note_reachable(ref)
 
@@ -452,7 +462,8 @@ class SlackMessenger:
             if not posted and origin.response_url:
                 await respond(origin.response_url, message)
             elif posted and not in_dm and origin.response_url:
-                await respond(origin.response_url, render.text_message(DM_POINTER))
+                pointer = render.text_message(DM_POINTER, _language(outcome.replies))
+                await respond(origin.response_url, pointer)
             return
         if not await respond(origin.response_url, message):
             await self._post_to_dm(origin, message, in_dm=False)
@@ -563,6 +574,7 @@ class SlackMessenger:
             return
         self._back_in(origin.team)
         async with self._locks.hold((origin.team, origin.user_id)):
+            ref = call.inbound.ref
             try:
                 ref = await self._user_ref(call)
                 form = await self.hub.form(ref, dialog_id)
@@ -570,7 +582,7 @@ class SlackMessenger:
                     await self._reply(call, form)
                     return
                 title, fields = form
-                view = forms.modal(title, fields, dialog_id)
+                view = forms.modal(title, fields, dialog_id, supported(ref.locale))
                 opened = await self._views_open(call.clicked.trigger_id, view)
             except Exception:
                 log.exception("Slack: opening a form for %s:%s failed", origin.team, origin.user_id)
@@ -578,7 +590,7 @@ class SlackMessenger:
             if opened:
                 self._form_clicks.put((origin.team, origin.user_id, dialog_id), call)
                 return
-            note = render.text_message(FORM_NOT_OPENED)
+            note = render.text_message(FORM_NOT_OPENED, supported(ref.locale))
             if not (origin.response_url and await respond(origin.response_url, note)):
                 await self._post_to_dm(origin, note, in_dm=False)
 
@@ -673,7 +685,9 @@ class SlackMessenger:
         problems = "\n".join(
             f"• {labels.get(key, key)}: {message}" for key, message in result.field_errors.items()
         )
-        reply = Reply(f"{FORM_NOT_SAVED}\n{problems}", is_error=True)
+        reply = Reply(
+            f"{FORM_NOT_SAVED}\n{problems}", is_error=True, language=supported(ref.locale)
+        )
         await self._after_form(submission, ref, Outcome(replies=[reply]))
 
     def _cached_user_ref(self, submission: forms.Submission) -> UserRef:
@@ -697,7 +711,8 @@ class SlackMessenger:
         origin = Origin(submission.team, submission.user_id, user_name=submission.user_name)
         async with self._locks.hold((origin.team, origin.user_id)):
             if click is not None and not any(r.is_error for r in outcome.replies):
-                await self._resolve_prompt(click, label=FORM_FILLED)
+                language = _language(outcome.replies) or supported(ref.locale)
+                await self._resolve_prompt(click, label=written_in(FORM_FILLED, language))
             if outcome.replies:
                 message = self._message(outcome.replies)
                 posted = await self._post_to_dm(origin, message, in_dm=False)
@@ -789,7 +804,7 @@ class SlackMessenger:
     async def post_to_space(self, space: str, reply: Reply) -> None:
         """An announcement in the channel a program is linked to (``slack:<channel id>``);
         the app must be a member of it. Only the core's space posts come here."""
-        platform, _, channel = space.partition(":")
+        platform, __, channel = space.partition(":")
         if platform != self.platform.value or not _CHANNEL_ID.fullmatch(channel):
             raise Unreachable(f"not a Slack channel id: {space[:64]!r}")
         message = self._message([reply])
@@ -835,6 +850,11 @@ class SlackMessenger:
             why,
             PAIR_SPACE_SCOPE,
         )
+
+
+def _language(replies: Sequence[Reply]) -> str | None:
+    """The language the hub wrote its replies in: the person's."""
+    return next((reply.language for reply in replies if reply.language), None)
 
 
 def _footer(call: Received) -> str | None:

@@ -25,6 +25,7 @@ from typing import Any
 
 from adapters.slack.render import Block, clip
 from core.dialogs import FormField
+from core.i18n import LANGUAGES, PSEUDO, _, p_, translate
 from core.messages import well_formed
 
 __all__ = [
@@ -54,8 +55,10 @@ TEXT_INPUT_MAX = 3000  # plain_text_input max_length
 ERROR_MAX = 500  # not documented; long errors are cut rather than refused
 
 OTHER_VALUE = "mh:other"  # the "Other…" option: never a step's own value
-OTHER_LABEL = "Other…"
-OWN_WORDS_LABEL = "Other"
+# Translators: the last option of a list in a form: choosing it opens a box to type in.
+OTHER_LABEL = _("Other…")
+# Translators: the label of that box, where a person types their own answer.
+OWN_WORDS_LABEL = _("Other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,18 +73,22 @@ class Submission:
     answered_in: dict[str, str]  # field key → the block its answer came from
 
 
-def modal(title: str, fields: Sequence[FormField], dialog_id: str) -> dict[str, Any]:
-    """The ``views.open`` view for one open dialog; ``private_metadata`` is its id."""
+def modal(
+    title: str, fields: Sequence[FormField], dialog_id: str, language: str | None = None
+) -> dict[str, Any]:
+    """The ``views.open`` view for one open dialog; ``private_metadata`` is its id. The
+    hub wrote its title and fields in the reader's ``language``; the buttons follow."""
     blocks: list[Block] = []
     for form_field in fields:
-        blocks.extend(_field_blocks(form_field))
+        blocks.extend(_field_blocks(form_field, language))
     return {
         "type": "modal",
         "callback_id": CALLBACK_ID,
         "private_metadata": dialog_id,
         "title": _plain(title[:1].upper() + title[1:], TITLE_MAX),
-        "submit": _plain("Send", TITLE_MAX),
-        "close": _plain("Cancel", TITLE_MAX),
+        # Translators: the buttons of a form: send the answers, or close it unsent.
+        "submit": _plain(translate(p_("form", "Send"), language), TITLE_MAX),
+        "close": _plain(translate(p_("form", "Cancel"), language), TITLE_MAX),
         # Never expected from the core (the agreement has 9 fields); keep the view valid.
         "blocks": blocks[:BLOCKS_MAX],
     }
@@ -142,7 +149,7 @@ def after_pick(view: Mapping[str, Any], block_id: str, value: str) -> dict[str, 
         select = blocks[ids.index(block_id)]
         box = _input(
             own,
-            OWN_WORDS_LABEL,
+            translate(OWN_WORDS_LABEL, _language_of(select)),
             _text_input(multiline=False),
             optional=bool(select.get("optional")),
         )
@@ -171,19 +178,33 @@ def labels(body: Mapping[str, Any]) -> dict[str, str]:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _field_blocks(form_field: FormField) -> list[Block]:
+def _language_of(select: Mapping[str, Any]) -> str | None:
+    """The language a field's select was written in: the one its "Other…" option is in."""
+    options = _sequence(_mapping(select.get("element")).get("options"))
+    other = next((_mapping(o) for o in options if _mapping(o).get("value") == OTHER_VALUE), {})
+    shown = _str(_mapping(other.get("text")).get("text"))
+    for language in (*LANGUAGES, PSEUDO):
+        if shown == _plain(translate(OTHER_LABEL, language), OPTION_TEXT_MAX)["text"]:
+            return language
+    return None
+
+
+def _field_blocks(form_field: FormField, language: str | None = None) -> list[Block]:
     options = _options(form_field.choices)
     label, hint = form_field.label or form_field.key, form_field.hint
     optional = form_field.optional
     if options and not form_field.free_text:
-        return [_input(form_field.key, label, _select(options), optional=optional, hint=hint)]
+        select = _select(options, language)
+        return [_input(form_field.key, label, select, optional=optional, hint=hint)]
     if not options:
         text = _text_input(multiline=True)
         return [_input(form_field.key, label, text, optional=optional, hint=hint)]
-    other = {"text": _plain(OTHER_LABEL, OPTION_TEXT_MAX), "value": OTHER_VALUE}
-    select = _input(
-        form_field.key, label, _select([*options[: OPTIONS_MAX - 1], other]), optional=optional
-    )
+    other = {
+        "text": _plain(translate(OTHER_LABEL, language), OPTION_TEXT_MAX),
+        "value": OTHER_VALUE,
+    }
+    offered = _select([*options[: OPTIONS_MAX - 1], other], language)
+    select = _input(form_field.key, label, offered, optional=optional)
     select["dispatch_action"] = True  # "Other…" adds a text box (after_pick)
     if hint:
         select["hint"] = _plain(hint, LABEL_MAX)
@@ -206,11 +227,13 @@ def _options(choices: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
     return options[:OPTIONS_MAX]
 
 
-def _select(options: list[dict[str, Any]]) -> Block:
+def _select(options: list[dict[str, Any]], language: str | None) -> Block:
+    # Translators: the placeholder of a list to pick from in a form.
+    choose = translate(_("Choose"), language)
     return {
         "type": "static_select",
         "action_id": INPUT_ACTION_ID,
-        "placeholder": _plain("Choose", PLACEHOLDER_MAX),
+        "placeholder": _plain(choose, PLACEHOLDER_MAX),
         "options": options,
     }
 

@@ -17,11 +17,13 @@ dialog id as its value, which opens the rest of the dialog as a modal (see forms
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from core.i18n import LANGUAGES, PSEUDO, _, translate
 from core.messages import Action, Attachment, ChoiceStyle, Reply, fit_attachment, well_formed
 
 Block = dict[str, Any]
@@ -29,7 +31,8 @@ Block = dict[str, Any]
 ACTION_PREFIX = "mh:"
 ACTION_ID_PATTERN = r"^mh:\d+$"
 FORM_ACTION_ID = "mh:form"
-FORM_BUTTON_LABEL = "Fill in as a form"
+# Translators: a button that opens the remaining questions as one form (at most 75 characters).
+FORM_BUTTON_LABEL = _("Fill in as a form")
 SECTION_TEXT_MAX = 3000  # Slack: section text
 FIELD_TEXT_MAX = 2000  # Slack: each section field
 FIELDS_PER_SECTION = 10  # Slack: fields per section
@@ -44,7 +47,8 @@ FORMATTING_MARKS = "*_~"
 _OPENING_MARK = re.compile(r"(?<!\w)([*_~])")  # could open a formatted run
 _CLOSING_MARK = re.compile(r"([*_~])(?!\w)")  # could close one
 
-TEXT_HINT = "Type your answer here as a message, or tap a button."
+TEXT_HINT = _("Type your answer here as a message, or tap a button.")
+SHORTENED = _("(message shortened)")
 ERROR_MARK = ":warning: "
 
 
@@ -115,11 +119,11 @@ def render_reply(reply: Reply, *, first_button: int = 0) -> list[Block]:
         at = len(buttons)
         while at > 0 and buttons[at - 1].get("style") == ChoiceStyle.DANGER.value:
             at -= 1
-        buttons.insert(at, _form_button(reply.form))
+        buttons.insert(at, _form_button(reply.form, reply.language))
     for start in range(0, len(buttons), BUTTONS_PER_BLOCK):
         blocks.append({"type": "actions", "elements": buttons[start : start + BUTTONS_PER_BLOCK]})
     if reply.expects_text:
-        blocks.append(context(TEXT_HINT))
+        blocks.append(context(translate(TEXT_HINT, reply.language)))
     return blocks
 
 
@@ -128,16 +132,17 @@ def render_outcome(replies: Sequence[Reply], *, footer: str | None = None) -> Sl
     the per-channel limit and keeps the replies in order. A file over Slack's limit is
     left off, and the text says so."""
     replies = [fit_attachment(reply, limit=FILE_LIMIT, where="Slack") for reply in replies]
+    language = next((reply.language for reply in replies if reply.language), None)
     blocks: list[Block] = []
     button = 0
     for reply in replies:
         blocks.extend(render_reply(reply, first_button=button))
         button += len(reply.choices)
     if footer:
-        blocks.append(context(footer))
+        blocks.append(context(translate(footer, language)))
     if len(blocks) > BLOCKS_PER_MESSAGE:
         # Never expected from the core; keep the message valid and say it was cut.
-        blocks = [*blocks[: BLOCKS_PER_MESSAGE - 1], context("(message shortened)")]
+        blocks = [*blocks[: BLOCKS_PER_MESSAGE - 1], context(translate(SHORTENED, language))]
     files = tuple(reply.attachment for reply in replies if reply.attachment is not None)
     return SlackMessage(text=fallback_text(replies), blocks=tuple(blocks), files=files)
 
@@ -159,8 +164,10 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(escape(text))]}
 
 
-def text_message(text: str) -> SlackMessage:
-    """A one-section message from plain text (adapter notes such as the DM pointer)."""
+def text_message(text: str, language: str | None = None) -> SlackMessage:
+    """A one-section message from plain text (adapter notes such as the DM pointer),
+    its messages written in ``language``."""
+    text = translate(text, language)
     return SlackMessage(text=escape(text), blocks=(_section(escape(text)),))
 
 
@@ -220,11 +227,11 @@ def _button(label: str, action: str, style: ChoiceStyle, index: int) -> Block:
     return button
 
 
-def _form_button(dialog_id: str) -> Block:
+def _form_button(dialog_id: str, language: str | None) -> Block:
     return {
         "type": "button",
         "action_id": FORM_ACTION_ID,
-        "text": plain(FORM_BUTTON_LABEL, BUTTON_LABEL_MAX),
+        "text": plain(translate(FORM_BUTTON_LABEL, language), BUTTON_LABEL_MAX),
         "value": dialog_id,
     }
 
@@ -276,5 +283,11 @@ def _is_text_hint(block: Block) -> bool:
     return (
         len(elements) == 1
         and isinstance(elements[0], dict)
-        and elements[0].get("text") == escape(TEXT_HINT)
+        and elements[0].get("text") in _text_hints()
     )
+
+
+@functools.cache
+def _text_hints() -> frozenset[str]:
+    """The hint under a prompt in every language it may have been sent in."""
+    return frozenset(escape(translate(TEXT_HINT, language)) for language in (*LANGUAGES, PSEUDO))

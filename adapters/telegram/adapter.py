@@ -51,8 +51,8 @@ from telegram.warnings import PTBDeprecationWarning
 
 from adapters.telegram import pacing_rules
 from adapters.telegram.render import (
-    NON_TEXT_HINT,
     Rendered,
+    non_text_hint,
     private_chat_invite,
     render,
     render_plain,
@@ -71,7 +71,7 @@ from core.delivery import (
     Unreachable,
 )
 from core.hub import Hub
-from core.i18n import ENGLISH, LANGUAGES, said
+from core.i18n import ENGLISH, LANGUAGES, _, said, supported
 from core.i18n import translate as in_language
 from core.identity import PlatformAccount
 from core.inbound import Command, Press, ReachabilityChange
@@ -82,7 +82,7 @@ from core.syntax import NativeCommands, PrefixedSyntax
 
 log = logging.getLogger(__name__)
 
-SPACE_ADVICE = "Add me to that group again, as a member who may send messages."
+SPACE_ADVICE = _("Add me to that group again, as a member who may send messages.")
 AUTH_REFUSED = (
     "refused the bot token (401 Unauthorized: revoked or replaced in @BotFather). Put the "
     "new token in the variable named by [telegram] token_env and restart mentorhub"
@@ -465,7 +465,8 @@ class TelegramMessenger:
     async def handle(self, received: Translated) -> None:
         """Carry out one translated update."""
         if isinstance(received, NonText):
-            await self._tell(received.chat_id, NON_TEXT_HINT, "the hint that only text is read")
+            hint = non_text_hint(supported(received.ref.locale))
+            await self._tell(received.chat_id, hint, "the hint that only text is read")
             return
         inbound, where = received.inbound, received.where
         if isinstance(inbound, ReachabilityChange):
@@ -493,7 +494,7 @@ class TelegramMessenger:
             if await self._reply(int(command.ref.user_id), outcome.replies):
                 return
         program = await self.hub.program_living_in(f"{TELEGRAM}:{where.chat_id}")
-        invite = private_chat_invite(self.bot_username, program)
+        invite = private_chat_invite(self.bot_username, program, supported(command.ref.locale))
         await self._tell(
             where.chat_id, invite, "the invitation to a private chat", reply_to=where.message_id
         )
@@ -565,7 +566,7 @@ class TelegramMessenger:
         """An announcement in the group a program is linked to (``telegram:<chat id>``).
         Only the core's space posts come here, never anything personal. Raises like
         ``send``; a short 429 is waited out once."""
-        platform, _, chat = space.partition(":")
+        platform, __, chat = space.partition(":")
         if platform != self.platform.value or not chat.lstrip("-").isdigit():
             raise Unreachable(f"not a Telegram group: {space[:64]!r}")
         try:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from core.i18n import _, translate
 from core.messages import Reply
 from core.model import Program
 from core.syntax import NativeCommands
@@ -96,24 +97,45 @@ def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-def private_chat_invite(bot_username: str, program: Program | None = None) -> Rendered:
-    """What we say in a group instead of anything personal. In a group a ``program`` lives
-    in, the button is its invitation link: ``/start join_<slug>`` registers whoever taps it
-    if needed and shows them the program with its join buttons."""
-    text = (
-        "Let's talk in private: I answer personal requests in a direct chat with me, "
-        "never in a group."
+_SLOT = "\x00"  # where markup goes into a translated sentence (never in a message)
+
+
+def private_chat_invite(
+    bot_username: str, program: Program | None = None, language: str | None = None
+) -> Rendered:
+    """What we say in a group instead of anything personal, in ``language``. In a group a
+    ``program`` lives in, the button is its invitation link: ``/start join_<slug>``
+    registers whoever taps it if needed and shows them the program with its join buttons."""
+    text = _html(
+        _(
+            "Let's talk in private: I answer personal requests in a direct chat with me, "
+            "never in a group."
+        ),
+        language,
     )
-    url, label = f"https://t.me/{bot_username}", "Open a private chat"
+    url = f"https://t.me/{bot_username}"
+    # Translators: a button that opens a private chat with the bot.
+    label = _("Open a private chat")
     if program is not None:
         name = html.escape(defang(program.name), quote=False)
-        text += f"\nTo join <b>{name}</b>, tap below."
+        join = _html(_("To join {program}, tap below.", program=_SLOT), language)
+        text += "\n" + join.replace(_SLOT, f"<b>{name}</b>")
         url += f"?start=join_{program.slug}"  # a slug is a valid payload: [a-z0-9-], <= 32
-        label = "Join in a private chat"
-    return Rendered(text, InlineKeyboardMarkup([[InlineKeyboardButton(label, url=url)]]))
+        # Translators: a button that joins a program, in a private chat with the bot.
+        label = _("Join in a private chat")
+    button = InlineKeyboardButton(translate(label, language), url=url)
+    return Rendered(text, InlineKeyboardMarkup([[button]]))
 
 
-NON_TEXT_HINT = Rendered("I can only read text messages. Send /help to see what I can do.")
+def non_text_hint(language: str | None = None) -> Rendered:
+    """Our answer to a sticker, photo or voice note in a private chat."""
+    hint = _("I can only read text messages. Send {command} to see what I can do.", command="/help")
+    return Rendered(_html(hint, language))
+
+
+def _html(text: str, language: str | None) -> str:
+    """A message of ours written in ``language``, safe in Telegram's HTML."""
+    return html.escape(translate(text, language), quote=False)
 
 
 # --- lines and spans ---------------------------------------------------------------------
@@ -161,7 +183,7 @@ def to_html(lines: Iterable[Line]) -> str:
 
 
 def to_plain(lines: Iterable[Line]) -> str:
-    return "\n".join("".join(text for _, text in line) for line in lines)
+    return "\n".join("".join(text for _style, text in line) for line in lines)
 
 
 def _span_html(span: Span) -> str:

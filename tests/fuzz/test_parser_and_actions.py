@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from core.commands import build_registry
 from core.errors import MentorhubError
+from core.i18n import translate
 from core.messages import ACTION_ID_MAX_BYTES, Action
 from core.registry import split_words
 from tests.fuzz.strategies import FUZZ, any_text, hostile_text
@@ -34,7 +35,7 @@ def test_every_command_parses_anything_or_says_why(spec, text):
         values = spec.parse(text)
     except MentorhubError as error:
         values = {}
-        told = error.user_text()
+        told = translate(error.user_text(), None)
         assert told and len(told) < 1000  # said, and briefly (never the whole input back)
     assert set(values) <= {arg.name for arg in spec.args}
     for arg in spec.args:

@@ -188,7 +188,7 @@ async def test_register_in_a_guild_with_buttons_and_a_modal(h: Harness) -> None:
         "type": 10,
         "content": tz_prompt["content"],  # the question, above the input
     }
-    assert modal["components"][1]["description"] == "Up to 2000 characters. Tap Submit to send it."
+    assert modal["components"][1]["description"] == "Up to 2,000 characters. Tap Submit to send it."
     # ... whose submission is the answer
     token = await h.submit("Lisbon")
     languages = await h.reply_with(token, "Which languages")

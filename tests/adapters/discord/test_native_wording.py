@@ -7,6 +7,7 @@ import pytest
 
 from adapters.discord.adapter import SPACE_ADVICE
 from bots.bootstrap import Mentorhub
+from core.i18n import translate
 from tests.adapters.discord.harness import ANN, BOB, MANAGES_CHANNEL, Harness, message_text
 from tests.fakes.discord_api import option
 
@@ -68,4 +69,4 @@ async def test_a_refused_channel_post_says_what_to_fix_on_discord(
     )
     token = await h.slash("announce", option("program", "prog"), option("message", "Hi all"))
     shown = message_text(await h.reply_with(token, "couldn't post"))
-    assert f"I couldn't post that in the linked channel. {SPACE_ADVICE}" in shown
+    assert f"I couldn't post that in the linked channel. {translate(SPACE_ADVICE, None)}" in shown

@@ -19,7 +19,7 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.discord.adapter import DMS_CLOSED_TEXT
+from adapters.discord.adapter import dms_closed_text
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.pacing import Pacer
@@ -215,7 +215,7 @@ async def test_a_scheduled_check_in_by_dm_with_buttons_then_a_channel_mention(
     assert refused.status == 403 and "Time to check in" in refused.json["content"]
 
     _welcome, mention = h.dc.messages_sent(h.channel)  # after the link's own post
-    assert mention["content"] == DMS_CLOSED_TEXT.format(user_id=DANA)  # nothing personal
+    assert mention["content"] == dms_closed_text(DANA, None)  # nothing personal
     assert not mention.get("embeds") and not mention.get("components")
     post = h.dc.calls_to("POST", rf"^/channels/{h.channel}/messages$")[-1]
     assert post.json["allowed_mentions"] == {"parse": [], "users": [DANA]}  # only Dana

@@ -11,6 +11,7 @@ import pytest
 import adapters.slack.render as slack_render
 from adapters.slack.adapter import DM_POINTER
 from bots.bootstrap import Mentorhub
+from core.i18n import translate
 from core.messages import Attachment, Reply, reply_to_data
 from core.ports import OutboxMessage
 from tests.adapters.slack.conftest import PAIRING, Wire, register, running, say, settle
@@ -65,7 +66,7 @@ async def test_export_in_a_channel_sends_the_file_to_the_dm(
     [(name, data)] = slack.files_in("D_U3")
     assert name.startswith("prog-pairs-") and name.endswith(".csv")
     assert data.decode().startswith("pair,program,mentor,mentee")
-    assert [p["text"] for p in slack.response_url_posts("cmd")] == [DM_POINTER]
+    assert [p["text"] for p in slack.response_url_posts("cmd")] == [translate(DM_POINTER, None)]
 
 
 async def test_a_file_over_slacks_limit_is_left_off_and_the_text_says_so(

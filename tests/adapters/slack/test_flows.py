@@ -9,6 +9,7 @@ import pytest
 
 from adapters.slack.adapter import DM_POINTER, HELP_FOOTER
 from bots.bootstrap import Mentorhub
+from core.i18n import translate
 from core.identity import Platform
 from tests.adapters.slack.conftest import TEAM, Wire, register, running, settle
 from tests.fakes.slack_api import FakeSlack
@@ -65,8 +66,8 @@ async def test_registration_by_command_button_and_dm_answers(
         }
         assert slack.response_url_posts("cmd") == [
             {
-                "text": DM_POINTER,
-                "blocks": [section(DM_POINTER)],
+                "text": translate(DM_POINTER, None),
+                "blocks": [section(translate(DM_POINTER, None))],
                 "response_type": "ephemeral",
                 "replace_original": False,
             }
@@ -156,7 +157,7 @@ async def test_help_profile_privacy_cancel_answer_where_they_were_asked(
             "In Slack: /mentor &lt;command&gt; anywhere, or just the command as a direct "
             "message to me."
         )
-        assert HELP_FOOTER.startswith("In Slack")
+        assert translate(HELP_FOOTER, None).startswith("In Slack")
         (not_registered,) = slack.response_url_posts("profile-unregistered")
         assert not_registered["blocks"][0]["text"]["text"].startswith(":warning: ")
         assert not_registered["text"].startswith("⚠ ")
@@ -177,7 +178,7 @@ async def test_help_profile_privacy_cancel_answer_where_they_were_asked(
         prompt = await settle(messenger, slack, posts=2)
         assert prompt["text"].startswith("Which time zone are you in?")
         await slack.wait_for(lambda: slack.response_url_posts("tz"))
-        assert [p["text"] for p in slack.response_url_posts("tz")] == [DM_POINTER]
+        assert [p["text"] for p in slack.response_url_posts("tz")] == [translate(DM_POINTER, None)]
 
         await wire.command("cancel", name="cancel")
         await slack.wait_for(lambda: slack.response_url_posts("cancel"))

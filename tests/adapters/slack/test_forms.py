@@ -13,6 +13,7 @@ from adapters.slack.adapter import FORM_NOT_OPENED
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.dialogs import FormField
+from core.i18n import translate
 from core.messages import Action, Choice, ChoiceStyle, Reply
 from core.model import DEFAULT_QUESTIONS
 from tests.adapters.slack.conftest import Wire, pair_up, running, settle, state_of
@@ -296,7 +297,7 @@ async def test_a_form_that_could_not_open_says_so(
         await slack.wait_for(lambda: slack.response_url_posts("late"))
         assert await messenger.idle()
     (note,) = slack.response_url_posts("late")
-    assert note["text"] == FORM_NOT_OPENED
+    assert note["text"] == translate(FORM_NOT_OPENED, None)
     assert note["response_type"] == "ephemeral"
     assert len(slack.posted_messages()) == 1  # the prompt still has its buttons: no edits
 

@@ -13,11 +13,12 @@ from adapters.slack.render import (
     resolve_dialog_buttons,
     text_message,
 )
+from core.i18n import translate
 from core.messages import Action, Choice, ChoiceStyle, Field, Reply
 
 HINT = {
     "type": "context",
-    "elements": [{"type": "mrkdwn", "text": TEXT_HINT, "verbatim": True}],
+    "elements": [{"type": "mrkdwn", "text": translate(TEXT_HINT, None), "verbatim": True}],
 }
 
 

@@ -260,7 +260,6 @@ async def test_the_command_menu_comes_from_the_registry(app: Mentorhub, bot: Bot
     assert bot.messenger.bot_username == BOT_USERNAME
 
 
-
 async def test_the_command_menu_is_published_in_each_of_our_languages(
     app: Mentorhub, bot: Bot
 ) -> None:

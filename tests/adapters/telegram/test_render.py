@@ -6,9 +6,9 @@ from datetime import datetime
 
 from adapters.telegram.render import (
     MAX_MESSAGE_LENGTH,
-    NON_TEXT_HINT,
     Rendered,
     defang,
+    non_text_hint,
     private_chat_invite,
     render,
     render_plain,
@@ -151,7 +151,7 @@ def test_private_chat_invite_links_the_bot() -> None:
             [{"text": "Open a private chat", "url": "https://t.me/mentorhub_test_bot"}]
         ]
     }
-    assert NON_TEXT_HINT.text == "I can only read text messages. Send /help to see what I can do."
+    assert non_text_hint().text == "I can only read text messages. Send /help to see what I can do."
 
 
 def test_a_programs_group_invite_is_its_invitation_link() -> None:
