@@ -25,6 +25,7 @@ from core.commands.relay import RELAY_CHANNEL
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_, _, n_, said
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import Agreement, Mode, PairStatus, Role
 from core.registry import CommandSpec
@@ -32,30 +33,49 @@ from core.services.schedule import schedule_pair
 from core.text import SHORT_TEXT_MAX, clean_date, clean_int, clean_text
 
 KEEP = "=keep"
+# Stored as written (in English) on the agreement; shown in each reader's language.
 CONFIDENTIALITY = {
-    "private": "Everything we discuss stays between us",
-    "summaries": "Coordinators may see that we met, never what we said",
+    "private": N_("Everything we discuss stays between us"),
+    "summaries": N_("Coordinators may see that we met, never what we said"),
 }
+HERE_IN_CHAT = N_("here in chat")
+# The places to talk offered as buttons, stored as written: relay.py compares the channel.
+OFFERED_CHANNELS = (HERE_IN_CHAT, N_("messages relayed by mentorhub"))
+assert RELAY_CHANNEL in OFFERED_CHANNELS
 
 
 LIVE_MODES = (Mode.CHAT.value, Mode.CALL.value)
 
 
+def shown_term(value: str, offered: tuple[str, ...] | Mapping[str, str]) -> str:
+    """A stored term as the reader reads it: one we offered is said in their language,
+    one a person wrote stays as they wrote it."""
+    known = offered.values() if isinstance(offered, Mapping) else offered
+    return said(value) if value in known else value
+
+
 def agreement_fields(agreement: Agreement) -> tuple[Field, ...]:
+    minutes = agreement.meeting_minutes
     meetings = (
-        (Field("Meetings", f"{agreement.meeting_minutes} minutes"),)
+        (Field(_("Meetings"), n_("{count} minute", "{count} minutes", minutes)),)
         if agreement.mode.value in LIVE_MODES
         else ()
     )
+    channel = shown_term(agreement.channel, OFFERED_CHANNELS)
+    timeline = _(
+        "{start} to {end}", start=fmt_day(agreement.starts_on), end=fmt_day(agreement.ends_on)
+    )
+    hours = agreement.response_hours
     return (
-        Field("Goals", agreement.goals),
-        Field("Check-ins", cadence_label(agreement.cadence_days)),
-        Field("How we talk", f"{agreement.mode.value} — {agreement.channel}"),
+        Field(_("Goals"), agreement.goals),
+        # Translators: a field label: how often the partners check in
+        Field(_("Check-ins"), cadence_label(agreement.cadence_days)),
+        Field(_("How we talk"), f"{agreement.mode.value} — {channel}"),
         *meetings,
-        Field("Timeline", f"{fmt_day(agreement.starts_on)} to {fmt_day(agreement.ends_on)}"),
-        Field("Midpoint review", fmt_day(agreement.midpoint_on)),
-        Field("We answer within", f"{agreement.response_hours} hours"),
-        Field("Confidentiality", agreement.confidentiality),
+        Field(_("Timeline"), timeline),
+        Field(_("Midpoint review"), fmt_day(agreement.midpoint_on)),
+        Field(_("We answer within"), n_("{count} hour", "{count} hours", hours)),
+        Field(_("Confidentiality"), shown_term(agreement.confidentiality, CONFIDENTIALITY)),
     )
 
 
@@ -68,11 +88,13 @@ def changes_between(before: Agreement, after: Agreement) -> list[str]:
         if old.get(label) == new.get(label):
             continue
         if label not in new:
-            lines.append(f"{label}: dropped (was {old[label]})")
+            lines.append(_("{field}: dropped (was {old})", field=label, old=old[label]))
         elif label not in old:
-            lines.append(f"{label}: {new[label]} (new)")
+            lines.append(_("{field}: {new} (new)", field=label, new=new[label]))
         else:
-            lines.append(f"{label}: {new[label]} (was {old[label]})")
+            lines.append(
+                _("{field}: {new} (was {old})", field=label, new=new[label], old=old[label])
+            )
     return lines
 
 
@@ -98,10 +120,16 @@ async def _ask_goals(ctx: Context, data: Data) -> Prompt:
     if not choices and data.get("mentee_goals"):
         choices = [("Use the mentee's goals", "=mentee")]
     return Prompt(
-        "What do you want to achieve together? Concrete goals work best, e.g. "
-        "'ship a portfolio site; practise two mock interviews'.",
+        _(
+            "What do you want to achieve together? Concrete goals work best, e.g. "
+            "'ship a portfolio site; practise two mock interviews'."
+        ),
         choices=choices,
-        title=f"Agreement for pair #{data['pair_id']} {_step_title(data, 'goals')}",
+        title=_(
+            "Agreement for pair #{pair} {step}",
+            pair=int(data["pair_id"]),
+            step=_step_title(data, "goals"),
+        ),
         label="Goals",
         hint="What you want to achieve together, for example: ship a portfolio site; "
         "practise two mock interviews.",
@@ -120,7 +148,7 @@ async def _ask_cadence(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "cadence_days", cadence_label(int(base.get("cadence_days", 14))))
     return Prompt(
-        "How often do you check in? (or type a number of days)",
+        _("How often do you check in? (or type a number of days)"),
         label="Check-ins",
         hint="How often you check in. Choose Other for a number of days.",
         choices=[
@@ -142,8 +170,13 @@ async def _ask_mode(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "mode", str(base.get("mode", "")))
     return Prompt(
-        "How will you mostly talk?",
-        choices=[*keep, ("Written check-ins", "async"), ("Live chat", "chat"), ("Calls", "call")],
+        _("How will you mostly talk?"),
+        choices=[
+            *keep,
+            ("Written check-ins", "async"),
+            ("Live chat", "chat"),
+            ("Calls", "call"),
+        ],
         free_text=False,
         label="How you mostly talk",
         title=_step_title(data, "mode"),
@@ -163,10 +196,10 @@ async def _ask_channel(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "channel", str(base.get("channel", "")))
     return Prompt(
-        "Where? e.g. 'here in chat', 'video call, link in DM'.",
+        _("Where? e.g. 'here in chat', 'video call, link in DM'."),
         choices=[
             *keep,
-            ("Here in chat", "here in chat"),
+            ("Here in chat", HERE_IN_CHAT),
             ("Messages relayed by mentorhub", RELAY_CHANNEL),
         ],
         label="Where you talk",
@@ -184,7 +217,7 @@ async def _ask_minutes(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "meeting_minutes", f"{base.get('meeting_minutes')} min")
     return Prompt(
-        "How long is a typical meeting, in minutes?",
+        _("How long is a typical meeting, in minutes?"),
         choices=[*keep, ("15", "15"), ("30", "30"), ("45", "45"), ("60", "60")],
         label="Meeting length (minutes)",
         hint="Choose Other for another number of minutes.",
@@ -203,7 +236,7 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "starts_on", str(base.get("starts_on", "")))
     return Prompt(
-        "When do you start? (YYYY-MM-DD)",
+        _("When do you start? (YYYY-MM-DD)"),
         label="Start date",
         hint="Choose Other for another day, written as YYYY-MM-DD.",
         choices=[
@@ -229,12 +262,19 @@ async def _ask_end(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "ends_on", str(base.get("ends_on", "")))
     return Prompt(
-        "For how long? Pick a length or type an end date (YYYY-MM-DD). "
-        "The midpoint review is set halfway.",
+        _(
+            "For how long? Pick a length or type an end date (YYYY-MM-DD). "
+            "The midpoint review is set halfway."
+        ),
         label="Length",
         hint="The midpoint review is set halfway. Choose Other for an end date (YYYY-MM-DD) "
         "or a number of weeks (10w).",
-        choices=[*keep, (f"{weeks} weeks", f"{weeks}w"), ("8 weeks", "8w"), ("6 months", "26w")],
+        choices=[
+            *keep,
+            (f"{weeks} weeks", f"{weeks}w"),
+            ("8 weeks", "8w"),
+            ("6 months", "26w"),
+        ],
         title=_step_title(data, "ends_on"),
     )
 
@@ -259,10 +299,15 @@ async def _ask_response(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "response_hours", f"{base.get('response_hours')} hours")
     return Prompt(
-        "How quickly do you each answer messages, in hours?",
+        _("How quickly do you each answer messages, in hours?"),
         label="Time to answer messages (hours)",
         hint="Choose Other for another number of hours.",
-        choices=[*keep, ("24 hours", "24"), ("48 hours", "48"), ("72 hours", "72")],
+        choices=[
+            *keep,
+            ("24 hours", "24"),
+            ("48 hours", "48"),
+            ("72 hours", "72"),
+        ],
         title=_step_title(data, "response_hours"),
     )
 
@@ -280,10 +325,10 @@ async def _ask_confidentiality(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     keep = _keep(data, "confidentiality", str(base.get("confidentiality", "")))
     return Prompt(
-        "And confidentiality? Tap one or write your own.",
+        _("And confidentiality? Tap one or write your own."),
         label="Confidentiality",
         hint="Choose Other for terms of your own.",
-        choices=[*keep, *((label, key) for key, label in CONFIDENTIALITY.items())],
+        choices=[*keep, *((offered, key) for key, offered in CONFIDENTIALITY.items())],
         title=_step_title(data, "confidentiality"),
     )
 
@@ -297,7 +342,7 @@ async def _parse_confidentiality(ctx: Context, data: Data, raw: str) -> str:
 async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
     pair = await ctx.uow.pairs.get(int(data["pair_id"]))
     if pair is None or not pair.has(ctx.my_id()):
-        raise NotFound("That pair no longer exists.")
+        raise NotFound(_("That pair no longer exists."))
     require_status(
         pair,
         PairStatus.AGREEING,
@@ -333,32 +378,44 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
     partner = pair.partner_of(ctx.my_id())
     changed = ""
     if previous is not None:
-        lines = changes_between(previous, agreement) or ["nothing; it only needs confirming"]
-        changed = f"\nWhat changed since version {previous.version}:\n" + "\n".join(
-            f"• {line}" for line in lines
+        lines = changes_between(previous, agreement) or [_("nothing; it only needs confirming")]
+        since = _("What changed since version {version}:", version=previous.version)
+        changed = f"\n{since}\n" + "\n".join(f"• {line}" for line in lines)
+    if agreement.version > 1:
+        news = _(
+            "{name} proposed a change to your agreement (version {version}). It's in force "
+            "once you confirm.",
+            name=ctx.me().name,
+            version=agreement.version,
+        )
+    else:
+        news = _(
+            "{name} proposed your agreement (version {version}). It's in force once you confirm.",
+            name=ctx.me().name,
+            version=agreement.version,
         )
     proposed = Notice(
         partner,
         Reply(
-            f"{ctx.me().name} proposed {'a change to ' if agreement.version > 1 else ''}your "
-            f"agreement (version {agreement.version}). It's in force once you confirm.{changed}",
-            title=f"Agreement proposal for pair #{pair.id}",
+            f"{news}{changed}",
+            title=_("Agreement proposal for pair #{pair}", pair=pair.id),
             fields=agreement_fields(agreement),
             choices=(
                 Choice(
-                    "Confirm",
+                    # Translators: a button confirming the proposed agreement
+                    _("Confirm"),
                     Action.answer("confirm", f"pair={pair.id}").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
-                Choice("Suggest changes", Action.answer("agree", f"pair={pair.id}").encode()),
+                Choice(_("Suggest changes"), Action.answer("agree", f"pair={pair.id}").encode()),
             ),
         ),
         key=f"pair:{pair.id}:agreement:{agreement.version}:proposed",
     )
     (partner_name,) = await names(ctx, partner)
     sent = Reply(
-        f"Sent to {partner_name}. It's in force when they confirm.",
-        title=f"Your proposal (version {agreement.version})",
+        _("Sent to {name}. It's in force when they confirm.", name=partner_name),
+        title=_("Your proposal (version {version})", version=agreement.version),
         fields=agreement_fields(agreement),
     )
     return Outcome([sent], [proposed])
@@ -366,7 +423,7 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
 
 AGREEMENT = Flow(
     name="agreement",
-    title="agreement proposal",
+    title=N_("agreement proposal"),
     steps=(
         Step("goals", _ask_goals, _parse_goals),
         Step("cadence_days", _ask_cadence, _parse_cadence),
@@ -414,13 +471,14 @@ async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
+    assert pair.id is not None
     proposal = await pending_proposal(ctx, pair)
     if proposal is None:
-        raise Conflict("There's no proposal waiting for you; nothing changed.")
+        raise Conflict(_("There's no proposal waiting for you; nothing changed."))
     me = ctx.my_id()
     if me in proposal.confirmed_by:
         raise Conflict(
-            "You've already confirmed this version; it needs your partner's confirmation."
+            _("You've already confirmed this version; it needs your partner's confirmation.")
         )
     current = await agreement_in_force(ctx, pair)
     if current is not None:
@@ -437,17 +495,26 @@ async def cmd_confirm(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     await ctx.uow.pairs.save(pair)
     await schedule_pair(ctx.work, pair, proposal, today=ctx.now().date())
     partner = await ctx.uow.people.get(pair.partner_of(me))
+    in_force = _(
+        "Agreement version {version} is in force for pair #{pair}.",
+        version=proposal.version,
+        pair=pair.id,
+    )
     reply = Reply(
-        f"Agreement version {proposal.version} is in force for pair #{pair.id}. "
-        + _first_checkin(proposal, local_today(ctx)),
-        title="Agreement confirmed",
+        f"{in_force} {_first_checkin(proposal, local_today(ctx))}",
+        title=_("Agreement confirmed"),
         fields=agreement_fields(proposal),
     )
     (my_name,) = await names(ctx, me)
+    they_confirmed = _(
+        "{name} confirmed. Agreement version {version} is in force for pair #{pair}.",
+        name=my_name,
+        version=proposal.version,
+        pair=pair.id,
+    )
     proposer_told = Reply(
-        f"{my_name} confirmed. Agreement version {proposal.version} is in force for pair "
-        f"#{pair.id}. " + _first_checkin(proposal, local_today(ctx, partner)),
-        title="Agreement confirmed",
+        f"{they_confirmed} {_first_checkin(proposal, local_today(ctx, partner))}",
+        title=_("Agreement confirmed"),
     )  # they wrote it: no need to show it to them again
     key = f"pair:{pair.id}:agreement:{proposal.version}:confirmed"
     return Outcome([reply], [Notice(pair.partner_of(me), proposer_told, key=key)])
@@ -458,8 +525,8 @@ def _first_checkin(agreement: Agreement, today: date) -> str:
     on their own calendar: the day may already have come for one partner and not yet for
     the other, so each is told on their own ``today``."""
     if today >= agreement.starts_on:
-        return "Your first check-in is open now."
-    return f"Your first check-in opens {fmt_day(agreement.starts_on)}."
+        return _("Your first check-in is open now.")
+    return _("Your first check-in opens {day}.", day=fmt_day(agreement.starts_on))
 
 
 async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -470,26 +537,29 @@ async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         replies.append(
             Reply(
                 "",
-                title=f"Agreement in force (version {current.version})",
+                title=_("Agreement in force (version {version})", version=current.version),
                 fields=agreement_fields(current),
             )
         )
     proposal = await pending_proposal(ctx, pair)
     if proposal is not None:
-        waiting = "your partner" if ctx.my_id() in proposal.confirmed_by else "you"
         choices: tuple[Choice, ...] = ()
-        if waiting == "you":
+        if ctx.my_id() in proposal.confirmed_by:
+            waiting = _("Waiting for your partner to confirm.")
+        else:
+            waiting = _("Waiting for you to confirm.")
             choices = (
                 Choice(
-                    "Confirm",
+                    # Translators: a button confirming the proposed agreement
+                    _("Confirm"),
                     Action.command("confirm", f"pair={pair.id}").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
             )
         replies.append(
             Reply(
-                f"Waiting for {waiting} to confirm.",
-                title=f"Proposal (version {proposal.version})",
+                waiting,
+                title=_("Proposal (version {version})", version=proposal.version),
                 fields=agreement_fields(proposal),
                 choices=choices,
             )
@@ -497,9 +567,10 @@ async def cmd_agreement(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if not replies:
         replies.append(
             Reply(
-                "No agreement yet.",
+                _("No agreement yet."),
                 choices=(
-                    Choice("Propose one", Action.command("agree", f"pair={pair.id}").encode()),
+                    # Translators: a button proposing an agreement
+                    Choice(_("Propose one"), Action.command("agree", f"pair={pair.id}").encode()),
                 ),
             )
         )
@@ -510,19 +581,23 @@ def agreement_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "agree",
-            "Propose or change your pair's agreement",
+            N_("Propose or change your pair's agreement"),
             cmd_agree,
             args=(PAIR_OPT,),
-            group="Agreement",
+            group=N_("Agreement"),
         ),
         CommandSpec(
             "confirm",
-            "Confirm the proposed agreement",
+            N_("Confirm the proposed agreement"),
             cmd_confirm,
             args=(PAIR_OPT,),
-            group="Agreement",
+            group=N_("Agreement"),
         ),
         CommandSpec(
-            "agreement", "Show your agreement", cmd_agreement, args=(PAIR_OPT,), group="Agreement"
+            "agreement",
+            N_("Show your agreement"),
+            cmd_agreement,
+            args=(PAIR_OPT,),
+            group=N_("Agreement"),
         ),
     ]

@@ -19,6 +19,7 @@ from typing import Any
 from core.commands.common import PROGRAM_ARG, person_by_ref
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_, _, n_, number, said
 from core.matching import CODES, PHRASES, LockRefused, feasible
 from core.messages import Action, Attachment, Choice, ChoiceStyle, Field, Outcome, Reply
 from core.model import DraftRow, MatchDraft, Matching, Program
@@ -37,14 +38,17 @@ from core.services.matching import (
 PAGE = 10  # pairs per page of `match … show`
 ACTIONS = ("stable", "show", "csv", "swap", "drop", "lock", "unlock", "publish")
 READS = ("", "stable", "show", "csv")  # compute (then store) or look: no write lock needed
+# Why mentees are left waiting, as a coordinator reads it (said in their language; the
+# CSV keeps the English, a file for tools).
 REASON_WORDS = {
-    "paused": "paused",
-    "already_paired": "already paired",
-    "required_language": "don't speak the required language",
-    "no_language": "no mentor with a free place speaks their language",
-    "unavailable": "no mentor with a free place can be paired with them",
-    "no_skill": "no mentor with a free place offers what they want to learn",
-    "full": "every mentor who fits them is full",
+    # Translators: why mentees are left waiting: they paused
+    "paused": N_("paused"),
+    "already_paired": N_("already paired"),
+    "required_language": N_("don't speak the required language"),
+    "no_language": N_("no mentor with a free place speaks their language"),
+    "unavailable": N_("no mentor with a free place can be paired with them"),
+    "no_skill": N_("no mentor with a free place offers what they want to learn"),
+    "full": N_("every mentor who fits them is full"),
 }
 assert set(REASON_WORDS) == set(CODES) == set(PHRASES)
 
@@ -54,8 +58,13 @@ async def cmd_match(ctx: Context, args: Mapping[str, Any], program: Program) -> 
     rest = str(args.get("rest") or "").split()
     if program.matching is Matching.REQUEST:
         raise Conflict(
-            f"In {program.name} mentees choose their mentors (`mentors`, then `ask`).",
-            hint=f"To pair people yourself: `configure {program.slug} matching suggest`.",
+            _(
+                "In {program} mentees choose their mentors (`mentors`, then `ask`).",
+                program=program.name,
+            ),
+            hint=_(
+                "To pair people yourself: `configure {slug} matching suggest`.", slug=program.slug
+            ),
         )
     if action in ("", "stable"):
         return await _compute(ctx, program, stable=action == "stable")
@@ -80,14 +89,16 @@ async def _compute(ctx: Context, program: Program, *, stable: bool) -> Outcome:
         locked = await ctx.uow.drafts.locked(last.id)
     read = await read_pool(ctx.uow, program, ctx.now(), locked=locked)
     if not read.pool.mentees:
-        return Outcome([Reply(f"Nobody in {program.name} is waiting for a mentor.")])
+        return Outcome(
+            [Reply(_("Nobody in {program} is waiting for a mentor.", program=program.name))]
+        )
     dropped = _unkeepable(read, locked)
     if dropped:
         read = replace(read, pool=replace(read.pool, locked=frozenset(locked) - dropped))
     try:
         result = await compute(read, stable=stable)
     except LockRefused as refused:  # the checks above keep this from happening
-        raise Conflict(f"A locked pair can't be kept: {refused}") from refused
+        raise Conflict(_("A locked pair can't be kept: {why}", why=str(refused))) from refused
     me = ctx.my_id()
 
     async def store(later: Context) -> Outcome:
@@ -95,8 +106,13 @@ async def _compute(ctx: Context, program: Program, *, stable: bool) -> Outcome:
         kept = (
             [
                 Reply(
-                    f"{len(dropped)} locked pair(s) couldn't be kept: one of the two stopped "
-                    "waiting or has no place left, or a rule no longer allows the pair."
+                    n_(
+                        "{count} locked pair couldn't be kept: one of the two stopped waiting "
+                        "or has no place left, or a rule no longer allows the pair.",
+                        "{count} locked pairs couldn't be kept: one of the two stopped waiting "
+                        "or has no place left, or a rule no longer allows the pair.",
+                        len(dropped),
+                    )
                 )
             ]
             if dropped
@@ -130,47 +146,80 @@ def _summary(program: Program, draft: MatchDraft, rows: list[DraftRow]) -> Reply
     mean, lowest = summary_of(rows)
     why = Counter(r.reason_code for r in waiting)
     locked = sum(r.locked for r in pairs)
+    paired = (
+        n_("{pairs} ({count} locked)", "{pairs} ({count} locked)", locked, pairs=number(len(pairs)))
+        if locked
+        else number(len(pairs))
+    )
     fields = [
-        Field("Pairs", f"{len(pairs)} ({locked} locked)" if locked else str(len(pairs))),
-        Field("Left waiting", str(len(waiting))),
+        Field(_("Pairs"), paired),
+        Field(_("Left waiting"), number(len(waiting))),
     ]
     if why:
         fields.append(
             Field(
-                "Why they wait",
-                "; ".join(f"{n}: {REASON_WORDS[code]}" for code, n in why.most_common()),
+                _("Why they wait"),
+                "; ".join(
+                    f"{number(n)}: {said(REASON_WORDS[code])}" for code, n in why.most_common()
+                ),
             )
         )
+    mean_shown, lowest_shown = f"{mean:.2f}", f"{lowest:.2f}"
+    score = _("mean {mean}, lowest {lowest}", mean=mean_shown, lowest=lowest_shown)
+    if draft.stable:
+        how = _("stable: no mentee and mentor would both rather be together")
+    else:
+        how = _("best total score, as many placed as possible")
+    seconds = f"{draft.seconds:.2f}"
+    if draft.widened:
+        took = n_(
+            "{seconds} s (widened to {count} candidate each)",
+            "{seconds} s (widened to {count} candidates each)",
+            draft.k_used,
+            seconds=seconds,
+        )
+    else:
+        # Translators: how long computing took, in seconds
+        took = _("{seconds} s", seconds=seconds)
     fields += [
-        Field("Score", f"mean {mean:.2f}, lowest {lowest:.2f}" if pairs else "-"),
-        Field(
-            "How",
-            "stable: no mentee and mentor would both rather be together"
-            if draft.stable
-            else "best total score, as many placed as possible",
-        ),
-        Field(
-            "Took",
-            f"{draft.seconds:.2f} s"
-            + (f" (widened to {draft.k_used} candidates each)" if draft.widened else ""),
-        ),
+        Field(_("Score"), score if pairs else "-"),
+        # Translators: a field label: how the draft was computed
+        Field(_("How"), how),
+        # Translators: a field label: how long computing the draft took
+        Field(_("Took"), took),
     ]
     slug = program.slug
+    told = _(
+        "Draft {number} for {program}. Nobody has been told anything yet.",
+        number=draft.number,
+        program=program.name,
+    )
+    review = _(
+        "Review it weakest first with `match {slug} show`, or as a file with "
+        "`match {slug} csv`. Change it with `match {slug} swap @mentee @other`, "
+        "`match {slug} drop @mentee` and `match {slug} lock @mentee` (kept when you run "
+        "`match {slug}` again). Then `match {slug} publish`.",
+        slug=slug,
+    )
     return Reply(
-        f"Draft {draft.number} for {program.name}. Nobody has been told anything yet.\n"
-        f"Review it weakest first with `match {slug} show`, or as a file with "
-        f"`match {slug} csv`. Change it with `match {slug} swap @mentee @other`, "
-        f"`match {slug} drop @mentee` and `match {slug} lock @mentee` (kept when you run "
-        f"`match {slug}` again). Then `match {slug} publish`.",
-        title=f"{program.name}: match draft {draft.number}",
+        f"{told}\n{review}",
+        title=_draft_title(program, draft),
         fields=tuple(fields),
         choices=(
-            Choice("Review", Action.command("match", slug, "show").encode()),
+            # Translators: a button showing the draft's pairs
+            Choice(_("Review"), Action.command("match", slug, "show").encode()),
             Choice(
-                "Publish", Action.command("match", slug, "publish").encode(), ChoiceStyle.PRIMARY
+                # Translators: a button publishing the draft: the pairs are made
+                _("Publish"),
+                Action.command("match", slug, "publish").encode(),
+                ChoiceStyle.PRIMARY,
             ),
         ),
     )
+
+
+def _draft_title(program: Program, draft: MatchDraft) -> str:
+    return _("{program}: match draft {number}", program=program.name, number=draft.number)
 
 
 # --- looking at a draft ---------------------------------------------------------------------
@@ -180,11 +229,15 @@ async def _open_draft(ctx: Context, program: Program) -> tuple[MatchDraft, list[
     assert program.id is not None
     draft = await ctx.uow.drafts.latest(program.id)
     if draft is None or draft.status != "draft":
-        done = f" Draft {draft.number} was published already." if draft is not None else ""
-        raise NotFound(
-            f"{program.name} has no draft to review.{done}",
-            hint=f"Compute one with `match {program.slug}`.",
-        )
+        if draft is None:
+            nothing = _("{program} has no draft to review.", program=program.name)
+        else:
+            nothing = _(
+                "{program} has no draft to review. Draft {number} was published already.",
+                program=program.name,
+                number=draft.number,
+            )
+        raise NotFound(nothing, hint=_("Compute one with `match {slug}`.", slug=program.slug))
     assert draft.id is not None
     return draft, await ctx.uow.drafts.rows(draft.id)
 
@@ -194,7 +247,8 @@ def _page_number(rest: list[str]) -> int:
         return 1
     if len(rest) > 1 or not rest[0].isdigit() or int(rest[0]) < 1:
         raise InvalidInput(
-            f"'{' '.join(rest)[:20]}' isn't a page number.", hint="Pages start at 1."
+            _("'{typed}' isn't a page number.", typed=" ".join(rest)[:20]),
+            hint=_("Pages start at 1."),
         )
     return int(rest[0])
 
@@ -209,7 +263,14 @@ async def _show(
     )
     pages = max(1, -(-len(pairs) // PAGE))
     if page > pages:
-        raise InvalidInput(f"Draft {draft.number} has {pages} page(s) of pairs.")
+        raise InvalidInput(
+            n_(
+                "Draft {number} has {count} page of pairs.",
+                "Draft {number} has {count} pages of pairs.",
+                pages,
+                number=draft.number,
+            )
+        )
     shown = pairs[(page - 1) * PAGE : page * PAGE]
     waiting = [r for r in rows if r.mentor_id is None]
     named = [*shown, *waiting[:PAGE]]
@@ -217,26 +278,52 @@ async def _show(
         {r.mentee_id for r in named} | {r.mentor_id for r in named if r.mentor_id is not None}
     )
     lines = [
-        f"{r.score:.2f}  {names.get(r.mentee_id, '?')} with {names.get(r.mentor_id or 0, '?')}"
-        + (" (locked)" if r.locked else "")
-        + (f": {'; '.join(r.reasons)}" if r.reasons else "")
-        for r in shown
+        _pair_line(r, names) + (f": {'; '.join(r.reasons)}" if r.reasons else "") for r in shown
     ]
-    more = f"\nNext: `match {program.slug} show {page + 1}`" if page < pages else ""
+    more = (
+        "\n" + _("Next: `match {slug} show {page}`", slug=program.slug, page=page + 1)
+        if page < pages
+        else ""
+    )
     replies = [
         Reply(
-            "\n".join(lines) + more if lines else "No pairs in this draft.",
-            title=f"Draft {draft.number}, weakest first (page {page} of {pages})",
+            "\n".join(lines) + more if lines else _("No pairs in this draft."),
+            title=_(
+                "Draft {number}, weakest first (page {page} of {pages})",
+                number=draft.number,
+                page=page,
+                pages=pages,
+            ),
         )
     ]
     if waiting:
         left = [
-            f"{names.get(r.mentee_id, '?')}: {REASON_WORDS[r.reason_code]}" for r in waiting[:PAGE]
+            f"{names.get(r.mentee_id, '?')}: {said(REASON_WORDS[r.reason_code])}"
+            for r in waiting[:PAGE]
         ]
         if len(waiting) > PAGE:
-            left.append(f"… and {len(waiting) - PAGE} more (all in the CSV)")
-        replies.append(Reply("\n".join(left), title="Left waiting"))
+            beyond = len(waiting) - PAGE
+            left.append(
+                n_(
+                    "… and {count} more (all in the CSV)",
+                    "… and {count} more (all in the CSV)",
+                    beyond,
+                )
+            )
+        replies.append(Reply("\n".join(left), title=_("Left waiting")))
     return Outcome(replies)
+
+
+def _pair_line(row: DraftRow, names: Mapping[int, str]) -> str:
+    score = f"{row.score:.2f}"
+    mentee, mentor = names.get(row.mentee_id, "?"), names.get(row.mentor_id or 0, "?")
+    if row.locked:
+        # Translators: a line of the draft: score, then who is paired with whom
+        return _(
+            "{score}  {mentee} with {mentor} (locked)", score=score, mentee=mentee, mentor=mentor
+        )
+    # Translators: a line of the draft: score, then who is paired with whom
+    return _("{score}  {mentee} with {mentor}", score=score, mentee=mentee, mentor=mentor)
 
 
 async def _csv_reply(
@@ -248,13 +335,18 @@ async def _csv_reply(
     )
     content = await asyncio.to_thread(_csv, rows, handles)
     return Reply(
-        f"Draft {draft.number}: every proposed pair and every mentee left waiting.",
-        title=f"{program.name}: match draft {draft.number}",
+        _(
+            "Draft {number}: every proposed pair and every mentee left waiting.",
+            number=draft.number,
+        ),
+        title=_draft_title(program, draft),
         attachment=Attachment(f"{program.slug}-match-draft-{draft.number}.csv", content),
     )
 
 
 def _csv(rows: list[DraftRow], handles: dict[int, str]) -> str:
+    """A file for tools as much as people: its words stay English, like its column names
+    (and a message token inside a quoted cell would not survive the quoting)."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(("mentee", "mentor", "score", "locked", "reasons", "waiting_because"))
@@ -285,42 +377,53 @@ async def _review(
 ) -> Outcome:
     wants = 2 if action == "swap" else 1
     if len(rest) != wants:
-        example = "@mentee @other" if action == "swap" else "@mentee"
-        raise InvalidInput(f"Say who: `match {program.slug} {action} {example}`.")
+        if action == "swap":
+            who = _("Say who: `match {slug} swap @mentee @other`.", slug=program.slug)
+        else:
+            who = _("Say who: `match {slug} {action} @mentee`.", slug=program.slug, action=action)
+        raise InvalidInput(who)
     people = [await person_by_ref(ctx, ref) for ref in rest]
+    name = people[0].name
     by_mentee = {r.mentee_id: r for r in rows}
     first = by_mentee.get(people[0].id or 0)
     if first is None:
-        raise NotFound(f"{people[0].name} isn't among the mentees of draft {draft.number}.")
+        raise NotFound(
+            _("{name} isn't among the mentees of draft {number}.", name=name, number=draft.number)
+        )
     changed: list[DraftRow]
     if action in ("lock", "unlock"):
         if first.mentor_id is None:
-            raise Conflict(f"{people[0].name} has no pair in this draft to {action}.")
+            if action == "lock":
+                raise Conflict(_("{name} has no pair in this draft to lock.", name=name))
+            raise Conflict(_("{name} has no pair in this draft to unlock.", name=name))
         changed = [replace(first, locked=action == "lock")]
-        said = f"{'Locked' if action == 'lock' else 'Unlocked'} {people[0].name}'s pair."
+        if action == "lock":
+            done = _("Locked {name}'s pair.", name=name)
+        else:
+            done = _("Unlocked {name}'s pair.", name=name)
     elif action == "drop":
         if first.mentor_id is None:
-            raise Conflict(f"{people[0].name} has no pair in this draft.")
+            raise Conflict(_("{name} has no pair in this draft.", name=name))
         changed = [
             replace(
                 first, mentor_id=None, score=0.0, reasons=(), locked=False,
                 reason_code="unavailable", phrase=PHRASES["unavailable"],
             )
         ]  # fmt: skip
-        said = f"Dropped {people[0].name}'s pair: they stay waiting."
+        done = _("Dropped {name}'s pair: they stay waiting.", name=name)
     else:
-        changed, said = await _swap(ctx, program, rows, first, people[1].id or 0)
+        changed, done = await _swap(ctx, program, rows, first, people[1].id or 0)
     await ctx.uow.drafts.save_rows(changed)
     after = {r.mentee_id: r for r in rows} | {r.mentee_id: r for r in changed}
     mean, lowest = summary_of(list(after.values()))
-    return Outcome(
-        [
-            Reply(
-                f"{said} Draft {draft.number} now scores mean {mean:.2f}, lowest {lowest:.2f}.",
-                title=f"{program.name}: match draft {draft.number}",
-            )
-        ]
+    mean_shown, lowest_shown = f"{mean:.2f}", f"{lowest:.2f}"
+    scores = _(
+        "Draft {number} now scores mean {mean}, lowest {lowest}.",
+        number=draft.number,
+        mean=mean_shown,
+        lowest=lowest_shown,
     )
+    return Outcome([Reply(f"{done} {scores}", title=_draft_title(program, draft))])
 
 
 async def _swap(
@@ -334,21 +437,27 @@ async def _swap(
     second = by_mentee.get(other_id)
     if second is not None:
         if first.mentor_id is None and second.mentor_id is None:
-            raise Conflict("Neither of them has a pair in this draft.")
+            raise Conflict(_("Neither of them has a pair in this draft."))
         changed = [
             replace(first, mentor_id=second.mentor_id, locked=False),
             replace(second, mentor_id=first.mentor_id, locked=False),
         ]
     else:
         mentor = next((m for m in read.pool.mentors if m.person_id == other_id), None)
+        if mentor is None and other_id in names:
+            raise NotFound(
+                _(
+                    "{name} is neither a mentee of this draft nor a mentor with a free place.",
+                    name=names[other_id],
+                )
+            )
         if mentor is None:
             raise NotFound(
-                f"{names.get(other_id, 'They')} is neither a mentee of this draft nor a mentor "
-                "with a free place."
+                _("They are neither a mentee of this draft nor a mentor with a free place.")
             )
         used = sum(1 for r in rows if r.mentor_id == other_id and r.mentee_id != first.mentee_id)
         if used >= mentor.room:
-            raise Conflict(f"{names[other_id]} has no free place left in this draft.")
+            raise Conflict(_("{name} has no free place left in this draft.", name=names[other_id]))
         changed = [replace(first, mentor_id=other_id, locked=False)]
     mentees = {m.person_id: m for m in read.pool.mentees}
     mentors = {m.person_id: m for m in read.pool.mentors}
@@ -364,9 +473,9 @@ async def _swap(
             continue
         mentee, mentor = mentees.get(row.mentee_id), mentors.get(row.mentor_id)
         if mentee is None or mentor is None or not feasible(mentee, mentor, read.pool):
-            raise Conflict("That pairing isn't possible.")
+            raise Conflict(_("That pairing isn't possible."))
         out.append(replace(rescore(read, row), reason_code="", phrase=""))
-    return out, f"Swapped: {names[first.mentee_id]} has a new mentor."
+    return out, _("Swapped: {name} has a new mentor.", name=names[first.mentee_id])
 
 
 # --- publishing ----------------------------------------------------------------------------
@@ -379,19 +488,31 @@ async def _publish(
     changed = what_changed(draft, read)
     if changed is not None:
         raise Conflict(
-            f"Draft {draft.number} is out of date: {changed}. Nothing was published.",
-            hint=f"Compute a new one with `match {program.slug}`; locked pairs are kept.",
+            _(
+                "Draft {number} is out of date: {change}. Nothing was published.",
+                number=draft.number,
+                change=changed,
+            ),
+            hint=_(
+                "Compute a new one with `match {slug}`; locked pairs are kept.", slug=program.slug
+            ),
         )
     made, waiting, notices = await publish(ctx.uow, program, draft, rows, read, ctx.now())
+    introduced = n_(
+        "Published draft {number}: {count} pair is introduced, told why they were matched, "
+        "and asked to agree on expectations.",
+        "Published draft {number}: {count} pairs are introduced, each told why they were "
+        "matched, and asked to agree on expectations.",
+        made,
+        number=draft.number,
+    )
+    left = n_(
+        "{count} mentee left waiting was told why; they come first next time.",
+        "{count} mentees left waiting were told why; they come first next time.",
+        waiting,
+    )
     return Outcome(
-        [
-            Reply(
-                f"Published draft {draft.number}: {made} pairs are introduced, each told why "
-                f"they were matched, and asked to agree on expectations. {waiting} mentee(s) "
-                "left waiting were told why; they come first next time.",
-                title=f"{program.name}: pairs made",
-            )
-        ],
+        [Reply(f"{introduced} {left}", title=_("{program}: pairs made", program=program.name))],
         notices,
     )
 
@@ -400,16 +521,16 @@ def match_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "match",
-            "Pair a whole program: a draft to review, then publish",
+            N_("Pair a whole program: a draft to review, then publish"),
             ForCoordinators(cmd_match),
             args=(
                 PROGRAM_ARG,
-                Arg("action", ArgKind.CHOICE, "what to do", required=False, choices=ACTIONS),
-                Arg("rest", ArgKind.TEXT, "who, or a page", required=False, rest=True),
+                Arg("action", ArgKind.CHOICE, N_("what to do"), required=False, choices=ACTIONS),
+                Arg("rest", ArgKind.TEXT, N_("who, or a page"), required=False, rest=True),
             ),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
             examples=(
                 "match design-2026",
                 "match design-2026 show 2",
@@ -417,14 +538,19 @@ def match_commands() -> list[CommandSpec]:
                 "match design-2026 publish",
             ),
             details=(
-                "match <program>: a draft for everyone waiting (best total score)",
-                "match <program> stable: a draft no mentee and mentor would both rather leave",
-                "show [page]: the pairs, weakest first; csv: all of it as a file",
-                "swap @mentee @other: swap two mentees' mentors, or give a mentee to a "
-                "mentor with a free place",
-                "drop @mentee: take a pair out; lock @mentee / unlock @mentee: keep a pair "
-                "when you run match again",
-                "publish: make the pairs and introduce them; nobody hears of a draft before",
+                # Translators: each line starts with a command and its arguments, typed as is
+                N_("match <program>: a draft for everyone waiting (best total score)"),
+                N_("match <program> stable: a draft no mentee and mentor would both rather leave"),
+                N_("show [page]: the pairs, weakest first; csv: all of it as a file"),
+                N_(
+                    "swap @mentee @other: swap two mentees' mentors, or give a mentee to a "
+                    "mentor with a free place"
+                ),
+                N_(
+                    "drop @mentee: take a pair out; lock @mentee / unlock @mentee: keep a pair "
+                    "when you run match again"
+                ),
+                N_("publish: make the pairs and introduce them; nobody hears of a draft before"),
             ),
             reads_when=lambda text: _action_of(text) in READS,
             whole_program=True,

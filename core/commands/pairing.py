@@ -21,6 +21,7 @@ from core.commands.common import (
 )
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.i18n import N_, _, n_, number
 from core.identity import Person
 from core.matching import (
     Pool,
@@ -68,7 +69,13 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.me()
     mine = await ctx.uow.enrollments.find(program.id, ctx.my_id(), Role.MENTEE)
     if mine is None:
-        raise NotAllowed(f"Join {program.name} as a mentee first: `enroll {program.slug} mentee`.")
+        raise NotAllowed(
+            _(
+                "Join {program} as a mentee first: `enroll {slug} mentee`.",
+                program=program.name,
+                slug=program.slug,
+            )
+        )
     my_pairs = [p for p in await ctx.uow.pairs.of_person(ctx.my_id()) if p.program_id == program.id]
     blocks = await ctx.uow.views.blocks_in(program.id)
     now = ctx.now()  # one moment for every candidate (and one zone lookup each)
@@ -129,14 +136,25 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         for i, p in enumerate(ranked)
     ]
     intro = Reply(
-        f"Mentors with free places in {program.name}, best fit first. Ask one, or list "
-        f"several in order: `ask @first @second` — if one can't, I ask the next.",
-        title="Mentors",
+        _(
+            "Mentors with free places in {program}, best fit first. Ask one, or list "
+            "several in order: `ask @first @second` — if one can't, I ask the next.",
+            program=program.name,
+        ),
+        title=_("Mentors"),
     )
-    total = len(fitting) + len(others)
+    unshown = len(fitting) + len(others) - len(ranked)
     more = (
-        [Reply(f"… and {total - len(ranked)} more with a free place.")]
-        if total > len(ranked)
+        [
+            Reply(
+                n_(
+                    "… and {count} more with a free place.",
+                    "… and {count} more with a free place.",
+                    unshown,
+                )
+            )
+        ]
+        if unshown > 0
         else []
     )
     return Outcome([intro, *cards, *more])
@@ -144,8 +162,12 @@ async def cmd_mentors(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 def _no_shared_language(program: Program) -> str:
     if program.match_language:
-        return f"Pairs in {program.name} must share {program.match_language}."
-    return "None of them speaks a language you listed in your profile."
+        return _(
+            "Pairs in {program} must share {language}.",
+            program=program.name,
+            language=program.match_language,
+        )
+    return _("None of them speaks a language you listed in your profile.")
 
 
 def _mentor_card(
@@ -153,22 +175,25 @@ def _mentor_card(
 ) -> Reply:
     mentor, enrollment = seat.person, seat.enrollment
     free = enrollment.capacity - seat.open_pairs
+    languages = ", ".join(mentor.languages)
+    if not shared:
+        languages = _("{languages} (none in common with yours)", languages=languages)
     return Reply(
         f"@{mentor.handle}",
         title=mentor.name,
         fields=(
-            Field("Helps with", ", ".join(enrollment.skills)),
-            Field("Why", "; ".join(match.reasons) or "-"),
-            Field(
-                "Languages",
-                ", ".join(mentor.languages) + ("" if shared else " (none in common with yours)"),
-            ),
-            Field("Time", time_difference(mentor.timezone, me.timezone, at)),
-            Field("Free places", str(free)),
+            Field(_("Helps with"), ", ".join(enrollment.skills)),
+            # Translators: a field label: why this mentor fits
+            Field(_("Why"), "; ".join(match.reasons) or "-"),
+            Field(_("Languages"), languages),
+            # Translators: a field label: the time difference to the mentor
+            Field(_("Time"), time_difference(mentor.timezone, me.timezone, at)),
+            Field(_("Free places"), number(free)),
         ),
         choices=(
             Choice(
-                f"Ask {mentor.name[:30]}",
+                # Translators: a button asking this mentor to mentor you
+                _("Ask {name}", name=mentor.name[:30]),
                 Action.command("ask", f"#{mentor.id}", f"program=#{program.id}").encode(),
             ),
         ),
@@ -178,21 +203,32 @@ def _mentor_card(
 def _nobody_for_me(program: Program, with_room: int, reasons: list[str]) -> str:
     """The real reason a mentee sees no mentor: nobody has room, or why those who do can't."""
     if not with_room:
-        return f"No mentor in {program.name} has a free place right now. Try again later."
+        return _(
+            "No mentor in {program} has a free place right now. Try again later.",
+            program=program.name,
+        )
     if not reasons:
-        return f"No mentor in {program.name} can take you right now. Try again later."
+        return _(
+            "No mentor in {program} can take you right now. Try again later.",
+            program=program.name,
+        )
     distinct = list(dict.fromkeys(reasons))
     why = "\n".join(f"- {reason}" for reason in distinct[:SHOWN_REASONS])
     if len(distinct) > SHOWN_REASONS:
-        why += f"\n- … and {len(distinct) - SHOWN_REASONS} more"
-    return f"No mentor in {program.name} can take you right now:\n{why}"
+        unshown = len(distinct) - SHOWN_REASONS
+        why += "\n- " + n_("… and {count} more", "… and {count} more", unshown)
+    nobody = _("No mentor in {program} can take you right now:", program=program.name)
+    return f"{nobody}\n{why}"
 
 
 def coordinators_pair(program: Program) -> NotAllowed:
     """What a mentee hears in a program where coordinators make the pairs."""
     return NotAllowed(
-        f"In {program.name} coordinators pair people, so there's no asking: you're in line, "
-        "and I'll tell you as soon as you have a mentor."
+        _(
+            "In {program} coordinators pair people, so there's no asking: you're in line, "
+            "and I'll tell you as soon as you have a mentor.",
+            program=program.name,
+        )
     )
 
 
@@ -204,7 +240,7 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     await enrollment_of(ctx, program, ctx.my_id(), Role.MENTEE)
     refs = str(args["mentors"]).split()
     if len(refs) > 5:
-        raise InvalidInput("List at most 5 mentors, in order of preference.")
+        raise InvalidInput(_("List at most 5 mentors, in order of preference."))
     chosen: list[int] = []
     for ref in refs:
         mentor = await person_by_ref(ctx, ref)
@@ -217,35 +253,42 @@ async def cmd_ask(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     assert pair is not None
     (mentor_name,) = await names(ctx, pair.mentor_id)
     # send_request keeps the mentors still in line on the request itself
-    queued = (
-        f" If they can't, I'll ask the next on your list ({len(pair.next_choices)} more)."
-        if pair.next_choices
-        else ""
+    asked = n_(
+        "I've asked {name}. They have {count} hour to answer.",
+        "I've asked {name}. They have {count} hours to answer.",
+        program.request_expiry_hours,
+        name=mentor_name,
     )
-    hours = program.request_expiry_hours
-    sent = Reply(
-        f"I've asked {mentor_name}. They have {hours} hours to answer.{queued}",
-        title="Request sent",
-    )
+    if pair.next_choices:
+        queued = n_(
+            "If they can't, I'll ask the next on your list ({count} more).",
+            "If they can't, I'll ask the next on your list ({count} more).",
+            len(pair.next_choices),
+        )
+        asked = f"{asked} {queued}"
+    sent = Reply(asked, title=_("Request sent"))
     return Outcome([sent], notices)
 
 
 async def _awaiting_for_me(ctx: Context, args: Mapping[str, Any]) -> Pair:
     pair = await ctx.uow.pairs.get(int(args["pair"]))
     if pair is None or pair.mentor_id != ctx.my_id():
-        raise NotFound("That request isn't addressed to you.")
+        raise NotFound(_("That request isn't addressed to you."))
     if pair.status is not PairStatus.AWAITING:
-        raise Conflict(f"{_what_became_of(pair)}; nothing changed.")
+        raise Conflict(_what_became_of(pair))
     return pair
 
 
 def _what_became_of(request: Pair) -> str:
     """A request that was answered already, in the mentor's words."""
     if request.status is PairStatus.DECLINED:
-        return "You declined that request earlier"
+        return _("You declined that request earlier; nothing changed.")
     if request.status is PairStatus.EXPIRED:
-        return "That request expired and went to the mentee's next choice"
-    return f"You accepted that request already: it's pair #{request.id}"
+        return _("That request expired and went to the mentee's next choice; nothing changed.")
+    assert request.id is not None
+    return _(
+        "You accepted that request already: it's pair #{pair}; nothing changed.", pair=request.id
+    )
 
 
 async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -262,9 +305,10 @@ async def cmd_accept(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     notices = await start_pair(ctx.work, pair)
     # One message for the mentor: the acceptance and the pair's first step together.
     (first_step,) = (n.reply for n in notices if n.person_id == mentor.id)
+    told = _("You accepted {name}. I've told them.", name=mentee.name)
     accepted = Reply(
-        f"You accepted {mentee.name}. I've told them.\n{first_step.text}",
-        title="Request accepted",
+        f"{told}\n{first_step.text}",
+        title=_("Request accepted"),
         choices=first_step.choices,
     )
     return Outcome([accepted], [n for n in notices if n.person_id != mentor.id])
@@ -275,8 +319,12 @@ async def cmd_decline(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair.status = PairStatus.DECLINED
     await ctx.uow.pairs.save(pair)
     (mentor,) = await names(ctx, pair.mentor_id)
-    notices = await pass_on(ctx.work, pair, f"{mentor} can't take a new mentee right now.")
-    declined = Reply("Declined. The mentee gets a kind note and is passed on; no reason is shared.")
+    notices = await pass_on(
+        ctx.work, pair, _("{name} can't take a new mentee right now.", name=mentor)
+    )
+    declined = Reply(
+        _("Declined. The mentee gets a kind note and is passed on; no reason is shared.")
+    )
     return Outcome([declined], notices)
 
 
@@ -287,7 +335,7 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) ->
     force = args.get("force") == "force"
     problem = await pairing_problem(ctx.work, program, mentor, mentee, force=force)
     if problem is not None:
-        hint = "Add `force` to pair them again anyway." if "paired before" in problem else None
+        hint = _("Add `force` to pair them again anyway.") if "paired before" in problem else None
         raise Conflict(problem, hint=hint)
     assert mentor.id is not None and mentee.id is not None
     pair = await ctx.uow.pairs.add(
@@ -303,7 +351,8 @@ async def cmd_assign(ctx: Context, args: Mapping[str, Any], program: Program) ->
     )
     notices = await start_pair(ctx.work, pair)
     paired = Reply(
-        f"Paired {await pair_label(ctx, pair)}. Both have been told.", title="Pair created"
+        _("Paired {pair}. Both have been told.", pair=await pair_label(ctx, pair)),
+        title=_("Pair created"),
     )
     return Outcome([paired], notices)
 
@@ -316,7 +365,9 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
         read.waiting_seats, key=lambda s: (not s.enrollment.rematch, s.enrollment.waiting_since)
     )
     if not waiting:
-        return Outcome([Reply(f"No suggestions: nobody in {program.name} is waiting.")])
+        return Outcome(
+            [Reply(_("No suggestions: nobody in {program} is waiting.", program=program.name))]
+        )
     result = await compute(read, stable=False) if read.pool.mentees else None
     proposed = {p.mentee_id: p for p in result.pairs} if result else {}
     mentors, blocks = read.mentor_seats, read.blocks
@@ -332,17 +383,27 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
             why = _why_no_mentor(ctx, program, mentee_seat, mentors, pairs_of, blocks)
             unmatched.append(f"{mentee.name}: {why}")
             continue
-        first = " (waiting for a rematch)" if mentee_seat.enrollment.rematch else ""
+        mentor_name = read.names[suggestion.mentor_id]
+        if mentee_seat.enrollment.rematch:
+            suggested = _(
+                "{mentee} (waiting for a rematch) with {mentor}",
+                mentee=mentee.name,
+                mentor=mentor_name,
+            )
+        else:
+            suggested = _("{mentee} with {mentor}", mentee=mentee.name, mentor=mentor_name)
         replies.append(
             Reply(
-                f"{mentee.name}{first} with {read.names[suggestion.mentor_id]}",
+                suggested,
                 fields=(
-                    Field("Why", "; ".join(suggestion.reasons) or "-"),
-                    Field("Score", f"{suggestion.score:.2f}"),
+                    # Translators: a field label: why this pair fits
+                    Field(_("Why"), "; ".join(suggestion.reasons) or "-"),
+                    Field(_("Score"), f"{suggestion.score:.2f}"),
                 ),
                 choices=(
                     Choice(
-                        "Assign",
+                        # Translators: a button pairing the two
+                        _("Assign"),
                         Action.command(
                             "assign", f"#{program.id}", f"#{mentee.id}", f"#{suggestion.mentor_id}"
                         ).encode(),
@@ -352,19 +413,30 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
             )
         )
     hint = (
-        f"\nTo pair two people again anyway: `assign {program.slug} <mentee> <mentor> force`."
+        "\n"
+        + _(
+            "To pair two people again anyway: `assign {slug} <mentee> <mentor> force`.",
+            slug=program.slug,
+        )
         if any("paired before" in line for line in unmatched)
         else ""
     )
     not_matched = (
-        Reply("\n".join(unmatched) + hint, title="No suggestion for") if unmatched else None
+        # Translators: a title above lines "<mentee>: <why>"
+        Reply("\n".join(unmatched) + hint, title=_("No suggestion for")) if unmatched else None
     )
     later = len(waiting) - SHOWN_SUGGESTIONS
     rest = (
         [
             Reply(
-                f"{later} more waiting after these: assign these, or pair everyone at once "
-                f"with `match {program.slug}`."
+                n_(
+                    "{count} more waiting after these: assign these, or pair everyone at once "
+                    "with `match {slug}`.",
+                    "{count} more waiting after these: assign these, or pair everyone at once "
+                    "with `match {slug}`.",
+                    later,
+                    slug=program.slug,
+                )
             )
         ]
         if later > 0
@@ -372,8 +444,12 @@ async def cmd_suggest(ctx: Context, args: Mapping[str, Any], program: Program) -
     )
     if not replies:
         assert not_matched is not None
-        return Outcome([Reply(f"No suggestions for {program.name}."), not_matched, *rest])
-    suggestions = [Reply(f"Suggested pairs for {program.name}:", title="Suggestions"), *replies]
+        nothing = Reply(_("No suggestions for {program}.", program=program.name))
+        return Outcome([nothing, not_matched, *rest])
+    suggestions = [
+        Reply(_("Suggested pairs for {program}:", program=program.name), title=_("Suggestions")),
+        *replies,
+    ]
     return Outcome(suggestions + ([not_matched] if not_matched else []) + rest)
 
 
@@ -390,7 +466,7 @@ def _why_no_mentor(
     few of them."""
     mentee, mentee_enr = mentee_seat.person, mentee_seat.enrollment
     if not any(seat.enrollment.capacity > seat.open_pairs for seat in mentors):
-        return "no mentor has a free place."
+        return _("no mentor has a free place.")
     reasons = []
     now = ctx.now()
     for seat in mentors:
@@ -411,13 +487,24 @@ def _why_no_mentor(
             p.mentor_id == seat.person.id and p.status is PairStatus.DECLINED
             for p in pairs_of.get(mentee.id or 0, ())
         ):
-            reasons.append(f"{seat.person.name} declined a request from {mentee.name}.")
+            reasons.append(
+                _(
+                    "{mentor} declined a request from {mentee}.",
+                    mentor=seat.person.name,
+                    mentee=mentee.name,
+                )
+            )
     distinct = list(dict.fromkeys(reasons))
-    more = f" (and {len(distinct) - SHOWN_REASONS} more)" if len(distinct) > SHOWN_REASONS else ""
-    return " ".join(distinct[:SHOWN_REASONS]) + more or (
-        "no mentor with a free place can be paired with them right now (languages, or "
-        "every mentor who fits is taken by others in line)."
-    )
+    if not distinct:
+        return _(
+            "no mentor with a free place can be paired with them right now (languages, or "
+            "every mentor who fits is taken by others in line)."
+        )
+    shown = " ".join(distinct[:SHOWN_REASONS])
+    if len(distinct) > SHOWN_REASONS:
+        unshown = len(distinct) - SHOWN_REASONS
+        shown += " " + n_("(and {count} more)", "(and {count} more)", unshown)
+    return shown
 
 
 async def someone_i_know(ctx: Context, ref: str, *, or_blocked: bool = False) -> Person:
@@ -437,10 +524,14 @@ async def someone_i_know(ctx: Context, ref: str, *, or_blocked: bool = False) ->
             return other
     shown = ref.strip().lstrip("@")[:24]
     raise NotFound(
-        f"There's nobody called {shown if shown.startswith('#') else '@' + shown} in your "
-        "programs.",
-        hint="You can block people who take part in a program with you, by their handle "
-        "(like @alice_smith).",
+        _(
+            "There's nobody called {who} in your programs.",
+            who=shown if shown.startswith("#") else "@" + shown,
+        ),
+        hint=_(
+            "You can block people who take part in a program with you, by their handle "
+            "(like @alice_smith)."
+        ),
     )
 
 
@@ -448,15 +539,19 @@ async def cmd_block(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     other = await someone_i_know(ctx, args["person"])
     assert other.id is not None
     if other.id == ctx.my_id():
-        raise InvalidInput("You can't block yourself.")
+        raise InvalidInput(_("You can't block yourself."))
     if not await any_block(ctx, ctx.my_id(), other.id):
         await ctx.uow.blocks.add(Block(ctx.my_id(), other.id, ctx.now()))
     return Outcome(
         [
             Reply(
-                f"Noted: you won't be paired with {other.name}. Nobody else can see this, "
-                "including them and coordinators.",
-                title="Private",
+                _(
+                    "Noted: you won't be paired with {name}. Nobody else can see this, "
+                    "including them and coordinators.",
+                    name=other.name,
+                ),
+                # Translators: a title: what follows is seen by nobody else
+                title=_("Private"),
             )
         ]
     )
@@ -473,9 +568,9 @@ async def cmd_unblock(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return Outcome(
         [
             Reply(
-                f"Removed {other.name} from your private list."
+                _("Removed {name} from your private list.", name=other.name)
                 if removed
-                else "They weren't on your list."
+                else _("They weren't on your list.")
             )
         ]
     )
@@ -490,16 +585,23 @@ async def cmd_pairs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if p.status not in (PairStatus.DECLINED, PairStatus.EXPIRED) or p.mentee_id == me
     ]
     if not visible:
-        return Outcome([Reply("You have no pairs yet.")])
+        return Outcome([Reply(_("You have no pairs yet."))])
     lines = []
     for pair in visible:
+        assert pair.id is not None
         program = await ctx.uow.programs.get(pair.program_id)
         (partner,) = await names(ctx, pair.partner_of(me))
-        role = "mentoring" if pair.mentor_id == me else "mentored by"
-        lines.append(
-            f"#{pair.id} {program.name if program else '?'}: {role} {partner} — {pair.status.value}"
-        )
-    return Outcome([Reply("\n".join(lines), title="Your pairs")])
+        about: dict[str, str | int] = {
+            "pair": pair.id,
+            "program": program.name if program else "?",
+            "partner": partner,
+            "status": pair.status.value,
+        }
+        if pair.mentor_id == me:
+            lines.append(_("#{pair} {program}: mentoring {partner} — {status}", **about))
+        else:
+            lines.append(_("#{pair} {program}: mentored by {partner} — {status}", **about))
+    return Outcome([Reply("\n".join(lines), title=_("Your pairs"))])
 
 
 async def notify_coordinators(
@@ -510,74 +612,82 @@ async def notify_coordinators(
 
 
 def pairing_commands() -> list[CommandSpec]:
-    person = Arg("person", ArgKind.PERSON, "their handle")
-    request = Arg("pair", ArgKind.INT, "the request number", low=1, high=10**9)
+    person = Arg("person", ArgKind.PERSON, N_("their handle"))
+    request = Arg("pair", ArgKind.INT, N_("the request number"), low=1, high=10**9)
     return [
         CommandSpec(
             "mentors",
-            "Mentors with free places, best fit first",
+            N_("Mentors with free places, best fit first"),
             cmd_mentors,
-            args=(Arg("program", ArgKind.PROGRAM, "which program", required=False),),
-            group="Pairing",
+            args=(Arg("program", ArgKind.PROGRAM, N_("which program"), required=False),),
+            group=N_("Pairing"),
             reads_only=True,
         ),
         CommandSpec(
             "ask",
-            "Ask mentors to mentor you, in order of preference",
+            N_("Ask mentors to mentor you, in order of preference"),
             cmd_ask,
-            args=(PROGRAM_OPT, Arg("mentors", ArgKind.TEXT, "one or more handles", rest=True)),
+            args=(PROGRAM_OPT, Arg("mentors", ArgKind.TEXT, N_("one or more handles"), rest=True)),
             examples=("ask @dana", "ask @dana @erik program=design-2026"),
-            group="Pairing",
+            group=N_("Pairing"),
         ),
         CommandSpec(
-            "accept", "Accept a mentoring request", cmd_accept, args=(request,), group="Pairing"
+            "accept",
+            N_("Accept a mentoring request"),
+            cmd_accept,
+            args=(request,),
+            group=N_("Pairing"),
         ),
         CommandSpec(
-            "decline", "Decline a mentoring request", cmd_decline, args=(request,), group="Pairing"
+            "decline",
+            N_("Decline a mentoring request"),
+            cmd_decline,
+            args=(request,),
+            group=N_("Pairing"),
         ),
-        CommandSpec("pairs", "Your mentoring pairs", cmd_pairs, group="Pairing"),
+        CommandSpec("pairs", N_("Your mentoring pairs"), cmd_pairs, group=N_("Pairing")),
         CommandSpec(
             "block",
-            "Never be paired with someone (private)",
+            N_("Never be paired with someone (private)"),
             cmd_block,
             args=(person,),
-            group="Pairing",
+            group=N_("Pairing"),
         ),
         CommandSpec(
             "unblock",
-            "Remove someone from your private list",
+            N_("Remove someone from your private list"),
             cmd_unblock,
             args=(person,),
-            group="Pairing",
+            group=N_("Pairing"),
         ),
         CommandSpec(
             "assign",
-            "Pair a mentee with a mentor",
+            N_("Pair a mentee with a mentor"),
             ForCoordinators(cmd_assign),
             args=(
                 PROGRAM_ARG,
-                Arg("mentee", ArgKind.PERSON, "the mentee's handle"),
-                Arg("mentor", ArgKind.PERSON, "the mentor's handle"),
+                Arg("mentee", ArgKind.PERSON, N_("the mentee's handle")),
+                Arg("mentor", ArgKind.PERSON, N_("the mentor's handle")),
                 Arg(
                     "force",
                     ArgKind.CHOICE,
-                    "pair again though they were before",
+                    N_("pair again though they were before"),
                     required=False,
                     choices=("force",),
                 ),
             ),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
         ),
         CommandSpec(
             "suggest",
-            "Suggested pairs for waiting mentees",
+            N_("Suggested pairs for waiting mentees"),
             ForCoordinators(cmd_suggest),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
             reads_only=True,
             whole_program=True,
         ),
