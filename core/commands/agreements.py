@@ -25,7 +25,7 @@ from core.commands.relay import RELAY_CHANNEL
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
-from core.i18n import N_, _, n_, said
+from core.i18n import N_, _, is_deferred, n_, said
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import Agreement, Mode, PairStatus, Role
 from core.registry import CommandSpec
@@ -105,9 +105,12 @@ def _step_title(data: Data, key: str) -> str:
     return f"({asked.index(key) + 1}/{len(asked)})"
 
 
-def _keep(data: Data, key: str, label: str) -> list[tuple[str, str]]:
-    base = data.get("base") or {}
-    return [(f"Keep: {label}"[:60], KEEP)] if key in base else []
+def _keep(data: Data, key: str, value: str) -> list[tuple[str, str]]:
+    if key not in (data.get("base") or {}):
+        return []
+    shown = value if is_deferred(value) else value[:54]  # a label of at most 60 in English
+    # Translators: a button keeping the value proposed before, e.g. "Keep: weekly"
+    return [(_("Keep: {value}", value=shown), KEEP)]
 
 
 def _kept(data: Data, key: str, raw: str) -> Any:
@@ -118,7 +121,7 @@ async def _ask_goals(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
     choices = _keep(data, "goals", str(base.get("goals", "")))
     if not choices and data.get("mentee_goals"):
-        choices = [("Use the mentee's goals", "=mentee")]
+        choices = [(_("Use the mentee's goals"), "=mentee")]
     return Prompt(
         _(
             "What do you want to achieve together? Concrete goals work best, e.g. "
@@ -130,9 +133,11 @@ async def _ask_goals(ctx: Context, data: Data) -> Prompt:
             pair=int(data["pair_id"]),
             step=_step_title(data, "goals"),
         ),
-        label="Goals",
-        hint="What you want to achieve together, for example: ship a portfolio site; "
-        "practise two mock interviews.",
+        label=_("Goals"),
+        hint=_(
+            "What you want to achieve together, for example: ship a portfolio site; "
+            "practise two mock interviews."
+        ),
     )
 
 
@@ -141,7 +146,8 @@ async def _parse_goals(ctx: Context, data: Data, raw: str) -> str:
         return str(kept)
     if raw == "=mentee":
         return str(data["mentee_goals"])
-    return clean_text(raw, what="goals", limit=SHORT_TEXT_MAX)
+    # Translators: the agreement's goals, named in "The {what} can't be empty." and the like
+    return clean_text(raw, what=_("goals"), limit=SHORT_TEXT_MAX)
 
 
 async def _ask_cadence(ctx: Context, data: Data) -> Prompt:
@@ -149,13 +155,14 @@ async def _ask_cadence(ctx: Context, data: Data) -> Prompt:
     keep = _keep(data, "cadence_days", cadence_label(int(base.get("cadence_days", 14))))
     return Prompt(
         _("How often do you check in? (or type a number of days)"),
-        label="Check-ins",
-        hint="How often you check in. Choose Other for a number of days.",
+        # Translators: a form field label: how often the partners check in
+        label=_("Check-ins"),
+        hint=_("How often you check in. Choose Other for a number of days."),
         choices=[
             *keep,
-            ("Weekly", "weekly"),
-            ("Every two weeks", "biweekly"),
-            ("Monthly", "monthly"),
+            (_("Weekly"), "weekly"),
+            (_("Every two weeks"), "biweekly"),
+            (_("Monthly"), "monthly"),
         ],
         title=_step_title(data, "cadence_days"),
     )
@@ -173,12 +180,12 @@ async def _ask_mode(ctx: Context, data: Data) -> Prompt:
         _("How will you mostly talk?"),
         choices=[
             *keep,
-            ("Written check-ins", "async"),
-            ("Live chat", "chat"),
-            ("Calls", "call"),
+            (_("Written check-ins"), "async"),
+            (_("Live chat"), "chat"),
+            (_("Calls"), "call"),
         ],
         free_text=False,
-        label="How you mostly talk",
+        label=_("How you mostly talk"),
         title=_step_title(data, "mode"),
     )
 
@@ -189,45 +196,50 @@ async def _parse_mode(ctx: Context, data: Data, raw: str) -> str:
     try:
         return Mode(raw.strip().lower()).value
     except ValueError as exc:
-        raise InvalidInput("Choose async, chat or call.") from exc
+        # Translators: async, chat and call are typed as they are
+        raise InvalidInput(_("Choose async, chat or call.")) from exc
 
 
 async def _ask_channel(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
-    keep = _keep(data, "channel", str(base.get("channel", "")))
+    keep = _keep(data, "channel", shown_term(str(base.get("channel", "")), OFFERED_CHANNELS))
     return Prompt(
         _("Where? e.g. 'here in chat', 'video call, link in DM'."),
         choices=[
             *keep,
-            ("Here in chat", HERE_IN_CHAT),
-            ("Messages relayed by mentorhub", RELAY_CHANNEL),
+            (_("Here in chat"), HERE_IN_CHAT),
+            (_("Messages relayed by mentorhub"), RELAY_CHANNEL),
         ],
-        label="Where you talk",
-        hint="Choose Other to name a place, for example: video call, link in DM.",
+        label=_("Where you talk"),
+        hint=_("Choose Other to name a place, for example: video call, link in DM."),
         title=_step_title(data, "channel"),
     )
 
 
 async def _parse_channel(ctx: Context, data: Data, raw: str) -> str:
     kept = _kept(data, "channel", raw)
-    return str(kept) if kept is not None else clean_text(raw, what="channel", limit=120)
+    return str(kept) if kept is not None else clean_text(raw, what=_("channel"), limit=120)
 
 
 async def _ask_minutes(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
-    keep = _keep(data, "meeting_minutes", f"{base.get('meeting_minutes')} min")
+    # Translators: a meeting's length in minutes, on a button
+    minutes = _("{minutes} min", minutes=str(base.get("meeting_minutes")))
+    keep = _keep(data, "meeting_minutes", minutes)
     return Prompt(
         _("How long is a typical meeting, in minutes?"),
         choices=[*keep, ("15", "15"), ("30", "30"), ("45", "45"), ("60", "60")],
-        label="Meeting length (minutes)",
-        hint="Choose Other for another number of minutes.",
+        label=_("Meeting length (minutes)"),
+        hint=_("Choose Other for another number of minutes."),
         title=_step_title(data, "meeting_minutes"),
     )
 
 
 async def _parse_minutes(ctx: Context, data: Data, raw: str) -> int:
     kept = _kept(data, "meeting_minutes", raw)
-    return int(kept) if kept is not None else clean_int(raw, what="meeting length", low=5, high=240)
+    return (
+        int(kept) if kept is not None else clean_int(raw, what=_("meeting length"), low=5, high=240)
+    )
 
 
 async def _ask_start(ctx: Context, data: Data) -> Prompt:
@@ -235,14 +247,17 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
     monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     base = data.get("base") or {}
     keep = _keep(data, "starts_on", str(base.get("starts_on", "")))
+    today_shown, monday_shown = f"{today:%d %b}", f"{monday:%d %b}"
     return Prompt(
         _("When do you start? (YYYY-MM-DD)"),
-        label="Start date",
-        hint="Choose Other for another day, written as YYYY-MM-DD.",
+        label=_("Start date"),
+        hint=_("Choose Other for another day, written as YYYY-MM-DD."),
         choices=[
             *keep,
-            (f"Today ({today:%d %b})", today.isoformat()),
-            (f"Monday {monday:%d %b}", monday.isoformat()),
+            # Translators: a button; the day is written like "07 Dec"
+            (_("Today ({day})", day=today_shown), today.isoformat()),
+            # Translators: a button; the day is written like "14 Dec"
+            (_("Monday {day}", day=monday_shown), monday.isoformat()),
         ],
         title=_step_title(data, "starts_on"),
     )
@@ -253,7 +268,7 @@ async def _parse_start(ctx: Context, data: Data, raw: str) -> str:
         return str(kept)
     day = clean_date(raw)
     if day < local_today(ctx) - timedelta(days=7):
-        raise InvalidInput("The start can't be more than a week in the past.")
+        raise InvalidInput(_("The start can't be more than a week in the past."))
     return day.isoformat()
 
 
@@ -266,14 +281,17 @@ async def _ask_end(ctx: Context, data: Data) -> Prompt:
             "For how long? Pick a length or type an end date (YYYY-MM-DD). "
             "The midpoint review is set halfway."
         ),
-        label="Length",
-        hint="The midpoint review is set halfway. Choose Other for an end date (YYYY-MM-DD) "
-        "or a number of weeks (10w).",
+        # Translators: a form field label: how long the mentoring lasts
+        label=_("Length"),
+        hint=_(
+            "The midpoint review is set halfway. Choose Other for an end date (YYYY-MM-DD) "
+            "or a number of weeks (10w)."
+        ),
         choices=[
             *keep,
-            (f"{weeks} weeks", f"{weeks}w"),
-            ("8 weeks", "8w"),
-            ("6 months", "26w"),
+            (n_("{count} week", "{count} weeks", weeks), f"{weeks}w"),
+            (n_("{count} week", "{count} weeks", 8), "8w"),
+            (n_("{count} month", "{count} months", 6), "26w"),
         ],
         title=_step_title(data, "ends_on"),
     )
@@ -284,29 +302,34 @@ async def _parse_end(ctx: Context, data: Data, raw: str) -> str:
         return str(kept)
     start = date.fromisoformat(data["starts_on"])
     if raw.strip().lower().endswith("w") and raw.strip()[:-1].isdigit():
-        weeks = clean_int(raw.strip()[:-1], what="length in weeks", low=1, high=104)
+        weeks = clean_int(raw.strip()[:-1], what=_("length in weeks"), low=1, high=104)
         return (start + timedelta(weeks=weeks)).isoformat()
     end = clean_date(raw)
     cadence = int(data["cadence_days"])
     if end < start + timedelta(days=cadence):
         raise InvalidInput(
-            f"The end must be at least one check-in ({cadence} days) after the start."
+            n_(
+                "The end must be at least one check-in ({count} day) after the start.",
+                "The end must be at least one check-in ({count} days) after the start.",
+                cadence,
+            )
         )
     return end.isoformat()
 
 
 async def _ask_response(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
-    keep = _keep(data, "response_hours", f"{base.get('response_hours')} hours")
+    hours = int(base.get("response_hours") or 0)
+    keep = _keep(data, "response_hours", n_("{count} hour", "{count} hours", hours))
     return Prompt(
         _("How quickly do you each answer messages, in hours?"),
-        label="Time to answer messages (hours)",
-        hint="Choose Other for another number of hours.",
+        label=_("Time to answer messages (hours)"),
+        hint=_("Choose Other for another number of hours."),
         choices=[
             *keep,
-            ("24 hours", "24"),
-            ("48 hours", "48"),
-            ("72 hours", "72"),
+            (n_("{count} hour", "{count} hours", 24), "24"),
+            (n_("{count} hour", "{count} hours", 48), "48"),
+            (n_("{count} hour", "{count} hours", 72), "72"),
         ],
         title=_step_title(data, "response_hours"),
     )
@@ -317,18 +340,19 @@ async def _parse_response(ctx: Context, data: Data, raw: str) -> int:
     return (
         int(kept)
         if kept is not None
-        else clean_int(raw.removesuffix("h"), what="answer time", low=1, high=336)
+        else clean_int(raw.removesuffix("h"), what=_("answer time"), low=1, high=336)
     )
 
 
 async def _ask_confidentiality(ctx: Context, data: Data) -> Prompt:
     base = data.get("base") or {}
-    keep = _keep(data, "confidentiality", str(base.get("confidentiality", "")))
+    terms = shown_term(str(base.get("confidentiality", "")), CONFIDENTIALITY)
+    keep = _keep(data, "confidentiality", terms)
     return Prompt(
         _("And confidentiality? Tap one or write your own."),
-        label="Confidentiality",
-        hint="Choose Other for terms of your own.",
-        choices=[*keep, *((offered, key) for key, offered in CONFIDENTIALITY.items())],
+        label=_("Confidentiality"),
+        hint=_("Choose Other for terms of your own."),
+        choices=[*keep, *((said(offered), key) for key, offered in CONFIDENTIALITY.items())],
         title=_step_title(data, "confidentiality"),
     )
 
@@ -336,7 +360,7 @@ async def _ask_confidentiality(ctx: Context, data: Data) -> Prompt:
 async def _parse_confidentiality(ctx: Context, data: Data, raw: str) -> str:
     if (kept := _kept(data, "confidentiality", raw)) is not None:
         return str(kept)
-    return CONFIDENTIALITY.get(raw) or clean_text(raw, what="confidentiality", limit=300)
+    return CONFIDENTIALITY.get(raw) or clean_text(raw, what=_("confidentiality"), limit=300)
 
 
 async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
