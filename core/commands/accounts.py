@@ -16,7 +16,7 @@ from typing import Any
 
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from core.i18n import N_, _, n_
+from core.i18n import N_, _, is_deferred, n_
 from core.identity import LinkCode, Person, Platform, PlatformAccount
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.registry import Access, Arg, ArgKind, CommandSpec
@@ -48,6 +48,11 @@ def normalized(raw: str) -> str:
 def _where(account: PlatformAccount) -> str:
     shown = account.display_name or account.user_id
     return f"{account.platform.shown} ({shown})"
+
+
+def _button_label(text: str) -> str:
+    """At most a button's 60 characters (a message is never cut: it isn't text yet)."""
+    return text if is_deferred(text) else text[:60]
 
 
 async def cmd_connect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -419,7 +424,7 @@ async def notify_on(ctx: Context, messenger: str | None) -> Outcome:
                     _("Where should reminders and notices go first?"),
                     choices=tuple(
                         Choice(
-                            _where(a)[:60],
+                            _button_label(_where(a)),
                             Action.command("profile", "notify", a.platform.value).encode(),
                         )
                         for a in accounts

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from core.i18n import N_, _, p_
+from core.i18n import N_, _, is_deferred, p_
 from core.identity import Person
 from core.messages import Action, Choice
 from core.model import Agreement, Enrollment, Pair, PairStatus, Program, Role
@@ -178,7 +178,9 @@ async def my_pair(
     for pair in candidates:
         (partner,) = await names(ctx, pair.partner_of(me))
         # the label stays within a button's 60 characters: "#12 with " and a name cut to fit
-        label = _("#{pair} with {partner}", pair=str(pair.id), partner=partner[:40])
+        # (a name the bot supplies itself, "someone", may be a message: never cut one)
+        shown = partner if is_deferred(partner) else partner[:40]
+        label = _("#{pair} with {partner}", pair=str(pair.id), partner=shown)
         choices.append(Choice(label, Action.command(verb, f"pair={pair.id}").encode()))
     raise InvalidInput(
         _("You have several pairs ({pairs}); which one?", pairs=ids),
