@@ -8,6 +8,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from core.i18n import N_, said
+
 
 class Role(StrEnum):
     MENTOR = "mentor"
@@ -57,11 +59,18 @@ class PairStatus(StrEnum):
 
 
 # Both partners answer the same questions, so none of them may assume whose goals they are.
+# Stored in English with each program (and each answer); shown through shown_question.
 DEFAULT_QUESTIONS = (
-    "What progress did you make toward the goals you agreed on?",
-    "What is blocking you, if anything?",
+    N_("What progress did you make toward the goals you agreed on?"),
+    N_("What is blocking you, if anything?"),
 )
 MAX_QUESTIONS = 5  # a check-in stays a few taps
+
+
+def shown_question(question: str) -> str:
+    """A check-in question as a person reads it: ours in their language; a coordinator's
+    own wording as they wrote it (it is content, not ours to translate)."""
+    return said(question) if question in DEFAULT_QUESTIONS else question
 
 
 @dataclass(slots=True)

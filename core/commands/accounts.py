@@ -16,6 +16,7 @@ from typing import Any
 
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.i18n import N_, _, is_deferred, n_
 from core.identity import LinkCode, Person, Platform, PlatformAccount
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.registry import Access, Arg, ArgKind, CommandSpec
@@ -32,7 +33,7 @@ ISSUED, WRONG = "link_issue", "link_wrong"
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    return "".join(secrets.choice(CODE_ALPHABET) for _unused in range(CODE_LENGTH))
 
 
 def code_hash(code: str) -> str:
@@ -49,6 +50,11 @@ def _where(account: PlatformAccount) -> str:
     return f"{account.platform.shown} ({shown})"
 
 
+def _button_label(text: str) -> str:
+    """At most a button's 60 characters (a message is never cut: it isn't text yet)."""
+    return text if is_deferred(text) else text[:60]
+
+
 async def cmd_connect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     raw = args.get("code")
     if raw is None:
@@ -62,8 +68,12 @@ async def _issue(ctx: Context) -> Outcome:
     key, now = f"person:{person.id}", ctx.now()
     if await ctx.uow.links.count(key, ISSUED, since=now - TRIES_WINDOW) >= CODES_PER_HOUR:
         raise NotAllowed(
-            f"You asked for {CODES_PER_HOUR} codes in the last hour.",
-            hint="Use the latest one, or try again in an hour.",
+            n_(
+                "You asked for {count} code in the last hour.",
+                "You asked for {count} codes in the last hour.",
+                CODES_PER_HOUR,
+            ),
+            hint=_("Use the latest one, or try again in an hour."),
         )
     await ctx.uow.links.record(key, ISSUED, at=now)
     await ctx.uow.links.drop_codes(person.id)  # only the newest code works
@@ -80,10 +90,13 @@ async def _issue(ctx: Context) -> Outcome:
     return Outcome(
         [
             Reply(
-                f"Your code: {code}\nOn your other messenger, send `connect {code}` to the "
-                "mentorhub bot within 10 minutes. I'll ask you here to confirm. The code "
-                "works once; never give it to anyone else.",
-                title="Connect another messenger",
+                _(
+                    "Your code: {code}\nOn your other messenger, send `connect {code}` to the "
+                    "mentorhub bot within 10 minutes. I'll ask you here to confirm. The code "
+                    "works once; never give it to anyone else.",
+                    code=code,
+                ),
+                title=_("Connect another messenger"),
             )
         ]
     )
@@ -96,8 +109,12 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
     wrong = max([await ctx.uow.links.count(k, WRONG, since=since) for k in keys])
     if wrong >= WRONG_CODES_PER_HOUR:
         raise NotAllowed(
-            f"{WRONG_CODES_PER_HOUR} wrong codes in the last hour: I'm not taking more.",
-            hint="Try again in an hour, with a new code from `connect` on your other messenger.",
+            n_(
+                "{count} wrong code in the last hour: I'm not taking more.",
+                "{count} wrong codes in the last hour: I'm not taking more.",
+                WRONG_CODES_PER_HOUR,
+            ),
+            hint=_("Try again in an hour, with a new code from `connect` on your other messenger."),
         )
     given = code_hash(normalized(raw))
     found: LinkCode | None = None
@@ -111,9 +128,15 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
         return Outcome(
             [
                 Reply(
-                    "That code doesn't work: it is wrong, used or more than 10 minutes old. "
-                    f"{left} more tries this hour.\nSend `connect` on your other messenger "
-                    "for a new one.",
+                    n_(
+                        "That code doesn't work: it is wrong, used or more than 10 minutes old. "
+                        "{count} more try this hour.\nSend `connect` on your other messenger "
+                        "for a new one.",
+                        "That code doesn't work: it is wrong, used or more than 10 minutes old. "
+                        "{count} more tries this hour.\nSend `connect` on your other messenger "
+                        "for a new one.",
+                        left,
+                    ),
                     is_error=True,
                 )
             ]
@@ -122,7 +145,9 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
     person = await ctx.uow.people.get(found.person_id)
     assert first is not None and person is not None and person.id is not None
     if ctx.person is not None and ctx.person.id == person.id:
-        raise Conflict("This account is already yours.", hint="Send `connections` to see them.")
+        raise Conflict(
+            _("This account is already yours."), hint=_("Send `connections` to see them.")
+        )
     if ctx.person is not None:
         assert ctx.person.id is not None
         await refuse_conflicts(ctx, person.id, ctx.person.id)
@@ -133,27 +158,43 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
     found.claimant_name = ctx.ref.label[:120]
     await ctx.uow.links.save_code(found)
     assert found.id is not None
-    who = f"“{ctx.ref.display_name}”" if ctx.ref.display_name else "an account"
+    if ctx.ref.display_name:
+        sent = _(
+            "“{account}” on {messenger} sent your code to connect to you (@{handle}).",
+            account=ctx.ref.display_name,
+            messenger=ctx.ref.platform.shown,
+            handle=person.handle,
+        )
+    else:
+        sent = _(
+            "An account on {messenger} sent your code to connect to you (@{handle}).",
+            messenger=ctx.ref.platform.shown,
+            handle=person.handle,
+        )
     merged = (
-        f"\nIt is registered as @{ctx.person.handle}: that profile, with its programs, pairs "
-        "and notes, becomes part of yours."
+        "\n"
+        + _(
+            "It is registered as @{handle}: that profile, with its programs, pairs and notes, "
+            "becomes part of yours.",
+            handle=ctx.person.handle,
+        )
         if ctx.person is not None
         else ""
     )
+    confirm = _("Connect it? Say yes only if it is yours.")
     ask = Notice(
         person.id,
         Reply(
-            f"{who} on {ctx.ref.platform.shown} sent your code to connect to you "
-            f"(@{person.handle}).{merged}\nConnect it? Say yes only if it is yours.",
-            title="Connect another messenger",
+            f"{sent}{merged}\n{confirm}",
+            title=_("Connect another messenger"),
             choices=(
                 Choice(
-                    "Yes, connect it",
+                    _("Yes, connect it"),
                     Action.answer("connect_answer", str(found.id), "yes").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
                 Choice(
-                    "No",
+                    _("No"),
                     Action.answer("connect_answer", str(found.id), "no").encode(),
                     ChoiceStyle.DANGER,
                 ),
@@ -163,7 +204,14 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
         account_id=first.id,
     )
     return Outcome(
-        [Reply(f"Almost done: confirm on {_where(first)}, where you asked for the code.")],
+        [
+            Reply(
+                _(
+                    "Almost done: confirm on {account}, where you asked for the code.",
+                    account=_where(first),
+                )
+            )
+        ],
         [ask],
     )
 
@@ -179,14 +227,16 @@ async def cmd_connect_answer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         or code.claimed_at + CONFIRM_WITHIN < ctx.now()
     ):
         raise NotFound(
-            "That request to connect is no longer open.",
-            hint="Send `connect` for a new code.",
+            _("That request to connect is no longer open."),
+            hint=_("Send `connect` for a new code."),
         )
     if code.account_id != ctx.account.id:
-        raise NotAllowed("Confirm on the account where you asked for the code.")
+        raise NotAllowed(_("Confirm on the account where you asked for the code."))
     await ctx.uow.links.drop_codes(person.id)
     if args["answer"] != "yes":
-        return Outcome([Reply("Not connected. If someone else has your code, it no longer works.")])
+        return Outcome(
+            [Reply(_("Not connected. If someone else has your code, it no longer works."))]
+        )
     platform = Platform(code.claimant_platform)
     account = await ctx.uow.accounts.find(platform, code.claimant_workspace, code.claimant_user_id)
     order = len(await ctx.uow.accounts.of_person(person.id))
@@ -205,24 +255,37 @@ async def cmd_connect_answer(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         )
         merged = ""
     elif account.person_id == person.id:
-        return Outcome([Reply("That account is already yours.")])
+        return Outcome([Reply(_("That account is already yours."))])
     else:
         absorbed = await ctx.uow.people.get(account.person_id)
         assert absorbed is not None and absorbed.id is not None
         await refuse_conflicts(ctx, person.id, absorbed.id)
         await ctx.uow.links.merge_people(person.id, absorbed.id)
-        merged = f" Your profile @{absorbed.handle} is now part of this one."
+        merged = " " + _("Your profile @{handle} is now part of this one.", handle=absorbed.handle)
     assert account.id is not None
     where = _where(account)
     return Outcome(
-        [Reply(f"Connected: {where} is now yours too.{merged}\nSend `connections` to see them.")],
+        [
+            Reply(
+                _("Connected: {account} is now yours too.", account=where)
+                + f"{merged}\n"
+                + _("Send `connections` to see them.")
+            )
+        ],
         [
             Notice(
                 person.id,
                 Reply(
-                    f"This account is now connected to @{person.handle} ({person.name}).{merged}"
-                    "\nSend `connections` to see your accounts, `profile notify <messenger>` "
-                    "to choose where reminders go."
+                    _(
+                        "This account is now connected to @{handle} ({name}).",
+                        handle=person.handle,
+                        name=person.name,
+                    )
+                    + f"{merged}\n"
+                    + _(
+                        "Send `connections` to see your accounts, `profile notify <messenger>` "
+                        "to choose where reminders go."
+                    )
                 ),
                 key=f"connected:{account.id}:{int(ctx.now().timestamp())}",
                 account_id=account.id,
@@ -239,22 +302,23 @@ async def refuse_conflicts(ctx: Context, keep: int, absorb: int) -> None:
     pairs_absorb = await ctx.uow.pairs.of_person(absorb)
     for pair in pairs_keep:
         if pair.has(absorb):
-            problems.append(f"the two profiles are pair #{pair.id}")
+            problems.append(_("the two profiles are pair #{pair}", pair=str(pair.id)))
     open_programs = {p.program_id for p in pairs_keep if p.status.is_open}
     both_open = {p.program_id for p in pairs_absorb if p.status.is_open} & open_programs
     enrolled = {e.program_id for e in await ctx.uow.enrollments.of_person(keep)}
     both_in = {e.program_id for e in await ctx.uow.enrollments.of_person(absorb)} & enrolled
     for program_id in sorted(both_in | both_open):
         program = await ctx.uow.programs.get(program_id)
-        name = program.name if program else f"program #{program_id}"
+        name = program.name if program else _("program #{program}", program=str(program_id))
         if program_id in both_open:
-            problems.append(f"both have an open pair in {name}")
+            problems.append(_("both have an open pair in {program}", program=name))
         else:
-            problems.append(f"both are in {name}")
+            problems.append(_("both are in {program}", program=name))
     if problems:
         raise Conflict(
-            "These two profiles can't become one: " + "; ".join(problems) + ".",
-            hint="End the extra pair or `leave` the program with one of them, then try again.",
+            # Translators: {problems}: reasons joined with "; ", e.g. "both are in Design"
+            _("These two profiles can't become one: {problems}.", problems="; ".join(problems)),
+            hint=_("End the extra pair or `leave` the program with one of them, then try again."),
         )
 
 
@@ -281,21 +345,23 @@ def connections_reply(
     for account in accounts:
         notes = []
         if first is not None and account.id == first.id:
-            notes.append("reminders go here")
+            notes.append(_("reminders go here"))
         if account.gone_at is not None:
-            notes.append("gone: the messenger says this account no longer exists")
+            notes.append(_("gone: the messenger says this account no longer exists"))
         elif not account.reachable:
-            notes.append("unreachable: I can't message it")
+            notes.append(_("unreachable: I can't message it"))
         if here is not None and account.id == here.id:
-            notes.append("you're using it now")
+            notes.append(_("you're using it now"))
         shown = account.display_name or account.user_id
         fields.append(
             Field(account.platform.shown, shown + (f" ({'; '.join(notes)})" if notes else ""))
         )
     return Reply(
-        "Send `connect` to add a messenger, `profile notify <messenger>` to choose where "
-        "reminders go, `disconnect <messenger>` to remove one.",
-        title=f"Accounts of @{person.handle}",
+        _(
+            "Send `connect` to add a messenger, `profile notify <messenger>` to choose where "
+            "reminders go, `disconnect <messenger>` to remove one."
+        ),
+        title=_("Accounts of @{handle}", handle=person.handle),
         fields=tuple(fields),
     )
 
@@ -308,18 +374,24 @@ async def cmd_disconnect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     matching = [a for a in accounts if a.platform.value == named]
     if not matching:
         on = ", ".join(sorted({a.platform.value for a in accounts}))
-        raise NotFound(f"You have no {named[:20]} account here.", hint=f"Yours: {on}.")
+        raise NotFound(
+            _("You have no {messenger} account here.", messenger=named[:20]),
+            hint=_("Yours: {messengers}.", messengers=on),
+        )
     if len(accounts) == 1:
         raise NotAllowed(
-            "That is your last account: without it nobody could reach you.",
-            hint="Send `forget_me` to delete everything instead.",
+            _("That is your last account: without it nobody could reach you."),
+            hint=_("Send `forget_me` to delete everything instead."),
         )
     if len(matching) > 1:  # several on one messenger: the one speaking means itself
         matching = [a for a in matching if ctx.account is not None and a.id == ctx.account.id]
         if not matching:
             raise InvalidInput(
-                f"You have several {named} accounts: send `disconnect {named}` from the one "
-                "to disconnect."
+                _(
+                    "You have several {messenger} accounts: send `disconnect {messenger}` from "
+                    "the one to disconnect.",
+                    messenger=named,
+                )
             )
     (gone,) = matching
     assert gone.id is not None
@@ -332,8 +404,8 @@ async def cmd_disconnect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return Outcome(
         [
             Reply(
-                f"Disconnected {_where(gone)}: nothing more goes there.",
-                fields=(Field("Still connected", ", ".join(_where(a) for a in rest)),),
+                _("Disconnected {account}: nothing more goes there.", account=_where(gone)),
+                fields=(Field(_("Still connected"), ", ".join(_where(a) for a in rest)),),
             )
         ]
     )
@@ -349,10 +421,10 @@ async def notify_on(ctx: Context, messenger: str | None) -> Outcome:
         return Outcome(
             [
                 Reply(
-                    "Where should reminders and notices go first?",
+                    _("Where should reminders and notices go first?"),
                     choices=tuple(
                         Choice(
-                            _where(a)[:60],
+                            _button_label(_where(a)),
                             Action.command("profile", "notify", a.platform.value).encode(),
                         )
                         for a in accounts
@@ -366,56 +438,70 @@ async def notify_on(ctx: Context, messenger: str | None) -> Outcome:
     here = [a for a in matching if ctx.account is not None and a.id == ctx.account.id]
     if not matching:
         on = ", ".join(sorted({a.platform.value for a in accounts if a.gone_at is None}))
-        raise NotFound(f"You have no {named[:20]} account to send to.", hint=f"Yours: {on}.")
+        raise NotFound(
+            _("You have no {messenger} account to send to.", messenger=named[:20]),
+            hint=_("Yours: {messengers}.", messengers=on),
+        )
     chosen = (here or matching)[0]
     order = [chosen, *(a for a in accounts if a.id != chosen.id)]
     for rank, account in enumerate(order):
         account.preferred, account.notify_rank = account is chosen, rank
         await ctx.uow.accounts.save(account)
-    then = ", then ".join(_where(a) for a in order[1:] if a.gone_at is None)
-    fallback = f"\nIf I can't reach you there: {then}." if then else ""
-    return Outcome([Reply(f"Reminders and notices now go to {_where(chosen)}.{fallback}")])
+    fallback = ""
+    if later := [_where(a) for a in order[1:] if a.gone_at is None]:
+        then = later[0]
+        for where in later[1:]:  # in the order tried: "A, then B, then C"
+            then = _("{accounts}, then {account}", accounts=then, account=where)
+        fallback = "\n" + _("If I can't reach you there: {accounts}.", accounts=then)
+    said = _("Reminders and notices now go to {account}.", account=_where(chosen))
+    return Outcome([Reply(f"{said}{fallback}")])
 
 
 def account_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "connect",
-            "Connect another messenger to you, with a one-time code",
+            N_("Connect another messenger to you, with a one-time code"),
             cmd_connect,
-            args=(Arg("code", ArgKind.WORD, "the code from your other messenger", required=False),),
+            args=(
+                Arg("code", ArgKind.WORD, N_("the code from your other messenger"), required=False),
+            ),
             access=Access.ANYONE,  # the code is typed where one may not be registered yet
-            group="Accounts",
+            group=N_("Accounts"),
             examples=("connect", "connect K7QM4XPA"),
             details=(
-                "`connect` gives a code valid 10 minutes; send `connect CODE` from the other "
-                "messenger, then confirm where you asked for it.",
+                N_(
+                    "`connect` gives a code valid 10 minutes; send `connect CODE` from the other "
+                    "messenger, then confirm where you asked for it."
+                ),
             ),
         ),
         CommandSpec(
             "connect_answer",
-            "Confirm or refuse connecting an account",
+            N_("Confirm or refuse connecting an account"),
             cmd_connect_answer,
             args=(
-                Arg("request", ArgKind.INT, "the request's number", low=1, high=2**62),
-                Arg("answer", ArgKind.CHOICE, "yes or no", choices=("yes", "no")),
+                Arg("request", ArgKind.INT, N_("the request's number"), low=1, high=2**62),
+                Arg("answer", ArgKind.CHOICE, N_("yes or no"), choices=("yes", "no")),
             ),
-            group="Accounts",
+            group=N_("Accounts"),
             hidden=True,  # the confirmation's buttons
         ),
         CommandSpec(
             "connections",
-            "Your messenger accounts and where reminders go",
+            N_("Your messenger accounts and where reminders go"),
             cmd_connections,
-            group="Accounts",
+            group=N_("Accounts"),
             reads_only=True,
         ),
         CommandSpec(
             "disconnect",
-            "Disconnect one of your messengers (never the last)",
+            N_("Disconnect one of your messengers (never the last)"),
             cmd_disconnect,
-            args=(Arg("messenger", ArgKind.WORD, "which messenger, as `connections` names it"),),
-            group="Accounts",
+            args=(
+                Arg("messenger", ArgKind.WORD, N_("which messenger, as `connections` names it")),
+            ),
+            group=N_("Accounts"),
             examples=("disconnect console",),
         ),
     ]

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.i18n import N_, _, is_deferred, p_
 from core.identity import Person
 from core.messages import Action, Choice
 from core.model import Agreement, Enrollment, Pair, PairStatus, Program, Role
@@ -17,14 +18,14 @@ from core.services import lookups
 from core.services.wording import fmt_day as fmt_day  # commands format days through here
 
 PAIR_OPT = Arg(
-    "pair", ArgKind.INT, "which pair (if you have several)",
+    "pair", ArgKind.INT, N_("which pair (if you have several)"),
     required=False, low=1, high=10**9, named_only=True,
 )  # fmt: skip
 PROGRAM_OPT = Arg(
-    "program", ArgKind.PROGRAM, "which program (if you're in several)",
+    "program", ArgKind.PROGRAM, N_("which program (if you're in several)"),
     required=False, named_only=True,
 )  # fmt: skip
-PROGRAM_ARG = Arg("program", ArgKind.PROGRAM, "the program's short name")
+PROGRAM_ARG = Arg("program", ArgKind.PROGRAM, N_("the program's short name"))
 
 
 def local_today(ctx: Context, person: Person | None = None) -> date:
@@ -40,7 +41,10 @@ async def program_by_ref(ctx: Context, ref: str) -> Program:
     else:
         program = await ctx.uow.programs.by_slug(ref.lower())
     if program is None:
-        raise NotFound(f"There's no program '{ref[:32]}'.", hint="Send `programs` to see them.")
+        raise NotFound(
+            _("There's no program '{program}'.", program=ref[:32]),
+            hint=_("Send `programs` to see them."),
+        )
     return program
 
 
@@ -53,7 +57,8 @@ async def person_by_ref(ctx: Context, ref: str) -> Person:
         person = await ctx.uow.people.by_handle(ref.lower())
     if person is None:
         raise NotFound(
-            f"I don't know anyone called @{ref[:24]}.", hint="Handles look like @alice_smith."
+            _("I don't know anyone called @{handle}.", handle=ref[:24]),
+            hint=_("Handles look like @alice_smith."),
         )
     return person
 
@@ -79,12 +84,19 @@ async def coordinator_guard(ctx: Context, spec: CommandSpec, args: dict[str, Any
     assert spec.program_arg is not None
     ref = args.get(spec.program_arg)
     if ref is None:
-        raise InvalidInput(f"{spec.name} needs a program.", hint=f"Usage: {spec.usage()}")
+        raise InvalidInput(
+            _("{command} needs a program.", command=spec.name),
+            hint=_("Usage: {usage}", usage=spec.usage()),
+        )
     program = await program_by_ref(ctx, str(ref))
     if not await is_coordinator(ctx, program):
         raise NotAllowed(
-            f"Only coordinators of {program.name} can use `{spec.name}`.",
-            hint="Ask a coordinator if you need this done.",
+            _(
+                "Only coordinators of {program} can use `{command}`.",
+                program=program.name,
+                command=spec.name,
+            ),
+            hint=_("Ask a coordinator if you need this done."),
         )
     return program
 
@@ -108,10 +120,12 @@ async def my_program(ctx: Context, args: Mapping[str, Any], role: Role | None = 
         assert program is not None
         return program
     if not program_ids:
-        raise NotFound("You haven't joined a program yet.", hint="Send `programs` to find one.")
+        raise NotFound(
+            _("You haven't joined a program yet."), hint=_("Send `programs` to find one.")
+        )
     raise InvalidInput(
-        "You're in several programs; which one?",
-        hint="Add `program=<name>`, e.g. `program=design`.",
+        _("You're in several programs; which one?"),
+        hint=_("Add `program=<name>`, e.g. `program=design`."),
     )
 
 
@@ -119,7 +133,7 @@ async def enrollment_of(ctx: Context, program: Program, person_id: int, role: Ro
     assert program.id is not None
     found = await ctx.uow.enrollments.find(program.id, person_id, role)
     if found is None or not found.active:
-        raise NotFound(f"That person isn't a {role.value} in {program.name}.")
+        raise NotFound(_not_in_role(role, program.name))
     return found
 
 
@@ -142,32 +156,35 @@ async def my_pair(
     if args.get("pair") is not None:
         pair = await ctx.uow.pairs.get(int(args["pair"]))
         if pair is None or not pair.has(me):
-            raise NotFound(f"You have no pair #{args['pair']}.", hint="Send `pairs` to see yours.")
+            raise NotFound(
+                _("You have no pair #{pair}.", pair=int(args["pair"])),
+                hint=_("Send `pairs` to see yours."),
+            )
         if reading and pair.status is PairStatus.ENDED:
             return pair
         if pair.status not in wanted:
-            raise Conflict(_not_workable(pair), hint="Send `pairs` to see yours.")
+            raise Conflict(_not_workable(pair), hint=_("Send `pairs` to see yours."))
         return pair
     candidates = [p for p in await ctx.uow.pairs.of_person(me) if p.status in wanted]
     if len(candidates) == 1:
         return candidates[0]
     if not candidates:
         raise NotFound(
-            "You don't have a mentoring pair right now.", hint="Send `pairs` to see yours."
+            _("You don't have a mentoring pair right now."), hint=_("Send `pairs` to see yours.")
         )
     ids = ", ".join(f"#{p.id}" for p in candidates)
     verb = ctx.verb
     choices = []
     for pair in candidates:
         (partner,) = await names(ctx, pair.partner_of(me))
-        choices.append(
-            Choice(
-                f"#{pair.id} with {partner}"[:60], Action.command(verb, f"pair={pair.id}").encode()
-            )
-        )
+        # the label stays within a button's 60 characters: "#12 with " and a name cut to fit
+        # (a name the bot supplies itself, "someone", may be a message: never cut one)
+        shown = partner if is_deferred(partner) else partner[:40]
+        label = _("#{pair} with {partner}", pair=str(pair.id), partner=shown)
+        choices.append(Choice(label, Action.command(verb, f"pair={pair.id}").encode()))
     raise InvalidInput(
-        f"You have several pairs ({ids}); which one?",
-        hint="Tap one, or add `pair=<number>`.",
+        _("You have several pairs ({pairs}); which one?", pairs=ids),
+        hint=_("Tap one, or add `pair=<number>`."),
         choices=tuple(choices) if verb else (),
     )
 
@@ -175,10 +192,38 @@ async def my_pair(
 def _not_workable(pair: Pair) -> str:
     """Why a pair named by number can't be acted on (a button can outlive its pair)."""
     if pair.status is PairStatus.ENDED:
-        return f"Pair #{pair.id} has ended, so nothing can be changed in it; nothing changed."
+        return _(
+            "Pair #{pair} has ended, so nothing can be changed in it; nothing changed.",
+            pair=str(pair.id),
+        )
     if pair.status is PairStatus.AWAITING:
-        return f"#{pair.id} is a request that hasn't been answered yet; nothing changed."
-    return f"#{pair.id} was a request that never became a pair; nothing changed."
+        return _(
+            "#{pair} is a request that hasn't been answered yet; nothing changed.",
+            pair=str(pair.id),
+        )
+    return _("#{pair} was a request that never became a pair; nothing changed.", pair=str(pair.id))
+
+
+def _not_in_role(role: Role, program: str) -> str:
+    if role is Role.MENTOR:
+        return _("That person isn't a mentor in {program}.", program=program)
+    if role is Role.MENTEE:
+        return _("That person isn't a mentee in {program}.", program=program)
+    return _("That person isn't a coordinator in {program}.", program=program)
+
+
+def status_shown(status: PairStatus) -> str:
+    """A pair's status as a person reads it (the stored value stays English)."""
+    return {
+        # Translators: a pair's status
+        PairStatus.AWAITING: p_("pair status", "awaiting"),
+        PairStatus.DECLINED: p_("pair status", "declined"),
+        PairStatus.EXPIRED: p_("pair status", "expired"),
+        PairStatus.AGREEING: p_("pair status", "agreeing"),
+        PairStatus.ACTIVE: p_("pair status", "active"),
+        PairStatus.PAUSED: p_("pair status", "paused"),
+        PairStatus.ENDED: p_("pair status", "ended"),
+    }[status]
 
 
 async def names(ctx: Context, *person_ids: int) -> list[str]:
@@ -187,7 +232,12 @@ async def names(ctx: Context, *person_ids: int) -> list[str]:
 
 async def pair_label(ctx: Context, pair: Pair) -> str:
     mentor, mentee = await names(ctx, pair.mentor_id, pair.mentee_id)
-    return f"#{pair.id} {mentor} (mentor) & {mentee} (mentee)"
+    return _(
+        "#{pair} {mentor} (mentor) & {mentee} (mentee)",
+        pair=str(pair.id),
+        mentor=mentor,
+        mentee=mentee,
+    )
 
 
 async def agreement_in_force(ctx: Context, pair: Pair) -> Agreement | None:
@@ -201,5 +251,13 @@ async def pending_proposal(ctx: Context, pair: Pair) -> Agreement | None:
 
 
 def require_status(pair: Pair, *allowed: PairStatus, doing: str) -> None:
+    """``doing``: what the caller can't do, as a message ("pause it")."""
     if pair.status not in allowed:
-        raise Conflict(f"Pair #{pair.id} is {pair.status.value}, so you can't {doing} now.")
+        raise Conflict(
+            _(
+                "Pair #{pair} is {status}, so you can't {doing} now.",
+                pair=str(pair.id),
+                status=status_shown(pair.status),
+                doing=doing,
+            )
+        )

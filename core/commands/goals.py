@@ -10,6 +10,7 @@ from core.commands.common import PAIR_OPT, PROGRAM_OPT, my_pair, my_program, nam
 from core.context import Context
 from core.dialogs import Data, Flow
 from core.errors import NotAllowed, NotFound
+from core.i18n import N_, _, p_
 from core.messages import Action, Choice, MomentStyle, Notice, Outcome, Reply, moment
 from core.model import Goal, Note, Role
 from core.registry import Arg, ArgKind, CommandSpec
@@ -19,7 +20,10 @@ from core.text import LONG_TEXT_MAX, SHORT_TEXT_MAX, clean_text
 async def _my_goal(ctx: Context, args: Mapping[str, Any]) -> Goal:
     goal = await ctx.uow.goals.get(int(args["goal"]))
     if goal is None or goal.owner_id != ctx.my_id():
-        raise NotFound(f"You have no goal #{args['goal']}.", hint="Send `goals` to list yours.")
+        raise NotFound(
+            _("You have no goal #{goal}.", goal=int(args["goal"])),
+            hint=_("Send `goals` to list yours."),
+        )
     return goal
 
 
@@ -33,21 +37,28 @@ async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     ]
     if not taking_part:  # a goal belongs to a program one takes part in
         raise NotAllowed(
-            f"You aren't taking part in {program.name}, so you can't set goals in it.",
-            hint="Send `goals` to see yours, or `programs` to join one.",
+            _(
+                "You aren't taking part in {program}, so you can't set goals in it.",
+                program=program.name,
+            ),
+            hint=_("Send `goals` to see yours, or `programs` to join one."),
         )
-    text = clean_text(args["text"], what="goal", limit=SHORT_TEXT_MAX)
+    text = clean_text(args["text"], what=_("goal"), limit=SHORT_TEXT_MAX)
     goal = await ctx.uow.goals.add(Goal(ctx.my_id(), program.id, text, ctx.now()))
     assert goal.id is not None
     return Outcome(
         [
             Reply(
-                f"Goal #{goal.id} added. It's private; share it with your mentor if you like.",
+                _(
+                    "Goal #{goal} added. It's private; share it with your mentor if you like.",
+                    goal=goal.id,
+                ),
                 choices=(
                     Choice(
-                        "Share with my mentor", Action.command("goal_share", str(goal.id)).encode()
+                        _("Share with my mentor"),
+                        Action.command("goal_share", str(goal.id)).encode(),
                     ),
-                    Choice("Mark done", Action.command("goal_done", str(goal.id)).encode()),
+                    Choice(_("Mark done"), Action.command("goal_done", str(goal.id)).encode()),
                 ),
             )
         ]
@@ -55,8 +66,9 @@ async def cmd_goal(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 def _goal_line(goal: Goal) -> str:
-    state = "done" if goal.done_at else f"{goal.progress}%"
-    shared = "shared" if goal.shared else "private"
+    # Translators: a goal's state; {percent} is its progress (0-100)
+    state = p_("goal", "done") if goal.done_at else _("{percent}%", percent=goal.progress)
+    shared = p_("goal", "shared") if goal.shared else p_("goal", "private")
     return f"#{goal.id} {goal.text} — {state}, {shared}"
 
 
@@ -66,7 +78,8 @@ async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     mine = await ctx.uow.goals.of_owner(me)
     replies.append(
         Reply(
-            "\n".join(map(_goal_line, mine)) or "No goals yet: `goal <text>`.", title="Your goals"
+            "\n".join(map(_goal_line, mine)) or _("No goals yet: `goal <text>`."),
+            title=_("Your goals"),
         )
     )
     for pair in await open_pairs(ctx, me):
@@ -80,33 +93,44 @@ async def cmd_goals(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if shared:
             (mentee,) = await names(ctx, pair.mentee_id)
             replies.append(
-                Reply("\n".join(map(_goal_line, shared)), title=f"{mentee}'s shared goals")
+                Reply(
+                    "\n".join(map(_goal_line, shared)),
+                    title=_("{mentee}'s shared goals", mentee=mentee),
+                )
             )
     return Outcome(replies)
 
 
 async def cmd_goal_done(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
-    outcome = Outcome([Reply(f"Goal #{goal.id} done. Well done!", title="Goal completed")])
+    outcome = Outcome(
+        [Reply(_("Goal #{goal} done. Well done!", goal=str(goal.id)), title=_("Goal completed"))]
+    )
     if goal.done_at is None:
         goal.done_at = ctx.now()
         goal.progress = 100
         await ctx.uow.goals.save(goal)
         if goal.shared:
             outcome.notices += await _tell_mentor(
-                ctx, goal, f"{ctx.me().name} completed a goal: {goal.text}", event="done"
+                ctx,
+                goal,
+                _("{name} completed a goal: {goal}", name=ctx.me().name, goal=goal.text),
+                event="done",
             )
     return outcome
 
 
 async def cmd_goal_share(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal = await _my_goal(ctx, args)
-    outcome = Outcome([Reply(f"Goal #{goal.id} is now visible to your mentor.")])
+    outcome = Outcome([Reply(_("Goal #{goal} is now visible to your mentor.", goal=str(goal.id)))])
     if not goal.shared:
         goal.shared = True
         await ctx.uow.goals.save(goal)
         outcome.notices += await _tell_mentor(
-            ctx, goal, f"{ctx.me().name} shared a goal with you: {goal.text}", event="shared"
+            ctx,
+            goal,
+            _("{name} shared a goal with you: {goal}", name=ctx.me().name, goal=goal.text),
+            event="shared",
         )
     return outcome
 
@@ -116,7 +140,7 @@ async def cmd_goal_progress(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     goal.progress = int(args["percent"])
     goal.done_at = ctx.now() if goal.progress == 100 else None
     await ctx.uow.goals.save(goal)
-    return Outcome([Reply(_goal_line(goal), title="Goal updated")])
+    return Outcome([Reply(_goal_line(goal), title=_("Goal updated"))])
 
 
 async def _tell_mentor(ctx: Context, goal: Goal, text: str, *, event: str) -> list[Notice]:
@@ -137,13 +161,17 @@ async def _finish_note(ctx: Context, data: Data) -> Outcome:
     )
     pair = await ctx.uow.pairs.get(pair_id)
     assert pair is not None
-    who = "you and your partner" if note.shared else "only you"
-    outcome = Outcome([Reply(f"Note saved; {who} can see it.")])
+    saved = (
+        _("Note saved; you and your partner can see it.")
+        if note.shared
+        else _("Note saved; only you can see it.")
+    )
+    outcome = Outcome([Reply(saved)])
     if note.shared:
         outcome.notices.append(
             Notice(
                 pair.partner_of(ctx.my_id()),
-                Reply(note.text, title=f"A note from {ctx.me().name}"),
+                Reply(note.text, title=_("A note from {name}", name=ctx.me().name)),
                 key=f"note:{note.id}",
             )
         )
@@ -152,7 +180,8 @@ async def _finish_note(ctx: Context, data: Data) -> Outcome:
 
 NOTE = Flow(
     name="note",
-    title="note",
+    # Translators: a noun, as in "Cancelled your note."
+    title=N_("note"),
     steps=(note_visibility_step("shared"),),
     finish=_finish_note,
 )
@@ -160,7 +189,7 @@ NOTE = Flow(
 
 async def cmd_note(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     pair = await my_pair(ctx, args)
-    text = clean_text(args["text"], what="note", limit=LONG_TEXT_MAX)
+    text = clean_text(args["text"], what=_("note"), limit=LONG_TEXT_MAX)
     return await ctx.dialogs.start(ctx, NOTE.name, {"pair_id": pair.id, "text": text})
 
 
@@ -171,77 +200,98 @@ async def cmd_notes(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     visible = [n for n in await ctx.uow.notes.of_pair(pair.id) if n.author_id == me or n.shared]
     lines = []
     for note in visible:
-        author = "you" if note.author_id == me else (await names(ctx, note.author_id))[0]
-        scope = "shared" if note.shared else "private"
-        lines.append(f"{moment(note.created_at, MomentStyle.DAY)} {author} ({scope}): {note.text}")
+        day = moment(note.created_at, MomentStyle.DAY)
+        lines.append(f"{day} {await _note_header(ctx, note, me)}: {note.text}")
     return Outcome(
-        [Reply("\n".join(lines) or "No notes yet: `note <text>`.", title=f"Notes, pair #{pair.id}")]
+        [
+            Reply(
+                "\n".join(lines) or _("No notes yet: `note <text>`."),
+                title=_("Notes, pair #{pair}", pair=pair.id),
+            )
+        ]
     )
 
 
+async def _note_header(ctx: Context, note: Note, me: int) -> str:
+    """Who wrote a note and who may see it: "you (private)", "Bea (shared)"."""
+    if note.author_id == me:
+        return _("you (shared)") if note.shared else _("you (private)")
+    (author,) = await names(ctx, note.author_id)
+    if note.shared:
+        return _("{author} (shared)", author=author)
+    return _("{author} (private)", author=author)
+
+
 def goal_commands() -> list[CommandSpec]:
-    goal_id = Arg("goal", ArgKind.INT, "the goal's number", low=1, high=10**9)
+    goal_id = Arg("goal", ArgKind.INT, N_("the goal's number"), low=1, high=10**9)
     return [
         CommandSpec(
             "goal",
-            "Add a goal (private unless you share it)",
+            N_("Add a goal (private unless you share it)"),
             cmd_goal,
             args=(
                 PROGRAM_OPT,
                 Arg(
                     "text",
                     ArgKind.TEXT,
-                    "the goal",
+                    N_("the goal"),
                     rest=True,
                     verbatim=True,
                     max_len=SHORT_TEXT_MAX,
                 ),
             ),
             examples=("goal Give a talk at the team meetup",),
-            group="Goals and notes",
+            group=N_("Goals and notes"),
         ),
         CommandSpec(
-            "goals", "Your goals, and those your mentees share", cmd_goals, group="Goals and notes"
+            "goals",
+            N_("Your goals, and those your mentees share"),
+            cmd_goals,
+            group=N_("Goals and notes"),
         ),
         CommandSpec(
-            "goal_done", "Mark a goal done", cmd_goal_done, args=(goal_id,), group="Goals and notes"
+            "goal_done",
+            N_("Mark a goal done"),
+            cmd_goal_done,
+            args=(goal_id,),
+            group=N_("Goals and notes"),
         ),
         CommandSpec(
             "goal_share",
-            "Share a goal with your mentor",
+            N_("Share a goal with your mentor"),
             cmd_goal_share,
             args=(goal_id,),
-            group="Goals and notes",
+            group=N_("Goals and notes"),
         ),
         CommandSpec(
             "goal_progress",
-            "Set a goal's progress in percent",
+            N_("Set a goal's progress in percent"),
             cmd_goal_progress,
-            args=(goal_id, Arg("percent", ArgKind.INT, "0 to 100", low=0, high=100)),
-            group="Goals and notes",
+            args=(goal_id, Arg("percent", ArgKind.INT, N_("0 to 100"), low=0, high=100)),
+            group=N_("Goals and notes"),
         ),
         CommandSpec(
             "note",
-            "Keep a note on your pair (you choose who sees it)",
+            N_("Keep a note on your pair (you choose who sees it)"),
             cmd_note,
             args=(
                 PAIR_OPT,
                 Arg(
                     "text",
                     ArgKind.TEXT,
-                    "the note",
+                    N_("the note"),
                     rest=True,
                     verbatim=True,
                     max_len=LONG_TEXT_MAX,
                 ),
             ),
-            group="Goals and notes",
+            group=N_("Goals and notes"),
         ),
         CommandSpec(
             "notes",
-            "Notes you can see on your pair",
+            N_("Notes you can see on your pair"),
             cmd_notes,
             args=(PAIR_OPT,),
-            group="Goals and notes",
+            group=N_("Goals and notes"),
         ),
     ]

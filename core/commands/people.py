@@ -12,6 +12,7 @@ from core.commands.programs import program_reply
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step, as_outcome
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.i18n import N_, _, native_name, said
 from core.identity import Person, PlatformAccount
 from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import Program, Role
@@ -63,7 +64,9 @@ async def link_account(ctx: Context, person: Person) -> None:
 
 async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[str, ...]) -> Person:
     if ctx.person is not None:
-        raise Conflict("You're already registered.", hint="Send `profile` to see or change it.")
+        raise Conflict(
+            _("You're already registered."), hint=_("Send `profile` to see or change it.")
+        )
     person = await ctx.uow.people.add(
         Person(
             handle=await unique_handle(ctx, name),
@@ -78,20 +81,24 @@ async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[s
     return person
 
 
-def profile_reply(person: Person, *, title: str = "Your profile") -> Reply:
+def profile_reply(person: Person, language: str, *, title: str = "") -> Reply:
+    """``language``: the one the bot speaks to them in (``ctx.language``)."""
     return Reply(
         "",
-        title=title,
+        title=title or _("Your profile"),
         fields=(
-            Field("Name", person.name),
-            Field("Handle", f"@{person.handle}"),
-            Field("Time zone", zone_label(person.timezone)),
-            Field("Languages", ", ".join(person.languages)),
-            Field("Quiet hours", f"{person.quiet_start:02d}:00-{person.quiet_end:02d}:00"),
+            Field(_("Name"), person.name),
+            Field(_("Handle"), f"@{person.handle}"),
+            Field(_("Time zone"), zone_label(person.timezone)),
+            # Translators: the languages someone mentors or is mentored in
+            Field(_("Languages"), ", ".join(person.languages)),
+            Field(_("Quiet hours"), f"{person.quiet_start:02d}:00-{person.quiet_end:02d}:00"),
+            # Translators: the language the bot writes to this person in
+            Field(_("Language"), native_name(language)),
         ),
         choices=(
-            Choice("Change time zone", Action.command("profile", "timezone").encode()),
-            Choice("Change languages", Action.command("profile", "languages").encode()),
+            Choice(_("Change time zone"), Action.command("profile", "timezone").encode()),
+            Choice(_("Change languages"), Action.command("profile", "languages").encode()),
         ),
     )
 
@@ -101,8 +108,8 @@ def profile_reply(person: Person, *, title: str = "Your profile") -> Reply:
 
 async def _ask_name(ctx: Context, data: Data) -> Prompt:
     suggested = ctx.ref.display_name.strip()
-    choices = [(f"Use “{suggested[:40]}”", "=display")] if suggested else []
-    return Prompt("Welcome to mentorhub! What name should people see?", choices=choices)
+    choices = [(_("Use “{name}”", name=suggested[:40]), "=display")] if suggested else []
+    return Prompt(_("Welcome to mentorhub! What name should people see?"), choices=choices)
 
 
 async def _parse_name(ctx: Context, data: Data, raw: str) -> str:
@@ -114,8 +121,10 @@ async def _ask_timezone(ctx: Context, data: Data) -> Prompt:
     zones = [hint] if hint else []
     zones += [z for z in likely_timezones(ctx.ref.locale) if z not in zones]
     return Prompt(
-        "Which time zone are you in? Reminders arrive at sensible local times.\n"
-        "Tap one, or type an IANA name (Europe/Berlin) or a city (Lisbon).",
+        _(
+            "Which time zone are you in? Reminders arrive at sensible local times.\n"
+            "Tap one, or type an IANA name (Europe/Berlin) or a city (Lisbon)."
+        ),
         choices=[(zone, zone) for zone in zones[:4]],
     )
 
@@ -128,7 +137,9 @@ async def _parse_timezone(ctx: Context, data: Data, raw: str) -> str:
 async def _ask_languages(ctx: Context, data: Data) -> Prompt:
     guess = (ctx.ref.locale or "en").split("-")[0].lower()
     choices = [(guess, guess)] + ([("en", "en")] if guess != "en" else [])
-    return Prompt("Which languages can you mentor or be mentored in? e.g. en, de", choices=choices)
+    return Prompt(
+        _("Which languages can you mentor or be mentored in? e.g. en, de"), choices=choices
+    )
 
 
 async def _parse_languages(ctx: Context, data: Data, raw: str) -> list[str]:
@@ -150,19 +161,21 @@ async def _finish_registration(ctx: Context, data: Data) -> list[Reply]:
 
 def welcome(person: Person, invited: Program | None = None) -> Reply:
     next_step = (
-        f"Next: join {invited.name} below, or `help` to see everything."
+        _("Next: join {program} below, or `help` to see everything.", program=invited.name)
         if invited is not None
-        else "Next: `programs` to find a program to join, or `help` to see everything."
+        else _("Next: `programs` to find a program to join, or `help` to see everything.")
     )
-    return Reply(
-        f"You're registered, {person.name}. Your handle is @{person.handle}.\n{next_step}",
-        title="Welcome!",
+    registered = _(
+        "You're registered, {name}. Your handle is @{handle}.",
+        name=person.name,
+        handle=person.handle,
     )
+    return Reply(f"{registered}\n{next_step}", title=_("Welcome!"))
 
 
 REGISTRATION = Flow(
     name="register",
-    title="registration",
+    title=N_("registration"),
     steps=(
         Step("name", _ask_name, _parse_name, when=lambda d: "name" not in d),
         Step("timezone", _ask_timezone, _parse_timezone, when=lambda d: "timezone" not in d),
@@ -200,7 +213,12 @@ async def cmd_start(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if handle is not None:
         return await _claim(ctx, handle)
     if ctx.person is not None:
-        return Outcome([Reply(f"Welcome back, {ctx.person.name}!"), profile_reply(ctx.person)])
+        return Outcome(
+            [
+                Reply(_("Welcome back, {name}!", name=ctx.person.name)),
+                profile_reply(ctx.person, ctx.language),
+            ]
+        )
     data: Data = {}
     if "name" in args:
         data["name"] = clean_name(args["name"])
@@ -225,30 +243,34 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
     handle = clean_handle(raw)
     if ctx.person is not None:
         raise Conflict(
-            f"This account is already registered as @{ctx.person.handle}.",
-            hint="Send `profile` to see it.",
+            _("This account is already registered as @{handle}.", handle=ctx.person.handle),
+            hint=_("Send `profile` to see it."),
         )
     person = await ctx.uow.people.by_handle(handle)
     if person is None or person.id is None:
         raise NotFound(
-            f"Nobody was added with the handle @{handle}.",
-            hint="Check the handle with your coordinator, or send `start` to register.",
+            _("Nobody was added with the handle @{handle}.", handle=handle),
+            hint=_("Check the handle with your coordinator, or send `start` to register."),
         )
     if await ctx.uow.accounts.of_person(person.id):
         raise NotAllowed(
-            f"The profile @{handle} is already linked to a messenger account.",
-            hint="If it is yours, ask your coordinator; or send `start` to register afresh.",
+            _("The profile @{handle} is already linked to a messenger account.", handle=handle),
+            hint=_("If it is yours, ask your coordinator; or send `start` to register afresh."),
         )
     await link_account(ctx, person)
     outcome = Outcome(
         [
             Reply(
-                f"Welcome, {person.name}! A coordinator added you to mentorhub: this account "
-                f"is now @{handle}.\nNext: `pairs` to see your mentoring pairs, `profile` to "
-                "check your time zone and languages, or `help` to see everything.",
-                title="Welcome!",
+                _(
+                    "Welcome, {name}! A coordinator added you to mentorhub: this account is "
+                    "now @{handle}.\nNext: `pairs` to see your mentoring pairs, `profile` to "
+                    "check your time zone and languages, or `help` to see everything.",
+                    name=person.name,
+                    handle=handle,
+                ),
+                title=_("Welcome!"),
             ),
-            profile_reply(person),
+            profile_reply(person, ctx.language),
         ]
     )
     told: set[int] = set()
@@ -262,15 +284,27 @@ async def _claim(ctx: Context, raw: str) -> Outcome:
             if coordinator in told or coordinator == person.id:
                 continue
             told.add(coordinator)
-            who = ctx.ref.display_name or "an account"
+            if ctx.ref.display_name:
+                claimed = _(
+                    "{name} (@{handle}) claimed their imported profile from {account} on "
+                    "{messenger}.",
+                    name=person.name,
+                    handle=handle,
+                    account=ctx.ref.display_name,
+                    messenger=ctx.ref.platform.shown,
+                )
+            else:
+                claimed = _(
+                    "{name} (@{handle}) claimed their imported profile from an account on "
+                    "{messenger}.",
+                    name=person.name,
+                    handle=handle,
+                    messenger=ctx.ref.platform.shown,
+                )
             outcome.notices.append(
                 Notice(
                     coordinator,
-                    Reply(
-                        f"{person.name} (@{handle}) claimed their imported profile from "
-                        f"{who} on {ctx.ref.platform.shown}.",
-                        title=program.name,
-                    ),
+                    Reply(claimed, title=program.name),
                     key=f"claimed:{person.id}",
                 )
             )
@@ -283,7 +317,13 @@ async def _start_invited(ctx: Context, slug: str) -> Outcome:
     if program is None:  # an old link: carry on as a plain start
         outcome = await cmd_start(ctx, {})
         outcome.replies.insert(
-            0, Reply(f"The program '{slug}' from your link doesn't exist. See `programs`.")
+            0,
+            Reply(
+                _(
+                    "The program '{program}' from your link doesn't exist. See `programs`.",
+                    program=slug,
+                )
+            ),
         )
         return outcome
     if ctx.person is None:
@@ -296,7 +336,7 @@ async def cmd_profile(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     field_name = args.get("field")
     value = args.get("value")
     if field_name is None:
-        return Outcome([profile_reply(person)])
+        return Outcome([profile_reply(person, ctx.language)])
     if field_name == "notify":
         return await notify_on(ctx, value)
     if value is None:
@@ -318,20 +358,20 @@ def apply_profile_change(person: Person, field_name: str, raw: str) -> None:
     elif field_name == "quiet":
         person.quiet_start, person.quiet_end = parse_quiet_hours(raw)
     else:  # the registry's CHOICE arg already limits this
-        raise InvalidInput(f"Unknown profile field '{field_name}'.")
+        raise InvalidInput(_("Unknown profile field '{field}'.", field=field_name))
 
 
 def parse_quiet_hours(raw: str) -> tuple[int, int]:
     start, sep, end = raw.replace(" ", "").replace(":00", "").partition("-")
     if not sep:
         raise InvalidInput(
-            f"'{raw[:20]}' is not a range of hours.",
-            hint="Write quiet hours as start-end in your local time, e.g. 22-7.",
+            _("'{hours}' is not a range of hours.", hours=raw[:20]),
+            hint=_("Write quiet hours as start-end in your local time, e.g. 22-7."),
         )
-    low = clean_int(start, what="quiet hours start", low=0, high=23)
-    high = clean_int(end, what="quiet hours end", low=0, high=23)
+    low = clean_int(start, what=_("quiet hours start"), low=0, high=23)
+    high = clean_int(end, what=_("quiet hours end"), low=0, high=23)
     if low == high:
-        raise InvalidInput("Quiet hours must start and end at different hours.")
+        raise InvalidInput(_("Quiet hours must start and end at different hours."))
     return low, high
 
 
@@ -340,10 +380,10 @@ async def _ask_profile_value(ctx: Context, data: Data) -> Prompt:
     if field_name == "timezone":
         return await _ask_timezone(ctx, data)
     examples = {
-        "name": "What name should people see?",
-        "languages": "Which languages? e.g. en, de",
-        "quiet": "When should I stay quiet? Hours in your local time, e.g. 22-7.",
-        "handle": "Which handle? 2-24 characters: letters, digits, _.",
+        "name": _("What name should people see?"),
+        "languages": _("Which languages? e.g. en, de"),
+        "quiet": _("When should I stay quiet? Hours in your local time, e.g. 22-7."),
+        "handle": _("Which handle? 2-24 characters: letters, digits, _."),
     }
     return Prompt(examples[field_name])
 
@@ -354,7 +394,10 @@ async def _parse_profile_value(ctx: Context, data: Data, raw: str) -> str:
     apply_profile_change(probe, data["field"], raw)  # validates
     changed_handle = data["field"] == "handle" and probe.handle != person.handle
     if changed_handle and await ctx.uow.people.handle_taken(probe.handle):
-        raise InvalidInput(f"The handle @{probe.handle} is taken.", hint="Please choose another.")
+        raise InvalidInput(
+            _("The handle @{handle} is taken.", handle=probe.handle),
+            hint=_("Please choose another."),
+        )
     return raw
 
 
@@ -362,14 +405,14 @@ async def _finish_profile_edit(ctx: Context, data: Data) -> list[Reply]:
     person = ctx.me()
     apply_profile_change(person, data["field"], data["value"])
     await ctx.uow.people.save(person)
-    updated = profile_reply(person, title="Profile updated")
+    updated = profile_reply(person, ctx.language, title=_("Profile updated"))
     read_as = zone_read_as(data["value"], person.timezone) if data["field"] == "timezone" else None
     return [Reply(read_as), updated] if read_as else [updated]
 
 
 PROFILE_EDIT = Flow(
     name="profile_edit",
-    title="profile change",
+    title=N_("profile change"),
     steps=(Step("value", _ask_profile_value, _parse_profile_value),),
     finish=_finish_profile_edit,
 )
@@ -378,21 +421,23 @@ PROFILE_EDIT = Flow(
 async def cmd_cancel(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     title = await ctx.dialogs.cancel(ctx)
     if title is None:
-        return Outcome([Reply("There was nothing to cancel.")])
-    return Outcome([Reply(f"Cancelled your {title}. Nothing from it was saved.")])
+        return Outcome([Reply(_("There was nothing to cancel."))])
+    # Translators: {what} is what was being asked, e.g. "registration", "check-in"
+    cancelled = _("Cancelled your {what}. Nothing from it was saved.", what=said(title))
+    return Outcome([Reply(cancelled)])
 
 
 def people_commands(help_handler: Any) -> list[CommandSpec]:
     return [
         CommandSpec(
             "help",
-            "List what you can do, or explain one command",
+            N_("List what you can do, or explain one command"),
             help_handler,
             args=(
                 Arg(
                     "command",
                     ArgKind.TEXT,
-                    "a command to explain",
+                    N_("a command to explain"),
                     required=False,
                     rest=True,
                     verbatim=True,
@@ -404,12 +449,12 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
         ),
         CommandSpec(
             "start",
-            "Register: your name, time zone and languages",
+            N_("Register: your name, time zone and languages"),
             cmd_start,
             args=(
-                Arg("name", ArgKind.TEXT, "the name people see", required=False, max_len=80),
-                Arg("timezone", ArgKind.TIMEZONE, "IANA zone or city", required=False),
-                Arg("languages", ArgKind.TEXT, "codes like en,de", required=False),
+                Arg("name", ArgKind.TEXT, N_("the name people see"), required=False, max_len=80),
+                Arg("timezone", ArgKind.TIMEZONE, N_("IANA zone or city"), required=False),
+                Arg("languages", ArgKind.TEXT, N_("codes like en,de"), required=False),
             ),
             access=Access.ANYONE,
             aliases=("join",),
@@ -422,20 +467,20 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
         ),
         CommandSpec(
             "profile",
-            "Show your profile, or change one field",
+            N_("Show your profile, or change one field"),
             cmd_profile,
             args=(
                 Arg(
                     "field",
                     ArgKind.CHOICE,
-                    "what to change",
+                    N_("what to change"),
                     required=False,
                     choices=PROFILE_FIELDS,
                 ),
                 Arg(
                     "value",
                     ArgKind.TEXT,
-                    "the new value",
+                    N_("the new value"),
                     required=False,
                     rest=True,
                     verbatim=True,
@@ -449,12 +494,14 @@ def people_commands(help_handler: Any) -> list[CommandSpec]:
                 "profile notify console",
             ),
             details=(
-                "`profile notify <messenger>`: reminders and notices go to that account first; "
-                "if it can't be reached, to your others in the order you chose them.",
+                N_(
+                    "`profile notify <messenger>`: reminders and notices go to that account "
+                    "first; if it can't be reached, to your others in the order you chose them."
+                ),
             ),
             reads_when=bare,
         ),
         CommandSpec(
-            "cancel", "Cancel the question I'm waiting on", cmd_cancel, access=Access.ANYONE
+            "cancel", N_("Cancel the question I'm waiting on"), cmd_cancel, access=Access.ANYONE
         ),
     ]

@@ -86,7 +86,8 @@ async def test_wrong_codes_are_limited_per_hour(app: Mentorhub, clock: ManualClo
     code = code_in(await c.say("mia", "connect"))
     for left in (4, 3, 2, 1, 0):
         out = await c.say("mallory", "connect AAAA2222")
-        assert f"{left} more tries this hour" in out, out
+        tries = "try" if left == 1 else "tries"
+        assert f"{left} more {tries} this hour" in out, out
     out = await c.say("mallory", f"connect {code}")  # even the right code, now
     assert "5 wrong codes in the last hour: I'm not taking more." in out
     assert told(out, "mia") == ""
