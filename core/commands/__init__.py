@@ -23,6 +23,7 @@ from core.commands.relay import relay_commands
 from core.context import Context
 from core.dialogs import DialogEngine, Flow
 from core.errors import NotFound
+from core.i18n import _
 from core.messages import Outcome, Reply
 from core.registry import Access, Registry
 
@@ -47,17 +48,20 @@ def build_registry() -> Registry:
         words = [word.lstrip("/") for word in str(args.get("command") or "").split()]
         named = [spec for word in words if (spec := registry.get(word)) is not None]
         if named:
-            return Outcome([Reply(named[0].help_text(), title=f"help: {named[0].name}")])
+            # Translators: a title: the help of one command, named as typed.
+            title = _("help: {command}", command=named[0].name)
+            return Outcome([Reply(named[0].help_text(), title=title)])
         if len(words) == 1 and (guesses := registry.suggest(words[0])):
             raise NotFound(
-                f"There's no command '{words[0][:32]}'.", hint=f"Did you mean `{guesses[0]}`?"
+                _("There's no command '{command}'.", command=words[0][:32]),
+                hint=_("Did you mean `{command}`?", command=guesses[0]),
             )
         coordinator = ctx.person is not None and await coordinates_any(ctx)
         return Outcome(
             [
                 Reply(
                     registry.overview(registered=ctx.person is not None, coordinator=coordinator),
-                    title="What you can do",
+                    title=_("What you can do"),
                 )
             ]
         )

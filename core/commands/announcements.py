@@ -8,11 +8,13 @@ is ever posted in a group: replies go to the person who acted.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
 from core.errors import InvalidInput, NotAllowed
+from core.i18n import ENGLISH, N_, _, n_, supported
 from core.messages import Notice, Outcome, Reply, SpacePost
 from core.model import Program
 from core.registry import MANAGES_HERE, Access, Arg, ArgKind, CommandSpec, ForCoordinators
@@ -28,45 +30,71 @@ async def cmd_link(ctx: Context, args: Mapping[str, Any], program: Program) -> O
     ref = ctx.ref
     here = f"{ref.platform.value}:{ref.space}" if ref.space else ""
     space = _posting_place(ctx.settings, here, ref.channel)
-    place = ctx.settings.place_name(ref.platform.value)
+    # Each sentence is written for a channel and for a group: the noun's grammar differs.
+    in_channel = _has_channels(ctx.settings, ref.platform.value)
+    name, slug = program.name, program.slug
     if space is None:  # a private chat
+        if in_channel:
+            raise InvalidInput(
+                _(
+                    "Send this in the channel that should get {program}'s announcements.",
+                    program=name,
+                ),
+                hint=_("Add me to the channel, then send `link {slug}` there.", slug=slug),
+            )
         raise InvalidInput(
-            f"Send this in the {place} that should get {program.name}'s announcements.",
-            hint=f"Add me to the {place}, then send `link {program.slug}` there.",
+            _("Send this in the group that should get {program}'s announcements.", program=name),
+            hint=_("Add me to the group, then send `link {slug}` there.", slug=slug),
         )
     if not ref.can_manage_here:
         raise NotAllowed(
-            f"Only someone who manages this {place} can link it to {program.name}.",
-            hint=f"Ask one of its managers or admins to send `link {program.slug}` here.",
+            _("Only someone who manages this channel can link it to {program}.", program=name)
+            if in_channel
+            else _("Only someone who manages this group can link it to {program}.", program=name),
+            hint=_("Ask one of its managers or admins to send `link {slug}` here.", slug=slug),
         )
     if _elsewhere(ctx.settings, program, here):
         raise NotAllowed(
-            f"{program.name} belongs to another {ctx.settings.space_name(ref.platform.value)}: "
-            "it can only be linked to a channel there.",
-            hint=f"Send `link {program.slug}` in one of its channels.",
+            _(
+                "{program} belongs to another workspace: it can only be linked to a channel there.",
+                program=name,
+            )
+            if ctx.settings.space_name(ref.platform.value) == "workspace"
+            else _(
+                "{program} belongs to another server: it can only be linked to a channel there.",
+                program=name,
+            ),
+            hint=_("Send `link {slug}` in one of its channels.", slug=slug),
         )
     before = announcement_space(ctx.settings, program)
     program.space, program.channel = here, ref.channel
     await ctx.uow.programs.save(program)
-    moved = (
-        f" It no longer posts in the {_place_of(ctx.settings, before)} it was linked to before."
-        if before and before != space
-        else ""
-    )
     welcome = Reply(
-        f"{program.name}'s announcements will be posted here. "
-        "Personal messages never are: those stay in private chats with me.",
-        title=program.name,
+        _(
+            "{program}'s announcements will be posted here. Personal messages never are: those "
+            "stay in private chats with me.",
+            program=name,
+        ),
+        title=name,
     )
+    if in_channel:
+        linked = _("Linked {program} to this channel.", program=name)
+    else:
+        linked = _("Linked {program} to this group.", program=name)
+    if before and before != space:
+        if _has_channels(ctx.settings, before):
+            linked += " " + _("It no longer posts in the channel it was linked to before.")
+        else:
+            linked += " " + _("It no longer posts in the group it was linked to before.")
     return Outcome(
-        replies=[Reply(f"Linked {program.name} to this {place}.{moved}", title="Linked")],
-        space_posts=[SpacePost(space, welcome)],
+        replies=[Reply(linked, title=_("Linked"))],
+        space_posts=[SpacePost(space, in_program_language(welcome, program))],
     )
 
 
 async def cmd_announce(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     assert program.id is not None
-    announcement = Reply(args["message"], title=f"Announcement: {program.name}")
+    announcement = Reply(args["message"], title=_("Announcement: {program}", program=program.name))
     people = {
         enrollment.person_id
         for enrollment in await ctx.uow.enrollments.of_program(program.id)
@@ -80,13 +108,25 @@ async def cmd_announce(ctx: Context, args: Mapping[str, Any], program: Program) 
         for person_id in sorted(people)
     ]
     space = announcement_space(ctx.settings, program)
-    posts = (
-        [SpacePost(space, announcement, f"Posted in its {_place_of(ctx.settings, space)} too.")]
-        if space
-        else []
-    )
+    posts = []
+    if space:
+        posted = (
+            _("Posted in its channel too.")
+            if _has_channels(ctx.settings, space)
+            else _("Posted in its group too.")
+        )
+        posts.append(SpacePost(space, in_program_language(announcement, program), posted))
     return Outcome(
-        replies=[Reply(f"Sent to {_people(len(people))} in {program.name}.")],
+        replies=[
+            Reply(
+                n_(
+                    "Sent to {count} person in {program}.",
+                    "Sent to {count} people in {program}.",
+                    len(people),
+                    program=program.name,
+                )
+            )
+        ],
         notices=notices,
         space_posts=posts,
     )
@@ -100,9 +140,16 @@ def announcement_space(settings: CoreSettings, program: Program) -> str | None:
     return _posting_place(settings, program.space, program.channel)
 
 
-def _place_of(settings: CoreSettings, space: str) -> str:
-    """What the place ``space`` ("<platform>:<id>") is called on its messenger."""
-    return settings.place_name(space.partition(":")[0])
+def in_program_language(post: Reply, program: Program) -> Reply:
+    """A post for a shared space, written out in the program's language: everyone there
+    reads the same words, and no single reader's language applies."""
+    return replace(post, language=supported(program.language) or ENGLISH).translated()
+
+
+def _has_channels(settings: CoreSettings, space: str) -> bool:
+    """Whether posts in ``space`` ("<platform>:<id>", or a platform) go to a channel (in a
+    server or workspace) rather than a group chat."""
+    return space.partition(":")[0] in settings.spaces_with_channels
 
 
 def _elsewhere(settings: CoreSettings, program: Program, here: str) -> bool:
@@ -117,7 +164,7 @@ def _elsewhere(settings: CoreSettings, program: Program, here: str) -> bool:
 
 
 def _posting_place(settings: CoreSettings, space: str, channel: str) -> str | None:
-    platform, _, place = space.partition(":")
+    platform, _colon, place = space.partition(":")
     if not place:
         return None
     if platform in settings.spaces_with_channels:
@@ -137,33 +184,29 @@ def _bare_channel(channel: str) -> str:
     return bare
 
 
-def _people(count: int) -> str:
-    return "1 person" if count == 1 else f"{count} people"
-
-
 def announcement_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "link",
-            "Post a program's announcements in this group",
+            N_("Post a program's announcements in this group"),
             ForCoordinators(cmd_link),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
             examples=("link design-2026",),
-            group="Coordinators",
+            group=N_("Coordinators"),
             platform_facts=frozenset({MANAGES_HERE}),  # may they manage where it's sent?
         ),
         CommandSpec(
             "announce",
-            "Send an announcement to everyone in a program",
+            N_("Send an announcement to everyone in a program"),
             ForCoordinators(cmd_announce),
             args=(
                 PROGRAM_ARG,
                 Arg(
                     "message",
                     ArgKind.TEXT,
-                    "what to announce",
+                    N_("what to announce"),
                     rest=True,
                     verbatim=True,
                     max_len=ANNOUNCEMENT_MAX,
@@ -172,6 +215,6 @@ def announcement_commands() -> list[CommandSpec]:
             access=Access.COORDINATOR,
             program_arg="program",
             examples=("announce design-2026 Kick-off call on Friday at 17:00 CET!",),
-            group="Coordinators",
+            group=N_("Coordinators"),
         ),
     ]

@@ -13,6 +13,7 @@ from typing import Any
 
 from core.commands.common import PROGRAM_ARG
 from core.context import Context
+from core.i18n import N_, _, n_
 from core.messages import Attachment, Outcome, Reply
 from core.model import Program
 from core.registry import Access, CommandSpec, ForCoordinators
@@ -21,7 +22,15 @@ from core.services.health import PairHealth, pairs_health, program_status
 
 async def cmd_status(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     return Outcome(
-        [await program_status(ctx.uow, ctx.now(), program, title=f"{program.name}: status")]
+        [
+            await program_status(
+                ctx.uow,
+                ctx.now(),
+                program,
+                # Translators: a title: how the program is doing.
+                title=_("{program}: status", program=program.name),
+            )
+        ]
     )
 
 
@@ -42,9 +51,15 @@ async def cmd_export(ctx: Context, args: Mapping[str, Any], program: Program) ->
     return Outcome(
         [
             Reply(
-                f"{len(health)} pairs exported. The file has status and check-in completion "
-                "only — no answers, goals or notes.",
-                title=f"{program.name}: export",
+                n_(
+                    "{count} pair exported. The file has status and check-in completion only — "
+                    "no answers, goals or notes.",
+                    "{count} pairs exported. The file has status and check-in completion only — "
+                    "no answers, goals or notes.",
+                    len(health),
+                ),
+                # Translators: a title: the file of the program's pairs.
+                title=_("{program}: export", program=program.name),
                 attachment=Attachment(f"{program.slug}-pairs-{today.isoformat()}.csv", content),
             )
         ]
@@ -93,23 +108,23 @@ def coordinator_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "status",
-            "How a program is doing: pairs, check-ins, risks, waiting",
+            N_("How a program is doing: pairs, check-ins, risks, waiting"),
             ForCoordinators(cmd_status),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
             reads_only=True,
             whole_program=True,
         ),
         CommandSpec(
             "export",
-            "CSV of pairs and check-in completion (no private content)",
+            N_("CSV of pairs and check-in completion (no private content)"),
             ForCoordinators(cmd_export),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
             reads_only=True,
             whole_program=True,
         ),

@@ -28,6 +28,7 @@ from core.commands.pairing import notify_coordinators
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step, parse_yes_no, two_choice_step
 from core.errors import Conflict, InvalidInput, NotFound
+from core.i18n import N_, _, n_
 from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, Outcome, Reply
 from core.model import Agreement, Feedback, Pair, PairStatus, Role
@@ -41,14 +42,22 @@ from core.services.pauses import (
     until_text,
 )
 from core.services.schedule import cancel_pair
-from core.services.wording import counted
 from core.text import SHORT_TEXT_MAX, clean_int, clean_text
 
+# Why a pair ends: the key is stored (exports count it); the words are shown.
 END_REASONS = {
-    "goals": "goals reached",
-    "fit": "not a good fit",
-    "time": "no time right now",
-    "other": "another reason",
+    # Translators: a reason a pair ended, as coordinators read it (lower case, in a sentence).
+    "goals": _("goals reached"),
+    "fit": _("not a good fit"),
+    "time": _("no time right now"),
+    "other": _("another reason"),
+}
+END_REASON_BUTTONS = {
+    # Translators: a button: a reason to end a pair.
+    "goals": _("Goals reached"),
+    "fit": _("Not a good fit"),
+    "time": _("No time right now"),
+    "other": _("Another reason"),
 }
 REASON_MAX = 200  # stored as "other: <their words>", within the 300 characters a pair keeps
 
@@ -57,7 +66,7 @@ def _until(ctx: Context, day: date | None) -> datetime:
     if day is None:
         return INDEFINITELY
     if day <= local_today(ctx):
-        raise InvalidInput("The pause must last until a future date.")
+        raise InvalidInput(_("The pause must last until a future date."))
     zone = ZoneInfo(ctx.me().timezone)
     # "until 20 April" includes the 20th: the pause lifts at the next local midnight.
     return datetime.combine(day + timedelta(days=1), time(0, 0), zone).astimezone(UTC)
@@ -91,7 +100,11 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         pair = await my_pair(ctx, args)
         require_status(pair, PairStatus.AGREEING, PairStatus.ACTIVE, doing="pause it")
         notices = await _pause(ctx, pair, until)
-        text = f"Pair #{pair.id} is paused until {_until_text(ctx, until)}; your partner is told."
+        text = _(
+            "Pair #{pair} is paused until {until}; your partner is told.",
+            pair=pair.id or 0,
+            until=_until_text(ctx, until),
+        )
         return Outcome([Reply(text)], notices)
     if args.get("until") is None and args.get("confirm") != "yes":
         return Outcome([await _confirm_pausing_everything(ctx)])
@@ -103,13 +116,20 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if pair.status in (PairStatus.AGREEING, PairStatus.ACTIVE):
             outcome.notices += await _pause(ctx, pair, until, resumable=False)
             paused += 1
-    extra = f" Your {paused} pair{'s are' if paused != 1 else ' is'} paused too." if paused else ""
+    text = _(
+        "You're paused until {until}: no reminders and no new matches.",
+        until=_until_text(ctx, until),
+    )
+    if paused:
+        text += " " + n_(
+            "Your {count} pair is paused too.", "Your {count} pairs are paused too.", paused
+        )
     outcome.replies.append(
         Reply(
-            f"You're paused until {_until_text(ctx, until)}: "
-            f"no reminders and no new matches.{extra}",
-            title="Paused",
-            choices=(Choice("Resume now", Action.command("resume").encode()),),
+            text,
+            title=_("Paused"),
+            # Translators: a button.
+            choices=(Choice(_("Resume now"), Action.command("resume").encode()),),
         )
     )
     return outcome
@@ -123,15 +143,25 @@ async def _confirm_pausing_everything(ctx: Context) -> Reply:
         for p in await open_pairs(ctx, ctx.my_id())
         if p.status in (PairStatus.AGREEING, PairStatus.ACTIVE)
     ]
-    also = f" Your {counted(len(pairs), 'pair')} would be paused too." if pairs else ""
+    text = _(
+        "Pause yourself until you resume? No reminders and no new matches until you send `resume`."
+    )
+    if pairs:
+        text += " " + n_(
+            "Your {count} pair would be paused too.",
+            "Your {count} pairs would be paused too.",
+            len(pairs),
+        )
+    instead = _(
+        "To pause until a date instead: `pause <YYYY-MM-DD>`; one pair: `pause pair=<number>`."
+    )
     return Reply(
-        "Pause yourself until you resume? No reminders and no new matches until you send "
-        f"`resume`.{also}\nTo pause until a date instead: `pause <YYYY-MM-DD>`; one pair: "
-        "`pause pair=<number>`.",
-        title="Pause everything?",
+        f"{text}\n{instead}",
+        title=_("Pause everything?"),
         choices=(
             Choice(
-                "Pause until I resume",
+                # Translators: a button.
+                _("Pause until I resume"),
                 Action.command("pause", "confirm=yes").encode(),
                 ChoiceStyle.DANGER,
             ),
@@ -141,10 +171,12 @@ async def _confirm_pausing_everything(ctx: Context) -> Reply:
 
 def _partner_away(ctx: Context, pair: Pair, away: Person) -> str:
     assert away.paused_until is not None
-    return (
-        f"Pair #{pair.id} stays paused: {away.name} paused themselves until "
-        f"{until_moment(away.paused_until)}, and only they can lift their own pause. "
-        "It resumes when they're back."
+    return _(
+        "Pair #{pair} stays paused: {name} paused themselves until {until}, and only they can "
+        "lift their own pause. It resumes when they're back.",
+        pair=pair.id or 0,
+        name=away.name,
+        until=until_moment(away.paused_until),
     )
 
 
@@ -157,7 +189,10 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if away is not None:
             raise Conflict(_partner_away(ctx, pair, away))
         notices = await _resume(ctx, pair)
-        return Outcome([Reply(f"Pair #{pair.id} is active again. Your partner is told.")], notices)
+        return Outcome(
+            [Reply(_("Pair #{pair} is active again. Your partner is told.", pair=pair.id or 0))],
+            notices,
+        )
     was_paused = me.paused_until is not None
     me.paused_until = None
     await ctx.uow.people.save(me)
@@ -174,9 +209,12 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         outcome.notices += await _resume(ctx, pair)
         resumed += 1
     if not was_paused and not resumed:
-        raise Conflict("\n".join(still_paused) or "Nothing is paused.")
-    text = "\n".join([f"Welcome back! {counted(resumed, 'pair')} resumed.", *still_paused])
-    outcome.replies.append(Reply(text, title="Resumed"))
+        raise Conflict("\n".join(still_paused) or _("Nothing is paused."))
+    welcome = n_(
+        "Welcome back! {count} pair resumed.", "Welcome back! {count} pairs resumed.", resumed
+    )
+    text = "\n".join([welcome, *still_paused])
+    outcome.replies.append(Reply(text, title=_("Resumed")))
     return outcome
 
 
@@ -185,32 +223,37 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 async def _ask_reason(ctx: Context, data: Data) -> Prompt:
     return Prompt(
-        "Why are you ending this pair? Only coordinators see your reason; your partner "
-        "gets a kind, neutral message.",
-        choices=[(label.capitalize(), key) for key, label in END_REASONS.items()],
+        _(
+            "Why are you ending this pair? Only coordinators see your reason; your partner "
+            "gets a kind, neutral message."
+        ),
+        choices=[(label, key) for key, label in END_REASON_BUTTONS.items()],
         free_text=False,
-        title=f"Ending pair #{data['pair_id']}",
+        title=_("Ending pair #{pair}", pair=int(data["pair_id"])),
     )
 
 
 async def _parse_reason(ctx: Context, data: Data, raw: str) -> str:
     if raw not in END_REASONS:
-        raise InvalidInput("Please choose one of the reasons.")
+        raise InvalidInput(_("Please choose one of the reasons."))
     return raw
 
 
 async def _ask_other_reason(ctx: Context, data: Data) -> Prompt:
-    return Prompt("In a few words, what is the reason? Only coordinators see it.")
+    return Prompt(_("In a few words, what is the reason? Only coordinators see it."))
 
 
 async def _parse_other_reason(ctx: Context, data: Data, raw: str) -> str:
-    return clean_text(raw, what="reason", limit=REASON_MAX)
+    return clean_text(raw, what=_("reason"), limit=REASON_MAX)
 
 
 def _reason_text(data: Data) -> str:
     """The reason as coordinators read it: the chosen one, with the person's own words."""
     label = END_REASONS[data["reason"]]
-    return f"{label}: {data['other_reason']}" if data.get("other_reason") else label
+    if not data.get("other_reason"):
+        return label
+    # Translators: a reason a pair ended, then the words its author gave.
+    return _("{reason}: {words}", reason=label, words=data["other_reason"])
 
 
 def _stored_reason(data: Data) -> str:
@@ -220,36 +263,38 @@ def _stored_reason(data: Data) -> str:
 
 async def _ask_rating(ctx: Context, data: Data) -> Prompt:
     return Prompt(
-        "Overall, how valuable was this mentoring, from 1 to 5?",
+        _("Overall, how valuable was this mentoring, from 1 to 5?"),
         choices=[(str(n), str(n)) for n in range(1, 6)],
     )
 
 
 async def _parse_rating(ctx: Context, data: Data, raw: str) -> int:
-    return clean_int(raw, what="rating", low=1, high=5)
+    return clean_int(raw, what=_("rating"), low=1, high=5)
 
 
 async def _ask_comment(ctx: Context, data: Data) -> Prompt:
-    return Prompt("Anything the coordinators should know? (only they see it)", optional=True)
+    return Prompt(_("Anything the coordinators should know? (only they see it)"), optional=True)
 
 
 async def _parse_comment(ctx: Context, data: Data, raw: str) -> str:
-    return "" if raw == SKIP else clean_text(raw, what="comment", limit=SHORT_TEXT_MAX)
+    return "" if raw == SKIP else clean_text(raw, what=_("comment"), limit=SHORT_TEXT_MAX)
 
 
 async def _ask_rematch(ctx: Context, data: Data) -> Prompt:
     question = (
-        "Would you like a new mentor? People waiting for a rematch come first."
+        _("Would you like a new mentor? People waiting for a rematch come first.")
         if data["role"] == "mentee"
-        else "Are you open to a new mentee?"
+        else _("Are you open to a new mentee?")
     )
-    return Prompt(question, choices=[("Yes", "yes"), ("No", "no")], free_text=False)
+    # Translators: buttons answering the question.
+    choices = [(_("Yes"), "yes"), (_("No"), "no")]
+    return Prompt(question, choices=choices, free_text=False)
 
 
 async def _finish_end(ctx: Context, data: Data) -> Outcome:
     pair = await ctx.uow.pairs.get(int(data["pair_id"]))
     if pair is None or not pair.status.is_open or pair.status is PairStatus.AWAITING:
-        raise Conflict("This pair has already ended.")
+        raise Conflict(_("This pair has already ended."))
     assert pair.id is not None
     me, partner = ctx.my_id(), pair.partner_of(ctx.my_id())
     # No settling: the ended pair's periods stop at its end, and readers count them so.
@@ -274,13 +319,15 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
     my_name, partner_name = await names(ctx, me, partner)
     partner_is_mentee = partner == pair.mentee_id
     partner_choices = [
-        Choice("Share feedback", Action.command("feedback", f"pair={pair.id}").encode())
+        # Translators: a button.
+        Choice(_("Share feedback"), Action.command("feedback", f"pair={pair.id}").encode())
     ]
     if partner_is_mentee:
         partner_choices.insert(
             0,
             Choice(
-                "Find a new mentor",
+                # Translators: a button.
+                _("Find a new mentor"),
                 Action.command("rematch", f"program=#{program.id}").encode(),
                 ChoiceStyle.PRIMARY,
             ),
@@ -290,14 +337,21 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
         Notice(
             partner,
             Reply(
-                f"Your mentoring pair with {my_name} in {program.name} has come to a close. "
-                "Thank you for the time you put in — it counts. "
-                + (
-                    "When you're ready, you can be matched with someone new; you'll come first."
-                    if partner_is_mentee
-                    else ""
+                _(
+                    "Your mentoring pair with {name} in {program} has come to a close. Thank "
+                    "you for the time you put in — it counts. When you're ready, you can be "
+                    "matched with someone new; you'll come first.",
+                    name=my_name,
+                    program=program.name,
+                )
+                if partner_is_mentee
+                else _(
+                    "Your mentoring pair with {name} in {program} has come to a close. Thank "
+                    "you for the time you put in — it counts.",
+                    name=my_name,
+                    program=program.name,
                 ),
-                title="Mentoring pair closed",
+                title=_("Mentoring pair closed"),
                 choices=tuple(partner_choices),
             ),
             key=f"pair:{pair.id}:ended:partner",
@@ -305,38 +359,46 @@ async def _finish_end(ctx: Context, data: Data) -> Outcome:
     )
     if partner_is_mentee:
         await _mark_waiting(ctx, pair.program_id, partner, rematch=True, only_if_enrolled=True)
-    comment = f" Comment: {data['comment']}" if data.get("comment") else ""
+    ended = _(
+        "Pair #{pair} ({name} & {partner}) was ended by {name}: {reason}. Rating {rating}/5.",
+        pair=pair.id,
+        name=my_name,
+        partner=partner_name,
+        reason=_reason_text(data),
+        rating=int(data["rating"]),
+    )
+    if data.get("comment"):
+        ended += " " + _("Comment: {comment}", comment=data["comment"])
     outcome.notices += await notify_coordinators(
-        ctx,
-        program,
-        Reply(
-            f"Pair #{pair.id} ({my_name} & {partner_name}) was ended by {my_name}: "
-            f"{_reason_text(data)}. Rating {data['rating']}/5.{comment}",
-            title=program.name,
-        ),
-        key=f"pair:{pair.id}:ended",
+        ctx, program, Reply(ended, title=program.name), key=f"pair:{pair.id}:ended"
     )
     replies = outcome.replies
     replies.append(
         Reply(
-            f"Pair #{pair.id} is closed. {partner_name} has been told kindly; no reason is shared.",
-            title="Pair ended",
+            _(
+                "Pair #{pair} is closed. {partner} has been told kindly; no reason is shared.",
+                pair=pair.id,
+                partner=partner_name,
+            ),
+            title=_("Pair ended"),
         )
     )
     if data["rematch"] and me == pair.mentee_id:
         await _mark_waiting(ctx, pair.program_id, me, rematch=True)
         replies.append(
             Reply(
-                "You're first in line for a new mentor. I'll let you know.",
+                _("You're first in line for a new mentor. I'll let you know."),
                 choices=(
                     Choice(
-                        "See mentors", Action.command("mentors", f"program=#{program.id}").encode()
+                        # Translators: a button.
+                        _("See mentors"),
+                        Action.command("mentors", f"program=#{program.id}").encode(),
                     ),
                 ),
             )
         )
     elif data["rematch"]:
-        replies.append(Reply("Noted — your place is free for a new mentee."))
+        replies.append(Reply(_("Noted — your place is free for a new mentee.")))
     return outcome
 
 
@@ -348,7 +410,7 @@ async def _mark_waiting(
     if enrollment is None or not enrollment.active:
         if only_if_enrolled:
             return
-        raise NotFound("You aren't a mentee in that program.")
+        raise NotFound(_("You aren't a mentee in that program."))
     enrollment.waiting_since = enrollment.waiting_since or ctx.now()
     enrollment.rematch = rematch
     await ctx.uow.enrollments.save(enrollment)
@@ -356,7 +418,8 @@ async def _mark_waiting(
 
 END = Flow(
     name="end",
-    title="ending",
+    # Translators: a conversation's name, as in "You're in the middle of ending".
+    title=N_("ending"),
     steps=(
         Step("reason", _ask_reason, _parse_reason),
         Step(
@@ -386,7 +449,7 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         p.program_id == program.id and p.mentee_id == ctx.my_id()
         for p in await open_pairs(ctx, ctx.my_id())
     ):
-        raise Conflict(f"You already have an open pair in {program.name}.")
+        raise Conflict(_("You already have an open pair in {program}.", program=program.name))
     await _mark_waiting(ctx, program.id, ctx.my_id(), rematch=True)
     # The wait is named by the pairs it follows: asking again while waiting tells the
     # coordinators nothing new; a wait after the next pair is a new event.
@@ -394,13 +457,24 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     notices = await notify_coordinators(
         ctx,
         program,
-        Reply(f"{ctx.me().name} asked for a rematch in {program.name}.", title=program.name),
+        Reply(
+            _(
+                "{name} asked for a rematch in {program}.",
+                name=ctx.me().name,
+                program=program.name,
+            ),
+            title=program.name,
+        ),
         key=f"rematch:{program.id}:{ctx.my_id()}:after-pairs:{had}",
     )
     waiting = Reply(
-        f"You're waiting for a new match in {program.name}, ahead of first-time requests.",
+        _(
+            "You're waiting for a new match in {program}, ahead of first-time requests.",
+            program=program.name,
+        ),
         choices=(
-            Choice("See mentors", Action.command("mentors", f"program=#{program.id}").encode()),
+            # Translators: a button.
+            Choice(_("See mentors"), Action.command("mentors", f"program=#{program.id}").encode()),
         ),
     )
     return Outcome([waiting], notices)
@@ -410,39 +484,49 @@ async def cmd_rematch(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 
 
 async def _ask_fb_rating(ctx: Context, data: Data) -> Prompt:
-    what = "the relationship so far" if data["kind"] != "closing" else "the mentoring overall"
+    question = (
+        _("How is the relationship so far, from 1 (struggling) to 5 (great)?")
+        if data["kind"] != "closing"
+        else _("How is the mentoring overall, from 1 (struggling) to 5 (great)?")
+    )
+    titles = {
+        # Translators: the title of a short feedback survey.
+        "pulse": _("Quick pulse"),
+        "midpoint": _("Midpoint review"),
+        "closing": _("Closing survey"),
+    }
     return Prompt(
-        f"How is {what}, from 1 (struggling) to 5 (great)?",
-        choices=[(str(n), str(n)) for n in range(1, 6)],
-        title={"pulse": "Quick pulse", "midpoint": "Midpoint review", "closing": "Closing survey"}[
-            data["kind"]
-        ],
+        question, choices=[(str(n), str(n)) for n in range(1, 6)], title=titles[data["kind"]]
     )
 
 
 async def _ask_happened(ctx: Context, data: Data) -> Prompt:
     return Prompt(
-        "What happened? Describe one concrete moment or behaviour "
-        "(e.g. 'in our last call you walked me through your code review').",
+        _(
+            "What happened? Describe one concrete moment or behaviour "
+            "(e.g. 'in our last call you walked me through your code review')."
+        ),
         optional=True,
     )
 
 
 async def _ask_effect(ctx: Context, data: Data) -> Prompt:
-    return Prompt("What effect did it have? (e.g. 'I now review PRs twice as fast')", optional=True)
+    return Prompt(
+        _("What effect did it have? (e.g. 'I now review PRs twice as fast')"), optional=True
+    )
 
 
 async def _ask_suggestion(ctx: Context, data: Data) -> Prompt:
-    return Prompt("One suggestion for what to do next or differently?", optional=True)
+    return Prompt(_("One suggestion for what to do next or differently?"), optional=True)
 
 
 async def _parse_specific(ctx: Context, data: Data, raw: str) -> str:
     if raw == SKIP:
         return ""
-    text = clean_text(raw, what="answer", limit=SHORT_TEXT_MAX)
+    text = clean_text(raw, what=_("answer"), limit=SHORT_TEXT_MAX)
     if len(text.split()) < 3:
         raise InvalidInput(
-            "Could you be a bit more specific? A short sentence helps your partner most."
+            _("Could you be a bit more specific? A short sentence helps your partner most.")
         )
     return text
 
@@ -462,37 +546,50 @@ async def _finish_feedback(ctx: Context, data: Data) -> Outcome:
             suggestion=data.get("suggestion", ""),
         )
     )
-    outcome = Outcome([Reply("Thank you — feedback saved.")])
+    outcome = Outcome([Reply(_("Thank you — feedback saved."))])
     replies = outcome.replies
     has_text = any((feedback.what_happened, feedback.effect, feedback.suggestion))
     if data.get("shared") and has_text:
         lines = [
-            f"What happened: {feedback.what_happened}" if feedback.what_happened else "",
-            f"Effect: {feedback.effect}" if feedback.effect else "",
-            f"Suggestion: {feedback.suggestion}" if feedback.suggestion else "",
+            _("What happened: {text}", text=feedback.what_happened)
+            if feedback.what_happened
+            else "",
+            _("Effect: {text}", text=feedback.effect) if feedback.effect else "",
+            _("Suggestion: {text}", text=feedback.suggestion) if feedback.suggestion else "",
         ]
         shared = Reply(
-            "\n".join(line for line in lines if line), title=f"Feedback from {ctx.me().name}"
+            "\n".join(line for line in lines if line),
+            title=_("Feedback from {name}", name=ctx.me().name),
         )
         outcome.notices.append(
             Notice(pair.partner_of(ctx.my_id()), shared, key=f"feedback:{feedback.id}")
         )
-        replies[0] = Reply("Thank you — feedback saved and sent to your partner.")
+        replies[0] = Reply(_("Thank you — feedback saved and sent to your partner."))
     if data.get("adjust"):
         replies.append(
             Reply(
-                "Propose the changes; your partner confirms them.",
+                _("Propose the changes; your partner confirms them."),
                 choices=(
-                    Choice("Adjust agreement", Action.command("agree", f"pair={pair.id}").encode()),
+                    # Translators: a button.
+                    Choice(
+                        _("Adjust agreement"), Action.command("agree", f"pair={pair.id}").encode()
+                    ),
                 ),
             )
         )
     return outcome
 
 
+def _still_fits(data: Data) -> str:
+    question = _("Does your agreement still fit?")
+    where = data.get("where", "")
+    return f"{where} {question}" if where else question
+
+
 FEEDBACK = Flow(
     name="feedback",
-    title="feedback",
+    # Translators: a conversation's name, as in "You're in the middle of feedback".
+    title=N_("feedback"),
     steps=(
         Step("rating", _ask_fb_rating, _parse_rating),
         Step("happened", _ask_happened, _parse_specific),
@@ -500,20 +597,23 @@ FEEDBACK = Flow(
         Step("suggestion", _ask_suggestion, _parse_specific),
         two_choice_step(
             "adjust",
-            lambda d: f"{d.get('where', '')}Does your agreement still fit?",
-            ("Keep it as is", "keep"),
-            ("Let's adjust it", "adjust"),
+            _still_fits,
+            # Translators: buttons.
+            (_("Keep it as is"), "keep"),
+            (_("Let's adjust it"), "adjust"),
             true_when="adjust",
-            error="Choose 'keep' or 'adjust'.",
+            # Translators: keep and adjust are typed as they are: keep them.
+            error=_("Choose 'keep' or 'adjust'."),
             when=lambda d: d["kind"] == "midpoint",
         ),
         two_choice_step(
             "shared",
-            "Send this feedback to your partner? Coordinators only ever see the rating.",
-            ("Send to my partner", "shared"),
-            ("Keep it private", "private"),
+            _("Send this feedback to your partner? Coordinators only ever see the rating."),
+            # Translators: buttons.
+            (_("Send to my partner"), "shared"),
+            (_("Keep it private"), "private"),
             true_when="shared",
-            error="Choose whether to send it or keep it private.",
+            error=_("Choose whether to send it or keep it private."),
             when=lambda d: d["kind"] != "closing",
         ),
     ),
@@ -533,10 +633,10 @@ async def cmd_feedback(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 async def _latest_pair(ctx: Context) -> Pair:
     pairs = [p for p in await ctx.uow.pairs.of_person(ctx.my_id()) if p.status.was_matched]
     if not pairs:
-        raise NotFound("You don't have a mentoring pair to give feedback on.")
+        raise NotFound(_("You don't have a mentoring pair to give feedback on."))
     live = [p for p in pairs if p.status is not PairStatus.ENDED]
     if len(live) > 1:
-        raise InvalidInput("You have several pairs; which one?", hint="Add `pair=<number>`.")
+        raise InvalidInput(_("You have several pairs; which one?"), hint=_("Add `pair=<number>`."))
     return live[0] if live else pairs[-1]
 
 
@@ -552,19 +652,19 @@ def _where_in(agreement: Agreement, today: date) -> str:
     """Where the pair stands in its agreement, in weeks: a review may come at any time."""
     total = -(-(agreement.ends_on - agreement.starts_on).days // 7)
     if today < agreement.starts_on:
-        return f"Your agreement starts {fmt_day(agreement.starts_on)}. "
+        return _("Your agreement starts {day}.", day=fmt_day(agreement.starts_on))
     if today >= agreement.ends_on:
-        return f"Your agreement reached its end date, {fmt_day(agreement.ends_on)}. "
+        return _("Your agreement reached its end date, {day}.", day=fmt_day(agreement.ends_on))
     week = (today - agreement.starts_on).days // 7 + 1
-    return f"You're in week {week} of {total}. "
+    return _("You're in week {week} of {total}.", week=week, total=total)
 
 
 def lifecycle_commands() -> list[CommandSpec]:
-    until = Arg("until", ArgKind.DATE, "last day of the pause (YYYY-MM-DD)", required=False)
+    until = Arg("until", ArgKind.DATE, N_("last day of the pause (YYYY-MM-DD)"), required=False)
     return [
         CommandSpec(
             "pause",
-            "Pause yourself, or one of your pairs, until a date",
+            N_("Pause yourself, or one of your pairs, until a date"),
             cmd_pause,
             args=(
                 until,
@@ -572,48 +672,48 @@ def lifecycle_commands() -> list[CommandSpec]:
                 Arg(
                     "confirm",
                     ArgKind.CHOICE,
-                    "yes: pause everything without asking first",
+                    N_("yes: pause everything without asking first"),
                     choices=("yes",),
                     required=False,
                     named_only=True,
                 ),
             ),
             examples=("pause 2026-04-20", "pause pair=3"),
-            group="Your mentoring",
+            group=N_("Your mentoring"),
         ),
         CommandSpec(
             "resume",
-            "Resume yourself, or one of your pairs",
+            N_("Resume yourself, or one of your pairs"),
             cmd_resume,
             args=(PAIR_OPT,),
-            group="Your mentoring",
+            group=N_("Your mentoring"),
         ),
         CommandSpec(
             "end",
-            "End a pair privately, with a reason",
+            N_("End a pair privately, with a reason"),
             cmd_end,
             args=(PAIR_OPT,),
-            group="Your mentoring",
+            group=N_("Your mentoring"),
         ),
         CommandSpec(
             "rematch",
-            "Ask to be matched with a new mentor",
+            N_("Ask to be matched with a new mentor"),
             cmd_rematch,
             args=(PROGRAM_OPT,),
-            group="Your mentoring",
+            group=N_("Your mentoring"),
         ),
         CommandSpec(
             "feedback",
-            "Give feedback on your pair",
+            N_("Give feedback on your pair"),
             cmd_feedback,
             args=(PAIR_OPT,),
-            group="Your mentoring",
+            group=N_("Your mentoring"),
         ),
         CommandSpec(
             "review",
-            "The midpoint review of your agreement",
+            N_("The midpoint review of your agreement"),
             cmd_review,
             args=(PAIR_OPT,),
-            group="Your mentoring",
+            group=N_("Your mentoring"),
         ),
     ]

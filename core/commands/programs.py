@@ -21,6 +21,7 @@ from core.commands.common import (
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.i18n import N_, _, n_, p_
 from core.identity import UserRef
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
@@ -51,8 +52,8 @@ def clean_slug(value: str) -> str:
     slug = value.strip().lower()
     if not _SLUG_RE.match(slug):
         raise InvalidInput(
-            f"'{value[:32]}' can't be a program's short name.",
-            hint="Use 2-32 characters: a letter, then letters, digits or -, e.g. design-2026.",
+            _("'{value}' can't be a program's short name.", value=value[:32]),
+            hint=_("Use 2-32 characters: a letter, then letters, digits or -, e.g. design-2026."),
         )
     return slug
 
@@ -63,12 +64,17 @@ def parse_cadence(raw: str) -> int:
     if value in _CADENCE_WORDS:
         return _CADENCE_WORDS[value]
     try:
-        return clean_amount(value, what="cadence", unit="days", low=1, high=90)
+        return clean_amount(value, what=_("cadence"), unit="days", low=1, high=90)
     except InvalidInput as error:
         raise InvalidInput(
-            "The cadence in days must be a whole number from 1 to 90, or weekly, fortnightly "
-            f"or monthly; you wrote '{raw.strip()[:30]}'.",
-            hint="e.g. weekly, fortnightly, every 10 days or 2 weeks.",
+            # Translators: weekly, fortnightly and monthly are typed as they are: keep them.
+            _(
+                "The cadence in days must be a whole number from 1 to 90, or weekly, "
+                "fortnightly or monthly; you wrote '{value}'.",
+                value=raw.strip()[:30],
+            ),
+            # Translators: what to type, in English: keep weekly, fortnightly, every, days, weeks.
+            hint=_("e.g. weekly, fortnightly, every 10 days or 2 weeks."),
         ) from error
 
 
@@ -77,19 +83,39 @@ def _parse_misses(raw: str, what: str) -> int:
     match = _MISSES_RE.match(raw.strip().lower())
     if match is None:
         raise InvalidInput(
-            f"{what} counts missed check-ins in a row, not time: '{raw.strip()[:30]}'.",
-            hint=f"Give a number of missed check-ins from 1 to 12, e.g. `{what} 2`.",
+            # Translators: {setting} is a setting's name as typed (remind_after): keep it.
+            _(
+                "{setting} counts missed check-ins in a row, not time: '{value}'.",
+                setting=what,
+                value=raw.strip()[:30],
+            ),
+            hint=_(
+                "Give a number of missed check-ins from 1 to 12, e.g. `{setting} 2`.",
+                setting=what,
+            ),
         )
     misses = int(match[1])
     if not 1 <= misses <= 12:
-        raise InvalidInput(f"{what} must be from 1 to 12 missed check-ins; you wrote {misses}.")
+        raise InvalidInput(
+            # Translators: {setting} is a setting's name as typed (remind_after): keep it.
+            _(
+                "{setting} must be from 1 to 12 missed check-ins; you wrote {value}.",
+                setting=what,
+                value=misses,
+            )
+        )
     return misses
 
 
 def _parse_switch(raw: str, what: str) -> bool:
     value = raw.strip().lower()
     if value not in _SWITCHES:
-        raise InvalidInput(f"'{raw.strip()[:30]}' is not a value of {what}.", hint="Use on or off.")
+        raise InvalidInput(
+            # Translators: {setting} is a setting's name as typed (auto_pause): keep it.
+            _("'{value}' is not a value of {setting}.", value=raw.strip()[:30], setting=what),
+            # Translators: on and off are typed as they are: keep them.
+            hint=_("Use on or off."),
+        )
     return _SWITCHES[value]
 
 
@@ -100,8 +126,8 @@ def _parse_day(raw: str) -> date | None:
 def _parse_questions(raw: str) -> tuple[str, ...]:
     questions = tuple(q.strip() for q in raw.split("|") if q.strip())
     if not 1 <= len(questions) <= 5:
-        raise InvalidInput("Give 1 to 5 questions separated by |.")
-    return tuple(clean_text(q, what="question", limit=200) for q in questions)
+        raise InvalidInput(_("Give 1 to 5 questions separated by |."))
+    return tuple(clean_text(q, what=_("question"), limit=200) for q in questions)
 
 
 def _parse_matching(raw: str) -> Matching:
@@ -110,7 +136,8 @@ def _parse_matching(raw: str) -> Matching:
     except ValueError as exc:
         valid = ", ".join(m.value for m in Matching)
         raise InvalidInput(
-            f"'{raw.strip()[:30]}' is not a way of matching.", hint=f"Use one of: {valid}."
+            _("'{value}' is not a way of matching.", value=raw.strip()[:30]),
+            hint=_("Use one of: {values}.", values=valid),
         ) from exc
 
 
@@ -119,7 +146,7 @@ def _parse_language(raw: str) -> str:
         return ""
     languages = clean_languages(raw)
     if len(languages) > 1:
-        raise InvalidInput("Name one language every pair must share, or none.")
+        raise InvalidInput(_("Name one language every pair must share, or none."))
     return languages[0]
 
 
@@ -128,7 +155,7 @@ def _parse_channel(raw: str) -> str:
     inside it (see cmd_configure), never by typing an id."""
     if raw.strip().lower() == "none":
         return ""
-    raise InvalidInput("A channel is linked from inside it, not by its id.")
+    raise InvalidInput(_("A channel is linked from inside it, not by its id."))
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,80 +165,99 @@ class Setting:
     name: str
     attribute: str  # the Program field it sets
     parse: Callable[[str], object]
-    format: str  # what to type, with its units: shown by `help configure`
+    # The line `help configure` shows for it: the name as typed, then what to type, with its
+    # units (a whole line, so that translators keep the typed words where they belong).
+    detail: str
 
 
+# Translators: the lines of `help configure`: each begins with a setting's name as typed
+# (cadence, matching, ...) and names values to type (weekly, none, request, ...): keep those.
 SETTINGS = (
     Setting(
-        "name", "name", lambda raw: clean_text(raw, what="program name", limit=80),
-        "the full name",
+        "name", "name", lambda raw: clean_text(raw, what=_("program name"), limit=80),
+        N_("name: the full name"),
     ),
     Setting(
         "description", "description",
-        lambda raw: clean_text(raw, what="description", limit=1000),
-        "a few sentences shown on the program card",
+        lambda raw: clean_text(raw, what=_("description"), limit=1000),
+        N_("description: a few sentences shown on the program card"),
     ),
     Setting(
         "cadence", "cadence_days", parse_cadence,
-        "how often pairs check in: weekly, fortnightly, monthly or every N days (1-90)",
+        N_(
+            "cadence: how often pairs check in: weekly, fortnightly, monthly or every N days "
+            "(1-90)"
+        ),
     ),
     Setting(
         "duration", "duration_weeks",
-        lambda raw: clean_amount(raw, what="duration", unit="weeks", low=1, high=104),
-        "how long an agreement lasts, in weeks (1-104): 12, 12 weeks or 84 days",
+        lambda raw: clean_amount(raw, what=_("duration"), unit="weeks", low=1, high=104),
+        N_("duration: how long an agreement lasts, in weeks (1-104): 12, 12 weeks or 84 days"),
     ),
     Setting(
         "meeting", "meeting_minutes",
-        lambda raw: clean_amount(raw, what="meeting length", unit="minutes", low=5, high=240),
-        "a usual meeting's length, in minutes (5-240): 30, 30 min or 1 hour",
+        lambda raw: clean_amount(raw, what=_("meeting length"), unit="minutes", low=5, high=240),
+        N_("meeting: a usual meeting's length, in minutes (5-240): 30, 30 min or 1 hour"),
     ),
-    Setting("starts", "starts_on", _parse_day, "the first day, YYYY-MM-DD, or none"),
-    Setting("ends", "ends_on", _parse_day, "the last day, YYYY-MM-DD, or none"),
+    Setting("starts", "starts_on", _parse_day, N_("starts: the first day, YYYY-MM-DD, or none")),
+    Setting("ends", "ends_on", _parse_day, N_("ends: the last day, YYYY-MM-DD, or none")),
     Setting(
         "questions", "questions", _parse_questions,
-        "1 to 5 check-in questions separated by |",
+        N_("questions: 1 to 5 check-in questions separated by |"),
     ),
     Setting(
         "matching", "matching", _parse_matching,
-        "request (mentees ask), assign (you pair them) or suggest (you review and publish "
-        "a `match` draft)",
+        N_(
+            "matching: request (mentees ask), assign (you pair them) or suggest (you review "
+            "and publish a `match` draft)"
+        ),
     ),
     Setting(
         "language", "match_language", _parse_language,
-        "a language code every pair must share (en, pt-br), or none: any shared language",
+        N_(
+            "language: a language code every pair must share (en, pt-br), or none: any shared "
+            "language"
+        ),
     ),
     Setting(
         "weights", "match_weights", clean_weights,
-        "what counts in a match, as name=number (0-10): skills, goals, languages, mode, "
-        "overlap — e.g. skills=0.5 overlap=0.3 — or default",
+        N_(
+            "weights: what counts in a match, as name=number (0-10): skills, goals, languages, "
+            "mode, overlap — e.g. skills=0.5 overlap=0.3 — or default"
+        ),
     ),
     Setting(
         "expiry", "request_expiry_hours",
-        lambda raw: clean_amount(raw, what="request expiry", unit="hours", low=1, high=720),
-        "how long a mentoring request waits for an answer, in hours (1-720): 72 or 3 days",
+        lambda raw: clean_amount(raw, what=_("request expiry"), unit="hours", low=1, high=720),
+        N_(
+            "expiry: how long a mentoring request waits for an answer, in hours (1-720): 72 "
+            "or 3 days"
+        ),
     ),
     Setting(
         "channel", "channel",
         _parse_channel,
-        "none to stop posting in the linked channel (to post in a channel, send "
-        "`link <program>` there)",
+        N_(
+            "channel: none to stop posting in the linked channel (to post in a channel, send "
+            "`link <program>` there)"
+        ),
     ),
     Setting(
         "remind_after", "remind_after_misses", lambda raw: _parse_misses(raw, "remind_after"),
-        "missed check-ins in a row (1-12) before the person is reminded",
+        N_("remind_after: missed check-ins in a row (1-12) before the person is reminded"),
     ),
     Setting(
         "partner_after", "partner_after_misses", lambda raw: _parse_misses(raw, "partner_after"),
-        "missed check-ins in a row (1-12) before their partner is told",
+        N_("partner_after: missed check-ins in a row (1-12) before their partner is told"),
     ),
     Setting(
         "coordinator_after", "coordinator_after_misses",
         lambda raw: _parse_misses(raw, "coordinator_after"),
-        "missed check-ins in a row (1-12) before coordinators are told",
+        N_("coordinator_after: missed check-ins in a row (1-12) before coordinators are told"),
     ),
     Setting(
         "auto_pause", "auto_pause", lambda raw: _parse_switch(raw, "auto_pause"),
-        "on or off: also pause the pair when coordinators are told",
+        N_("auto_pause: on or off: also pause the pair when coordinators are told"),
     ),
 )  # fmt: skip
 CONFIG_FIELDS = tuple(setting.name for setting in SETTINGS)
@@ -220,44 +266,76 @@ CONFIG_FIELDS = tuple(setting.name for setting in SETTINGS)
 def _span(program: Program) -> str:
     starts, ends = program.starts_on, program.ends_on
     if starts and ends:
-        return f"{fmt_day(starts)} to {fmt_day(ends)}"
+        return _("{start} to {end}", start=fmt_day(starts), end=fmt_day(ends))
     if starts:
-        return f"from {fmt_day(starts)}, no end date"
+        return _("from {start}, no end date", start=fmt_day(starts))
     if ends:
-        return f"until {fmt_day(ends)}"
-    return "evergreen (join any time)"
+        return _("until {end}", end=fmt_day(ends))
+    return _("evergreen (join any time)")
 
 
 def _ladder(program: Program) -> str:
-    return (
-        f"remind after {program.remind_after_misses}, "
-        f"tell the partner after {program.partner_after_misses}, "
-        f"tell coordinators after {program.coordinator_after_misses}"
-        + (" and pause the pair" if program.auto_pause else " (auto_pause off)")
+    counts = {
+        "remind": program.remind_after_misses,
+        "partner": program.partner_after_misses,
+        "coordinators": program.coordinator_after_misses,
+    }
+    if program.auto_pause:
+        # Translators: when people are told of missed check-ins in a row; the numbers count them.
+        return _(
+            "remind after {remind}, tell the partner after {partner}, tell coordinators after "
+            "{coordinators} and pause the pair",
+            **counts,
+        )
+    # Translators: as above; auto_pause is a setting's name as typed: keep it.
+    return _(
+        "remind after {remind}, tell the partner after {partner}, tell coordinators after "
+        "{coordinators} (auto_pause off)",
+        **counts,
     )
+
+
+# How each way of matching is shown on the program card (its value is what a coordinator types).
+MATCHING_LABELS = {
+    Matching.REQUEST: p_("way of matching: mentees ask", "request"),
+    Matching.ASSIGN: p_("way of matching: coordinators pair people", "assign"),
+    Matching.SUGGEST: p_("way of matching: coordinators publish suggestions", "suggest"),
+}
 
 
 def program_reply(program: Program, *, coordinator: bool) -> Reply:
     fields = [
-        Field("Short name", program.slug),
-        Field("Runs", _span(program)),
-        Field("Check-ins", cadence_label(program.cadence_days)),
-        Field("Agreements last", f"{program.duration_weeks} weeks"),
-        Field("Meetings", f"{program.meeting_minutes} minutes"),
-        Field("Matching", program.matching.value),
+        Field(_("Short name"), program.slug),
+        # Translators: a field label: when the program runs.
+        Field(_("Runs"), _span(program)),
+        # Translators: a field label: how often pairs check in.
+        Field(_("Check-ins"), cadence_label(program.cadence_days)),
+        Field(
+            _("Agreements last"),
+            n_("{count} week", "{count} weeks", program.duration_weeks),
+        ),
+        Field(_("Meetings"), n_("{count} minute", "{count} minutes", program.meeting_minutes)),
+        # Translators: a field label: how mentees and mentors are paired.
+        Field(_("Matching"), MATCHING_LABELS[program.matching]),
     ]
     if coordinator:
         fields += [
-            Field("Requests expire after", f"{program.request_expiry_hours} hours"),
-            Field("Announcements channel", program.channel or "none"),
-            Field("Missed check-ins", _ladder(program)),
-            Field("Check-in questions", " | ".join(program.questions)),
-            Field("Pairs must share", program.match_language or "any language"),
-            Field("Match weights", describe_weights(weights_of(program))),
+            Field(
+                _("Requests expire after"),
+                n_("{count} hour", "{count} hours", program.request_expiry_hours),
+            ),
+            # Translators: the value when no announcements channel is set.
+            Field(_("Announcements channel"), program.channel or p_("no channel", "none")),
+            Field(_("Missed check-ins"), _ladder(program)),
+            Field(_("Check-in questions"), " | ".join(program.questions)),
+            Field(_("Pairs must share"), program.match_language or _("any language")),
+            Field(_("Match weights"), describe_weights(weights_of(program))),
         ]
     join = (
-        Choice("Join as mentee", Action.command("enroll", program.slug, "mentee").encode()),
-        Choice("Join as mentor", Action.command("enroll", program.slug, "mentor").encode()),
+        # Translators: a button.
+        Choice(_("Join as mentee"), Action.command("enroll", program.slug, "mentee").encode()),
+        # Translators: a button.
+        Choice(_("Join as mentor"), Action.command("enroll", program.slug, "mentor").encode()),
     )
     return Reply(program.description, title=program.name, fields=tuple(fields), choices=join)
 
@@ -272,38 +350,51 @@ def may_create_programs(settings: CoreSettings, ref: UserRef) -> bool:
     return f"{ref.platform.value}:{ref.user_id}" in creators
 
 
-def _where(ctx: Context) -> str:
-    """Where an administrator of this messenger can show they are one."""
+def _show_you_administer(ctx: Context) -> str:
+    """Where an administrator of this messenger can show they are one: a whole sentence
+    for each kind of shared space (a noun put into a sentence wouldn't translate)."""
     platform = ctx.ref.platform.value
+    space = ctx.settings.space_name(platform)
     if platform in ctx.settings.spaces_with_channels:
-        return f"{ctx.settings.space_name(platform)} (in one of its channels)"
-    return ctx.settings.space_name(platform)
+        if space == "workspace":
+            return _(
+                "If you administer a workspace (in one of its channels), send it there, where "
+                "I can see that you do; or ask an administrator."
+            )
+        return _(
+            "If you administer a server (in one of its channels), send it there, where I can "
+            "see that you do; or ask an administrator."
+        )
+    return _(
+        "If you administer a group, send it there, where I can see that you do; or ask an "
+        "administrator."
+    )
 
 
 async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if not may_create_programs(ctx.settings, ctx.ref):
         admins = ctx.settings.program_creators == "admins"
         raise NotAllowed(
-            "Only administrators can create programs here."
+            _("Only administrators can create programs here.")
             if admins
-            else "Only the people this mentorhub names can create programs.",
+            else _("Only the people this mentorhub names can create programs."),
             hint=(
-                f"If you administer a {_where(ctx)}, send it there, where I can see "
-                "that you do; or ask an administrator."
+                _show_you_administer(ctx)
                 if admins
-                else "Ask whoever runs this mentorhub to create it, or to add you."
+                else _("Ask whoever runs this mentorhub to create it, or to add you.")
             ),
         )
     slug = clean_slug(args["slug"])
     if await ctx.uow.programs.by_slug(slug):
         raise Conflict(
-            f"A program called '{slug}' exists already.", hint="Pick another short name."
+            _("A program called '{slug}' exists already.", slug=slug),
+            hint=_("Pick another short name."),
         )
     s = ctx.settings
     program = await ctx.uow.programs.add(
         Program(
             slug=slug,
-            name=clean_text(args["name"], what="program name", limit=80),
+            name=clean_text(args["name"], what=_("program name"), limit=80),
             created_at=ctx.now(),
             cadence_days=s.default_cadence_days,
             duration_weeks=s.default_duration_weeks,
@@ -319,10 +410,14 @@ async def cmd_newprogram(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     return Outcome(
         [
             Reply(
-                f"Program {program.name} created; you're its coordinator.\n"
-                f"People join with `enroll {slug} mentee` or `enroll {slug} mentor`. "
-                f"Adjust it with `configure {slug} <field> <value>` (see `help configure`).",
-                title="Program created",
+                _("Program {program} created; you're its coordinator.", program=program.name)
+                + "\n"
+                + _(
+                    "People join with `enroll {slug} mentee` or `enroll {slug} mentor`. Adjust "
+                    "it with `configure {slug} <field> <value>` (see `help configure`).",
+                    slug=slug,
+                ),
+                title=_("Program created"),
             ),
             program_reply(program, coordinator=True),
         ]
@@ -333,7 +428,14 @@ async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     programs = await ctx.uow.programs.all()
     if not programs:
         return Outcome(
-            [Reply("There are no programs yet. Create one with `newprogram <short-name> <name>`.")]
+            [
+                Reply(
+                    _(
+                        "There are no programs yet. Create one with "
+                        "`newprogram <short-name> <name>`."
+                    )
+                )
+            ]
         )
     mine = {
         e.program_id: e.role
@@ -343,11 +445,20 @@ async def cmd_programs(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     lines = []
     for program in programs:
         role = mine.get(program.id or 0)
-        suffix = f" — you: {role.value}" if role else ""
-        lines.append(f"{program.slug}: {program.name}{suffix}")
-    return Outcome(
-        [Reply("\n".join(lines) + "\n\nSend `program <name>` for details.", title="Programs")]
-    )
+        if role is None:
+            lines.append(f"{program.slug}: {program.name}")
+        else:
+            lines.append(
+                # Translators: a line of the list of programs; {role} is one's role in it.
+                _(
+                    "{slug}: {program} — you: {role}",
+                    slug=program.slug,
+                    program=program.name,
+                    role=ROLE_LABELS[role],
+                )
+            )
+    details = _("Send `program <name>` for details.")
+    return Outcome([Reply("\n".join(lines) + "\n\n" + details, title=_("Programs"))])
 
 
 async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> Outcome:
@@ -358,16 +469,22 @@ async def cmd_program(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 async def cmd_configure(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
     if args["field"] == "channel" and str(args["value"]).strip().lower() != "none":
         raise InvalidInput(
-            "A program's announcements channel can't be set by its id: link it from inside "
-            "the channel, so that I know you may post there.",
-            hint=f"Add me to the channel, then send `link {program.slug}` in it "
-            f"(or `configure {program.slug} channel none` to stop posting).",
+            _(
+                "A program's announcements channel can't be set by its id: link it from "
+                "inside the channel, so that I know you may post there."
+            ),
+            hint=_(
+                "Add me to the channel, then send `link {slug}` in it (or "
+                "`configure {slug} channel none` to stop posting).",
+                slug=program.slug,
+            ),
         )
     apply_program_setting(program, args["field"], args["value"])
     await ctx.uow.programs.save(program)
     return Outcome(
         [
-            Reply(f"Updated {args['field']}.", title=program.name),
+            # Translators: {setting} is a setting's name as typed (cadence, matching): keep it.
+            Reply(_("Updated {setting}.", setting=args["field"]), title=program.name),
             program_reply(program, coordinator=True),
         ]
     )
@@ -377,10 +494,18 @@ def apply_program_setting(program: Program, field_name: str, raw: str) -> None:
     setting = next(setting for setting in SETTINGS if setting.name == field_name)
     setattr(program, setting.attribute, setting.parse(raw))
     if program.starts_on and program.ends_on and program.ends_on <= program.starts_on:
-        raise InvalidInput("The program must end after it starts.")
+        raise InvalidInput(_("The program must end after it starts."))
 
 
 # --- enrolment ---------------------------------------------------------------------------
+
+
+# How each role is shown in a list (its value is stored, and typed in `enroll`).
+ROLE_LABELS = {
+    Role.MENTOR: p_("role", "mentor"),
+    Role.MENTEE: p_("role", "mentee"),
+    Role.COORDINATOR: p_("role", "coordinator"),
+}
 
 
 def _role(data: Data) -> Role:
@@ -389,8 +514,8 @@ def _role(data: Data) -> Role:
 
 async def _ask_skills(ctx: Context, data: Data) -> Prompt:
     if _role(data) is Role.MENTOR:
-        return Prompt("What can you help with? A few skills or topics, separated by commas.")
-    return Prompt("What would you like to learn? A few skills or topics, separated by commas.")
+        return Prompt(_("What can you help with? A few skills or topics, separated by commas."))
+    return Prompt(_("What would you like to learn? A few skills or topics, separated by commas."))
 
 
 async def _parse_skills(ctx: Context, data: Data, raw: str) -> list[str]:
@@ -399,20 +524,27 @@ async def _parse_skills(ctx: Context, data: Data, raw: str) -> list[str]:
 
 async def _ask_goals(ctx: Context, data: Data) -> Prompt:
     return Prompt(
-        "What do you want to achieve in this program? One or two sentences. "
-        "Only you and your future mentor will see this.",
+        _(
+            "What do you want to achieve in this program? One or two sentences. "
+            "Only you and your future mentor will see this."
+        ),
         optional=True,
     )
 
 
 async def _parse_goals(ctx: Context, data: Data, raw: str) -> str:
-    return "" if raw == SKIP else clean_text(raw, what="goals", limit=SHORT_TEXT_MAX)
+    return "" if raw == SKIP else clean_text(raw, what=_("goals"), limit=SHORT_TEXT_MAX)
 
 
 async def _ask_mode(ctx: Context, data: Data) -> Prompt:
     return Prompt(
-        "How do you prefer to meet?",
-        choices=[("Written check-ins", "async"), ("Live chat", "chat"), ("Calls", "call")],
+        _("How do you prefer to meet?"),
+        choices=[
+            # Translators: buttons: ways to meet.
+            (_("Written check-ins"), "async"),
+            (_("Live chat"), "chat"),
+            (_("Calls"), "call"),
+        ],
         free_text=False,
     )
 
@@ -421,37 +553,47 @@ async def _parse_mode(ctx: Context, data: Data, raw: str) -> str:
     try:
         return Mode(raw.strip().lower()).value
     except ValueError as exc:
-        raise InvalidInput("Choose async, chat or call.") from exc
+        # Translators: async, chat and call are typed as they are: keep them.
+        raise InvalidInput(_("Choose async, chat or call.")) from exc
 
 
 async def _ask_availability(ctx: Context, data: Data) -> Prompt:
-    zone = ctx.person.timezone if ctx.person else "your time zone"
-    return Prompt(
-        f"When are you usually available? e.g. 'Tue/Thu evenings' ({zone}).", optional=True
-    )
+    if ctx.person is None:
+        text = _("When are you usually available? e.g. 'Tue/Thu evenings' (your time zone).")
+    else:
+        # Translators: {zone} is a time zone's name, e.g. Europe/Berlin.
+        text = _(
+            "When are you usually available? e.g. 'Tue/Thu evenings' ({zone}).",
+            zone=ctx.person.timezone,
+        )
+    return Prompt(text, optional=True)
 
 
 async def _parse_availability(ctx: Context, data: Data, raw: str) -> str:
-    return "" if raw == SKIP else clean_text(raw, what="availability", limit=200)
+    return "" if raw == SKIP else clean_text(raw, what=_("availability"), limit=200)
 
 
 async def _ask_capacity(ctx: Context, data: Data) -> Prompt:
     usual = ctx.settings.default_capacity
     others = [n for n in (1, 2, 3) if n != usual]
     return Prompt(
-        "How many mentees can you take at once? (or type a number)",
-        choices=[(f"{usual} (usual)", str(usual)), *((str(n), str(n)) for n in others)],
+        _("How many mentees can you take at once? (or type a number)"),
+        # Translators: a button: the number of mentees most mentors take.
+        choices=[
+            (_("{count} (usual)", count=usual), str(usual)),
+            *((str(n), str(n)) for n in others),
+        ],
     )
 
 
 async def _parse_capacity(ctx: Context, data: Data, raw: str) -> int:
-    return clean_int(raw, what="capacity", low=1, high=20)
+    return clean_int(raw, what=_("capacity"), low=1, high=20)
 
 
 async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
     program = await ctx.uow.programs.get(int(data["program_id"]))
     if program is None or program.id is None:
-        raise NotFound("That program no longer exists.")
+        raise NotFound(_("That program no longer exists."))
     role = _role(data)
     me = ctx.me()
     assert me.id is not None
@@ -479,28 +621,45 @@ async def _finish_enrollment(ctx: Context, data: Data) -> Outcome:
                 Notice(
                     coordinator,
                     Reply(
-                        f"{me.name} joined {program.name} as a {role.value}.", title=program.name
+                        _(
+                            "{name} joined {program} as a mentor.",
+                            name=me.name,
+                            program=program.name,
+                        )
+                        if role is Role.MENTOR
+                        else _(
+                            "{name} joined {program} as a mentee.",
+                            name=me.name,
+                            program=program.name,
+                        ),
+                        title=program.name,
                     ),
                     key=f"enrolled:{program.id}:{me.id}:{role.value}:{enrollment.joins}",
                 )
             )
     if role is Role.MENTEE:
+        joined = _("You're in {program} as a mentee.", program=program.name)
         next_step = {
-            Matching.REQUEST: f"Next: `mentors {program.slug}` to find a mentor, then `ask`.",
-            Matching.ASSIGN: "A coordinator will pair you with a mentor; I'll let you know.",
-            Matching.SUGGEST: "A coordinator will review suggested matches; I'll let you know.",
+            Matching.REQUEST: _(
+                "Next: `mentors {slug}` to find a mentor, then `ask`.", slug=program.slug
+            ),
+            Matching.ASSIGN: _("A coordinator will pair you with a mentor; I'll let you know."),
+            Matching.SUGGEST: _("A coordinator will review suggested matches; I'll let you know."),
         }[program.matching]
     else:
-        next_step = f"Mentees can now ask you. You'll mentor up to {enrollment.capacity} at once."
-    outcome.replies.append(
-        Reply(f"You're in {program.name} as a {role.value}.\n{next_step}", title="Joined")
-    )
+        joined = _("You're in {program} as a mentor.", program=program.name)
+        next_step = n_(
+            "Mentees can now ask you. You'll mentor up to {count} at once.",
+            "Mentees can now ask you. You'll mentor up to {count} at once.",
+            enrollment.capacity,
+        )
+    outcome.replies.append(Reply(f"{joined}\n{next_step}", title=_("Joined")))
     return outcome
 
 
 ENROLLMENT = Flow(
     name="enroll",
-    title="program sign-up",
+    title=N_("program sign-up"),
     steps=(
         Step("skills", _ask_skills, _parse_skills),
         Step("goals", _ask_goals, _parse_goals, when=lambda d: d["role"] == "mentee"),
@@ -523,7 +682,9 @@ async def cmd_enroll(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     role = Role(args["role"])
     existing = await ctx.uow.enrollments.find(program.id, ctx.my_id(), role)
     if existing is not None and existing.active:
-        raise Conflict(f"You're already a {role.value} in {program.name}.")
+        if role is Role.MENTOR:
+            raise Conflict(_("You're already a mentor in {program}.", program=program.name))
+        raise Conflict(_("You're already a mentee in {program}.", program=program.name))
     data: Data = {"program_id": program.id, "role": role.value}
     if args.get("capacity") is not None:
         data["capacity"] = args["capacity"]
@@ -536,8 +697,12 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     busy = [p for p in await open_pairs(ctx, me) if p.program_id == program.id]
     if busy:
         raise Conflict(
-            f"You still have an open pair in {program.name} (#{busy[0].id}).",
-            hint=f"End it first with `end pair={busy[0].id}`.",
+            _(
+                "You still have an open pair in {program} (#{pair}).",
+                program=program.name,
+                pair=busy[0].id or 0,
+            ),
+            hint=_("End it first with `end pair={pair}`.", pair=busy[0].id or 0),
         )
     left: list[str] = []
     for enrollment in await ctx.uow.enrollments.of_person(me):
@@ -551,9 +716,9 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
             await ctx.uow.enrollments.save(enrollment)
             left.append(f"{enrollment.role.value}{enrollment.joins}")
     if not left:
-        raise NotFound(f"You aren't a participant in {program.name}.")
+        raise NotFound(_("You aren't a participant in {program}.", program=program.name))
     name = ctx.me().name
-    told = Reply(f"{name} left {program.name}.", title=program.name)
+    told = Reply(_("{name} left {program}.", name=name, program=program.name), title=program.name)
     key = f"left:{program.id}:{me}:{','.join(sorted(left))}"  # each join's own leaving
     notices = [
         Notice(coordinator, told, key=key)
@@ -561,7 +726,15 @@ async def cmd_leave(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         if coordinator != me
     ]
     return Outcome(
-        [Reply(f"You've left {program.name}. Your history stays private to you.")], notices
+        [
+            Reply(
+                _(
+                    "You've left {program}. Your history stays private to you.",
+                    program=program.name,
+                )
+            )
+        ],
+        notices,
     )
 
 
@@ -579,15 +752,28 @@ async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Progra
     assert person.id is not None and me.id is not None
     existing = await ctx.uow.enrollments.find(program.id, person.id, Role.COORDINATOR)
     if existing is not None and existing.active:
-        raise Conflict(f"{person.name} already coordinates {program.name}.")
+        raise Conflict(
+            _("{name} already coordinates {program}.", name=person.name, program=program.name)
+        )
     if existing is not None and existing.waiting_since is None:
         raise Conflict(
-            f"{person.name} declined to coordinate {program.name}; I won't ask them again.",
-            hint=f"If they change their mind, they can send `coordinator_accept {program.slug}`.",
+            _(
+                "{name} declined to coordinate {program}; I won't ask them again.",
+                name=person.name,
+                program=program.name,
+            ),
+            hint=_(
+                "If they change their mind, they can send `coordinator_accept {slug}`.",
+                slug=program.slug,
+            ),
         )
     invited = Reply(
-        f"I've invited {person.name} to coordinate {program.name}. They become a coordinator "
-        "when they accept; I'll tell you.",
+        _(
+            "I've invited {name} to coordinate {program}. They become a coordinator when they "
+            "accept; I'll tell you.",
+            name=person.name,
+            program=program.name,
+        ),
         title=program.name,
     )
     if existing is not None:  # asked already: no second message
@@ -604,17 +790,23 @@ async def cmd_coordinator(ctx: Context, args: Mapping[str, Any], program: Progra
     invitation = Notice(
         person.id,
         Reply(
-            f"{me.name} invites you to coordinate {program.name}: you would configure it, "
-            "pair people and see how pairs are doing. Accept?",
+            _(
+                "{name} invites you to coordinate {program}: you would configure it, pair "
+                "people and see how pairs are doing. Accept?",
+                name=me.name,
+                program=program.name,
+            ),
             title=program.name,
             choices=(
                 Choice(
-                    "Accept",
+                    # Translators: a button: accept the invitation.
+                    _("Accept"),
                     Action.answer("coordinator_accept", f"#{program.id}").encode(),
                     ChoiceStyle.PRIMARY,
                 ),
                 Choice(
-                    "Decline",
+                    # Translators: a button: decline the invitation.
+                    _("Decline"),
                     Action.answer("coordinator_decline", f"#{program.id}").encode(),
                     ChoiceStyle.DANGER,
                 ),
@@ -629,9 +821,9 @@ async def _my_invitation(ctx: Context, program: Program) -> Enrollment:
     assert program.id is not None
     found = await ctx.uow.enrollments.find(program.id, ctx.my_id(), Role.COORDINATOR)
     if found is not None and found.active:
-        raise Conflict(f"You already coordinate {program.name}.")
+        raise Conflict(_("You already coordinate {program}.", program=program.name))
     if found is None:
-        raise NotFound(f"You have no invitation to coordinate {program.name}.")
+        raise NotFound(_("You have no invitation to coordinate {program}.", program=program.name))
     return found
 
 
@@ -642,13 +834,21 @@ async def cmd_coordinator_accept(ctx: Context, args: Mapping[str, Any]) -> Outco
     enrollment.active, enrollment.waiting_since, enrollment.joined_at = True, None, ctx.now()
     await ctx.uow.enrollments.save(enrollment)
     name = ctx.me().name
-    told = Reply(f"{name} accepted: they now coordinate {program.name}.", title=program.name)
+    told = Reply(
+        _("{name} accepted: they now coordinate {program}.", name=name, program=program.name),
+        title=program.name,
+    )
     notices = [
         Notice(coordinator, told, key=f"coordinator-accepted:{program.id}:{ctx.my_id()}")
         for coordinator in others
     ]
     return Outcome(
-        [Reply(f"You now coordinate {program.name}. See `help configure`.", title=program.name)],
+        [
+            Reply(
+                _("You now coordinate {program}. See `help configure`.", program=program.name),
+                title=program.name,
+            )
+        ],
         notices,
     )
 
@@ -658,89 +858,113 @@ async def cmd_coordinator_decline(ctx: Context, args: Mapping[str, Any]) -> Outc
     enrollment = await _my_invitation(ctx, program)
     enrollment.waiting_since = None  # declined: not asked again
     await ctx.uow.enrollments.save(enrollment)
-    return Outcome([Reply(f"Declined. I won't ask you to coordinate {program.name} again.")])
+    return Outcome(
+        [
+            Reply(
+                _(
+                    "Declined. I won't ask you to coordinate {program} again.",
+                    program=program.name,
+                )
+            )
+        ]
+    )
 
 
 def program_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "newprogram",
-            "Create a mentoring program (you become its coordinator)",
+            N_("Create a mentoring program (you become its coordinator)"),
             cmd_newprogram,
             args=(
-                Arg("slug", ArgKind.WORD, "a short name, e.g. design-2026"),
-                Arg("name", ArgKind.TEXT, "the full name", rest=True, verbatim=True, max_len=80),
+                Arg("slug", ArgKind.WORD, N_("a short name, e.g. design-2026")),
+                Arg(
+                    "name", ArgKind.TEXT, N_("the full name"), rest=True, verbatim=True, max_len=80
+                ),
             ),
             examples=("newprogram design-2026 Design mentoring 2026",),
-            group="Programs",
+            group=N_("Programs"),
             platform_facts=frozenset({IS_ADMIN}),  # for [programs] creators = "admins"
         ),
-        CommandSpec("programs", "List programs", cmd_programs, group="Programs"),
+        CommandSpec("programs", N_("List programs"), cmd_programs, group=N_("Programs")),
         CommandSpec(
-            "program", "Show a program", cmd_program, args=(PROGRAM_ARG,), group="Programs"
+            "program",
+            N_("Show a program"),
+            cmd_program,
+            args=(PROGRAM_ARG,),
+            group=N_("Programs"),
         ),
         CommandSpec(
             "enroll",
-            "Join a program as mentor or mentee",
+            N_("Join a program as mentor or mentee"),
             cmd_enroll,
             args=(
                 PROGRAM_ARG,
-                Arg("role", ArgKind.CHOICE, "your role", choices=("mentor", "mentee")),
+                Arg("role", ArgKind.CHOICE, N_("your role"), choices=("mentor", "mentee")),
                 Arg(
                     "capacity",
                     ArgKind.INT,
-                    "mentees at once (mentors)",
+                    N_("mentees at once (mentors)"),
                     required=False,
                     low=1,
                     high=20,
                 ),
             ),
             examples=("enroll design-2026 mentee", "enroll design-2026 mentor 2"),
-            group="Programs",
+            group=N_("Programs"),
         ),
-        CommandSpec("leave", "Leave a program", cmd_leave, args=(PROGRAM_ARG,), group="Programs"),
+        CommandSpec(
+            "leave", N_("Leave a program"), cmd_leave, args=(PROGRAM_ARG,), group=N_("Programs")
+        ),
         CommandSpec(
             "configure",
-            "Change a program's settings",
+            N_("Change a program's settings"),
             ForCoordinators(cmd_configure),
             args=(
                 PROGRAM_ARG,
-                Arg("field", ArgKind.CHOICE, "what to change", choices=CONFIG_FIELDS),
-                Arg("value", ArgKind.TEXT, "the new value", rest=True, verbatim=True, max_len=1000),
+                Arg("field", ArgKind.CHOICE, N_("what to change"), choices=CONFIG_FIELDS),
+                Arg(
+                    "value",
+                    ArgKind.TEXT,
+                    N_("the new value"),
+                    rest=True,
+                    verbatim=True,
+                    max_len=1000,
+                ),
             ),
             access=Access.COORDINATOR,
             program_arg="program",
-            details=tuple(f"{setting.name}: {setting.format}" for setting in SETTINGS),
+            details=tuple(setting.detail for setting in SETTINGS),
             examples=(
                 "configure design-2026 cadence fortnightly",
                 "configure design-2026 duration 10 weeks",
                 "configure design-2026 questions What did you try? | What's next?",
             ),
-            group="Coordinators",
+            group=N_("Coordinators"),
         ),
         CommandSpec(
             "coordinator_accept",
-            "Accept an invitation to coordinate a program",
+            N_("Accept an invitation to coordinate a program"),
             cmd_coordinator_accept,
             args=(PROGRAM_ARG,),
-            group="Programs",
+            group=N_("Programs"),
             hidden=True,  # the invitation's button
         ),
         CommandSpec(
             "coordinator_decline",
-            "Decline an invitation to coordinate a program",
+            N_("Decline an invitation to coordinate a program"),
             cmd_coordinator_decline,
             args=(PROGRAM_ARG,),
-            group="Programs",
+            group=N_("Programs"),
             hidden=True,
         ),
         CommandSpec(
             "coordinator",
-            "Invite someone to coordinate a program",
+            N_("Invite someone to coordinate a program"),
             ForCoordinators(cmd_coordinator),
-            args=(PROGRAM_ARG, Arg("person", ArgKind.PERSON, "their handle")),
+            args=(PROGRAM_ARG, Arg("person", ArgKind.PERSON, N_("their handle"))),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
         ),
     ]
