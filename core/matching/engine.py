@@ -187,8 +187,8 @@ def _best_total(
         mentor_of = assign(n, room, rows, cols, scores + bonus[rows])
         before, worth = worth, prices(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
         # Mentor prices only rose, so an arc that wasn't worth adding still isn't unless
-        # its mentee's price fell: only those mentees need looking at again.
-        unsure &= worth.mentee < before.mentee
+        # its mentee's price fell since: only those mentees need looking at again.
+        unsure = (ceiling > -np.inf) & (worth.mentee < before.mentee)
     return mentor_of
 
 

@@ -130,18 +130,13 @@ def prices(
     costs = np.concatenate(
         [np.where(used, -cost, cost), np.zeros(n_mentees + len(spare) + len(busy), np.int64)]
     )
-    distance = np.zeros(n_mentees + m + 2, np.int64) if since is None else since.distance.copy()
-    if len(heads) == 0:
-        return Prices(distance, n_mentees)
-    order = np.argsort(heads, kind="stable")
-    tails, heads, costs = tails[order], heads[order], costs[order]
-    starts = np.flatnonzero(np.r_[True, heads[1:] != heads[:-1]])
-    reached = heads[starts]
+    distance = np.zeros(n_mentees + m + 2, np.int64) if since is None else since.distance
     for _ in range(len(distance) + 1):
-        nearer = np.minimum(distance[reached], np.minimum.reduceat(distance[tails] + costs, starts))
-        if np.array_equal(nearer, distance[reached]):
+        nearer = distance.copy()
+        np.minimum.at(nearer, heads, distance[tails] + costs)
+        if np.array_equal(nearer, distance):
             return Prices(distance, n_mentees)
-        distance[reached] = nearer
+        distance = nearer
     raise RuntimeError("the solve left a negative cycle")  # pragma: no cover
 
 
