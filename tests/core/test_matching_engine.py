@@ -423,25 +423,31 @@ def test_a_mentee_only_a_past_partner_could_take_does_not_force_a_dense_solve() 
     assert [(u.mentee_id, u.reason_code) for u in result.unmatched] == [(1, "unavailable")]
 
 
-def test_the_total_is_the_best_over_every_arc_not_only_the_top_k() -> None:
-    # Seeded so the top-2 solve alone places as many as possible but not with the best
-    # total: the prices must bring in arcs outside each mentee's best two.
-    rng = random.Random(11)
+def random_pool(seed: int, n: int = 40, m: int = 12) -> Pool:
+    rng = random.Random(seed)
     mentees = tuple(
         mentee(
             i, skills=tuple(rng.sample(SKILLS, 2)), languages=tuple(rng.sample(LANGUAGES, 2)),
             mode=rng.choice(list(Mode)), waiting_since=AT - timedelta(days=rng.randrange(120)),
         )
-        for i in range(1, 41)
+        for i in range(1, n + 1)
     )  # fmt: skip
     mentors = tuple(
         mentor(
             100 + j, skills=tuple(rng.sample(SKILLS, 2)), languages=tuple(rng.sample(LANGUAGES, 2)),
             mode=rng.choice(list(Mode)), capacity=rng.randint(1, 3),
         )
-        for j in range(12)
+        for j in range(m)
     )  # fmt: skip
-    pool = Pool(mentees, mentors, AT)
+    return Pool(mentees, mentors, AT)
+
+
+def test_the_total_is_the_best_over_every_arc_not_only_the_top_k() -> None:
+    # Seeded so the top-2 solve alone places as many as possible but not with the best
+    # total: the prices must bring in arcs outside each mentee's best two (here in two
+    # rounds: the first arcs added make others worth adding).
+    pool = random_pool(11)
+    mentees, mentors = pool.mentees, pool.mentors
     room = np.array([j.room for j in mentors], dtype=np.int64)
     rows, cols, scores = candidates(encode(pool, room), 2)
     bonus = np.array([priority(e, AT) for e in mentees])
@@ -453,3 +459,14 @@ def test_the_total_is_the_best_over_every_arc_not_only_the_top_k() -> None:
     assert top_two_total < total_gain(every_arc, pool) - 1e-3
     assert (narrow.k_used, narrow.widened) == (2, False)
     assert total_gain(narrow, pool) == pytest.approx(total_gain(every_arc, pool), abs=1e-6)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_a_small_k_reaches_the_total_of_every_arc(seed: int) -> None:
+    pool = random_pool(seed)
+    every_arc = match(pool, k=len(pool.mentors))
+    for k in (1, 2, 3):
+        narrow = match(pool, k=k)
+        assert_hard_rules(narrow, pool)
+        assert len(narrow.pairs) == len(every_arc.pairs)
+        assert total_gain(narrow, pool) == pytest.approx(total_gain(every_arc, pool), abs=1e-6)
