@@ -306,16 +306,9 @@ def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
     return np.asarray(total / w.total, dtype=np.float64)
 
 
-Rows = Callable[[I64, I64], I64]
-
-
-def _screened(
-    enc: Encoded, mentees: I64, worth: Rows | None = None
-) -> Iterator[tuple[I64, I64, NDArray[np.float32]]]:
-    """`screen` of ``mentees`` (indices, ascending) against the open mentors who share a
-    language with them, a language set and a chunk of rows at a time: (rows, sorted mentor
-    positions, screened scores). Mentees who may not be paired are skipped, and those
-    ``worth(members, cols)`` leaves out of a language set's members."""
+def _language_sets(enc: Encoded, mentees: I64) -> Iterator[tuple[I64, I64]]:
+    """``mentees`` (indices) who may be paired, a language set at a time, with the sorted
+    positions (ascending) of the open mentors who share a language with that set."""
     live = mentees[enc.mentees.ok[mentees]]
     open_cols = np.nonzero(enc.mentors.ok)[0]
     if not len(live) or not len(open_cols):
@@ -323,16 +316,9 @@ def _screened(
     sets, group = np.unique(enc.mentees.lang[live], axis=0, return_inverse=True)
     group = group.ravel()
     for g, languages in enumerate(sets):
-        members = live[group == g]
         cols = open_cols[(enc.mentors.lang[open_cols] & languages).any(axis=1)]
-        if worth is not None and len(cols):
-            members = worth(members, cols)
-        if len(cols) == 0 or len(members) == 0:
-            continue
-        chunk = max(1, CHUNK_CELLS // len(cols))
-        for start in range(0, len(members), chunk):
-            rows = members[start : start + chunk]
-            yield rows, cols, screen(enc, rows, cols)
+        if len(cols):
+            yield live[group == g], cols
 
 
 def _arcs(enc: Encoded, rows_out: list[I64], cols_out: list[I64]) -> tuple[I64, I64, F64]:
@@ -351,17 +337,21 @@ def candidates(enc: Encoded, k: int) -> tuple[I64, I64, F64]:
     left out scores at most SCREEN_MARGIN above the lowest of the mentee's k."""
     rows_out: list[I64] = []
     cols_out: list[I64] = []
-    for rows, cols, score in _screened(enc, np.arange(len(enc.pool.mentees))):
+    for members, cols in _language_sets(enc, np.arange(len(enc.pool.mentees))):
         width = len(cols)
-        if k >= width:
-            r, c = np.nonzero(score >= 0)
-        else:
-            top = np.argpartition(score, width - k, axis=1)[:, width - k :]
-            keep = np.take_along_axis(score, top, axis=1) >= 0
-            r = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)[keep]
-            c = top[keep]
-        rows_out.append(rows[r])
-        cols_out.append(cols[c])
+        chunk = max(1, CHUNK_CELLS // width)
+        for start in range(0, len(members), chunk):
+            rows = members[start : start + chunk]
+            score = screen(enc, rows, cols)
+            if k >= width:
+                r, c = np.nonzero(score >= 0)
+            else:
+                top = np.argpartition(score, width - k, axis=1)[:, width - k :]
+                keep = np.take_along_axis(score, top, axis=1) >= 0
+                r = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)[keep]
+                c = top[keep]
+            rows_out.append(rows[r])
+            cols_out.append(cols[c])
     return _arcs(enc, rows_out, cols_out)
 
 
@@ -369,20 +359,28 @@ def arcs_above(
     enc: Encoded, mentee_floor: F64, mentor_floor: F64, ceiling: F64
 ) -> tuple[I64, I64, F64]:
     """The feasible arcs (mentee i, mentor j into pool.mentors) that may score above
-    ``mentee_floor[i] + mentor_floor[j]``, as `candidates` gives them, over the mentees
-    whose arcs may score up to ``ceiling[i]``: screened with room for the screen's
-    rounding, so none is missed, and scored exactly, so the caller can tell."""
+    ``mentee_floor[i] + mentor_floor[j]``, as `candidates` gives them, among those that
+    score at most ``ceiling[i]``: screened with room for the screen's rounding, so none is
+    missed, and scored exactly, so the caller can tell. Arcs above the ceiling may be left
+    out."""
     rows_out: list[I64] = []
     cols_out: list[I64] = []
     by_position = mentor_floor[enc.mentor_order] - SCREEN_ERROR
-
-    def may_reach(members: I64, cols: I64) -> I64:
-        cheapest = float(by_position[cols].min())
-        return members[ceiling[members] > mentee_floor[members] + cheapest]
-
-    for rows, cols, score in _screened(enc, np.flatnonzero(ceiling > -np.inf), may_reach):
-        floor = mentee_floor[rows][:, None] + by_position[cols][None, :]
-        r, c = np.nonzero((score >= 0) & (score > floor))
-        rows_out.append(rows[r])
-        cols_out.append(cols[c])
+    for members, cols in _language_sets(enc, np.flatnonzero(ceiling > -np.inf)):
+        # only a mentor whose floor is below the mentee's ceiling less its floor can do:
+        # mentees in order of that reach, each chunk against the mentors within its own
+        reach = ceiling[members] - mentee_floor[members]
+        order = np.argsort(reach)
+        members, reach = members[order], reach[order]
+        floors = by_position[cols]
+        members, reach = members[reach > floors.min()], reach[reach > floors.min()]
+        chunk = max(1, CHUNK_CELLS // len(cols))
+        for start in range(0, len(members), chunk):
+            rows = members[start : start + chunk]
+            within = cols[floors < reach[start : start + chunk].max()]
+            score = screen(enc, rows, within)
+            floor = mentee_floor[rows][:, None] + by_position[within][None, :]
+            r, c = np.nonzero((score >= 0) & (score > floor))
+            rows_out.append(rows[r])
+            cols_out.append(within[c])
     return _arcs(enc, rows_out, cols_out)
