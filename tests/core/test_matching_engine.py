@@ -28,7 +28,7 @@ from core.matching import (
     rank_mentors,
     score_pair,
 )
-from core.matching.solve import assign
+from core.matching.solve import assign, prices, units
 from core.matching.vector import candidates, encode
 from core.model import Mode
 
@@ -470,3 +470,20 @@ def test_a_small_k_reaches_the_total_of_every_arc(seed: int) -> None:
         assert_hard_rules(narrow, pool)
         assert len(narrow.pairs) == len(every_arc.pairs)
         assert total_gain(narrow, pool) == pytest.approx(total_gain(every_arc, pool), abs=1e-6)
+
+
+def test_prices_hold_every_arc_of_the_solve_at_or_below_its_gain_when_used() -> None:
+    # Complementary slackness: an arc the solve leaves unused gains no more than its
+    # mentee's and mentor's prices together, one it uses no less; mentor prices are ≥ 0.
+    pool = random_pool(3)
+    room = np.array([j.room for j in pool.mentors], dtype=np.int64)
+    rows, cols, scores = candidates(encode(pool, room), 3)
+    gains = scores + np.array([priority(e, AT) for e in pool.mentees])[rows]
+    mentor_of = assign(len(pool.mentees), room, rows, cols, gains)
+    worth = prices(len(pool.mentees), room, rows, cols, gains, mentor_of)
+    threshold = worth.mentee[rows] + worth.mentor[cols]
+    used = mentor_of[rows] == cols
+    assert used.any() and (~used).any()
+    assert (units(gains)[~used] <= threshold[~used]).all()
+    assert (units(gains)[used] >= threshold[used]).all()
+    assert (worth.mentor >= 0).all()
