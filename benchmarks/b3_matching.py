@@ -2,8 +2,9 @@
 50,000 × 10,000 (B3b).
 
 Ours: `core.matching.match` (top-30 candidates, one OR-Tools max-flow-min-cost solve, widening
-when the sparse graph can't place everyone it could), end to end from a `Pool` to pairs
-with reasons and unmatched mentees with theirs.
+when the sparse graph can't place everyone it could, then the left-out pairs the solve's
+prices say would raise the total, solved again until none would), end to end from a `Pool`
+to pairs with reasons and unmatched mentees with theirs.
 
 Beside it, same pool, same scores (score + waiting priority) and the same objective (most
 mentees placed, then the greatest total):

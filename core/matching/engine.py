@@ -1,11 +1,15 @@
 """Matching a whole pool: `match` (optimal or stable), `rank_mentors` for one mentee, and
 `blocking_pairs` to check a stable result.
 
-Optimal mode maximizes first the number of mentees placed, then the total score, over each
-mentee's best k mentors (k = 30 to start). Whenever that places fewer mentees than an upper
-bound on what all feasible arcs could place (solve.upper_bound: exact arcs for mentees who
-have fewer than k, language sets for the rest), k doubles, up to every feasible arc —
-never a silent partial matching. The result says which k it used.
+Optimal mode maximizes first the number of mentees placed, then the total score, over every
+feasible pair, solving over each mentee's best k mentors (k = 30 to start). Whenever that
+places fewer mentees than an upper bound on what all feasible arcs could place
+(solve.upper_bound: exact arcs for mentees who have fewer than k, language sets for the
+rest), k doubles, up to every feasible arc — never a silent partial matching. The result
+says which k it used. Then the solve's dual prices (solve.prices) show any pair left out of
+the top k that would raise the total (ties and full mentors can make a mentee's best k the
+wrong ones); those pairs join and it solves again, until none would — never a silently
+suboptimal total either.
 
 Rematches come first, then those waiting longest: in the solve each mentee's arcs gain a
 bonus — REMATCH_BONUS for a mentee waiting for a rematch (after an ended pair, or left out
@@ -23,6 +27,7 @@ from dataclasses import replace
 from datetime import datetime
 
 import numpy as np
+from numpy.typing import NDArray
 
 from core.matching.inputs import (
     MatchResult,
@@ -34,11 +39,20 @@ from core.matching.inputs import (
 )
 from core.matching.reasons import PHRASES, LockRefused
 from core.matching.score import feasible, score_pair
-from core.matching.solve import assign, upper_bound
+from core.matching.solve import SCALE, assign, prices, units, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
-from core.matching.vector import Encoded, candidates, encode, shared_counts
+from core.matching.vector import (
+    SCREEN_MARGIN,
+    Encoded,
+    arcs_above,
+    candidates,
+    encode,
+    shared_counts,
+)
 from core.text import language_name
 
+I64 = NDArray[np.int64]
+F64 = NDArray[np.float64]
 DEFAULT_K = 30
 REMATCH_BONUS = 1.0  # scores are within [0, 1]
 WAIT_BONUS = 0.01
@@ -111,6 +125,8 @@ def match(pool: Pool, *, k: int = DEFAULT_K, stable: bool = False) -> MatchResul
             if int((mentor_of >= 0).sum()) >= bound or k_used >= m:
                 break
             k_used, widened = min(2 * k_used, m), True
+        if k_used < m:
+            mentor_of = _best_total(enc, room, bonus, rows, cols, scores, mentor_of, k_used)
 
     proposed = [_proposed(e, j, pool, locked=True) for e, j in locks]
     proposed += [
@@ -131,6 +147,49 @@ def match(pool: Pool, *, k: int = DEFAULT_K, stable: bool = False) -> MatchResul
         seconds=time.perf_counter() - started,
         stable=stable,
     )
+
+
+def _best_total(
+    enc: Encoded,
+    room: I64,
+    bonus: F64,
+    rows: I64,
+    cols: I64,
+    scores: F64,
+    mentor_of: I64,
+    k: int,
+) -> I64:
+    """The assignment of the top-k solve ``mentor_of`` made optimal over every feasible arc:
+    while the solve's prices say some arc left out would raise the total, add every such
+    arc and solve again (column generation). The count placed is already the most possible,
+    and more arcs never lower it."""
+    n = len(bonus)
+    # a mentee given fewer than k arcs has all of its own; the others' left-out arcs score
+    # at most SCREEN_MARGIN above their lowest kept one
+    ceiling = np.full(n, np.inf)
+    np.minimum.at(ceiling, rows, scores)
+    ceiling = np.where(np.bincount(rows, minlength=n) >= k, ceiling + SCREEN_MARGIN, -np.inf)
+    unsure = ceiling > -np.inf
+    worth = prices(n, room, rows, cols, scores + bonus[rows], mentor_of)
+    while unsure.any():
+        mentee_floor = worth.mentee / SCALE - bonus
+        mentor_floor = worth.mentor / SCALE
+        more, to, more_scores = arcs_above(
+            enc, mentee_floor, mentor_floor, np.where(unsure, ceiling, -np.inf)
+        )
+        raises = units(more_scores + bonus[more]) > worth.mentee[more] + worth.mentor[to]
+        raises &= mentor_of[more] != to  # its own mentor's arc is in the solve already
+        if not raises.any():
+            break
+        rows = np.concatenate([rows, more[raises]])
+        cols = np.concatenate([cols, to[raises]])
+        scores = np.concatenate([scores, more_scores[raises]])
+        mentor_of = assign(n, room, rows, cols, scores + bonus[rows])
+        before, worth = worth, prices(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
+        # Mentor prices only rose, so an arc that wasn't worth adding still isn't unless
+        # its mentee's price fell since: only those mentees need looking at again.
+        unsure = (ceiling > -np.inf) & (worth.mentee < before.mentee)
+    return mentor_of
 
 
 def _proposed(mentee: MenteeIn, mentor: MentorIn, pool: Pool, *, locked: bool) -> Proposed:

@@ -10,7 +10,7 @@ so memory stays bounded whatever the pool's size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -36,6 +36,9 @@ F64 = NDArray[np.float64]
 I64 = NDArray[np.int64]
 BoolArray = NDArray[np.bool_]
 FORBIDDEN = -2.0  # a screened score below every real one (scores are in [0, 1])
+SCREEN_ERROR = 1e-5  # float32 rounding: an exact score is at most this above its screen
+JITTER = 2.0**-12  # above the tie-breaking jitter added to every screened score
+SCREEN_MARGIN = JITTER + 2 * SCREEN_ERROR  # a screened-out arc's score above the lowest kept
 CHUNK_CELLS = 1 << 21  # mentee × mentor cells screened at once (8 MiB a float32 array)
 
 if hasattr(np, "bitwise_count"):  # numpy ≥ 2
@@ -281,7 +284,7 @@ def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
 @lru_cache(maxsize=4)
 def _jitter(columns: int) -> NDArray[np.float32]:
     spread = (np.arange(columns, dtype=np.int64) * 40503) % 65536
-    return (spread * 2.0**-28).astype(np.float32)
+    return (spread * (JITTER / 65536)).astype(np.float32)
 
 
 def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
@@ -303,39 +306,81 @@ def exact(enc: Encoded, rows: I64, cols: I64) -> F64:
     return np.asarray(total / w.total, dtype=np.float64)
 
 
+def _language_sets(enc: Encoded, mentees: I64) -> Iterator[tuple[I64, I64]]:
+    """``mentees`` (indices) who may be paired, a language set at a time, with the sorted
+    positions (ascending) of the open mentors who share a language with that set."""
+    live = mentees[enc.mentees.ok[mentees]]
+    open_cols = np.nonzero(enc.mentors.ok)[0]
+    if not len(live) or not len(open_cols):
+        return
+    sets, group = np.unique(enc.mentees.lang[live], axis=0, return_inverse=True)
+    group = group.ravel()
+    for g, languages in enumerate(sets):
+        cols = open_cols[(enc.mentors.lang[open_cols] & languages).any(axis=1)]
+        if len(cols):
+            yield live[group == g], cols
+
+
+def _arcs(enc: Encoded, rows_out: list[I64], cols_out: list[I64]) -> tuple[I64, I64, F64]:
+    if not rows_out:
+        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
+    rows, cols = np.concatenate(rows_out), np.concatenate(cols_out)
+    return rows, enc.mentor_order[cols], exact(enc, rows, cols)
+
+
 def candidates(enc: Encoded, k: int) -> tuple[I64, I64, F64]:
     """Each mentee's best ``k`` feasible mentors as arcs (mentee index, mentor index into
     pool.mentors, exact score); k ≥ the number of mentors gives every feasible arc.
 
     Mentees are taken by language set, and each set only against the mentors who share a
-    language with it and may be paired: no time goes on pairs that can't talk."""
-    live = np.nonzero(enc.mentees.ok)[0]
-    open_cols = np.nonzero(enc.mentors.ok)[0]
+    language with it and may be paired: no time goes on pairs that can't talk. A mentor
+    left out scores at most SCREEN_MARGIN above the lowest of the mentee's k."""
     rows_out: list[I64] = []
     cols_out: list[I64] = []
-    if len(live) and len(open_cols):
-        sets, group = np.unique(enc.mentees.lang[live], axis=0, return_inverse=True)
-        group = group.ravel()
-        for g, languages in enumerate(sets):
-            members = live[group == g]
-            cols = open_cols[(enc.mentors.lang[open_cols] & languages).any(axis=1)]
-            width = len(cols)
-            if width == 0:
-                continue
-            chunk = max(1, CHUNK_CELLS // width)
-            for start in range(0, len(members), chunk):
-                rows = members[start : start + chunk]
-                score = screen(enc, rows, cols)
-                if k >= width:
-                    r, c = np.nonzero(score >= 0)
-                else:
-                    top = np.argpartition(score, width - k, axis=1)[:, width - k :]
-                    keep = np.take_along_axis(score, top, axis=1) >= 0
-                    r = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)[keep]
-                    c = top[keep]
-                rows_out.append(rows[r])
-                cols_out.append(cols[c])
-    if not rows_out:
-        return np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.float64)
-    rows, cols = np.concatenate(rows_out), np.concatenate(cols_out)
-    return rows, enc.mentor_order[cols], exact(enc, rows, cols)
+    for members, cols in _language_sets(enc, np.arange(len(enc.pool.mentees))):
+        width = len(cols)
+        chunk = max(1, CHUNK_CELLS // width)
+        for start in range(0, len(members), chunk):
+            rows = members[start : start + chunk]
+            score = screen(enc, rows, cols)
+            if k >= width:
+                r, c = np.nonzero(score >= 0)
+            else:
+                top = np.argpartition(score, width - k, axis=1)[:, width - k :]
+                keep = np.take_along_axis(score, top, axis=1) >= 0
+                r = np.broadcast_to(np.arange(len(rows))[:, None], top.shape)[keep]
+                c = top[keep]
+            rows_out.append(rows[r])
+            cols_out.append(cols[c])
+    return _arcs(enc, rows_out, cols_out)
+
+
+def arcs_above(
+    enc: Encoded, mentee_floor: F64, mentor_floor: F64, ceiling: F64
+) -> tuple[I64, I64, F64]:
+    """The feasible arcs (mentee i, mentor j into pool.mentors) that may score above
+    ``mentee_floor[i] + mentor_floor[j]``, as `candidates` gives them, among those that
+    score at most ``ceiling[i]``: screened with room for the screen's rounding, so none is
+    missed, and scored exactly, so the caller can tell. Arcs above the ceiling may be left
+    out."""
+    rows_out: list[I64] = []
+    cols_out: list[I64] = []
+    by_position = mentor_floor[enc.mentor_order] - SCREEN_ERROR
+    for members, cols in _language_sets(enc, np.flatnonzero(ceiling > -np.inf)):
+        # only a mentor whose floor is below the mentee's ceiling less its floor can do:
+        # mentees in order of that reach, each chunk against the mentors within its own
+        reach = ceiling[members] - mentee_floor[members]
+        order = np.argsort(reach)
+        members, reach = members[order], reach[order]
+        floors = by_position[cols]
+        members, reach = members[reach > floors.min()], reach[reach > floors.min()]
+        chunk = max(1, CHUNK_CELLS // len(cols))
+        for start in range(0, len(members), chunk):
+            rows = members[start : start + chunk]
+            within = cols[floors < reach[start : start + chunk].max()]
+            score = screen(enc, rows, within)
+            floor = mentee_floor[rows][:, None] + by_position[within][None, :]
+            r, c = np.nonzero((score >= 0) & (score > floor))
+            rows_out.append(rows[r])
+            cols_out.append(within[c])
+    return _arcs(enc, rows_out, cols_out)
