@@ -35,7 +35,7 @@ from core.services.schedule import (
     answer_deadline,
     subject_of,
 )
-from core.services.wording import fmt_day
+from core.services.wording import fmt_day, mode_label
 from core.settings import CoreSettings
 
 LATE = timedelta(hours=12)
@@ -161,9 +161,9 @@ async def on_meeting_reminder(
         # period's own check-in message is what they get now.
         return Missed("the period it announces has started")
     partner = await _partner_name(work, pair, item.person_id)
-    mode, channel = agreement.mode.value, agreement.channel
+    mode, channel = mode_label(agreement.mode), agreement.channel
     reply = Reply(
-        # Translators: {mode} is how they meet as stored ("call", "chat"), {channel} where.
+        # Translators: {mode} is how they meet ("call", "chat"), {channel} where.
         n_(
             "Tomorrow a new period starts: you agreed to meet {partner} by {mode} ({channel}) "
             "for about {count} minute. Have you set a time?",
@@ -177,7 +177,7 @@ async def on_meeting_reminder(
         title=_("Meeting reminder"),
     )
     to_both = Reply(
-        # Translators: {mode} is how they meet as stored ("call", "chat"), {channel} where.
+        # Translators: {mode} is how they meet ("call", "chat"), {channel} where.
         n_(
             "Tomorrow a new period starts: you agreed to meet by {mode} ({channel}) for about "
             "{count} minute. Have you two set a time?",

@@ -113,8 +113,11 @@ def clean_timezone(value: str) -> str:
     if zone is None:
         suggestions = _likely_meant(key)
         meant = _("Did you mean {zones}?", zones=listed(suggestions, style="or"))
-        hint = f"{meant} {_tz_hint()}" if suggestions else _tz_hint()
-        raise InvalidInput(_("'{zone}' is not a time zone I know.", zone=raw[:60]), hint=hint)
+        raise UnknownZone(
+            _("'{zone}' is not a time zone I know.", zone=raw[:60]),
+            hint=f"{meant} {_tz_hint()}" if suggestions else _tz_hint(),
+            guess=meant if suggestions else None,
+        )
     try:
         ZoneInfo(zone)
     except ZoneInfoNotFoundError as exc:  # pragma: no cover - tzdata is a dependency
@@ -122,6 +125,14 @@ def clean_timezone(value: str) -> str:
             _("'{zone}' is not a time zone I know.", zone=raw[:60]), hint=_tz_hint()
         ) from exc
     return zone
+
+
+class UnknownZone(InvalidInput):
+    """A zone we don't know; ``guess`` (a message) asks whether it meant the likely ones."""
+
+    def __init__(self, message: str, *, hint: str, guess: str | None) -> None:
+        super().__init__(message, hint=hint)
+        self.guess = guess
 
 
 def zone_read_as(typed: str, zone: str) -> str | None:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date
 
 from core.i18n import _, n_, p_
+from core.model import Mode
 
 # A calendar day is no instant: it reads the same on every clock, so it is written from
 # its parts rather than as a moment (which each reader sees in their own zone).
@@ -85,3 +86,16 @@ def cadence_label(days: int) -> str:
         return _("monthly")
     # Translators: how often check-ins come, e.g. in "Check-ins: every 10 days".
     return n_("every {count} day", "every {count} days", days)
+
+
+def mode_label(mode: Mode) -> str:
+    """How a pair talks, as people read it (the value stays as stored)."""
+    return _MODES[mode]
+
+
+_MODES = {
+    # Translators: how a pair talks: written check-ins in chat, whenever suits each.
+    Mode.ASYNC: p_("how a pair talks", "async"),
+    Mode.CHAT: p_("how a pair talks", "chat"),
+    Mode.CALL: p_("how a pair talks", "call"),
+}

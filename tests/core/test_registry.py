@@ -7,6 +7,7 @@ import pytest
 
 from core.commands import build_registry
 from core.errors import InvalidInput
+from core.i18n import translate
 from core.messages import ACTION_ID_MAX_BYTES, Action, Choice, Outcome
 from core.registry import Arg, ArgKind, CommandSpec, Registry
 
@@ -42,8 +43,9 @@ def test_errors_name_the_problem_and_show_usage() -> None:
         SPEC.parse("")
     assert "goal needs: text" in missing.value.user_text()
     assert "Usage: goal [due] <text…>" in missing.value.user_text()
-    with pytest.raises(InvalidInput, match="limit is 40"):
+    with pytest.raises(InvalidInput) as too_long:
         SPEC.parse("2026-05-01 " + "x" * 41)
+    assert "limit is 40" in translate(too_long.value.user_text(), "en")
     with pytest.raises(InvalidInput, match="not a date"):
         SPEC.parse("due=tomorrow learn")
     with pytest.raises(InvalidInput, match="unclosed quote"):
