@@ -154,9 +154,9 @@ def zone_label(zone: str) -> str:
     match = _ETC_ZONE_RE.match(zone)
     if match is None:
         return zone
-    sign = "-" if match[1] == "+" else "+"
+    offset = "UTC" + ("-" if match[1] == "+" else "+") + match[2]
     # Translators: e.g. "UTC+3 (a fixed offset, Etc/GMT-3)".
-    return _("{offset} (a fixed offset, {zone})", offset=f"UTC{sign}{match[2]}", zone=zone)
+    return _("{offset} (a fixed offset, {zone})", offset=offset, zone=zone)
 
 
 _ETC_ZONE_RE = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")

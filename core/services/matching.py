@@ -91,12 +91,9 @@ def _weight_items(text: str) -> Iterable[tuple[str, float]]:
                 _("'{typed}' isn't a number (in '{weight}').", typed=raw[:20], weight=part[:40])
             ) from None
         if not 0 <= value <= 10:
+            got = format(value, "g")
             raise InvalidInput(
-                _(
-                    "A weight is between 0 and 10 (got {value} for {name}).",
-                    value=f"{value:g}",
-                    name=name,
-                )
+                _("A weight is between 0 and 10 (got {value} for {name}).", value=got, name=name)
             )
         yield name, value
 

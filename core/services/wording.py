@@ -42,7 +42,7 @@ def fmt_day(day: date) -> str:
     return _(
         "{weekday} {day} {month} {year}",
         weekday=_WEEKDAYS[day.weekday()],
-        day=f"{day.day:02d}",
+        day=format(day.day, "02d"),
         month=_MONTHS[day.month - 1],
         year=str(day.year),
     )
