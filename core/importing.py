@@ -24,9 +24,11 @@ from typing import Generic, TypeVar
 
 from core.commands.programs import parse_cadence
 from core.errors import InvalidInput
+from core.i18n import ENGLISH, translate
 from core.model import Mode, Role
 from core.text import (
     SHORT_TEXT_MAX,
+    UnknownZone,
     clean_date,
     clean_handle,
     clean_int,
@@ -59,8 +61,10 @@ class RowProblem:
     message: str
 
     def __str__(self) -> str:
+        """In English: the import is an operator's command line, whose messages from the
+        validators of core.text (written for chat, in each reader's language) read so."""
         where = f"line {self.line}" + (f", {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+        return translate(f"{where}: {self.message}", ENGLISH)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,9 +108,7 @@ class Parsed(Generic[R]):
 
 def _explained(error: InvalidInput) -> str:
     """The error's message and its hint (the likely fix; only the guess when there is one)."""
-    hint = error.hint or ""
-    if hint.startswith("Did you mean"):
-        hint = hint.split("?")[0] + "?"
+    hint = error.guess if isinstance(error, UnknownZone) and error.guess else error.hint or ""
     return f"{error.message} {hint}".strip()
 
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from core.dispatch import Defer, DueHandler, Missed, Verdict, WorkContext, respect_quiet_hours
+from core.i18n import N_, _, listed, n_, said
 from core.identity import Person
 from core.messages import Action, Choice, ChoiceStyle, Notice, PairSpaceCopy, Reply
 from core.model import Agreement, Pair, PairStatus, Program, Role
@@ -34,7 +35,7 @@ from core.services.schedule import (
     answer_deadline,
     subject_of,
 )
-from core.services.wording import counted, fmt_day
+from core.services.wording import fmt_day, mode_label
 from core.settings import CoreSettings
 
 LATE = timedelta(hours=12)
@@ -78,12 +79,16 @@ async def _shared(work: Work, item: DueItem, pair: Pair, reply: Reply, to_both: 
 
 def _checkin_button(pair: Pair) -> Choice:
     return Choice(
-        "Check in now", Action.command("checkin", f"pair={pair.id}").encode(), ChoiceStyle.PRIMARY
+        # Translators: a button that starts answering a check-in.
+        _("Check in now"),
+        Action.command("checkin", f"pair={pair.id}").encode(),
+        ChoiceStyle.PRIMARY,
     )
 
 
 def _pause_button(pair: Pair) -> Choice:
-    return Choice("Pause", Action.command("pause", f"pair={pair.id}").encode())
+    # Translators: a button that pauses the pair's check-ins.
+    return Choice(_("Pause"), Action.command("pause", f"pair={pair.id}").encode())
 
 
 async def _partner_name(work: Work, pair: Pair, person_id: int) -> str:
@@ -92,7 +97,7 @@ async def _partner_name(work: Work, pair: Pair, person_id: int) -> str:
 
 
 async def on_checkin_open(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
-    _, closes = agreement.period_bounds(item.period)
+    _opens, closes = agreement.period_bounds(item.period)
     if work.now.date() >= closes:
         return Missed("the period ended before we could open it")
     if await answered(work.uow, pair, item.period, item.person_id):
@@ -109,10 +114,16 @@ async def on_checkin_open(work: Work, item: DueItem, pair: Pair, agreement: Agre
     partner = await _partner_name(work, pair, item.person_id)
     deadline = answer_deadline(reader, mentee, pair, agreement, item.period)
     reply = Reply(
-        f"Check-in {item.period + 1} with {partner} is open {deadline}. "
-        "It takes two minutes: did you meet, your answers to the program's questions, "
-        "a rating.",
-        title="Time to check in",
+        # Translators: {deadline} is e.g. "until Tue 10 Mar 2026 08:30 CET" or "through Tue
+        # 10 Mar 2026".
+        _(
+            "Check-in {period} with {partner} is open {deadline}. It takes two minutes: did "
+            "you meet, your answers to the program's questions, a rating.",
+            period=item.period + 1,
+            partner=partner,
+            deadline=deadline,
+        ),
+        title=_("Time to check in"),
         choices=(_checkin_button(pair),),
     )
     return [Notice(item.person_id, reply, key="")]
@@ -144,21 +155,39 @@ async def _recipients_today(work: Work, item: DueItem) -> date:
 async def on_meeting_reminder(
     work: Work, item: DueItem, pair: Pair, agreement: Agreement
 ) -> Verdict:
-    opens, _ = agreement.period_bounds(item.period)
+    opens, _closes = agreement.period_bounds(item.period)
     if await _recipients_today(work, item) >= opens:
         # Late (we were down): "tomorrow a new period starts" is no longer true, and the
         # period's own check-in message is what they get now.
         return Missed("the period it announces has started")
     partner = await _partner_name(work, pair, item.person_id)
-    how = f"by {agreement.mode.value} ({agreement.channel}) for about {agreement.meeting_minutes}"
+    mode, channel = mode_label(agreement.mode), agreement.channel
     reply = Reply(
-        f"Tomorrow a new period starts: you agreed to meet {partner} {how} minutes. "
-        "Have you set a time?",
-        title="Meeting reminder",
+        # Translators: {mode} is how they meet ("call", "chat"), {channel} where.
+        n_(
+            "Tomorrow a new period starts: you agreed to meet {partner} by {mode} ({channel}) "
+            "for about {count} minute. Have you set a time?",
+            "Tomorrow a new period starts: you agreed to meet {partner} by {mode} ({channel}) "
+            "for about {count} minutes. Have you set a time?",
+            agreement.meeting_minutes,
+            partner=partner,
+            mode=mode,
+            channel=channel,
+        ),
+        title=_("Meeting reminder"),
     )
     to_both = Reply(
-        f"Tomorrow a new period starts: you agreed to meet {how} minutes. Have you two set a time?",
-        title="Meeting reminder",
+        # Translators: {mode} is how they meet ("call", "chat"), {channel} where.
+        n_(
+            "Tomorrow a new period starts: you agreed to meet by {mode} ({channel}) for about "
+            "{count} minute. Have you two set a time?",
+            "Tomorrow a new period starts: you agreed to meet by {mode} ({channel}) for about "
+            "{count} minutes. Have you two set a time?",
+            agreement.meeting_minutes,
+            mode=mode,
+            channel=channel,
+        ),
+        title=_("Meeting reminder"),
     )
     return [await _shared(work, item, pair, reply, to_both)]
 
@@ -168,13 +197,19 @@ async def on_checkin_reminder(
 ) -> Verdict:
     if await answered(work.uow, pair, item.period, item.person_id):
         return []  # already answered: nothing to say
-    _, closes = agreement.period_bounds(item.period)
+    _opens, closes = agreement.period_bounds(item.period)
     if work.now.date() >= closes:
         return Missed("the period is over")
     reader, mentee = await _people(work, item.person_id, pair.mentee_id)
     deadline = answer_deadline(reader, mentee, pair, agreement, item.period)
     reply = Reply(
-        f"A friendly reminder: your check-in for pair #{pair.id} is open {deadline}.",
+        # Translators: {deadline} is e.g. "until Tue 10 Mar 2026 08:30 CET" or "through Tue
+        # 10 Mar 2026".
+        _(
+            "A friendly reminder: your check-in for pair #{pair} is open {deadline}.",
+            pair=str(pair.id),
+            deadline=deadline,
+        ),
         choices=(_checkin_button(pair),),
     )
     return [Notice(item.person_id, reply, key="")]
@@ -184,28 +219,39 @@ async def on_midpoint(work: Work, item: DueItem, pair: Pair, agreement: Agreemen
     if await _recipients_today(work, item) >= agreement.ends_on:
         return Missed("the agreement reached its end before its midpoint review went out")
     reply = Reply(
-        "You're halfway through your agreement. Take two minutes for the midpoint review: "
-        "how is it going, and does the agreement still fit?",
-        title="Midpoint review",
-        choices=(Choice("Start the review", Action.command("review", f"pair={pair.id}").encode()),),
+        _(
+            "You're halfway through your agreement. Take two minutes for the midpoint review: "
+            "how is it going, and does the agreement still fit?"
+        ),
+        title=_("Midpoint review"),
+        choices=(
+            Choice(_("Start the review"), Action.command("review", f"pair={pair.id}").encode()),
+        ),
     )
     return [await _shared(work, item, pair, reply, reply)]
 
 
 async def on_agreement_end(work: Work, item: DueItem, pair: Pair, agreement: Agreement) -> Verdict:
     today = await _recipients_today(work, item)
-    when = (
-        "reaches its end date today"
-        if today <= agreement.ends_on
-        else f"reached its end date on {fmt_day(agreement.ends_on)}"
-    )  # late (we were down): said as it is
+    if today <= agreement.ends_on:
+        text = _(
+            "Your agreement for pair #{pair} reaches its end date today. Carry on with a new "
+            "end date, or close the pair with a short survey?",
+            pair=str(pair.id),
+        )
+    else:  # late (we were down): said as it is
+        text = _(
+            "Your agreement for pair #{pair} reached its end date on {day}. Carry on with a "
+            "new end date, or close the pair with a short survey?",
+            pair=str(pair.id),
+            day=fmt_day(agreement.ends_on),
+        )
     reply = Reply(
-        f"Your agreement for pair #{pair.id} {when}. Carry on with a new "
-        "end date, or close the pair with a short survey?",
-        title="Agreement ends",
+        text,
+        title=_("Agreement ends"),
         choices=(
-            Choice("Carry on", Action.command("agree", f"pair={pair.id}").encode()),
-            Choice("Close the pair", Action.command("end", f"pair={pair.id}").encode()),
+            Choice(_("Carry on"), Action.command("agree", f"pair={pair.id}").encode()),
+            Choice(_("Close the pair"), Action.command("end", f"pair={pair.id}").encode()),
         ),
     )
     return [await _shared(work, item, pair, reply, reply)]
@@ -223,7 +269,7 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
     people = (pair.mentee_id, pair.mentor_id)
     late = work.now - item.due_at > LATE
     before = {person_id: await trailing_misses(uow, pair, person_id) for person_id in people}
-    _, closes = agreement.period_bounds(item.period)
+    _opens, closes = agreement.period_bounds(item.period)
     recorded = await settle_periods(uow, pair, agreement, max(closes, work.now.date()), fill=MISSED)
     if late and not recorded:
         return []  # an earlier close already caught up
@@ -254,7 +300,7 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
         not final
         and program.auto_pause
         and pair.status is PairStatus.ACTIVE
-        and any(rung.name == COORDINATOR for _, _, rung in steps)
+        and any(rung.name == COORDINATOR for _person, _misses, rung in steps)
     )
     notices: list[Notice] = []
     for person_id, misses, rung in steps:
@@ -268,11 +314,12 @@ async def on_checkin_close(work: Work, item: DueItem, pair: Pair, agreement: Agr
     return notices
 
 
-def _in_a_row(misses: int) -> str:
-    return "a check-in" if misses == 1 else f"{misses} check-ins in a row"
-
-
-REMIND, PARTNER, COORDINATOR = "a reminder to them", "a note to their partner", "telling you"
+# The rungs of the escalation ladder, named as the coordinators read them when skipped.
+REMIND, PARTNER, COORDINATOR = (
+    N_("a reminder to them"),
+    N_("a note to their partner"),
+    N_("telling you"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -312,21 +359,29 @@ async def _step(
     (name,) = await names(uow, person_id)
     if rung == REMIND:
         return [Notice(person_id, Reply(
-            "We missed your check-in last period — no problem, life happens. Check in now, "
-            "or pause for a while if you're busy; your partner is told kindly either way.",
+            _("We missed your check-in last period — no problem, life happens. Check in now, "
+            "or pause for a while if you're busy; your partner is told kindly either way."),
             choices=(_checkin_button(pair), _pause_button(pair)),
         ), key=f"miss{misses}:{person_id}")]  # fmt: skip
     if rung == PARTNER:
         return [Notice(pair.partner_of(person_id), Reply(
-            f"{name} hasn't checked in for {counted(misses, 'period')}. No action needed; a short, "
-            "friendly message from you often helps.",
+            n_("{name} hasn't checked in for {count} period. No action needed; a short, "
+               "friendly message from you often helps.",
+               "{name} hasn't checked in for {count} periods. No action needed; a short, "
+               "friendly message from you often helps.", misses, name=name),
         ), key=f"miss{misses}:partner:{person_id}")]  # fmt: skip
     paused = pause and pair.status is PairStatus.ACTIVE
-    attention = Reply(
-        f"Pair #{pair.id} in {program.name}: {name} missed {_in_a_row(misses)}."
-        + (" The pair is paused until one of them resumes." if paused else ""),
-        title="A pair needs attention",
+    missed = n_(
+        "Pair #{pair} in {program}: {name} missed a check-in.",
+        "Pair #{pair} in {program}: {name} missed {count} check-ins in a row.",
+        misses,
+        pair=str(pair.id),
+        program=program.name,
+        name=name,
     )
+    if paused:
+        missed = f"{missed} {_('The pair is paused until one of them resumes.')}"
+    attention = Reply(missed, title=_("A pair needs attention"))
     notices = await tell_coordinators(
         uow, program, attention, key=f"miss{misses}:coordinator:{person_id}"
     )
@@ -335,10 +390,9 @@ async def _step(
             work,
             pair,
             INDEFINITELY,
-            "mentorhub (after "
-            + ("a missed check-in" if misses == 1 else f"{misses} missed check-ins in a row")
-            + ")",
+            "mentorhub",
             today=work.now.date(),
+            after_misses=misses,
         )
     return notices
 
@@ -348,12 +402,22 @@ async def _tell_skipped(
 ) -> list[Notice]:
     """After downtime: the coordinators learn which steps of the ladder were not taken."""
     (name,) = await names(work.uow, person_id)
-    steps = " and ".join(rung.name for rung in skipped)
+    steps = listed(said(rung.name) for rung in skipped)
     reply = Reply(
-        f"Pair #{pair.id} in {program.name}: several check-in periods closed at once while "
-        f"mentorhub caught up after downtime, and {name} missed {_in_a_row(misses)}. I took only "
-        f"the next step; I skipped {steps}. Look in if the pair needs more.",
-        title="A pair needs attention",
+        n_(
+            "Pair #{pair} in {program}: several check-in periods closed at once while "
+            "mentorhub caught up after downtime, and {name} missed a check-in. I took only "
+            "the next step; I skipped {steps}. Look in if the pair needs more.",
+            "Pair #{pair} in {program}: several check-in periods closed at once while "
+            "mentorhub caught up after downtime, and {name} missed {count} check-ins in a row. "
+            "I took only the next step; I skipped {steps}. Look in if the pair needs more.",
+            misses,
+            pair=str(pair.id),
+            program=program.name,
+            name=name,
+            steps=steps,
+        ),
+        title=_("A pair needs attention"),
     )
     return await tell_coordinators(
         work.uow, program, reply, key=f"miss{misses}:skipped:{person_id}"
@@ -368,7 +432,9 @@ async def weekly_digest(ctx: WorkContext) -> Sequence[Notice]:
         coordinators = await ctx.uow.enrollments.of_program(program.id, Role.COORDINATOR)
         if not coordinators:
             continue
-        reply = await program_status(ctx.uow, ctx.now, program, title=f"{program.name}: this week")
+        reply = await program_status(
+            ctx.uow, ctx.now, program, title=_("{program}: this week", program=program.name)
+        )
         for enrollment in coordinators:
             notices.append(Notice(enrollment.person_id, reply, key=f"program:{program.id}"))
     return notices
@@ -385,16 +451,19 @@ async def on_unreachable(
     person = await uow.people.get(person_id)
     if not await uow.accounts.of_person(person_id) and person is not None:
         # imported and never claimed: there is no messenger to have blocked
-        text = (
-            f"{name} hasn't linked a messenger account to mentorhub yet, so reminders "
-            f"can't reach them. If you're in touch, ask them to send `start @{person.handle}` "
-            "to mentorhub on the messenger they use."
+        text = _(
+            "{name} hasn't linked a messenger account to mentorhub yet, so reminders "
+            "can't reach them. If you're in touch, ask them to send `start @{handle}` "
+            "to mentorhub on the messenger they use.",
+            name=name,
+            handle=person.handle,
         )
     else:
-        text = (
-            f"I can't reach {name} on their messenger right now (they may have blocked or "
+        text = _(
+            "I can't reach {name} on their messenger right now (they may have blocked or "
             "left it). If you're in touch, ask them to message mentorhub again (e.g. send "
-            "`start`) and reminders will reach them."
+            "`start`) and reminders will reach them.",
+            name=name,
         )
     told: set[int] = set()
     notices = []
@@ -410,7 +479,9 @@ async def on_unreachable(
             if recipient not in told and recipient != person_id:
                 told.add(recipient)
                 notices.append(
-                    Notice(recipient, Reply(text, title="Can't reach someone"), key=str(recipient))
+                    Notice(
+                        recipient, Reply(text, title=_("Can't reach someone")), key=str(recipient)
+                    )
                 )
     return notices
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.i18n import N_, _, said
 from core.messages import Notice, Reply
 from core.model import PairStatus, Role
 from core.ports import DirectChannel, ForgetReport, UnitOfWork
@@ -198,35 +199,37 @@ def export_json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
 
 
+# The export's sections: the JSON's keys (stable) and the Markdown's headings (said).
 _SECTIONS = (
-    ("accounts", "Messenger accounts"),
-    ("enrollments", "Programs you joined"),
-    ("pairs", "Mentoring pairs"),
-    ("agreements", "Agreements"),
-    ("goals", "Goals"),
-    ("checkin_answers", "Your check-in answers"),
-    ("notes", "Your notes"),
-    ("feedback", "Feedback you wrote"),
-    ("blocked", "People you blocked"),
+    ("accounts", N_("Messenger accounts")),
+    ("enrollments", N_("Programs you joined")),
+    ("pairs", N_("Mentoring pairs")),
+    ("agreements", N_("Agreements")),
+    ("goals", N_("Goals")),
+    ("checkin_answers", N_("Your check-in answers")),
+    ("notes", N_("Your notes")),
+    ("feedback", N_("Feedback you wrote")),
+    ("blocked", N_("People you blocked")),
 )
 
 
 def export_markdown(data: dict[str, Any]) -> str:
-    """The same record as readable Markdown."""
+    """The same record as readable Markdown, in its reader's language (its field names
+    are the JSON's keys, made readable)."""
     lines = [
-        "# Your mentorhub data",
+        "# " + _("Your mentorhub data"),
         "",
-        f"Exported {data['exported_at']}. The JSON file has the same content.",
+        _("Exported {at}. The JSON file has the same content.", at=data["exported_at"]),
         "",
-        "## Profile",
+        "## " + _("Profile"),
         "",
     ]
     lines += [f"- **{_label(k)}**: {_value(v)}" for k, v in data["profile"].items()]
     for key, title in _SECTIONS:
         items = data[key]
-        lines += ["", f"## {title}", ""]
+        lines += ["", f"## {said(title)}", ""]
         if not items:
-            lines.append("_None._")
+            lines.append("_" + _("None.") + "_")
             continue
         for number, item in enumerate(items, start=1):
             lines.append(f"### {number}")
@@ -243,7 +246,7 @@ def _value(value: Any) -> str:
     if value is None or value == "" or value == []:
         return "—"
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, list):
         if value and isinstance(value[0], dict):
             return "; ".join(f"{v.get('question', '')} → {v.get('answer', '')}" for v in value)
@@ -306,28 +309,33 @@ async def forget_person(work: Work, person_id: int, *, tell_others: bool = True)
         ended += 1
         partner = pair.partner_of(person_id)
         program = programs.get(pair.program_id)
-        name = program.name if program is not None else "your program"
+        # Translators: said where a program's name goes ("… in {program} …") when it is gone.
+        name = program.name if program is not None else _("your program")
         if was_request and partner == pair.mentor_id:
-            text = (
-                f"A mentoring request in {name} was withdrawn: the person who sent it has "
-                "left mentorhub. Nothing is needed from you."
+            text = _(
+                "A mentoring request in {program} was withdrawn: the person who sent it has "
+                "left mentorhub. Nothing is needed from you.",
+                program=name,
             )
         elif was_request:
-            text = (
-                f"Your mentoring request in {name} can't go ahead: the mentor you asked has "
-                "left mentorhub. Send `mentors` to ask someone else."
+            text = _(
+                "Your mentoring request in {program} can't go ahead: the mentor you asked has "
+                "left mentorhub. Send `mentors` to ask someone else.",
+                program=name,
             )
         elif partner == pair.mentee_id:
-            text = (
-                f"Your mentoring pair in {name} has come to a close: your mentor has left "
+            text = _(
+                "Your mentoring pair in {program} has come to a close: your mentor has left "
                 "mentorhub. Thank you for the time you put in — it counts. When you're ready, "
-                "send `rematch` to be matched with someone new; you'll come first."
+                "send `rematch` to be matched with someone new; you'll come first.",
+                program=name,
             )
         else:
-            text = (
-                f"Your mentoring pair in {name} has come to a close: your mentee has left "
+            text = _(
+                "Your mentoring pair in {program} has come to a close: your mentee has left "
                 "mentorhub. Thank you for the time you put in — it counts. Your place is "
-                "free again."
+                "free again.",
+                program=name,
             )
         if tell_others:
             notices.append(
@@ -345,9 +353,12 @@ async def forget_person(work: Work, person_id: int, *, tell_others: bool = True)
                     Notice(
                         coordinator.person_id,
                         Reply(
-                            f"A participant left {program.name} and asked for their data to be "
-                            "deleted. Their pairs are shown as ended, with a former "
-                            "participant.",
+                            _(
+                                "A participant left {program} and asked for their data to be "
+                                "deleted. Their pairs are shown as ended, with a former "
+                                "participant.",
+                                program=program.name,
+                            ),
                             title=program.name,
                         ),
                         key=f"program:{program_id}:participant-left:{person_id}",

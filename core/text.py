@@ -5,11 +5,13 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from core.errors import InvalidInput
+from core.i18n import N_, _, listed, n_, number, said
 
 NAME_MAX = 80
 SHORT_TEXT_MAX = 300
@@ -21,7 +23,10 @@ _LANGUAGE_RE = re.compile(r"^[a-z]{2,3}(-[a-z]{2,4})?$")
 
 
 def clean_text(value: str, *, what: str, limit: int, required: bool = True) -> str:
-    """Trim, drop control characters (except newlines) and enforce a length limit."""
+    """Trim, drop control characters (except newlines) and enforce a length limit.
+
+    ``what`` names the value in errors: a message (``_("message")``) or plain text. It is
+    said as a label, so a translation quotes it rather than agreeing with it."""
     if value.isprintable():  # no control characters (the common case): nothing to drop
         cleaned = value.strip()
     else:
@@ -29,17 +34,27 @@ def clean_text(value: str, *, what: str, limit: int, required: bool = True) -> s
             ch for ch in value if ch == "\n" or unicodedata.category(ch)[0] != "C"
         ).strip()
     if required and not cleaned:
-        raise InvalidInput(f"The {what} can't be empty.")
+        # Translators: {what} names a value people type ("message", "goal"), already
+        # translated: quote it as a label (e.g. «{what}») so nothing must agree with it.
+        raise InvalidInput(_("The {what} can't be empty.", what=what))
     if len(cleaned) > limit:
         raise InvalidInput(
-            f"The {what} is {len(cleaned)} characters long; the limit is {limit}.",
-            hint="Please shorten it and send it again.",
+            # Translators: {what} names a value people type, already translated: quote it
+            # as a label (e.g. «{what}») so nothing must agree with it.
+            n_(
+                "The {what} is {count} character long; the limit is {limit}.",
+                "The {what} is {count} characters long; the limit is {limit}.",
+                len(cleaned),
+                what=what,
+                limit=limit,
+            ),
+            hint=_("Please shorten it and send it again."),
         )
     return cleaned
 
 
 def clean_name(value: str) -> str:
-    return clean_text(value.replace("\n", " "), what="name", limit=NAME_MAX)
+    return clean_text(value.replace("\n", " "), what=_("name"), limit=NAME_MAX)
 
 
 def handle_from_name(name: str) -> str:
@@ -55,8 +70,8 @@ def clean_handle(value: str) -> str:
     handle = value.strip().lstrip("@").lower()
     if not _HANDLE_RE.match(handle):
         raise InvalidInput(
-            f"'{value.strip()[:40]}' is not a valid handle.",
-            hint="A handle is 2-24 characters: a letter first, then letters, digits or _.",
+            _("'{handle}' is not a valid handle.", handle=value.strip()[:40]),
+            hint=_("A handle is 2-24 characters: a letter first, then letters, digits or _."),
         )
     return handle
 
@@ -87,7 +102,7 @@ def clean_timezone(value: str) -> str:
     refused with the zones it most likely meant ('Berlin/Europe' -> Europe/Berlin)."""
     raw = value.strip()
     if not raw:
-        raise InvalidInput("Please name a time zone.", hint=_TZ_HINT)
+        raise InvalidInput(_("Please name a time zone."), hint=_tz_hint())
     key = raw.lower()
     zone = (
         _zones_by_lower().get(key)
@@ -97,13 +112,27 @@ def clean_timezone(value: str) -> str:
     )
     if zone is None:
         suggestions = _likely_meant(key)
-        hint = f"Did you mean {' or '.join(suggestions)}? " if suggestions else ""
-        raise InvalidInput(f"'{raw[:60]}' is not a time zone I know.", hint=hint + _TZ_HINT)
+        meant = _("Did you mean {zones}?", zones=listed(suggestions, style="or"))
+        raise UnknownZone(
+            _("'{zone}' is not a time zone I know.", zone=raw[:60]),
+            hint=f"{meant} {_tz_hint()}" if suggestions else _tz_hint(),
+            guess=meant if suggestions else None,
+        )
     try:
         ZoneInfo(zone)
     except ZoneInfoNotFoundError as exc:  # pragma: no cover - tzdata is a dependency
-        raise InvalidInput(f"'{raw[:60]}' is not a time zone I know.", hint=_TZ_HINT) from exc
+        raise InvalidInput(
+            _("'{zone}' is not a time zone I know.", zone=raw[:60]), hint=_tz_hint()
+        ) from exc
     return zone
+
+
+class UnknownZone(InvalidInput):
+    """A zone we don't know; ``guess`` (a message) asks whether it meant the likely ones."""
+
+    def __init__(self, message: str, *, hint: str, guess: str | None) -> None:
+        super().__init__(message, hint=hint)
+        self.guess = guess
 
 
 def zone_read_as(typed: str, zone: str) -> str | None:
@@ -115,7 +144,9 @@ def zone_read_as(typed: str, zone: str) -> str | None:
         return None
     if key == zone.lower():  # 'UTC' is its own zone
         return None
-    return f"I read '{typed.strip()[:40]}' as the time zone {zone_label(zone)}."
+    return _(
+        "I read '{typed}' as the time zone {zone}.", typed=typed.strip()[:40], zone=zone_label(zone)
+    )
 
 
 def zone_label(zone: str) -> str:
@@ -123,8 +154,9 @@ def zone_label(zone: str) -> str:
     match = _ETC_ZONE_RE.match(zone)
     if match is None:
         return zone
-    sign = "-" if match[1] == "+" else "+"
-    return f"UTC{sign}{match[2]} (a fixed offset, {zone})"
+    offset = "UTC" + ("-" if match[1] == "+" else "+") + match[2]
+    # Translators: e.g. "UTC+3 (a fixed offset, Etc/GMT-3)".
+    return _("{offset} (a fixed offset, {zone})", offset=offset, zone=zone)
 
 
 _ETC_ZONE_RE = re.compile(r"^Etc/GMT([+-])(\d{1,2})$")
@@ -142,8 +174,9 @@ def _fixed_offset_zone(raw: str) -> str | None:
     if minutes or not -12 <= (hours if sign == "+" else -hours) <= 14:
         offset = timedelta(hours=hours, minutes=minutes) * (1 if sign == "+" else -1)
         steady = _zones_keeping(offset)
-        hint = f"Zones at that offset all year: {', '.join(steady)}. " if steady else ""
-        raise InvalidInput(f"'{raw[:30]}' is not an offset I can use.", hint=hint + _TZ_HINT)
+        steady_zones = _("Zones at that offset all year: {zones}.", zones=", ".join(steady))
+        hint = f"{steady_zones} {_tz_hint()}" if steady else _tz_hint()
+        raise InvalidInput(_("'{offset}' is not an offset I can use.", offset=raw[:30]), hint=hint)
     if hours == 0:
         return "UTC"
     return f"Etc/GMT{'-' if sign == '+' else '+'}{hours}"
@@ -206,41 +239,82 @@ _ABBREVIATIONS = {
 }
 
 
-_TZ_HINT = (
-    "Use an IANA name like Europe/Berlin or America/New_York, a city name, "
-    "an abbreviation like PST or CET, or a whole-hour offset like UTC+3."
-)
+def _tz_hint() -> str:
+    return _(
+        "Use an IANA name like Europe/Berlin or America/New_York, a city name, "
+        "an abbreviation like PST or CET, or a whole-hour offset like UTC+3."
+    )
 
 
 def clean_languages(value: str) -> tuple[str, ...]:
     parts = [p.strip().lower() for p in re.split(r"[,\s]+", value) if p.strip()]
     if not parts:
-        raise InvalidInput("Please name at least one language.", hint=_LANG_HINT)
+        raise InvalidInput(_("Please name at least one language."), hint=_lang_hint())
     if len(parts) > MAX_LANGUAGES:
-        raise InvalidInput(f"That's {len(parts)} languages; the limit is {MAX_LANGUAGES}.")
+        raise InvalidInput(
+            n_(
+                "That's {count} language; the limit is {limit}.",
+                "That's {count} languages; the limit is {limit}.",
+                len(parts),
+                limit=number(MAX_LANGUAGES),
+            )
+        )
     for part in parts:
         if not _LANGUAGE_RE.match(part):
-            raise InvalidInput(f"'{part[:20]}' is not a language code.", hint=_LANG_HINT)
+            raise InvalidInput(
+                _("'{code}' is not a language code.", code=part[:20]), hint=_lang_hint()
+            )
     return tuple(dict.fromkeys(parts))
 
 
-_LANG_HINT = "Use language codes separated by commas, like: en, de, pt-br"
+def _lang_hint() -> str:
+    return _("Use language codes separated by commas, like: en, de, pt-br")
+
 
 # The languages people list most, by code, for sentences ("both speak German"); any
-# other code is shown as it was typed.
+# other code is shown as it was typed. Each name is a message: "German" in German.
 LANGUAGE_NAMES = {
-    "en": "English", "es": "Spanish", "de": "German", "fr": "French", "pt": "Portuguese",
-    "pt-br": "Portuguese", "it": "Italian", "nl": "Dutch", "pl": "Polish", "uk": "Ukrainian",
-    "ru": "Russian", "tr": "Turkish", "ar": "Arabic", "he": "Hebrew", "fa": "Persian",
-    "hi": "Hindi", "bn": "Bengali", "ur": "Urdu", "ta": "Tamil", "zh": "Chinese",
-    "ja": "Japanese", "ko": "Korean", "vi": "Vietnamese", "th": "Thai", "id": "Indonesian",
-    "ms": "Malay", "sw": "Swahili", "sv": "Swedish", "no": "Norwegian", "da": "Danish",
-    "fi": "Finnish", "cs": "Czech", "el": "Greek", "ro": "Romanian", "hu": "Hungarian",
-}  # fmt: skip
+    "en": N_("English"),
+    "es": N_("Spanish"),
+    "de": N_("German"),
+    "fr": N_("French"),
+    "pt": N_("Portuguese"),
+    "pt-br": N_("Portuguese"),
+    "it": N_("Italian"),
+    "nl": N_("Dutch"),
+    "pl": N_("Polish"),
+    "uk": N_("Ukrainian"),
+    "ru": N_("Russian"),
+    "tr": N_("Turkish"),
+    "ar": N_("Arabic"),
+    "he": N_("Hebrew"),
+    "fa": N_("Persian"),
+    "hi": N_("Hindi"),
+    "bn": N_("Bengali"),
+    "ur": N_("Urdu"),
+    "ta": N_("Tamil"),
+    "zh": N_("Chinese"),
+    "ja": N_("Japanese"),
+    "ko": N_("Korean"),
+    "vi": N_("Vietnamese"),
+    "th": N_("Thai"),
+    "id": N_("Indonesian"),
+    "ms": N_("Malay"),
+    "sw": N_("Swahili"),
+    "sv": N_("Swedish"),
+    "no": N_("Norwegian"),
+    "da": N_("Danish"),
+    "fi": N_("Finnish"),
+    "cs": N_("Czech"),
+    "el": N_("Greek"),
+    "ro": N_("Romanian"),
+    "hu": N_("Hungarian"),
+}
 
 
 def language_name(code: str) -> str:
-    return LANGUAGE_NAMES.get(code.lower(), code)
+    name = LANGUAGE_NAMES.get(code.lower())
+    return said(name) if name else code
 
 
 MAX_SKILLS = 12
@@ -252,10 +326,17 @@ def clean_skills(items: list[str], *, required: bool = True) -> tuple[str, ...]:
     MAX_SKILLS of SKILL_MAX characters each, in the order given, without repeats."""
     skills = [item.strip().lower() for item in items if item.strip()]
     if required and not skills:
-        raise InvalidInput("Please name at least one skill or topic.")
+        raise InvalidInput(_("Please name at least one skill or topic."))
     if len(skills) > MAX_SKILLS:
-        raise InvalidInput(f"That's {len(skills)} topics; the limit is {MAX_SKILLS}.")
-    return tuple(dict.fromkeys(clean_text(s, what="skill", limit=SKILL_MAX) for s in skills))
+        raise InvalidInput(
+            n_(
+                "That's {count} topic; the limit is {limit}.",
+                "That's {count} topics; the limit is {limit}.",
+                len(skills),
+                limit=number(MAX_SKILLS),
+            )
+        )
+    return tuple(dict.fromkeys(clean_text(s, what=_("skill"), limit=SKILL_MAX) for s in skills))
 
 
 def clean_date(value: str) -> date:
@@ -263,19 +344,38 @@ def clean_date(value: str) -> date:
         return date.fromisoformat(value.strip())
     except ValueError as exc:
         raise InvalidInput(
-            f"'{value.strip()[:30]}' is not a date.",
-            hint="Write dates as YYYY-MM-DD, e.g. 2026-03-01.",
+            _("'{date}' is not a date.", date=value.strip()[:30]),
+            hint=_("Write dates as YYYY-MM-DD, e.g. 2026-03-01."),
         ) from exc
 
 
 def clean_int(value: str, *, what: str, low: int, high: int) -> int:
     try:
-        number = int(value.strip())
+        whole = int(value.strip())
     except ValueError as exc:
-        raise InvalidInput(f"The {what} must be a whole number from {low} to {high}.") from exc
-    if not low <= number <= high:
-        raise InvalidInput(f"The {what} must be from {low} to {high}; you wrote {number}.")
-    return number
+        raise InvalidInput(
+            # Translators: {what} names a value people type, already translated: quote it
+            # as a label (e.g. «{what}») so nothing must agree with it.
+            _(
+                "The {what} must be a whole number from {low} to {high}.",
+                what=what,
+                low=low,
+                high=high,
+            )
+        ) from exc
+    if not low <= whole <= high:
+        raise InvalidInput(
+            # Translators: {what} names a value people type, already translated: quote it
+            # as a label (e.g. «{what}») so nothing must agree with it.
+            _(
+                "The {what} must be from {low} to {high}; you wrote {typed}.",
+                what=what,
+                low=low,
+                high=high,
+                typed=whole,
+            )
+        )
+    return whole
 
 
 _AMOUNT_RE = re.compile(r"^(\d+)\s*([a-z]*)$")
@@ -292,29 +392,108 @@ _UNIT_OF_WORD = {word: unit for unit, words in _UNIT_WORDS.items() for word in w
 def clean_amount(value: str, *, what: str, unit: str, low: int, high: int) -> int:
     """A length of time in ``unit`` (minutes, hours, days or weeks), typed as a number
     alone or with any unit that converts to a whole number of ``unit``: '10', '10w',
-    '10 weeks', '70 days'."""
-    bounds = f"{low} to {high} {unit}"
+    '10 weeks', '70 days'. ``what`` names it in errors, as for :func:`clean_text`."""
     match = _AMOUNT_RE.match(value.strip().lower())
     given = _UNIT_OF_WORD.get(match[2] if match and match[2] else unit) if match else None
     if match is None or given is None:
         raise InvalidInput(
-            f"'{value.strip()[:30]}' is not a {what}.",
-            hint=f"Write a number of {unit}, {bounds}, e.g. {low} or {low} {unit}.",
+            # Translators: {what} names a length of time ("duration", "cadence"), already
+            # translated: quote it as a label (e.g. «{what}») so nothing must agree with it.
+            _("'{typed}' is not a {what}.", typed=value.strip()[:30], what=what),
+            hint=_AMOUNT_HINTS[unit](low, high),
         )
     minutes = int(match[1]) * _UNIT_MINUTES[given]
     amount, left_over = divmod(minutes, _UNIT_MINUTES[unit])
     if left_over:
-        raise InvalidInput(f"The {what} must be a whole number of {unit}; you wrote {value[:30]}.")
+        raise InvalidInput(_WHOLE_AMOUNT[unit](what, value[:30]))
     if not low <= amount <= high:
-        raise InvalidInput(f"The {what} must be from {bounds}; you wrote {value.strip()[:30]}.")
+        raise InvalidInput(_AMOUNT_RANGE[unit](what, low, high, value.strip()[:30]))
     return amount
+
+
+# One message per unit: the words around a number depend on it in most languages.
+_AMOUNT_HINTS: dict[str, Callable[[int, int], str]] = {
+    "minutes": lambda low, high: n_(
+        "Write a number of minutes, {low} to {count} minute, e.g. {low} or {low} minutes.",
+        "Write a number of minutes, {low} to {count} minutes, e.g. {low} or {low} minutes.",
+        high,
+        low=low,
+    ),
+    "hours": lambda low, high: n_(
+        "Write a number of hours, {low} to {count} hour, e.g. {low} or {low} hours.",
+        "Write a number of hours, {low} to {count} hours, e.g. {low} or {low} hours.",
+        high,
+        low=low,
+    ),
+    "days": lambda low, high: n_(
+        "Write a number of days, {low} to {count} day, e.g. {low} or {low} days.",
+        "Write a number of days, {low} to {count} days, e.g. {low} or {low} days.",
+        high,
+        low=low,
+    ),
+    "weeks": lambda low, high: n_(
+        "Write a number of weeks, {low} to {count} week, e.g. {low} or {low} weeks.",
+        "Write a number of weeks, {low} to {count} weeks, e.g. {low} or {low} weeks.",
+        high,
+        low=low,
+    ),
+}
+# Translators: {what} names a length of time, already translated: quote it as a label.
+_WHOLE_AMOUNT: dict[str, Callable[[str, str], str]] = {
+    "minutes": lambda what, typed: _(
+        "The {what} must be a whole number of minutes; you wrote {typed}.", what=what, typed=typed
+    ),
+    "hours": lambda what, typed: _(
+        "The {what} must be a whole number of hours; you wrote {typed}.", what=what, typed=typed
+    ),
+    "days": lambda what, typed: _(
+        "The {what} must be a whole number of days; you wrote {typed}.", what=what, typed=typed
+    ),
+    "weeks": lambda what, typed: _(
+        "The {what} must be a whole number of weeks; you wrote {typed}.", what=what, typed=typed
+    ),
+}
+_AMOUNT_RANGE: dict[str, Callable[[str, int, int, str], str]] = {
+    "minutes": lambda what, low, high, typed: n_(
+        "The {what} must be from {low} to {count} minute; you wrote {typed}.",
+        "The {what} must be from {low} to {count} minutes; you wrote {typed}.",
+        high,
+        what=what,
+        low=low,
+        typed=typed,
+    ),
+    "hours": lambda what, low, high, typed: n_(
+        "The {what} must be from {low} to {count} hour; you wrote {typed}.",
+        "The {what} must be from {low} to {count} hours; you wrote {typed}.",
+        high,
+        what=what,
+        low=low,
+        typed=typed,
+    ),
+    "days": lambda what, low, high, typed: n_(
+        "The {what} must be from {low} to {count} day; you wrote {typed}.",
+        "The {what} must be from {low} to {count} days; you wrote {typed}.",
+        high,
+        what=what,
+        low=low,
+        typed=typed,
+    ),
+    "weeks": lambda what, low, high, typed: n_(
+        "The {what} must be from {low} to {count} week; you wrote {typed}.",
+        "The {what} must be from {low} to {count} weeks; you wrote {typed}.",
+        high,
+        what=what,
+        low=low,
+        typed=typed,
+    ),
+}
 
 
 def likely_timezones(locale: str | None) -> tuple[str, ...]:
     """A few plausible zones for a language/locale code, offered as quick choices."""
     if not locale:
         return ("Europe/London", "America/New_York", "Asia/Kolkata")
-    lang, _, region = locale.replace("_", "-").lower().partition("-")
+    lang, _sep, region = locale.replace("_", "-").lower().partition("-")
     by_region = _REGION_ZONES.get(region) if region else None
     return by_region or _LANGUAGE_ZONES.get(lang, ("Europe/London", "America/New_York", "UTC"))
 

@@ -19,7 +19,7 @@ from typing import Any
 from core.commands.common import PROGRAM_ARG, person_by_ref
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotFound
-from core.i18n import N_, _, n_, number, said
+from core.i18n import ENGLISH, N_, _, n_, number, said, translate
 from core.matching import CODES, PHRASES, LockRefused, feasible
 from core.messages import Action, Attachment, Choice, ChoiceStyle, Field, Outcome, Reply
 from core.model import DraftRow, MatchDraft, Matching, Program
@@ -357,7 +357,7 @@ def _csv(rows: list[DraftRow], handles: dict[int, str]) -> str:
                 handles.get(r.mentor_id, "") if r.mentor_id is not None else "",
                 f"{r.score:.4f}" if r.mentor_id is not None else "",
                 "yes" if r.locked else "",
-                "; ".join(r.reasons),
+                translate("; ".join(r.reasons), ENGLISH),  # a cell: no message tokens
                 REASON_WORDS.get(r.reason_code, "") if r.mentor_id is None else "",
             )
         )

@@ -29,6 +29,7 @@ from datetime import datetime
 import numpy as np
 from numpy.typing import NDArray
 
+from core.i18n import _, said
 from core.matching.inputs import (
     MatchResult,
     MenteeIn,
@@ -74,16 +75,30 @@ def _locks(pool: Pool) -> list[tuple[MenteeIn, MentorIn]]:
     for mentee_id, mentor_id in sorted(pool.locked):
         mentee, mentor = mentees.get(mentee_id), mentors.get(mentor_id)
         if mentee is None or mentor is None:
-            raise LockRefused(f"#{mentee_id} with #{mentor_id}: not both in this pool.")
+            raise LockRefused(
+                _(
+                    "#{mentee} with #{mentor}: not both in this pool.",
+                    mentee=mentee_id,
+                    mentor=mentor_id,
+                )
+            )
         if not feasible(mentee, mentor, pool):
-            raise LockRefused(f"#{mentee_id} with #{mentor_id}: that pairing isn't possible.")
+            raise LockRefused(
+                _(
+                    "#{mentee} with #{mentor}: that pairing isn't possible.",
+                    mentee=mentee_id,
+                    mentor=mentor_id,
+                )
+            )
         pairs.append((mentee, mentor))
-    twice = [m for m, n in Counter(e.person_id for e, _ in pairs).items() if n > 1]
+    twice = [m for m, n in Counter(e.person_id for e, _mentor in pairs).items() if n > 1]
     if twice:
-        raise LockRefused(f"#{twice[0]} is locked with more than one mentor.")
-    for mentor_id, n in Counter(m.person_id for _, m in pairs).items():
+        raise LockRefused(_("#{mentee} is locked with more than one mentor.", mentee=twice[0]))
+    for mentor_id, n in Counter(m.person_id for _mentee, m in pairs).items():
         if n > mentors[mentor_id].room:
-            raise LockRefused(f"#{mentor_id} has fewer places than pairs locked with them.")
+            raise LockRefused(
+                _("#{mentor} has fewer places than pairs locked with them.", mentor=mentor_id)
+            )
     return pairs
 
 
@@ -91,8 +106,8 @@ def match(pool: Pool, *, k: int = DEFAULT_K, stable: bool = False) -> MatchResul
     """Pairs for a whole pool, every hard rule kept; see the module's docstring."""
     started = time.perf_counter()
     locks = _locks(pool)
-    locked_ids = {e.person_id for e, _ in locks}
-    taken = Counter(m.person_id for _, m in locks)
+    locked_ids = {e.person_id for e, _mentor in locks}
+    taken = Counter(m.person_id for _mentee, m in locks)
     room = np.array([m.room - taken[m.person_id] for m in pool.mentors], dtype=np.int64)
     free = replace(pool, mentees=tuple(m for m in pool.mentees if m.person_id not in locked_ids))
     enc = encode(free, room)
@@ -233,7 +248,11 @@ def _unplaced(enc: Encoded, indices: list[int]) -> tuple[Unplaced, ...]:
                 code = "no_skill"
             else:
                 code = "full"
-            out.append(Unplaced(pid, code, PHRASES[code].format(language=language_name(required))))
+            if code == "required_language" and required:
+                phrase = said(PHRASES[code], language=language_name(required))
+            else:
+                phrase = said(PHRASES[code])
+            out.append(Unplaced(pid, code, phrase))
     return tuple(out)
 
 
@@ -242,7 +261,7 @@ def rank_mentors(pool: Pool, mentee: MenteeIn, *, limit: int = 10) -> list[Propo
     score as `match`), each with its reasons: what `mentors` shows a mentee."""
     one = replace(pool, mentees=(mentee,), locked=frozenset())
     room = np.array([j.room for j in one.mentors], dtype=np.int64)
-    _, cols, scores = candidates(encode(one, room), len(one.mentors))
+    _rows, cols, scores = candidates(encode(one, room), len(one.mentors))
     order = np.lexsort(
         (np.array([one.mentors[j].person_id for j in cols], dtype=np.int64), -scores)
     )
@@ -252,8 +271,8 @@ def rank_mentors(pool: Pool, mentee: MenteeIn, *, limit: int = 10) -> list[Propo
 def blocking_pairs(result: MatchResult, pool: Pool) -> list[tuple[int, int]]:
     """Pairs (mentee id, mentor id) that would both rather be together than as ``result``
     has them, over every feasible pair of ``pool``; locked pairs stay as they are."""
-    locked_ids = {e for e, _ in pool.locked}
-    taken = Counter(j for _, j in pool.locked)
+    locked_ids = {e for e, _mentor in pool.locked}
+    taken = Counter(j for _mentee, j in pool.locked)
     room = np.array([j.room - taken[j.person_id] for j in pool.mentors], dtype=np.int64)
     free = replace(pool, mentees=tuple(e for e in pool.mentees if e.person_id not in locked_ids))
     rows, cols, scores = candidates(encode(free, room), len(free.mentors))

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+from core.i18n import N_, _, listed, number, said
 from core.matching.inputs import MenteeIn, MentorIn, Pool, Rules, Weights
 from core.matching.windows import overlap_hours
 from core.model import Mode
@@ -29,7 +30,12 @@ GOAL_FULL = 3  # shared goal words that count as fully aligned
 MODES = (Mode.ASYNC, Mode.CHAT, Mode.CALL)
 MODE_FIT = ((1.0, 0.5, 0.0), (0.5, 1.0, 0.5), (0.0, 0.5, 1.0))  # by MODES index
 NEED_HOURS = (0.0, 2.0, 3.0)  # shared hours a week each mode needs
-_MODE_WORDS = {Mode.ASYNC: "async", Mode.CHAT: "live chat", Mode.CALL: "calls"}
+# A shared preference said whole: the mode's word takes different forms in other languages.
+_BOTH_PREFER = {
+    Mode.ASYNC: N_("both prefer async"),
+    Mode.CHAT: N_("both prefer live chat"),
+    Mode.CALL: N_("both prefer calls"),
+}
 STOPWORDS = frozenset(
     [
         "a",
@@ -214,19 +220,25 @@ def score_pair(
     # Reasons, each weighed by what it added to the score; ties keep this order.
     candidates: list[tuple[float, str]] = []
     if shared_skills:
-        candidates.append((weights.skills * skills, f"both interested in {_some(shared_skills)}"))
+        interested = _("both interested in {topics}", topics=_some(shared_skills))
+        candidates.append((weights.skills * skills, interested))
     if shared_goals and mine and theirs:
-        candidates.append((weights.goals * goals, "similar goals"))
+        candidates.append((weights.goals * goals, _("similar goals")))
     if hours is not None and hours >= 1 and max(NEED_HOURS[me], NEED_HOURS[mm]) > 0:
-        candidates.append((weights.overlap * overlap, f"{hours:g} h a week when both are free"))
+        # Translators: a reason two people fit; "h" is hours.
+        free = _("{hours} h a week when both are free", hours=number(hours))
+        candidates.append((weights.overlap * overlap, free))
     if me == mm:
-        candidates.append((weights.mode * mode, f"both prefer {_MODE_WORDS[mentee.mode]}"))
+        candidates.append((weights.mode * mode, said(_BOTH_PREFER[mentee.mode])))
     # English alone is the default most people share: only say a language that stands out
     if len(shared_langs) > 1 or (shared_langs and shared_langs[0] != "en"):
         candidates.append(
             (
                 weights.languages * languages,
-                f"both speak {_some(tuple(dict.fromkeys(map(language_name, shared_langs))))}",
+                _(
+                    "both speak {languages}",
+                    languages=_some(tuple(dict.fromkeys(map(language_name, shared_langs)))),
+                ),
             )
         )
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i][0], i))
@@ -235,4 +247,4 @@ def score_pair(
 
 
 def _some(items: tuple[str, ...]) -> str:
-    return " and ".join(items[:2])
+    return listed(items[:2])

@@ -14,6 +14,8 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.i18n import _
+
 SLOT_MINUTES = 15
 DAY_SLOTS = 24 * 60 // SLOT_MINUTES
 WEEK_SLOTS = 7 * DAY_SLOTS
@@ -199,16 +201,25 @@ def city(zone: str) -> str:
 def _amount(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
     if not rest:
-        return f"{hours} h"
-    return f"{hours} h {rest} min" if hours else f"{rest} min"
+        # Translators: a time difference in hours ("h"), e.g. "14 h".
+        return _("{hours} h", hours=hours)
+    if hours:
+        # Translators: a time difference in hours and minutes, e.g. "5 h 30 min".
+        return _("{hours} h {minutes} min", hours=hours, minutes=rest)
+    # Translators: a time difference in minutes, e.g. "45 min".
+    return _("{minutes} min", minutes=rest)
 
 
 def time_difference(zone: str, other: str, at: datetime) -> str:
     """Signed and true at ``at``: "Tokyo is 14 h ahead of New York", never "10 h apart"."""
     if zone == other:
-        return "same time zone"
+        return _("same time zone")
     difference = offset_minutes(zone, at) - offset_minutes(other, at)
     if difference == 0:
-        return f"{city(zone)} and {city(other)} keep the same time"
-    side = "ahead of" if difference > 0 else "behind"
-    return f"{city(zone)} is {_amount(abs(difference))} {side} {city(other)}"
+        return _("{city} and {other} keep the same time", city=city(zone), other=city(other))
+    amount = _amount(abs(difference))
+    if difference > 0:
+        return _(
+            "{city} is {amount} ahead of {other}", city=city(zone), amount=amount, other=city(other)
+        )
+    return _("{city} is {amount} behind {other}", city=city(zone), amount=amount, other=city(other))

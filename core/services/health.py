@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.i18n import ENGLISH, _, n_, number, p_, translate
 from core.messages import Field, Reply
 from core.model import Agreement, Pair, PairStatus, Program
 from core.ports import CheckInFact, Seat, UnitOfWork
@@ -49,6 +50,8 @@ class PairHealth:
     risk: str | None
     misses_in_a_row: int = 0
     silent_days: int = 0  # days since the last check-in (or since the start)
+    # ``risk`` as a message, for chat; ``risk`` itself stays English (the export's cell)
+    risk_said: str | None = None
 
     @property
     def urgency(self) -> tuple[int, int]:
@@ -62,12 +65,14 @@ def pair_health(
     """One pair's check-in record and risk, from its agreement in force and stored check-ins."""
     if agreement is None:
         waited = (today - (pair.started_at or pair.created_at).date()).days
-        risk = (
-            f"no agreement after {waited} days"
+        said = (
+            n_("no agreement after {count} day", "no agreement after {count} days", waited)
             if pair.status is PairStatus.AGREEING and waited > 7
             else None
         )
-        return PairHealth(pair, 0, 0, 0, 0, None, 0, risk, silent_days=waited)
+        return PairHealth(
+            pair, 0, 0, 0, 0, None, 0, _english(said), silent_days=waited, risk_said=said
+        )
     fill, until = showing(pair, today)
     by_period = {fact.period: fact for fact in stored}
     statuses = {fact.period: fact.status for fact in stored}
@@ -91,15 +96,34 @@ def pair_health(
     risk = None
     if pair.status is PairStatus.ACTIVE and today >= agreement.starts_on:
         if trailing >= 2:
-            risk = f"missed {trailing} check-ins in a row"
-        elif since > agreement.cadence_days * 1.5:
-            last_text = (
-                f"last check-in {since} days ago" if last else f"no check-in in {since} days"
+            risk = n_(
+                "missed {count} check-in in a row", "missed {count} check-ins in a row", trailing
             )
-            risk = f"agreed {cadence_label(agreement.cadence_days)}, {last_text}"
+        elif since > agreement.cadence_days * 1.5:
+            cadence = cadence_label(agreement.cadence_days)
+            # Translators: a pair's risk; {cadence} is e.g. "weekly" or "every 10 days".
+            risk = (
+                n_(
+                    "agreed {cadence}, last check-in {count} day ago",
+                    "agreed {cadence}, last check-in {count} days ago",
+                    since,
+                    cadence=cadence,
+                )
+                if last
+                else n_(
+                    "agreed {cadence}, no check-in in {count} day",
+                    "agreed {cadence}, no check-in in {count} days",
+                    since,
+                    cadence=cadence,
+                )
+            )
     elif pair.status is PairStatus.PAUSED and trailing >= 2:
         # silence that ended in a pause (mentorhub's or theirs) still needs someone's attention
-        risk = f"paused after {trailing} missed check-ins in a row"
+        risk = n_(
+            "paused after {count} missed check-in in a row",
+            "paused after {count} missed check-ins in a row",
+            trailing,
+        )
     return PairHealth(
         pair,
         sum(1 for status in closed if status != PAUSED),
@@ -108,10 +132,15 @@ def pair_health(
         closed.count(MISSED),
         last,
         current.answers if current else 0,
-        risk,
+        _english(risk),
         misses_in_a_row=trailing,
         silent_days=max(since, 0),
+        risk_said=risk,
     )
+
+
+def _english(said: str | None) -> str | None:
+    return translate(said, ENGLISH) if said is not None else None
 
 
 async def pairs_health(
@@ -200,71 +229,108 @@ def status_reply(health: ProgramHealth, names: dict[int, str], *, title: str) ->
     program = health.program
     order = list(PairStatus)
     by_state = ", ".join(
-        f"{state.value} {health.pairs_by_state[state]:,}"
+        # Translators: a count of pairs in one state, e.g. "active 12".
+        _("{state} {count}", state=_STATES[state], count=number(health.pairs_by_state[state]))
         for state in order
         if health.pairs_by_state.get(state)
     )
     completion = (
-        f"{health.answered:,}/{health.expected:,} answers "
-        f"({round(100 * health.answered / health.expected)}%)"
+        n_(
+            "{answered}/{count} answers ({percent}%)",
+            "{answered}/{count} answers ({percent}%)",
+            health.expected,
+            answered=number(health.answered),
+            percent=round(100 * health.answered / health.expected),
+        )
         if health.expected
-        else "no active pairs"
+        else _("no active pairs")
     )
     risky = health.at_risk
     lines = [
         f"#{h.pair.id} {_name(names, h.pair.mentor_id)} & {_name(names, h.pair.mentee_id)}: "
-        f"{h.risk}"
+        f"{h.risk_said or h.risk}"
         for h in risky[:SHOWN_RISKS]
     ]
     if len(risky) > SHOWN_RISKS:
         lines.append(
-            f"… and {len(risky) - SHOWN_RISKS:,} more at risk: `export {program.slug}` "
-            "lists every pair with its risk."
+            n_(
+                "… and {count} more at risk: `export {program}` lists every pair with its risk.",
+                "… and {count} more at risk: `export {program}` lists every pair with its risk.",
+                len(risky) - SHOWN_RISKS,
+                program=program.slug,
+            )
         )
-    risk_text = "\n".join(lines) if lines else "No pair is at risk."
-    if risky:
-        risk_text = "Most urgent first:\n" + risk_text
+    if lines:
+        risk_text = "\n".join([_("Most urgent first:"), *lines])
+    else:
+        risk_text = _("No pair is at risk.")
     return Reply(
         risk_text,
         title=title,
         fields=(
-            Field("Pairs", by_state or "none yet"),
-            Field("Check-ins this period", completion),
-            Field("At risk", f"{len(risky):,}"),
-            Field("Waiting mentees", _waiting_text(health)),
-            Field("Mentors with free places", _free_text(health)),
+            Field(_("Pairs"), by_state or _("none yet")),
+            Field(_("Check-ins this period"), completion),
+            Field(_("At risk"), number(len(risky))),
+            Field(_("Waiting mentees"), _waiting_text(health)),
+            Field(_("Mentors with free places"), _free_text(health)),
         ),
     )
 
 
+# Pair states as coordinators read them (the values stay as stored).
+_STATES = {
+    PairStatus.AWAITING: p_("pair state", "awaiting"),
+    PairStatus.DECLINED: p_("pair state", "declined"),
+    PairStatus.EXPIRED: p_("pair state", "expired"),
+    PairStatus.AGREEING: p_("pair state", "agreeing"),
+    PairStatus.ACTIVE: p_("pair state", "active"),
+    PairStatus.PAUSED: p_("pair state", "paused"),
+    PairStatus.ENDED: p_("pair state", "ended"),
+}
+
+
 def _waiting_text(health: ProgramHealth) -> str:
     if not health.waiting:
-        return "none"
+        return _("none")
     shown = []
     for seat in health.first_in_line:
         since = seat.enrollment.waiting_since
         assert since is not None
-        rematch = ", rematch" if seat.enrollment.rematch else ""
-        shown.append(f"{seat.person.name} ({(health.now - since).days} d{rematch})")
+        days = (health.now - since).days
+        if seat.enrollment.rematch:
+            # Translators: a waiting mentee, the days they waited (short) and that they
+            # wait for a new mentor after a pair ended, e.g. "Dana (12 d, rematch)".
+            shown.append(_("{name} ({days} d, rematch)", name=seat.person.name, days=days))
+        else:
+            # Translators: a waiting mentee and the days they waited (short): "Dana (12 d)".
+            shown.append(_("{name} ({days} d)", name=seat.person.name, days=days))
     if health.waiting <= len(shown):
         return ", ".join(shown)
-    return (
-        f"{health.waiting:,}; first in line: {', '.join(shown)}; "
-        f"`suggest {health.program.slug}` for all"
+    return _(
+        "{count}; first in line: {names}; `suggest {program}` for all",
+        count=number(health.waiting),
+        names=", ".join(shown),
+        program=health.program.slug,
     )
 
 
 def _free_text(health: ProgramHealth) -> str:
     if not health.free_mentors:
-        return "none"
+        return _("none")
     shown = ", ".join(
         f"{seat.person.name} ({seat.enrollment.capacity - seat.open_pairs})"
         for seat in health.most_room
     )
     if health.free_mentors <= len(health.most_room):
         return shown
-    return f"{health.free_mentors:,} mentors, {health.free_places:,} places; most room: {shown}"
+    return n_(
+        "{count} mentor, {places}; most room: {names}",
+        "{count} mentors, {places}; most room: {names}",
+        health.free_mentors,
+        places=n_("{count} place", "{count} places", health.free_places),
+        names=shown,
+    )
 
 
 def _name(names: dict[int, str], person_id: int) -> str:
-    return names.get(person_id, "someone")
+    return names.get(person_id) or _("someone")

@@ -19,6 +19,7 @@ from typing import Any
 
 from core import matching  # the engine (numpy) loads on first use, not at import
 from core.errors import Conflict, InvalidInput
+from core.i18n import _, n_, number
 from core.matching import (
     Forbidden,
     MatchResult,
@@ -58,15 +59,16 @@ def clean_weights(text: str) -> str:
     items = dict(_weight_items(text))
     if not items:
         raise InvalidInput(
-            "Give weights as name=number, e.g. `skills=0.5 overlap=0.3`: "
-            + ", ".join(WEIGHT_NAMES)
-            + "."
+            _(
+                "Give weights as name=number, e.g. `skills=0.5 overlap=0.3`: {names}.",
+                names=", ".join(WEIGHT_NAMES),
+            )
         )
     if (
         sum(items.values()) + sum(getattr(Weights(), n) for n in WEIGHT_NAMES if n not in items)
         <= 0
     ):
-        raise InvalidInput("At least one weight must be above 0.")
+        raise InvalidInput(_("At least one weight must be above 0."))
     return " ".join(f"{name}={items[name]:g}" for name in WEIGHT_NAMES if name in items)
 
 
@@ -76,16 +78,23 @@ def _weight_items(text: str) -> Iterable[tuple[str, float]]:
         name = name.strip().lower()
         if not sep or name not in WEIGHT_NAMES:
             raise InvalidInput(
-                f"'{part[:40]}' isn't a weight. Use name=number with names: "
-                + ", ".join(WEIGHT_NAMES)
-                + "."
+                _(
+                    "'{typed}' isn't a weight. Use name=number with names: {names}.",
+                    typed=part[:40],
+                    names=", ".join(WEIGHT_NAMES),
+                )
             )
         try:
             value = float(raw)
         except ValueError:
-            raise InvalidInput(f"'{raw[:20]}' isn't a number (in '{part[:40]}').") from None
+            raise InvalidInput(
+                _("'{typed}' isn't a number (in '{weight}').", typed=raw[:20], weight=part[:40])
+            ) from None
         if not 0 <= value <= 10:
-            raise InvalidInput(f"A weight is between 0 and 10 (got {value:g} for {name}).")
+            got = format(value, "g")
+            raise InvalidInput(
+                _("A weight is between 0 and 10 (got {value} for {name}).", value=got, name=name)
+            )
         yield name, value
 
 
@@ -214,18 +223,36 @@ def what_changed(draft: MatchDraft, now_read: PoolRead) -> str | None:
     before, after = set(then["mentees"]), set(now_read.census["mentees"])  # type: ignore[call-overload]
     changes = []
     if after - before:
-        changes.append(f"{len(after - before)} mentee(s) started waiting")
+        changes.append(
+            n_(
+                "{count} mentee started waiting",
+                "{count} mentees started waiting",
+                len(after - before),
+            )
+        )
     if before - after:
-        changes.append(f"{len(before - after)} mentee(s) stopped waiting (paired, paused or left)")
+        changes.append(
+            n_(
+                "{count} mentee stopped waiting (paired, paused or left)",
+                "{count} mentees stopped waiting (paired, paused or left)",
+                len(before - after),
+            )
+        )
     rooms_then: dict[str, int] = then["mentors"]
     rooms_now: dict[str, int] = now_read.census["mentors"]  # type: ignore[assignment]
     moved = sum(
         1 for m in set(rooms_then) | set(rooms_now) if rooms_then.get(m) != rooms_now.get(m)
     )
     if moved:
-        changes.append(f"{moved} mentor(s) have a different number of free places")
+        changes.append(
+            n_(
+                "{count} mentor has a different number of free places",
+                "{count} mentors have a different number of free places",
+                moved,
+            )
+        )
     if not changes:
-        changes.append("profiles, settings or past pairs changed")
+        changes.append(_("profiles, settings or past pairs changed"))
     return "; ".join(changes)
 
 
@@ -242,9 +269,13 @@ async def compute(read: PoolRead, *, stable: bool) -> MatchResult:
     size = len(read.pool.mentees) * len(read.pool.mentors)
     if stable and size > STABLE_MAX_PAIRS:
         raise Conflict(
-            f"A stable match weighs every mentee against every mentor: {size:,} pairs here, "
-            f"more than the {STABLE_MAX_PAIRS:,} it can take in reasonable time.",
-            hint="Run `match` without `stable` for the best total score.",
+            _(
+                "A stable match weighs every mentee against every mentor: {size} pairs here, "
+                "more than the {most} it can take in reasonable time.",
+                size=number(size),
+                most=number(STABLE_MAX_PAIRS),
+            ),
+            hint=_("Run `match` without `stable` for the best total score."),
         )
     return await asyncio.to_thread(matching.match, read.pool, stable=stable)
 
@@ -327,7 +358,9 @@ async def publish(
     ``read`` is the pool read just now: the caller has checked the draft still fits it."""
     assert program.id is not None and draft.id is not None
     if not await uow.drafts.mark_published(draft.id, now):
-        raise Conflict(f"Draft {draft.number} was published or replaced a moment ago.")
+        raise Conflict(
+            _("Draft {number} was published or replaced a moment ago.", number=draft.number)
+        )
     draft.status, draft.published_at = "published", now
     placed = [r for r in rows if r.mentor_id is not None]
     pairs = await uow.pairs.insert_many(
@@ -367,12 +400,19 @@ async def publish(
         Notice(
             r.mentee_id,
             Reply(
-                f"Pairs were made in {program.name}, and you aren't in one yet. {r.phrase}"
-                + ("" if "first" in r.phrase else " You come first the next time pairs are made."),
-                title="Still waiting for a mentor",
+                _still_waiting(program, r),
+                title=_("Still waiting for a mentor"),
             ),
             key=f"draft:{draft.id}:waiting:{r.mentee_id}",
         )
         for r in waiting
     ]
     return len(pairs), len(waiting), notices
+
+
+def _still_waiting(program: Program, row: DraftRow) -> str:
+    made = _("Pairs were made in {program}, and you aren't in one yet.", program=program.name)
+    if row.reason_code == "full":  # its phrase says they come first already
+        return f"{made} {row.phrase}"
+    first = _("You come first the next time pairs are made.")
+    return f"{made} {row.phrase} {first}"

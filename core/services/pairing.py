@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
+from core.i18n import _
 from core.identity import Person
 from core.messages import (
     Action,
@@ -25,13 +26,14 @@ from core.model import Enrollment, Pair, PairStatus, Program, Role
 from core.ports import UnitOfWork
 from core.services import Work
 from core.services.lookups import coordinators_of, names
+from core.services.wording import mode_label
 
 
 def unavailable(mentor: Person) -> str:
     """The one answer for a mentor who can't take this mentee now: paused, full, or a block
     (by either of them). A block must read exactly like ordinary unavailability, to the
     mentee asking and to coordinators pairing, so all three share these words."""
-    return f"{mentor.name} can't take a new mentee right now."
+    return _("{name} can't take a new mentee right now.", name=mentor.name)
 
 
 async def matched_count(uow: UnitOfWork, program: Program, mentor_id: int) -> int:
@@ -93,22 +95,28 @@ def problem_between(
     place, ``mentee_pairs`` are the mentee's pairs in ``program``, ``blocked`` says whether
     either blocked the other. Commands checking many candidates read these once for all."""
     if mentor.id == mentee.id:
-        return "Nobody can mentor themselves."
+        return _("Nobody can mentor themselves.")
     if mentor_enr is None or not mentor_enr.active:
-        return f"{mentor.name} isn't a mentor in {program.name}."
+        return _("{name} isn't a mentor in {program}.", name=mentor.name, program=program.name)
     if mentee_enr is None or not mentee_enr.active:
-        return f"{mentee.name} isn't a mentee in {program.name}."
+        return _("{name} isn't a mentee in {program}.", name=mentee.name, program=program.name)
     if is_paused(mentee, now):
-        return f"{mentee.name} is paused right now."
+        return _("{name} is paused right now.", name=mentee.name)
     if is_paused(mentor, now) or mentor_load >= mentor_enr.capacity:
         return unavailable(mentor)
     for pair in mentee_pairs:
         if pair.id == ignore_pair:
             continue
         if pair.status.is_open:
-            return f"{mentee.name} already has an open pair in {program.name}."
+            return _(
+                "{name} already has an open pair in {program}.",
+                name=mentee.name,
+                program=program.name,
+            )
         if pair.mentor_id == mentor.id and pair.status.was_matched and not force:
-            return f"{mentor.name} and {mentee.name} were paired before."
+            return _(
+                "{mentor} and {mentee} were paired before.", mentor=mentor.name, mentee=mentee.name
+            )
     if blocked:
         return unavailable(mentor)  # never revealed: the same words as a full or paused mentor
     return None
@@ -138,56 +146,76 @@ def introductions(
     """Both sides told they're paired (with why they were matched, when a match made them)
     and asked to set their agreement; the pair space gets one introduction."""
     propose = Choice(
-        "Propose our agreement",
+        _("Propose our agreement"),
         Action.command("agree", f"pair={pair.id}").encode(),
         ChoiceStyle.PRIMARY,
     )
-    first_step = (
+    first_step = _(
         "Start by agreeing on expectations: goals, how often you check in, how you talk, "
         "and for how long. Either of you can propose; the other confirms."
     )
-    why = f"\nWhy you were matched: {'; '.join(reasons)}." if reasons else ""
-    introduction = Reply(
-        f"{mentee} (mentee), meet {mentor} (mentor): you're pair #{pair.id}. This group is "
-        "your pair space for intros and shared reminders; check-ins, notes and feedback "
-        f"stay private between each of you and me.{why}\n{first_step}",
-        title="New mentoring pair",
-        choices=(propose,),
+    why = (
+        "\n" + _("Why you were matched: {reasons}.", reasons="; ".join(reasons)) if reasons else ""
     )
+    met = _(
+        "{mentee} (mentee), meet {mentor} (mentor): you're pair #{pair}. This group is your "
+        "pair space for intros and shared reminders; check-ins, notes and feedback stay "
+        "private between each of you and me.",
+        mentee=mentee,
+        mentor=mentor,
+        pair=str(pair.id),
+    )
+    introduction = Reply(
+        f"{met}{why}\n{first_step}", title=_("New mentoring pair"), choices=(propose,)
+    )
+    paired = {
+        pair.mentor_id: _(
+            "You're paired with {partner} as your mentee (pair #{pair}).",
+            partner=mentee,
+            pair=str(pair.id),
+        ),
+        pair.mentee_id: _(
+            "You're paired with {partner} as your mentor (pair #{pair}).",
+            partner=mentor,
+            pair=str(pair.id),
+        ),
+    }
     return [
         Notice(
             person_id,
             Reply(
-                f"You're paired with {partner} as your {role} (pair #{pair.id}).{why}\n"
-                f"{first_step}",
-                title="New mentoring pair",
+                f"{paired[person_id]}{why}\n{first_step}",
+                title=_("New mentoring pair"),
                 choices=(propose,),
             ),
             key=f"pair:{pair.id}:paired",
             pair_space=PairSpaceCopy(pair.partner_of(person_id), introduction),
         )
-        for person_id, partner, role in (
-            (pair.mentor_id, mentee, "mentee"),
-            (pair.mentee_id, mentor, "mentor"),
-        )
+        for person_id in (pair.mentor_id, pair.mentee_id)
     ]
 
 
 def _request_reply(mentee: Person, enrollment: Enrollment, pair: Pair, program: Program) -> Reply:
     assert pair.id is not None
-    fields = [Field("Wants to learn", ", ".join(enrollment.skills) or "-")]
+    fields = [Field(_("Wants to learn"), ", ".join(enrollment.skills) or "-")]
     if enrollment.goals:
-        fields.append(Field("Goals", enrollment.goals))
-    fields.append(Field("Prefers", enrollment.mode.value))
+        fields.append(Field(_("Goals"), enrollment.goals))
+    fields.append(Field(_("Prefers"), mode_label(enrollment.mode)))
     if pair.expires_at:
-        fields.append(Field("Please answer by", moment(pair.expires_at)))
+        fields.append(Field(_("Please answer by"), moment(pair.expires_at)))
+    accept, decline = Action.answer("accept", str(pair.id)), Action.answer("decline", str(pair.id))
     return Reply(
-        f"{mentee.name} would like you as their mentor in {program.name}.",
-        title="Mentoring request",
+        _(
+            "{name} would like you as their mentor in {program}.",
+            name=mentee.name,
+            program=program.name,
+        ),
+        title=_("Mentoring request"),
         fields=tuple(fields),
         choices=(
-            Choice("Accept", Action.answer("accept", str(pair.id)).encode(), ChoiceStyle.PRIMARY),
-            Choice("Decline", Action.answer("decline", str(pair.id)).encode(), ChoiceStyle.DANGER),
+            # Translators: buttons answering a mentoring request.
+            Choice(_("Accept"), accept.encode(), ChoiceStyle.PRIMARY),
+            Choice(_("Decline"), decline.encode(), ChoiceStyle.DANGER),
         ),
     )
 
@@ -235,13 +263,13 @@ async def pass_on(work: Work, pair: Pair, why: str) -> list[Notice]:
     following, notices = await send_request(work, program, mentee, list(pair.next_choices))
     if following is not None:
         (next_name,) = await names(work.uow, following.mentor_id)
-        text = f"{why} I've asked your next choice, {next_name}."
+        further = _("I've asked your next choice, {name}.", name=next_name)
     else:
-        text = f"{why} Send `mentors {program.slug}` to choose someone else."
+        further = _("Send `mentors {program}` to choose someone else.", program=program.slug)
     notices.append(
         Notice(
             pair.mentee_id,
-            Reply(text, title="Your mentoring request"),
+            Reply(f"{why} {further}", title=_("Your mentoring request")),
             key=f"pair:{pair.id}:passed",
         )
     )
@@ -255,11 +283,11 @@ async def expire_requests(work: Work) -> list[Notice]:
         pair.status = PairStatus.EXPIRED
         await work.uow.pairs.save(pair)
         (mentor,) = await names(work.uow, pair.mentor_id)
-        notices += await pass_on(work, pair, f"{mentor} didn't answer in time.")
+        notices += await pass_on(work, pair, _("{name} didn't answer in time.", name=mentor))
         notices.append(
             Notice(
                 pair.mentor_id,
-                Reply("A mentoring request to you expired; no action is needed."),
+                Reply(_("A mentoring request to you expired; no action is needed.")),
                 key=f"pair:{pair.id}:expired",
             )
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.i18n import _, n_
 from core.identity import Person
 from core.messages import Action, Choice, Notice, Reply, moment
 from core.model import Agreement, Pair, PairStatus
@@ -28,7 +29,8 @@ INDEFINITELY = datetime(9999, 12, 31, tzinfo=UTC)
 def until_text(until: datetime, timezone: str) -> str:
     """The last day of a pause, as its author counts days."""
     if until >= INDEFINITELY:
-        return "further notice"
+        # Translators: said after "until", as in "paused until further notice".
+        return _("further notice")
     last_moment = until.astimezone(ZoneInfo(timezone)) - timedelta(minutes=1)
     return fmt_day(last_moment.date())
 
@@ -36,7 +38,8 @@ def until_text(until: datetime, timezone: str) -> str:
 def until_moment(until: datetime) -> str:
     """When a pause lifts, for anyone to read on their own clock (its author's last day
     ends at a different hour, or on another day, in the partner's zone)."""
-    return "further notice" if until >= INDEFINITELY else moment(until)
+    # Translators: said after "until", as in "paused until further notice".
+    return _("further notice") if until >= INDEFINITELY else moment(until)
 
 
 async def pause_pair(
@@ -47,9 +50,12 @@ async def pause_pair(
     *,
     today: date,
     resumable: bool = True,
+    after_misses: int | None = None,
 ) -> list[Notice]:
     """Pause the pair and tell both. ``resumable``: either of them may lift it (a pause of
-    the pair); not when it follows a person's own pause, which only they can lift."""
+    the pair); not when it follows a person's own pause, which only they can lift.
+    ``after_misses``: mentorhub pauses it (``by_name`` unused) after that many missed
+    check-ins in a row."""
     agreement = await agreement_in_force(work.uow, pair)
     if agreement is not None:
         await settle_periods(work.uow, pair, agreement, today, fill=MISSED)
@@ -59,11 +65,11 @@ async def pause_pair(
     await work.uow.pairs.save(pair)
     await cancel_pair(work, pair)
     told = Reply(
-        f"{by_name} paused pair #{pair.id} until {until_moment(until)}. Check-ins and "
-        "reminders are on hold; nothing counts as missed meanwhile.",
-        title="Mentoring paused",
+        _paused_text(pair.id, until, by_name, after_misses),
+        title=_("Mentoring paused"),
         choices=(
-            (Choice("Resume", Action.command("resume", f"pair={pair.id}").encode()),)
+            # Translators: a button that resumes a paused pair.
+            (Choice(_("Resume"), Action.command("resume", f"pair={pair.id}").encode()),)
             if resumable
             else ()
         ),
@@ -72,7 +78,38 @@ async def pause_pair(
     return [Notice(person_id, told, key=key) for person_id in (pair.mentor_id, pair.mentee_id)]
 
 
-async def resume_pair(work: Work, pair: Pair, by_name: str, *, today: date) -> list[Notice]:
+def _paused_text(pair_id: int | None, until: datetime, by_name: str, misses: int | None) -> str:
+    if misses is not None and until >= INDEFINITELY:
+        return n_(
+            "mentorhub (after a missed check-in) paused pair #{pair} until further notice. "
+            "Check-ins and reminders are on hold; nothing counts as missed meanwhile.",
+            "mentorhub (after {count} missed check-ins in a row) paused pair #{pair} until "
+            "further notice. Check-ins and reminders are on hold; nothing counts as missed "
+            "meanwhile.",
+            misses,
+            pair=str(pair_id),
+        )
+    if misses is not None:
+        by_name = "mentorhub"
+    if until >= INDEFINITELY:
+        return _(
+            "{name} paused pair #{pair} until further notice. Check-ins and reminders are on "
+            "hold; nothing counts as missed meanwhile.",
+            name=by_name,
+            pair=str(pair_id),
+        )
+    return _(
+        "{name} paused pair #{pair} until {until}. Check-ins and reminders are on hold; "
+        "nothing counts as missed meanwhile.",
+        name=by_name,
+        pair=str(pair_id),
+        until=moment(until),
+    )
+
+
+async def resume_pair(work: Work, pair: Pair, by_name: str | None, *, today: date) -> list[Notice]:
+    """Resume the pair and tell both: resumed by ``by_name``, or (None) because the
+    pause reached its end date."""
     agreement = await agreement_in_force(work.uow, pair)
     if agreement is not None:
         await settle_periods(work.uow, pair, agreement, today, fill=PAUSED)
@@ -84,9 +121,19 @@ async def resume_pair(work: Work, pair: Pair, by_name: str, *, today: date) -> l
     key = f"pair:{pair.id}:pause:{pair.pauses}:resumed"
     notices = []
     for person_id in (pair.mentor_id, pair.mentee_id):
-        told = Reply(
-            f"{by_name} resumed pair #{pair.id}. Check-ins continue on your agreed cadence."
-        )
+        if by_name is None:
+            resumed = _(
+                "The pause's end date resumed pair #{pair}. Check-ins continue on your agreed "
+                "cadence.",
+                pair=str(pair.id),
+            )
+        else:
+            resumed = _(
+                "{name} resumed pair #{pair}. Check-ins continue on your agreed cadence.",
+                name=by_name,
+                pair=str(pair.id),
+            )
+        told = Reply(resumed)
         if agreement is not None:
             told = await _with_open_checkin(work, pair, agreement, person_id, told)
         notices.append(Notice(person_id, told, key=key))
@@ -108,9 +155,14 @@ async def _with_open_checkin(
     if await answered(work.uow, pair, period, person_id):
         return told
     deadline = answer_deadline(person, mentee, pair, agreement, period)
+    # Translators: {deadline} is e.g. "until Tue 10 Mar 2026 09:00 CET" or "through Tue 10
+    # Mar 2026".
+    is_open = _("Check-in {period} is open {deadline}.", period=period + 1, deadline=deadline)
+    # Translators: a button that starts answering a check-in.
+    button = _("Check in now")
     return Reply(
-        f"{told.text} Check-in {period + 1} is open {deadline}.",
-        choices=(Choice("Check in now", Action.command("checkin", f"pair={pair.id}").encode()),),
+        f"{told.text} {is_open}",
+        choices=(Choice(button, Action.command("checkin", f"pair={pair.id}").encode()),),
     )
 
 
@@ -136,5 +188,5 @@ async def resume_due(work: Work) -> list[Notice]:
             pair.paused_until = away.paused_until
             await work.uow.pairs.save(pair)
             continue
-        notices += await resume_pair(work, pair, "The pause's end date", today=work.now.date())
+        notices += await resume_pair(work, pair, None, today=work.now.date())
     return notices

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.i18n import _
 from core.identity import Person
 from core.messages import moment
 from core.model import Agreement, Mode, Pair
@@ -53,7 +54,7 @@ def _local(person: Person, kind: str, pair: Pair, period: int, day: date, wall: 
 def period_closes_at(mentee: Person, pair: Pair, agreement: Agreement, period: int) -> datetime:
     """The instant check-in ``period`` closes: its close item's time (the mentee's morning
     of the day after the period)."""
-    _, closes = agreement.period_bounds(period)
+    _opens, closes = agreement.period_bounds(period)
     return _local(mentee, CHECKIN_CLOSE, pair, period, closes, BEFORE_MORNING)
 
 
@@ -62,13 +63,18 @@ def answer_deadline(
 ) -> str:
     """Until when ``reader`` may answer check-in ``period``, in words for them. A period
     runs through its last day on each person's own calendar, unless it closes (on the
-    mentee's morning) before that day ends for the reader: then the close is the limit."""
-    _, closes = agreement.period_bounds(period)
+    mentee's morning) before that day ends for the reader: then the close is the limit.
+    A phrase ("until <moment>", "through <day>") said in the sentences around it."""
+    _opens, closes = agreement.period_bounds(period)
     close_at = period_closes_at(mentee, pair, agreement, period)
     reader_day_ends = datetime.combine(closes, time(0), ZoneInfo(reader.timezone))
     if close_at < reader_day_ends:
-        return f"until {moment(close_at)}"
-    return f"through {fmt_day(closes - timedelta(days=1))}"
+        # Translators: when a check-in closes, said after "is open", as in "Check-in 2 is
+        # open until Tue 10 Mar 2026 08:30 CET".
+        return _("until {moment}", moment=moment(close_at))
+    # Translators: the last day to answer a check-in, said after "is open", as in
+    # "Check-in 2 is open through Tue 10 Mar 2026" (that day included).
+    return _("through {day}", day=fmt_day(closes - timedelta(days=1)))
 
 
 async def plan_schedule(

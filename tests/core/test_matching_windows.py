@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from core.i18n import translate
 from core.matching import MenteeIn, MentorIn, Weights, overlap_hours, score_pair, time_difference
 from core.matching.windows import local_mask, parse_windows
 from core.model import Mode
@@ -76,25 +77,29 @@ def test_overlap_wraps_round_the_week() -> None:
 
 def test_time_difference_is_signed_and_true() -> None:
     december = datetime(2026, 12, 1, 12, tzinfo=UTC)
-    assert time_difference("Asia/Tokyo", "America/New_York", december) == (
+    assert english(time_difference("Asia/Tokyo", "America/New_York", december)) == (
         "Tokyo is 14 h ahead of New York"
     )
-    assert time_difference("America/New_York", "Asia/Tokyo", december) == (
+    assert english(time_difference("America/New_York", "Asia/Tokyo", december)) == (
         "New York is 14 h behind Tokyo"
     )
-    assert time_difference("Asia/Kolkata", "Europe/London", december) == (
+    assert english(time_difference("Asia/Kolkata", "Europe/London", december)) == (
         "Kolkata is 5 h 30 min ahead of London"
     )
-    assert time_difference("Europe/London", "America/New_York", GAP_WEEK) == (
+    assert english(time_difference("Europe/London", "America/New_York", GAP_WEEK)) == (
         "London is 4 h ahead of New York"
     )
-    assert time_difference("Europe/London", "America/New_York", WINTER) == (
+    assert english(time_difference("Europe/London", "America/New_York", WINTER)) == (
         "London is 5 h ahead of New York"
     )
-    assert time_difference("Europe/Paris", "Europe/Paris", WINTER) == "same time zone"
-    assert time_difference("Europe/Paris", "Europe/Berlin", WINTER) == (
+    assert english(time_difference("Europe/Paris", "Europe/Paris", WINTER)) == "same time zone"
+    assert english(time_difference("Europe/Paris", "Europe/Berlin", WINTER)) == (
         "Paris and Berlin keep the same time"
     )
+
+
+def english(said: str) -> str:
+    return translate(said, "en")
 
 
 def _mentee(**kw: object) -> MenteeIn:
@@ -121,7 +126,7 @@ def test_reasons_are_short_plain_and_ordered_by_weight() -> None:
         Weights(), WINTER,
     )  # fmt: skip
     # goals and mode weigh the same here (0.15 each, both full): the listing order decides
-    assert scored.reasons == (
+    assert tuple(map(english, scored.reasons)) == (
         "both interested in data engineering",
         "similar goals",
         "both prefer async",
@@ -136,7 +141,7 @@ def test_live_modes_need_shared_hours_async_does_not() -> None:
     assert apart.overlap_hours == 0
     assert close.overlap_hours == 15
     assert close.score > apart.score
-    assert "15 h a week when both are free" in close.reasons
+    assert "15 h a week when both are free" in map(english, close.reasons)
     both_async = dict(mode=Mode.ASYNC, windows="weekdays 9-12")
     far = score_pair(
         _mentee(**both_async), _mentor(**both_async, timezone="Asia/Tokyo"), Weights(), WINTER

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from core.errors import InvalidInput
+from core.i18n import translate
 from core.text import (
     clean_languages,
     clean_text,
@@ -29,21 +30,24 @@ def test_time_zones_in_any_reasonable_spelling(typed: str, zone: str) -> None:
 def test_unknown_time_zone_says_what_a_valid_one_looks_like() -> None:
     with pytest.raises(InvalidInput) as error:
         clean_timezone("Europe/Berln")
-    text = error.value.user_text()
+    text = translate(error.value.user_text(), "en")
     assert "Did you mean Europe/Berlin" in text
     assert "IANA name like Europe/Berlin" in text
 
 
 def test_languages_are_validated_and_deduplicated() -> None:
     assert clean_languages("en, DE,en pt-br") == ("en", "de", "pt-br")
-    with pytest.raises(InvalidInput, match="not a language code"):
+    with pytest.raises(InvalidInput) as error:
         clean_languages("english!")
+    assert translate(error.value.message, "en") == "'english!' is not a language code."
 
 
 def test_text_limits_name_the_limit_and_drop_control_characters() -> None:
     assert clean_text(" hi\x00 there\u202e ", what="note", limit=20) == "hi there"
-    with pytest.raises(InvalidInput, match="is 21 characters long; the limit is 20"):
+    with pytest.raises(InvalidInput) as error:
         clean_text("x" * 21, what="note", limit=20)
+    said = translate(error.value.message, "en")
+    assert said == "The note is 21 characters long; the limit is 20."
 
 
 def test_handles_and_zone_suggestions() -> None:

@@ -139,7 +139,7 @@ async def test_a_draft_goes_stale_when_the_pool_changes(
     await c.say("cora", "match prog")
     await c.say("quinn", "leave prog")
     out = own(await c.say("cora", "match prog publish"))
-    assert "Draft 1 is out of date: 1 mentee(s) stopped waiting" in out, out
+    assert "Draft 1 is out of date: 1 mentee stopped waiting" in out, out
     assert "Nothing was published" in out
     async with app.uow() as uow:
         program = await uow.programs.by_slug("prog")

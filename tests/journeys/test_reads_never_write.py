@@ -67,7 +67,7 @@ async def test_export_checkins_and_the_digest_count_an_unsettled_period_without_
     async with app.uow() as uow:
         digest = await weekly_digest(WorkContext(uow, clock.now()))
         await uow.commit()
-    assert [notice.reply.title for notice in digest] == ["Test program: this week"]
+    assert [notice.reply.translated().title for notice in digest] == ["Test program: this week"]
     assert await snapshot(app) == before
 
 

@@ -160,7 +160,7 @@ def big_program_health() -> tuple[ProgramHealth, dict[int, str]]:
 
 def test_the_status_of_10000_pairs_fits_one_message_on_every_messenger() -> None:
     health, names = big_program_health()
-    reply = status_reply(health, names, title="Design mentoring 2026: status")
+    reply = status_reply(health, names, title="Design mentoring 2026: status").translated()
     assert "… and 9,990 more at risk: `export design-2026`" in reply.text
     assert (
         "3,000; first in line:" in dict((f.label, f.value) for f in reply.fields)["Waiting mentees"]
