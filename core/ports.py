@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
+from core.dashboard.records import WebAccess
 from core.identity import LinkCode, Person, Platform, PlatformAccount
 from core.model import (
     Agreement,
@@ -612,6 +613,7 @@ class UnitOfWork(Protocol):
     views: ProgramViews
     drafts: Drafts
     privacy: Privacy
+    web: WebAccess
 
     async def __aenter__(self) -> Self: ...
 

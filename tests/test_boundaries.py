@@ -29,6 +29,7 @@ HUB_FACING = {
     "core.delivery",
     "core.dialogs",  # FormField, the fields Hub.form returns
     "core.correlation",  # one id on every log line an inbound event causes
+    "core.dashboard",  # the web dashboard's use cases and read models (adapters/web)
     "core.hub",
     "core.identity",
     "core.inbound",
