@@ -103,12 +103,9 @@ class DashboardServer:
         try:
             response = await handler(request)
         except web.HTTPException as error:
-            if error.status >= 400 and not error.text:
-                error.text = f"{error.status}: {error.reason}"
-            response = error
-        response.headers.update(SECURITY_HEADERS)
-        if request.path != "/static/dashboard.css":
-            response.headers["Cache-Control"] = "no-store"
+            _protect(request, error)
+            raise
+        _protect(request, response)
         return response
 
     # --- pages without a session ------------------------------------------------------------
@@ -137,7 +134,7 @@ class DashboardServer:
         result = await self.dashboard.sign_in(request.match_info["token"])
         if not isinstance(result, SignedIn):
             return _refused_link(result.refused)
-        response = web.HTTPSeeOther(f"/p/{result.slug}/")
+        response = _see_other(f"/p/{result.slug}/")
         response.set_cookie(
             COOKIE,
             result.session_token,
@@ -156,7 +153,7 @@ class DashboardServer:
             self._check_csrf(viewer, form.get("csrf"))
             await self.dashboard.sign_out(viewer)
             self._flash.pop(viewer.session_id, None)
-        response = web.HTTPSeeOther("/")
+        response = _see_other("/")
         response.del_cookie(COOKIE, path="/")
         return response
 
@@ -294,6 +291,16 @@ def _handle(value: object) -> str:
     """A handle from a form, as the chat command takes it; the command says if it's wrong."""
     text = str(value or "").strip().lstrip("@")
     return "@" + "".join(ch for ch in text if ch.isalnum() or ch in "_-.")[:32] if text else '""'
+
+
+def _protect(request: web.Request, response: web.StreamResponse) -> None:
+    response.headers.update(SECURITY_HEADERS)
+    if request.path != "/static/dashboard.css":
+        response.headers["Cache-Control"] = "no-store"
+
+
+def _see_other(location: str) -> web.Response:
+    return web.Response(status=303, headers={"Location": location})
 
 
 def _html(text: str, status: int = 200) -> web.Response:
