@@ -60,6 +60,10 @@ def _nav(viewer: Viewer, tab: str) -> str:
     )
 
 
+def _field(field_id: str, label: str, control: str) -> str:
+    return f'<div class="field"><label for="{field_id}">{e(label)}</label>{control}</div>'
+
+
 def csrf_field(viewer: Viewer) -> str:
     return f'<input type="hidden" name="csrf" value="{e(viewer.csrf_token)}">'
 
@@ -310,12 +314,18 @@ def pairs_page(viewer: Viewer, result: PairPage, flash: Flash) -> str:
     )
     filters = (
         f'<form class="filters" method="get" action="/p/{slug}/pairs" role="search">'
-        f'<label>Show <select name="status">{status_options}</select></label>'
-        f'<label>Handle <input type="search" name="q" value="{e(query.search)}" '
-        'placeholder="mia" autocomplete="off"></label>'
-        f'<label>Sort by <select name="sort">{sort_options}</select></label>'
-        f'<label>Order <select name="order">{order_options}</select></label>'
-        '<button type="submit">Apply</button></form>'
+        + _field(
+            "f-status", "Show", f'<select id="f-status" name="status">{status_options}</select>'
+        )
+        + _field(
+            "f-q",
+            "Handle",
+            f'<input id="f-q" type="search" name="q" value="{e(query.search)}" '
+            'placeholder="mia" autocomplete="off">',
+        )
+        + _field("f-sort", "Sort by", f'<select id="f-sort" name="sort">{sort_options}</select>')
+        + _field("f-order", "Order", f'<select id="f-order" name="order">{order_options}</select>')
+        + '<button type="submit">Apply</button></form>'
     )
     head = "".join(_column_head(query, key, label) for key, label in COLUMNS)
     rows = "".join(_pair_row(line) for line in result.lines)
@@ -469,11 +479,19 @@ def _draft(viewer: Viewer, draft: DraftView, action: str) -> str:
     swap = (
         f'<form class="swap" method="post" action="{action}">{csrf_field(viewer)}'
         '<input type="hidden" name="do" value="swap"><fieldset><legend>Swap</legend>'
-        f'<label>Mentee <select name="mentee" required>{mentees}</select></label>'
-        '<label>With <select name="other" required>'
-        f'<optgroup label="Swap mentors with this mentee">{others}</optgroup>'
-        f'<optgroup label="Give to a mentor with a free place">{free}</optgroup></select></label>'
-        '<button type="submit">Swap</button></fieldset></form>'
+        + _field(
+            "swap-mentee",
+            "Mentee",
+            f'<select id="swap-mentee" name="mentee" required>{mentees}</select>',
+        )
+        + _field(
+            "swap-other",
+            "With",
+            '<select id="swap-other" name="other" required>'
+            f'<optgroup label="Swap mentors with this mentee">{others}</optgroup>'
+            f'<optgroup label="Give to a mentor with a free place">{free}</optgroup></select>',
+        )
+        + '<button type="submit">Swap</button></fieldset></form>'
     )
     publish = (
         f'<form class="publish" method="post" action="{action}">{csrf_field(viewer)}'
