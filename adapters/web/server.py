@@ -97,6 +97,7 @@ class DashboardServer:
         runner, self._runner = self._runner, None
         if runner is not None:
             await runner.cleanup()
+        await self.dashboard.close()
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:

@@ -44,6 +44,7 @@ from core.ports import ReadFactory, UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 FRESH_SECONDS = 30.0  # a program read this recently is shown again without a new read
+KEPT_SECONDS = 600.0  # an older read is shown while a new one runs; older still: waited for
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,6 +142,7 @@ class Dashboard:
         self._monotonic = monotonic
         self._snapshots: dict[int, tuple[float, Snapshot]] = {}
         self._reading: dict[int, asyncio.Lock] = {}
+        self._refreshing: dict[int, asyncio.Task[Snapshot]] = {}
 
     # --- signing in and out ----------------------------------------------------------------
 
@@ -151,7 +153,10 @@ class Dashboard:
             if found is None:
                 return LinkCheck(refused=LINK_REFUSED[why])
             program = await uow.programs.get(found.program_id)
-            return LinkCheck(program_name=program.name if program else "")
+        if program is None:
+            return LinkCheck(refused=LINK_REFUSED["unknown"])
+        self.prefetch(program)  # ready by the time "Sign in" is pressed
+        return LinkCheck(program_name=program.name)
 
     async def sign_in(self, token: str) -> SignedIn | LinkCheck:
         """Use the link: a new session for its person and program, or why not."""
@@ -234,20 +239,56 @@ class Dashboard:
     # --- reading ---------------------------------------------------------------------------
 
     async def snapshot(self, viewer: Viewer) -> Snapshot:
-        """The program read whole, or its read of the last few seconds."""
-        program_id = viewer.program.id or 0
-        lock = self._reading.setdefault(program_id, asyncio.Lock())
-        async with lock:  # many tabs at once: one read
-            kept = self._snapshots.get(program_id)
-            if kept is not None and self._monotonic() - kept[0] < self._fresh:
+        """The program read whole: a read of the last ``fresh_seconds`` as it is; an older
+        one (up to ``KEPT_SECONDS``) at once while a new read runs behind it; else a new
+        read, waited for. After a change made here the next page reads anew."""
+        program = viewer.program
+        program_id = program.id or 0
+        kept = self._snapshots.get(program_id)
+        if kept is not None:
+            age = self._monotonic() - kept[0]
+            if age < self._fresh:
                 return kept[1]
+            if age < KEPT_SECONDS:
+                self.prefetch(program)
+                return kept[1]
+        return await self._read(program)
+
+    def prefetch(self, program: Program) -> None:
+        """Start reading ``program`` in the background (when a sign-in link is opened, so
+        the first page after signing in is ready; when a kept read grows old)."""
+        program_id = program.id or 0
+        running = self._refreshing.get(program_id)
+        if running is not None and not running.done():
+            return
+        task = asyncio.create_task(self._read(program), name=f"dashboard read {program_id}")
+        task.add_done_callback(_log_failure)
+        self._refreshing[program_id] = task
+
+    async def _read(self, program: Program) -> Snapshot:
+        program_id = program.id or 0
+        lock = self._reading.setdefault(program_id, asyncio.Lock())
+        asked = self._monotonic()
+        async with lock:  # many tabs at once, or a prefetch under way: one read
+            kept = self._snapshots.get(program_id)
+            if kept is not None and kept[0] >= asked:
+                return kept[1]  # read while this one waited
+            started = self._monotonic()
             async with self._reads() as uow:
-                snapshot = await take_snapshot(uow, self.clock.now(), viewer.program)
-            self._snapshots[program_id] = (self._monotonic(), snapshot)
+                snapshot = await take_snapshot(uow, self.clock.now(), program)
+            self._snapshots[program_id] = (started, snapshot)
             return snapshot
 
     def forget(self, program_id: int) -> None:
         self._snapshots.pop(program_id, None)
+
+    async def close(self) -> None:
+        """Cancel background reads (the server is stopping)."""
+        tasks = [task for task in self._refreshing.values() if not task.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        self._refreshing.clear()
 
     async def draft(self, viewer: Viewer) -> DraftView | None:
         """The program's open match draft, weakest pairs first, or None."""
@@ -343,6 +384,11 @@ class Dashboard:
             self.clock.now(),
         )
         await uow.web.audit(entry)
+
+
+def _log_failure(task: asyncio.Task[Snapshot]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("dashboard: reading a program failed", exc_info=task.exception())
 
 
 async def _coordinates(uow: UnitOfWork, person_id: int | None, program: Program) -> bool:
