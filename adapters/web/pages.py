@@ -15,9 +15,7 @@ from adapters.web.charts import bar_chart, column_chart
 from core.dashboard.records import AuditEntry
 from core.dashboard.service import DraftLine, DraftView, SettingView, Viewer
 from core.dashboard.views import (
-    SHOWN_MENTORS,
     SHOWN_RISKS,
-    SHOWN_WAITING,
     PairLine,
     PairPage,
     PairQuery,
@@ -110,8 +108,7 @@ def overview_page(viewer: Viewer, snap: Snapshot, flash: Flash) -> str:
     by_state = [(s.value, snap.pairs_by_state.get(s, 0)) for s in PairStatus]
     shown_states = [(label, n) for label, n in by_state if n] or [("none yet", 0)]
     matched = sum(n for s, n in snap.pairs_by_state.items() if s.was_matched)
-    capacity = sum(m.capacity for m in snap.mentors)
-    taken = sum(min(m.open_pairs, m.capacity) for m in snap.mentors)
+    capacity, taken = snap.capacity, snap.places_taken
     this_period = (
         f"{snap.answered:,} of {snap.expected:,} ({round(100 * snap.answered / snap.expected)}%)"
         if snap.expected
@@ -122,8 +119,12 @@ def overview_page(viewer: Viewer, snap: Snapshot, flash: Flash) -> str:
             ("Pairs", f"{matched:,}", ", ".join(f"{label} {n:,}" for label, n in shown_states)),
             ("Check-in answers this period", this_period, "two per active pair"),
             ("At risk", f"{len(snap.at_risk):,}", "missed check-ins or long silence"),
-            ("Waiting mentees", f"{len(snap.waiting):,}", _longest_wait(snap)),
-            ("Mentor places taken", f"{taken:,} of {capacity:,}", f"{len(snap.mentors):,} mentors"),
+            ("Waiting mentees", f"{len(snap.waited_days):,}", _longest_wait(snap)),
+            (
+                "Mentor places taken",
+                f"{taken:,} of {capacity:,}",
+                f"{len(snap.mentor_loads):,} mentors",
+            ),
         ]
     )
     slug = e(program.slug)
@@ -149,9 +150,9 @@ def _cards(cards: Iterable[tuple[str, str, str]]) -> str:
 
 
 def _longest_wait(snap: Snapshot) -> str:
-    if not snap.waiting:
+    if not snap.waited_days:
         return "nobody is waiting"
-    return f"longest {max(w.days for w in snap.waiting)} days"
+    return f"longest {max(snap.waited_days)} days"
 
 
 def _trend(snap: Snapshot) -> str:
@@ -216,37 +217,38 @@ WAIT_BUCKETS = ((0, 7, "under a week"), (7, 14, "1–2 weeks"), (14, 28, "2–4 
 
 
 def _waiting(snap: Snapshot) -> str:
+    waited = snap.waited_days
     buckets = [
-        (label, sum(1 for w in snap.waiting if low <= w.days < high))
+        (label, sum(1 for days in waited if low <= days < high))
         for low, high, label in WAIT_BUCKETS
     ]
-    buckets.append(("4 weeks or more", sum(1 for w in snap.waiting if w.days >= 28)))
+    buckets.append(("4 weeks or more", sum(1 for days in waited if days >= 28)))
     chart = bar_chart("Waiting mentees by how long they have waited", buckets)
     rows = "".join(
         f'<tr><td>{e(w.name)} <span class="handle">@{e(w.handle)}</span></td>'
         f"<td>{w.days} d</td><td>{'yes' if w.rematch else ''}</td></tr>"
-        for w in snap.waiting[:SHOWN_WAITING]
+        for w in snap.first_in_line
     )
     table = (
         "<table><caption>First in line (rematches first, then the longest waits)</caption>"
         '<thead><tr><th scope="col">Mentee</th><th scope="col">Waiting</th>'
         f'<th scope="col">Rematch</th></tr></thead><tbody>{rows}</tbody></table>'
-        if snap.waiting
+        if waited
         else "<p>Nobody is waiting for a mentor.</p>"
     )
     return (
         '<section aria-labelledby="wait-h" class="panel"><h2 id="wait-h">Waiting mentees '
-        f'<span class="count">{len(snap.waiting):,}</span></h2>{chart}{table}</section>'
+        f'<span class="count">{len(waited):,}</span></h2>{chart}{table}</section>'
     )
 
 
 def _load(snap: Snapshot) -> str:
-    mentors = snap.mentors
+    loads = snap.mentor_loads
     buckets = [
-        ("no mentee", sum(1 for m in mentors if m.open_pairs == 0)),
-        ("some room", sum(1 for m in mentors if 0 < m.open_pairs < m.capacity)),
-        ("full", sum(1 for m in mentors if m.open_pairs == m.capacity and m.capacity)),
-        ("over capacity", sum(1 for m in mentors if m.open_pairs > m.capacity)),
+        ("no mentee", sum(1 for m in loads if m.taken == 0)),
+        ("some room", sum(1 for m in loads if 0 < m.taken < m.capacity)),
+        ("full", sum(1 for m in loads if m.taken == m.capacity and m.capacity)),
+        ("over capacity", sum(1 for m in loads if m.taken > m.capacity)),
     ]
     chart = bar_chart("Mentors by load against capacity", buckets, tone=["", "", "full", "over"])
     rows = "".join(
@@ -254,18 +256,18 @@ def _load(snap: Snapshot) -> str:
         f'<td><meter min="0" max="{max(m.capacity, 1)}" '
         f'value="{min(m.open_pairs, max(m.capacity, 1))}"></meter> '
         f"{m.open_pairs} of {m.capacity}</td><td>{'away' if m.away else ''}</td></tr>"
-        for m in mentors[:SHOWN_MENTORS]
+        for m in snap.fullest
     )
     table = (
         '<table><caption>Fullest first</caption><thead><tr><th scope="col">Mentor</th>'
         '<th scope="col">Mentees</th><th scope="col">Away</th></tr></thead>'
         f"<tbody>{rows}</tbody></table>"
-        if mentors
+        if loads
         else "<p>No mentor has joined yet.</p>"
     )
     return (
         '<section aria-labelledby="load-h" class="panel"><h2 id="load-h">Mentor load '
-        f'<span class="count">{len(mentors):,}</span></h2>{chart}{table}</section>'
+        f'<span class="count">{len(loads):,}</span></h2>{chart}{table}</section>'
     )
 
 

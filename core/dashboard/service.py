@@ -143,6 +143,7 @@ class Dashboard:
         self._snapshots: dict[int, tuple[float, Snapshot]] = {}
         self._reading: dict[int, asyncio.Lock] = {}
         self._refreshing: dict[int, asyncio.Task[Snapshot]] = {}
+        self._changed: dict[int, float] = {}  # when a change was last made, by program
 
     # --- signing in and out ----------------------------------------------------------------
 
@@ -241,10 +242,9 @@ class Dashboard:
     async def snapshot(self, viewer: Viewer) -> Snapshot:
         """The program read whole: a read of the last ``fresh_seconds`` as it is; an older
         one (up to ``KEPT_SECONDS``) at once while a new read runs behind it; else a new
-        read, waited for. After a change made here the next page reads anew."""
+        read, waited for. A change made here drops what was read before it."""
         program = viewer.program
-        program_id = program.id or 0
-        kept = self._snapshots.get(program_id)
+        kept = self._usable(program.id or 0)
         if kept is not None:
             age = self._monotonic() - kept[0]
             if age < self._fresh:
@@ -255,8 +255,8 @@ class Dashboard:
         return await self._read(program)
 
     def prefetch(self, program: Program) -> None:
-        """Start reading ``program`` in the background (when a sign-in link is opened, so
-        the first page after signing in is ready; when a kept read grows old)."""
+        """Start reading ``program`` in the background: when a sign-in link is opened (so
+        the first page after signing in is ready), after a change, when a read grows old."""
         program_id = program.id or 0
         running = self._refreshing.get(program_id)
         if running is not None and not running.done():
@@ -268,10 +268,9 @@ class Dashboard:
     async def _read(self, program: Program) -> Snapshot:
         program_id = program.id or 0
         lock = self._reading.setdefault(program_id, asyncio.Lock())
-        asked = self._monotonic()
         async with lock:  # many tabs at once, or a prefetch under way: one read
-            kept = self._snapshots.get(program_id)
-            if kept is not None and kept[0] >= asked:
+            kept = self._usable(program_id)
+            if kept is not None and self._monotonic() - kept[0] < self._fresh:
                 return kept[1]  # read while this one waited
             started = self._monotonic()
             async with self._reads() as uow:
@@ -279,7 +278,16 @@ class Dashboard:
             self._snapshots[program_id] = (started, snapshot)
             return snapshot
 
+    def _usable(self, program_id: int) -> tuple[float, Snapshot] | None:
+        """The kept read, unless a change was made after it started."""
+        kept = self._snapshots.get(program_id)
+        if kept is None or kept[0] < self._changed.get(program_id, float("-inf")):
+            return None
+        return kept
+
     def forget(self, program_id: int) -> None:
+        """Something changed: what was read before now is not shown again."""
+        self._changed[program_id] = self._monotonic()
         self._snapshots.pop(program_id, None)
 
     async def close(self) -> None:
@@ -370,6 +378,7 @@ class Dashboard:
         )  # fmt: skip
         if action != "export":
             self.forget(viewer.program.id or 0)
+            self.prefetch(viewer.program)  # read again now, for the next page
         return result
 
     async def _audit(

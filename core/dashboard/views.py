@@ -9,20 +9,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from core.model import Agreement, Pair, PairStatus, Program, Role
-from core.ports import CheckInFact, Seat, UnitOfWork
+from core.ports import CheckInFact, MentorLoadRow, UnitOfWork
 from core.services.health import WATCHED, PairHealth, pair_health
 from core.services.periods import DONE, MISSED, PARTIAL, closed_until, settled_status, showing
 
 TREND_WEEKS = 12  # weeks of check-in completion in the chart
 PAGE_SIZE = 50  # pairs per page of the pair list
-SHOWN_WAITING = 20  # longest-waiting mentees listed; the count and chart cover them all
-SHOWN_MENTORS = 20  # mentors listed by load; the chart covers them all
-SHOWN_RISKS = 25
+SHOWN_WAITING = 10  # first in line listed; the count and chart cover everyone waiting
+SHOWN_MENTORS = 10  # fullest mentors listed; the chart covers them all
+SHOWN_RISKS = 10  # most urgent on the overview; the pair list has them all
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,21 +98,59 @@ class Snapshot:
     lines: list[PairLine]  # every pair that was ever matched, by id
     at_risk: list[PairLine]  # most urgent first
     weeks: list[WeekCompletion]  # oldest first
-    waiting: list[WaitingMentee]  # longest first (rematches first, as `suggest`)
-    mentors: list[MentorLoad]  # fullest first
+    waited_days: list[int]  # how long each waiting mentee has waited
+    first_in_line: list[WaitingMentee]  # rematches first, then the longest waits
+    mentor_loads: list[MentorLoadRow]  # every mentor's places and pairs
+    fullest: list[MentorLoad]  # the fullest mentors, by name
+
+    @property
+    def capacity(self) -> int:
+        return sum(m.capacity for m in self.mentor_loads)
+
+    @property
+    def places_taken(self) -> int:
+        return sum(min(m.taken, m.capacity) for m in self.mentor_loads)
 
 
 async def take_snapshot(uow: UnitOfWork, now: datetime, program: Program) -> Snapshot:
-    """Seven statements whatever the program's size; the judging runs in a thread."""
+    """Eleven statements whatever the program's size; the judging runs in a thread."""
     assert program.id is not None
     pairs = await uow.views.pairs(program.id)
     agreements = await uow.views.agreements_in_force(program.id)
     facts = await uow.views.checkin_facts(program.id)
     handles = await uow.views.handles(program.id)
-    waiting = await uow.views.seats(program.id, Role.MENTEE, waiting=True)
-    mentors = await uow.views.seats(program.id, Role.MENTOR)
-    return await asyncio.to_thread(
-        _build, program, now, pairs, agreements, facts, handles, waiting, mentors
+    waited = await uow.views.waiting_since(program.id)
+    _, line = await uow.views.waiting_line(program.id, SHOWN_WAITING)
+    loads = await uow.views.mentor_loads(program.id)
+    loads.sort(key=lambda m: (-m.taken / max(m.capacity, 1), -m.taken, m.person_id))
+    fullest = [m.person_id for m in loads[:SHOWN_MENTORS]]
+    seats = await uow.views.seats(program.id, Role.MENTOR, person_ids=fullest) if fullest else []
+    snapshot = await asyncio.to_thread(_build, program, now, pairs, agreements, facts, handles)
+    by_id = {seat.person.id: seat for seat in seats}
+    return replace(
+        snapshot,
+        waited_days=[(now - since).days for since in waited],
+        first_in_line=[
+            WaitingMentee(
+                seat.person.name,
+                seat.person.handle,
+                (now - (seat.enrollment.waiting_since or now)).days,
+                seat.enrollment.rematch,
+            )
+            for seat in line
+        ],
+        mentor_loads=loads,
+        fullest=[
+            MentorLoad(
+                seat.person.name,
+                seat.person.handle,
+                load.capacity,
+                load.taken,
+                load.paused_until is not None and load.paused_until > now,
+            )
+            for load in loads[:SHOWN_MENTORS]
+            if (seat := by_id.get(load.person_id)) is not None
+        ],
     )
 
 
@@ -123,8 +161,6 @@ def _build(
     agreements: dict[int, Agreement],
     facts: dict[int, list[CheckInFact]],
     handles: dict[int, str],
-    waiting: Sequence[Seat],
-    mentors: Sequence[Seat],
 ) -> Snapshot:
     today = now.date()
     counts: dict[PairStatus, int] = {}
@@ -158,28 +194,7 @@ def _build(
         WeekCompletion(week, *weeks.get(week, (0, 0, 0)))
         for week in (first_week + timedelta(weeks=n) for n in range(TREND_WEEKS))
     ]
-    waits = [
-        WaitingMentee(
-            seat.person.name,
-            seat.person.handle,
-            (now - (seat.enrollment.waiting_since or now)).days,
-            seat.enrollment.rematch,
-        )
-        for seat in waiting
-    ]
-    waits.sort(key=lambda w: (not w.rematch, -w.days))
-    loads = [
-        MentorLoad(
-            seat.person.name,
-            seat.person.handle,
-            seat.enrollment.capacity,
-            seat.open_pairs,
-            seat.person.paused_until is not None and seat.person.paused_until > now,
-        )
-        for seat in mentors
-    ]
-    loads.sort(key=lambda m: (-m.open_pairs / max(m.capacity, 1), -m.open_pairs))
-    return Snapshot(program, now, counts, answered, expected, lines, at_risk, trend, waits, loads)
+    return Snapshot(program, now, counts, answered, expected, lines, at_risk, trend, [], [], [], [])
 
 
 def _line(pair: Pair, health: PairHealth, handles: dict[int, str]) -> PairLine:
