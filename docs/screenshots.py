@@ -18,12 +18,13 @@ import sys
 import tempfile
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from playwright.async_api import async_playwright  # noqa: E402
-from sqlalchemy import select, update  # noqa: E402
+from sqlalchemy import insert, select, update  # noqa: E402
 from sqlmodel import col  # noqa: E402
 
 from adapters.web.server import DashboardServer, WebSettings  # noqa: E402
@@ -34,7 +35,7 @@ from bots.bootstrap import Mentorhub, build  # noqa: E402
 from bots.config import Config, DatabaseConfig, WebConfig  # noqa: E402
 from core.clock import SystemClock  # noqa: E402
 from core.identity import UserRef  # noqa: E402
-from storage.tables import EnrollmentRow, PairRow  # noqa: E402
+from storage.tables import CheckInAnswerRow, CheckInRow, EnrollmentRow, PairRow  # noqa: E402
 
 IMAGES = ROOT / "docs" / "images"
 CHROMIUM = "/usr/bin/chromium"
@@ -102,6 +103,7 @@ async def backdate(app: Mentorhub, started: datetime) -> None:
         await conn.execute(
             update(PairRow).where(col(PairRow.status) == "active").values(started_at=started)
         )
+        await answer_this_period(conn, rng, now)
         waiting = await conn.execute(
             select(col(EnrollmentRow.id)).where(col(EnrollmentRow.waiting_since).is_not(None))
         )
@@ -112,6 +114,39 @@ async def backdate(app: Mentorhub, started: datetime) -> None:
                 .where(col(EnrollmentRow.id) == enrollment_id)
                 .values(waiting_since=since)
             )
+
+
+async def answer_this_period(conn: Any, rng: random.Random, now: datetime) -> None:
+    """The period open today, about half answered already."""
+    pairs = (
+        await conn.execute(
+            select(col(PairRow.id), col(PairRow.mentor_id), col(PairRow.mentee_id)).where(
+                col(PairRow.status) == "active"
+            )
+        )
+    ).all()
+    today = now.date()
+    await conn.execute(
+        insert(CheckInRow),
+        [
+            {"pair_id": pair_id, "period": 5, "opens_on": today,
+             "closes_on": today + timedelta(days=14), "status": "open"}
+            for pair_id, _, _ in pairs
+        ],
+    )  # fmt: skip
+    opened = dict(
+        (await conn.execute(select(col(CheckInRow.pair_id), col(CheckInRow.id)).where(
+            col(CheckInRow.period) == 5))).all()
+    )  # fmt: skip
+    answers = [
+        {"checkin_id": opened[pair_id], "person_id": who, "met": True, "minutes": 30,
+         "questions": ["How did it go?"], "answers": ["Fine"], "rating": 4, "note": "",
+         "note_shared": False, "submitted_at": now, "revision": 0}
+        for pair_id, mentor, mentee in pairs
+        for who in (mentor, mentee)
+        if rng.random() < 0.55
+    ]  # fmt: skip
+    await conn.execute(insert(CheckInAnswerRow), answers)
 
 
 async def shoot(app: Mentorhub) -> list[Path]:
@@ -147,6 +182,8 @@ async def shoot(app: Mentorhub) -> list[Path]:
             await page.set_viewport_size({"width": 390, "height": 844})
             await page.goto("/p/prog/")
             await page.screenshot(path=IMAGES / "dashboard-phone.png")
+            wider = await page.evaluate("document.documentElement.scrollWidth - innerWidth")
+            assert wider <= 0, f"the overview is {wider} px wider than a phone"
             saved.append(IMAGES / "dashboard-phone.png")
             await browser.close()
     finally:

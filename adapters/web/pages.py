@@ -203,9 +203,11 @@ def _risks(snap: Snapshot) -> str:
             f"{len(snap.at_risk):,} pairs at risk</a></p>"
         )
         inner = (
-            '<table><caption>Most urgent first</caption><thead><tr><th scope="col">Pair</th>'
+            '<div class="scroll bare"><table><caption>Most urgent first</caption><thead><tr>'
+            '<th scope="col">Pair</th>'
             '<th scope="col">Mentor</th><th scope="col">Mentee</th><th scope="col">Status'
-            f'</th><th scope="col">Why</th></tr></thead><tbody>{rows}</tbody></table>{more}'
+            f'</th><th scope="col">Why</th></tr></thead><tbody>{rows}</tbody></table></div>'
+            f"{more}"
         )
     return (
         '<section aria-labelledby="risk-h" class="panel wide"><h2 id="risk-h">At risk '
