@@ -113,7 +113,7 @@ class Snapshot:
 
 
 async def take_snapshot(uow: UnitOfWork, now: datetime, program: Program) -> Snapshot:
-    """Eleven statements whatever the program's size; the judging runs in a thread."""
+    """A dozen statements whatever the program's size; the judging runs in a thread."""
     assert program.id is not None
     pairs = await uow.views.pairs(program.id)
     agreements = await uow.views.agreements_in_force(program.id)

@@ -14,6 +14,7 @@ from adapters.web.server import COOKIE, DashboardServer, WebSettings
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from core.identity import Platform, UserRef
+from core.model import Role
 from tests.adapters.web.conftest import signin_path, small_program
 from tests.console_harness import ConsoleSession, own
 
@@ -180,3 +181,22 @@ async def test_without_web_the_dashboard_is_not_on(sqlite_app: Mentorhub) -> Non
     await c.say("cora", "newprogram prog Test program")
     out = own(await c.say("cora", "dashboard prog"))
     assert "The dashboard isn't turned on" in out and "/signin/" not in out, out
+
+
+async def test_a_session_ends_when_its_person_stops_coordinating(
+    web_app: Mentorhub, http: aiohttp.ClientSession
+) -> None:
+    c = await small_program(web_app)
+    assert (await sign_in(http, await signin_path(c, "cora"))).status == 303
+    async with http.get("/p/prog/pairs") as page:
+        assert page.status == 200
+    async with web_app.uow() as uow:
+        prog, cora = await uow.programs.by_slug("prog"), await uow.people.by_handle("cora_lead")
+        assert prog is not None and prog.id is not None and cora is not None and cora.id
+        enrollment = await uow.enrollments.find(prog.id, cora.id, Role.COORDINATOR)
+        assert enrollment is not None
+        enrollment.active = False
+        await uow.enrollments.save(enrollment)
+        await uow.commit()
+    async with http.get("/p/prog/pairs") as page:
+        assert page.status == 401 and "Please sign in" in await page.text()
