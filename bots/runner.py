@@ -223,7 +223,10 @@ async def start_dashboard(app: Mentorhub) -> DashboardServer | None:
     if not settings.enabled:
         return None
     server = DashboardServer(
-        app.dashboard, WebSettings(settings.host, settings.port, secure=settings.secure)
+        app.dashboard,
+        WebSettings(
+            settings.host, settings.port, secure=settings.secure, public_url=settings.public_url
+        ),
     )
     await server.start()
     return server

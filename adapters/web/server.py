@@ -12,6 +12,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -30,7 +31,8 @@ SECURITY_HEADERS = {
         "frame-ancestors 'none'; base-uri 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",  # a sign-in path never leaves in a Referer
+    # a sign-in path never leaves in a Referer; same-origin, so forms still say their Origin
+    "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
 DRAFT_ACTIONS = ("compute", "swap", "lock", "unlock", "drop", "publish")
@@ -45,6 +47,7 @@ class WebSettings:
     host: str
     port: int
     secure: bool  # served over HTTPS (by the proxy): the cookie is sent only over HTTPS
+    public_url: str = ""  # where people open it: a form posted from there is ours
 
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -102,12 +105,32 @@ class DashboardServer:
     @web.middleware
     async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         try:
+            if request.method == "POST" and not self._same_origin(request):
+                log.warning("dashboard: a form posted from another site was refused")
+                raise web.HTTPForbidden(
+                    text=pages.message_page(
+                        "Form refused", "This form was sent from another site."
+                    ),
+                    content_type="text/html",
+                )
             response = await handler(request)
         except web.HTTPException as error:
             _protect(request, error)
             raise
         _protect(request, response)
         return response
+
+    def _same_origin(self, request: web.Request) -> bool:
+        """A browser says where a form comes from: refuse any other site's (a sign-in
+        forced on someone; the session's token guards every other form as well)."""
+        origin = request.headers.get("Origin")
+        if origin is None:
+            return True  # not a browser, or one that doesn't say: the token decides
+        own = {f"{request.scheme}://{request.host}"}
+        if self.settings.public_url:
+            public = urlsplit(self.settings.public_url)
+            own.add(f"{public.scheme}://{public.netloc}")
+        return origin in own
 
     # --- pages without a session ------------------------------------------------------------
 

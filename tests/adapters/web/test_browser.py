@@ -50,6 +50,20 @@ def sign_in(chromium: Chromium, base: str, path: str, width: int = 1280) -> Any:
     return page
 
 
+def keyboard(page: Any) -> list[str]:
+    """What Tab reaches first, and where Enter on a column header leads."""
+    page.goto("/p/prog/")
+    reached = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.textContent.trim()"))
+    page.goto("/p/prog/pairs")
+    page.locator("thead th a", has_text="Started").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"sort=started"))
+    return [*reached, page.locator("th[aria-sort]").inner_text()]
+
+
 def overview(page: Any) -> dict[str, Any]:
     charts = page.locator("svg.chart")
     return {
@@ -145,6 +159,9 @@ async def test_sign_in_see_charts_sort_swap_and_publish(
         assert "New mentoring pair" in got or "You're paired with" in got, (handle, delivered)
     assert "No mentor speaks your language yet." in told(delivered, "pia"), delivered
 
+    assert await chromium.run(keyboard, page) == [
+        "Skip to content", "Overview", "Pairs", "Started ▲",
+    ]  # fmt: skip
     ascending, descending, (url,) = await chromium.run(sorted_mentees, page)
     assert len(ascending) == 11 and ascending == sorted(ascending)
     assert descending == sorted(ascending, reverse=True)

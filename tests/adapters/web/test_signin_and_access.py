@@ -60,7 +60,7 @@ async def test_a_link_from_chat_signs_in_once(
         assert "<h1>Test program</h1>" in text and '<svg class="chart"' in text
         assert overview.headers["Cache-Control"] == "no-store"
         assert "frame-ancestors 'none'" in overview.headers["Content-Security-Policy"]
-        assert overview.headers["Referrer-Policy"] == "no-referrer"
+        assert overview.headers["Referrer-Policy"] == "same-origin"
     again = await sign_in(http, path)
     assert again.status == 403
     async with http.post(path) as refused:
@@ -200,3 +200,15 @@ async def test_a_session_ends_when_its_person_stops_coordinating(
         await uow.commit()
     async with http.get("/p/prog/pairs") as page:
         assert page.status == 401 and "Please sign in" in await page.text()
+
+
+async def test_a_sign_in_posted_from_another_site_is_refused(
+    web_app: Mentorhub, http: aiohttp.ClientSession, served: str
+) -> None:
+    c = await small_program(web_app)
+    path = await signin_path(c, "cora")
+    for elsewhere in ("https://evil.example", "null"):
+        async with http.post(path, headers={"Origin": elsewhere}) as refused:
+            assert refused.status == 403 and "from another site" in await refused.text()
+    async with http.post(path, headers={"Origin": served}, allow_redirects=False) as ours:
+        assert ours.status == 303
