@@ -8,6 +8,7 @@ the page it opens, never by the GET itself: a chat's link preview opening it use
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -60,6 +61,7 @@ class DashboardServer:
         self._runner: web.AppRunner | None = None
         self.port = 0  # the bound port, once started
         self._flash: dict[int, list[tuple[str, bool]]] = {}  # by session: shown once
+        self._watching: asyncio.Task[None] | None = None
 
     def web_app(self) -> web.Application:
         app = web.Application(middlewares=[self._headers], client_max_size=64 * 1024)
@@ -94,10 +96,15 @@ class DashboardServer:
             ) from error
         self._runner = runner
         self.port = int(runner.addresses[0][1]) if runner.addresses else self.settings.port
+        self._watching = asyncio.create_task(self.dashboard.watch_links(), name="dashboard links")
         log.info("dashboard: serving on %s:%d", self.settings.host, self.port)
 
     async def stop(self) -> None:
         runner, self._runner = self._runner, None
+        watching, self._watching = self._watching, None
+        if watching is not None:
+            watching.cancel()
+            await asyncio.gather(watching, return_exceptions=True)
         if runner is not None:
             await runner.cleanup()
         await self.dashboard.close()

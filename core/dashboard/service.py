@@ -44,6 +44,7 @@ from core.ports import ReadFactory, UnitOfWork, UnitOfWorkFactory
 log = logging.getLogger(__name__)
 
 FRESH_SECONDS = 30.0  # a program read this recently is shown again without a new read
+LINK_WATCH_SECONDS = 1.0  # how often new sign-in links are looked for (to read ahead)
 KEPT_SECONDS = 600.0  # an older read is shown while a new one runs; older still: waited for
 
 
@@ -277,6 +278,34 @@ class Dashboard:
                 snapshot = await take_snapshot(uow, self.clock.now(), program)
             self._snapshots[program_id] = (started, snapshot)
             return snapshot
+
+    async def watch_links(self, every: float = LINK_WATCH_SECONDS) -> None:
+        """Until cancelled: read ahead each program a sign-in link was just asked for in
+        chat, so the read is ready by the time the link is opened and "Sign in" pressed
+        (reading a program of 10,000 pairs takes a second or more)."""
+        seen: set[int] = set()
+        while True:
+            try:
+                seen = await self.read_ahead(seen)
+            except Exception:  # the next look tries again; pages read for themselves
+                log.exception("dashboard: looking for new sign-in links failed")
+            await asyncio.sleep(every)
+
+    async def read_ahead(self, seen: set[int]) -> set[int]:
+        """One look: start reading the programs of live links not in ``seen`` (and not
+        read lately); returns the live links' ids."""
+        async with self._reads() as uow:
+            live = await uow.web.live_signins(self.clock.now())
+            new = {link.program_id for link in live if link.id not in seen}
+            programs = [await uow.programs.get(program_id) for program_id in new]
+        for program in programs:
+            if program is not None and self._usable(program.id or 0) is None:
+                self.prefetch(program)
+        return {link.id for link in live if link.id is not None}
+
+    async def settled(self) -> None:
+        """Until the reads under way have finished (tests)."""
+        await asyncio.gather(*self._refreshing.values(), return_exceptions=True)
 
     def _usable(self, program_id: int) -> tuple[float, Snapshot] | None:
         """The kept read, unless a change was made after it started."""

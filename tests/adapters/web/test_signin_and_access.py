@@ -212,3 +212,19 @@ async def test_a_sign_in_posted_from_another_site_is_refused(
             assert refused.status == 403 and "from another site" in await refused.text()
     async with http.post(path, headers={"Origin": served}, allow_redirects=False) as ours:
         assert ours.status == 303
+
+
+async def test_a_new_link_starts_reading_its_program(web_app: Mentorhub) -> None:
+    c = await small_program(web_app)
+    dashboard = web_app.dashboard
+    seen = await dashboard.read_ahead(set())
+    assert seen == set() and not dashboard._refreshing
+    await signin_path(c, "cora")
+    seen = await dashboard.read_ahead(seen)
+    await dashboard.settled()
+    assert len(seen) == 1 and dashboard._usable(1) is not None
+    assert dashboard._usable(1)[1].program.slug == "prog"  # type: ignore[index]
+    dashboard.forget(1)
+    assert await dashboard.read_ahead(seen) == seen  # a link seen once is read once
+    await dashboard.settled()
+    assert dashboard._usable(1) is None
