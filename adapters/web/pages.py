@@ -6,6 +6,7 @@ serves them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from html import escape
@@ -74,8 +75,14 @@ def flashes(flash: Flash) -> str:
     )
 
 
+CODE = re.compile(r"`([^`<>]+)`")
+CODE_HTML = r"<code>\1</code>"
+
+
 def _paragraphs(text: str) -> str:
-    return "".join(f"<p>{e(line)}</p>" for line in text.splitlines() if line.strip())
+    """Lines as paragraphs; `commands` as chat writes them shown as code."""
+    lines = [CODE.sub(CODE_HTML, e(line)) for line in text.splitlines() if line.strip()]
+    return "".join(f"<p>{line}</p>" for line in lines)
 
 
 def message_page(title: str, text: str, *, action: str = "") -> str:
@@ -466,7 +473,7 @@ def _draft(viewer: Viewer, draft: DraftView, action: str) -> str:
         if draft.waiting
         else ""
     )
-    mentees = "".join(
+    mentees = '<option value="">Choose a mentee</option>' + "".join(
         f'<option value="{e(p.mentee_handle)}">{e(p.mentee)} (@{e(p.mentee_handle)}), now with '
         f"{e(p.mentor)}</option>"
         for p in [*draft.pairs, *draft.waiting]
@@ -492,6 +499,7 @@ def _draft(viewer: Viewer, draft: DraftView, action: str) -> str:
             "swap-other",
             "With",
             '<select id="swap-other" name="other" required>'
+            '<option value="">Choose another mentee or a mentor</option>'
             f'<optgroup label="Swap mentors with this mentee">{others}</optgroup>'
             f'<optgroup label="Give to a mentor with a free place">{free}</optgroup></select>',
         )

@@ -218,6 +218,9 @@ class DashboardServer:
             raise web.HTTPBadRequest(text="Unknown draft action.")
         slug = viewer.program.slug
         who = [_handle(form.get("mentee")), _handle(form.get("other"))]
+        if what == "swap" and who[0] == who[1]:
+            self._keep(viewer, [("Choose two different people to swap.", True)])
+            raise web.HTTPSeeOther(f"/p/{slug}/draft")
         if what == "swap":
             args = f"{slug} swap {who[0]} {who[1]}"
         elif what in ("lock", "unlock", "drop"):

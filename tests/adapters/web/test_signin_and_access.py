@@ -228,3 +228,20 @@ async def test_a_new_link_starts_reading_its_program(web_app: Mentorhub) -> None
     assert await dashboard.read_ahead(seen) == seen  # a link seen once is read once
     await dashboard.settled()
     assert dashboard._usable(1) is None
+
+
+async def test_draft_forms_say_what_is_wrong(
+    web_app: Mentorhub, http: aiohttp.ClientSession
+) -> None:
+    c = await small_program(web_app)
+    await sign_in(http, await signin_path(c, "cora"))
+    csrf = await csrf_of(http, "/p/prog/draft")
+    same = {"csrf": csrf, "do": "swap", "mentee": "mia_sousa", "other": "@mia_sousa"}
+    async with http.post("/p/prog/draft", data=same) as page:
+        assert "Choose two different people to swap." in await page.text()
+    async with http.post("/p/prog/draft", data={"csrf": csrf, "do": "publish"}) as page:
+        text = await page.text()
+        assert 'class="flash error"' in text, text
+        assert "In Test program mentees choose their mentors (<code>mentors</code>" in text
+    async with http.post("/p/prog/draft", data={"csrf": csrf, "do": "explode"}) as page:
+        assert page.status == 400
