@@ -381,7 +381,11 @@ class Dashboard:
     def settings(self, viewer: Viewer) -> list[SettingView]:
         """The program's settings as `configure` names them, with their current values."""
         return [
-            SettingView(s.name, _shown(getattr(viewer.program, s.attribute)), s.format)
+            SettingView(
+                s.name,
+                _shown(getattr(viewer.program, s.attribute), UNSET.get(s.name, "")),
+                s.format,
+            )
             for s in SETTINGS
         ]
 
@@ -437,9 +441,20 @@ async def _coordinates(uow: UnitOfWork, person_id: int | None, program: Program)
     return found is not None and found.active
 
 
-def _shown(value: object) -> str:
+# What `configure` takes for "not set", where that isn't just leaving the field empty.
+UNSET = {
+    "starts": "none",
+    "ends": "none",
+    "language": "none",
+    "channel": "none",
+    "weights": "default",
+}
+
+
+def _shown(value: object, unset: str) -> str:
+    """A setting's value as `configure` would take it back."""
     if value is None or value == "":
-        return "none"
+        return unset
     if isinstance(value, bool):
         return "on" if value else "off"
     if isinstance(value, tuple):

@@ -3,6 +3,7 @@ person and program only; every form needs the session's token; actions are audit
 
 from __future__ import annotations
 
+import html
 import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -245,3 +246,26 @@ async def test_draft_forms_say_what_is_wrong(
         assert "In Test program mentees choose their mentors (<code>mentors</code>" in text
     async with http.post("/p/prog/draft", data={"csrf": csrf, "do": "explode"}) as page:
         assert page.status == 400
+
+
+async def test_every_setting_shown_can_be_saved_back_unchanged(
+    web_app: Mentorhub, http: aiohttp.ClientSession
+) -> None:
+    c = await small_program(web_app)
+    await sign_in(http, await signin_path(c, "cora"))
+    async with http.get("/p/prog/settings") as page:
+        text = await page.text()
+    shown = re.findall(r'name="field" value="([a-z_]+)"><input id="set-\1" name="value" '
+                       r'value="([^"]*)"', text)  # fmt: skip
+    assert len(shown) == 17 and ("starts", "none") in shown and ("weights", "default") in shown
+    async with web_app.uow() as uow:
+        before = await uow.programs.by_slug("prog")
+    csrf = await csrf_of(http, "/p/prog/settings")
+    for field, value in shown:
+        if not value:
+            continue  # not set, and nothing to type: the description
+        form = {"csrf": csrf, "field": field, "value": html.unescape(value)}
+        async with http.post("/p/prog/settings", data=form) as saved:
+            assert f"Updated {field}." in await saved.text(), (field, value)
+    async with web_app.uow() as uow:
+        assert await uow.programs.by_slug("prog") == before
