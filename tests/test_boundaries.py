@@ -21,7 +21,7 @@ FORBIDDEN_IN_CORE = {
     "apscheduler",
     "prometheus_client",  # core reports through core.metrics; bots/metrics.py exports
 }
-ADAPTERS = {"slack", "telegram", "discord", "console"}
+ADAPTERS = {"slack", "telegram", "discord", "console", "web"}
 # What a messenger package may import from core: the Hub and the values that cross it,
 # the delivery contract it implements, the pacer it shares, its own declaration, and pure
 # helpers. Never core.lookup, core.reachability, repositories or units of work.
