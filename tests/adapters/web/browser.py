@@ -28,7 +28,7 @@ def require_chromium() -> None:
         pytest.fail(f"CI is set but {CHROMIUM} is missing: .ci/run installs Debian's chromium")
     pytest.skip(
         f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium; "
-        "README 'Tests'); set CI=true to make this a failure"
+        "README 'Developing'); set CI=true to make this a failure"
     )
 
 
