@@ -401,7 +401,7 @@ class Dashboard:
     async def run(self, viewer: Viewer, action: str, verb: str, args: str) -> ActionResult:
         """Run the chat command ``verb args`` for the viewer, and write down who did it."""
         outcome: Outcome = await self.hub.command(viewer.ref, verb, args)
-        result = ActionResult(list(outcome.replies))
+        result = ActionResult([reply.localized() for reply in outcome.replies])  # as renderers do
         async with self._writes() as uow:
             await self._audit(uow, viewer, action, f"{verb} {args}"[:300], ok=result.ok)
             await uow.commit()
