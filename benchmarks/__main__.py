@@ -23,6 +23,7 @@ SCENARIOS: dict[str, str] = {
     "B5": "benchmarks.b5_idle_rss",
     "B6": "benchmarks.b6_program_size",
     "B7": "benchmarks.b7_ceiling",
+    "B8": "benchmarks.b8_dashboard",
 }
 
 

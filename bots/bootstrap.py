@@ -26,6 +26,7 @@ from bots.redaction import SecretRedactor, install_redaction
 from core import nudges
 from core.clock import Clock, ManualClock, SystemClock
 from core.commands import build_dialogs, build_registry, coordinator_guard
+from core.dashboard.service import Dashboard
 from core.delivery import DeliveryReport, DeliveryWorker, Messenger, post_to_space
 from core.dispatch import DigestHook, DispatchReport, DueHandler, dispatch_due, run_weekly_digest
 from core.housekeeping import HousekeepingReport, housekeep, mentoring_upkeep, next_wakeup
@@ -114,6 +115,16 @@ class Mentorhub:
     receiver_leases: list[ReceiverLease] = field(default_factory=list)  # set by the runner
     _working: set[asyncio.Task[Any]] = field(default_factory=set)
     _stopping: bool = False
+    _dashboard: Dashboard | None = None
+
+    @property
+    def dashboard(self) -> Dashboard:
+        """The browser dashboard's use cases (served by adapters/web when [web] is on)."""
+        if self._dashboard is None:
+            self._dashboard = Dashboard(
+                self.hub, writes=self.uow_factory, reads=self.read_factory, clock=self.clock
+            )
+        return self._dashboard
 
     @property
     def stopping(self) -> bool:

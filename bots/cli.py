@@ -16,6 +16,7 @@ from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.web.server import WebPortUnavailable
 from bots.bootstrap import build
 from bots.config import Config, ConfigError, DatabaseConfig, load_config
 from bots.importing import ImportProblem, run_import
@@ -101,7 +102,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         return _command(config, args)
-    except (CantStart, DatabaseUnreachable, MessengerFailed, OpsPortUnavailable) as error:
+    except (
+        CantStart,
+        DatabaseUnreachable,
+        MessengerFailed,
+        OpsPortUnavailable,
+        WebPortUnavailable,
+    ) as error:
         print(f"mentorhub can't start: {error}", file=sys.stderr)
         return 2
 
@@ -136,6 +143,12 @@ def _command(config: Config, args: argparse.Namespace) -> int:
             f"messages' text {p.keep_sent_messages_days} days; data of a removed Slack "
             f"workspace or Discord server purged after a grace period of "
             f"{p.removed_workspace_grace_days} days"
+        )
+        web = config.web
+        print(
+            f"  dashboard: {web.public_url} (served on {web.host}:{web.port})"
+            if web.enabled
+            else "  dashboard: off ([web] enabled = false)"
         )
         for note in config.notes():
             print(f"  note: {note}")

@@ -15,6 +15,7 @@ import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -93,6 +94,22 @@ class OpsConfig:
 
 
 @dataclass(frozen=True, slots=True)
+class WebConfig:
+    # The coordinators' dashboard (README "Dashboard"), reached with a one-time link from
+    # `dashboard <program>` in chat. Off unless enabled; serve it behind an HTTPS proxy.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = bounded(8080, 0, 65535)  # 0: any free port (tests)
+    # The address people open, as the proxy serves it: https://mentoring.example.org
+    # (links in chat start with it; the session cookie is Secure when it is https).
+    public_url: str = ""
+
+    @property
+    def secure(self) -> bool:
+        return self.public_url.startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
 class LogConfig:
     # "text" for people; "json": one JSON object a line (time, level, logger, message,
     # correlation_id), for a log collector.
@@ -106,6 +123,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     scheduler: SchedulerConfig = field(default_factory=SchedulerConfig)
     ops: OpsConfig = field(default_factory=OpsConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     log: LogConfig = field(default_factory=LogConfig)
     # Each messenger's section by its name (``[telegram]``…), as its package declares it;
     # a section not given has its defaults.
@@ -134,7 +152,13 @@ class Config:
 
     def notes(self) -> list[str]:
         """What the enabled messengers' sections do that may not be what was meant."""
-        return [note for kind in self.enabled_kinds() for note in kind.notes(self.section(kind))]
+        notes = [note for kind in self.enabled_kinds() for note in kind.notes(self.section(kind))]
+        if self.web.enabled and not self.web.secure:
+            notes.append(
+                "[web] public_url is not https: the dashboard's session cookie travels "
+                'unencrypted; put it behind an HTTPS proxy (README "Dashboard")'
+            )
+        return notes
 
     def console_enabled(self) -> bool:
         return any(kind.section == "console" for kind in self.enabled_kinds())
@@ -156,6 +180,7 @@ class Config:
                 kind.platform for kind in messenger_kinds() if kind.spaces_have_channels
             ),
             space_names={kind.platform: kind.space_name for kind in messenger_kinds()},
+            dashboard_url=self.web.public_url.rstrip("/") if self.web.enabled else "",
         )
 
     def privacy_retention(self) -> PrivacyRetention:
@@ -226,7 +251,22 @@ def _check_semantics(config: Config, env: typing.Mapping[str, str]) -> list[str]
         problems.extend(kind.problems(config.section(kind)))
     problems.extend(_database_problems(config.database.url))
     problems.extend(_creators_problems(config.programs.creators))
+    problems.extend(_web_problems(config.web))
     return problems
+
+
+def _web_problems(web: WebConfig) -> list[str]:
+    if not web.enabled:
+        return []
+    url = urlsplit(web.public_url)
+    if url.scheme not in ("http", "https") or not url.netloc:
+        return [
+            "[web] is enabled but public_url is not an http(s) address: set it to where "
+            'people open the dashboard, e.g. "https://mentoring.example.org".'
+        ]
+    if url.query or url.fragment:
+        return [f"[web] public_url {web.public_url!r} must not have a query or fragment."]
+    return []
 
 
 def _creators_problems(creators: str | tuple[str, ...]) -> list[str]:

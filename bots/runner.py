@@ -17,6 +17,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.web.server import DashboardServer, WebSettings
 from bots.bootstrap import DIGEST_CRON_DAY, DIGEST_HOUR, Mentorhub
 from bots.ops import OperationsServer
 from bots.receiving import ReceiverLease
@@ -178,6 +179,12 @@ async def run(app: Mentorhub) -> int:
     ops = OperationsServer(app) if app.config.ops.enabled else None
     if ops is not None:  # first: readiness says "not connected" while messengers start
         await ops.start()
+    try:
+        web = await start_dashboard(app)
+    except BaseException:
+        if ops is not None:
+            await ops.stop()
+        raise
     for note in app.config.notes():
         log.info("config: %s", note)
     # The scheduler's jobs follow the wall clock. A manual clock (a scripted console run)
@@ -203,9 +210,26 @@ async def run(app: Mentorhub) -> int:
         status = await _until_stopped(started)
     finally:
         await shut_down(app, started, leases, scheduler)
+        if web is not None:
+            await web.stop()
         if ops is not None:
             await ops.stop()
     return status
+
+
+async def start_dashboard(app: Mentorhub) -> DashboardServer | None:
+    """The coordinators' dashboard on [web] host/port, when enabled."""
+    settings = app.config.web
+    if not settings.enabled:
+        return None
+    server = DashboardServer(
+        app.dashboard,
+        WebSettings(
+            settings.host, settings.port, secure=settings.secure, public_url=settings.public_url
+        ),
+    )
+    await server.start()
+    return server
 
 
 async def shut_down(

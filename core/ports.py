@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, NamedTuple, Protocol, Self, TypeVar
 
+from core.dashboard.records import WebAccess
 from core.identity import LinkCode, Person, Platform, PlatformAccount
 from core.model import (
     Agreement,
@@ -449,6 +450,15 @@ class Seat:
     open_pairs: int
 
 
+class MentorLoadRow(NamedTuple):
+    """A mentor's places in a program: how many, how many taken, and whether away."""
+
+    person_id: int
+    capacity: int
+    taken: int  # pairs that take a place
+    paused_until: datetime | None
+
+
 class ProgramViews(Protocol):
     """Whole-program reads in a fixed number of statements, whatever the program's size.
 
@@ -495,6 +505,14 @@ class ProgramViews(Protocol):
 
     async def handles(self, program_id: int) -> dict[int, str]:
         """The handle of everyone who was ever in one of the program's pairs, by id."""
+        ...
+
+    async def waiting_since(self, program_id: int) -> list[datetime]:
+        """When each mentee now waiting for a (re)match began to wait (the dashboard)."""
+        ...
+
+    async def mentor_loads(self, program_id: int) -> list[MentorLoadRow]:
+        """Every active mentor's places and pairs, in two statements (the dashboard)."""
         ...
 
     async def names(self, person_ids: Collection[int]) -> dict[int, str]: ...
@@ -625,6 +643,7 @@ class UnitOfWork(Protocol):
     views: ProgramViews
     drafts: Drafts
     privacy: Privacy
+    web: WebAccess
 
     async def __aenter__(self) -> Self: ...
 

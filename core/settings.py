@@ -39,3 +39,6 @@ class CoreSettings:
     # Who may create programs: "anyone" registered, "admins" (whom the platform calls an
     # administrator where they ask), or only these accounts ("<platform>:<user id>").
     program_creators: str | tuple[str, ...] = "anyone"
+    # Where the dashboard is reached ([web] public_url), "" when it isn't served: then
+    # `dashboard` says the operator hasn't turned it on.
+    dashboard_url: str = ""

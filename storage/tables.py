@@ -397,3 +397,48 @@ class PacingSlotRow(SQLModel, table=True):
 
     scope: str = Field(primary_key=True, max_length=200)
     next_at: float = 0.0
+
+
+class WebSigninRow(SQLModel, table=True):
+    """A one-time dashboard link (see core.dashboard.records.WebSignin): its hash only."""
+
+    __tablename__ = "web_signin"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="platform_account.id", ondelete="CASCADE")
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    created_at: datetime = utc_column()
+    expires_at: datetime = utc_column(index=True)
+    used_at: datetime | None = utc_column(nullable=True)
+
+
+class WebSessionRow(SQLModel, table=True):
+    """A signed-in dashboard browser: the hash of its cookie, never the cookie."""
+
+    __tablename__ = "web_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="person.id", index=True, ondelete="CASCADE")
+    account_id: int = Field(foreign_key="platform_account.id", ondelete="CASCADE")
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    session_hash: str = Field(max_length=64, unique=True, index=True)
+    csrf_token: str = Field(max_length=64)
+    created_at: datetime = utc_column()
+    expires_at: datetime = utc_column(index=True)
+
+
+class WebAuditRow(SQLModel, table=True):
+    """Who did what in the dashboard: every state-changing action, refused ones too."""
+
+    __tablename__ = "web_audit"
+    __table_args__ = (Index("ix_web_audit_program", "program_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int | None = Field(default=None, foreign_key="person.id", ondelete="SET NULL")
+    program_id: int = Field(foreign_key="program.id", ondelete="CASCADE")
+    action: str = Field(max_length=32)
+    detail: str = Field(default="", max_length=300)
+    outcome: str = Field(max_length=16)
+    at: datetime = utc_column()

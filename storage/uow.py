@@ -32,6 +32,7 @@ from storage.repositories import (
 )
 from storage.repositories.privacy import SqlPrivacy
 from storage.repositories.views import SqlProgramViews
+from storage.repositories.web import SqlWebAccess
 
 
 class SqlUnitOfWork:
@@ -55,6 +56,7 @@ class SqlUnitOfWork:
     views: SqlProgramViews
     drafts: SqlDrafts
     privacy: SqlPrivacy
+    web: SqlWebAccess
 
     def __init__(
         self,
@@ -109,6 +111,7 @@ class SqlUnitOfWork:
         self.views = SqlProgramViews(session)
         self.drafts = SqlDrafts(session)
         self.privacy = SqlPrivacy(session)
+        self.web = SqlWebAccess(session)
         return self
 
     async def __aexit__(

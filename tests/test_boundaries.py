@@ -21,7 +21,7 @@ FORBIDDEN_IN_CORE = {
     "apscheduler",
     "prometheus_client",  # core reports through core.metrics; bots/metrics.py exports
 }
-ADAPTERS = {"slack", "telegram", "discord", "console"}
+ADAPTERS = {"slack", "telegram", "discord", "console", "web"}
 # What a messenger package may import from core: the Hub and the values that cross it,
 # the delivery contract it implements, the pacer it shares, its own declaration, and pure
 # helpers. Never core.lookup, core.reachability, repositories or units of work.
@@ -29,6 +29,7 @@ HUB_FACING = {
     "core.delivery",
     "core.dialogs",  # FormField, the fields Hub.form returns
     "core.correlation",  # one id on every log line an inbound event causes
+    "core.dashboard",  # the web dashboard's use cases and read models (adapters/web)
     "core.hub",
     "core.i18n",  # messages in the reader's language: adapters' own words, menus
     "core.identity",

@@ -11,6 +11,7 @@ from core.commands.announcements import announcement_commands
 from core.commands.checkins import CHECKIN, checkin_commands
 from core.commands.common import coordinates_any, coordinator_guard
 from core.commands.coordinator import coordinator_commands
+from core.commands.dashboard import dashboard_commands
 from core.commands.goals import NOTE, goal_commands
 from core.commands.language import language_commands
 from core.commands.lifecycle import END, FEEDBACK, lifecycle_commands
@@ -79,6 +80,7 @@ def build_registry() -> Registry:
         goal_commands,
         lifecycle_commands,
         coordinator_commands,
+        dashboard_commands,
         announcement_commands,
         relay_commands,
     ):

@@ -17,7 +17,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from core.identity import Person
 from core.model import Agreement, Enrollment, Pair, PairStatus, Role
-from core.ports import CheckInFact, Seat
+from core.ports import CheckInFact, MentorLoadRow, Seat
 from storage.mapping import mapping_to_domain
 from storage.repositories.base import _chunks, _table
 from storage.tables import (
@@ -143,6 +143,26 @@ class SqlProgramViews:
         seats = await self.seats(program_id, Role.MENTOR, person_ids=most) if most else []
         seats.sort(key=lambda seat: most.index(seat.person.id or 0))
         return len(room), sum(room.values()), seats
+
+    async def waiting_since(self, program_id: int) -> list[datetime]:
+        statement = (
+            self._enrolled(program_id, Role.MENTEE)
+            .with_only_columns(col(EnrollmentRow.waiting_since))
+            .where(col(EnrollmentRow.waiting_since).is_not(None))
+        )
+        return [since for (since,) in await self._rows(statement)]
+
+    async def mentor_loads(self, program_id: int) -> list[MentorLoadRow]:
+        mentors = self._enrolled(program_id, Role.MENTOR).with_only_columns(
+            col(EnrollmentRow.person_id),
+            col(EnrollmentRow.capacity),
+            col(PersonRow.paused_until),
+        )
+        load = await self._open_pairs(program_id, Role.MENTOR)
+        return [
+            MentorLoadRow(person, capacity, load.get(person, 0), paused_until)
+            for person, capacity, paused_until in await self._rows(mentors)
+        ]
 
     def _enrolled(self, program_id: int, role: Role) -> Any:
         return (

@@ -158,7 +158,8 @@ def test_every_messenger_package_is_registered_and_declares_itself() -> None:
     packages = sorted(
         f"adapters.{path.name}" for path in root.iterdir() if (path / "__init__.py").exists()
     )
-    assert sorted(PACKAGES) == packages
+    # the dashboard is a driving adapter of its own (HTTP for coordinators), not a messenger
+    assert sorted(PACKAGES) == [p for p in packages if p != "adapters.web"]
     kinds = messenger_kinds()
     assert len({kind.platform for kind in kinds}) == len({kind.section for kind in kinds})
     for kind in kinds:

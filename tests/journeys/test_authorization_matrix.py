@@ -83,6 +83,7 @@ RECIPES: dict[str, str] = {
     "review": "pair=1",
     "status": "prog",
     "export": "prog",
+    "dashboard": "prog",
     "link": "prog",
     "announce": "prog Hello everyone",
     "my_data": "",
@@ -151,6 +152,8 @@ EXPECTED: dict[str, tuple[str, ...]] = {
     "review": (REG, NONE, OK, OK, NONE, NONE, NONE),
     "status": (REG, DENY, DENY, DENY, OK, DENY, DENY),
     "export": (REG, DENY, DENY, DENY, OK, DENY, DENY),
+    # [web] isn't enabled here: the coordinator is told the operator hasn't turned it on
+    "dashboard": (REG, DENY, DENY, DENY, CONF, DENY, DENY),
     "link": (REG, DENY, DENY, DENY, BAD, DENY, DENY),
     "announce": (REG, DENY, DENY, DENY, OK, DENY, DENY),
     "my_data": (REG, OK, OK, OK, OK, OK, OK),

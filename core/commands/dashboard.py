@@ -1,0 +1,88 @@
+"""`dashboard <program>`: a coordinator asks for a one-time link to the program's dashboard.
+
+The link is like a `connect` code: only its hash is kept, it works once and for ten
+minutes, and it opens a session for this person and this program only. It is sent only in
+a private chat, so nobody else in a group sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from core.commands.common import PROGRAM_ARG
+from core.context import Context
+from core.dashboard.records import SIGNIN_VALID, WebSignin, new_secret, secret_hash
+from core.errors import Conflict, NotAllowed
+from core.messages import Outcome, Reply
+from core.model import Program
+from core.registry import Access, CommandSpec, ForCoordinators
+
+SIGNIN_PATH = "/signin/"
+ISSUED = "web_link"
+LINKS_PER_HOUR = 10
+TRIES_WINDOW = timedelta(hours=1)
+
+
+async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
+    base = ctx.settings.dashboard_url
+    if not base:
+        raise Conflict(
+            "The dashboard isn't turned on for this mentorhub: its operator hasn't enabled "
+            "the [web] section of the configuration.",
+            hint=f"Meanwhile `status {program.slug}` and `export {program.slug}` work here.",
+        )
+    if ctx.ref.space:
+        raise NotAllowed(
+            "A dashboard link is yours alone: ask for it in a private chat with me, "
+            "not in a group.",
+            hint=f"Send `dashboard {program.slug}` to me directly.",
+        )
+    person = ctx.me()
+    assert person.id is not None and program.id is not None
+    assert ctx.account is not None and ctx.account.id is not None
+    key, now = f"person:{person.id}", ctx.now()
+    if await ctx.uow.links.count(key, ISSUED, since=now - TRIES_WINDOW) >= LINKS_PER_HOUR:
+        raise NotAllowed(
+            f"You asked for {LINKS_PER_HOUR} dashboard links in the last hour.",
+            hint="Use the latest one, or try again later.",
+        )
+    await ctx.uow.links.record(key, ISSUED, at=now)
+    token = new_secret()
+    await ctx.uow.web.add_signin(
+        WebSignin(
+            person_id=person.id,
+            account_id=ctx.account.id,
+            program_id=program.id,
+            token_hash=secret_hash(token),
+            created_at=now,
+            expires_at=now + SIGNIN_VALID,
+        )
+    )
+    minutes = int(SIGNIN_VALID.total_seconds() // 60)
+    return Outcome(
+        [
+            Reply(
+                f"Open this link within {minutes} minutes to sign in to the dashboard of "
+                f"{program.name}:\n{base.rstrip('/')}{SIGNIN_PATH}{token}\n"
+                "It works once, only for you: never forward it.",
+                title=f"{program.name}: dashboard",
+            )
+        ]
+    )
+
+
+def dashboard_commands() -> list[CommandSpec]:
+    return [
+        CommandSpec(
+            "dashboard",
+            "A one-time link to a program's dashboard in your browser",
+            ForCoordinators(cmd_dashboard),
+            args=(PROGRAM_ARG,),
+            access=Access.COORDINATOR,
+            program_arg="program",
+            group="Coordinators",
+            examples=("dashboard design-2026",),
+        ),
+    ]
