@@ -384,7 +384,7 @@ class Dashboard:
             SettingView(
                 s.name,
                 _shown(getattr(viewer.program, s.attribute), UNSET.get(s.name, "")),
-                s.format,
+                s.detail.partition(": ")[2] or s.detail,  # what to type, after its name
             )
             for s in SETTINGS
         ]
