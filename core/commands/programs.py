@@ -24,7 +24,7 @@ from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.i18n import N_, _, n_, p_
 from core.identity import UserRef
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
-from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role
+from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role, shown_question
 from core.registry import IS_ADMIN, Access, Arg, ArgKind, CommandSpec, ForCoordinators
 from core.services.matching import clean_weights, describe_weights, weights_of
 from core.services.wording import cadence_label as cadence_label
@@ -327,7 +327,7 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
             # Translators: the value when no announcements channel is set.
             Field(_("Announcements channel"), program.channel or p_("no channel", "none")),
             Field(_("Missed check-ins"), _ladder(program)),
-            Field(_("Check-in questions"), " | ".join(program.questions)),
+            Field(_("Check-in questions"), " | ".join(map(shown_question, program.questions))),
             Field(_("Pairs must share"), program.match_language or _("any language")),
             Field(_("Match weights"), describe_weights(weights_of(program))),
         ]
