@@ -39,7 +39,9 @@ CONTENT = (
 )  # fmt: skip
 VISIBLE_KEYS = {"text", "content", "title", "description", "label", "name", "value", "footer"}
 _MARKED = re.compile(f"{PSEUDO_OPEN}[^{PSEUDO_OPEN}{PSEUDO_CLOSE}]*{PSEUDO_CLOSE}")
-_COMMANDS = re.compile(r"`[^`]*`|<code>[^<]*</code>|(?<![\w/])/[a-z][\w-]*(?: [a-z_]+:\S+| [\w=#:<>.…-]+)*")
+_COMMANDS = re.compile(  # as typed: in backticks, Telegram's code, a slash command
+    r"`[^`]*`|<code>[^<]*</code>|(?<![\w/])/[a-z][\w-]*(?: [a-z_]+:\S+| [\w=#:<>.…-]+)*"
+)
 _NOISE = re.compile(
     r"<[^>]+>|&\w+;|https?://\S+|@\S+|#\d+|\b[\w.-]+=[\w.<>…-]*|\b[a-z0-9]+(?:[_-][a-z0-9]+)+\b"
     r"|^[acd]:\S*$|:[a-z_]+:"  # a button's action id (not shown); an emoji's short name

@@ -15,6 +15,7 @@ from core.commands.common import PROGRAM_ARG
 from core.context import Context
 from core.dashboard.records import SIGNIN_VALID, WebSignin, new_secret, secret_hash
 from core.errors import Conflict, NotAllowed
+from core.i18n import N_, _, n_
 from core.messages import Outcome, Reply
 from core.model import Program
 from core.registry import Access, CommandSpec, ForCoordinators
@@ -29,15 +30,22 @@ async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program)
     base = ctx.settings.dashboard_url
     if not base:
         raise Conflict(
-            "The dashboard isn't turned on for this mentorhub: its operator hasn't enabled "
-            "the [web] section of the configuration.",
-            hint=f"Meanwhile `status {program.slug}` and `export {program.slug}` work here.",
+            _(
+                "The dashboard isn't turned on for this mentorhub: its operator hasn't "
+                "enabled the [web] section of the configuration."
+            ),
+            hint=_(
+                "Meanwhile `status {program}` and `export {program}` work here.",
+                program=program.slug,
+            ),
         )
     if ctx.ref.space:
         raise NotAllowed(
-            "A dashboard link is yours alone: ask for it in a private chat with me, "
-            "not in a group.",
-            hint=f"Send `dashboard {program.slug}` to me directly.",
+            _(
+                "A dashboard link is yours alone: ask for it in a private chat with me, "
+                "not in a group."
+            ),
+            hint=_("Send `dashboard {program}` to me directly.", program=program.slug),
         )
     person = ctx.me()
     assert person.id is not None and program.id is not None
@@ -45,8 +53,12 @@ async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program)
     key, now = f"person:{person.id}", ctx.now()
     if await ctx.uow.links.count(key, ISSUED, since=now - TRIES_WINDOW) >= LINKS_PER_HOUR:
         raise NotAllowed(
-            f"You asked for {LINKS_PER_HOUR} dashboard links in the last hour.",
-            hint="Use the latest one, or try again later.",
+            n_(
+                "You asked for {count} dashboard link in the last hour.",
+                "You asked for {count} dashboard links in the last hour.",
+                LINKS_PER_HOUR,
+            ),
+            hint=_("Use the latest one, or try again later."),
         )
     await ctx.uow.links.record(key, ISSUED, at=now)
     token = new_secret()
@@ -64,10 +76,16 @@ async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program)
     return Outcome(
         [
             Reply(
-                f"Open this link within {minutes} minutes to sign in to the dashboard of "
-                f"{program.name}:\n{base.rstrip('/')}{SIGNIN_PATH}{token}\n"
-                "It works once, only for you: never forward it.",
-                title=f"{program.name}: dashboard",
+                n_(
+                    "Open this link within {count} minute to sign in to the dashboard of "
+                    "{program}:\n{link}\nIt works once, only for you: never forward it.",
+                    "Open this link within {count} minutes to sign in to the dashboard of "
+                    "{program}:\n{link}\nIt works once, only for you: never forward it.",
+                    minutes,
+                    program=program.name,
+                    link=f"{base.rstrip('/')}{SIGNIN_PATH}{token}",
+                ),
+                title=_("{program}: dashboard", program=program.name),
             )
         ]
     )
@@ -77,12 +95,12 @@ def dashboard_commands() -> list[CommandSpec]:
     return [
         CommandSpec(
             "dashboard",
-            "A one-time link to a program's dashboard in your browser",
+            N_("A one-time link to a program's dashboard in your browser"),
             ForCoordinators(cmd_dashboard),
             args=(PROGRAM_ARG,),
             access=Access.COORDINATOR,
             program_arg="program",
-            group="Coordinators",
+            group=N_("Coordinators"),
             examples=("dashboard design-2026",),
         ),
     ]
