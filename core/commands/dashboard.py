@@ -73,6 +73,7 @@ async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program)
         )
     )
     minutes = int(SIGNIN_VALID.total_seconds() // 60)
+    link = f"{base.rstrip('/')}{SIGNIN_PATH}{token}"
     return Outcome(
         [
             Reply(
@@ -83,7 +84,7 @@ async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program)
                     "{program}:\n{link}\nIt works once, only for you: never forward it.",
                     minutes,
                     program=program.name,
-                    link=f"{base.rstrip('/')}{SIGNIN_PATH}{token}",
+                    link=link,
                 ),
                 title=_("{program}: dashboard", program=program.name),
             )

@@ -12,7 +12,7 @@ from core.commands.programs import program_reply
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step, as_outcome
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from core.i18n import N_, _, native_name, said
+from core.i18n import N_, _, native_name, said, supported
 from core.identity import Person, PlatformAccount
 from core.messages import Action, Choice, Field, Notice, Outcome, Reply
 from core.model import Program, Role
@@ -74,7 +74,7 @@ async def register(ctx: Context, *, name: str, timezone: str, languages: tuple[s
             timezone=timezone,
             languages=languages,
             created_at=ctx.now(),
-            platform_language=ctx.language,
+            platform_language=supported(ctx.ref.locale) or "",  # "": their messenger says none
         )
     )
     await link_account(ctx, person)

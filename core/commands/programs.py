@@ -21,7 +21,7 @@ from core.commands.common import (
 from core.context import Context
 from core.dialogs import SKIP, Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
-from core.i18n import N_, _, n_, p_
+from core.i18n import ENGLISH, LANGUAGES, N_, PSEUDO, _, n_, native_name, p_, supported
 from core.identity import UserRef
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import CADENCES, Enrollment, Matching, Mode, Program, Role, shown_question
@@ -150,6 +150,22 @@ def _parse_language(raw: str) -> str:
     return languages[0]
 
 
+def _parse_bot_language(raw: str) -> str:
+    """The language members read when they chose none and their messenger says none."""
+    if raw.strip().lower() == "none":
+        return ""
+    language = supported(raw)
+    if language is None or language == PSEUDO:
+        raise InvalidInput(
+            _("I don't speak '{language}' yet.", language=raw.strip()[:32]),
+            hint=_(
+                "Choose one of: {languages}, or none.",
+                languages=", ".join(f"`{code}`" for code in LANGUAGES),
+            ),
+        )
+    return language
+
+
 def _parse_channel(raw: str) -> str:
     """Only ``none`` (stop posting in the linked channel): a channel is set by linking from
     inside it (see cmd_configure), never by typing an id."""
@@ -217,6 +233,13 @@ SETTINGS = (
         N_(
             "language: a language code every pair must share (en, pt-br), or none: any shared "
             "language"
+        ),
+    ),
+    Setting(
+        "bot_language", "language", _parse_bot_language,
+        N_(
+            "bot_language: the language I speak with members who chose none with `language` "
+            "and whose messenger says none (en, de, es, pt-BR, ru), or none: English"
         ),
     ),
     Setting(
@@ -329,6 +352,7 @@ def program_reply(program: Program, *, coordinator: bool) -> Reply:
             Field(_("Missed check-ins"), _ladder(program)),
             Field(_("Check-in questions"), " | ".join(map(shown_question, program.questions))),
             Field(_("Pairs must share"), program.match_language or _("any language")),
+            Field(_("Bot language"), native_name(program.language or ENGLISH)),
             Field(_("Match weights"), describe_weights(weights_of(program))),
         ]
     join = (

@@ -446,6 +446,7 @@ UNSET = {
     "starts": "none",
     "ends": "none",
     "language": "none",
+    "bot_language": "none",
     "channel": "none",
     "weights": "default",
 }

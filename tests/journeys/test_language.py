@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from bots.bootstrap import Mentorhub
-from core.i18n import PSEUDO_CLOSE, PSEUDO_OPEN
+from core.i18n import PSEUDO_CLOSE, PSEUDO_OPEN, _, translate
 from tests.console_harness import own, told
 from tests.journeys.world import build_world
 
@@ -64,3 +64,21 @@ async def test_a_notice_is_written_in_the_language_of_the_day_it_is_delivered(
     out = await c.say("dana", "say Hello again")
     text = told(out, "mia")
     assert not pseudo(text) and re.search(r"Dana Berg \(your mentor, pair #1\) says:", text)
+
+
+async def test_a_programs_language_is_for_members_whose_messenger_says_none(
+    app: Mentorhub,
+) -> None:
+    c = await build_world(app)
+    out = await c.say("cora", "configure prog bot_language klingon")
+    assert "I don't speak 'klingon' yet." in out and "or none." in out
+    out = await c.say("cora", "configure prog bot_language de")
+    assert "Bot language: Deutsch" in out, out
+    c.console.locale = ""  # a messenger that says nothing about its user's language
+    await c.register("zoe", "Zoe Park", "Europe/Vienna")
+    await c.say("zoe", "enroll prog mentee", "figma", "Learn", "async", "#1")
+    out = await c.say("zoe", "language")
+    german = _("I speak {language} with you. {how}\n", language="Deutsch", how="")
+    assert translate(german, "de").split(".")[0] in out, out
+    out = await c.say("mia", "language")  # her messenger said English: that wins
+    assert "I speak English with you." in out

@@ -14,6 +14,7 @@ import pytest
 from adapters.web.server import COOKIE, DashboardServer, WebSettings
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.commands.programs import SETTINGS
 from core.identity import Platform, UserRef
 from core.model import Role
 from tests.adapters.web.conftest import signin_path, small_program
@@ -257,7 +258,8 @@ async def test_every_setting_shown_can_be_saved_back_unchanged(
         text = await page.text()
     shown = re.findall(r'name="field" value="([a-z_]+)"><input id="set-\1" name="value" '
                        r'value="([^"]*)"', text)  # fmt: skip
-    assert len(shown) == 17 and ("starts", "none") in shown and ("weights", "default") in shown
+    assert len(shown) == len(SETTINGS) == 18
+    assert ("starts", "none") in shown and ("weights", "default") in shown
     async with web_app.uow() as uow:
         before = await uow.programs.by_slug("prog")
     csrf = await csrf_of(http, "/p/prog/settings")
