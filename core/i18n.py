@@ -21,7 +21,8 @@ Markers:
   ``p_(context, text, **args)``: one whose English is shared by different meanings.
 - ``N_(text)``: marks a literal for extraction and returns it unchanged, for text
   declared in a table (command summaries) and said later with :func:`said`.
-- ``number(value)`` and ``listed(items)`` inside arguments: written per the reader's locale.
+- ``number(value)``, ``day(date)`` and ``listed(items)`` inside arguments: written per the
+  reader's locale.
 """
 
 from __future__ import annotations
@@ -32,11 +33,13 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 from babel import Locale
+from babel.dates import format_skeleton
 from babel.lists import format_list
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -84,6 +87,12 @@ def said(text: str, /, **args: Arg) -> str:
 
 def number(value: int | float) -> str:
     return _token({"f": value})
+
+
+def day(value: date) -> str:
+    """A calendar day (no clock, no zone), written the reader's way: "Tue 10 Mar 2026",
+    "Di., 10. März 2026", "ter., 10 de mar. de 2026"."""
+    return _token({"d": value.isoformat()})
 
 
 def listed(items: Iterable[str], *, style: str = "standard") -> str:
@@ -222,6 +231,8 @@ def _written_or_dropped(payload: str, language: str) -> str:
 def _written(payload: dict[str, Any], language: str) -> str:
     if "f" in payload:
         return format_decimal(payload["f"], locale=babel_locale(language))
+    if "d" in payload:
+        return _day_in(date.fromisoformat(payload["d"]), language)
     if "l" in payload:
         items = [translate(str(item), language) for item in payload["l"]]
         return format_list(items, style=payload.get("s", "standard"), locale=babel_locale(language))
@@ -243,6 +254,15 @@ def _written(payload: dict[str, Any], language: str) -> str:
         return shown.format_map(_Kept(args))
     except (ValueError, IndexError, AttributeError, KeyError):
         return message.format_map(_Kept(args))  # a broken translation: the English
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_in(value: date, language: str) -> str:
+    if language == PSEUDO:
+        return pseudo(f"{value:%a %d %b %Y}")
+    if language == ENGLISH:  # the house style
+        return f"{value:%a %d %b %Y}"
+    return format_skeleton("yMMMEd", value, locale=babel_locale(language))
 
 
 @dataclass(frozen=True, slots=True)

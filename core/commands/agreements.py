@@ -25,7 +25,7 @@ from core.commands.relay import RELAY_CHANNEL
 from core.context import Context
 from core.dialogs import Data, Flow, Prompt, Step
 from core.errors import Conflict, InvalidInput, NotFound
-from core.i18n import N_, _, is_deferred, n_, said
+from core.i18n import N_, _, day, is_deferred, n_, said
 from core.messages import Action, Choice, ChoiceStyle, Field, Notice, Outcome, Reply
 from core.model import Agreement, Mode, PairStatus, Role
 from core.registry import CommandSpec
@@ -247,7 +247,7 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
     monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     base = data.get("base") or {}
     keep = _keep(data, "starts_on", str(base.get("starts_on", "")))
-    today_shown, monday_shown = f"{today:%d %b}", f"{monday:%d %b}"
+    today_shown, monday_shown = day(today), day(monday)
     return Prompt(
         _("When do you start? (YYYY-MM-DD)"),
         label=_("Start date"),
@@ -266,10 +266,10 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
 async def _parse_start(ctx: Context, data: Data, raw: str) -> str:
     if (kept := _kept(data, "starts_on", raw)) is not None:
         return str(kept)
-    day = clean_date(raw)
-    if day < local_today(ctx) - timedelta(days=7):
+    start = clean_date(raw)
+    if start < local_today(ctx) - timedelta(days=7):
         raise InvalidInput(_("The start can't be more than a week in the past."))
-    return day.isoformat()
+    return start.isoformat()
 
 
 async def _ask_end(ctx: Context, data: Data) -> Prompt:

@@ -5,47 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from core.i18n import _, n_, p_
+from core.i18n import _, day, n_, p_
 from core.model import Mode
 
-# A calendar day is no instant: it reads the same on every clock, so it is written from
-# its parts rather than as a moment (which each reader sees in their own zone).
-_WEEKDAYS = (
-    p_("weekday in a date", "Mon"),
-    p_("weekday in a date", "Tue"),
-    p_("weekday in a date", "Wed"),
-    p_("weekday in a date", "Thu"),
-    p_("weekday in a date", "Fri"),
-    p_("weekday in a date", "Sat"),
-    p_("weekday in a date", "Sun"),
-)
-_MONTHS = (
-    p_("month in a date", "Jan"),
-    p_("month in a date", "Feb"),
-    p_("month in a date", "Mar"),
-    p_("month in a date", "Apr"),
-    p_("month in a date", "May"),
-    p_("month in a date", "Jun"),
-    p_("month in a date", "Jul"),
-    p_("month in a date", "Aug"),
-    p_("month in a date", "Sep"),
-    p_("month in a date", "Oct"),
-    p_("month in a date", "Nov"),
-    p_("month in a date", "Dec"),
-)
 
-
-def fmt_day(day: date) -> str:
-    """'Tue 10 Mar 2026' (in German 'Di., 10. März 2026' as the catalog writes it)."""
-    # Translators: a calendar day, e.g. "Tue 10 Mar 2026"; reorder and punctuate it the
-    # way your language writes dates ({day} is the day of the month, two digits).
-    return _(
-        "{weekday} {day} {month} {year}",
-        weekday=_WEEKDAYS[day.weekday()],
-        day=format(day.day, "02d"),
-        month=_MONTHS[day.month - 1],
-        year=str(day.year),
-    )
+def fmt_day(value: date) -> str:
+    """A calendar day as its reader writes one: 'Tue 10 Mar 2026', 'Di., 10. März 2026'.
+    A day is no instant: it reads the same on every clock (see :func:`core.i18n.day`)."""
+    return day(value)
 
 
 # Counts of the nouns that messages say "N <noun>" of: one message per noun, because
