@@ -89,10 +89,10 @@ def number(value: int | float) -> str:
     return _token({"f": value})
 
 
-def day(value: date) -> str:
+def day(value: date, *, short: bool = False) -> str:
     """A calendar day (no clock, no zone), written the reader's way: "Tue 10 Mar 2026",
-    "Di., 10. März 2026", "ter., 10 de mar. de 2026"."""
-    return _token({"d": value.isoformat()})
+    "Di., 10. März 2026", "ter., 10 de mar. de 2026"; ``short``: "10 Mar", "10. März"."""
+    return _token({"d": value.isoformat(), "s": 1} if short else {"d": value.isoformat()})
 
 
 def listed(items: Iterable[str], *, style: str = "standard") -> str:
@@ -232,7 +232,7 @@ def _written(payload: dict[str, Any], language: str) -> str:
     if "f" in payload:
         return format_decimal(payload["f"], locale=babel_locale(language))
     if "d" in payload:
-        return _day_in(date.fromisoformat(payload["d"]), language)
+        return _day_in(date.fromisoformat(payload["d"]), language, bool(payload.get("s")))
     if "l" in payload:
         items = [translate(str(item), language) for item in payload["l"]]
         return format_list(items, style=payload.get("s", "standard"), locale=babel_locale(language))
@@ -257,12 +257,13 @@ def _written(payload: dict[str, Any], language: str) -> str:
 
 
 @functools.lru_cache(maxsize=4096)
-def _day_in(value: date, language: str) -> str:
+def _day_in(value: date, language: str, short: bool) -> str:
+    house = f"{value:%d %b}" if short else f"{value:%a %d %b %Y}"
     if language == PSEUDO:
-        return pseudo(f"{value:%a %d %b %Y}")
+        return pseudo(house)
     if language == ENGLISH:  # the house style
-        return f"{value:%a %d %b %Y}"
-    return format_skeleton("yMMMEd", value, locale=babel_locale(language))
+        return house
+    return format_skeleton("MMMd" if short else "yMMMEd", value, locale=babel_locale(language))
 
 
 @dataclass(frozen=True, slots=True)

@@ -247,7 +247,7 @@ async def _ask_start(ctx: Context, data: Data) -> Prompt:
     monday = today + timedelta(days=(7 - today.weekday()) % 7 or 7)
     base = data.get("base") or {}
     keep = _keep(data, "starts_on", str(base.get("starts_on", "")))
-    today_shown, monday_shown = day(today), day(monday)
+    today_shown, monday_shown = day(today, short=True), day(monday, short=True)
     return Prompt(
         _("When do you start? (YYYY-MM-DD)"),
         label=_("Start date"),

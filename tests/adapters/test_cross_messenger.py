@@ -30,7 +30,7 @@ from tests.fakes.telegram_api import FakeTelegram
 
 pytestmark = pytest.mark.timeout(40)
 
-MIA = Member(1001001, "Mia", "Sousa", "pt")  # the mentee, on Telegram
+MIA = Member(1001001, "Mia", "Sousa", "en")  # the mentee, on Telegram
 MIA_DC = 444444444444444444  # and on Discord
 DANA, CORA = "U2", "U3"  # the mentor and the coordinator, on Slack
 CODE = re.compile(r"Your code: ([A-Z2-9]{8})")

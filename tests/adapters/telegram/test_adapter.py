@@ -53,12 +53,12 @@ LANGUAGE_PROMPT = f"Which languages can you mentor or be mentored in? e.{WJ}g. e
 
 
 def ada_says(text: str) -> dict[str, object]:
-    return message_update(ADA, text, first_name="Ada", last_name="Lovelace", language_code="de")
+    return message_update(ADA, text, first_name="Ada", last_name="Lovelace", language_code="en")
 
 
 def ada_presses(data: str, message_id: int) -> dict[str, object]:
     return callback_query_update(
-        ADA, data, message_id=message_id, first_name="Ada", last_name="Lovelace", language_code="de"
+        ADA, data, message_id=message_id, first_name="Ada", last_name="Lovelace", language_code="en"
     )
 
 

@@ -20,6 +20,7 @@ import pytest
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.i18n import _, p_, translate
 from tests.adapters.telegram.conftest import Bot, markup
 from tests.fakes.telegram_api import Call, FakeTelegram, callback_query_update, message_update
 
@@ -136,6 +137,11 @@ def buttons(call: Call) -> list[tuple[str, str]]:
     return [(b["text"], b["callback_data"]) for row in rows for b in row]
 
 
+def pt(message: str, **values: str) -> str:
+    """What a reader of Brazilian Portuguese reads for ``message``."""
+    return translate(_(message, **values), "pt-BR")
+
+
 def labels(call: Call) -> list[str]:
     return [label for label, _ in buttons(call)]
 
@@ -220,23 +226,31 @@ async def test_a_whole_relationship_in_private_chats(
         "<b>Design mentoring 2026</b>\nDana Berg joined Design mentoring 2026 as a mentor."
     ]
 
-    # -- Mia registers by buttons (her zone is suggested from her language) -----------------
+    # -- Mia registers by buttons: her app is in Portuguese, so the bot speaks it, and her
+    # zone is suggested from it; then she chooses English for the bot ---------------------
     out = await chats.says(MIA, "/start")
-    assert labels(out.last(MIA)) == ["Use “Mia <b>Sousa</b>”", "Cancel"]  # labels are plain
-    out = await chats.taps(MIA, "Use “Mia <b>Sousa</b>”")
+    use_name = pt("Use “{name}”", name="Mia <b>Sousa</b>")
+    cancel = translate(p_("button", "Cancel"), "pt-BR")
+    assert labels(out.last(MIA)) == [use_name, cancel]  # labels are plain
+    out = await chats.taps(MIA, use_name)
     assert labels(out.last(MIA)) == [
         "America/Sao_Paulo",
         "Europe/Lisbon",
         "Africa/Luanda",
-        "Cancel",
+        cancel,
     ]
     await chats.taps(MIA, "Europe/Lisbon")
     out = await chats.taps(MIA, "pt")
-    assert out.texts(MIA)[0] == (
-        "<b>Welcome!</b>\n"
-        f"You're registered, Mia &lt;b&gt;Sousa&lt;/b&gt;. Your handle is @{WJ}mia_b_sousa_b.\n"
-        "Next: /programs to find a program to join, or /help to see everything."
+    registered = pt(
+        "You're registered, {name}. Your handle is @{handle}.",
+        name="Mia <b>Sousa</b>",
+        handle="mia_b_sousa_b",
     )
+    assert out.texts(MIA)[0].startswith(f"<b>{pt('Welcome!')}</b>\n")
+    assert registered.split("@")[0].replace("<", "&lt;").replace(">", "&gt;") in out.texts(MIA)[0]
+    assert "/programs" in out.texts(MIA)[0] and "/help" in out.texts(MIA)[0]  # as typed here
+    out = await chats.says(MIA, "/language en")
+    assert out.texts(MIA) == ["From now on I speak English with you."]
 
     # -- Mia enrolls by command, text and buttons --------------------------------------------
     await chats.says(MIA, "/enroll design-26 mentee")
