@@ -13,6 +13,7 @@ from adapters.discord.commands import command_payloads
 from adapters.discord.render import ANSWER_BUTTON_ID, answer_modal_payload
 from bots.bootstrap import Mentorhub
 from core.delivery import MessengerFailed, Unreachable
+from core.i18n import _, translate
 from core.identity import Platform, PlatformAccount, UserRef
 from core.messages import Action, Choice, Reply, reply_to_data
 from core.ports import OutboxMessage
@@ -508,3 +509,24 @@ async def test_a_worker_sends_without_the_gateway_until_it_holds_the_shard(
         assert texts == ["sent over REST alone", "still sending"]
     finally:
         await messenger.stop()
+
+
+async def test_someone_whose_discord_is_in_german_is_answered_in_german(h: Harness) -> None:
+    """Discord says each interaction's client language (``locale``): until someone chooses
+    with `language`, that is the language they read."""
+    token = await h.slash(
+        "start",
+        option("name", "Ann"),
+        option("timezone", "Europe/Berlin"),
+        option("languages", "de"),
+        locale="de",
+    )
+    registered = translate(
+        _("You're registered, {name}. Your handle is @{handle}.", name="Ann", handle="ann"),
+        "de",
+    )
+    welcome = await h.reply_with(token, registered.split("@")[0])
+    assert translate(_("Welcome!"), "de") in message_text(welcome)
+    token = await h.slash("language", locale="de")
+    shown = message_text(await h.reply_with(token, "Deutsch"))
+    assert translate(_("Language"), "de") in shown
