@@ -372,7 +372,11 @@ async def _finish_proposal(ctx: Context, data: Data) -> Outcome:
         PairStatus.AGREEING,
         PairStatus.ACTIVE,
         PairStatus.PAUSED,
-        doing="propose an agreement",
+        refused=lambda pair, status: _(
+            "Pair #{pair} is {status}, so you can't propose an agreement now.",
+            pair=pair,
+            status=status,
+        ),
     )
     assert pair.id is not None
     versions = await ctx.uow.agreements.of_pair(pair.id)
@@ -476,7 +480,11 @@ async def cmd_agree(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         PairStatus.AGREEING,
         PairStatus.ACTIVE,
         PairStatus.PAUSED,
-        doing="change the agreement",
+        refused=lambda pair, status: _(
+            "Pair #{pair} is {status}, so you can't change the agreement now.",
+            pair=pair,
+            status=status,
+        ),
     )
     program = await ctx.uow.programs.get(pair.program_id)
     assert program is not None

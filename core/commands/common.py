@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -250,14 +250,9 @@ async def pending_proposal(ctx: Context, pair: Pair) -> Agreement | None:
     return proposed[-1] if proposed else None
 
 
-def require_status(pair: Pair, *allowed: PairStatus, doing: str) -> None:
-    """``doing``: what the caller can't do, as a message ("pause it")."""
+def require_status(pair: Pair, *allowed: PairStatus, refused: Callable[[int, str], str]) -> None:
+    """``refused(pair, status)``: the whole sentence saying why not, e.g. "Pair #3 is
+    ended, so you can't pause it now." (one message per action: its grammar is its own)."""
     if pair.status not in allowed:
-        raise Conflict(
-            _(
-                "Pair #{pair} is {status}, so you can't {doing} now.",
-                pair=str(pair.id),
-                status=status_shown(pair.status),
-                doing=doing,
-            )
-        )
+        assert pair.id is not None
+        raise Conflict(refused(pair.id, status_shown(pair.status)))

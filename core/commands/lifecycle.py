@@ -98,7 +98,7 @@ async def cmd_pause(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     until = _until(ctx, args.get("until"))
     if args.get("pair") is not None:
         pair = await my_pair(ctx, args)
-        require_status(pair, PairStatus.AGREEING, PairStatus.ACTIVE, doing="pause it")
+        require_status(pair, PairStatus.AGREEING, PairStatus.ACTIVE, refused=_cannot_pause)
         notices = await _pause(ctx, pair, until)
         text = _(
             "Pair #{pair} is paused until {until}; your partner is told.",
@@ -184,7 +184,7 @@ async def cmd_resume(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     me = ctx.me()
     if args.get("pair") is not None:
         pair = await my_pair(ctx, args)
-        require_status(pair, PairStatus.PAUSED, doing="resume it")
+        require_status(pair, PairStatus.PAUSED, refused=_cannot_resume)
         away = await still_away(ctx.work, pair, except_id=ctx.my_id())
         if away is not None:
             raise Conflict(_partner_away(ctx, pair, away))
@@ -717,3 +717,11 @@ def lifecycle_commands() -> list[CommandSpec]:
             group=N_("Your mentoring"),
         ),
     ]
+
+
+def _cannot_pause(pair: int, status: str) -> str:
+    return _("Pair #{pair} is {status}, so you can't pause it now.", pair=pair, status=status)
+
+
+def _cannot_resume(pair: int, status: str) -> str:
+    return _("Pair #{pair} is {status}, so you can't resume it now.", pair=pair, status=status)

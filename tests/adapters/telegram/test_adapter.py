@@ -110,9 +110,7 @@ async def register_ada(tg: FakeTelegram, bot: Bot, deliver: Deliver) -> None:
     await deliver(ada_says("Lisbon"))
     third = (await bot.sent(3))[2]
     assert third.params["text"] == LANGUAGE_PROMPT
-    assert third.params["reply_markup"] == markup(
-        [("en", "d:1:3:en")], [("Cancel", "c:cancel")]
-    )
+    assert third.params["reply_markup"] == markup([("en", "d:1:3:en")], [("Cancel", "c:cancel")])
 
     await deliver(ada_presses("d:1:3:de", third.result["message_id"]))
     fourth = (await bot.sent(4))[3]
