@@ -10,8 +10,10 @@ from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from babel import Locale
+
 from core.errors import InvalidInput
-from core.i18n import N_, _, listed, n_, number, said
+from core.i18n import LANGUAGES, N_, _, babel_locale, listed, n_, number, said
 
 NAME_MAX = 80
 SHORT_TEXT_MAX = 300
@@ -378,7 +380,7 @@ def clean_int(value: str, *, what: str, low: int, high: int) -> int:
     return whole
 
 
-_AMOUNT_RE = re.compile(r"^(\d+)\s*([a-z]*)$")
+_AMOUNT_RE = re.compile(r"^(\d+)\s*([^\W\d_]*)\.?$")  # "12", "12w", "12 weeks", "12 Wochen"
 _UNIT_MINUTES = {"minutes": 1, "hours": 60, "days": 24 * 60, "weeks": 7 * 24 * 60}
 _UNIT_WORDS = {
     "minutes": ("m", "min", "mins", "minute", "minutes"),
@@ -386,14 +388,37 @@ _UNIT_WORDS = {
     "days": ("d", "day", "days"),
     "weeks": ("w", "wk", "wks", "week", "weeks"),
 }
-_UNIT_OF_WORD = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+_CLDR_UNITS = {
+    "minutes": "duration-minute",
+    "hours": "duration-hour",
+    "days": "duration-day",
+    "weeks": "duration-week",
+}
+
+
+def _unit_words() -> dict[str, str]:
+    """Each unit word people may type, in any of our languages: ours above, and CLDR's
+    names of the unit in every width and plural form ("Wochen", "semanas", "нед.")."""
+    found = {word: unit for unit, words in _UNIT_WORDS.items() for word in words}
+    for language in LANGUAGES:
+        patterns = Locale.parse(babel_locale(language))._data["unit_patterns"]
+        for unit, key in _CLDR_UNITS.items():
+            for forms in patterns[key].values():
+                for form, pattern in forms.items():
+                    word = str(pattern).replace("{0}", "").strip().casefold().rstrip(".")
+                    if form != "per" and word and word.isalpha():
+                        found.setdefault(word, unit)
+    return found
+
+
+_UNIT_OF_WORD = _unit_words()
 
 
 def clean_amount(value: str, *, what: str, unit: str, low: int, high: int) -> int:
     """A length of time in ``unit`` (minutes, hours, days or weeks), typed as a number
     alone or with any unit that converts to a whole number of ``unit``: '10', '10w',
     '10 weeks', '70 days'. ``what`` names it in errors, as for :func:`clean_text`."""
-    match = _AMOUNT_RE.match(value.strip().lower())
+    match = _AMOUNT_RE.match(value.strip().casefold())
     given = _UNIT_OF_WORD.get(match[2] if match and match[2] else unit) if match else None
     if match is None or given is None:
         raise InvalidInput(

@@ -5,6 +5,7 @@ import pytest
 from core.errors import InvalidInput
 from core.i18n import translate
 from core.text import (
+    clean_amount,
     clean_languages,
     clean_text,
     clean_timezone,
@@ -55,3 +56,28 @@ def test_handles_and_zone_suggestions() -> None:
     assert handle_from_name("123") == "user_123"
     assert likely_timezones("de")[0] == "Europe/Berlin"
     assert likely_timezones("en-US")[0] == "America/New_York"
+
+
+@pytest.mark.parametrize(
+    ("typed", "unit", "amount"),
+    [
+        ("12 Wochen", "weeks", 12),
+        ("84 días", "weeks", 12),
+        ("2 нед.", "weeks", 2),
+        ("3 semanas", "weeks", 3),
+        ("1 Stunde", "minutes", 60),
+        ("90 Min.", "minutes", 90),
+        ("45 мин", "minutes", 45),
+        ("30 minutos", "minutes", 30),
+        ("2 horas", "hours", 2),
+    ],
+)
+def test_a_length_of_time_in_any_of_our_languages(typed: str, unit: str, amount: int) -> None:
+    """People answer in the language they read: each unit's names in every width and
+    plural form that CLDR knows for our languages count, beside the English ones."""
+    assert clean_amount(typed, what="x", unit=unit, low=1, high=10_000) == amount
+
+
+def test_a_word_that_names_no_unit_is_still_refused() -> None:
+    with pytest.raises(InvalidInput):
+        clean_amount("12 Äpfel", what="x", unit="weeks", low=1, high=100)
