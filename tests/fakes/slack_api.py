@@ -144,6 +144,7 @@ class _User:
     team_id: str
     is_admin: bool = False
     is_owner: bool = False
+    locale: str = "en-US"
 
     def to_json(self) -> dict[str, Any]:
         zone = ZoneInfo(self.tz)
@@ -312,9 +313,11 @@ class FakeSlack:
         team_id: str | None = None,
         is_admin: bool = False,
         is_owner: bool = False,
+        locale: str = "en-US",
     ) -> None:
         """Make ``users.info`` know a user. ``tz`` must be an IANA zone name; ``is_admin``
-        / ``is_owner``: a workspace admin / owner (users.info says so)."""
+        / ``is_owner``: a workspace admin / owner (users.info says so); ``locale``: their
+        Slack's language, given only to ``include_locale=true``."""
         ZoneInfo(tz)  # fail early on a bad zone name
         name = real_name if real_name is not None else f"User {user_id}"
         self._users[user_id] = _User(
@@ -328,6 +331,7 @@ class FakeSlack:
             team_id=team_id or self.default_team_id,
             is_admin=is_admin or is_owner,
             is_owner=is_owner,
+            locale=locale,
         )
 
     def set_members(self, channel: str, *user_ids: str) -> None:
@@ -1000,7 +1004,10 @@ class FakeSlack:
         user = self._users.get(str(params.get("user", "")))
         if user is None:
             return {"ok": False, "error": "user_not_found"}
-        return {"ok": True, "user": user.to_json()}
+        found = user.to_json()
+        if _truthy(params.get("include_locale")):  # users.info: "locale" only when asked
+            found["locale"] = user.locale
+        return {"ok": True, "user": found}
 
 
 # ====================================================================== inbound helpers

@@ -9,7 +9,7 @@ import pytest
 
 from adapters.slack.adapter import DM_POINTER, HELP_FOOTER
 from bots.bootstrap import Mentorhub
-from core.i18n import translate
+from core.i18n import _, translate
 from core.identity import Platform
 from tests.adapters.slack.conftest import TEAM, Wire, register, running, settle
 from tests.fakes.slack_api import FakeSlack
@@ -231,3 +231,21 @@ async def test_dm_typed_command_and_unknown_text(app: Mentorhub, slack: FakeSlac
         typo = await settle(messenger, slack, posts=2)
     assert help_post["blocks"][-1]["type"] == "context"  # the Slack footer
     assert "profile" in typo["text"]
+
+
+async def test_someone_whose_slack_is_in_spanish_is_answered_in_spanish(
+    app: Mentorhub, slack: FakeSlack
+) -> None:
+    """Slack says each member's language (``users.info`` with ``include_locale``): until
+    someone chooses with `language`, that is the language they read."""
+    slack.set_user("U3", tz="Europe/Madrid", real_name="Lucía Gómez", locale="es-ES")
+    async with running(app, slack) as messenger:
+        wire = Wire(messenger, slack)
+        await wire.command("start", user="U3", channel="D_U3")
+        prompt = await settle(messenger, slack, posts=1)
+        asked = translate(_("Welcome to mentorhub! What name should people see?"), "es")
+        assert asked != "Welcome to mentorhub! What name should people see?"
+        assert prompt["text"] == asked
+        labels = [e["text"]["text"] for b in prompt["blocks"] if b["type"] == "actions"
+                  for e in b["elements"]]  # fmt: skip
+        assert translate(_("Use “{name}”", name="Lucía Gómez"), "es") in labels
