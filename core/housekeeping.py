@@ -27,6 +27,9 @@ class Retention:
     outbox: timedelta = timedelta(days=30)
     due_items: timedelta = timedelta(days=400)
     dialogs: timedelta = timedelta(days=14)
+    # Who did what on the dashboard: a year and a bit, long enough to answer "who changed
+    # this setting last spring", not forever. Expired sessions and links go on sign-in.
+    web_audit: timedelta = timedelta(days=400)
 
 
 DEFAULT_PRIVACY = PrivacyRetention()
@@ -38,6 +41,7 @@ class HousekeepingReport:
     outbox: int = 0
     due_items: int = 0
     dialogs: int = 0
+    web_audit: int = 0
     privacy: PrivacyReport = field(default_factory=PrivacyReport)
 
 
@@ -58,6 +62,7 @@ async def housekeep(
             outbox=await uow.outbox.purge(before=now - retention.outbox),
             due_items=await uow.due.purge(before=now - retention.due_items),
             dialogs=await uow.dialogs.expire(before=now - retention.dialogs),
+            web_audit=await uow.web.purge_audit(before=now - retention.web_audit),
             privacy=purged,
         )
         await uow.commit()

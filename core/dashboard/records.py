@@ -101,3 +101,7 @@ class WebAccess(Protocol):
     async def recent_audit(self, program_id: int, limit: int) -> list[AuditEntry]:
         """The program's latest audit entries, newest first."""
         ...
+
+    async def purge_audit(self, before: datetime) -> int:
+        """Delete audit entries older than ``before``; how many went."""
+        ...

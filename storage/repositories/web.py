@@ -81,3 +81,7 @@ class SqlWebAccess(_Statements):
             select(t).where(t.c.program_id == program_id).order_by(t.c.id.desc()).limit(limit)
         )
         return [to_domain(row, AuditEntry) for row in rows.all()]
+
+    async def purge_audit(self, before: datetime) -> int:
+        t = _table(WebAuditRow)
+        return await self._count(delete(t).where(t.c.at < before))

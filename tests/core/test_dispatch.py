@@ -10,6 +10,7 @@ import pytest
 
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
+from core.dashboard.records import AuditEntry
 from core.delivery import Messenger
 from core.dispatch import (
     Defer,
@@ -25,6 +26,7 @@ from core.housekeeping import housekeep
 from core.identity import Platform
 from core.messages import Notice, Reply
 from core.ports import DueItem, UnitOfWorkFactory
+from tests.console_harness import ConsoleSession
 from tests.core.scheduling_helpers import SimulatedCrash, add_person
 from tests.storage.helpers import pending_outbox
 
@@ -276,3 +278,23 @@ async def test_two_workers_dispatch_the_same_due_set_without_duplicates(
     await asyncio.gather(worker("w1", app.uow_factory), worker("w2", second_uow_factory))
     assert sorted(handler.seen) == sorted((f"pair:{n}", 1) for n in range(300))
     assert len(await outbox_keys(app)) == 300
+
+
+async def test_housekeeping_keeps_the_dashboards_audit_for_400_days(sqlite_app: Mentorhub) -> None:
+    app = sqlite_app
+    clock = cast(ManualClock, app.clock)
+    c = ConsoleSession(app)
+    await c.register("cora", "Cora Lead", "Europe/London")
+    await c.say("cora", "newprogram prog Test program")
+    async with app.uow_factory() as uow:
+        program = await uow.programs.by_slug("prog")
+        assert program is not None and program.id is not None
+        for days_ago in (401, 399):
+            at = clock.now() - timedelta(days=days_ago)
+            await uow.web.audit(AuditEntry(None, program.id, "settings", "", "ok", at))
+        await uow.commit()
+    report = await housekeep(app.uow_factory, clock)
+    assert report.web_audit == 1
+    async with app.uow_factory() as uow:
+        kept = await uow.web.recent_audit(program.id, 10)
+    assert [entry.at for entry in kept] == [clock.now() - timedelta(days=399)]
