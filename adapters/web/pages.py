@@ -542,7 +542,8 @@ def _draft(viewer: Viewer, draft: DraftView, action: str) -> str:
     locked = sum(1 for p in draft.pairs if p.locked)
     scores = [p.score for p in draft.pairs]
     mean = sum(scores) / len(scores) if scores else 0.0
-    lowest = _("lowest {score}", score=f"{min(scores):.2f}") if scores else "-"
+    weakest = f"{min(scores):.2f}" if scores else ""
+    lowest = _("lowest {score}", score=weakest) if scores else "-"
     cards = _cards(
         [
             (
@@ -700,17 +701,19 @@ def _draft_row(viewer: Viewer, action: str, p: DraftLine) -> str:
 
 # --- settings -----------------------------------------------------------------------------
 
-# What the audit log calls each dashboard action (stored in English, shown translated).
+# The audit log's actions as stored, each a message for the settings page (the stored
+# value stays as it is: tests and queries compare it).
 ACTION_NAMES = {
+    # Translators: dashboard actions in the audit table, short; "draft" is a matching draft
     "sign in": N_("sign in"),
     "sign out": N_("sign out"),
-    "draft compute": N_("compute a draft"),
-    "draft swap": N_("swap in the draft"),
-    "draft lock": N_("lock a pair in the draft"),
-    "draft unlock": N_("unlock a pair in the draft"),
-    "draft drop": N_("drop from the draft"),
-    "draft publish": N_("publish the draft"),
-    "export": N_("download the pairs as CSV"),
+    "draft compute": N_("draft compute"),
+    "draft swap": N_("draft swap"),
+    "draft lock": N_("draft lock"),
+    "draft unlock": N_("draft unlock"),
+    "draft drop": N_("draft drop"),
+    "draft publish": N_("draft publish"),
+    "export": N_("export"),
 }
 OUTCOME_NAMES = {"ok": N_("ok"), "refused": N_("refused")}
 
@@ -720,7 +723,8 @@ def _action_name(action: str) -> str:
         return said(ACTION_NAMES[action])
     field = action.removeprefix("configure ")
     if field != action:
-        return _("set {setting}", setting=field)
+        # Translators: a setting changed in the dashboard; {setting} is its name as typed
+        return _("configure {setting}", setting=field)
     return action
 
 
