@@ -136,6 +136,7 @@ async def test_no_page_is_left_in_english(
         await uow.commit()
     async with http.post(path, allow_redirects=False) as response:
         assert response.status == 303
+    pages["used link"] = await page_of(http, path, **pseudo)
     pages["empty draft"] = await page_of(http, "/p/prog/draft")
     csrf = await csrf_of(http, "/p/prog/draft")
     async with http.post("/p/prog/draft", data={"csrf": csrf, "do": "compute"}) as computed:
