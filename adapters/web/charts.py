@@ -8,8 +8,10 @@ Every bar carries its number as ``data-value`` and in a ``<title>`` (a tooltip).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from html import escape
 from itertools import count
+
+from adapters.web.words import e as escape
+from core.i18n import _, number
 
 _ids = count(1)
 
@@ -36,7 +38,7 @@ def bar_chart(
     tone: Sequence[str] = (),
 ) -> str:
     """Horizontal bars, one a row: counts by category. ``tone`` names a CSS class per bar."""
-    top = max((value for _, value in items), default=0) or 1
+    top = max((value for _unused, value in items), default=0) or 1
     room = WIDTH - LABEL_WIDTH - 60
     rows = []
     for index, (label, value) in enumerate(items):
@@ -48,12 +50,12 @@ def bar_chart(
             f'text-anchor="end">{escape(label)}</text>'
             f'<rect class="bar {escape(kind)}" x="{LABEL_WIDTH}" y="{y}" width="{max(width, 1)}" '
             f'height="{BAR_HEIGHT}" rx="3" data-value="{value}">'
-            f"<title>{escape(label)}: {value:,}</title></rect>"
+            f"<title>{escape(label)}: {escape(number(value))}</title></rect>"
             f'<text class="value" x="{LABEL_WIDTH + max(width, 1) + 6}" y="{y + 18}">'
-            f"{value:,}</text></g>"
+            f"{escape(number(value))}</text></g>"
         )
     height = max(1, len(items)) * (BAR_HEIGHT + GAP)
-    desc = "; ".join(f"{label}: {value:,}" for label, value in items) or "No data yet."
+    desc = "; ".join(f"{label}: {number(value)}" for label, value in items) or _("No data yet.")
     return _frame(title, desc, WIDTH, height, "".join(rows))
 
 
@@ -78,6 +80,7 @@ def column_chart(
             f'<text class="axis" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">'
             f"{round(top * tick / 100)}{escape(unit)}</text>"
         )
+    nothing = _("nothing due")
     for index, (label, value) in enumerate(items):
         x = left + index * step + step * 0.15
         width = step * 0.7
@@ -85,7 +88,7 @@ def column_chart(
         if value is None:
             body.append(
                 f'<line class="gap" x1="{x:.1f}" x2="{x + width:.1f}" y1="{10 + inner}" '
-                f'y2="{10 + inner}"><title>{escape(label)}: nothing due</title></line>'
+                f'y2="{10 + inner}"><title>{escape(label)}: {escape(nothing)}</title></line>'
             )
         else:
             h = inner * min(value, top) / top
@@ -99,5 +102,5 @@ def column_chart(
                 f'<text class="axis" x="{x + width / 2:.1f}" y="{height - 10}" '
                 f'text-anchor="middle">{escape(label)}</text>'
             )
-    shown = [f"{label}: {'nothing due' if v is None else f'{v}{unit}'}" for label, v in items]
-    return _frame(title, "; ".join(shown) or "No data yet.", WIDTH, height, "".join(body))
+    shown = [f"{label}: {nothing if v is None else f'{v}{unit}'}" for label, v in items]
+    return _frame(title, "; ".join(shown) or _("No data yet."), WIDTH, height, "".join(body))

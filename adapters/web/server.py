@@ -17,10 +17,11 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from adapters.web import pages
+from adapters.web import pages, words
 from core.dashboard.records import SESSION_VALID
 from core.dashboard.service import Dashboard, SignedIn, Viewer
 from core.dashboard.views import PairQuery, pair_page
+from core.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -111,16 +112,18 @@ class DashboardServer:
 
     @web.middleware
     async def _headers(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        # Before sign-in, the browser's language; once the viewer is known, theirs.
         try:
-            if request.method == "POST" and not self._same_origin(request):
-                log.warning("dashboard: a form posted from another site was refused")
-                raise web.HTTPForbidden(
-                    text=pages.message_page(
-                        "Form refused", "This form was sent from another site."
-                    ),
-                    content_type="text/html",
-                )
-            response = await handler(request)
+            with words.reading(words.accepted(request.headers.get("Accept-Language"))):
+                if request.method == "POST" and not self._same_origin(request):
+                    log.warning("dashboard: a form posted from another site was refused")
+                    raise web.HTTPForbidden(
+                        text=pages.message_page(
+                            _("Form refused"), _("This form was sent from another site.")
+                        ),
+                        content_type="text/html",
+                    )
+                response = await handler(request)
         except web.HTTPException as error:
             _protect(request, error)
             raise
@@ -215,11 +218,11 @@ class DashboardServer:
         self._check_csrf(viewer, form.get("csrf"))
         what = str(form.get("do", ""))
         if what not in DRAFT_ACTIONS:
-            raise web.HTTPBadRequest(text="Unknown draft action.")
+            raise web.HTTPBadRequest(text=words.shown(_("Unknown draft action.")))
         slug = viewer.program.slug
         who = [_handle(form.get("mentee")), _handle(form.get("other"))]
         if what == "swap" and who[0] == who[1]:
-            self._keep(viewer, [("Choose two different people to swap.", True)])
+            self._keep(viewer, [(_("Choose two different people to swap."), True)])
             raise web.HTTPSeeOther(f"/p/{slug}/draft")
         if what == "swap":
             args = f"{slug} swap {who[0]} {who[1]}"
@@ -249,7 +252,7 @@ class DashboardServer:
         field = str(form.get("field", "")).strip()
         value = str(form.get("value", "")).strip()
         if not field.isidentifier() or not value:
-            self._keep(viewer, [("Say which setting, and its new value.", True)])
+            self._keep(viewer, [(_("Say which setting, and its new value."), True)])
         else:
             args = f"{viewer.program.slug} {field} {value}"
             result = await self.dashboard.run(viewer, f"configure {field}", "configure", args)
@@ -274,7 +277,10 @@ class DashboardServer:
     # --- sessions -----------------------------------------------------------------------------
 
     async def _signed_in(self, request: web.Request) -> Viewer | None:
-        return await self.dashboard.viewer(request.cookies.get(COOKIE, ""))
+        viewer = await self.dashboard.viewer(request.cookies.get(COOKIE, ""))
+        if viewer is not None:
+            words.read_by(viewer.language, viewer.zone)
+        return viewer
 
     async def _viewer(self, request: web.Request) -> Viewer:
         """The signed-in coordinator of the program in the path. Without a session: the
@@ -283,18 +289,22 @@ class DashboardServer:
         if viewer is None:
             raise web.HTTPUnauthorized(
                 text=pages.message_page(
-                    "Please sign in",
-                    "Your session has ended or you haven't signed in. Send `dashboard "
-                    "<program>` to the mentorhub bot in a private chat for a sign-in link.",
+                    _("Please sign in"),
+                    _(
+                        "Your session has ended or you haven't signed in. Send `dashboard "
+                        "<program>` to the mentorhub bot in a private chat for a sign-in link."
+                    ),
                 ),
                 content_type="text/html",
             )
         if request.match_info.get("slug") != viewer.program.slug:
             raise web.HTTPNotFound(
                 text=pages.message_page(
-                    "Not found",
-                    "There's no such page for you. Each sign-in opens one program: ask for a "
-                    "link with `dashboard <program>` to open another.",
+                    _("Not found"),
+                    _(
+                        "There's no such page for you. Each sign-in opens one program: ask for "
+                        "a link with `dashboard <program>` to open another."
+                    ),
                 ),
                 content_type="text/html",
             )
@@ -307,9 +317,11 @@ class DashboardServer:
             )
             raise web.HTTPForbidden(
                 text=pages.message_page(
-                    "Form refused",
-                    "This form didn't come from your dashboard page (or it is from an older "
-                    "session). Go back, reload the page and try again.",
+                    _("Form refused"),
+                    _(
+                        "This form didn't come from your dashboard page (or it is from an "
+                        "older session). Go back, reload the page and try again."
+                    ),
                 ),
                 content_type="text/html",
             )
@@ -343,8 +355,9 @@ def _html(text: str, status: int = 200) -> web.Response:
 
 def _refused_link(reason: str) -> web.Response:
     body = pages.message_page(
-        "This link doesn't work",
-        f"{reason}\nSend `dashboard <program>` to the mentorhub bot in a private chat for a "
-        "new one.",
+        _("This link doesn't work"),
+        reason
+        + "\n"
+        + _("Send `dashboard <program>` to the mentorhub bot in a private chat for a new one."),
     )
     return _html(body, status=403)

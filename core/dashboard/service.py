@@ -36,6 +36,7 @@ from core.dashboard.records import (
 )
 from core.dashboard.views import Snapshot, take_snapshot
 from core.hub import Hub
+from core.i18n import ENGLISH, N_, _, said
 from core.identity import UserRef
 from core.messages import Attachment, Outcome, Reply
 from core.model import DraftRow, Program, Role
@@ -58,6 +59,8 @@ class Viewer:
     program: Program
     ref: UserRef  # the account that asked for the link: changes run as it
     csrf_token: str
+    language: str = ENGLISH  # what they read, as chat speaks to them (core.i18n.Speaker)
+    zone: str = "UTC"  # their clock
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +68,7 @@ class LinkCheck:
     """What opening a sign-in link found: the program it opens, or why it doesn't work."""
 
     program_name: str = ""
-    refused: str = ""  # why not, in words for the person
+    refused: str = ""  # why not, a message for the person
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +103,7 @@ class DraftView:
 class SettingView:
     name: str
     value: str
-    help: str
+    help: str  # its `help configure` line, a message marked in core.commands.programs
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,11 +120,15 @@ class ActionResult:
 
 
 LINK_REFUSED = {
-    "used": "This sign-in link was used already. Each link works once.",
-    "expired": "This sign-in link has expired: links work for 10 minutes.",
-    "unknown": "This sign-in link doesn't work.",
-    "not_coordinator": "You no longer coordinate this program.",
+    "used": N_("This sign-in link was used already. Each link works once."),
+    "expired": N_("This sign-in link has expired: links work for 10 minutes."),
+    "unknown": N_("This sign-in link doesn't work."),
+    "not_coordinator": N_("You no longer coordinate this program."),
 }
+
+
+def _refused(why: str) -> LinkCheck:
+    return LinkCheck(refused=said(LINK_REFUSED[why]))
 
 
 class Dashboard:
@@ -153,10 +160,10 @@ class Dashboard:
         async with self._reads() as uow:
             found, why = await self._live_link(uow, token)
             if found is None:
-                return LinkCheck(refused=LINK_REFUSED[why])
+                return _refused(why)
             program = await uow.programs.get(found.program_id)
         if program is None:
-            return LinkCheck(refused=LINK_REFUSED["unknown"])
+            return _refused("unknown")
         self.prefetch(program)  # ready by the time "Sign in" is pressed
         return LinkCheck(program_name=program.name)
 
@@ -167,13 +174,13 @@ class Dashboard:
             found, why = await self._live_link(uow, token)
             if found is None or found.id is None:
                 log.info("dashboard: a sign-in link was refused (%s)", why)
-                return LinkCheck(refused=LINK_REFUSED[why])
+                return _refused(why)
             if not await uow.web.use_signin(found.id, now):
-                return LinkCheck(refused=LINK_REFUSED["used"])
+                return _refused("used")
             program = await uow.programs.get(found.program_id)
             if program is None or not await _coordinates(uow, found.person_id, program):
                 await uow.commit()  # the link is used up all the same
-                return LinkCheck(refused=LINK_REFUSED["not_coordinator"])
+                return _refused("not_coordinator")
             session_token = new_secret()
             await uow.web.add_session(
                 WebSession(
@@ -223,9 +230,17 @@ class Dashboard:
                 return None
             if account.person_id != person.id or not await _coordinates(uow, person.id, program):
                 return None
+            reader = (await uow.people.readers([person.id])).get(person.id)
             ref = UserRef(account.platform, account.workspace, account.user_id)
             return Viewer(
-                session.id, session.person_id, person.name, program, ref, session.csrf_token
+                session.id,
+                session.person_id,
+                person.name,
+                program,
+                ref,
+                session.csrf_token,
+                reader.language if reader else ENGLISH,
+                reader.zone if reader else "UTC",
             )
 
     def csrf_ok(self, viewer: Viewer, given: str) -> bool:
@@ -336,7 +351,7 @@ class Dashboard:
             if draft is None or draft.status != "draft" or draft.id is None:
                 return None
             rows = await uow.drafts.rows(draft.id)
-            _, _, room = await uow.views.free_places(program_id, self.clock.now(), 200)
+            _unused, _also, room = await uow.views.free_places(program_id, self.clock.now(), 200)
             people = {r.mentee_id for r in rows} | {r.mentor_id for r in rows if r.mentor_id}
             names = await uow.views.names(people)
             handles = await uow.views.handles_of(people)
@@ -355,7 +370,9 @@ class Dashboard:
                 r.score,
                 r.locked,
                 r.reasons,
-                REASON_WORDS.get(r.reason_code, "") if r.mentor_id is None else "",
+                said(REASON_WORDS[r.reason_code])
+                if r.mentor_id is None and r.reason_code in REASON_WORDS
+                else "",
             )
 
         pairs = sorted((r for r in rows if r.mentor_id), key=lambda r: (r.score, r.mentee_id))
@@ -384,7 +401,7 @@ class Dashboard:
             SettingView(
                 s.name,
                 _shown(getattr(viewer.program, s.attribute), UNSET.get(s.name, "")),
-                s.detail.partition(": ")[2] or s.detail,  # what to type, after its name
+                s.detail,  # its `help configure` line (a message): the page shows what to type
             )
             for s in SETTINGS
         ]
@@ -394,7 +411,7 @@ class Dashboard:
         async with self._reads() as uow:
             entries = await uow.web.recent_audit(viewer.program.id or 0, limit)
             names = await uow.views.names({e.person_id for e in entries if e.person_id})
-        return [(e, names.get(e.person_id or 0, "someone deleted")) for e in entries]
+        return [(e, names.get(e.person_id or 0, _("someone deleted"))) for e in entries]
 
     # --- changing --------------------------------------------------------------------------
 

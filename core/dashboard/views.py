@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from core.commands.common import status_shown as status_shown  # for the pages
 from core.model import Agreement, Pair, PairStatus, Program, Role
 from core.ports import CheckInFact, MentorLoadRow, UnitOfWork
 from core.services.health import WATCHED, PairHealth, pair_health
