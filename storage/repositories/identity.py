@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from sqlalchemy import select as sa_select
 from sqlalchemy import update
@@ -75,15 +75,14 @@ class SqlPeople(_Repo[Person, PersonRow]):
             .scalar_subquery()
         )
         for chunk in _chunks(person_ids):
-            rows = await self.session.execute(
-                sa_select(
-                    col(PersonRow.id),
-                    col(PersonRow.timezone),
-                    col(PersonRow.language),
-                    col(PersonRow.platform_language),
-                    program_language,
-                ).where(col(PersonRow.id).in_(chunk))
-            )
+            statement = sa_select(
+                col(PersonRow.id),
+                col(PersonRow.timezone),
+                col(PersonRow.language),
+                col(PersonRow.platform_language),
+                program_language,
+            ).where(col(PersonRow.id).in_(chunk))
+            rows = await self.session.exec(cast(Any, statement))  # Core select: no row class
             for person_id, zone, chosen, platform, program in rows.all():
                 speaker = Speaker(str(chosen), str(platform), str(program or ""))
                 found[cast(int, person_id)] = Reader(str(zone), speaker.language)
@@ -98,7 +97,7 @@ class SqlPeople(_Repo[Person, PersonRow]):
             .order_by(col(EnrollmentRow.id))
             .limit(1)
         )
-        return str((await self.session.execute(statement)).scalar() or "")
+        return str((await self.session.exec(cast(Any, statement))).scalar() or "")
 
     # --- bulk import ----------------------------------------------------------------------
 
