@@ -15,6 +15,7 @@ Each part is in [0, 1]; the score is their weighted mean (`Weights`):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -217,32 +218,43 @@ def score_pair(
     overlap = overlap_part(me, mm, hours)
     score = combine(weights, (skills, goals, languages, mode, overlap))
 
-    # Reasons, each weighed by what it added to the score; ties keep this order.
-    candidates: list[tuple[float, str]] = []
+    # Reasons, each weighed by what it added to the score; ties keep this order. Only the
+    # ``top`` are worded: wording one costs more than the whole score (a match words
+    # thousands).
+    candidates: list[tuple[float, Callable[[], str]]] = []
     if shared_skills:
-        interested = _("both interested in {topics}", topics=_some(shared_skills))
-        candidates.append((weights.skills * skills, interested))
+        candidates.append(
+            (
+                weights.skills * skills,
+                lambda: _("both interested in {topics}", topics=_some(shared_skills)),
+            )
+        )
     if shared_goals and mine and theirs:
-        candidates.append((weights.goals * goals, _("similar goals")))
+        candidates.append((weights.goals * goals, lambda: _("similar goals")))
     if hours is not None and hours >= 1 and max(NEED_HOURS[me], NEED_HOURS[mm]) > 0:
-        # Translators: a reason two people fit; "h" is hours.
-        free = _("{hours} h a week when both are free", hours=number(hours))
-        candidates.append((weights.overlap * overlap, free))
+        free_hours = hours
+        candidates.append(
+            (
+                weights.overlap * overlap,
+                # Translators: a reason two people fit; "h" is hours.
+                lambda: _("{hours} h a week when both are free", hours=number(free_hours)),
+            )
+        )
     if me == mm:
-        candidates.append((weights.mode * mode, said(_BOTH_PREFER[mentee.mode])))
+        candidates.append((weights.mode * mode, lambda: said(_BOTH_PREFER[mentee.mode])))
     # English alone is the default most people share: only say a language that stands out
     if len(shared_langs) > 1 or (shared_langs and shared_langs[0] != "en"):
         candidates.append(
             (
                 weights.languages * languages,
-                _(
+                lambda: _(
                     "both speak {languages}",
                     languages=_some(tuple(dict.fromkeys(map(language_name, shared_langs)))),
                 ),
             )
         )
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i][0], i))
-    reasons = tuple(candidates[i][1] for i in order[:top])
+    reasons = tuple(candidates[i][1]() for i in order[:top])
     return Scored(score, reasons, shared_skills, shared_langs, hours)
 
 
