@@ -40,7 +40,7 @@ from core.matching.inputs import (
 )
 from core.matching.reasons import PHRASES, LockRefused
 from core.matching.score import feasible, score_pair
-from core.matching.solve import SCALE, assign, prices, units, upper_bound
+from core.matching.solve import SCALE, assign, improve, prices, units, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
 from core.matching.vector import (
     SCREEN_MARGIN,
@@ -199,7 +199,7 @@ def _best_total(
         rows = np.concatenate([rows, more[raises]])
         cols = np.concatenate([cols, to[raises]])
         scores = np.concatenate([scores, more_scores[raises]])
-        mentor_of = assign(n, room, rows, cols, scores + bonus[rows])
+        mentor_of = improve(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
         before, worth = worth, prices(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
         # Mentor prices only rose, so an arc that wasn't worth adding still isn't unless
         # its mentee's price fell since: only those mentees need looking at again.
