@@ -40,7 +40,7 @@ from core.matching.inputs import (
 )
 from core.matching.reasons import PHRASES, LockRefused
 from core.matching.score import feasible, score_pair
-from core.matching.solve import SCALE, assign, improve, prices, units, upper_bound
+from core.matching.solve import SCALE, assign, prices, resolve, units, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
 from core.matching.vector import (
     SCREEN_MARGIN,
@@ -176,7 +176,7 @@ def _best_total(
 ) -> I64:
     """The assignment of the top-k solve ``mentor_of`` made optimal over every feasible arc:
     while the solve's prices say some arc left out would raise the total, add every such
-    arc and solve again (column generation). The count placed is already the most possible,
+    arc and solve what they change (column generation; `solve.resolve`). The count placed is already the most possible,
     and more arcs never lower it."""
     n = len(bonus)
     # a mentee given fewer than k arcs has all of its own; the others' left-out arcs score
@@ -199,8 +199,8 @@ def _best_total(
         rows = np.concatenate([rows, more[raises]])
         cols = np.concatenate([cols, to[raises]])
         scores = np.concatenate([scores, more_scores[raises]])
-        mentor_of = improve(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
-        before, worth = worth, prices(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
+        before = worth
+        mentor_of, worth = resolve(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
         # Mentor prices only rose, so an arc that wasn't worth adding still isn't unless
         # its mentee's price fell since: only those mentees need looking at again.
         unsure = (ceiling > -np.inf) & (worth.mentee < before.mentee)
