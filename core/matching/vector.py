@@ -10,7 +10,7 @@ so memory stays bounded whatever the pool's size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -54,12 +54,14 @@ else:  # pragma: no cover - numpy 1.x
         return np.asarray(counts.sum(axis=-1, dtype=np.uint8), dtype=np.uint8)
 
 
-def bitsets(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> U64:
+def bitsets(sets: Sequence[Collection[str]], vocabulary: dict[str, int]) -> U64:
     words = max(1, -(-len(vocabulary) // 64))
-    masks = [sum(1 << vocabulary[x] for x in set(items) if x in vocabulary) for items in sets]
-    out = np.empty((len(sets), words), dtype=np.uint64)
-    for word in range(words):
-        out[:, word] = [(mask >> (64 * word)) & 0xFFFFFFFFFFFFFFFF for mask in masks]
+    bits = np.array([vocabulary.get(x, -1) for items in sets for x in items], dtype=np.int64)
+    owner = np.repeat(np.arange(len(sets)), [len(items) for items in sets])
+    owner, bits = owner[bits >= 0], bits[bits >= 0]
+    out = np.zeros((len(sets), words), dtype=np.uint64)
+    one = np.left_shift(np.uint64(1), (bits & 63).astype(np.uint64))
+    np.bitwise_or.at(out, (owner, bits >> 6), one)
     return out
 
 
