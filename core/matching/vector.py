@@ -263,14 +263,19 @@ def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
     np.minimum(goals, f32(1), out=goals)
     goals[full == 0] = NEUTRAL
     score += goals * f32(w.goals / w.total)
-    shared_lang = shared_counts(e.lang[rows], m.lang[cols])
-    score += (
-        shared_lang.astype(f32)
-        * (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)[:, None]
-    )
-    bad = shared_lang == 0
-    bad |= ~e.ok[rows, None]
-    bad |= ~m.ok[cols][None, :]
+    per_language = (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)
+    if len(rows) and (e.lang[rows] == e.lang[rows[0]]).all():
+        # one language set (as callers take them): its part depends on the mentor alone
+        shared_lang = shared_counts(e.lang[rows[:1]], m.lang[cols])
+        score += shared_lang.astype(f32) * per_language[:1, None]
+        bad = np.zeros(score.shape, dtype=bool)
+        bad[:, shared_lang[0] == 0] = True
+    else:
+        shared_lang = shared_counts(e.lang[rows], m.lang[cols])
+        score += shared_lang.astype(f32) * per_language[:, None]
+        bad = shared_lang == 0
+    bad[~e.ok[rows], :] = True
+    bad[:, ~m.ok[cols]] = True
     for r, i in enumerate(rows.tolist()):
         banned = enc.forbidden.get(i)
         if banned is not None:
