@@ -253,16 +253,11 @@ def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
     counts = np.bincount(m.profile[cols], minlength=part.shape[1])  # cols keep profile order
     score = np.repeat(part.astype(f32), counts, axis=1)
     score += shared_counts(e.skill[rows], m.skill[cols]).astype(f32) * inv.astype(f32)[:, None]
-    # goals: min(1, shared / min(n_e, n_m, 3)), NEUTRAL when either side is empty
-    full = np.minimum(
-        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None],
-        np.minimum(m.n_goal[cols], GOAL_FULL)[None, :],
-    ).astype(f32)
-    goals = shared_counts(e.goal[rows], m.goal[cols]).astype(f32)
-    goals /= np.maximum(full, f32(1))
-    np.minimum(goals, f32(1), out=goals)
-    goals[full == 0] = NEUTRAL
-    score += goals * f32(w.goals / w.total)
+    # goals: a table by (the mentee's goals, the mentor's, shared), each capped at GOAL_FULL
+    capped = np.minimum(shared_counts(e.goal[rows], m.goal[cols]), GOAL_FULL).astype(np.uint8)
+    capped += (np.minimum(e.n_goal[rows], GOAL_FULL) * GOAL_CELLS**2).astype(np.uint8)[:, None]
+    capped += (np.minimum(m.n_goal[cols], GOAL_FULL) * GOAL_CELLS).astype(np.uint8)[None, :]
+    score += _goal_part(w.goals / w.total).take(capped)
     per_language = (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)
     if len(rows) and (e.lang[rows] == e.lang[rows[0]]).all():
         # one language set (as callers take them): its part depends on the mentor alone
@@ -286,6 +281,23 @@ def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
     score[bad] = FORBIDDEN
     score += _jitter(score.shape[1])
     return score
+
+
+GOAL_CELLS = GOAL_FULL + 1  # 0..GOAL_FULL goals (or shared goals) once capped
+
+
+@lru_cache(maxsize=4)
+def _goal_part(weight: float) -> NDArray[np.float32]:
+    """The goals part of a screened score by index (mentee's goals × GOAL_CELLS + mentor's)
+    × GOAL_CELLS + shared, each capped at GOAL_FULL: min(1, shared / min(n_e, n_m)),
+    NEUTRAL when either side has none, times ``weight``, in float32 as the screen adds it."""
+    f32 = np.float32
+    mine, theirs, shared = np.indices((GOAL_CELLS,) * 3).reshape(3, -1)
+    full = np.minimum(mine, theirs).astype(f32)
+    goals = shared.astype(f32) / np.maximum(full, f32(1))
+    np.minimum(goals, f32(1), out=goals)
+    goals[full == 0] = NEUTRAL
+    return np.asarray(goals * f32(weight), dtype=f32)
 
 
 @lru_cache(maxsize=4)
