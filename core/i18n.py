@@ -58,10 +58,15 @@ _TOKEN = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
 Arg = str | int | float
 
 
+# one encoder for every token: json.dumps with options builds a new one per call, which
+# showed up in the time a whole-pool match spends wording thousands of reasons
+_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=True)
+
+
 def _token(payload: Mapping[str, Any]) -> str:
     # ASCII JSON: a token nested in an argument is escaped inside it (``\\ue002``), so
     # the outer token's text holds no delimiter and one regular expression finds each.
-    return _OPEN + json.dumps(payload, separators=(",", ":"), ensure_ascii=True) + _CLOSE
+    return _OPEN + _JSON.encode(payload) + _CLOSE
 
 
 def _(text: str, /, **args: Arg) -> str:

@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,7 +41,7 @@ from core.matching.inputs import (
 )
 from core.matching.reasons import PHRASES, LockRefused
 from core.matching.score import feasible, score_pair
-from core.matching.solve import SCALE, assign, prices, units, upper_bound
+from core.matching.solve import SCALE, assign, prices, resolve, units, upper_bound
 from core.matching.stable import blocking, deferred_acceptance
 from core.matching.vector import (
     SCREEN_MARGIN,
@@ -176,8 +177,8 @@ def _best_total(
 ) -> I64:
     """The assignment of the top-k solve ``mentor_of`` made optimal over every feasible arc:
     while the solve's prices say some arc left out would raise the total, add every such
-    arc and solve again (column generation). The count placed is already the most possible,
-    and more arcs never lower it."""
+    arc and solve what they change (column generation; `solve.resolve`). The count placed
+    is already the most possible, and more arcs never lower it."""
     n = len(bonus)
     # a mentee given fewer than k arcs has all of its own; the others' left-out arcs score
     # at most SCREEN_MARGIN above their lowest kept one
@@ -199,8 +200,8 @@ def _best_total(
         rows = np.concatenate([rows, more[raises]])
         cols = np.concatenate([cols, to[raises]])
         scores = np.concatenate([scores, more_scores[raises]])
-        mentor_of = assign(n, room, rows, cols, scores + bonus[rows])
-        before, worth = worth, prices(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
+        before = worth
+        mentor_of, worth = resolve(n, room, rows, cols, scores + bonus[rows], mentor_of, worth)
         # Mentor prices only rose, so an arc that wasn't worth adding still isn't unless
         # its mentee's price fell since: only those mentees need looking at again.
         unsure = (ceiling > -np.inf) & (worth.mentee < before.mentee)
@@ -227,8 +228,9 @@ def _unplaced(enc: Encoded, indices: list[int]) -> tuple[Unplaced, ...]:
             banned = enc.forbidden.get(i)
             if banned is not None:
                 allowed[r, banned] = False
-        roomy = allowed & (enc.room > 0)[None, :]
-        skilled = allowed & (shared_counts(e.skill[rows], m.skill) > 0)
+        roomy = _any_per_row(allowed & (enc.room > 0)[None, :])
+        skilled = _any_per_row(allowed & (shared_counts(e.skill[rows], m.skill) > 0))
+        talks, may = _any_per_row(talk), _any_per_row(allowed)
         for r, i in enumerate(rows.tolist()):
             mentee = pool.mentees[i]
             pid = mentee.person_id
@@ -238,22 +240,29 @@ def _unplaced(enc: Encoded, indices: list[int]) -> tuple[Unplaced, ...]:
                 code = "already_paired"
             elif required and not e.able[i]:
                 code = "required_language"
-            elif not talk[r].any():
+            elif not talks[r]:
                 code = "no_language"
-            elif not allowed[r].any():
+            elif not may[r]:
                 code = "unavailable"  # only blocks, past partners or declines are left
-            elif not roomy[r].any():
+            elif not roomy[r]:
                 code = "full"
-            elif e.n_skill[i] > 0 and not skilled[r].any():
+            elif e.n_skill[i] > 0 and not skilled[r]:
                 code = "no_skill"
             else:
                 code = "full"
-            if code == "required_language" and required:
-                phrase = said(PHRASES[code], language=language_name(required))
-            else:
-                phrase = said(PHRASES[code])
-            out.append(Unplaced(pid, code, phrase))
+            out.append(Unplaced(pid, code, _unplaced_phrase(code, required)))
     return tuple(out)
+
+
+def _any_per_row(cells: NDArray[np.bool_]) -> list[bool]:
+    return np.asarray(cells.any(axis=1), dtype=np.bool_).tolist()  # type: ignore[no-any-return]
+
+
+@lru_cache(maxsize=64)
+def _unplaced_phrase(code: str, required: str) -> str:
+    if code == "required_language" and required:
+        return said(PHRASES[code], language=language_name(required))
+    return said(PHRASES[code])
 
 
 def rank_mentors(pool: Pool, mentee: MenteeIn, *, limit: int = 10) -> list[Proposed]:

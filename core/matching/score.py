@@ -15,6 +15,7 @@ Each part is in [0, 1]; the score is their weighted mean (`Weights`):
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -217,34 +218,54 @@ def score_pair(
     overlap = overlap_part(me, mm, hours)
     score = combine(weights, (skills, goals, languages, mode, overlap))
 
-    # Reasons, each weighed by what it added to the score; ties keep this order.
-    candidates: list[tuple[float, str]] = []
+    # Reasons, each weighed by what it added to the score; ties keep this order. Only the
+    # ``top`` are worded (a match words thousands of pairs' reasons).
+    candidates: list[tuple[float, Callable[[], str]]] = []
     if shared_skills:
-        interested = _("both interested in {topics}", topics=_some(shared_skills))
-        candidates.append((weights.skills * skills, interested))
+        candidates.append((weights.skills * skills, lambda: _interested(shared_skills[:2])))
     if shared_goals and mine and theirs:
-        candidates.append((weights.goals * goals, _("similar goals")))
+        candidates.append((weights.goals * goals, _similar_goals))
     if hours is not None and hours >= 1 and max(NEED_HOURS[me], NEED_HOURS[mm]) > 0:
-        # Translators: a reason two people fit; "h" is hours.
-        free = _("{hours} h a week when both are free", hours=number(hours))
-        candidates.append((weights.overlap * overlap, free))
+        free_hours = hours
+        candidates.append((weights.overlap * overlap, lambda: _free(free_hours)))
     if me == mm:
-        candidates.append((weights.mode * mode, said(_BOTH_PREFER[mentee.mode])))
+        candidates.append((weights.mode * mode, lambda: _both_prefer(mentee.mode)))
     # English alone is the default most people share: only say a language that stands out
     if len(shared_langs) > 1 or (shared_langs and shared_langs[0] != "en"):
-        candidates.append(
-            (
-                weights.languages * languages,
-                _(
-                    "both speak {languages}",
-                    languages=_some(tuple(dict.fromkeys(map(language_name, shared_langs)))),
-                ),
-            )
-        )
+        candidates.append((weights.languages * languages, lambda: _both_speak(shared_langs)))
     order = sorted(range(len(candidates)), key=lambda i: (-candidates[i][0], i))
-    reasons = tuple(candidates[i][1] for i in order[:top])
+    reasons = tuple(candidates[i][1]() for i in order[:top])
     return Scored(score, reasons, shared_skills, shared_langs, hours)
 
 
 def _some(items: tuple[str, ...]) -> str:
     return listed(items[:2])
+
+
+# A reason's wording depends only on these few values, which repeat across a pool: each
+# is worded once (a match words thousands of reasons, and wording costs more than scoring).
+@lru_cache(maxsize=4096)
+def _interested(topics: tuple[str, ...]) -> str:
+    return _("both interested in {topics}", topics=_some(topics))
+
+
+@lru_cache(maxsize=1)
+def _similar_goals() -> str:
+    return _("similar goals")
+
+
+@lru_cache(maxsize=1024)
+def _free(hours: float) -> str:
+    # Translators: a reason two people fit; "h" is hours.
+    return _("{hours} h a week when both are free", hours=number(hours))
+
+
+@lru_cache(maxsize=16)
+def _both_prefer(mode: Mode) -> str:
+    return said(_BOTH_PREFER[mode])
+
+
+@lru_cache(maxsize=1024)
+def _both_speak(languages: tuple[str, ...]) -> str:
+    names = tuple(dict.fromkeys(map(language_name, languages)))
+    return _("both speak {languages}", languages=_some(names))

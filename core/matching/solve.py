@@ -25,6 +25,9 @@ I64 = NDArray[np.int64]
 F64 = NDArray[np.float64]
 SCALE = 1_000_000  # gains are rounded to 1e-6 for the integer solver
 GAIN_CEILING = 4  # above any gain (score ≤ 1, priority ≤ 1.01): every arc costs ≥ 0
+# Bellman–Ford rounds after a small change before `resolve` tries its exact fallback: a
+# dozen or two when the assignment is optimal (a negative cycle never settles)
+QUICK_ROUNDS = 200
 
 
 def _network(n_mentees: int, room: I64, rows: I64, cols: I64) -> tuple[I64, I64, I64, int, int]:
@@ -89,6 +92,38 @@ class Prices:
         return -self.distance[self.n_mentees : -2]
 
 
+def _residual(
+    n_mentees: int, room: I64, rows: I64, cols: I64, gains: F64, mentor_of: I64
+) -> tuple[I64, I64, I64, I64]:
+    """The residual network of the assignment ``mentor_of`` on these arcs, nodes as in
+    `_network`: the unused candidates forward and the used ones back, a placed mentee back
+    to the source and an unplaced one from it, a mentor with room left to the sink and one
+    with someone from it. (tails, heads, costs, capacities)"""
+    m = len(room)
+    source, sink = n_mentees + m, n_mentees + m + 1
+    used = mentor_of[rows] == cols
+    cost = GAIN_CEILING * SCALE - units(gains)
+    load = np.bincount(mentor_of[mentor_of >= 0], minlength=m)
+    placed = mentor_of >= 0
+    mentees, mentors = np.arange(n_mentees), n_mentees + np.arange(m)
+    spare, busy = load < room, load > 0
+    tails = np.concatenate(
+        [np.where(used, n_mentees + cols, rows), np.where(placed, mentees, source),
+         mentors[spare], np.full(int(busy.sum()), sink)]
+    )  # fmt: skip
+    heads = np.concatenate(
+        [np.where(used, rows, n_mentees + cols), np.where(placed, source, mentees),
+         np.full(int(spare.sum()), sink), mentors[busy]]
+    )  # fmt: skip
+    costs = np.concatenate(
+        [np.where(used, -cost, cost), np.zeros(n_mentees + int(spare.sum() + busy.sum()), np.int64)]
+    )
+    capacities = np.concatenate(
+        [np.ones(len(rows) + n_mentees, np.int64), (room - load)[spare], load[busy]]
+    )
+    return tails, heads, costs, capacities
+
+
 def prices(
     n_mentees: int,
     room: I64,
@@ -108,36 +143,86 @@ def prices(
     scratch on the benchmark pool) and every arc has a non-negative reduced cost against
     them: an arc added with a negative one closes a negative cycle (a better assignment),
     and if no left-out arc has one, the answer is optimal over them all."""
-    m = len(room)
-    source, sink = n_mentees + m, n_mentees + m + 1
-    used = mentor_of[rows] == cols
-    cost = GAIN_CEILING * SCALE - units(gains)
-    load = np.bincount(mentor_of[mentor_of >= 0], minlength=m)
-    placed = mentor_of >= 0
-    mentees, mentors = np.arange(n_mentees), n_mentees + np.arange(m)
-    spare, busy = mentors[load < room], mentors[load > 0]
-    # residual arcs: the unused candidates forward and the used ones back, a placed mentee
-    # back to the source and an unplaced one from it, a mentor with room left to the sink
-    # and one with someone from it
-    tails = np.concatenate(
-        [np.where(used, n_mentees + cols, rows), np.where(placed, mentees, source), spare,
-         np.full(len(busy), sink)]
-    )  # fmt: skip
-    heads = np.concatenate(
-        [np.where(used, rows, n_mentees + cols), np.where(placed, source, mentees),
-         np.full(len(spare), sink), busy]
-    )  # fmt: skip
-    costs = np.concatenate(
-        [np.where(used, -cost, cost), np.zeros(n_mentees + len(spare) + len(busy), np.int64)]
-    )
-    distance = np.zeros(n_mentees + m + 2, np.int64) if since is None else since.distance
-    for _ in range(len(distance) + 1):
-        nearer = distance.copy()
-        np.minimum.at(nearer, heads, distance[tails] + costs)
-        if np.array_equal(nearer, distance):
+    settled = _settle(n_mentees, room, rows, cols, gains, mentor_of, since, rounds=None)
+    if settled is None:  # pragma: no cover
+        raise RuntimeError("the solve left a negative cycle")
+    return settled
+
+
+def _settle(
+    n_mentees: int,
+    room: I64,
+    rows: I64,
+    cols: I64,
+    gains: F64,
+    mentor_of: I64,
+    since: Prices | None,
+    rounds: int | None,
+) -> Prices | None:
+    """`prices`, or None if they haven't settled after ``rounds`` rounds (or ever: a
+    negative cycle is left, so ``mentor_of`` isn't optimal on these arcs)."""
+    tails, heads, costs, _capacities = _residual(n_mentees, room, rows, cols, gains, mentor_of)
+    size = n_mentees + len(room) + 2
+    distance = np.zeros(size, np.int64) if since is None else since.distance.copy()
+    # arcs by tail: a round relaxes only the arcs out of the nodes that came nearer in the
+    # one before (most settle in the first few of a few dozen rounds)
+    order = np.argsort(tails, kind="stable")
+    tails, heads, costs = tails[order], heads[order], costs[order]
+    first = np.searchsorted(tails, np.arange(size + 1))
+    nearer = np.arange(size)
+    for _ in range(size + 1 if rounds is None else rounds):
+        if not len(nearer):
             return Prices(distance, n_mentees)
-        distance = nearer
-    raise RuntimeError("the solve left a negative cycle")  # pragma: no cover
+        count = first[nearer + 1] - first[nearer]
+        arcs = np.arange(int(count.sum())) + np.repeat(
+            first[nearer] - np.cumsum(count) + count, count
+        )
+        before = distance.copy()
+        np.minimum.at(distance, heads[arcs], before[tails[arcs]] + costs[arcs])
+        nearer = np.flatnonzero(distance < before)
+    return None
+
+
+def resolve(
+    n_mentees: int, room: I64, rows: I64, cols: I64, gains: F64, mentor_of: I64, worth: Prices
+) -> tuple[I64, Prices]:
+    """``assign``'s answer on these arcs and its `prices`, from ``mentor_of``, which was
+    optimal on all of them but some added since, and its prices ``worth`` from then.
+
+    The best assignment differs from ``mentor_of`` by cycles of negative cost in its
+    residual network. Against ``worth`` only added arcs have a negative reduced cost, each
+    such cycle passes through at least one of them, each at most once, and its other arcs'
+    reduced costs, never negative, sum to less than what its added ones make up. So a
+    min-cost circulation over the arcs whose reduced cost is below the sum of all the
+    negative ones finds the optimum. Most of the time each cycle has one added arc, and
+    the arcs below the largest single one do, a sixth of the network on the benchmark
+    pool: that is tried first, and kept if prices settle on it (the proof it is optimal;
+    a negative cycle left would keep them falling)."""
+    tails, heads, costs, capacities = _residual(n_mentees, room, rows, cols, gains, mentor_of)
+    reduced = costs + worth.distance[tails] - worth.distance[heads]
+    gaps = -reduced[reduced < 0]
+    if not len(gaps):
+        return mentor_of, worth
+    for reach, rounds in ((int(gaps.max()), QUICK_ROUNDS), (int(gaps.sum()), None)):
+        near = np.flatnonzero(reduced < reach)
+        flow = min_cost_flow.SimpleMinCostFlow()
+        nodes = np.unique(np.concatenate([tails[near], heads[near]]), return_inverse=True)[1]
+        flow.add_arcs_with_capacity_and_unit_cost(
+            nodes[: len(near)], nodes[len(near) :], capacities[near], reduced[near]
+        )
+        if flow.solve() != flow.OPTIMAL:  # pragma: no cover
+            raise RuntimeError("min-cost circulation failed")
+        moved = near[flow.flows(np.arange(len(near))) > 0]
+        arcs = moved[moved < len(rows)]  # candidate arcs; the rest are source and sink arcs
+        better = mentor_of.copy()
+        left = arcs[mentor_of[rows[arcs]] == cols[arcs]]  # a used arc sent back: its mentee leaves
+        better[rows[left]] = -1
+        taken = arcs[mentor_of[rows[arcs]] != cols[arcs]]
+        better[rows[taken]] = cols[taken]
+        settled = _settle(n_mentees, room, rows, cols, gains, better, worth, rounds)
+        if settled is not None:
+            return better, settled
+    raise RuntimeError("the circulation left a negative cycle")  # pragma: no cover
 
 
 def upper_bound(

@@ -10,7 +10,7 @@ so memory stays bounded whatever the pool's size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -54,12 +54,14 @@ else:  # pragma: no cover - numpy 1.x
         return np.asarray(counts.sum(axis=-1, dtype=np.uint8), dtype=np.uint8)
 
 
-def bitsets(sets: Sequence[Iterable[str]], vocabulary: dict[str, int]) -> U64:
+def bitsets(sets: Sequence[Collection[str]], vocabulary: dict[str, int]) -> U64:
     words = max(1, -(-len(vocabulary) // 64))
-    masks = [sum(1 << vocabulary[x] for x in set(items) if x in vocabulary) for items in sets]
-    out = np.empty((len(sets), words), dtype=np.uint64)
-    for word in range(words):
-        out[:, word] = [(mask >> (64 * word)) & 0xFFFFFFFFFFFFFFFF for mask in masks]
+    bits = np.array([vocabulary.get(x, -1) for items in sets for x in items], dtype=np.int64)
+    owner = np.repeat(np.arange(len(sets)), [len(items) for items in sets])
+    owner, bits = owner[bits >= 0], bits[bits >= 0]
+    out = np.zeros((len(sets), words), dtype=np.uint64)
+    one = np.left_shift(np.uint64(1), (bits & 63).astype(np.uint64))
+    np.bitwise_or.at(out, (owner, bits >> 6), one)
     return out
 
 
@@ -251,24 +253,24 @@ def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
     counts = np.bincount(m.profile[cols], minlength=part.shape[1])  # cols keep profile order
     score = np.repeat(part.astype(f32), counts, axis=1)
     score += shared_counts(e.skill[rows], m.skill[cols]).astype(f32) * inv.astype(f32)[:, None]
-    # goals: min(1, shared / min(n_e, n_m, 3)), NEUTRAL when either side is empty
-    full = np.minimum(
-        np.minimum(e.n_goal[rows], GOAL_FULL)[:, None],
-        np.minimum(m.n_goal[cols], GOAL_FULL)[None, :],
-    ).astype(f32)
-    goals = shared_counts(e.goal[rows], m.goal[cols]).astype(f32)
-    goals /= np.maximum(full, f32(1))
-    np.minimum(goals, f32(1), out=goals)
-    goals[full == 0] = NEUTRAL
-    score += goals * f32(w.goals / w.total)
-    shared_lang = shared_counts(e.lang[rows], m.lang[cols])
-    score += (
-        shared_lang.astype(f32)
-        * (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)[:, None]
-    )
-    bad = shared_lang == 0
-    bad |= ~e.ok[rows, None]
-    bad |= ~m.ok[cols][None, :]
+    # goals: a table by (the mentee's goals, the mentor's, shared), each capped at GOAL_FULL
+    capped = np.minimum(shared_counts(e.goal[rows], m.goal[cols]), GOAL_FULL).astype(np.uint8)
+    capped += (np.minimum(e.n_goal[rows], GOAL_FULL) * GOAL_CELLS**2).astype(np.uint8)[:, None]
+    capped += (np.minimum(m.n_goal[cols], GOAL_FULL) * GOAL_CELLS).astype(np.uint8)[None, :]
+    score += _goal_part(w.goals / w.total).take(capped)
+    per_language = (w.languages / w.total / np.maximum(e.n_lang[rows], 1)).astype(f32)
+    if len(rows) and (e.lang[rows] == e.lang[rows[0]]).all():
+        # one language set (as callers take them): its part depends on the mentor alone
+        shared_lang = shared_counts(e.lang[rows[:1]], m.lang[cols])
+        score += shared_lang.astype(f32) * per_language[:1, None]
+        bad = np.zeros(score.shape, dtype=bool)
+        bad[:, shared_lang[0] == 0] = True
+    else:
+        shared_lang = shared_counts(e.lang[rows], m.lang[cols])
+        score += shared_lang.astype(f32) * per_language[:, None]
+        bad = shared_lang == 0
+    bad[~e.ok[rows], :] = True
+    bad[:, ~m.ok[cols]] = True
     for r, i in enumerate(rows.tolist()):
         banned = enc.forbidden.get(i)
         if banned is not None:
@@ -279,6 +281,23 @@ def screen(enc: Encoded, rows: I64, cols: I64) -> NDArray[np.float32]:
     score[bad] = FORBIDDEN
     score += _jitter(score.shape[1])
     return score
+
+
+GOAL_CELLS = GOAL_FULL + 1  # 0..GOAL_FULL goals (or shared goals) once capped
+
+
+@lru_cache(maxsize=4)
+def _goal_part(weight: float) -> NDArray[np.float32]:
+    """The goals part of a screened score by index (mentee's goals × GOAL_CELLS + mentor's)
+    × GOAL_CELLS + shared, each capped at GOAL_FULL: min(1, shared / min(n_e, n_m)),
+    NEUTRAL when either side has none, times ``weight``, in float32 as the screen adds it."""
+    f32 = np.float32
+    mine, theirs, shared = np.indices((GOAL_CELLS,) * 3).reshape(3, -1)
+    full = np.minimum(mine, theirs).astype(f32)
+    goals = shared.astype(f32) / np.maximum(full, f32(1))
+    np.minimum(goals, f32(1), out=goals)
+    goals[full == 0] = NEUTRAL
+    return np.asarray(goals * f32(weight), dtype=f32)
 
 
 @lru_cache(maxsize=4)

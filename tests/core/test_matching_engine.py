@@ -28,8 +28,9 @@ from core.matching import (
     priority,
     rank_mentors,
     score_pair,
+    solve,
 )
-from core.matching.solve import assign, prices, units
+from core.matching.solve import assign, prices, resolve, units
 from core.matching.vector import candidates, encode
 from core.model import Mode
 
@@ -488,3 +489,100 @@ def test_prices_hold_every_arc_of_the_solve_at_or_below_its_gain_when_used() -> 
     assert (units(gains)[~used] <= threshold[~used]).all()
     assert (units(gains)[used] >= threshold[used]).all()
     assert (worth.mentor >= 0).all()
+
+
+def _gain_and_count(
+    mentor_of: np.ndarray, rows: np.ndarray, cols: np.ndarray, gains: np.ndarray
+) -> tuple[int, int]:
+    used = mentor_of[rows] == cols
+    return int(units(gains)[used].sum()), int((mentor_of >= 0).sum())
+
+
+def _check_resolve(
+    room: list[int], rows: list[int], cols: list[int], gains: list[float], first: list[bool], n: int
+) -> int | None:
+    """resolve from the solve of the ``first`` arcs equals a solve of them all; the number
+    of its tries whose prices didn't settle (None: the case doesn't apply)."""
+    room_a, rows_a, cols_a = np.array(room), np.array(rows), np.array(cols)
+    gains_a, first_a = np.array(gains), np.array(first)
+    before = assign(n, room_a, rows_a[first_a], cols_a[first_a], gains_a[first_a])
+    best = assign(n, room_a, rows_a, cols_a, gains_a)
+    if (before >= 0).sum() != (best >= 0).sum():
+        return None  # resolve keeps the count: the engine only calls it once that is the most
+    worth = prices(n, room_a, rows_a[first_a], cols_a[first_a], gains_a[first_a], before)
+    unsettled = 0
+    settle = solve._settle
+
+    def counting(*args: object, **kwargs: object) -> object:
+        nonlocal unsettled
+        settled = settle(*args, **kwargs)  # type: ignore[arg-type]
+        unsettled += settled is None
+        return settled
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(solve, "_settle", counting)
+        after, worth_after = resolve(n, room_a, rows_a, cols_a, gains_a, before, worth)
+    assert _gain_and_count(after, rows_a, cols_a, gains_a) == _gain_and_count(
+        best, rows_a, cols_a, gains_a
+    )
+    assert (np.bincount(after[after >= 0], minlength=len(room)) <= room_a).all()
+    placed = np.flatnonzero(after >= 0)
+    arcs = set(zip(rows, cols, strict=True))
+    assert all((int(i), int(after[i])) in arcs for i in placed)
+    # its prices prove it: no arc gains more than its two prices unless used
+    unused = after[rows_a] != cols_a
+    threshold = worth_after.mentee[rows_a] + worth_after.mentor[cols_a]
+    assert (units(gains_a)[unused] <= threshold[unused]).all()
+    return unsettled
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_resolve_after_adding_arcs_equals_a_solve_of_them_all(data: st.DataObject) -> None:
+    n = data.draw(st.integers(1, 10))
+    m = data.draw(st.integers(1, 5))
+    room = data.draw(st.lists(st.integers(0, 3), min_size=m, max_size=m))
+    cells = data.draw(
+        st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, m - 1)), min_size=1, unique=True)
+    )
+    gains = data.draw(
+        st.lists(
+            st.sampled_from([0.1, 0.2, 0.5, 0.55, 0.9, 1.2, 1.5, 1.9]),
+            min_size=len(cells),
+            max_size=len(cells),
+        )
+    )
+    first = data.draw(st.lists(st.booleans(), min_size=len(cells), max_size=len(cells)))
+    if not any(first):
+        return
+    _check_resolve(room, [r for r, _c in cells], [c for _r, c in cells], gains, first, n)
+
+
+# (mentee, mentor, gain, in the first solve), found by a random search
+TWO_ADDED_ARCS_ON_ONE_CYCLE = (
+    (0, 1, 1.55, 1), (0, 3, 1.2, 1), (1, 0, 0.55, 0), (1, 1, 0.7, 1), (1, 2, 0.3, 1),
+    (1, 3, 0.5, 0), (1, 4, 1.9, 0), (2, 0, 1.55, 0), (2, 3, 1.5, 0), (2, 4, 1.9, 1),
+    (3, 1, 1.9, 1), (3, 2, 0.3, 0), (3, 4, 0.3, 0), (4, 2, 1.5, 0), (4, 3, 0.9, 1),
+    (4, 4, 1.5, 0), (5, 3, 1.5, 0), (6, 0, 0.55, 1), (6, 1, 0.5, 1), (6, 2, 1.55, 1),
+    (6, 3, 1.1, 1), (7, 2, 0.2, 0), (8, 0, 0.2, 0), (8, 1, 0.9, 0), (8, 2, 0.55, 0),
+    (8, 4, 0.55, 0), (9, 0, 1.55, 1), (9, 1, 0.55, 0), (9, 4, 1.2, 0), (10, 0, 1.9, 0),
+    (10, 1, 0.1, 1), (10, 2, 0.2, 0), (10, 4, 1.9, 1), (11, 2, 0.2, 0), (11, 3, 0.7, 0),
+    (11, 4, 1.55, 1),
+)  # fmt: skip
+
+
+def test_resolve_falls_back_to_every_arc_that_could_matter_when_the_quick_try_is_short() -> None:
+    # An improving cycle passes two added arcs, through an arc whose reduced cost is above
+    # either one's gap: the quick try (arcs below the largest gap) leaves a negative cycle,
+    # its prices never settle, and the exact circulation (arcs below the sum of the gaps)
+    # finds the optimum.
+    arcs = TWO_ADDED_ARCS_ON_ONE_CYCLE
+    unsettled = _check_resolve(
+        [1, 2, 2, 0, 2],
+        [a[0] for a in arcs],
+        [a[1] for a in arcs],
+        [a[2] for a in arcs],
+        [bool(a[3]) for a in arcs],
+        n=12,
+    )
+    assert unsettled == 1
