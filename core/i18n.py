@@ -112,6 +112,7 @@ def is_deferred(text: str) -> bool:
 # -- languages -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=1024)  # asked on every event, of a handful of tags
 def supported(tag: str | None) -> str | None:
     """The language of ours that ``tag`` names (``"de-AT"`` → ``"de"``, ``"pt"`` →
     ``"pt-BR"``, ``"Deutsch"`` → ``"de"``), or None."""
@@ -136,6 +137,7 @@ def babel_locale(language: str) -> str:
     return language.replace("-", "_") if language != PSEUDO else ENGLISH
 
 
+@functools.cache
 def _native_name(language: str) -> str:
     name = Locale.parse(babel_locale(language)).display_name or language
     return name[:1].upper() + name[1:]
@@ -146,6 +148,7 @@ def native_name(language: str) -> str:
     return _native_name(language)
 
 
+@functools.cache
 def _other_names(language: str) -> tuple[str, ...]:
     """Names people may type for it: in English and without the region."""
     locale = Locale.parse(babel_locale(language))
