@@ -87,6 +87,7 @@ from adapters.discord.translate import (
 from core.correlation import event_correlated
 from core.delivery import (
     DeliveryError,
+    FailsForGood,
     FailureLatch,
     MessengerFailed,
     RateLimited,
@@ -515,7 +516,7 @@ class _MentorClient(discord.Client):
         await self._messenger.handle_guild_joined(guild.id)
 
 
-class DiscordMessenger:
+class DiscordMessenger(FailsForGood):
     """The Discord adapter: receives slash commands, buttons, modals and DMs; sends DMs.
 
     Implements :class:`core.delivery.Messenger` and ``ConversationOpener``. ``send``
@@ -567,17 +568,6 @@ class DiscordMessenger:
         if self._latch.reason is not None or client is None or client.is_closed():
             return False
         return self._gateway is None or client.is_ready()
-
-    @property
-    def failure(self) -> str | None:
-        return self._latch.reason
-
-    async def failed(self) -> str:
-        return await self._latch.wait()
-
-    def _fail(self, cause: str) -> MessengerFailed:
-        """Record a failure no retry fixes (the first one counts), and say what to do."""
-        return self._latch.record(cause)
 
     # -- lifecycle ------------------------------------------------------------------------
 

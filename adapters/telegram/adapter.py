@@ -63,8 +63,8 @@ from adapters.telegram.translate import NonText, Translated, Where, translate
 from core.correlation import event_correlated
 from core.delivery import (
     DeliveryError,
+    FailsForGood,
     FailureLatch,
-    MessengerFailed,
     RateLimited,
     SpaceRefused,
     TransientFailure,
@@ -204,7 +204,7 @@ class _RedactToken(logging.Filter):
         return True
 
 
-class TelegramMessenger:
+class TelegramMessenger(FailsForGood):
     """Mentoring in private chats with the bot. Implements ``core.delivery.Messenger``.
 
     Fallbacks worth knowing: Telegram has no ephemeral messages, so anything personal goes
@@ -276,17 +276,6 @@ class TelegramMessenger:
         if self._webhook is not None:
             return self._web is not None
         return self.polling or not self._receiving
-
-    @property
-    def failure(self) -> str | None:
-        return self._latch.reason
-
-    async def failed(self) -> str:
-        return await self._latch.wait()
-
-    def _fail(self, cause: str) -> MessengerFailed:
-        """Record a failure no retry fixes (the first one counts), and say what to do."""
-        return self._latch.record(cause)
 
     def _watch_polling(self) -> None:
         """PTB ends its polling loop for good on a refused token (InvalidToken) and says so

@@ -86,6 +86,25 @@ class FailureLatch:
         return self.reason
 
 
+class FailsForGood:
+    """What a messenger that can fail for good says about it (half of
+    :class:`Supervised`), read from its :class:`FailureLatch` (set ``_latch`` in
+    ``__init__``)."""
+
+    _latch: FailureLatch
+
+    @property
+    def failure(self) -> str | None:
+        return self._latch.reason
+
+    async def failed(self) -> str:
+        return await self._latch.wait()
+
+    def _fail(self, cause: str) -> MessengerFailed:
+        """Record a failure no retry fixes (the first one counts), and say what to do."""
+        return self._latch.record(cause)
+
+
 class Sender(Protocol):
     platform: Platform
 
