@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from core.clock import Clock
 from core.errors import NotRegistered
-from core.i18n import ENGLISH
+from core.i18n import ENGLISH, Speaker, supported
 from core.identity import Person, PlatformAccount, UserRef
 from core.ports import UnitOfWork
 from core.services import Work
@@ -53,3 +53,12 @@ class Context:
         person_id = self.me().id
         assert person_id is not None
         return person_id
+
+
+async def language_of(uow: UnitOfWork, person: Person) -> str:
+    """The language ``person`` reads (core.i18n.Speaker); their program's is read only
+    when neither they nor their messenger named one of ours."""
+    if supported(person.language) or supported(person.platform_language):
+        return Speaker(person.language, person.platform_language).language
+    assert person.id is not None
+    return Speaker(program=await uow.people.program_language(person.id)).language

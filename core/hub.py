@@ -28,13 +28,13 @@ from typing import Any, Protocol, TypeVar, cast
 
 from core import lookup, reachability
 from core.clock import Clock
-from core.context import Context
+from core.context import Context, language_of
 from core.correlation import event_correlated
 from core.delivery.contract import SpaceRefused
 from core.dialogs import DialogEngine, FormField, FormResult, as_outcome, said_title
 from core.direct_channels import DirectChannelStore
 from core.errors import MentorhubError, NotAllowed, NotRegistered
-from core.i18n import ENGLISH, Speaker, _, supported, translate
+from core.i18n import ENGLISH, _, supported, translate
 from core.identity import Person, Platform, PlatformAccount, UserRef
 from core.inbound import (
     AccountGone,
@@ -51,7 +51,7 @@ from core.memory import LruCache
 from core.messages import Action, Notice, Outcome, Reply, SpacePost, notice_payload
 from core.metrics import NO_METRICS, Metrics
 from core.model import Program
-from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWork, UnitOfWorkFactory
+from core.ports import DialogState, OutboxMessage, ReadFactory, UnitOfWorkFactory
 from core.registry import Access, CommandSpec, ForCoordinators, Registry
 from core.settings import CoreSettings
 
@@ -308,7 +308,7 @@ class Hub:
                             stale = True
                         else:
                             await uow.people.save(ctx.person)
-                    language = await _language_of(uow, ctx.person)
+                    language = await language_of(uow, ctx.person)
                 ctx.language = language
                 result = await work(ctx)
                 language = ctx.language  # `language` changes it at once
@@ -566,13 +566,6 @@ def _heard_language(person: Person, ref: UserRef) -> bool:
         return False
     person.platform_language = heard
     return True
-
-
-async def _language_of(uow: UnitOfWork, person: Person) -> str:
-    if supported(person.language) or supported(person.platform_language):
-        return Speaker(person.language, person.platform_language).language
-    assert person.id is not None
-    return Speaker(program=await uow.people.program_language(person.id)).language
 
 
 def _kept(outcome: Outcome) -> Outcome:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from core.context import Context
+from core.context import Context, language_of
 from core.errors import InvalidInput
 from core.i18n import LANGUAGES, N_, PSEUDO, _, native_name, supported
 from core.messages import Action, Choice, Outcome, Reply
@@ -46,10 +46,7 @@ async def cmd_language(ctx: Context, args: Mapping[str, Any]) -> Outcome:
     if wanted.casefold() == AUTOMATIC:
         person.language = ""
         await ctx.uow.people.save(person)
-        ctx.language = supported(person.platform_language) or ctx.language
-        if not supported(person.platform_language):
-            assert person.id is not None
-            ctx.language = supported(await ctx.uow.people.program_language(person.id)) or "en"
+        ctx.language = await language_of(ctx.uow, person)
         told = _(
             "I'll follow your messenger's language: {language} for now.",
             language=native_name(ctx.language),
