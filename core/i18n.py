@@ -55,6 +55,7 @@ LOCALE_DIR = Path(__file__).parent / "locale"
 
 _OPEN, _CLOSE = "\ue002", "\ue003"
 _TOKEN = re.compile(f"{_OPEN}([^{_OPEN}{_CLOSE}]*){_CLOSE}")
+_NO_MARKS = str.maketrans("", "", _OPEN + _CLOSE)
 Arg = str | int | float
 
 
@@ -223,7 +224,10 @@ def translate(text: str, language: str | None) -> str:
         return text
     chosen = language if language in (*LANGUAGES, PSEUDO) else ENGLISH
     assert chosen is not None
-    return _TOKEN.sub(lambda found: _written_or_dropped(found[1], chosen), text)
+    written = _TOKEN.sub(lambda found: _written_or_dropped(found[1], chosen), text)
+    # a mark that opens no token of ours (nobody can type one: core.text.clean_text drops
+    # them) goes too, so what is written out is written out once and for all
+    return written.translate(_NO_MARKS) if _OPEN in written else written
 
 
 def _written_or_dropped(payload: str, language: str) -> str:
@@ -232,7 +236,7 @@ def _written_or_dropped(payload: str, language: str) -> str:
     try:
         decoded = json.loads(payload)
         return _written(decoded, language) if isinstance(decoded, dict) else ""
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
         return ""
 
 

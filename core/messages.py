@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -253,49 +253,22 @@ class Reply:
     def translated(self) -> Reply:
         """This reply with its messages written in its reader's language (English if
         unnamed). Renderers get it through :meth:`localized`; idempotent."""
-        if not _deferred(self):
+        if not any(is_deferred(text) for text in _texts(self)):
             return self
-        say = functools.partial(_written_out, language=self.language)
-        return replace(
-            self,
-            text=say(self.text),
-            title=say(self.title) if self.title is not None else None,
-            fields=tuple(Field(say(f.label), say(f.value)) for f in self.fields),
-            choices=tuple(replace(c, label=say(c.label)) for c in self.choices),
-            attachment=replace(self.attachment, content=say(self.attachment.content))
-            if self.attachment is not None
-            else None,
-        )
+        return _rewritten(self, functools.partial(translate, language=self.language))
 
     def localized(self, show: MomentShower | None = None) -> Reply:
         """This reply with every moment written out: by ``show`` (a messenger's native
         timestamps), else as text in the reader's zone, and its text well-formed (see
         :func:`well_formed`). Renderers call this first."""
-        if _deferred(self):
+        if any(is_deferred(text) for text in _texts(self)):
             return self.translated().localized(show)
-        if _has_surrogates(self):
-            return _well_formed(self).localized(show)
-        fields = any(_MOMENT_OPEN in f.label or _MOMENT_OPEN in f.value for f in self.fields)
-        choices = any(_MOMENT_OPEN in c.label for c in self.choices)
-        title = self.title is not None and _MOMENT_OPEN in self.title
-        if not (fields or choices or title or _MOMENT_OPEN in self.text):
+        if any(_SURROGATE.search(text) for text in _texts(self)):
+            return _rewritten(self, well_formed).localized(show)
+        if not any(_MOMENT_OPEN in text for text in _texts(self)):
             return self  # nothing to write out (most replies): no copy
         write = show or in_zone(self.zone, self.language)
-
-        def fill(text: str) -> str:
-            return fill_moments(text, write) if _MOMENT_OPEN in text else text
-
-        return replace(
-            self,
-            text=fill(self.text),
-            title=fill(self.title) if self.title and title else self.title,
-            fields=tuple(Field(fill(f.label), fill(f.value)) for f in self.fields)
-            if fields
-            else self.fields,
-            choices=tuple(replace(c, label=fill(c.label)) for c in self.choices)
-            if choices
-            else self.choices,
-        )
+        return _rewritten(self, lambda text: fill_moments(text, write))
 
     def plain(self) -> str:
         """A plain-text rendering, used by the console and as a notification fallback."""
@@ -312,28 +285,33 @@ class Reply:
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-# core.i18n's token marks: none is left once a text is written out.
-_NO_MESSAGE_MARKS = str.maketrans("", "", "\ue002\ue003")
-
-
-def _written_out(text: str, language: str | None) -> str:
-    """``text`` with its messages written in ``language``. Marks that make no message
-    of ours (nobody can type one: core.text.clean_text drops them) are dropped, so a
-    reply is always written out, and only once."""
-    try:
-        shown = translate(text, language)
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
-        shown = text  # a forged token, not one core wrote
-    return shown.translate(_NO_MESSAGE_MARKS) if is_deferred(shown) else shown
-
-
-def _deferred(reply: Reply) -> bool:
-    strings = [reply.text, reply.title or ""]
-    strings += [s for f in reply.fields for s in (f.label, f.value)]
-    strings += [c.label for c in reply.choices]
+def _texts(reply: Reply) -> Iterator[str]:
+    """Every text a reply says: what translating, filling moments and mending Unicode
+    go through."""
+    yield reply.text
+    if reply.title is not None:
+        yield reply.title
+    for found in reply.fields:
+        yield found.label
+        yield found.value
+    for choice in reply.choices:
+        yield choice.label
     if reply.attachment is not None:
-        strings.append(reply.attachment.content)
-    return any(is_deferred(s) for s in strings)
+        yield reply.attachment.content
+
+
+def _rewritten(reply: Reply, change: Callable[[str], str]) -> Reply:
+    """``reply`` with ``change`` applied to each of its texts (see :func:`_texts`)."""
+    return replace(
+        reply,
+        text=change(reply.text),
+        title=change(reply.title) if reply.title is not None else None,
+        fields=tuple(Field(change(f.label), change(f.value)) for f in reply.fields),
+        choices=tuple(replace(c, label=change(c.label)) for c in reply.choices),
+        attachment=replace(reply.attachment, content=change(reply.attachment.content))
+        if reply.attachment is not None
+        else None,
+    )
 
 
 def well_formed(text: str) -> str:
@@ -343,23 +321,6 @@ def well_formed(text: str) -> str:
     if not _SURROGATE.search(text):
         return text
     return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
-
-
-def _has_surrogates(reply: Reply) -> bool:
-    strings = [reply.text, reply.title or ""]
-    strings += [s for f in reply.fields for s in (f.label, f.value)]
-    strings += [c.label for c in reply.choices]
-    return any(_SURROGATE.search(s) for s in strings)
-
-
-def _well_formed(reply: Reply) -> Reply:
-    return replace(
-        reply,
-        text=well_formed(reply.text),
-        title=well_formed(reply.title) if reply.title is not None else None,
-        fields=tuple(Field(well_formed(f.label), well_formed(f.value)) for f in reply.fields),
-        choices=tuple(replace(c, label=well_formed(c.label)) for c in reply.choices),
-    )
 
 
 @dataclass(frozen=True, slots=True)

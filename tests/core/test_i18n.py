@@ -22,7 +22,16 @@ from core.i18n import (
     supported,
     translate,
 )
-from core.messages import Choice, Field, MomentStyle, Reply, moment, reply_from_data, reply_to_data
+from core.messages import (
+    Attachment,
+    Choice,
+    Field,
+    MomentStyle,
+    Reply,
+    moment,
+    reply_from_data,
+    reply_to_data,
+)
 from core.text import clean_text
 
 
@@ -123,3 +132,16 @@ def test_a_reply_is_written_in_its_readers_language_and_moments_in_their_locale(
     marked = stored.read_in(None, PSEUDO)
     assert all("⟦" in s for s in (marked.text, marked.title or "", marked.fields[0].label))
     assert "⟦" in marked.choices[0].label
+
+
+def test_marks_that_open_no_message_are_dropped_once_written_out() -> None:
+    assert translate("a\ue002b" + _("Hi"), "en") == "abHi"
+    assert translate("a\ue002{not json\ue003b", "de") == "ab"
+
+
+def test_every_text_of_a_reply_is_mended_its_attachment_too() -> None:
+    lone = "\ud800"
+    reply = Reply(f"text{lone}", attachment=Attachment("x.csv", f"a,b{lone}"))
+    shown = reply.localized()
+    assert shown.text == "text\ufffd"
+    assert shown.attachment is not None and shown.attachment.data == "a,b\ufffd".encode()
