@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Callable
@@ -396,6 +397,7 @@ _CLDR_UNITS = {
 }
 
 
+@functools.cache  # read from CLDR on the first length of time typed, not at import
 def _unit_words() -> dict[str, str]:
     """Each unit word people may type, in any of our languages: ours above, and CLDR's
     names of the unit in every width and plural form ("Wochen", "semanas", "нед.")."""
@@ -411,15 +413,12 @@ def _unit_words() -> dict[str, str]:
     return found
 
 
-_UNIT_OF_WORD = _unit_words()
-
-
 def clean_amount(value: str, *, what: str, unit: str, low: int, high: int) -> int:
     """A length of time in ``unit`` (minutes, hours, days or weeks), typed as a number
     alone or with any unit that converts to a whole number of ``unit``: '10', '10w',
     '10 weeks', '70 days'. ``what`` names it in errors, as for :func:`clean_text`."""
     match = _AMOUNT_RE.match(value.strip().casefold())
-    given = _UNIT_OF_WORD.get(match[2] if match and match[2] else unit) if match else None
+    given = _unit_words().get(match[2] if match and match[2] else unit) if match else None
     if match is None or given is None:
         raise InvalidInput(
             # Translators: {what} names a length of time ("duration", "cadence"), already
