@@ -8,6 +8,7 @@ import io
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -71,22 +72,32 @@ def test_discord_endpoints_must_be_urls_of_their_kind(tmp_path: Path) -> None:
     ]
 
 
+def with_discord(
+    dc: FakeDiscord,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    *,
+    console: Literal["always", "never"],
+) -> Config:
+    """A configuration with Discord (on the fake) and the console ``always`` or ``never``."""
+    keep_discord_endpoints(monkeypatch)
+    monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
+    discord = DiscordConfig(
+        enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
+    )
+    return Config(
+        database=DatabaseConfig(url=sqlite_url),
+        sections={"console": ConsoleConfig(enabled=console), "discord": discord},
+    )
+
+
 async def test_run_starts_and_stops_the_discord_adapter(
     sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord(guilds=[GUILD]) as dc:
-        keep_discord_endpoints(monkeypatch)
-        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
-        discord_config = DiscordConfig(
-            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
-        )
-        config = Config(
-            database=DatabaseConfig(url=sqlite_url),
-            sections={
-                "console": ConsoleConfig(enabled="always"),  # so the run ends with its input
-                "discord": discord_config,
-            },
-        )
+        config = with_discord(
+            dc, sqlite_url, monkeypatch, console="always"
+        )  # so the run ends with its input
         out = io.StringIO()
         app = build(config, clock=clock, terminal=Terminal(lines("privacy"), out))
         await asyncio.wait_for(run(app), 10)
@@ -100,15 +111,7 @@ async def test_run_exits_non_zero_when_its_only_messenger_fails_for_good(
     sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord(guilds=[GUILD]) as dc:
-        keep_discord_endpoints(monkeypatch)
-        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
-        discord_config = DiscordConfig(
-            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
-        )
-        config = Config(
-            database=DatabaseConfig(url=sqlite_url),
-            sections={"console": ConsoleConfig(enabled="never"), "discord": discord_config},
-        )
+        config = with_discord(dc, sqlite_url, monkeypatch, console="never")
         running = asyncio.ensure_future(run(build(config, clock=clock)))
         await dc.wait_for(lambda: dc.registered_commands(GUILD))
         await dc.end_sessions(4014)
@@ -119,15 +122,7 @@ async def test_run_goes_on_with_the_console_when_discord_fails_for_good(
     sqlite_url: str, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with FakeDiscord(guilds=[GUILD]) as dc:
-        keep_discord_endpoints(monkeypatch)
-        monkeypatch.setenv("MENTORHUB_DISCORD_TOKEN", dc.token)
-        discord_config = DiscordConfig(
-            enabled=True, guild_ids=(GUILD,), api_base=dc.api_base, gateway_url=dc.gateway_url
-        )
-        config = Config(
-            database=DatabaseConfig(url=sqlite_url),
-            sections={"console": ConsoleConfig(enabled="always"), "discord": discord_config},
-        )
+        config = with_discord(dc, sqlite_url, monkeypatch, console="always")
         typed: asyncio.Queue[str] = asyncio.Queue()
         out = io.StringIO()
         app = build(config, clock=clock, terminal=Terminal(queued_lines(typed), out))
