@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+from core.commands.common import spend_allowance
 from core.context import Context
 from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
 from core.i18n import N_, _, is_deferred, n_
@@ -65,17 +66,18 @@ async def cmd_connect(ctx: Context, args: Mapping[str, Any]) -> Outcome:
 async def _issue(ctx: Context) -> Outcome:
     person = ctx.me()
     assert person.id is not None and ctx.account is not None and ctx.account.id is not None
-    key, now = f"person:{person.id}", ctx.now()
-    if await ctx.uow.links.count(key, ISSUED, since=now - TRIES_WINDOW) >= CODES_PER_HOUR:
-        raise NotAllowed(
-            n_(
-                "You asked for {count} code in the last hour.",
-                "You asked for {count} codes in the last hour.",
-                CODES_PER_HOUR,
-            ),
-            hint=_("Use the latest one, or try again in an hour."),
-        )
-    await ctx.uow.links.record(key, ISSUED, at=now)
+    too_many = NotAllowed(
+        n_(
+            "You asked for {count} code in the last hour.",
+            "You asked for {count} codes in the last hour.",
+            CODES_PER_HOUR,
+        ),
+        hint=_("Use the latest one, or try again in an hour."),
+    )
+    await spend_allowance(
+        ctx, f"person:{person.id}", ISSUED, per_hour=CODES_PER_HOUR, refused=too_many
+    )
+    now = ctx.now()
     await ctx.uow.links.drop_codes(person.id)  # only the newest code works
     code = new_code()
     await ctx.uow.links.add_code(

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from core.context import Context
-from core.errors import Conflict, InvalidInput, NotAllowed, NotFound
+from core.errors import Conflict, InvalidInput, MentorhubError, NotAllowed, NotFound
 from core.i18n import N_, _, is_deferred, p_
 from core.identity import Person
 from core.messages import Action, Choice
@@ -256,3 +256,14 @@ def require_status(pair: Pair, *allowed: PairStatus, refused: Callable[[int, str
     if pair.status not in allowed:
         assert pair.id is not None
         raise Conflict(refused(pair.id, status_shown(pair.status)))
+
+
+async def spend_allowance(
+    ctx: Context, key: str, kind: str, *, per_hour: int, refused: MentorhubError
+) -> None:
+    """Count one more ``kind`` for ``key`` (e.g. "person:3"), or raise ``refused`` when
+    ``per_hour`` of them were counted in the last hour: nothing is done for a refusal."""
+    now = ctx.now()
+    if await ctx.uow.links.count(key, kind, since=now - timedelta(hours=1)) >= per_hour:
+        raise refused
+    await ctx.uow.links.record(key, kind, at=now)

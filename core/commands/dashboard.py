@@ -8,10 +8,9 @@ a private chat, so nobody else in a group sees it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
-from core.commands.common import PROGRAM_ARG
+from core.commands.common import PROGRAM_ARG, spend_allowance
 from core.context import Context
 from core.dashboard.records import SIGNIN_VALID, WebSignin, new_secret, secret_hash
 from core.errors import Conflict, NotAllowed
@@ -23,7 +22,6 @@ from core.registry import Access, CommandSpec, ForCoordinators
 SIGNIN_PATH = "/signin/"
 ISSUED = "web_link"
 LINKS_PER_HOUR = 10
-TRIES_WINDOW = timedelta(hours=1)
 
 
 async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program) -> Outcome:
@@ -50,17 +48,18 @@ async def cmd_dashboard(ctx: Context, args: Mapping[str, Any], program: Program)
     person = ctx.me()
     assert person.id is not None and program.id is not None
     assert ctx.account is not None and ctx.account.id is not None
-    key, now = f"person:{person.id}", ctx.now()
-    if await ctx.uow.links.count(key, ISSUED, since=now - TRIES_WINDOW) >= LINKS_PER_HOUR:
-        raise NotAllowed(
-            n_(
-                "You asked for {count} dashboard link in the last hour.",
-                "You asked for {count} dashboard links in the last hour.",
-                LINKS_PER_HOUR,
-            ),
-            hint=_("Use the latest one, or try again later."),
-        )
-    await ctx.uow.links.record(key, ISSUED, at=now)
+    too_many = NotAllowed(
+        n_(
+            "You asked for {count} dashboard link in the last hour.",
+            "You asked for {count} dashboard links in the last hour.",
+            LINKS_PER_HOUR,
+        ),
+        hint=_("Use the latest one, or try again later."),
+    )
+    await spend_allowance(
+        ctx, f"person:{person.id}", ISSUED, per_hour=LINKS_PER_HOUR, refused=too_many
+    )
+    now = ctx.now()
     token = new_secret()
     await ctx.uow.web.add_signin(
         WebSignin(

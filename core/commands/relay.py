@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
-from core.commands.common import PAIR_OPT, my_pair, names
+from core.commands.common import PAIR_OPT, my_pair, names, spend_allowance
 from core.context import Context
 from core.errors import Conflict, NotAllowed
 from core.i18n import N_, _, n_
@@ -62,18 +61,16 @@ async def cmd_say(ctx: Context, args: Mapping[str, Any]) -> Outcome:
         raise Conflict(
             why, hint=_("Both of you send `relay on pair={pair}` to use it.", pair=pair.id)
         )
-    now, key = ctx.now(), f"person:{me}"
-    if await ctx.uow.links.count(key, RELAYED, since=now - timedelta(hours=1)) >= RELAYS_PER_HOUR:
-        raise NotAllowed(
-            n_(
-                "You sent {count} message in the last hour; nothing was sent.",
-                "You sent {count} messages in the last hour; nothing was sent.",
-                RELAYS_PER_HOUR,
-            ),
-            hint=_("Try again later."),
-        )
     text = clean_text(args["text"], what=_("message"), limit=LONG_TEXT_MAX)
-    await ctx.uow.links.record(key, RELAYED, at=now)
+    too_many = NotAllowed(
+        n_(
+            "You sent {count} message in the last hour; nothing was sent.",
+            "You sent {count} messages in the last hour; nothing was sent.",
+            RELAYS_PER_HOUR,
+        ),
+        hint=_("Try again later."),
+    )
+    await spend_allowance(ctx, f"person:{me}", RELAYED, per_hour=RELAYS_PER_HOUR, refused=too_many)
     if me == pair.mentor_id:
         title = _("{name} (your mentor, pair #{pair}) says:", name=my_name, pair=pair.id)
     else:
