@@ -6,14 +6,13 @@ program's coordinator and a form without the session's token are refused."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from adapters.web.server import DashboardServer, WebSettings
 from bots.bootstrap import Mentorhub
 from core.clock import ManualClock
 from tests.adapters.web.browser import Chromium, require_chromium
@@ -30,16 +29,6 @@ def chromium() -> Iterator[Chromium]:
         yield browser
     finally:
         browser.close()
-
-
-@pytest.fixture
-async def base(web_app: Mentorhub) -> AsyncIterator[str]:
-    server = DashboardServer(web_app.dashboard, WebSettings("127.0.0.1", 0, secure=False))
-    await server.start()
-    try:
-        yield f"http://127.0.0.1:{server.port}"
-    finally:
-        await server.stop()
 
 
 def sign_in(chromium: Chromium, base: str, path: str, width: int = 1280) -> Any:
@@ -118,10 +107,10 @@ def sign_out(page: Any) -> str:
 
 
 async def test_sign_in_see_charts_sort_swap_and_publish(
-    web_app: Mentorhub, base: str, chromium: Chromium, tmp_path: Path
+    web_app: Mentorhub, served: str, chromium: Chromium, tmp_path: Path
 ) -> None:
     c = await cohort(web_app, tmp_path)
-    page = await chromium.run(sign_in, chromium, base, await signin_path(c, "cora"))
+    page = await chromium.run(sign_in, chromium, served, await signin_path(c, "cora"))
     seen = await chromium.run(overview, page)
     assert seen["h1"] == "Test program"
     assert "Check-in completion by week" in seen["titles"]
@@ -197,7 +186,7 @@ def post_without_token(page: Any, path: str) -> int:
 
 
 async def test_expired_reused_and_foreign_links_are_refused(
-    web_app: Mentorhub, base: str, chromium: Chromium, clock: ManualClock, tmp_path: Path
+    web_app: Mentorhub, served: str, chromium: Chromium, clock: ManualClock, tmp_path: Path
 ) -> None:
     c = await cohort(web_app, tmp_path)
     await c.register("olga_c", "Olga Chief", "Europe/Warsaw")
@@ -205,25 +194,25 @@ async def test_expired_reused_and_foreign_links_are_refused(
 
     stale = await signin_path(c, "cora")
     clock.advance(timedelta(minutes=11))
-    title, text = await chromium.run(open_link, chromium, base, stale)
+    title, text = await chromium.run(open_link, chromium, served, stale)
     assert title == "This link doesn't work" and "has expired" in text
 
     used = await signin_path(c, "cora")
-    page = await chromium.run(sign_in, chromium, base, used)
-    title, text = await chromium.run(open_link, chromium, base, used)
+    page = await chromium.run(sign_in, chromium, served, used)
+    title, text = await chromium.run(open_link, chromium, served, used)
     assert title == "This link doesn't work" and "was used already" in text
     assert await chromium.run(post_without_token, page, "/p/prog/settings") == 403
 
     # a phone-width window on the coordinator's own pages: nothing wider than the screen
-    narrow = await chromium.run(sign_in, chromium, base, await signin_path(c, "cora"), 375)
+    narrow = await chromium.run(sign_in, chromium, served, await signin_path(c, "cora"), 375)
     assert (await chromium.run(overview, narrow))["overflow"] <= 0
 
     outsider = await chromium.run(
-        open_link, chromium, base, await signin_path(c, "olga_c", "other")
+        open_link, chromium, served, await signin_path(c, "olga_c", "other")
     )
     assert outsider[0] == "Sign in to the dashboard of Another program"
     olga = await chromium.run(
-        sign_in_other, chromium, base, await signin_path(c, "olga_c", "other")
+        sign_in_other, chromium, served, await signin_path(c, "olga_c", "other")
     )
     status, text = await chromium.run(visit, olga, "/p/prog/pairs")
     assert status == 404 and "Test program" not in text
