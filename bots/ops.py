@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 from sqlalchemy.exc import SQLAlchemyError
 
+from adapters.web.serving import serve
 from bots.metrics import CONTENT_TYPE_LATEST
 from core.delivery import Supervised
 from storage.operations import ping, snapshot
@@ -73,19 +74,13 @@ class OperationsServer:
 
     async def start(self) -> None:
         settings = self.app.config.ops
-        runner = web.AppRunner(self.web_app(), access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
         try:
-            await site.start()
+            self._runner, self.port = await serve(self.web_app(), settings.host, settings.port)
         except OSError as error:
-            await runner.cleanup()
             raise OpsPortUnavailable(
                 f"the operations port {settings.host}:{settings.port} can't be opened "
                 f"({error.strerror or error}); change [ops] host/port, or set enabled = false"
             ) from error
-        self._runner = runner
-        self.port = int(runner.addresses[0][1]) if runner.addresses else settings.port
         log.info("operations port: http://%s:%d/readyz", settings.host, self.port)
 
     async def stop(self) -> None:

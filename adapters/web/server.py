@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from adapters.web import pages, words
+from adapters.web.serving import serve
 from core.dashboard.records import SESSION_VALID
 from core.dashboard.service import Dashboard, SignedIn, Viewer
 from core.dashboard.views import PairQuery, pair_page
@@ -83,20 +84,16 @@ class DashboardServer:
         return app
 
     async def start(self) -> None:
-        runner = web.AppRunner(self.web_app(), access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, self.settings.host, self.settings.port)
         try:
-            await site.start()
+            self._runner, self.port = await serve(
+                self.web_app(), self.settings.host, self.settings.port
+            )
         except OSError as error:
-            await runner.cleanup()
             raise WebPortUnavailable(
                 f"the dashboard's port {self.settings.host}:{self.settings.port} can't be "
                 f"opened ({error.strerror or error}); change [web] host/port, or set "
                 "enabled = false"
             ) from error
-        self._runner = runner
-        self.port = int(runner.addresses[0][1]) if runner.addresses else self.settings.port
         self._watching = asyncio.create_task(self.dashboard.watch_links(), name="dashboard links")
         log.info("dashboard: serving on %s:%d", self.settings.host, self.port)
 
